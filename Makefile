@@ -1,0 +1,45 @@
+# One entry point for analysts and CI. Every target bootstraps .venv from the pinned
+# lock first, so a fresh clone needs only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: report test lab lock benchmark clean-venv
+
+report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report)
+	$(BIN)/python -m peerstudy report
+
+test: $(STAMP)    ## the whole suite: unit, doctests, nbval, backtest
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)     ## JupyterLab with the project's kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+benchmark: $(STAMP)  ## speed and memory of the agreement statistics
+	$(BIN)/python benchmarks/bench_agreement.py
+
+# Install exactly the locked versions, then the project itself (editable, no deps),
+# then register the kernel inside the venv so papermill and JupyterLab find it.
+$(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found on PATH; install Python 3.11" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name peerstudy --display-name "Python (peerstudy)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Re-resolve the newest versions allowed by pyproject.toml and rewrite
+# requirements.lock and environment.yml from them (then run make report and make test).
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	.venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	.venv-lock/bin/python -m peerstudy.envfiles > environment.yml.new
+	mv environment.yml.new environment.yml
+	rm -rf .venv-lock
+
+clean-venv:
+	rm -rf $(VENV)

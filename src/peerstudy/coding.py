@@ -1,0 +1,189 @@
+"""Apply coder sheets to documents: segments with offsets, and codings.
+
+A coder sheet (CSV) has one row per coding: the columns that identify a document
+(``document_key``, e.g. ``questionnaire, question``), ``code``, ``excerpt`` (the exact
+text the coder marked, copied from the document; empty = the whole document), ``coder``,
+and optionally ``note``. Each excerpt becomes a *segment* (REFI-QDA
+``PlainTextSelection``): its document, and ``start``/``end`` offsets in code points into
+the document text, so that ``text[start:end] == segment text``. Each row becomes a
+*coding* (REFI-QDA ``Coding``): segment, code, coder, round, with the sheet file and row
+kept for tracing a result back to the coder's decision.
+
+Examples
+--------
+>>> docs = pd.DataFrame({"document": ["1/q"], "participant": ["1"], "questionnaire": ["1"],
+...                      "question": ["q"], "text": ["I wanted to grow. And to help."]})
+>>> locate_excerpt(docs.loc[0, "text"], "And to help.")
+(18, 30)
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from peerstudy.codebook import suggest_code
+from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.errors import ConfigError, InputError, Problem
+from peerstudy.readers import read_csv_table
+
+__all__ = ["Coded", "locate_excerpt", "apply_coding_sheets", "count_codes"]
+
+
+@dataclass
+class Coded:
+    """Segments and codings read from coder sheets."""
+
+    segments: pd.DataFrame
+    codings: pd.DataFrame
+
+
+def locate_excerpt(text: str, excerpt: str) -> tuple[int, int] | None:
+    """``(start, end)`` of the first occurrence of ``excerpt`` in ``text``; the whole
+    text for an empty excerpt; ``None`` if it does not occur.
+
+    Examples
+    --------
+    >>> locate_excerpt("abc abc", "abc")
+    (0, 3)
+    >>> locate_excerpt("abc", "") == (0, 3)
+    True
+    >>> locate_excerpt("abc", "x") is None
+    True
+    """
+    if not excerpt:
+        return 0, len(text)
+    start = text.find(excerpt)
+    return None if start < 0 else (start, start + len(excerpt))
+
+
+def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
+                        document_key: Sequence[str], root_code_from: str | None = None) -> Coded:
+    """Read coder sheets and turn them into segments and codings.
+
+    Parameters
+    ----------
+    sheets
+        Coder sheet CSV files, relative to the project root or absolute.
+    documents
+        The cleaned documents (``document``, ``participant``, ``text`` and the key columns).
+    codebook
+        From :func:`peerstudy.codebook.read_codebook`.
+    document_key
+        Columns present in both the sheet and ``documents`` that identify a document.
+    root_code_from
+        Optional ``documents`` column naming the top-level code a coding must fall
+        under (in a survey, the question the answer belongs to).
+
+    Raises
+    ------
+    InputError
+        Every problem in every sheet at once: unknown documents, codes not in the
+        codebook, codes under the wrong top-level code, excerpts not found in their
+        document, repeated codings, missing coder.
+    """
+    missing_cols = [c for c in document_key if c not in documents]
+    if missing_cols or not document_key:
+        raise ConfigError(Problem(field="document_key", expected="columns of the documents table",
+                                  found=repr(list(document_key)), fix=f"use some of {list(documents.columns)}"))
+    index = {tuple(str(v) for v in key): i for i, key in
+             zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None))}
+    problems: list[Problem] = []
+    segments: dict[tuple[str, int, int], dict] = {}
+    codings = []
+    seen: dict[tuple, str] = {}
+    for sheet in sheets:
+        path = resolve_input(sheet)
+        shown = relative_to_root(path)
+        table = read_csv_table(path, required=[*document_key, "code", "excerpt", "coder"], parameter="coding_sheets")
+        for row, cells in table.iterrows():
+            where = {"file": shown, "row": int(row)}
+            key = tuple(cells[c].strip() for c in document_key)
+            code, coder = cells["code"].strip(), cells["coder"].strip()
+            excerpt = unicodedata.normalize("NFC", cells["excerpt"]).strip()
+            bad = False
+            if key not in index:
+                problems.append(Problem(**where, field=", ".join(document_key),
+                                        expected="a document of the cleaned data (an analysed answer or transcript)",
+                                        found=repr(", ".join(key)),
+                                        fix="check the identifiers; only analysed documents can be coded"))
+                bad = True
+            if code not in codebook.index:
+                problems.append(Problem(**where, field="code", expected="a code defined in the codebook",
+                                        found=repr(code), fix=suggest_code(code, codebook)))
+                bad = True
+            if not coder:
+                problems.append(Problem(**where, field="coder", expected="the coder's initials", found="nothing",
+                                        fix="fill in who made this coding"))
+                bad = True
+            if bad:
+                continue
+            doc = documents.loc[index[key]]
+            if root_code_from is not None and codebook.at[code, "root"] != doc[root_code_from]:
+                problems.append(Problem(**where, field="code",
+                                        expected=f"a code under {doc[root_code_from]!r} (the {root_code_from} of this document)",
+                                        found=f"{code!r}, which is under {codebook.at[code, 'root']!r}",
+                                        fix="use a code for this question, or correct the question column"))
+                continue
+            if codebook.at[code, "depth"] == 0 and root_code_from is not None:
+                problems.append(Problem(**where, field="code", expected="a category, not a top-level code",
+                                        found=repr(code), fix="choose the category that fits the excerpt"))
+                continue
+            span = locate_excerpt(doc["text"], excerpt)
+            if span is None:
+                problems.append(Problem(**where, field="excerpt", expected=f"text that occurs in document {doc['document']!r}",
+                                        found=repr(excerpt[:80] + ("…" if len(excerpt) > 80 else "")),
+                                        fix="copy the excerpt exactly from the cleaned text (see data/processed/<study>/documents.parquet)"))
+                continue
+            seg_key = (doc["document"], *span)
+            dup = (seg_key, code, coder)
+            if dup in seen:
+                problems.append(Problem(**where, field="code", expected="each coding once per coder",
+                                        found=f"{code!r} on the same excerpt again (first at {seen[dup]})",
+                                        fix="remove the repeated row"))
+                continue
+            seen[dup] = f"{shown} row {row}"
+            segment = f"{doc['document']}@{span[0]}-{span[1]}"
+            segments.setdefault(seg_key, {"segment": segment, "document": doc["document"],
+                                          "participant": doc["participant"], "start": span[0], "end": span[1],
+                                          "text": doc["text"][span[0]:span[1]]})
+            codings.append({"segment": segment, "code": code, "coder": coder, "round": 1,
+                            "note": cells.get("note", "").strip(), "sheet": shown, "row": int(row)})
+    if problems:
+        raise InputError(problems)
+    seg = pd.DataFrame(list(segments.values()),
+                       columns=["segment", "document", "participant", "start", "end", "text"])
+    cod = pd.DataFrame(codings, columns=["segment", "code", "coder", "round", "note", "sheet", "row"])
+    seg = seg.sort_values(["document", "start", "end"], kind="stable").reset_index(drop=True)
+    order = codebook["order"]
+    cod = (cod.assign(_o=cod["code"].map(order)).sort_values(["_o", "segment", "coder"], kind="stable")
+           .drop(columns="_o").reset_index(drop=True))
+    return Coded(segments=seg.astype({"start": "int64", "end": "int64"}),
+                 codings=cod.astype({"round": "int64", "row": "int64"}))
+
+
+def count_codes(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Code frequencies, as QDA programs report them: per code, the number of codings,
+    of distinct segments, documents and participants, in codebook order (codes never
+    applied are listed with 0).
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"label": ["A", "B"], "order": [0, 1]}, index=pd.Index(["a", "b"], name="code"))
+    >>> segs = pd.DataFrame({"segment": ["s1", "s2"], "document": ["d1", "d1"], "participant": ["p1", "p1"]})
+    >>> cods = pd.DataFrame({"segment": ["s1", "s2", "s2"], "code": ["a", "a", "a"], "coder": ["x", "x", "y"]})
+    >>> count_codes(cods, segs, book)[["codings", "segments", "participants"]].to_dict("index")
+    {'a': {'codings': 3, 'segments': 2, 'participants': 1}, 'b': {'codings': 0, 'segments': 0, 'participants': 0}}
+    """
+    merged = codings.merge(segments[["segment", "document", "participant"]], on="segment", how="left")
+    grouped = merged.groupby("code")
+    counts = pd.DataFrame({"codings": grouped.size(), "segments": grouped["segment"].nunique(),
+                           "documents": grouped["document"].nunique(),
+                           "participants": grouped["participant"].nunique()})
+    counts = counts.reindex(codebook.index, fill_value=0).astype("int64")
+    counts.insert(0, "label", codebook["label"])
+    return counts

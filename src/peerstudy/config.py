@@ -1,0 +1,86 @@
+"""Where things are: every path the project uses comes from here.
+
+Paths are anchored on the project root (the folder holding ``pyproject.toml``), never on
+the current working directory, so notebooks, the command line and the tests agree
+wherever they are started from.
+
+Outputs (``data/processed/`` and ``reports/``) are written under the *output root*,
+which is the project root unless the environment variable ``PEERSTUDY_OUTPUT_ROOT``
+names another folder. The pipeline uses that to stage a whole study's outputs in a
+temporary folder and move them into place only when every stage succeeded; the tests
+use it to regenerate reports without touching the committed ones.
+
+Examples
+--------
+>>> (PROJECT_ROOT / "pyproject.toml").is_file()
+True
+>>> resolve_input("studies/supporter-survey.yaml") == PROJECT_ROOT / "studies" / "supporter-survey.yaml"
+True
+>>> relative_to_root(PROJECT_ROOT / "data" / "raw")
+'data/raw'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "PROJECT_ROOT",
+    "RAW_DIR",
+    "STUDIES_DIR",
+    "NOTEBOOKS_DIR",
+    "OUTPUT_ROOT_ENV",
+    "output_root",
+    "processed_dir",
+    "reports_dir",
+    "raw_dir",
+    "resolve_input",
+    "relative_to_root",
+]
+
+PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
+RAW_DIR: Path = PROJECT_ROOT / "data" / "raw"
+STUDIES_DIR: Path = PROJECT_ROOT / "studies"
+NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
+OUTPUT_ROOT_ENV = "PEERSTUDY_OUTPUT_ROOT"
+
+
+def output_root() -> Path:
+    """Folder under which ``data/processed/`` and ``reports/`` are written."""
+    override = os.environ.get(OUTPUT_ROOT_ENV)
+    return Path(override).resolve() if override else PROJECT_ROOT
+
+
+def processed_dir(study: str) -> Path:
+    """``data/processed/<study>/`` under the output root."""
+    return output_root() / "data" / "processed" / study
+
+
+def reports_dir(study: str | None = None) -> Path:
+    """``reports/`` (or ``reports/<study>/``) under the output root."""
+    base = output_root() / "reports"
+    return base / study if study else base
+
+
+def raw_dir(study: str) -> Path:
+    """``data/raw/<study>/``: immutable inputs, only ever read."""
+    return RAW_DIR / study
+
+
+def resolve_input(path: str | os.PathLike[str]) -> Path:
+    """An input path from a parameter: absolute as given, else relative to the project root."""
+    p = Path(path)
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def relative_to_root(path: str | os.PathLike[str]) -> str:
+    """How a path is shown in messages and reports: relative to the project root when
+    it lies under it (or under the output root), else as given, always with ``/``."""
+    p = Path(path)
+    for base in (PROJECT_ROOT, output_root()):
+        try:
+            return p.resolve().relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return p.as_posix()

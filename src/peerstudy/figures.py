@@ -1,0 +1,69 @@
+"""Publication figures: one function per figure, each returning a matplotlib Figure.
+
+Save them with :meth:`peerstudy.outputs.StudyOutputs.figure`, which writes PNG and SVG
+without timestamps.
+
+Examples
+--------
+>>> fig = plot_counts(pd.Series(["a", "b", "a"]), title="Demo", xlabel="n")
+>>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+['a', 'b']
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from peerstudy.outputs import FIGURE_RC  # noqa: E402
+
+__all__ = ["plot_counts", "plot_category_counts"]
+
+_COLOUR = "#3a6ea5"
+
+
+def plot_counts(values: pd.Series, *, title: str, xlabel: str = "Participants (n)") -> plt.Figure:
+    """Horizontal bars of how often each value occurs, most frequent first, with n (%)
+    written at the end of each bar."""
+    counts = values.dropna().astype(str).value_counts()
+    counts = counts.loc[sorted(counts.index, key=lambda k: (-counts[k], k))]
+    with matplotlib.rc_context(FIGURE_RC):
+        fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(counts) + 1.2))
+        sns.barplot(x=counts.to_numpy(), y=counts.index.tolist(), orient="h", color=_COLOUR, ax=ax)
+        total = counts.sum()
+        for i, n in enumerate(counts):
+            ax.text(n + 0.1, i, f"{n} ({100 * n / total:.1f}%)", va="center", fontsize=9)
+        ax.set_xlim(0, counts.max() * 1.3)
+        ax.set(title=title, xlabel=xlabel, ylabel="")
+        sns.despine(fig)
+        fig.tight_layout()
+    return fig
+
+
+def plot_category_counts(categories: pd.DataFrame, *, title: str = "Excerpts per category") -> plt.Figure:
+    """Small multiples, one panel per question: excerpts per category, in codebook order.
+
+    ``categories`` is the table of :func:`peerstudy.tables.category_table`.
+    """
+    questions = list(dict.fromkeys(categories["question"]))
+    heights = [int((categories["question"] == q).sum()) for q in questions]
+    with matplotlib.rc_context(FIGURE_RC):
+        fig, axes = plt.subplots(len(questions), 1, figsize=(7.5, 0.42 * sum(heights) + 1.0 * len(questions)),
+                                 gridspec_kw={"height_ratios": heights}, sharex=True, squeeze=False)
+        top = int(categories["n"].max()) if len(categories) else 1
+        for ax, q in zip(axes[:, 0], questions):
+            part = categories[categories["question"] == q]
+            sns.barplot(x=part["n"].to_numpy(), y=part["category"].tolist(), orient="h", color=_COLOUR, ax=ax)
+            for i, n in enumerate(part["n"]):
+                ax.text(n + 0.05, i, str(n), va="center", fontsize=9)
+            ax.set(title=f"{q} ({int(part['n'].sum())} excerpts)", xlabel="", ylabel="")
+            ax.set_xlim(0, top + 1)
+        axes[-1, 0].set_xlabel("Excerpts (n)")
+        fig.suptitle(title)
+        sns.despine(fig)
+        fig.tight_layout()
+    return fig

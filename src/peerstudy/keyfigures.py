@@ -1,0 +1,117 @@
+"""Key figures of a study, and their comparison with the figures the paper published.
+
+``key-figures.json`` holds the numbers a reader checks first, computed from the data.
+:func:`compare_published` sets them beside the published values (from a study's
+``published.yaml``, which cites its source) so a reviewer sees at once what the
+pipeline reproduced.
+
+Examples
+--------
+>>> flatten({"a": 1, "b": {"c": 2}})
+{'a': 1, 'b.c': 2}
+>>> compare_published({"n": 20, "sd": 14.1}, {"n": 20, "sd": 14.2})["match"].tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.errors import InputError, Problem
+from peerstudy.readers import read_yaml
+
+__all__ = ["survey_key_figures", "flatten", "read_published", "compare_published"]
+
+
+def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame, codings: pd.DataFrame,
+                       codebook: pd.DataFrame, *, characteristics: Sequence[str], continuous: Sequence[str] = (),
+                       analysed_if: str | None = None) -> dict[str, Any]:
+    """The key figures of a survey, computed from its cleaned and coded tables.
+
+    Returns ``n_distributed``, ``n_returned``, ``response_rate_pct``; for each continuous
+    characteristic ``<c>_mean``, ``<c>_sd`` (sample SD), ``<c>_min``, ``<c>_max``; for each
+    yes/no characteristic ``<c>_n`` and ``<c>_pct``; for each other characteristic a
+    mapping level → n; ``categories`` as question → category label (lower case) → number
+    of coded excerpts. Means, SDs and percentages are rounded to one decimal.
+    """
+    n_distributed = int(len(questionnaires))
+    n_returned = int(questionnaires["returned"].sum())
+    figures: dict[str, Any] = {
+        "n_distributed": n_distributed,
+        "n_returned": n_returned,
+        "response_rate_pct": round(100 * n_returned / n_distributed, 1),
+    }
+    for col in characteristics:
+        values = participants[col].dropna()
+        if col in continuous:
+            values = values.astype("float64")
+            figures |= {f"{col}_mean": round(float(values.mean()), 1), f"{col}_sd": round(float(values.std(ddof=1)), 1),
+                        f"{col}_min": _number(values.min()), f"{col}_max": _number(values.max())}
+        elif pd.api.types.is_bool_dtype(participants[col]):
+            n = int(values.astype(bool).sum())
+            figures |= {f"{col}_n": n, f"{col}_pct": round(100 * n / len(values), 1)}
+        else:
+            counts = values.astype(str).value_counts()
+            figures[col] = {str(k): int(counts[k]) for k in sorted(counts.index, key=lambda k: (-counts[k], k))}
+    counts = codings["code"].value_counts()
+    figures["categories"] = {
+        str(root): {str(codebook.at[code, "label"]).lower(): int(counts.get(code, 0))
+                    for code in codebook.index[codebook["parent"] == root]}
+        for root in codebook.index[codebook["parent"].isna()]
+    }
+    if analysed_if:
+        figures["free_text_analysed_for"] = analysed_if
+    return figures
+
+
+def _number(value: Any) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def flatten(figures: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level with dotted keys."""
+    flat: dict[str, Any] = {}
+    for key, value in figures.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat |= flatten(value, prefix=f"{name}.")
+        else:
+            flat[name] = value
+    return flat
+
+
+def read_published(path: str | Path) -> dict[str, Any]:
+    """The published figures of a study (``figures:``) from its ``published.yaml``."""
+    p = resolve_input(path)
+    doc = read_yaml(p, what="a published-figures file (YAML)", parameter="published")
+    if not isinstance(doc, dict) or not isinstance(doc.get("figures"), dict) or not doc.get("source"):
+        raise InputError(Problem(file=relative_to_root(p), field="figures",
+                                 expected="'source:' (the citation) and a mapping 'figures:'",
+                                 found=repr(sorted(doc) if isinstance(doc, dict) else doc),
+                                 fix="see studies/supporter-survey/published.yaml for the format"))
+    return doc["figures"]
+
+
+def compare_published(figures: Mapping[str, Any], published: Mapping[str, Any]) -> pd.DataFrame:
+    """Each published figure beside the value the pipeline computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure``, ``published``, ``reproduced``, ``match``; one row per published
+        figure (nested ones with dotted names). A figure the pipeline did not compute
+        shows ``reproduced`` as missing and does not match.
+    """
+    ours = flatten(figures)
+    rows = []
+    for name, value in flatten(published).items():
+        got = ours.get(name)
+        rows.append({"figure": name, "published": value, "reproduced": got,
+                     "match": got is not None and got == value})
+    frame = pd.DataFrame(rows, columns=["figure", "published", "reproduced", "match"])
+    return frame.astype({"figure": "string", "published": "string", "reproduced": "string", "match": "bool"})

@@ -1,0 +1,166 @@
+"""Write a study's outputs: whole or not at all, byte for byte the same on every run.
+
+:class:`StudyOutputs` is what a notebook holds to write its results: processed tables
+(parquet) under ``data/processed/<study>/``, publication tables (CSV and Markdown) and
+figures (PNG and SVG) under ``reports/<study>/``, and ``key-figures.json``. Every file
+is written to a temporary name beside its target and renamed into place, so a reader
+never sees half a file. Formats are made deterministic: no timestamps, fixed SVG ids,
+sorted JSON keys, ``\\n`` line endings.
+
+Examples
+--------
+>>> import os, tempfile
+>>> os.environ["PEERSTUDY_OUTPUT_ROOT"] = tempfile.mkdtemp()
+>>> out = StudyOutputs("demo")
+>>> out.table("counts", pd.DataFrame({"code": ["a"], "n": [2]})).shape
+(1, 2)
+>>> sorted(p.name for p in (out.reports / "tables").iterdir())
+['counts.csv', 'counts.md']
+>>> del os.environ["PEERSTUDY_OUTPUT_ROOT"]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from peerstudy import config  # noqa: E402
+from peerstudy.errors import InputError, Problem  # noqa: E402
+
+__all__ = ["StudyOutputs", "write_bytes_atomic", "write_json", "to_json_text", "FIGURE_RC"]
+
+#: Matplotlib settings that make figures identical from run to run.
+FIGURE_RC = {
+    "svg.hashsalt": "peerstudy",   # SVG element ids from a fixed salt, not a random one
+    "svg.fonttype": "path",        # glyphs as paths: the same drawing without the fonts installed
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.family": "DejaVu Sans",  # ships with matplotlib
+}
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def to_json_text(obj: Any) -> str:
+    """Stable JSON: sorted keys, two-space indent, UTF-8 characters kept, final newline.
+
+    Examples
+    --------
+    >>> print(to_json_text({"b": 1, "a": [1.5, "é"]}), end="")
+    {
+      "a": [
+        1.5,
+        "é"
+      ],
+      "b": 1
+    }
+    """
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(path: Path, obj: Any) -> Path:
+    """Write ``obj`` as stable JSON (see :func:`to_json_text`)."""
+    return write_bytes_atomic(path, to_json_text(obj).encode("utf-8"))
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    """A GitHub-style Markdown table; line breaks in cells become ``<br>``, pipes are escaped."""
+    cells = frame.astype(object).where(frame.notna(), "")
+    cells = cells.map(lambda v: str(v).replace("|", "\\|").replace("\n", "<br>"))
+    return cells.to_markdown(index=False, tablefmt="github")
+
+
+class StudyOutputs:
+    """The output folders of one study, and writers for each kind of output.
+
+    Parameters
+    ----------
+    study
+        Study name; outputs go to ``data/processed/<study>/`` and ``reports/<study>/``
+        under the output root (see :mod:`peerstudy.config`).
+    """
+
+    def __init__(self, study: str):
+        self.study = study
+        self.processed_dir = config.processed_dir(study)
+        self.reports = config.reports_dir(study)
+
+    # -- processed data ---------------------------------------------------------------
+    def processed(self, **tables: pd.DataFrame) -> pd.DataFrame:
+        """Write tidy tables as ``data/processed/<study>/<name>.parquet``; returns a
+        summary (table, rows, columns) for display."""
+        rows = []
+        for name, frame in tables.items():
+            buf = io.BytesIO()
+            frame.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
+            write_bytes_atomic(self.processed_dir / f"{name}.parquet", buf.getvalue())
+            rows.append({"table": f"{name}.parquet", "rows": len(frame), "columns": ", ".join(map(str, frame.columns))})
+        return pd.DataFrame(rows).set_index("table")
+
+    def load(self, name: str) -> pd.DataFrame:
+        """Read a processed table written by an earlier stage."""
+        path = self.processed_dir / f"{name}.parquet"
+        if not path.is_file():
+            raise InputError(Problem(file=config.relative_to_root(path), expected="a table written by an earlier stage",
+                                     found="no such file",
+                                     fix=f"run the study's earlier notebooks first (python -m peerstudy report --study {self.study})"))
+        return pd.read_parquet(path, engine="pyarrow")
+
+    # -- publication tables -----------------------------------------------------------
+    def table(self, name: str, frame: pd.DataFrame, *, index: bool = False, notes: list[str] | None = None) -> pd.DataFrame:
+        """Write ``reports/<study>/tables/<name>.csv`` and ``.md``; returns the table.
+
+        ``notes`` are numbered caveats printed under the Markdown table.
+        """
+        flat = frame.reset_index() if index else frame
+        csv_text = flat.to_csv(index=False, lineterminator="\n")
+        md = _markdown(flat)
+        if notes:
+            md += "\n\n" + "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1))
+        write_bytes_atomic(self.reports / "tables" / f"{name}.csv", csv_text.encode("utf-8"))
+        write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
+        return frame
+
+    # -- figures ----------------------------------------------------------------------
+    def figure(self, name: str, fig: plt.Figure):
+        """Write ``reports/<study>/figures/<name>.png`` and ``.svg`` without timestamps,
+        close the figure, and return the PNG for display."""
+        from IPython.display import Image
+
+        png, svg = io.BytesIO(), io.BytesIO()
+        with matplotlib.rc_context(FIGURE_RC):
+            fig.savefig(png, format="png", metadata={"Software": None}, bbox_inches="tight")
+            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        plt.close(fig)
+        write_bytes_atomic(self.reports / "figures" / f"{name}.png", png.getvalue())
+        write_bytes_atomic(self.reports / "figures" / f"{name}.svg", svg.getvalue())
+        return Image(data=png.getvalue(), format="png")
+
+    # -- key figures ------------------------------------------------------------------
+    def key_figures(self, figures: Mapping[str, Any]) -> dict[str, Any]:
+        """Write ``reports/<study>/key-figures.json``; returns the figures."""
+        write_json(self.reports / "key-figures.json", dict(figures))
+        return dict(figures)

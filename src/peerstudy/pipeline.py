@@ -1,0 +1,404 @@
+"""Run studies through their notebooks with papermill, render them, record provenance.
+
+A study is a parameter file ``studies/<study>.yaml``: the key ``notebooks`` lists the
+notebooks that run, in order; every other key is a parameter of one or more of those
+notebooks (each notebook receives the ones its ``parameters`` cell declares; a key that
+no notebook declares, or a value of the wrong type, is an error, not a warning).
+
+:func:`run_study` executes the notebooks into a staging folder (the output root of the
+run, see :mod:`peerstudy.config`), so a failure anywhere leaves the previous outputs
+untouched; only when every notebook succeeded are ``data/processed/<study>/`` and
+``reports/<study>/`` replaced. Executed notebooks are normalised so that the same
+inputs give the same bytes (timings go to the uncommitted ``reports/run-log.jsonl``),
+rendered to HTML with code and parameters hidden, and recorded in
+``reports/manifest.json`` with the hashes of the raw inputs and of the code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import html
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from peerstudy import config
+from peerstudy.envfiles import direct_requirements
+from peerstudy.errors import ConfigError, PeerstudyError, Problem
+from peerstudy.outputs import to_json_text, write_bytes_atomic, write_json
+from peerstudy.readers import read_yaml
+
+__all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "load_study", "run_study", "code_digest",
+           "raw_digests", "normalise_notebook", "render_html", "update_manifest", "write_index"]
+
+KERNEL_NAME = "peerstudy"
+CODE_DIRS = ("src", "notebooks", "studies")
+_TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
+
+
+class StageFailed(Exception):
+    """A notebook failed during a run; the message says which, and why."""
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study's parameter file, checked against its notebooks."""
+
+    name: str
+    file: Path
+    notebooks: tuple[str, ...]
+    parameters: dict[str, Any]
+    declared: dict[str, dict[str, Any]] = field(repr=False)
+
+    def parameters_for(self, notebook: str) -> dict[str, Any]:
+        """The parameters that ``notebook`` declares, with this study's values."""
+        return {k: v for k, v in self.parameters.items() if k in self.declared[notebook]}
+
+
+def list_studies() -> list[str]:
+    """Names of the studies with a parameter file in ``studies/``."""
+    return sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml"))
+
+
+def load_study(name: str) -> Study:
+    """Read ``studies/<name>.yaml`` and check it against the notebooks it names."""
+    import papermill
+
+    path = config.STUDIES_DIR / f"{name}.yaml"
+    shown = config.relative_to_root(path)
+    if not path.is_file():
+        raise ConfigError(Problem(file=shown, expected="a study parameter file", found="no such file",
+                                  fix=f"choose one of: {', '.join(list_studies()) or '(none)'}; or add studies/{name}.yaml"))
+    doc = read_yaml(path, what="a study parameter file (YAML)")
+    problems = []
+    if not isinstance(doc, dict):
+        raise ConfigError(Problem(file=shown, expected="a mapping of parameter names to values", found=repr(doc)))
+    notebooks = doc.get("notebooks")
+    if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
+        raise ConfigError(Problem(file=shown, field="notebooks", expected="a list of notebook names from notebooks/",
+                                  found=repr(notebooks), fix="e.g. notebooks: [clean-survey, code, results-survey]"))
+    declared = {}
+    for nb in notebooks:
+        nb_path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
+        if not nb_path.is_file():
+            available = ", ".join(sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")))
+            problems.append(Problem(file=shown, field="notebooks", expected="names of notebooks in notebooks/",
+                                    found=repr(nb), fix=f"choose from: {available}"))
+            continue
+        declared[nb] = papermill.inspect_notebook(str(nb_path))
+    if problems:
+        raise ConfigError(problems)
+    params = {k: v for k, v in doc.items() if k != "notebooks"}
+    if params.get("study") != name:
+        problems.append(Problem(file=shown, field="study", expected=f"the file's name, {name!r}",
+                                found=repr(params.get("study")), fix=f"set study: {name}"))
+    for key, value in params.items():
+        owners = [nb for nb, decl in declared.items() if key in decl]
+        if not owners:
+            problems.append(Problem(file=shown, field=key, expected="a parameter declared by one of its notebooks",
+                                    found="a key no notebook declares",
+                                    fix="correct the name (see `papermill --help-notebook notebooks/<name>.ipynb`) or remove it"))
+            continue
+        for nb in owners:
+            wanted = _TYPES.get(str(declared[nb][key].get("inferred_type_name", "")).split("[")[0])
+            if wanted and not (isinstance(value, wanted) and not (wanted is not bool and isinstance(value, bool))):
+                problems.append(Problem(file=shown, field=key,
+                                        expected=f"a value of type {declared[nb][key]['inferred_type_name']} (as notebooks/{nb}.ipynb declares)",
+                                        found=f"{value!r} ({type(value).__name__})", fix="correct the value"))
+                break
+    if problems:
+        raise ConfigError(problems)
+    return Study(name=name, file=path, notebooks=tuple(notebooks), parameters=params, declared=declared)
+
+
+# ------------------------------------------------------------------------ provenance
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _code_files() -> Iterator[Path]:
+    for top in CODE_DIRS:
+        for p in sorted((config.PROJECT_ROOT / top).rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts \
+                    and not p.name.endswith((".pyc", ".egg-info")) and ".egg-info" not in str(p):
+                yield p
+
+
+def code_digest() -> str:
+    """sha256 over the code that produces reports: ``src/``, ``notebooks/``, ``studies/``
+    (each file's path and content, in sorted order)."""
+    h = hashlib.sha256()
+    for p in _code_files():
+        h.update(p.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\0" + _sha256(p).encode() + b"\n")
+    return h.hexdigest()
+
+
+def raw_digests(study: str) -> dict[str, str]:
+    """sha256 of every raw input file of a study, keyed by path from the project root."""
+    folder = config.raw_dir(study)
+    return {p.relative_to(config.PROJECT_ROOT).as_posix(): _sha256(p)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _package_versions() -> dict[str, str]:
+    return {name: metadata.version(name) for name in sorted(direct_requirements())}
+
+
+# ------------------------------------------------------------------------ notebooks
+def normalise_notebook(nb: nbformat.NotebookNode, *, output_path: str) -> tuple[nbformat.NotebookNode, dict]:
+    """Remove what differs from run to run (timings, absolute paths, the patch version of
+    Python) from an executed notebook; return it and the removed timings."""
+    timings: dict[str, Any] = {}
+    pm = nb.metadata.get("papermill", {})
+    for key in _TIMING_KEYS:
+        if key in pm:
+            timings[key] = pm.pop(key)
+    pm["input_path"] = config.relative_to_root(pm.get("input_path", ""))
+    pm["output_path"] = output_path
+    pm.pop("environment_variables", None)
+    lang = nb.metadata.get("language_info", {})
+    if "version" in lang:
+        lang["version"] = ".".join(str(lang["version"]).split(".")[:2])
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {})
+        cell_pm = meta.get("papermill", {})
+        cells.append({k: cell_pm.pop(k) for k in _TIMING_KEYS if k in cell_pm})
+        if not cell_pm:
+            meta.pop("papermill", None)
+        meta.pop("execution", None)
+        cell["id"] = f"cell-{i}"
+    timings["cells"] = cells
+    return nb, timings
+
+
+def render_html(nb: nbformat.NotebookNode, title: str) -> bytes:
+    """HTML for reviewers: code, prompts and parameter cells hidden; outputs and prose shown."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters"}
+    c.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=c, template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body.encode("utf-8")
+
+
+# ------------------------------------------------------------------------ running
+@contextlib.contextmanager
+def _study_lock(root: Path, study: str) -> Iterator[None]:
+    lock_dir = root / ".staging"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{study}.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(Problem(field="study", expected=f"no other run of {study!r} in progress",
+                                      found="another run holds the lock",
+                                      fix="wait for the other run to finish, then run again")) from None
+        yield
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _check_kernel() -> str:
+    """Make the venv's own kernels win, and check the project's kernel is installed."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    env_path = str(Path(sys.prefix) / "share" / "jupyter")
+    paths = os.environ.get("JUPYTER_PATH", "")
+    if env_path not in paths.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([env_path, paths]) if paths else env_path
+    if KERNEL_NAME not in KernelSpecManager().find_kernel_specs():
+        raise ConfigError(Problem(field="kernel", expected=f"the Jupyter kernel {KERNEL_NAME!r}", found="not installed",
+                                  fix=f"run `make report` (it installs it), or `python -m ipykernel install --sys-prefix --name {KERNEL_NAME}`"))
+    return KERNEL_NAME
+
+
+def run_study(name: str, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
+    """Run every notebook of a study and put its outputs in place, all or nothing.
+
+    Parameters
+    ----------
+    name
+        The study (``studies/<name>.yaml``).
+    output_root
+        Where ``data/processed/`` and ``reports/`` are written (default: the output root
+        of :mod:`peerstudy.config`, normally the project root).
+    log
+        Called with one line of progress at a time.
+
+    Returns
+    -------
+    dict
+        The study's manifest entry.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    study = load_study(name)
+    kernel = _check_kernel()
+    root = Path(output_root).resolve() if output_root else config.output_root()
+    with _study_lock(root, name):
+        stage = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root / ".staging"))
+        try:
+            rel_reports = f"reports/{name}"
+            run_log = []
+            with _environment(**{config.OUTPUT_ROOT_ENV: str(stage)}):
+                for nb in study.notebooks:
+                    log(f"{name}: running notebooks/{nb}.ipynb")
+                    out_path = stage / rel_reports / f"{nb}.ipynb"
+                    out_path.parent.mkdir(parents=True, exist_ok=True)
+                    try:
+                        papermill.execute_notebook(str(config.NOTEBOOKS_DIR / f"{nb}.ipynb"), str(out_path),
+                                                   parameters=study.parameters_for(nb), kernel_name=kernel,
+                                                   cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
+                                                   log_output=False, request_save_on_cell_execute=False)
+                    except PapermillExecutionError as exc:
+                        raise StageFailed(_failure_message(name, nb, exc, out_path, root)) from None
+                    executed = nbformat.read(out_path, as_version=4)
+                    executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
+                    run_log.append({"study": name, "notebook": nb, **timings})
+                    write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
+                    write_bytes_atomic(out_path.with_suffix(".html"), render_html(executed, f"{name}: {nb}"))
+            entry = {
+                "notebooks": [f"{rel_reports}/{nb}.ipynb" for nb in study.notebooks],
+                "parameters": study.parameters,
+                "raw_inputs": raw_digests(name),
+                "code_sha256": code_digest(),
+                "outputs": {p.relative_to(stage).as_posix(): _sha256(p)
+                            for p in sorted((stage / rel_reports).rglob("*")) if p.is_file()},
+            }
+            _swap_into_place(stage, root, name)
+            _append_run_log(root, run_log)
+            return entry
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _failure_message(study: str, nb: str, exc: Exception, out_path: Path, root: Path) -> str:
+    kept = root / ".staging" / "failed" / study / f"{nb}.ipynb"
+    if out_path.is_file():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out_path, kept)
+    ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
+    ours = ename in {cls.__name__ for cls in _error_classes()}
+    head = f"{study}: notebooks/{nb}.ipynb stopped"
+    detail = evalue if ours else f"{ename}: {evalue}"
+    return f"{head}: {detail}\nNothing was written for {study}. The failed notebook is kept at {config.relative_to_root(kept)}."
+
+
+def _error_classes() -> list[type]:
+    out, todo = [], [PeerstudyError]
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo += cls.__subclasses__()
+    return out
+
+
+def _swap_into_place(stage: Path, root: Path, study: str) -> None:
+    """Replace the study's processed data and report folders by the staged ones."""
+    for rel in (Path("data/processed") / study, Path("reports") / study):
+        new, target = stage / rel, root / rel
+        if not new.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        old = stage / "previous" / rel
+        if target.exists():
+            old.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(target, old)
+        os.replace(new, target)
+
+
+def _append_run_log(root: Path, entries: list[dict]) -> None:
+    path = root / "reports" / "run-log.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        for entry in entries:
+            fh.write(json.dumps(entry, sort_keys=True, default=str) + "\n")
+
+
+# ------------------------------------------------------------------------ manifest
+def update_manifest(entries: dict[str, dict[str, Any]], *, root: Path | None = None) -> dict[str, Any]:
+    """Merge study entries into ``reports/manifest.json`` (other studies' entries kept)."""
+    path = (Path(root) if root else config.output_root()) / "reports" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    manifest.setdefault("studies", {}).update(entries)
+    manifest["studies"] = {k: v for k, v in manifest["studies"].items() if k in list_studies()}
+    manifest["python"] = ".".join(map(str, sys.version_info[:2]))
+    manifest["packages"] = _package_versions()
+    manifest["format"] = ("per study: raw_inputs (sha256 of each file in data/raw/<study>/), parameters (from "
+                          "studies/<study>.yaml), code_sha256 (see peerstudy.pipeline.code_digest), outputs (sha256 "
+                          "of each file in reports/<study>/)")
+    write_json(path, manifest)
+    return manifest
+
+
+def write_index(manifest: dict[str, Any], *, root: Path | None = None) -> Path:
+    """``reports/index.html``: one page linking every study's report, with provenance."""
+    base = (Path(root) if root else config.output_root()) / "reports"
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>peerstudy reports</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+             "code{font-size:.85em}td,th{padding:.2em .6em;text-align:left;vertical-align:top}</style>",
+             "</head><body>", "<h1>peerstudy reports</h1>",
+             "<p>Each report was produced from the raw data by the notebooks listed, with the parameters shown. "
+             "The hashes identify the exact inputs and code; <code>make test</code> checks that they still match.</p>"]
+    for name, entry in sorted(manifest.get("studies", {}).items()):
+        title = entry.get("parameters", {}).get("title", name)
+        parts.append(f"<h2>{html.escape(name)}</h2><p>{html.escape(str(title))}</p><ul>")
+        for nb in entry["notebooks"]:
+            rel = Path(nb).relative_to("reports").with_suffix(".html").as_posix()
+            parts.append(f'<li><a href="{html.escape(rel)}">{html.escape(Path(nb).stem)}</a></li>')
+        parts.append(f'<li><a href="{html.escape(name)}/key-figures.json">key figures (JSON)</a></li></ul>')
+        parts.append("<table><tr><th>code</th><td><code>" + entry["code_sha256"] + "</code></td></tr>")
+        for raw, digest in entry["raw_inputs"].items():
+            parts.append(f"<tr><th>{html.escape(raw)}</th><td><code>{digest}</code></td></tr>")
+        parts.append("</table>")
+    pkgs = ", ".join(f"{k} {v}" for k, v in manifest.get("packages", {}).items())
+    parts.append(f"<p>Python {manifest.get('python', '')}; {html.escape(pkgs)}.</p></body></html>")
+    return write_bytes_atomic(base / "index.html", ("\n".join(parts) + "\n").encode("utf-8"))
+
+
+def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
+    """Run several studies (default: all), then update the manifest and the index page."""
+    names = list(names) if names else list_studies()
+    unknown = [n for n in names if n not in list_studies()]
+    if unknown:
+        raise ConfigError(Problem(field="--study", expected=f"one of {', '.join(list_studies())}",
+                                  found=", ".join(map(repr, unknown)), fix="add studies/<name>.yaml or correct the name"))
+    root = Path(output_root).resolve() if output_root else config.output_root()
+    entries = {n: run_study(n, output_root=root, log=log) for n in names}
+    manifest = update_manifest(entries, root=root)
+    write_index(manifest, root=root)
+    log(f"wrote {config.relative_to_root(root / 'reports' / 'manifest.json')} and reports/index.html")
+    return manifest
