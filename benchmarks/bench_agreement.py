@@ -4,8 +4,10 @@ Builds seeded synthetic tidy codings: every one of two coders applies each code 
 about ``--rate`` of the segments, the second coder mostly agreeing with the first
 (keeps 90% of the first coder's applications and adds a few of their own). Then it
 times ``agreement_table`` on the whole data, measures its memory, and times
-``krippendorff.alpha`` on data of the same size (2 coders x all segments, nominal)
-for comparison.
+``krippendorff.alpha`` on data of the same size (2 coders x all segments, nominal,
+the presence of one code) for comparison. (A 50-category label over a million
+units is not measured: the package then builds a units x categories x categories
+array, about 20 GB.)
 
 Memory is reported two ways:
 
@@ -105,17 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     t_kripp = time.perf_counter() - t0
     print(f"krippendorff.alpha 2 x {args.segments} nominal (one code's presence) wall s  {t_kripp:.2f}")
 
-    rng = np.random.default_rng(args.seed + 1)
-    labels = rng.integers(0, args.codes, args.segments)
-    other = np.where(rng.random(args.segments) < 0.9, labels, rng.integers(0, args.codes, args.segments))
-    t0 = time.perf_counter()
-    krippendorff.alpha(np.vstack([labels, other]).astype(float), level_of_measurement="nominal")
-    t_kripp50 = time.perf_counter() - t0
-    print(f"krippendorff.alpha 2 x {args.segments} nominal ({args.codes} categories) wall s  {t_kripp50:.2f}")
-
     print(f"ratio agreement_table ({args.codes} codes) / krippendorff.alpha (one code)  {t_table / t_kripp:.2f}")
-    print(f"ratio agreement_table ({args.codes} codes) / krippendorff.alpha ({args.codes} categories)  "
-          f"{t_table / t_kripp50:.2f}")
+    print(f"ratio agreement_table / ({args.codes} x krippendorff.alpha one code)  "
+          f"{t_table / (args.codes * t_kripp):.3f}")
     row = table.iloc[0]
     print(f"alpha of {row['code']}: agreement_table {row['alpha']:.10f}  krippendorff {alpha_pkg:.10f}")
     print(f"overall percent agreement         {table.iloc[-1]['percent_agreement']:.6f}")

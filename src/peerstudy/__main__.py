@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m peerstudy", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("report", help="regenerate reports from the raw data (all studies by default)")
-    rep.add_argument("--study", action="append", metavar="NAME", help="only this study (repeatable)")
+    rep.add_argument("--study", action="append", metavar="NAME",
+                     help="only this study (repeatable); without it, every study, and the outputs stored in "
+                          "notebooks/ are refreshed too")
     rep.add_argument("--output-root", type=Path, metavar="DIR",
                      help="write data/processed/ and reports/ under DIR instead of the project root")
     sub.add_parser("studies", help="list the studies that have a parameter file")
@@ -31,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(pipeline.list_studies()))
         else:
             pipeline.run_studies(args.study, output_root=args.output_root,
+                                 refresh_sources=not args.study and not args.output_root,
                                  log=lambda line: print(line, file=sys.stderr))
     except (PeerstudyError, pipeline.StageFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)

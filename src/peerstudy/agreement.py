@@ -215,7 +215,9 @@ def _category_list(categories: Any, field: str = "categories") -> list[Any]:
         problems.append(Problem(field=field, expected="labels without missing values", found=_show(cats)))
     elif len(set(cats)) != len(cats):
         dup = pd.Index(cats)[pd.Index(cats).duplicated()].tolist()
-        problems.append(Problem(field=field, expected="each category listed once", found=f"duplicates {_show(dup)}"))
+        problems.append(
+            Problem(field=field, expected="each category listed once", found=f"duplicates {_show(dup)}")
+        )
     if problems:
         raise ConfigError(problems)
     return cats
@@ -226,7 +228,10 @@ def _encode_labels(
 ) -> tuple[np.ndarray, list[Any]]:
     """Map labels to indices into the (given or sorted) category list."""
     if categories is None:
-        uniques = pd.unique(pd.Series(observed, dtype=object)) if observed.dtype == object else np.unique(observed)
+        if observed.dtype == object:
+            uniques = pd.unique(pd.Series(observed, dtype=object))
+        else:
+            uniques = np.unique(observed)
         try:
             cats = sorted(uniques.tolist())
         except TypeError:
@@ -284,11 +289,13 @@ def _as_ratings(data: Any, categories: Sequence[Any] | None = None, field: str =
         )
     if arr.size == 0 or (arr.ndim == 2 and 0 in arr.shape):
         raise InputError(
-            Problem(field=field, expected="at least one unit and two coders", found=f"an empty table of shape {arr.shape}")
+            Problem(field=field, expected="at least one unit and two coders",
+                    found=f"an empty table of shape {arr.shape}")
         )
     if arr.ndim != 2:
         raise InputError(
-            Problem(field=field, expected="a units x coders table (2-D)", found=f"an array of shape {arr.shape}")
+            Problem(field=field, expected="a units x coders table (2-D)",
+                    found=f"an array of shape {arr.shape}")
         )
     n_units, n_coders = arr.shape
     if n_coders < 2:
@@ -588,7 +595,8 @@ def cohen_kappa(
         arr = np.asarray(v.to_numpy(dtype=object) if isinstance(v, (pd.Series, pd.Index)) else v, dtype=object)
         if arr.ndim != 1:
             raise InputError(
-                Problem(field=name, expected="a 1-D sequence of labels (one per unit)", found=f"shape {arr.shape}")
+                Problem(field=name, expected="a 1-D sequence of labels (one per unit)",
+                        found=f"shape {arr.shape}")
             )
         vectors.append(arr)
     problems = []
@@ -612,7 +620,8 @@ def cohen_kappa(
         )
     ratings = _as_ratings(table, categories=categories, field="a, b")
     name = "Cohen's kappa" + (f" ({weights} weights)" if weights else "")
-    return _with_ci(lambda t: _cohen_core(t, ratings.categories, weights), ratings.codes, ci, n_boot, seed, name)
+    cats = ratings.categories
+    return _with_ci(lambda t: _cohen_core(t, cats, weights), ratings.codes, ci, n_boot, seed, name)
 
 
 def fleiss_kappa(
@@ -672,7 +681,8 @@ def fleiss_kappa(
         )
     if values[0] < 2:
         raise InputError(_no_pairs_problem("data"))
-    return _with_ci(lambda t: _fleiss_core(t, ratings.categories), ratings.codes, ci, n_boot, seed, "Fleiss' kappa")
+    cats = ratings.categories
+    return _with_ci(lambda t: _fleiss_core(t, cats), ratings.codes, ci, n_boot, seed, "Fleiss' kappa")
 
 
 def krippendorff_alpha(
@@ -742,7 +752,8 @@ def krippendorff_alpha(
         problems.append(Problem(field="level", expected=f"one of {list(LEVELS)}", found=repr(level)))
     elif categories is not None and level in ("interval", "ratio"):
         problems.append(
-            Problem(field="categories", expected="no categories for level 'interval' or 'ratio' (numeric labels are used)",
+            Problem(field="categories",
+                    expected="no categories for level 'interval' or 'ratio' (numeric labels are used)",
                     found=repr(categories))
         )
     _raise_config(problems)
@@ -831,7 +842,8 @@ def gwet_ac1(
     """
     _raise_config(_check_ci_options(ci, n_boot, seed))
     ratings = _as_ratings(data, categories=categories)
-    return _with_ci(lambda t: _gwet_core(t, ratings.categories, "ac1"), ratings.codes, ci, n_boot, seed, "Gwet's AC1")
+    cats = ratings.categories
+    return _with_ci(lambda t: _gwet_core(t, cats, "ac1"), ratings.codes, ci, n_boot, seed, "Gwet's AC1")
 
 
 def brennan_prediger(
@@ -884,9 +896,8 @@ def brennan_prediger(
     """
     _raise_config(_check_ci_options(ci, n_boot, seed))
     ratings = _as_ratings(data, categories=categories)
-    return _with_ci(
-        lambda t: _gwet_core(t, ratings.categories, "bp"), ratings.codes, ci, n_boot, seed, "Brennan-Prediger"
-    )
+    cats = ratings.categories
+    return _with_ci(lambda t: _gwet_core(t, cats, "bp"), ratings.codes, ci, n_boot, seed, "Brennan-Prediger")
 
 
 # ---------------------------------------------------------------------------
@@ -914,7 +925,10 @@ def _label_index(values: Any, field: str) -> pd.Index:
         values, (Sequence, np.ndarray, pd.Index, pd.Series)
     ):
         raise ConfigError(Problem(field=field, expected="a list of labels", found=repr(values)))
-    index = pd.Index(np.asarray(values, dtype=object) if not isinstance(values, pd.Index) else values)
+    if isinstance(values, pd.Index):
+        index = values
+    else:
+        index = pd.Index(values if isinstance(values, (np.ndarray, pd.Series)) else list(values))
     problems = []
     if len(index) == 0:
         problems.append(Problem(field=field, expected="at least one label", found="an empty list"))
@@ -922,19 +936,21 @@ def _label_index(values: Any, field: str) -> pd.Index:
         problems.append(Problem(field=field, expected="labels without missing values", found="a missing value"))
     if not index.is_unique:
         problems.append(
-            Problem(field=field, expected="each label once", found=f"duplicates {_show(index[index.duplicated()].tolist())}")
+            Problem(field=field, expected="each label once",
+                    found=f"duplicates {_show(index[index.duplicated()].tolist())}")
         )
     if problems:
         raise InputError(problems)
     return index
 
 
-def _sorted_uniques(values: pd.Series) -> pd.Index:
-    uniques = pd.unique(values)
+def _sorted_labels(uniques: Any) -> pd.Index:
+    """Distinct labels, sorted if they can be, else in order of appearance."""
+    values = list(uniques)
     try:
-        return pd.Index(sorted(uniques.tolist()))
+        return pd.Index(sorted(values))
     except TypeError:
-        return pd.Index(uniques)
+        return pd.Index(values)
 
 
 def _encode_codings(
@@ -944,11 +960,16 @@ def _encode_codings(
     codes: Any,
     cols: tuple[str, str, str],
 ) -> _Coded:
-    """Validate tidy codings and encode them as integer triples."""
+    """Validate tidy codings and encode them as integer triples.
+
+    Each column is factorized once and only its distinct values are looked up
+    in the segment / code / coder lists, so long columns cost one hash pass.
+    """
     seg_col, code_col, coder_col = cols
     if not isinstance(codings, pd.DataFrame):
         raise InputError(
-            Problem(field="codings", expected=f"a DataFrame with columns {list(cols)}", found=type(codings).__name__)
+            Problem(field="codings", expected=f"a DataFrame with columns {list(cols)}",
+                    found=type(codings).__name__)
         )
     absent = [c for c in cols if c not in codings.columns]
     if absent:
@@ -959,19 +980,28 @@ def _encode_codings(
         )
     if len(codings) == 0:
         raise InputError(Problem(field="codings", expected="at least one coding", found="an empty table"))
+    factors = {}
     problems = []
     for col in cols:
-        bad = np.flatnonzero(codings[col].isna().to_numpy())
+        idx, uniques = pd.factorize(codings[col])  # missing values get -1
+        bad = np.flatnonzero(idx < 0)
         if bad.size:
             problems.append(
                 Problem(field=col, expected="a value in every row of codings",
                         found=f"missing values at positions {_show(bad.tolist())}")
             )
+        factors[col] = (idx, uniques)
     if problems:
         raise InputError(problems)
 
+    def lookup(col: str, index: pd.Index) -> tuple[np.ndarray, list[Any]]:
+        """Position of each row's label in index (-1 if absent) and the absent labels."""
+        idx, uniques = factors[col]
+        where = index.get_indexer(uniques)
+        return where[idx], list(uniques[where < 0])
+
     # coders
-    all_coders = _sorted_uniques(codings[coder_col])
+    all_coders = _sorted_labels(factors[coder_col][1])
     if coders is None:
         coder_index = all_coders
         if len(coder_index) < 2:
@@ -983,7 +1013,9 @@ def _encode_codings(
         coder_index = _label_index(coders, "coders")
         problems = []
         if len(coder_index) < 2:
-            problems.append(Problem(field="coders", expected="at least two coders", found=_show(coder_index.tolist())))
+            problems.append(
+                Problem(field="coders", expected="at least two coders", found=_show(coder_index.tolist()))
+            )
         unknown = coder_index[~coder_index.isin(all_coders)]
         if len(unknown):
             problems.append(
@@ -992,39 +1024,37 @@ def _encode_codings(
             )
         if problems:
             raise InputError(problems)
+    coder_idx, _ = lookup(coder_col, coder_index)  # -1: a coder not compared
 
     # segments: every unit, including those nobody coded
     if segments is None:
-        seg_idx, seg_index = pd.factorize(codings[seg_col])
-        seg_index = pd.Index(seg_index)
+        seg_idx, seg_uniques = factors[seg_col]
+        seg_index = pd.Index(seg_uniques)
     else:
         seg_index = _label_index(segments, "segments")
-        seg_idx = seg_index.get_indexer(codings[seg_col])
-        if (seg_idx < 0).any():
-            unknown = pd.unique(codings[seg_col].to_numpy()[seg_idx < 0]).tolist()
+        seg_idx, unknown = lookup(seg_col, seg_index)
+        if unknown:
             raise InputError(
                 Problem(field="segments", expected="every segment of codings listed in segments",
                         found=f"segments in codings but not in segments: {_show(unknown)}")
             )
 
     # codes
-    if codes is None:
-        code_index = _sorted_uniques(codings[code_col])
-    else:
-        code_index = _label_index(codes, "codes")
-    code_idx = code_index.get_indexer(codings[code_col])
-    if (code_idx < 0).any():
-        unknown = pd.unique(codings[code_col].to_numpy()[code_idx < 0]).tolist()
+    code_index = _sorted_labels(factors[code_col][1]) if codes is None else _label_index(codes, "codes")
+    code_idx, unknown = lookup(code_col, code_index)
+    if unknown:
         raise InputError(
             Problem(field="codes", expected="every code of codings listed in codes",
                     found=f"codes in codings but not in codes: {_show(unknown)}")
         )
 
-    coder_idx = coder_index.get_indexer(codings[coder_col])
     keep = coder_idx >= 0  # rows of coders not compared are dropped
     n_codes, n_coders = len(code_index), len(coder_index)
     key = (seg_idx[keep].astype(np.int64) * n_codes + code_idx[keep]) * n_coders + coder_idx[keep]
-    key = np.unique(key)  # sorted; one entry per (segment, code, coder)
+    key.sort()
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key = key[first]  # one entry per (segment, code, coder), sorted
     coder_of = key % n_coders
     sc = key // n_coders
     return _Coded(seg_index, code_index, coder_index, sc // n_codes, sc % n_codes, coder_of)
@@ -1252,7 +1282,9 @@ def _text_lookup(text: Any, segment_col: str) -> pd.Series:
         )
     if not series.index.is_unique:
         dup = series.index[series.index.duplicated()].tolist()
-        raise InputError(Problem(field="text", expected="one text per segment", found=f"duplicates {_show(dup)}"))
+        raise InputError(
+            Problem(field="text", expected="one text per segment", found=f"duplicates {_show(dup)}")
+        )
     return series
 
 
@@ -1396,7 +1428,8 @@ def apply_reconciliation(
 
     if not isinstance(decisions, pd.DataFrame):
         raise InputError(
-            Problem(field="decisions", expected=f"a DataFrame with columns {[segment_col, code_col, 'decision']}",
+            Problem(field="decisions",
+                    expected=f"a DataFrame with columns {[segment_col, code_col, 'decision']}",
                     found=type(decisions).__name__)
         )
     absent = [c for c in (segment_col, code_col, "decision") if c not in decisions.columns]
@@ -1417,8 +1450,8 @@ def apply_reconciliation(
     ):
         row = i + 2  # spreadsheet row: header is row 1
         if seg < 0:
-            problems.append(Problem(row=row, field=segment_col, expected="a segment that appears in the codings",
-                                    found=repr(raw_seg)))
+            problems.append(Problem(row=row, field=segment_col,
+                                    expected="a segment that appears in the codings", found=repr(raw_seg)))
         if code < 0:
             problems.append(Problem(row=row, field=code_col, expected="a code that appears in the codings",
                                     found=repr(raw_code)))

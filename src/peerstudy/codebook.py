@@ -8,8 +8,8 @@ tree.
 Examples
 --------
 >>> book = read_codebook("data/raw/supporter-survey/codebook.yaml")
->>> book.loc["self-growth", ["label", "parent", "depth", "root"]].tolist()
-['Self-growth', 'motivation', 1, 'motivation']
+>>> [str(v) for v in book.loc["self-growth", ["label", "parent", "depth", "root"]]]
+['Self-growth', 'motivation', '1', 'motivation']
 >>> children(book, "issues")[:2]
 ['creating-a-stable-environment-for-self-management', 'raising-awareness-in-society']
 """

@@ -32,8 +32,6 @@ __all__ = [
     "NOTEBOOKS_DIR",
     "OUTPUT_ROOT_ENV",
     "output_root",
-    "processed_dir",
-    "reports_dir",
     "raw_dir",
     "resolve_input",
     "relative_to_root",
@@ -50,17 +48,6 @@ def output_root() -> Path:
     """Folder under which ``data/processed/`` and ``reports/`` are written."""
     override = os.environ.get(OUTPUT_ROOT_ENV)
     return Path(override).resolve() if override else PROJECT_ROOT
-
-
-def processed_dir(study: str) -> Path:
-    """``data/processed/<study>/`` under the output root."""
-    return output_root() / "data" / "processed" / study
-
-
-def reports_dir(study: str | None = None) -> Path:
-    """``reports/`` (or ``reports/<study>/``) under the output root."""
-    base = output_root() / "reports"
-    return base / study if study else base
 
 
 def raw_dir(study: str) -> Path:

@@ -9,14 +9,12 @@ sorted JSON keys, ``\\n`` line endings.
 
 Examples
 --------
->>> import os, tempfile
->>> os.environ["PEERSTUDY_OUTPUT_ROOT"] = tempfile.mkdtemp()
->>> out = StudyOutputs("demo")
+>>> import tempfile
+>>> out = StudyOutputs("demo", root=tempfile.mkdtemp())
 >>> out.table("counts", pd.DataFrame({"code": ["a"], "n": [2]})).shape
 (1, 2)
 >>> sorted(p.name for p in (out.reports / "tables").iterdir())
 ['counts.csv', 'counts.md']
->>> del os.environ["PEERSTUDY_OUTPUT_ROOT"]
 """
 
 from __future__ import annotations
@@ -99,14 +97,17 @@ class StudyOutputs:
     Parameters
     ----------
     study
-        Study name; outputs go to ``data/processed/<study>/`` and ``reports/<study>/``
-        under the output root (see :mod:`peerstudy.config`).
+        Study name; outputs go to ``data/processed/<study>/`` and ``reports/<study>/``.
+    root
+        Folder holding ``data/processed/`` and ``reports/``; default: the output root
+        (see :mod:`peerstudy.config`).
     """
 
-    def __init__(self, study: str):
+    def __init__(self, study: str, root: str | os.PathLike[str] | None = None):
+        base = Path(root) if root is not None else config.output_root()
         self.study = study
-        self.processed_dir = config.processed_dir(study)
-        self.reports = config.reports_dir(study)
+        self.processed_dir = base / "data" / "processed" / study
+        self.reports = base / "reports" / study
 
     # -- processed data ---------------------------------------------------------------
     def processed(self, **tables: pd.DataFrame) -> pd.DataFrame:

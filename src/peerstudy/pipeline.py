@@ -36,11 +36,11 @@ import nbformat
 from peerstudy import config
 from peerstudy.envfiles import direct_requirements
 from peerstudy.errors import ConfigError, PeerstudyError, Problem
-from peerstudy.outputs import to_json_text, write_bytes_atomic, write_json
+from peerstudy.outputs import write_bytes_atomic, write_json
 from peerstudy.readers import read_yaml
 
 __all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "load_study", "run_study", "code_digest",
-           "raw_digests", "normalise_notebook", "render_html", "update_manifest", "write_index"]
+           "raw_digests", "refresh_notebooks", "run_studies", "normalise_notebook", "render_html", "update_manifest", "write_index"]
 
 KERNEL_NAME = "peerstudy"
 CODE_DIRS = ("src", "notebooks", "studies")
@@ -72,11 +72,14 @@ def list_studies() -> list[str]:
     return sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml"))
 
 
-def load_study(name: str) -> Study:
-    """Read ``studies/<name>.yaml`` and check it against the notebooks it names."""
+def load_study(name: str | Path) -> Study:
+    """Read ``studies/<name>.yaml`` (or a parameter file given by path) and check it
+    against the notebooks it names."""
     import papermill
 
-    path = config.STUDIES_DIR / f"{name}.yaml"
+    path = Path(name) if str(name).endswith((".yaml", ".yml")) else config.STUDIES_DIR / f"{name}.yaml"
+    path = config.resolve_input(path)
+    name = path.stem
     shown = config.relative_to_root(path)
     if not path.is_file():
         raise ConfigError(Problem(file=shown, expected="a study parameter file", found="no such file",
@@ -243,13 +246,13 @@ def _check_kernel() -> str:
     return KERNEL_NAME
 
 
-def run_study(name: str, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
+def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
     """Run every notebook of a study and put its outputs in place, all or nothing.
 
     Parameters
     ----------
     name
-        The study (``studies/<name>.yaml``).
+        The study (``studies/<name>.yaml``), or the path of a parameter file.
     output_root
         Where ``data/processed/`` and ``reports/`` are written (default: the output root
         of :mod:`peerstudy.config`, normally the project root).
@@ -265,6 +268,7 @@ def run_study(name: str, *, output_root: Path | None = None, log=print) -> dict[
     from papermill.exceptions import PapermillExecutionError
 
     study = load_study(name)
+    name = study.name
     kernel = _check_kernel()
     root = Path(output_root).resolve() if output_root else config.output_root()
     with _study_lock(root, name):
@@ -389,14 +393,60 @@ def write_index(manifest: dict[str, Any], *, root: Path | None = None) -> Path:
     return write_bytes_atomic(base / "index.html", ("\n".join(parts) + "\n").encode("utf-8"))
 
 
-def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
-    """Run several studies (default: all), then update the manifest and the index page."""
+def refresh_notebooks(*, log=print) -> list[Path]:
+    """Re-execute the notebooks in ``notebooks/`` with their default parameters, in the
+    order of their default study, and store their outputs in place (so that they open in
+    JupyterLab with results shown, and nbval can check them). Their data outputs go to a
+    temporary folder and are discarded."""
+    import papermill
+
+    kernel = _check_kernel()
+    sources = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+    defaults = {p.stem: papermill.inspect_notebook(str(p)).get("study", {}).get("default", "").strip("\"'")
+                for p in sources}
+    order: list[str] = []
+    for study in sorted(set(defaults.values())):
+        order += [nb for nb in load_study(study).notebooks if nb in defaults and nb not in order]
+    orphans = sorted(set(defaults) - set(order))
+    if orphans:
+        raise ConfigError(Problem(field="study", expected="notebooks whose default study lists them in 'notebooks'",
+                                  found=", ".join(orphans), fix="point the notebook's default 'study' at a study that runs it"))
+    written = []
+    with tempfile.TemporaryDirectory(prefix="peerstudy-defaults-") as tmp, \
+            _environment(**{config.OUTPUT_ROOT_ENV: tmp}):
+        for nb in order:
+            log(f"notebooks/{nb}.ipynb: refreshing outputs with the default parameters")
+            path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
+            out = Path(tmp) / f"{nb}.ipynb"
+            try:
+                papermill.execute_notebook(str(path), str(out), kernel_name=kernel, cwd=str(config.NOTEBOOKS_DIR),
+                                           progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+            except papermill.exceptions.PapermillExecutionError as exc:
+                raise StageFailed(f"notebooks/{nb}.ipynb failed with its default parameters: {exc.ename}: {exc.evalue}") from None
+            executed, _ = normalise_notebook(nbformat.read(out, as_version=4), output_path="")
+            executed.metadata.pop("papermill", None)
+            for cell in executed.cells:
+                cell.metadata.pop("papermill", None)
+            write_bytes_atomic(path, (nbformat.writes(executed) + "\n").encode("utf-8"))
+            written.append(path)
+    return written
+
+
+def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None = None,
+                refresh_sources: bool = False, log=print) -> dict[str, Any]:
+    """Run several studies (default: all), then update the manifest and the index page.
+
+    With ``refresh_sources``, first re-execute ``notebooks/`` in place (see
+    :func:`refresh_notebooks`); the code digest is computed after that.
+    """
     names = list(names) if names else list_studies()
     unknown = [n for n in names if n not in list_studies()]
     if unknown:
         raise ConfigError(Problem(field="--study", expected=f"one of {', '.join(list_studies())}",
                                   found=", ".join(map(repr, unknown)), fix="add studies/<name>.yaml or correct the name"))
     root = Path(output_root).resolve() if output_root else config.output_root()
+    if refresh_sources:
+        refresh_notebooks(log=log)
     entries = {n: run_study(n, output_root=root, log=log) for n in names}
     manifest = update_manifest(entries, root=root)
     write_index(manifest, root=root)

@@ -116,8 +116,8 @@ def category_table(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.D
     ...                     index=pd.Index(["q", "c"], name="code"))
     >>> segs = pd.DataFrame({"segment": ["s"], "participant": ["4"], "text": ["It helped."], "start": [0]})
     >>> cods = pd.DataFrame({"segment": ["s"], "code": ["c"]})
-    >>> category_table(cods, segs, book).iloc[0].tolist()
-    ['q', 'Cat', 1, '“It helped.” (Respondent 4)']
+    >>> category_table(cods, segs, book).iloc[0].to_dict()
+    {'question': 'q', 'category': 'Cat', 'n': 1, 'excerpts': '“It helped.” (Respondent 4)'}
     """
     merged = codings.merge(segments, on="segment", how="left").sort_values(["participant", "start"], kind="stable",
                                                                           key=_natural)

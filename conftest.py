@@ -1,0 +1,55 @@
+"""Test session set-up shared by the unit tests, the backtest and nbval.
+
+Before anything runs, outputs are redirected to a temporary output root
+(``PEERSTUDY_OUTPUT_ROOT``), so no test and no notebook executed by nbval writes into
+the committed ``data/processed/`` or ``reports/``. Kernels that nbval starts inherit the
+variable. The first test that needs the pipeline's outputs (the backtest, or any nbval
+cell, since later stages read what earlier stages wrote) regenerates every study there
+once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_STATE: dict[str, Path] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = Path(tempfile.mkdtemp(prefix="peerstudy-test-output-"))
+    _STATE["root"] = root
+    os.environ["PEERSTUDY_OUTPUT_ROOT"] = str(root)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = _STATE.pop("root", None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def regenerate() -> Path:
+    """Run every study into the session's output root (once) and return that root."""
+    if "regenerated" not in _STATE:
+        from peerstudy import pipeline
+
+        pipeline.run_studies(output_root=_STATE["root"], log=lambda line: None)
+        _STATE["regenerated"] = _STATE["root"]
+    return _STATE["regenerated"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.path.suffix == ".ipynb":
+        regenerate()
+
+
+@pytest.fixture(scope="session")
+def regenerated() -> Path:
+    """Output root holding freshly regenerated data/processed/ and reports/."""
+    return regenerate()

@@ -1,0 +1,172 @@
+"""Cleaning rules, one by one, and the survey cleaner on a small messy export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import MINI
+from peerstudy.clean import clean_survey, normalise_label, normalise_text, parse_integer, read_fields
+from peerstudy.errors import ConfigError, InputError
+
+
+# ----------------------------------------------------------------------------- rules
+@pytest.mark.parametrize("raw, expected", [
+    ("Schizophrenia", "schizophrenia"), (" SCHIZOPHRENIA", "schizophrenia"), ("schizophrenia.", "schizophrenia"),
+    ("Mood  Disorder", "mood disorder"), ("ＡＳＤ", "asd"), ("統合失調症", "統合失調症"),
+])
+def test_normalise_label(raw, expected):
+    assert normalise_label(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("29歳", 29), (" 30", 30), ("61 years", 61), ("54 yrs", 54), ("３１", 31), ("58 ", 58), ("-3", -3),
+    ("", None), ("forty", None), ("4 5", None), ("45.5", None),
+])
+def test_parse_integer(raw, expected):
+    assert parse_integer(raw, units=["歳", "years", "yrs"]) == expected
+
+
+def test_normalise_text_keeps_content_and_fixes_layout():
+    raw = "  He said \"thank you\", and — café\u0301?\r\nNext line   \rlast  "
+    assert normalise_text(raw) == 'He said "thank you", and — café́?\nNext line\nlast'
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_text_normalisation_is_idempotent_and_never_crashes(text):
+    once = normalise_text(text)
+    assert normalise_text(once) == once
+    assert "\r" not in once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_label_normalisation_is_idempotent(text):
+    once = normalise_label(text)
+    assert normalise_label(once) == once
+
+
+# ----------------------------------------------------------------------------- fields file
+def test_fields_file_rejects_bare_yes_no_and_unknown_type(tmp_path):
+    (tmp_path / "f.yaml").write_text(
+        "fields:\n  n: {column: N, type: id}\n"
+        "  e: {column: E, type: boolean, 'true': [yes], 'false': [no]}\n"
+        "  t: {column: T, type: txt}\n")
+    with pytest.raises(ConfigError) as info:
+        read_fields(tmp_path / "f.yaml")
+    text = str(info.value)
+    assert "field 'fields.e': expected spellings written as quoted text" in text
+    assert "field 'fields.t.type': expected one of id, integer" in text
+
+
+def test_fields_file_rejects_a_spelling_under_two_values(tmp_path):
+    (tmp_path / "f.yaml").write_text(
+        "fields:\n  n: {column: N, type: id}\n  s: {column: S, type: category, categories: {a: [x], b: [X]}}\n")
+    with pytest.raises(ConfigError, match="each spelling under one value only"):
+        read_fields(tmp_path / "f.yaml")
+
+
+# ----------------------------------------------------------------------------- the cleaner
+@pytest.fixture
+def mini(tmp_path):
+    """A copy of the mini survey the test may alter."""
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    return folder
+
+
+def clean(folder, **kw):
+    return clean_survey(folder / "export.csv", folder / "fields.yaml", text_fields=["why"],
+                        analyse_text_if="experienced", **kw)
+
+
+def test_mini_survey_is_cleaned(mini):
+    result = clean(mini)
+    assert result.questionnaires.to_dict("list") == {"number": [1, 2, 3, 4], "returned": [True, False, True, True]}
+    p = result.participants.set_index("number")
+    assert p["age"].tolist() == [30, 45, 60]
+    assert p["sex"].tolist() == ["female", "male", "female"]
+    assert p["experienced"].tolist() == [True, False, True]
+    # free text only for the experienced; line breaks normalised, quotes and accents kept
+    assert result.documents["document"].tolist() == ["1/why", "4/why"]
+    assert result.documents.loc[0, "text"] == 'I wanted to "give back", really.\nAnd to grow.'
+
+
+def test_every_change_is_logged_with_file_row_field_before_after_rule(mini):
+    log = clean(mini).log
+    assert list(log.columns) == ["file", "row", "field", "before", "after", "rule"]
+    rules = dict(zip(zip(log["row"], log["field"]), log["rule"]))
+    assert rules[(2, "(whole row)")] == "extra header row dropped"
+    assert rules[(4, "(whole row)")] == "blank (unreturned) questionnaire dropped"
+    assert rules[(6, "(whole row)")] == "duplicate submission dropped"
+    assert rules[(3, "Age")] == "number: spaces, unit or full-width digits removed"
+    assert rules[(5, "Gender")] == "spelling variant → canonical label"
+    age = log[(log["row"] == 3) & (log["field"] == "Age")].iloc[0]
+    assert (age["before"], age["after"]) == (" 30 years", "30")
+    assert log["file"].str.endswith("mini/export.csv").all()
+
+
+def test_raw_file_is_not_modified(mini):
+    before = hashlib.sha256((mini / "export.csv").read_bytes()).hexdigest()
+    clean(mini)
+    assert hashlib.sha256((mini / "export.csv").read_bytes()).hexdigest() == before
+
+
+def test_problems_are_all_reported_with_row_and_column(mini):
+    text = (mini / "export.csv").read_text(encoding="utf-8-sig")
+    text = text.replace("４５", "forty-five", 1).replace("\"F\"", "F").replace(",F,", ",Femme,").replace(",60,", ",160,")
+    (mini / "export.csv").write_text(text, encoding="utf-8-sig", newline="")
+    with pytest.raises(InputError) as info:
+        clean(mini)
+    messages = [str(p) for p in info.value.problems]
+    assert any("row 5, field 'Age': expected a whole number" in m and "'forty-five'" in m for m in messages)
+    assert any("row 7, field 'Gender': expected one of the declared spellings" in m and "'Femme'" in m for m in messages)
+    assert any("row 7, field 'Age': expected a number from 18 to 99, found 160" in m for m in messages)
+
+
+def test_conflicting_duplicate_is_an_error(mini):
+    data = (mini / "export.csv").read_bytes()
+    i = data.rfind(b",m,")   # the second submission of number 3 now differs from the first
+    (mini / "export.csv").write_bytes(data[:i] + b",f," + data[i + 3:])
+    with pytest.raises(InputError, match=r"row 6, field 'No\.': expected one submission per No\., found 3 again"):
+        clean(mini)
+
+
+def test_missing_required_answer(mini):
+    text = (mini / "export.csv").read_text(encoding="utf-8-sig").replace(",60,", ",,")
+    (mini / "export.csv").write_text(text, encoding="utf-8-sig", newline="")
+    with pytest.raises(InputError, match=r"row 7, field 'Age': expected an answer \(the field is required\), found no answer"):
+        clean(mini)
+
+
+def test_missing_column_names_it(mini):
+    text = (mini / "export.csv").read_text(encoding="utf-8-sig").replace("Gender", "Sex", 1)
+    (mini / "export.csv").write_text(text, encoding="utf-8-sig", newline="")
+    with pytest.raises(InputError, match=r"export\.csv, row 1, field 'Gender': expected column\(s\) 'Gender'"):
+        clean(mini)
+
+
+def test_text_fields_must_be_declared(mini):
+    with pytest.raises(ConfigError, match="field 'text_fields': expected names of text fields"):
+        clean_survey(mini / "export.csv", mini / "fields.yaml", text_fields=["whyy"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200))
+def test_arbitrary_free_text_never_crashes_the_cleaner(tmp_path_factory, answer):
+    folder = tmp_path_factory.mktemp("prop")
+    shutil.copytree(MINI, folder, dirs_exist_ok=True)
+    rows = [["No.", "Entered", "Age", "Gender", "Peer support before?", "Why did you start?"],
+            ["", "", "", "", "", ""],
+            ["1", "2020/01/02 10:00", "30", "f", "yes", answer]]
+    with open(folder / "export.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    result = clean(folder)
+    texts = result.documents["text"].tolist()
+    assert texts == ([normalise_text(answer)] if normalise_label(answer) not in ("", "n/a") else [])

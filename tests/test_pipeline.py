@@ -1,0 +1,142 @@
+"""The pipeline end to end: backtest against the committed reports, provenance,
+all-or-nothing runs, clear errors on bad input, and the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from helpers import tree_digest
+from peerstudy import pipeline
+from peerstudy.config import PROJECT_ROOT
+from peerstudy.errors import ConfigError
+
+STUDY = "supporter-survey"
+COMMITTED = PROJECT_ROOT / "reports"
+
+
+# ----------------------------------------------------------------------------- backtest
+def test_backtest_regenerated_reports_equal_the_committed_ones(regenerated):
+    """Every file under reports/<study>/ (tables, key figures, figures, notebooks, HTML)
+    regenerated from the raw data is byte-identical to the committed one."""
+    for study in pipeline.list_studies():
+        new, old = tree_digest(regenerated / "reports" / study), tree_digest(COMMITTED / study)
+        assert new.keys() == old.keys(), f"{study}: files differ: {sorted(new.keys() ^ old.keys())}"
+        changed = sorted(k for k in new if new[k] != old[k])
+        assert not changed, f"{study}: regenerated files differ from the committed ones: {changed}; run `make report`"
+
+
+def test_backtest_manifest_and_index(regenerated):
+    new = json.loads((regenerated / "reports/manifest.json").read_text())
+    old = json.loads((COMMITTED / "manifest.json").read_text())
+    assert new == old
+    assert (regenerated / "reports/index.html").read_bytes() == (COMMITTED / "index.html").read_bytes()
+
+
+def test_manifest_is_fresh_for_the_current_code_and_raw_data():
+    manifest = json.loads((COMMITTED / "manifest.json").read_text())
+    for study in pipeline.list_studies():
+        entry = manifest["studies"][study]
+        assert entry["code_sha256"] == pipeline.code_digest(), "code changed since the reports were made: run `make report`"
+        assert entry["raw_inputs"] == pipeline.raw_digests(study), "raw data changed since the reports were made"
+        assert entry["parameters"] == pipeline.load_study(study).parameters
+
+
+def test_processed_tables_are_written(regenerated):
+    names = sorted(p.name for p in (regenerated / "data/processed" / STUDY).iterdir())
+    assert names == ["cleaning_log.parquet", "codebook.parquet", "codings.parquet", "documents.parquet",
+                     "participants.parquet", "questionnaires.parquet", "segments.parquet"]
+
+
+def test_executed_notebooks_hold_no_run_specific_facts():
+    for path in (COMMITTED / STUDY).glob("*.ipynb"):
+        text = path.read_text()
+        for needle in ("start_time", "end_time", "\"duration\"", str(PROJECT_ROOT), "/tmp/"):
+            assert needle not in text, f"{path.name} contains {needle!r}"
+
+
+def test_html_hides_code_and_parameters():
+    html = (COMMITTED / STUDY / "results-survey.html").read_text()
+    assert "characteristics_table(" not in html
+    assert "survey_export" not in html and "injected-parameters" not in html
+    assert "42.1 (14.1)" in html
+
+
+# ----------------------------------------------------------------------------- parameter files
+def test_unknown_parameter_and_wrong_type_are_errors(tmp_path):
+    text = (PROJECT_ROOT / "studies" / f"{STUDY}.yaml").read_text()
+    path = tmp_path / f"{STUDY}.yaml"
+    path.write_text(text.replace("codebook:", "codebok:").replace("text_fields: [", "text_fields: motivation #["))
+    with pytest.raises(ConfigError) as info:
+        pipeline.load_study(path)
+    text = str(info.value)
+    assert "field 'codebok': expected a parameter declared by one of its notebooks" in text
+    assert "field 'text_fields': expected a value of type list" in text
+
+
+# ----------------------------------------------------------------------------- bad input
+def _bad_study(tmp_path, change):
+    """A copy of the survey study whose raw files live in tmp_path; ``change`` edits them."""
+    raw = tmp_path / "raw"
+    shutil.copytree(PROJECT_ROOT / "data/raw" / STUDY, raw)
+    change(raw)
+    text = (PROJECT_ROOT / "studies" / f"{STUDY}.yaml").read_text().replace(f"data/raw/{STUDY}", str(raw))
+    text = text.replace(f"study: {STUDY}", "study: bad-survey")
+    path = tmp_path / "bad-survey.yaml"
+    path.write_text(text)
+    return path
+
+
+def _replace(file, old, new):
+    def change(raw):
+        p = raw / file
+        p.write_bytes(p.read_bytes().replace(old.encode(), new.encode(), 1))
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda raw: (raw / "questionnaire-export.csv").unlink(),
+     r"questionnaire-export\.csv: expected a CSV file, found no such file"),
+    (_replace("questionnaire-export.csv", "Q2. Sex", "Q2. Gender"),
+     r"questionnaire-export\.csv, row 1, field 'Q2\. Sex': expected column\(s\) 'Q2\. Sex'"),
+    (_replace("coding-sheet.csv", "self-growth", "self-grwoth"),
+     r"coding-sheet\.csv, row 2, field 'code': expected a code defined in the codebook, found 'self-grwoth'"),
+])
+def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, message):
+    out = tmp_path / "out"
+    # outputs of an earlier good run must survive the failed one untouched
+    (out / "reports/bad-survey").mkdir(parents=True)
+    (out / "reports/bad-survey/keep.txt").write_text("previous report")
+    with pytest.raises(pipeline.StageFailed, match=message) as info:
+        pipeline.run_study(_bad_study(tmp_path, change), output_root=out)
+    assert "Nothing was written for bad-survey" in str(info.value)
+    assert "Traceback" not in str(info.value)
+    assert not (out / "data/processed/bad-survey").exists()
+    assert tree_digest(out / "reports/bad-survey") == tree_digest_of_text("keep.txt", "previous report")
+
+
+def tree_digest_of_text(name, text):
+    import hashlib
+    return {name: hashlib.sha256(text.encode()).hexdigest()}
+
+
+# ----------------------------------------------------------------------------- command line
+def test_command_line_reports_an_unknown_study_without_traceback():
+    run = subprocess.run([sys.executable, "-m", "peerstudy", "report", "--study", "no-such-study"],
+                         capture_output=True, text=True, cwd="/")
+    assert run.returncode == 2
+    assert run.stderr.startswith("error: field '--study': expected one of supporter-survey")
+    assert "Traceback" not in run.stderr
+
+
+def test_papermill_runs_a_notebook_directly_with_the_study_file(tmp_path, regenerated):
+    """`papermill notebooks/X.ipynb out.ipynb -f studies/<study>.yaml` from the project root works."""
+    run = subprocess.run([sys.executable, "-m", "papermill", "notebooks/results-survey.ipynb", str(tmp_path / "o.ipynb"),
+                          "-f", f"studies/{STUDY}.yaml", "-k", pipeline.KERNEL_NAME, "--no-progress-bar"],
+                         capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "42.1 (14.1)" in (tmp_path / "o.ipynb").read_text()
