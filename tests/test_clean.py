@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import MINI
-from peerstudy.clean import clean_survey, normalise_label, normalise_text, parse_integer, read_fields
+from peerstudy.clean import clean_export, normalise_label, normalise_text, parse_integer, read_fields
 from peerstudy.errors import ConfigError, InputError
 
 
@@ -82,7 +82,7 @@ def mini(tmp_path):
 
 
 def clean(folder, **kw):
-    return clean_survey(folder / "export.csv", folder / "fields.yaml", text_fields=["why"],
+    return clean_export(folder / "export.csv", folder / "fields.yaml", text_fields=["why"],
                         analyse_text_if="experienced", **kw)
 
 
@@ -154,7 +154,7 @@ def test_missing_column_names_it(mini):
 
 def test_text_fields_must_be_declared(mini):
     with pytest.raises(ConfigError, match="field 'text_fields': expected names of text fields"):
-        clean_survey(mini / "export.csv", mini / "fields.yaml", text_fields=["whyy"])
+        clean_export(mini / "export.csv", mini / "fields.yaml", text_fields=["whyy"])
 
 
 @settings(max_examples=40, deadline=None)

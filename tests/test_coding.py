@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers import MINI
-from peerstudy.clean import clean_survey
+from peerstudy.clean import clean_export
 from peerstudy.codebook import read_codebook
 from peerstudy.coding import apply_coding_sheets, count_codes
 from peerstudy.errors import InputError
@@ -14,7 +14,7 @@ from peerstudy.errors import InputError
 
 @pytest.fixture(scope="module")
 def documents():
-    return clean_survey(MINI / "export.csv", MINI / "fields.yaml", text_fields=["why"],
+    return clean_export(MINI / "export.csv", MINI / "fields.yaml", text_fields=["why"],
                         analyse_text_if="experienced").documents.assign(question="why")
 
 

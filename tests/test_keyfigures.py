@@ -26,12 +26,32 @@ def test_published_file_holds_the_required_figures():
     assert sum(published["diagnosis"].values()) == 20
 
 
-def test_committed_key_figures_reproduce_every_published_figure():
-    figures = json.loads((PROJECT_ROOT / "reports/supporter-survey/key-figures.json").read_text())
-    comparison = compare_published(figures, read_published(PUBLISHED))
+# Study B's figures as issue 4 requires them (Lee, Kim & Park 2024, Int J Ment Health
+# Promot 26(4):251-260): 6 professionals, 1 male / 5 female, mean age 36.2 (26-50), mean
+# service 6.5 years (3-5: 3, 6-9: 2, 10+: 1); 160 units, 149 statements, 93.1% agreement;
+# 4 themes, 8 categories, 24 subcategories.
+REQUIRED_B = {"n_participants": 6, "sex": {"male": 1, "female": 5}, "age_mean": 36.2, "age_min": 26, "age_max": 50,
+              "service_years_mean": 6.5, "service_years_groups": {"3-5": 3, "6-9": 2, "10+": 1},
+              "n_units_coded": 160, "n_statements": 149, "percent_agreement": 93.1, "n_subcategories": 24,
+              "n_categories": 8, "n_themes": 4}
+
+
+@pytest.mark.parametrize("study, required", [("supporter-survey", REQUIRED), ("professional-interviews", REQUIRED_B)])
+def test_committed_key_figures_reproduce_every_published_figure(study, required):
+    figures = json.loads((PROJECT_ROOT / f"reports/{study}/key-figures.json").read_text())
+    published = read_published(f"studies/{study}/published.yaml")
+    for key, value in required.items():
+        assert published[key] == value, key
+    comparison = compare_published(figures, published)
     mismatched = comparison[~comparison["match"]]
     assert mismatched.empty, mismatched.to_string()
-    assert len(comparison) == len(flatten(read_published(PUBLISHED)))
+    assert len(comparison) == len(flatten(published))
+
+
+def test_study_b_computes_the_unpublished_coefficients():
+    figures = json.loads((PROJECT_ROOT / "reports/professional-interviews/key-figures.json").read_text())
+    for key in ("cohen_kappa", "krippendorff_alpha", "third_coder_agreement"):
+        assert isinstance(figures[key], float)
 
 
 def test_comparison_flags_a_difference_and_a_missing_figure():

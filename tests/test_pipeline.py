@@ -48,8 +48,13 @@ def test_manifest_is_fresh_for_the_current_code_and_raw_data():
 
 def test_processed_tables_are_written(regenerated):
     names = sorted(p.name for p in (regenerated / "data/processed" / STUDY).iterdir())
-    assert names == ["cleaning_log.parquet", "codebook.parquet", "codings.parquet", "documents.parquet",
-                     "participants.parquet", "questionnaires.parquet", "segments.parquet"]
+    assert names == ["cleaning_log.parquet", "codebook.parquet", "codings.parquet", "consensus.parquet",
+                     "documents.parquet", "participants.parquet", "questionnaires.parquet", "recodings.parquet",
+                     "segments.parquet"]
+    names = sorted(p.name for p in (regenerated / "data/processed/professional-interviews").iterdir())
+    assert names == ["cleaning_log.parquet", "codebook.parquet", "codings.parquet", "consensus.parquet",
+                     "documents.parquet", "participants.parquet", "recodings.parquet", "segments.parquet",
+                     "turns.parquet"]
 
 
 def test_executed_notebooks_hold_no_run_specific_facts():
@@ -129,7 +134,7 @@ def test_command_line_reports_an_unknown_study_without_traceback():
     run = subprocess.run([sys.executable, "-m", "peerstudy", "report", "--study", "no-such-study"],
                          capture_output=True, text=True, cwd="/")
     assert run.returncode == 2
-    assert run.stderr.startswith("error: field '--study': expected one of supporter-survey")
+    assert run.stderr.startswith("error: field '--study': expected one of professional-interviews, supporter-survey")
     assert "Traceback" not in run.stderr
 
 

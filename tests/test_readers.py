@@ -57,8 +57,10 @@ def test_renamed_binary_file_is_refused(tmp_path):
         read_text(tmp_path / "t.csv")
 
 
-def test_extra_cells_point_at_the_row(tmp_path):
-    (tmp_path / "x.csv").write_text("a,b\n1,2\n3,4,5\n")
+@pytest.mark.parametrize("row", ["3,4,5", "3,4,"])
+def test_extra_cells_point_at_the_row(tmp_path, row):
+    # an unquoted comma shifts every later cell, even when the extra cell is empty
+    (tmp_path / "x.csv").write_text(f"a,b\n1,2\n{row}\n")
     with pytest.raises(InputError, match=r"row 3: expected at most 2 cells, found 3 cells"):
         read_csv_table(tmp_path / "x.csv")
 

@@ -8,7 +8,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from peerstudy.clean import clean_survey
+from peerstudy.clean import clean_export
 from peerstudy.codebook import read_codebook
 from peerstudy.coding import apply_coding_sheets
 from peerstudy.tables import category_table, characteristics_table, stand_in_notes
@@ -18,7 +18,7 @@ RAW = "data/raw/supporter-survey"
 
 @pytest.fixture(scope="module")
 def survey():
-    return clean_survey(f"{RAW}/questionnaire-export.csv", "studies/supporter-survey/fields.yaml",
+    return clean_export(f"{RAW}/questionnaire-export.csv", "studies/supporter-survey/fields.yaml",
                         text_fields=["motivation", "fulfilment", "issues"], analyse_text_if="experienced")
 
 
@@ -78,3 +78,51 @@ def test_category_table_counts_match_the_sheet(survey):
     assert table.set_index("category")["n"].to_dict() == {k: int(expected.get(k, 0)) for k in table["category"]}
     first = table[table["n"] > 0].iloc[0]
     assert first["excerpts"].count("(Respondent ") == first["n"]
+
+
+# ----------------------------------------------------------------------------- interview views
+from peerstudy.tables import assign_bands, crosstab_codes, hierarchy_table, quote_table, saturation_table  # noqa: E402
+
+BOOK = pd.DataFrame({"label": ["Theme", "Cat 1", "Cat 2", "Sub a", "Sub b", "Sub c"],
+                     "parent": [None, "T", "T", "C1", "C1", "C2"], "depth": [0, 1, 1, 2, 2, 2],
+                     "order": range(6)}, index=pd.Index(["T", "C1", "C2", "Sa", "Sb", "Sc"], name="code"))
+SEGS = pd.DataFrame({"segment": ["s1", "s2", "s3", "s4"], "document": ["I1", "I1", "I2", "I2"],
+                     "participant": ["P1", "P1", "P2", "P1"],
+                     "text": ["short", "a much longer statement", "medium one", "tiny"], "start": [0, 10, 0, 20]})
+CONS = pd.DataFrame({"segment": ["s1", "s2", "s3", "s4"], "code": ["Sa", "Sb", "Sa", "Sc"]})
+DOCS = pd.DataFrame({"document": ["I1", "I2"], "order": [1, 2], "kind": ["individual interview"] * 2})
+
+
+def test_hierarchy_counts_statements_and_participants_at_each_level():
+    table = hierarchy_table(CONS, SEGS, BOOK).set_index("code")
+    assert table["statements"].to_dict() == {"T": 4, "C1": 3, "Sa": 2, "Sb": 1, "C2": 1, "Sc": 1}
+    assert table["participants"].to_dict() == {"T": 2, "C1": 2, "Sa": 2, "Sb": 1, "C2": 1, "Sc": 1}
+    assert table.index.tolist() == ["T", "C1", "Sa", "Sb", "C2", "Sc"]   # depth first
+
+
+def test_quotes_follow_the_rule_longest_then_another_participant():
+    quotes = quote_table(CONS, SEGS, BOOK, depth=1, per_code=2)
+    c1 = quotes[quotes["code"] == "C1"]
+    # longest under C1 is s2 (P1); the next must be by another participant: s3 (P2), not s1 (P1)
+    assert c1["segment"].tolist() == ["s2", "s3"]
+    assert c1["attribution"].tolist() == ["Participant 1", "Participant 2"]
+
+
+def test_saturation_counts_new_codes_per_document():
+    table = saturation_table(CONS, SEGS, DOCS, BOOK, depth=2)
+    assert table[["new", "cumulative"]].values.tolist() == [[2, 2], [1, 3]]
+
+
+def test_crosstab_by_participant_and_by_attribute():
+    by_p = crosstab_codes(CONS, SEGS, BOOK, depth=1, by="participant")
+    assert by_p.to_dict() == {"P1": {"C1 Cat 1": 2, "C2 Cat 2": 1}, "P2": {"C1 Cat 1": 1, "C2 Cat 2": 0}}
+    people = pd.DataFrame({"participant": ["P1", "P2"], "band": ["young", "old"]})
+    by_band = crosstab_codes(CONS, SEGS, BOOK, depth=1, by="band", attributes=people)
+    assert by_band.loc["C1 Cat 1"].to_dict() == {"old": 1, "young": 2}
+
+
+def test_bands_cover_every_value():
+    from peerstudy.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="expected bands that cover every value, found 2"):
+        assign_bands(pd.Series([2]), {"3-5": [3, 5]})

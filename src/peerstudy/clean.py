@@ -1,6 +1,6 @@
-"""Clean a survey export into tidy tables, logging every change.
+"""Clean a tabular export (a survey, a participants sheet) into tidy tables, logging every change.
 
-A survey's export is described by a *fields file* (YAML, one per study, e.g.
+An export is described by a *fields file* (YAML, one per study, e.g.
 ``studies/supporter-survey/fields.yaml``): for each field, the column header the survey
 tool wrote, its type, and the rules that turn raw spellings into clean values. The same
 code therefore cleans any questionnaire export; a new survey needs a new fields file, not
@@ -8,6 +8,9 @@ new code.
 
 Field types and what cleaning does to each:
 
+``id``
+    The questionnaire or participant identifier: a whole number (as ``integer``) or, if
+    it is not one, the trimmed text (``P1``); unique among returned rows.
 ``integer``
     Unicode NFKC (full-width digits become ASCII), outer spaces removed, declared unit
     words removed (``units``), then a whole number within ``min``/``max``.
@@ -63,12 +66,12 @@ from peerstudy.readers import read_csv_table, read_yaml
 __all__ = [
     "FIELD_TYPES",
     "CleaningLog",
-    "CleanSurvey",
+    "CleanExport",
     "normalise_label",
     "normalise_text",
     "parse_integer",
     "read_fields",
-    "clean_survey",
+    "clean_export",
 ]
 
 FIELD_TYPES = ("id", "integer", "datetime", "category", "boolean", "multi", "text")
@@ -282,8 +285,8 @@ def read_fields(path: str | Path) -> Fields:
 
 # --------------------------------------------------------------------------- cleaning
 @dataclass
-class CleanSurvey:
-    """The result of cleaning one survey export.
+class CleanExport:
+    """The result of cleaning one export.
 
     Attributes
     ----------
@@ -319,6 +322,9 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
     """(value, rule that changed it or None, problem text or None) for one cell."""
     if raw.strip() == "" or normalise_label(raw) in missing:
         return None, ("missing marker → no answer" if raw != "" else None), None
+    if spec.type == "id" and parse_integer(raw) is None:
+        value = unicodedata.normalize("NFKC", raw).strip()
+        return value, (None if value == raw else "identifier: spaces removed"), None
     if spec.type in ("id", "integer"):
         value = parse_integer(raw, spec.units)
         if value is None:
@@ -349,9 +355,10 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
     return value, (None if value == raw else "text: Unicode NFC, line endings, outer spaces"), None
 
 
-def clean_survey(export: str | Path, fields: str | Path | Fields, *,
-                 text_fields: Sequence[str] = (), analyse_text_if: str | None = None) -> CleanSurvey:
-    """Read a survey export, clean and validate it against its declared fields.
+def clean_export(export: str | Path, fields: str | Path | Fields, *,
+                 text_fields: Sequence[str] = (), analyse_text_if: str | None = None) -> CleanExport:
+    """Read an export (survey answers, a participants sheet), clean and validate it
+    against its declared fields.
 
     Parameters
     ----------
@@ -367,7 +374,7 @@ def clean_survey(export: str | Path, fields: str | Path | Fields, *,
 
     Returns
     -------
-    CleanSurvey
+    CleanExport
 
     Raises
     ------
@@ -434,11 +441,12 @@ def clean_survey(export: str | Path, fields: str | Path | Fields, *,
         raise InputError(problems)
 
     participants = typed[[s.name for s in spec.specs if s.type != "text"]].copy()
-    participants.insert(0, "participant", participants[spec.id].astype(int).astype(str))
+    participants.insert(0, "participant", participants[spec.id].map(str))
     participants = _typed_columns(participants.reset_index(drop=True), spec)
     documents = _documents(typed, spec, text_fields, analyse_text_if, log)
-    questionnaires = questionnaires.astype({spec.id: "int64", "returned": "bool"}).reset_index(drop=True)
-    return CleanSurvey(questionnaires=questionnaires, participants=participants,
+    questionnaires = questionnaires.astype({spec.id: _id_dtype(questionnaires[spec.id]), "returned": "bool"})
+    questionnaires = questionnaires.reset_index(drop=True)
+    return CleanExport(questionnaires=questionnaires, participants=participants,
                        documents=documents, log=log.to_frame())
 
 
@@ -503,16 +511,20 @@ def _typed_columns(frame: pd.DataFrame, spec: Fields) -> pd.DataFrame:
     for s in spec.specs:
         if s.name not in frame:
             continue
-        dtypes[s.name] = {"id": "int64" if s.required else "Int64", "integer": "Int64", "boolean": "boolean",
+        dtypes[s.name] = {"id": _id_dtype(frame[s.name]), "integer": "Int64", "boolean": "boolean",
                           "datetime": "datetime64[us]"}.get(s.type, "string")
     return frame.astype(dtypes).astype({"participant": "string"})
+
+
+def _id_dtype(values: pd.Series) -> str:
+    return "int64" if all(isinstance(v, int) for v in values) else "string"
 
 
 def _documents(typed: pd.DataFrame, spec: Fields, text_fields: Sequence[str],
                analyse_text_if: str | None, log: CleaningLog) -> pd.DataFrame:
     rows = []
     for row, record in typed.iterrows():
-        participant = str(int(record[spec.id]))
+        participant = str(record[spec.id])
         analysed = True if not analyse_text_if else bool(record[analyse_text_if])
         for name in text_fields:
             text = record[name]

@@ -26,7 +26,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_text
 
-__all__ = ["CODEBOOK_COLUMNS", "read_codebook", "children", "suggest_code"]
+__all__ = ["CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "suggest_code"]
 
 CODEBOOK_COLUMNS = ["label", "definition", "parent", "depth", "root", "order"]
 
@@ -116,6 +116,20 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
 def children(codebook: pd.DataFrame, code: str) -> list[str]:
     """Direct children of ``code``, in codebook order."""
     return codebook.index[codebook["parent"] == code].tolist()
+
+
+def ancestor(codebook: pd.DataFrame, code: str, depth: int) -> str:
+    """The ancestor of ``code`` at ``depth`` (the code itself if it is not deeper).
+
+    Examples
+    --------
+    >>> book = read_codebook("data/raw/supporter-survey/codebook.yaml")
+    >>> ancestor(book, "self-growth", 0), ancestor(book, "self-growth", 1)
+    ('motivation', 'self-growth')
+    """
+    while int(codebook.at[code, "depth"]) > depth:
+        code = str(codebook.at[code, "parent"])
+    return code
 
 
 def suggest_code(code: str, codebook: pd.DataFrame) -> str:

@@ -31,7 +31,8 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.readers import read_csv_table
 
-__all__ = ["Coded", "locate_excerpt", "apply_coding_sheets", "count_codes"]
+__all__ = ["Coded", "Reconciled", "locate_excerpt", "apply_coding_sheets", "read_unit_sheets", "reconcile",
+           "count_codes"]
 
 
 @dataclass
@@ -62,7 +63,8 @@ def locate_excerpt(text: str, excerpt: str) -> tuple[int, int] | None:
 
 
 def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
-                        document_key: Sequence[str], root_code_from: str | None = None) -> Coded:
+                        document_key: Sequence[str], root_code_from: str | None = None,
+                        turns: pd.DataFrame | None = None, unit_column: str | None = None) -> Coded:
     """Read coder sheets and turn them into segments and codings.
 
     Parameters
@@ -78,6 +80,14 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     root_code_from
         Optional ``documents`` column naming the top-level code a coding must fall
         under (in a survey, the question the answer belongs to).
+    turns
+        Speaker turns of the documents (``document``, ``speaker``, ``start``, ``end``),
+        for transcripts: each excerpt must lie within one participant's turn, and the
+        segment is attributed to that speaker.
+    unit_column
+        A sheet column that names each candidate unit (the same in every coder's
+        sheet); kept in the codings as ``unit`` so reconciliation and re-coding sheets
+        can refer to it.
 
     Raises
     ------
@@ -99,7 +109,8 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
-        table = read_csv_table(path, required=[*document_key, "code", "excerpt", "coder"], parameter="coding_sheets")
+        required = [*document_key, "code", "excerpt", "coder"] + ([unit_column] if unit_column else [])
+        table = read_csv_table(path, required=required, parameter="coding_sheets")
         for row, cells in table.iterrows():
             where = {"file": shown, "row": int(row)}
             key = tuple(cells[c].strip() for c in document_key)
@@ -139,6 +150,14 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
                                         found=repr(excerpt[:80] + ("…" if len(excerpt) > 80 else "")),
                                         fix="copy the excerpt exactly from the cleaned text (see data/processed/<study>/documents.parquet)"))
                 continue
+            speaker = doc["participant"]
+            if turns is not None:
+                speaker = _speaker_at(turns, doc["document"], *span)
+                if speaker is None or speaker not in str(doc["participant"]).split("; "):
+                    problems.append(Problem(**where, field="excerpt", expected="text within one participant's turn",
+                                            found="text across turns" if speaker is None else f"text of {speaker!r}",
+                                            fix="mark only what one participant said"))
+                    continue
             seg_key = (doc["document"], *span)
             dup = (seg_key, code, coder)
             if dup in seen:
@@ -149,21 +168,151 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
             seen[dup] = f"{shown} row {row}"
             segment = f"{doc['document']}@{span[0]}-{span[1]}"
             segments.setdefault(seg_key, {"segment": segment, "document": doc["document"],
-                                          "participant": doc["participant"], "start": span[0], "end": span[1],
+                                          "participant": speaker, "start": span[0], "end": span[1],
                                           "text": doc["text"][span[0]:span[1]]})
-            codings.append({"segment": segment, "code": code, "coder": coder, "round": 1,
+            codings.append({"segment": segment, "unit": cells[unit_column].strip() if unit_column else segment,
+                            "code": code, "coder": coder, "round": 1,
                             "note": cells.get("note", "").strip(), "sheet": shown, "row": int(row)})
     if problems:
         raise InputError(problems)
     seg = pd.DataFrame(list(segments.values()),
                        columns=["segment", "document", "participant", "start", "end", "text"])
-    cod = pd.DataFrame(codings, columns=["segment", "code", "coder", "round", "note", "sheet", "row"])
+    cod = pd.DataFrame(codings, columns=_CODING_COLUMNS)
+    problems = _check_units(cod)
+    if problems:
+        raise InputError(problems)
     seg = seg.sort_values(["document", "start", "end"], kind="stable").reset_index(drop=True)
     order = codebook["order"]
     cod = (cod.assign(_o=cod["code"].map(order)).sort_values(["_o", "segment", "coder"], kind="stable")
            .drop(columns="_o").reset_index(drop=True))
     return Coded(segments=seg.astype({"start": "int64", "end": "int64"}),
                  codings=cod.astype({"round": "int64", "row": "int64"}))
+
+
+_CODING_COLUMNS = ["segment", "unit", "code", "coder", "round", "note", "sheet", "row"]
+
+
+def _speaker_at(turns: pd.DataFrame, document: str, start: int, end: int) -> str | None:
+    """The speaker of the turn that holds [start, end), or None if no single turn does."""
+    hit = turns[(turns["document"] == document) & (turns["start"] <= start) & (turns["end"] >= end)]
+    return None if hit.empty else str(hit["speaker"].iloc[0])
+
+
+def _check_units(codings: pd.DataFrame) -> list[Problem]:
+    """A unit id must mean the same segment in every sheet."""
+    problems = []
+    for unit, group in codings.groupby("unit", sort=False):
+        if group["segment"].nunique() > 1:
+            first, other = group.iloc[0], group[group["segment"] != group["segment"].iloc[0]].iloc[0]
+            problems.append(Problem(file=other["sheet"], row=int(other["row"]), field="unit",
+                                    expected=f"the same excerpt for unit {unit!r} in every sheet",
+                                    found=f"a different excerpt than {first['sheet']} row {first['row']}",
+                                    fix="copy the unit's excerpt exactly, or give the unit another id"))
+    return problems
+
+
+def read_unit_sheets(sheets: Sequence[str | Path], coded: Coded, codebook: pd.DataFrame, *, round: int = 2) -> pd.DataFrame:
+    """Codings from sheets that name units instead of excerpts (``unit``, ``code``,
+    ``coder``), e.g. a third coder re-coding the agreed units; returned as codings of
+    the segments those units are in :func:`apply_coding_sheets`' result."""
+    units = coded.codings.drop_duplicates("unit").set_index("unit")["segment"]
+    rows, problems = [], []
+    for sheet in sheets:
+        path = resolve_input(sheet)
+        shown = relative_to_root(path)
+        table = read_csv_table(path, required=["unit", "code", "coder"], parameter="stability_sheets")
+        for row, cells in table.iterrows():
+            unit, code, coder = cells["unit"].strip(), cells["code"].strip(), cells["coder"].strip()
+            where = {"file": shown, "row": int(row)}
+            if unit not in units.index:
+                problems.append(Problem(**where, field="unit", expected="a unit of the coder sheets", found=repr(unit)))
+            if code not in codebook.index:
+                problems.append(Problem(**where, field="code", expected="a code defined in the codebook",
+                                        found=repr(code), fix=suggest_code(code, codebook)))
+            if not coder:
+                problems.append(Problem(**where, field="coder", expected="the coder's initials", found="nothing"))
+            if unit in units.index and code in codebook.index and coder:
+                rows.append({"segment": units[unit], "unit": unit, "code": code, "coder": coder, "round": round,
+                             "note": cells.get("note", "").strip(), "sheet": shown, "row": int(row)})
+    if problems:
+        raise InputError(problems)
+    return pd.DataFrame(rows, columns=_CODING_COLUMNS).astype({"round": "int64", "row": "int64"})
+
+
+@dataclass
+class Reconciled:
+    """The consensus coding and the disagreements it resolved.
+
+    Attributes
+    ----------
+    consensus
+        ``segment``, ``unit``, ``code``, ``source`` ("agreed", "reconciled" or "single
+        coder").
+    disagreements
+        One row per (segment, code) some coders applied and others did not, with the
+        decision and reason from the reconciliation sheet.
+    """
+
+    consensus: pd.DataFrame
+    disagreements: pd.DataFrame
+
+
+def reconcile(coded: Coded, reconciliation: str | Path | None = None) -> Reconciled:
+    """Consensus of the coders of :func:`apply_coding_sheets`.
+
+    One coder: their codings are the consensus. Several: codes all of them applied are
+    kept; every disagreement needs a row (``unit``, ``code``, ``decision`` keep/drop,
+    optional ``reason``) in the reconciliation sheet.
+    """
+    from peerstudy.agreement import apply_reconciliation, disagreements
+
+    codings = coded.codings
+    units = codings.drop_duplicates("segment").set_index("segment")["unit"]
+    coders = list(dict.fromkeys(codings["coder"]))
+    columns = ["segment", "unit", "code", "applied_by", "not_applied_by", "text", "decision", "reason"]
+    if len(coders) < 2:
+        consensus = codings[["segment", "unit", "code"]].drop_duplicates().assign(source="single coder")
+        return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=pd.DataFrame(columns=columns))
+    text = coded.segments.set_index("segment")["text"]
+    sheet = disagreements(codings[["segment", "code", "coder"]], segments=coded.segments["segment"].tolist(), text=text)
+    sheet.insert(1, "unit", sheet["segment"].map(units))
+    if reconciliation is None:
+        if sheet.empty:
+            decisions = sheet[["segment", "code", "decision"]]
+        else:
+            raise InputError(Problem(field="reconciliation", expected="a reconciliation sheet for the disagreements",
+                                     found=f"{len(sheet)} disagreements and no sheet",
+                                     fix="fill in a sheet with unit, code, decision (keep/drop) and name it in the study's YAML"))
+    else:
+        path = resolve_input(reconciliation)
+        shown = relative_to_root(path)
+        table = read_csv_table(path, required=["unit", "code", "decision"], parameter="reconciliation")
+        seg_of = {u: s for s, u in units.items()}
+        unknown = [Problem(file=shown, row=int(r), field="unit", expected="a unit of the coder sheets", found=repr(u))
+                   for r, u in table["unit"].str.strip().items() if u not in seg_of]
+        if unknown:
+            raise InputError(unknown)
+        decisions = pd.DataFrame({"segment": table["unit"].str.strip().map(seg_of).to_numpy(),
+                                  "code": table["code"].str.strip().to_numpy(),
+                                  "decision": table["decision"].to_numpy()})
+        try:
+            resolved = apply_reconciliation(codings[["segment", "code", "coder"]], decisions)
+        except InputError as exc:
+            raise InputError([_in_file(p, shown) for p in exc.problems]) from None
+        reasons = table.assign(segment=decisions["segment"].to_numpy()).set_index(["segment", "code"])
+        keys = list(zip(sheet["segment"], sheet["code"]))
+        sheet["decision"] = [reasons["decision"].get(k, "").strip().lower() for k in keys]
+        sheet["reason"] = [reasons["reason"].get(k, "") if "reason" in reasons else "" for k in keys]
+        consensus = resolved.assign(unit=resolved["segment"].map(units))[["segment", "unit", "code", "source"]]
+        return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet[columns].reset_index(drop=True))
+    resolved = apply_reconciliation(codings[["segment", "code", "coder"]], decisions)
+    consensus = resolved.assign(unit=resolved["segment"].map(units))[["segment", "unit", "code", "source"]]
+    return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet.assign(reason="")[columns])
+
+
+def _in_file(problem: Problem, file: str) -> Problem:
+    return Problem(expected=problem.expected, found=problem.found, file=problem.file or file, row=problem.row,
+                   field=problem.field, fix=problem.fix)
 
 
 def count_codes(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:

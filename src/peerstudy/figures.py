@@ -21,7 +21,7 @@ import seaborn as sns  # noqa: E402
 
 from peerstudy.outputs import FIGURE_RC  # noqa: E402
 
-__all__ = ["plot_counts", "plot_category_counts"]
+__all__ = ["plot_counts", "plot_category_counts", "plot_saturation", "plot_heatmap"]
 
 _COLOUR = "#3a6ea5"
 
@@ -65,5 +65,34 @@ def plot_category_counts(categories: pd.DataFrame, *, title: str = "Excerpts per
         axes[-1, 0].set_xlabel("Excerpts (n)")
         fig.suptitle(title)
         sns.despine(fig)
+        fig.tight_layout()
+    return fig
+
+
+def plot_saturation(saturation: pd.DataFrame, *, title: str = "Code saturation") -> plt.Figure:
+    """New codes found in each successive document (bars) and their running total (line).
+
+    ``saturation`` is the table of :func:`peerstudy.tables.saturation_table`.
+    """
+    with matplotlib.rc_context(FIGURE_RC):
+        fig, ax = plt.subplots(figsize=(7.0, 3.8))
+        x = list(range(1, len(saturation) + 1))
+        ax.bar(x, saturation["new"], color="#9ab8d8", label="new codes")
+        ax.plot(x, saturation["cumulative"], color=_COLOUR, marker="o", label="cumulative")
+        ax.set_xticks(x, [f"{d}" for d in saturation["document"]], rotation=0)
+        ax.set(title=title, xlabel="Transcripts in order of data collection", ylabel="Codes (n)")
+        ax.set_ylim(0, saturation["cumulative"].max() * 1.15)
+        ax.legend(frameon=False, loc="center right")
+        sns.despine(fig)
+        fig.tight_layout()
+    return fig
+
+
+def plot_heatmap(table: pd.DataFrame, *, title: str, xlabel: str) -> plt.Figure:
+    """Counts of a crosstab (codes × groups) as an annotated heatmap."""
+    with matplotlib.rc_context(FIGURE_RC):
+        fig, ax = plt.subplots(figsize=(1.0 * table.shape[1] + 5.5, 0.45 * table.shape[0] + 1.5))
+        sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
+        ax.set(title=title, xlabel=xlabel, ylabel="")
         fig.tight_layout()
     return fig

@@ -25,7 +25,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_yaml
 
-__all__ = ["survey_key_figures", "flatten", "read_published", "compare_published"]
+__all__ = ["survey_key_figures", "interview_key_figures", "flatten", "read_published", "compare_published"]
 
 
 def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame, codings: pd.DataFrame,
@@ -69,6 +69,43 @@ def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame,
     return figures
 
 
+def interview_key_figures(participants: pd.DataFrame, codings: pd.DataFrame, consensus: pd.DataFrame,
+                          codebook: pd.DataFrame, reliability: pd.DataFrame, stability: pd.DataFrame, *,
+                          band_field: str, service_field: str = "service_years") -> dict[str, Any]:
+    """The key figures of an interview study with independent coders.
+
+    Returns ``n_participants``; ``sex`` (level → n); ``age_mean``, ``age_min``,
+    ``age_max``; ``<service_field>_mean`` and ``<service_field>_groups`` (band → n, from
+    ``band_field``); ``n_units_coded`` (units the independent coders marked);
+    ``n_statements`` (units in the consensus); ``n_themes``, ``n_categories``,
+    ``n_subcategories`` (codebook depths 0, 1, 2); ``percent_agreement``,
+    ``cohen_kappa``, ``krippendorff_alpha`` (from the reliability summary);
+    ``third_coder_agreement`` (percent, from the stability table).
+    """
+    stats = reliability.set_index("statistic")["value"]
+    depth = codebook["depth"].value_counts()
+    bands = participants[band_field].value_counts()
+    figures: dict[str, Any] = {
+        "n_participants": int(len(participants)),
+        "sex": {str(k): int(v) for k, v in participants["sex"].value_counts().sort_index(ascending=False).items()},
+        "age_mean": round(float(participants["age"].astype(float).mean()), 1),
+        "age_min": _number(participants["age"].min()),
+        "age_max": _number(participants["age"].max()),
+        f"{service_field}_mean": round(float(participants[service_field].astype(float).mean()), 1),
+        f"{service_field}_groups": {str(k): int(bands.get(k, 0)) for k in dict.fromkeys(participants[band_field].dropna())},
+        "n_units_coded": int(stats["units coded by every coder"]),
+        "n_statements": int(consensus["segment"].nunique()),
+        "n_themes": int(depth.get(0, 0)), "n_categories": int(depth.get(1, 0)), "n_subcategories": int(depth.get(2, 0)),
+        "percent_agreement": float(stats["percent agreement (Miles & Huberman)"]),
+        "cohen_kappa": float(stats["Cohen's kappa"]),
+        "krippendorff_alpha": float(stats["Krippendorff's alpha"]),
+    }
+    if not stability.empty:
+        figures["third_coder_agreement"] = float(stability["percent_agreement"].iloc[0])
+    figures["n_codings"] = int(len(codings))
+    return figures
+
+
 def _number(value: Any) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
@@ -86,7 +123,10 @@ def flatten(figures: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def read_published(path: str | Path) -> dict[str, Any]:
-    """The published figures of a study (``figures:``) from its ``published.yaml``."""
+    """The published figures of a study (``figures:``) from its ``published.yaml``; none
+    for an empty path (a study with no published figures to compare with)."""
+    if not str(path):
+        return {}
     p = resolve_input(path)
     doc = read_yaml(p, what="a published-figures file (YAML)", parameter="published")
     if not isinstance(doc, dict) or not isinstance(doc.get("figures"), dict) or not doc.get("source"):

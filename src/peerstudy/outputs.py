@@ -121,9 +121,12 @@ class StudyOutputs:
             rows.append({"table": f"{name}.parquet", "rows": len(frame), "columns": ", ".join(map(str, frame.columns))})
         return pd.DataFrame(rows).set_index("table")
 
-    def load(self, name: str) -> pd.DataFrame:
-        """Read a processed table written by an earlier stage."""
+    def load(self, name: str, *, missing_ok: bool = False) -> pd.DataFrame | None:
+        """Read a processed table written by an earlier stage (``None`` if it is absent
+        and ``missing_ok``)."""
         path = self.processed_dir / f"{name}.parquet"
+        if not path.is_file() and missing_ok:
+            return None
         if not path.is_file():
             raise InputError(Problem(file=config.relative_to_root(path), expected="a table written by an earlier stage",
                                      found="no such file",
@@ -159,6 +162,16 @@ class StudyOutputs:
         write_bytes_atomic(self.reports / "figures" / f"{name}.png", png.getvalue())
         write_bytes_atomic(self.reports / "figures" / f"{name}.svg", svg.getvalue())
         return Image(data=png.getvalue(), format="png")
+
+    # -- notes ------------------------------------------------------------------------
+    def notes(self, notes: list[str]):
+        """Write numbered notes on the study (discrepancies in the paper, readings
+        chosen) to ``reports/<study>/notes.md`` and return them for display."""
+        from IPython.display import Markdown
+
+        text = "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1)) or "No notes."
+        write_bytes_atomic(self.reports / "notes.md", (text + "\n").encode("utf-8"))
+        return Markdown(text)
 
     # -- key figures ------------------------------------------------------------------
     def key_figures(self, figures: Mapping[str, Any]) -> dict[str, Any]:

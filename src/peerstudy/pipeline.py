@@ -394,41 +394,50 @@ def write_index(manifest: dict[str, Any], *, root: Path | None = None) -> Path:
 
 
 def refresh_notebooks(*, log=print) -> list[Path]:
-    """Re-execute the notebooks in ``notebooks/`` with their default parameters, in the
-    order of their default study, and store their outputs in place (so that they open in
-    JupyterLab with results shown, and nbval can check them). Their data outputs go to a
-    temporary folder and are discarded."""
+    """Re-execute the notebooks in ``notebooks/`` with their default parameters and store
+    their outputs in place (so they open in JupyterLab with results shown, and nbval
+    can check them).
+
+    Each notebook's default ``study`` names the study it shows. For every such study,
+    its notebooks run in order in a temporary output root: those whose default is this
+    study with no parameters (their outputs are kept), the others with the study's
+    parameters (only to produce what later notebooks read). Data outputs are discarded.
+    """
     import papermill
 
     kernel = _check_kernel()
     sources = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-    defaults = {p.stem: papermill.inspect_notebook(str(p)).get("study", {}).get("default", "").strip("\"'")
+    defaults = {p.stem: str(papermill.inspect_notebook(str(p)).get("study", {}).get("default", "")).strip("\"'")
                 for p in sources}
-    order: list[str] = []
-    for study in sorted(set(defaults.values())):
-        order += [nb for nb in load_study(study).notebooks if nb in defaults and nb not in order]
-    orphans = sorted(set(defaults) - set(order))
-    if orphans:
-        raise ConfigError(Problem(field="study", expected="notebooks whose default study lists them in 'notebooks'",
-                                  found=", ".join(orphans), fix="point the notebook's default 'study' at a study that runs it"))
     written = []
-    with tempfile.TemporaryDirectory(prefix="peerstudy-defaults-") as tmp, \
-            _environment(**{config.OUTPUT_ROOT_ENV: tmp}):
-        for nb in order:
-            log(f"notebooks/{nb}.ipynb: refreshing outputs with the default parameters")
-            path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
-            out = Path(tmp) / f"{nb}.ipynb"
-            try:
-                papermill.execute_notebook(str(path), str(out), kernel_name=kernel, cwd=str(config.NOTEBOOKS_DIR),
-                                           progress_bar=False, log_output=False, request_save_on_cell_execute=False)
-            except papermill.exceptions.PapermillExecutionError as exc:
-                raise StageFailed(f"notebooks/{nb}.ipynb failed with its default parameters: {exc.ename}: {exc.evalue}") from None
-            executed, _ = normalise_notebook(nbformat.read(out, as_version=4), output_path="")
-            executed.metadata.pop("papermill", None)
-            for cell in executed.cells:
-                cell.metadata.pop("papermill", None)
-            write_bytes_atomic(path, (nbformat.writes(executed) + "\n").encode("utf-8"))
-            written.append(path)
+    for name in sorted(set(defaults.values())):
+        study = load_study(name)
+        orphans = [nb for nb, d in defaults.items() if d == name and nb not in study.notebooks]
+        if orphans:
+            raise ConfigError(Problem(file=config.relative_to_root(study.file), field="notebooks",
+                                      expected="every notebook whose default study is this one",
+                                      found=f"{', '.join(orphans)} missing", fix="add them, or change their default 'study'"))
+        with tempfile.TemporaryDirectory(prefix="peerstudy-defaults-") as tmp, \
+                _environment(**{config.OUTPUT_ROOT_ENV: tmp}):
+            for nb in study.notebooks:
+                keep = defaults.get(nb) == name
+                path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
+                out = Path(tmp) / f"{nb}.ipynb"
+                log(f"notebooks/{nb}.ipynb: {'refreshing outputs with the default parameters' if keep else f'running for {name}'}")
+                try:
+                    papermill.execute_notebook(str(path), str(out), parameters=None if keep else study.parameters_for(nb),
+                                               kernel_name=kernel, cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
+                                               log_output=False, request_save_on_cell_execute=False)
+                except papermill.exceptions.PapermillExecutionError as exc:
+                    raise StageFailed(f"notebooks/{nb}.ipynb failed for {name}: {exc.ename}: {exc.evalue}") from None
+                if not keep:
+                    continue
+                executed, _ = normalise_notebook(nbformat.read(out, as_version=4), output_path="")
+                executed.metadata.pop("papermill", None)
+                for cell in executed.cells:
+                    cell.metadata.pop("papermill", None)
+                write_bytes_atomic(path, (nbformat.writes(executed) + "\n").encode("utf-8"))
+                written.append(path)
     return written
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from peerstudy.config import relative_to_root
+from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 
 __all__ = ["MAX_INPUT_BYTES", "read_text", "read_csv_table", "read_yaml"]
@@ -51,7 +51,8 @@ def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig",
     Parameters
     ----------
     path
-        File to read.
+        File to read: absolute, or relative to the project root (never to the
+        working directory).
     encoding
         Expected encoding. ``utf-8-sig`` accepts UTF-8 with or without a BOM.
     what
@@ -59,7 +60,7 @@ def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig",
     parameter
         Name of the study parameter that points at the file, used in the fix hint.
     """
-    p = Path(path)
+    p = resolve_input(path)
     shown = relative_to_root(p)
     where = f"the parameter {parameter!r} in the study's YAML file" if parameter else "the path"
     if not p.is_file():
@@ -114,6 +115,7 @@ def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
     pandas.DataFrame
         One row per record, index = spreadsheet row number, all cells ``str``.
     """
+    path = resolve_input(path)
     shown = relative_to_root(path)
     text = read_text(path, encoding=encoding, what="a CSV file", parameter=parameter)
     records = list(csv.reader(io.StringIO(text, newline="")))
@@ -140,10 +142,10 @@ def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
         problems.append(Problem(file=shown, expected="at least one data row",
                                 found="only the header", fix="re-export the file with its data"))
     for offset, rec in enumerate(body):
-        if len(rec) > len(header) and any(cell.strip() for cell in rec[len(header):]):
+        if len(rec) > len(header):
             problems.append(Problem(file=shown, row=header_rows + offset + 1, field=None,
                                     expected=f"at most {len(header)} cells",
-                                    found=f"{len(rec)} cells", fix="check for an unquoted comma in this row"))
+                                    found=f"{len(rec)} cells", fix="quote the cell that contains a comma, or remove the extra cells"))
     if problems:
         raise InputError(problems)
     rows = [(rec + [""] * len(header))[: len(header)] for rec in body]
@@ -154,6 +156,7 @@ def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
 def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file",
               parameter: str | None = None) -> Any:
     """Parse a YAML file safely (no arbitrary objects), naming the line of a syntax error."""
+    path = resolve_input(path)
     shown = relative_to_root(path)
     text = read_text(path, what=what, parameter=parameter)
     try:

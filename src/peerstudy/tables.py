@@ -18,7 +18,8 @@ from tableone import TableOne
 from peerstudy.codebook import children
 from peerstudy.errors import ConfigError, Problem
 
-__all__ = ["characteristics_table", "stand_in_notes", "category_table"]
+__all__ = ["characteristics_table", "stand_in_notes", "category_table", "assign_bands", "hierarchy_table",
+           "quote_table", "saturation_table", "crosstab_codes"]
 
 
 def characteristics_table(participants: pd.DataFrame, columns: Sequence[str], *, continuous: Sequence[str] = (),
@@ -136,3 +137,128 @@ def _natural(col: pd.Series) -> pd.Series:
     if col.name == "participant":
         return col.map(lambda v: (0, int(v), "") if str(v).isdigit() else (1, 0, str(v)))
     return col
+
+
+def assign_bands(values: pd.Series, bands: dict[str, list]) -> pd.Series:
+    """Label each number with the band it falls in; ``bands`` maps label → [low, high]
+    (inclusive; ``None`` for open-ended).
+
+    Examples
+    --------
+    >>> assign_bands(pd.Series([3, 7, 12]), {"3-5": [3, 5], "6-9": [6, 9], "10+": [10, None]}).tolist()
+    ['3-5', '6-9', '10+']
+    """
+    def label(v):
+        for name, (low, high) in bands.items():
+            if (low is None or v >= low) and (high is None or v <= high):
+                return name
+        raise ConfigError(Problem(field="bands", expected="bands that cover every value", found=repr(v),
+                                  fix="add a band for this value in the study's YAML"))
+    return values.map(lambda v: None if pd.isna(v) else label(v)).astype("string")
+
+
+def _coded(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, depth: int) -> pd.DataFrame:
+    """Consensus codings with their segment and the code lifted to ``depth``."""
+    from peerstudy.codebook import ancestor
+
+    merged = consensus.merge(segments, on="segment", how="left")
+    merged["at_depth"] = [ancestor(codebook, c, depth) for c in merged["code"]]
+    return merged
+
+
+def hierarchy_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Every code of the tree, depth first, with the number of coded statements and of
+    participants contributing at that level (a statement counts under each ancestor).
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"label": ["T", "C"], "parent": [None, "t"], "depth": [0, 1], "order": [0, 1]},
+    ...                     index=pd.Index(["t", "c"], name="code"))
+    >>> segs = pd.DataFrame({"segment": ["s1", "s2"], "participant": ["P1", "P2"]})
+    >>> hierarchy_table(pd.DataFrame({"segment": ["s1", "s2"], "code": ["c", "c"]}), segs, book)[["code", "statements", "participants"]].values.tolist()
+    [['t', 2, 2], ['c', 2, 2]]
+    """
+    rows = []
+    max_depth = int(codebook["depth"].max())
+    lifted = {d: _coded(consensus, segments, codebook, d) for d in range(max_depth + 1)}
+
+    def visit(code: str, path: list[str]) -> None:
+        depth = int(codebook.at[code, "depth"])
+        hits = lifted[depth][lifted[depth]["at_depth"] == code]
+        rows.append({"depth": depth, "code": code, "label": codebook.at[code, "label"],
+                     "parent": codebook.at[code, "parent"], "statements": int(hits["segment"].nunique()),
+                     "participants": int(hits["participant"].nunique())})
+        for child in children(codebook, code):
+            visit(child, path + [code])
+
+    for root in codebook.index[codebook["parent"].isna()]:
+        visit(root, [])
+    return pd.DataFrame(rows).astype({"depth": "int64", "statements": "int64", "participants": "int64"})
+
+
+def quote_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, *, depth: int,
+                per_code: int = 2, attribution: str = "Participant {number}") -> pd.DataFrame:
+    """Quotes for each code at ``depth``, chosen by a fixed rule.
+
+    Rule: among the statements coded under the code, take the longest (ties: the
+    earlier segment id); then the longest statement of a participant not quoted yet
+    for this code; and so on, up to ``per_code`` quotes. ``{number}`` in
+    ``attribution`` is the digits of the pseudonym (``P3`` → ``3``), ``{participant}``
+    the pseudonym.
+    """
+    merged = _coded(consensus, segments, codebook, depth)
+    merged = merged.drop_duplicates(["segment", "at_depth"])
+    merged = merged.assign(length=merged["text"].str.len()).sort_values(["length", "segment"], ascending=[False, True],
+                                                                        kind="stable")
+    rows = []
+    for code in [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]:
+        seen: set[str] = set()
+        for seg in merged[merged["at_depth"] == code].itertuples():
+            if seg.participant in seen:
+                continue
+            seen.add(seg.participant)
+            number = "".join(ch for ch in str(seg.participant) if ch.isdigit())
+            rows.append({"code": code, "label": codebook.at[code, "label"], "quote": seg.text,
+                         "attribution": attribution.format(number=number, participant=seg.participant),
+                         "document": seg.document, "segment": seg.segment})
+            if len(seen) == per_code:
+                break
+    return pd.DataFrame(rows, columns=["code", "label", "quote", "attribution", "document", "segment"])
+
+
+def saturation_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame,
+                     codebook: pd.DataFrame, *, depth: int) -> pd.DataFrame:
+    """Codes at ``depth`` found in each successive document (in ``documents['order']``):
+    how many were new, and the cumulative total (code saturation)."""
+    merged = _coded(consensus, segments, codebook, depth)
+    seen: set[str] = set()
+    rows = []
+    for doc in documents.sort_values("order").itertuples():
+        found = set(merged.loc[merged["document"] == doc.document, "at_depth"])
+        new = found - seen
+        seen |= found
+        rows.append({"order": doc.order, "document": doc.document, "kind": doc.kind, "codes": len(found),
+                     "new": len(new), "cumulative": len(seen)})
+    return pd.DataFrame(rows)
+
+
+def crosstab_codes(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, *, depth: int,
+                   by: str, attributes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Statements per code at ``depth`` (rows, codebook order, labelled) by a column of
+    the segments or, with ``attributes`` (participants with a ``participant`` column),
+    by a participant attribute (columns)."""
+    merged = _coded(consensus, segments, codebook, depth).drop_duplicates(["segment", "at_depth"])
+    if attributes is not None:
+        merged = merged.join(attributes.set_index("participant")[[by]], on="participant")
+    table = pd.crosstab(merged["at_depth"], merged[by])
+    codes = [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
+    table = table.reindex(codes, fill_value=0)
+    table.index = [f"{c} {codebook.at[c, 'label']}" for c in codes]
+    table.index.name = "code"
+    table.columns = [str(c) for c in table.columns]
+    return table.reindex(columns=sorted(table.columns, key=_natural_key)).astype("int64")
+
+
+def _natural_key(label: str):
+    digits = "".join(ch for ch in label if ch.isdigit())
+    return (label.rstrip("0123456789"), int(digits) if digits and label.endswith(digits) else 0, label)

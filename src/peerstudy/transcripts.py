@@ -1,0 +1,270 @@
+"""Interview and focus-group transcripts: read, de-identify, split into speaker turns.
+
+A transcript as a transcription service delivers it (``.txt`` or ``.docx``, one line or
+paragraph per turn) has a header, a blank line, then turns::
+
+    Transcript: I03 (individual interview)
+    Date: 2021-01-26
+    Duration: 74 min
+    Participants: Interviewer; Han Ji-woo
+
+    [00:00:05] Interviewer: Thank you for making time today.
+    [00:00:31] Han Ji-woo: Thank you for having me.
+
+A line that does not start a turn continues the turn before it. Speakers must be listed
+in the header. :func:`clean_transcripts` de-identifies every turn and the speaker labels
+(:mod:`peerstudy.deid`) and builds, per transcript, one *document* whose text is the
+de-identified turns, one per line (``[time] P3: text``), and a *turns* table with each
+turn's ``start``/``end`` offsets (code points) of its text in that document, so that
+``document.text[start:end] == turn.text``.
+
+Examples
+--------
+>>> lines = ["Transcript: I01 (individual interview)", "Date: 2021-01-19", "Participants: Interviewer; Ann Lee",
+...          "", "[00:00:05] Interviewer: Hello.", "[00:00:09] Ann Lee: Hi, I work in Hwagok-dong."]
+>>> t = parse_transcript(lines, file="I01.txt")
+>>> t.kind, t.date, t.turns[1]
+('individual interview', '2021-01-19', ('00:00:09', 'Ann Lee', 'Hi, I work in Hwagok-dong.', 6))
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date as Date
+from pathlib import Path
+
+import pandas as pd
+
+from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.deid import KINDS, DeidKey, deidentify
+from peerstudy.errors import InputError, Problem
+from peerstudy.readers import MAX_INPUT_BYTES, read_text
+
+__all__ = ["Transcript", "CleanTranscripts", "parse_transcript", "read_transcript", "read_transcripts",
+           "clean_transcripts"]
+
+_TURN = re.compile(r"^\[(\d{1,2}:\d{2}:\d{2})\]\s*([^:\[\]]+?)\s*:\s?(.*)$")
+_HEADER = re.compile(r"^(Transcript|Date|Duration|Participants)\s*:\s*(.*)$")
+_SUFFIXES = (".txt", ".docx")
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One transcript as read: header facts and turns (time, speaker, text, line)."""
+
+    file: str
+    id: str
+    kind: str
+    date: str
+    duration: str
+    speakers: tuple[str, ...]
+    turns: tuple[tuple[str, str, str, int], ...]
+
+
+def parse_transcript(lines: list[str], *, file: str) -> Transcript:
+    """Parse the lines of a transcript; all problems are reported together."""
+    problems: list[Problem] = []
+    header: dict[str, str] = {}
+    turns: list[list] = []
+    body = False
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not body:
+            if not line:
+                body = bool(header)
+                continue
+            m = _HEADER.match(line)
+            if m:
+                header[m.group(1)] = m.group(2).strip()
+                continue
+            if _TURN.match(line):
+                body = True
+            else:
+                problems.append(Problem(file=file, row=number, field="header", expected="'Key: value' header lines "
+                                        "(Transcript, Date, Duration, Participants), then a blank line",
+                                        found=repr(line[:60])))
+                continue
+        if not line:
+            continue
+        m = _TURN.match(line)
+        if m:
+            turns.append([m.group(1), m.group(2).strip(), m.group(3).strip(), number])
+        elif turns:
+            turns[-1][2] = f"{turns[-1][2]} {line}".strip()
+        else:
+            problems.append(Problem(file=file, row=number, field="turn", expected="a turn '[hh:mm:ss] Speaker: text'",
+                                    found=repr(line[:60])))
+    for key in ("Transcript", "Date", "Participants"):
+        if key not in header:
+            problems.append(Problem(file=file, row=1, field=key, expected=f"a header line '{key}: …'", found="none"))
+    if not turns:
+        problems.append(Problem(file=file, expected="at least one turn '[hh:mm:ss] Speaker: text'", found="none"))
+    ident, _, kind = header.get("Transcript", "").partition("(")
+    ident, kind = ident.strip(), kind.rstrip(")").strip()
+    if ident and ident != Path(file).stem:
+        problems.append(Problem(file=file, row=1, field="Transcript", expected=f"the file's name, {Path(file).stem!r}",
+                                found=repr(ident), fix="rename the file or correct the header"))
+    try:
+        Date.fromisoformat(header.get("Date", ""))
+    except ValueError:
+        if "Date" in header:
+            problems.append(Problem(file=file, field="Date", expected="a date as YYYY-MM-DD", found=repr(header["Date"])))
+    speakers = tuple(s.strip() for s in header.get("Participants", "").split(";") if s.strip())
+    previous = ""
+    for time, speaker, _text, number in turns:
+        if speakers and speaker not in speakers:
+            problems.append(Problem(file=file, row=number, field="speaker", expected=f"a speaker from the header ({'; '.join(speakers)})",
+                                    found=repr(speaker), fix="correct the speaker label or the header's Participants line"))
+        stamp = tuple(int(x) for x in time.split(":"))
+        if previous and stamp < previous:
+            problems.append(Problem(file=file, row=number, field="time", expected="times that never go back",
+                                    found=f"{time} after {':'.join(f'{x:02d}' for x in previous)}"))
+        previous = stamp
+    if problems:
+        raise InputError(problems)
+    return Transcript(file=file, id=ident, kind=kind, date=header["Date"], duration=header.get("Duration", ""),
+                      speakers=speakers, turns=tuple(tuple(t) for t in turns))
+
+
+def read_transcript(path: str | Path) -> Transcript:
+    """Read a ``.txt`` (UTF-8) or ``.docx`` transcript."""
+    p = resolve_input(path)
+    shown = relative_to_root(p)
+    if p.suffix.lower() == ".docx":
+        return parse_transcript(_docx_lines(p, shown), file=shown)
+    if p.suffix.lower() == ".txt":
+        return parse_transcript(read_text(p, what="a transcript (UTF-8 text)").splitlines(), file=shown)
+    raise InputError(Problem(file=shown, expected="a transcript ending in .txt or .docx", found=repr(p.suffix),
+                             fix="convert the transcript to .txt or .docx"))
+
+
+def _docx_lines(path: Path, shown: str) -> list[str]:
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    if not path.is_file():
+        raise InputError(Problem(file=shown, expected="a transcript (.docx)", found="no such file"))
+    if path.stat().st_size > MAX_INPUT_BYTES:
+        raise InputError(Problem(file=shown, expected=f"a transcript of at most {MAX_INPUT_BYTES // 2**20} MiB",
+                                 found=f"{path.stat().st_size / 2**20:.0f} MiB"))
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(Problem(file=shown, expected="a Word document (.docx)", found=f"a file Word cannot open ({exc})",
+                                 fix="re-save the transcript from the word processor as .docx")) from None
+    return [para.text for para in document.paragraphs]
+
+
+def read_transcripts(folder: str | Path) -> list[Transcript]:
+    """Every ``.txt`` and ``.docx`` transcript in a folder, sorted by date then id; all
+    problems in all files are reported together."""
+    p = resolve_input(folder)
+    if not p.is_dir():
+        raise InputError(Problem(file=relative_to_root(p), expected="a folder of transcripts", found="no such folder",
+                                 fix="check the parameter 'transcripts'"))
+    files = sorted(f for f in p.iterdir() if f.suffix.lower() in _SUFFIXES)
+    if not files:
+        raise InputError(Problem(file=relative_to_root(p), expected="transcripts (.txt or .docx)", found="none"))
+    out, problems = [], []
+    for f in files:
+        try:
+            out.append(read_transcript(f))
+        except InputError as exc:
+            problems += exc.problems
+    ids = Counter(t.id for t in out)
+    problems += [Problem(file=relative_to_root(p), field="Transcript", expected="unique transcript ids",
+                         found=f"{i!r} in {n} files") for i, n in ids.items() if n > 1]
+    if problems:
+        raise InputError(problems)
+    return sorted(out, key=lambda t: (t.date, t.id))
+
+
+@dataclass
+class CleanTranscripts:
+    """De-identified transcripts.
+
+    Attributes
+    ----------
+    documents
+        One row per transcript: ``document`` and ``transcript`` (its id), ``kind``, ``date``, ``order`` (1 = first by
+        date), ``participant`` (pseudonyms, ``"; "``-joined), ``text`` (de-identified).
+    turns
+        One row per turn: ``turn``, ``document``, ``time``, ``speaker`` (pseudonym or the
+        interviewer label), ``start``, ``end``, ``text``.
+    redactions
+        Replacements made, by kind (participant, name, place, email, phone): counts only.
+    """
+
+    documents: pd.DataFrame
+    turns: pd.DataFrame
+    redactions: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Transcripts with their date, kind, speakers and number of turns."""
+        turns = self.turns.groupby("document").size().rename("turns")
+        return self.documents[["document", "date", "kind", "participant"]].join(turns, on="document")
+
+
+def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants: pd.Series, *,
+                      interviewer_labels: tuple[str, ...] = ("Interviewer",)) -> CleanTranscripts:
+    """De-identify transcripts and split them into turns with offsets.
+
+    Parameters
+    ----------
+    transcripts
+        From :func:`read_transcripts`.
+    key
+        The reviewed de-identification key.
+    participants
+        The pseudonymous ids of the participants sheet; every speaker who is not an
+        interviewer must map through ``key`` to one of them.
+    interviewer_labels
+        Speaker labels of the research team, kept as they are.
+    """
+    known = set(map(str, participants))
+    problems = []
+    docs, turn_rows = [], []
+    totals: Counter = Counter()
+    for order, t in enumerate(transcripts, 1):
+        lines, speakers = [], []
+        offset = 0
+        for i, (time, speaker, text, number) in enumerate(t.turns, 1):
+            if speaker in interviewer_labels:
+                label = speaker
+            else:
+                label = key.participants.get(speaker)
+                if label is None or label not in known:
+                    problems.append(Problem(file=t.file, row=number, field="speaker",
+                                            expected="a participant of the participants sheet (mapped in the key file)",
+                                            found=repr(speaker) if label is None else f"{speaker!r} → {label!r}",
+                                            fix=f"add the speaker to the participants sheet and to {key.file or 'the key file'}"))
+                    continue
+                totals["participant"] += 1
+                if label not in speakers:
+                    speakers.append(label)
+            clean, counts = deidentify(text, key)
+            totals.update(counts)
+            prefix = f"[{time}] {label}: "
+            start = offset + len(prefix)
+            turn_rows.append({"turn": f"{t.id}#{i}", "document": t.id, "time": time, "speaker": label,
+                              "start": start, "end": start + len(clean), "text": clean})
+            lines.append(prefix + clean)
+            offset += len(prefix) + len(clean) + 1
+        docs.append({"document": t.id, "transcript": t.id, "kind": t.kind, "date": t.date, "order": order,
+                     "participant": "; ".join(sorted(speakers, key=_natural)), "text": "\n".join(lines)})
+    if problems:
+        raise InputError(problems)
+    redactions = pd.DataFrame({"kind": list(KINDS), "replaced": [int(totals.get(k, 0)) for k in KINDS]})
+    documents = pd.DataFrame(docs).astype({"document": "string", "transcript": "string", "kind": "string", "date": "string",
+                                           "order": "int64", "participant": "string", "text": "string"})
+    turns = pd.DataFrame(turn_rows).astype({"start": "int64", "end": "int64"})
+    return CleanTranscripts(documents=documents, turns=turns, redactions=redactions)
+
+
+def _natural(label: str) -> tuple:
+    m = re.match(r"^([A-Za-z]*)(\d+)$", label)
+    return (m.group(1), int(m.group(2))) if m else (label, 0)

@@ -1,0 +1,40 @@
+"""Scan output folders for identifying values (used by the leak tests)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+TEXT_SUFFIXES = {".ipynb", ".html", ".md", ".csv", ".json", ".svg", ".txt", ".jsonl"}
+# Embedded images are base64 pixels, not text: any short name occurs in them by chance.
+_DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")
+
+
+def _text_of(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path).to_csv(index=False)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        nb = json.loads(text)
+        for cell in nb.get("cells", []):
+            for output in cell.get("outputs", []):
+                for mime in [m for m in output.get("data", {}) if m.startswith("image/") and m != "image/svg+xml"]:
+                    del output["data"][mime]
+        text = json.dumps(nb, ensure_ascii=False)
+    return _DATA_URI.sub("", text)
+
+
+def find_leaks(root: Path, values) -> list[tuple[str, str]]:
+    """(file, value) for every value found as a whole word in a text file or a parquet
+    table under ``root``'s data/processed/ and reports/."""
+    patterns = {v: re.compile(r"(?<![A-Za-z0-9])" + re.escape(v) + r"(?![A-Za-z0-9])") for v in sorted(set(values)) if v}
+    hits = []
+    for top in ("data/processed", "reports"):
+        for path in sorted((root / top).rglob("*")):
+            if path.is_file() and (path.suffix == ".parquet" or path.suffix in TEXT_SUFFIXES):
+                text = _text_of(path)
+                hits += [(str(path.relative_to(root)), v) for v, rx in patterns.items() if rx.search(text)]
+    return hits
