@@ -75,3 +75,19 @@ def test_code_under_the_wrong_question_and_repeated_coding(tmp_path, documents, 
     text = str(info.value)
     assert "row 2, field 'code': expected a code under 'other'" in text
     assert "row 4, field 'code': expected each coding once per coder" in text
+
+
+def test_offsets_locate_a_segment_and_must_match_the_excerpt(tmp_path, documents, book):
+    text = documents.set_index("document").loc["1/why", "text"]
+    start = text.index("And to grow.")
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(f"number,question,code,excerpt,coder,start,end\n1,why,growth,,AB,{start},{start + 12}\n"
+                     f"1,why,growth,And to shrink.,CD,{start},{start + 12}\n1,why,growth,,EF,9,3\n")
+    with pytest.raises(InputError) as info:
+        apply(sheet, documents, book)
+    text_ = str(info.value)
+    assert "2 problems" in text_
+    assert "row 3, field 'excerpt': expected the text at [" in text_
+    assert "row 4, field 'start, end': expected 0 <= start < end <=" in text_
+    sheet.write_text(f"number,question,code,excerpt,coder,start,end\n1,why,growth,,AB,{start},{start + 12}\n")
+    assert apply(sheet, documents, book).segments["text"].tolist() == ["And to grow."]

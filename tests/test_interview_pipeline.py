@@ -107,6 +107,11 @@ def _edit(path, old, new):
      r"coder-b\.csv, row 2, field 'code': expected a code defined in the codebook, found 'S9'"),
     (lambda d: _edit(d / "coder-a.csv", "built trust step by step.", "built trust slowly step by step."),
      r"coder-a\.csv, row 3, field 'excerpt': expected text that occurs in document 'I01'"),
+    (lambda d: (d / "coder-b.csv").write_text((d / "coder-b.csv").read_text().replace(
+        "unit,transcript,excerpt,code,coder,note", "unit,transcript,excerpt,code,coder,note,start,end").replace(
+        "U2,I01,Over the months we built trust step by step.,S1,BB,", "U2,I01,,S1,BB,,400,460")),
+     r"coder-b\.csv, row 3, field 'start, end': expected 0 <= start < end <= \d+ \(the length of document 'I01'\), "
+     r"found start 400, end 460"),
     (lambda d: _edit(d / "participants.csv", "P2,Tom Baker,male,45,11\n", ""),
      r"I02\.txt, row 7, field 'speaker': expected a participant of the participants sheet"),
 ])

@@ -3,7 +3,9 @@
 A coder sheet (CSV) has one row per coding: the columns that identify a document
 (``document_key``, e.g. ``questionnaire, question``), ``code``, ``excerpt`` (the exact
 text the coder marked, copied from the document; empty = the whole document), ``coder``,
-and optionally ``note``. Each excerpt becomes a *segment* (REFI-QDA
+and optionally ``note``, and ``start``/``end`` (offsets into the document, as QDA
+programs export them; when given they locate the segment, and the excerpt, if any, must
+match the text there). Each excerpt becomes a *segment* (REFI-QDA
 ``PlainTextSelection``): its document, and ``start``/``end`` offsets in code points into
 the document text, so that ``text[start:end] == segment text``. Each row becomes a
 *coding* (REFI-QDA ``Coding``): segment, code, coder, round, with the sheet file and row
@@ -144,7 +146,13 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
                 problems.append(Problem(**where, field="code", expected="a category, not a top-level code",
                                         found=repr(code), fix="choose the category that fits the excerpt"))
                 continue
-            span = locate_excerpt(doc["text"], excerpt)
+            if cells.get("start", "").strip() or cells.get("end", "").strip():
+                span, problem = _span_from_offsets(cells.get("start", ""), cells.get("end", ""), doc, excerpt)
+                if problem:
+                    problems.append(Problem(**where, **problem))
+                    continue
+            else:
+                span = locate_excerpt(doc["text"], excerpt)
             if span is None:
                 problems.append(Problem(**where, field="excerpt", expected=f"text that occurs in document {doc['document']!r}",
                                         found=repr(excerpt[:80] + ("…" if len(excerpt) > 80 else "")),
@@ -187,6 +195,23 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
            .drop(columns="_o").reset_index(drop=True))
     return Coded(segments=seg.astype({"start": "int64", "end": "int64"}),
                  codings=cod.astype({"round": "int64", "row": "int64"}))
+
+
+def _span_from_offsets(start: str, end: str, doc: pd.Series, excerpt: str) -> tuple[tuple[int, int] | None, dict | None]:
+    """A span given as offsets: both whole numbers, 0 <= start < end <= len(text), and
+    equal to the excerpt when one is given."""
+    size = len(doc["text"])
+    try:
+        s, e = int(start), int(end)
+    except ValueError:
+        return None, {"field": "start, end", "expected": "whole-number offsets", "found": f"{start!r}, {end!r}"}
+    if not 0 <= s < e <= size:
+        return None, {"field": "start, end", "expected": f"0 <= start < end <= {size} (the length of document {doc['document']!r})",
+                      "found": f"start {s}, end {e}", "fix": "correct the offsets, or give the excerpt instead"}
+    if excerpt and doc["text"][s:e] != excerpt:
+        return None, {"field": "excerpt", "expected": f"the text at [{s}, {e}) of {doc['document']!r}",
+                      "found": repr(excerpt[:60]), "fix": "correct the offsets or the excerpt"}
+    return (s, e), None
 
 
 _CODING_COLUMNS = ["segment", "unit", "code", "coder", "round", "note", "sheet", "row"]
