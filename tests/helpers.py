@@ -13,3 +13,31 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file below ``folder``, by relative path."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def copy_study(tmp_path: Path, study: str, change, name: str = "bad-study") -> Path:
+    """A parameter file for a copy of ``study`` named ``name`` whose raw files live in
+    ``tmp_path/raw`` (``change(raw_folder)`` edits them first); returns its path."""
+    import shutil
+
+    from peerstudy.config import PROJECT_ROOT
+
+    raw = tmp_path / "raw"
+    shutil.copytree(PROJECT_ROOT / "data/raw" / study, raw)
+    change(raw)
+    text = (PROJECT_ROOT / "studies" / f"{study}.yaml").read_text().replace(f"data/raw/{study}", str(raw))
+    text = text.replace(f"study: {study}", f"study: {name}")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def replace_in(file: str, old: str, new: str):
+    """A change for :func:`copy_study`: replace the first ``old`` by ``new`` in ``file``."""
+    def change(raw: Path) -> None:
+        p = raw / file
+        data = p.read_bytes()
+        if old.encode() not in data:
+            raise ValueError(f"{old!r} not in {file}")
+        p.write_bytes(data.replace(old.encode(), new.encode(), 1))
+    return change

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-TEXT_SUFFIXES = {".ipynb", ".html", ".md", ".csv", ".json", ".svg", ".txt", ".jsonl"}
+TEXT_SUFFIXES = {".ipynb", ".html", ".md", ".csv", ".json", ".svg", ".txt", ".jsonl", ".qdc", ".qdpx"}
 # Embedded images are base64 pixels, not text: any short name occurs in them by chance.
 _DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")
 
@@ -16,6 +17,9 @@ _DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")
 def _text_of(path: Path) -> str:
     if path.suffix == ".parquet":
         return pd.read_parquet(path).to_csv(index=False)
+    if zipfile.is_zipfile(path):  # a REFI-QDA project: every member's text
+        with zipfile.ZipFile(path) as archive:
+            return "\n".join(archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist())
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".ipynb":
         nb = json.loads(text)

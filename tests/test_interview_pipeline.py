@@ -19,12 +19,12 @@ MINI = FIXTURES / "mini-interviews"
 
 def write_study(tmp_path, data):
     params = {
-        "notebooks": ["clean-interviews", "code", "results-interviews"],
+        "notebooks": ["clean-transcripts", "code", "results-interviews"],
         "study": "mini-interviews",
         "title": "A tiny interview study",
         "participants_sheet": str(data / "participants.csv"),
         "participants_fields": str(data / "fields.yaml"),
-        "transcripts": str(data / "transcripts"),
+        "transcripts": [str(data / "transcripts")],
         "deid_key": str(data / "deid-key.yaml"),
         "interviewer_labels": ["Interviewer"],
         "codebook": str(data / "codebook.yaml"),

@@ -47,9 +47,13 @@ def test_the_scan_finds_planted_identifiers(tmp_path):
     (tmp_path / "reports/s/t.md").write_text("quote by Han Ji-woo")
     (tmp_path / "reports/s/n.ipynb").write_text('{"cells": [{"outputs": [{"data": {"text/plain": "Seo said"}}]}]}')
     pd.DataFrame({"text": ["met Ryu, 010-1234-5678"]}).to_parquet(tmp_path / "data/processed/s/x.parquet")
-    found = find_leaks(tmp_path, {"Han Ji-woo", "Seo", "Ryu", "010-1234-5678", "Seoul"})
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "reports/s/p.qdpx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sources/a.txt", "Lim So-hee said so")
+    found = find_leaks(tmp_path, {"Han Ji-woo", "Seo", "Ryu", "010-1234-5678", "Seoul", "Lim So-hee"})
     assert found == [("data/processed/s/x.parquet", "010-1234-5678"), ("data/processed/s/x.parquet", "Ryu"),
-                     ("reports/s/n.ipynb", "Seo"), ("reports/s/t.md", "Han Ji-woo")]
+                     ("reports/s/n.ipynb", "Seo"), ("reports/s/p.qdpx", "Lim So-hee"), ("reports/s/t.md", "Han Ji-woo")]
 
 
 def test_the_scan_ignores_image_pixels_and_longer_words(tmp_path):

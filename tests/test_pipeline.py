@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from helpers import tree_digest
+from helpers import copy_study, replace_in, tree_digest
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import ConfigError
@@ -84,31 +84,12 @@ def test_unknown_parameter_and_wrong_type_are_errors(tmp_path):
 
 
 # ----------------------------------------------------------------------------- bad input
-def _bad_study(tmp_path, change):
-    """A copy of the survey study whose raw files live in tmp_path; ``change`` edits them."""
-    raw = tmp_path / "raw"
-    shutil.copytree(PROJECT_ROOT / "data/raw" / STUDY, raw)
-    change(raw)
-    text = (PROJECT_ROOT / "studies" / f"{STUDY}.yaml").read_text().replace(f"data/raw/{STUDY}", str(raw))
-    text = text.replace(f"study: {STUDY}", "study: bad-survey")
-    path = tmp_path / "bad-survey.yaml"
-    path.write_text(text)
-    return path
-
-
-def _replace(file, old, new):
-    def change(raw):
-        p = raw / file
-        p.write_bytes(p.read_bytes().replace(old.encode(), new.encode(), 1))
-    return change
-
-
 @pytest.mark.parametrize("change, message", [
     (lambda raw: (raw / "questionnaire-export.csv").unlink(),
      r"questionnaire-export\.csv: expected a CSV file, found no such file"),
-    (_replace("questionnaire-export.csv", "Q2. Sex", "Q2. Gender"),
+    (replace_in("questionnaire-export.csv", "Q2. Sex", "Q2. Gender"),
      r"questionnaire-export\.csv, row 1, field 'Q2\. Sex': expected column\(s\) 'Q2\. Sex'"),
-    (_replace("coding-sheet.csv", "self-growth", "self-grwoth"),
+    (replace_in("coding-sheet.csv", "self-growth", "self-grwoth"),
      r"coding-sheet\.csv, row 2, field 'code': expected a code defined in the codebook, found 'self-grwoth'"),
 ])
 def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, message):
@@ -117,9 +98,14 @@ def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, m
     (out / "reports/bad-survey").mkdir(parents=True)
     (out / "reports/bad-survey/keep.txt").write_text("previous report")
     with pytest.raises(pipeline.StageFailed, match=message) as info:
-        pipeline.run_study(_bad_study(tmp_path, change), output_root=out)
+        pipeline.run_study(copy_study(tmp_path, STUDY, change, name="bad-survey"), output_root=out)
     assert "Nothing was written for bad-survey" in str(info.value)
     assert "Traceback" not in str(info.value)
+    # the failed notebook, kept for inspection, shows the error as one readable message
+    failed = next((out / ".staging/failed/bad-survey").glob("*.ipynb"))
+    errors = [o for c in json.loads(failed.read_text())["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert len(errors) == 1 and len(errors[0]["traceback"]) == 1
+    assert errors[0]["traceback"][0].startswith("InputError: ")
     assert not (out / "data/processed/bad-survey").exists()
     assert tree_digest(out / "reports/bad-survey") == tree_digest_of_text("keep.txt", "previous report")
 
@@ -134,7 +120,8 @@ def test_command_line_reports_an_unknown_study_without_traceback():
     run = subprocess.run([sys.executable, "-m", "peerstudy", "report", "--study", "no-such-study"],
                          capture_output=True, text=True, cwd="/")
     assert run.returncode == 2
-    assert run.stderr.startswith("error: field '--study': expected one of professional-interviews, supporter-survey")
+    assert run.stderr.startswith(f"error: field '--study': expected one of {', '.join(pipeline.list_studies())}, "
+                                 "found 'no-such-study'")
     assert "Traceback" not in run.stderr
 
 

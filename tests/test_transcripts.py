@@ -79,3 +79,22 @@ def test_speaker_missing_from_the_participants_sheet(cleaned):
     with pytest.raises(InputError, match=r"FG1\.docx, row 7, field 'speaker': expected a participant of the "
                                          r"participants sheet \(mapped in the key file\), found 'Tom Baker' → 'P2'"):
         clean_transcripts(read_transcripts(MINI / "transcripts"), read_key(MINI / "deid-key.yaml"), pd.Series(["P1"]))
+
+
+def test_attributes_are_kept_checked_against_declared_values_and_the_roster(tmp_path):
+    lines = ["Transcript: D1-S2-OBS (observation)", "Date: 2023-03-01", "Participants: Observer", "Dyad: D7",
+             "Session: 2", "Source: observation", "", "[00:00:10] Observer: Both arrive early."]
+    (tmp_path / "D1-S2-OBS.txt").write_text("\n".join(lines))
+    roster = pd.DataFrame({"participant": ["PSW01", "PIR01"], "dyad": ["D1", "D1"]})
+    with pytest.raises(InputError) as info:
+        clean_transcripts(read_transcripts(tmp_path), read_key(MINI / "deid-key.yaml"), roster,
+                          interviewer_labels=("Observer",),
+                          attributes={"dyad": "text", "session": [1, 3, 9], "source": ["observation"]})
+    text = str(info.value)
+    assert "D1-S2-OBS.txt, field 'Session': expected a header line 'Session: …' with one of 1, 3, 9" in text
+    assert "D1-S2-OBS.txt, field 'Dyad': expected a dyad of the participants sheet, found 'D7'" in text
+    (tmp_path / "D1-S2-OBS.txt").write_text("\n".join(lines).replace("D7", "D1").replace("Session: 2", "Session: 3"))
+    clean = clean_transcripts(read_transcripts(tmp_path), read_key(MINI / "deid-key.yaml"), roster,
+                              interviewer_labels=("Observer",),
+                              attributes={"dyad": "text", "session": [1, 3, 9], "source": ["observation"]})
+    assert clean.documents[["dyad", "session", "source", "participant"]].values.tolist() == [["D1", 3, "observation", ""]]

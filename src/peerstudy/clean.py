@@ -25,6 +25,9 @@ Field types and what cleaning does to each:
 ``multi``
     Several choices in one cell joined by ``separator``; each trimmed, rejoined with
     ``"; "``.
+``label``
+    A short attribute kept as written (a group, a dyad id): Unicode NFC, spaces
+    collapsed and trimmed.
 ``text``
     Free text: Unicode NFC, line endings as ``\\n``, trailing spaces on each line and
     outer blank space removed; everything else (commas, quotes, non-ASCII) kept as is.
@@ -74,7 +77,7 @@ __all__ = [
     "clean_export",
 ]
 
-FIELD_TYPES = ("id", "integer", "datetime", "category", "boolean", "multi", "text")
+FIELD_TYPES = ("id", "integer", "datetime", "category", "boolean", "multi", "label", "text")
 _LOG_COLUMNS = ["file", "row", "field", "before", "after", "rule"]
 
 
@@ -351,6 +354,9 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
         parts = [p.strip() for p in unicodedata.normalize("NFC", raw).split(spec.separator)]
         value = "; ".join(p for p in parts if p)
         return value, (None if value == raw else "choices: separators and spaces normalised"), None
+    if spec.type == "label":
+        value = " ".join(unicodedata.normalize("NFC", raw).split())
+        return value, (None if value == raw else "label: spaces removed"), None
     value = normalise_text(raw)
     return value, (None if value == raw else "text: Unicode NFC, line endings, outer spaces"), None
 
@@ -512,6 +518,7 @@ def _typed_columns(frame: pd.DataFrame, spec: Fields) -> pd.DataFrame:
         if s.name not in frame:
             continue
         dtypes[s.name] = {"id": _id_dtype(frame[s.name]), "integer": "Int64", "boolean": "boolean",
+                          "label": "string",
                           "datetime": "datetime64[us]"}.get(s.type, "string")
     return frame.astype(dtypes).astype({"participant": "string"})
 

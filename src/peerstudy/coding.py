@@ -33,16 +33,60 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.readers import read_csv_table
 
-__all__ = ["Coded", "Reconciled", "locate_excerpt", "apply_coding_sheets", "read_unit_sheets", "reconcile",
-           "count_codes"]
+__all__ = ["Coded", "Reconciled", "locate_excerpt", "apply_coding_sheets", "read_codings", "attribute_segments",
+           "read_unit_sheets", "reconcile", "count_codes"]
 
 
 @dataclass
 class Coded:
-    """Segments and codings read from coder sheets."""
+    """Segments and codings read from coder sheets or a REFI-QDA project.
+
+    ``imported`` summarises a REFI-QDA import (what was read and what was skipped, with
+    the reason); for coder sheets it lists the sheets and their rows.
+    """
 
     segments: pd.DataFrame
     codings: pd.DataFrame
+    imported: pd.DataFrame | None = None
+
+
+def read_codings(coding_sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
+                 qdpx: str | Path | None = None, document_key: Sequence[str] = ("document",),
+                 root_code_from: str | None = None, turns: pd.DataFrame | None = None,
+                 unit_column: str | None = None) -> Coded:
+    """The codings of a study: from a REFI-QDA project (``qdpx``, exported by NVivo,
+    ATLAS.ti, MAXQDA, QualCoder, Taguette or this project) when one is named, else
+    from coder sheets (:func:`apply_coding_sheets`)."""
+    if qdpx:
+        from peerstudy.refi import apply_refi
+
+        return apply_refi(qdpx, documents, codebook, turns=turns)
+    coded = apply_coding_sheets(coding_sheets, documents, codebook, document_key=document_key,
+                                root_code_from=root_code_from, turns=turns, unit_column=unit_column)
+    counts = coded.codings.groupby("sheet", sort=False).agg(codings=("code", "size"), coders=("coder", "nunique"))
+    coded.imported = counts.reset_index().rename(columns={"sheet": "coder sheet"})
+    return coded
+
+
+def attribute_segments(segments: pd.DataFrame, documents: pd.DataFrame, turns: pd.DataFrame | None, *,
+                       file: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Segments with ``participant`` set to the speaker of the turn that holds them (or
+    the document's participant when there are no turns or no participant speakers);
+    a problem for each segment that crosses turns or lies in an interviewer's turn."""
+    docs = documents.set_index("document")
+    speakers, problems = [], []
+    for seg in segments.itertuples():
+        owner = str(docs.at[seg.document, "participant"])
+        if turns is None or not owner:
+            speakers.append(owner)
+            continue
+        speaker = _speaker_at(turns, seg.document, seg.start, seg.end)
+        if speaker is None or speaker not in owner.split("; "):
+            problems.append(Problem(file=file, field="segment", expected="text within one participant's turn",
+                                    found=f"{seg.segment}: " + ("text across turns" if speaker is None else f"text of {speaker!r}"),
+                                    fix="mark only what one participant said"))
+        speakers.append(speaker or "")
+    return segments.assign(participant=pd.array(speakers, dtype="string")), problems
 
 
 def locate_excerpt(text: str, excerpt: str) -> tuple[int, int] | None:
@@ -85,7 +129,8 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     turns
         Speaker turns of the documents (``document``, ``speaker``, ``start``, ``end``),
         for transcripts: each excerpt must lie within one participant's turn, and the
-        segment is attributed to that speaker.
+        segment is attributed to that speaker. Documents without participant speakers
+        (field notes, where only the observer speaks) are attributed to no participant.
     unit_column
         A sheet column that names each candidate unit (the same in every coder's
         sheet); kept in the codings as ``unit`` so reconciliation and re-coding sheets
@@ -159,7 +204,7 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
                                         fix="copy the excerpt exactly from the cleaned text (see data/processed/<study>/documents.parquet)"))
                 continue
             speaker = doc["participant"]
-            if turns is not None:
+            if turns is not None and str(doc["participant"]):
                 speaker = _speaker_at(turns, doc["document"], *span)
                 if speaker is None or speaker not in str(doc["participant"]).split("; "):
                     problems.append(Problem(**where, field="excerpt", expected="text within one participant's turn",

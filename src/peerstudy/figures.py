@@ -21,7 +21,8 @@ import seaborn as sns  # noqa: E402
 
 from peerstudy.outputs import FIGURE_RC  # noqa: E402
 
-__all__ = ["plot_counts", "plot_category_counts", "plot_saturation", "plot_heatmap"]
+__all__ = ["plot_counts", "plot_category_counts", "plot_saturation", "plot_heatmap", "plot_emergence",
+           "plot_role_comparison", "plot_memo_timeline"]
 
 _COLOUR = "#3a6ea5"
 
@@ -94,5 +95,65 @@ def plot_heatmap(table: pd.DataFrame, *, title: str, xlabel: str) -> plt.Figure:
         fig, ax = plt.subplots(figsize=(1.0 * table.shape[1] + 5.5, 0.45 * table.shape[0] + 1.5))
         sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
         ax.set(title=title, xlabel=xlabel, ylabel="")
+        fig.tight_layout()
+    return fig
+
+
+def plot_emergence(emergence: pd.DataFrame, *, time: str = "session",
+                   title: str = "Share of dyads in which each category appears") -> plt.Figure:
+    """Small multiples, one heatmap per source: categories × times, coloured and
+    annotated by the share of units (table of :func:`peerstudy.comparisons.emergence_table`)."""
+    sources = list(dict.fromkeys(emergence["source"]))
+    labels = list(dict.fromkeys(emergence["label"]))
+    with matplotlib.rc_context(FIGURE_RC):
+        fig, axes = plt.subplots(1, len(sources), figsize=(2.3 * len(sources) + 4.5, 0.42 * len(labels) + 1.6),
+                                 sharey=True, squeeze=False)
+        for i, (ax, src) in enumerate(zip(axes[0], sources)):
+            grid = (emergence[emergence["source"] == src].pivot(index="label", columns=time, values="share")
+                    .reindex(labels))
+            sns.heatmap(grid, vmin=0, vmax=1, annot=True, fmt=".1f", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
+            ax.set(title=src, xlabel=time.capitalize(), ylabel="")
+            if i:
+                ax.tick_params(left=False)
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def plot_role_comparison(roles: pd.DataFrame, *, title: str = "Statements per category by role") -> plt.Figure:
+    """Paired horizontal bars per category, one colour per role, with the number of
+    shared views written beside each pair (table of :func:`peerstudy.comparisons.role_table`,
+    whose ``statements_<role>`` columns name the roles)."""
+    role_columns = {c.removeprefix("statements_"): c for c in roles.columns if c.startswith("statements_")}
+    long = roles.melt(id_vars=["label"], value_vars=list(role_columns.values()), var_name="role", value_name="n")
+    long["role"] = long["role"].map({v: k for k, v in role_columns.items()})
+    with matplotlib.rc_context(FIGURE_RC):
+        fig, ax = plt.subplots(figsize=(8.0, 0.55 * len(roles) + 1.4))
+        sns.barplot(data=long, x="n", y="label", hue="role", orient="h", palette=["#3a6ea5", "#e39b4b"], ax=ax)
+        top = long["n"].max()
+        for i, shared in enumerate(roles["shared_views"]):
+            ax.text(top * 1.04, i, f"shared: {shared}", va="center", fontsize=8)
+        ax.set_xlim(0, top * 1.25)
+        ax.set(title=title, xlabel="Coded statements (n)", ylabel="")
+        ax.legend(title="", frameon=False, loc="upper right", bbox_to_anchor=(1.0, -0.1), ncol=2)
+        sns.despine(fig)
+        fig.tight_layout()
+    return fig
+
+
+def plot_memo_timeline(timeline: pd.DataFrame, *, title: str = "Analytic memos by category over time") -> plt.Figure:
+    """One marker per memo and category it develops, dated (table of
+    :func:`peerstudy.memos.memo_timeline`)."""
+    labels = list(dict.fromkeys(timeline["label"]))
+    with matplotlib.rc_context(FIGURE_RC):
+        fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(labels) + 1.6))
+        dates = pd.to_datetime(timeline["date"])
+        ax.scatter(dates, [labels.index(l) for l in timeline["label"]], color=_COLOUR, s=36, zorder=3)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.grid(axis="x", color="#dddddd", zorder=0)
+        ax.set(title=title, xlabel="Memo date", ylabel="")
+        fig.autofmt_xdate()
+        sns.despine(fig)
         fig.tight_layout()
     return fig

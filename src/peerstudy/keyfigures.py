@@ -25,7 +25,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_yaml
 
-__all__ = ["survey_key_figures", "interview_key_figures", "flatten", "read_published", "compare_published"]
+__all__ = ["survey_key_figures", "interview_key_figures", "dyad_key_figures", "flatten", "read_published", "compare_published"]
 
 
 def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame, codings: pd.DataFrame,
@@ -104,6 +104,34 @@ def interview_key_figures(participants: pd.DataFrame, codings: pd.DataFrame, con
         figures["third_coder_agreement"] = float(stability["percent_agreement"].iloc[0])
     figures["n_codings"] = int(len(codings))
     return figures
+
+
+def dyad_key_figures(documents: pd.DataFrame, segments: pd.DataFrame, consensus: pd.DataFrame,
+                     participants: pd.DataFrame, codebook: pd.DataFrame, *, dimensions_of: str,
+                     unit: str = "dyad", time: str = "session", role: str = "role") -> dict[str, Any]:
+    """The key figures of a dyadic study observed and interviewed across sessions.
+
+    Returns ``n_dyads``, ``n_observations`` and ``n_interviews`` (documents of kind
+    observation / interview), ``sessions``, ``core_category`` (the label of the
+    codebook's single top-level code, lower case), ``empathy_dimensions`` (labels of the
+    children of ``dimensions_of``, lower case), ``coded_statements_by_role`` (statements
+    in the consensus by the speaker's role) and ``coded_observation_excerpts``.
+    """
+    roots = codebook.index[codebook["parent"].isna()].tolist()
+    from peerstudy.codebook import children
+
+    spoken = consensus.drop_duplicates("segment").merge(segments[["segment", "participant"]], on="segment")
+    by_role = spoken.merge(participants[["participant", role]], on="participant")[role].value_counts()
+    return {
+        "n_dyads": int(documents[unit].nunique()),
+        "n_observations": int((documents["kind"] == "observation").sum()),
+        "n_interviews": int((documents["kind"] == "interview").sum()),
+        "sessions": sorted(int(s) for s in documents[time].unique()),
+        "core_category": str(codebook.at[roots[0], "label"]).lower() if len(roots) == 1 else None,
+        "empathy_dimensions": [str(codebook.at[c, "label"]).lower() for c in children(codebook, dimensions_of)],
+        "coded_statements_by_role": {str(k): int(by_role.get(k, 0)) for k in sorted(participants[role].dropna().unique())},
+        "coded_observation_excerpts": int((spoken["participant"].astype(str) == "").sum()),
+    }
 
 
 def _number(value: Any) -> int | float:

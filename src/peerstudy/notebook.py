@@ -1,17 +1,19 @@
-"""What a notebook calls first: display settings, then the study's output writers."""
+"""What a notebook calls first: display settings, readable errors, the study's writers."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from peerstudy.errors import PeerstudyError
 from peerstudy.outputs import StudyOutputs
 
 __all__ = ["start"]
 
 
 def start(study: str) -> StudyOutputs:
-    """Set display options that show whole tables to reviewers and return the study's
-    :class:`~peerstudy.outputs.StudyOutputs`.
+    """Set display options that show whole tables to reviewers, make the project's own
+    errors (bad input) show as one readable message instead of a traceback, and return
+    the study's :class:`~peerstudy.outputs.StudyOutputs`.
 
     Examples
     --------
@@ -22,4 +24,16 @@ def start(study: str) -> StudyOutputs:
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.max_colwidth", 400)
     pd.set_option("display.width", 200)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
+        get_ipython = None
+    shell = get_ipython() if get_ipython else None
+    if shell is not None:
+        shell.set_custom_exc((PeerstudyError,), _show_input_error)
     return StudyOutputs(study)
+
+
+def _show_input_error(shell, etype, value, tb, tb_offset=None):
+    """Show a PeerstudyError as its message alone: it describes bad input, not a bug."""
+    shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])

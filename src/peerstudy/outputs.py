@@ -163,6 +163,25 @@ class StudyOutputs:
         write_bytes_atomic(self.reports / "figures" / f"{name}.svg", svg.getvalue())
         return Image(data=png.getvalue(), format="png")
 
+    # -- exchange with QDA programs ---------------------------------------------------
+    def qda(self, codebook: pd.DataFrame, documents: pd.DataFrame, segments: pd.DataFrame,
+            codings: pd.DataFrame) -> pd.DataFrame:
+        """Write the codebook as ``reports/<study>/qda/codebook.qdc`` and the documents,
+        segments and codings as ``reports/<study>/qda/project.qdpx`` (REFI-QDA), for
+        NVivo, ATLAS.ti, MAXQDA, QualCoder; returns what was written."""
+        from peerstudy.refi import write_qdc, write_qdpx
+
+        # units excluded at reconciliation have no coding: they are not part of the consensus
+        segments = segments[segments["segment"].isin(codings["segment"])]
+        folder = self.reports / "qda"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_qdc(folder / "codebook.qdc", codebook)
+        write_qdpx(folder / "project.qdpx", codebook, documents, segments, codings)
+        return pd.DataFrame({"file": ["qda/codebook.qdc", "qda/project.qdpx"],
+                             "holds": [f"{len(codebook)} codes",
+                                       f"{len(documents)} documents, {segments['segment'].nunique()} segments, "
+                                       f"{len(codings)} codings"]})
+
     # -- notes ------------------------------------------------------------------------
     def notes(self, notes: list[str]):
         """Write numbered notes on the study (discrepancies in the paper, readings

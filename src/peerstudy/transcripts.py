@@ -1,4 +1,4 @@
-"""Interview and focus-group transcripts: read, de-identify, split into speaker turns.
+"""Transcripts and field notes: read, de-identify, split into speaker turns.
 
 A transcript as a transcription service delivers it (``.txt`` or ``.docx``, one line or
 paragraph per turn) has a header, a blank line, then turns::
@@ -7,12 +7,16 @@ paragraph per turn) has a header, a blank line, then turns::
     Date: 2021-01-26
     Duration: 74 min
     Participants: Interviewer; Han Ji-woo
+    Session: 3
 
     [00:00:05] Interviewer: Thank you for making time today.
     [00:00:31] Han Ji-woo: Thank you for having me.
 
-A line that does not start a turn continues the turn before it. Speakers must be listed
-in the header. :func:`clean_transcripts` de-identifies every turn and the speaker labels
+``Transcript``, ``Date`` and ``Participants`` are required; any other ``Key: value``
+header line (``Dyad``, ``Session``, ``Source``, ...) becomes an attribute of the
+document, kept when the study declares it. Structured field notes have the same layout,
+with the observer as the only speaker. A line that does not start a turn continues the
+turn before it. Speakers must be listed in the header. :func:`clean_transcripts` de-identifies every turn and the speaker labels
 (:mod:`peerstudy.deid`) and builds, per transcript, one *document* whose text is the
 de-identified turns, one per line (``[time] P3: text``), and a *turns* table with each
 turn's ``start``/``end`` offsets (code points) of its text in that document, so that
@@ -46,7 +50,7 @@ __all__ = ["Transcript", "CleanTranscripts", "parse_transcript", "read_transcrip
            "clean_transcripts"]
 
 _TURN = re.compile(r"^\[(\d{1,2}:\d{2}:\d{2})\]\s*([^:\[\]]+?)\s*:\s?(.*)$")
-_HEADER = re.compile(r"^(Transcript|Date|Duration|Participants)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^([A-Z][A-Za-z ]{0,30}?)\s*:\s*(.*)$")
 _SUFFIXES = (".txt", ".docx")
 
 
@@ -61,6 +65,7 @@ class Transcript:
     duration: str
     speakers: tuple[str, ...]
     turns: tuple[tuple[str, str, str, int], ...]
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 def parse_transcript(lines: list[str], *, file: str) -> Transcript:
@@ -76,7 +81,7 @@ def parse_transcript(lines: list[str], *, file: str) -> Transcript:
                 body = bool(header)
                 continue
             m = _HEADER.match(line)
-            if m:
+            if m and not _TURN.match(line):
                 header[m.group(1)] = m.group(2).strip()
                 continue
             if _TURN.match(line):
@@ -124,8 +129,10 @@ def parse_transcript(lines: list[str], *, file: str) -> Transcript:
         previous = stamp
     if problems:
         raise InputError(problems)
+    attributes = tuple((k.lower(), v) for k, v in header.items()
+                       if k not in ("Transcript", "Date", "Duration", "Participants"))
     return Transcript(file=file, id=ident, kind=kind, date=header["Date"], duration=header.get("Duration", ""),
-                      speakers=speakers, turns=tuple(tuple(t) for t in turns))
+                      speakers=speakers, turns=tuple(tuple(t) for t in turns), attributes=attributes)
 
 
 def read_transcript(path: str | Path) -> Transcript:
@@ -159,16 +166,20 @@ def _docx_lines(path: Path, shown: str) -> list[str]:
     return [para.text for para in document.paragraphs]
 
 
-def read_transcripts(folder: str | Path) -> list[Transcript]:
-    """Every ``.txt`` and ``.docx`` transcript in a folder, sorted by date then id; all
-    problems in all files are reported together."""
-    p = resolve_input(folder)
-    if not p.is_dir():
-        raise InputError(Problem(file=relative_to_root(p), expected="a folder of transcripts", found="no such folder",
-                                 fix="check the parameter 'transcripts'"))
-    files = sorted(f for f in p.iterdir() if f.suffix.lower() in _SUFFIXES)
-    if not files:
-        raise InputError(Problem(file=relative_to_root(p), expected="transcripts (.txt or .docx)", found="none"))
+def read_transcripts(folders: str | Path | list[str | Path]) -> list[Transcript]:
+    """Every ``.txt`` and ``.docx`` transcript in one or more folders, sorted by date
+    then id; all problems in all files are reported together."""
+    folders = [folders] if isinstance(folders, (str, Path)) else list(folders)
+    files = []
+    for folder in folders:
+        p = resolve_input(folder)
+        if not p.is_dir():
+            raise InputError(Problem(file=relative_to_root(p), expected="a folder of transcripts", found="no such folder",
+                                     fix="check the parameter 'transcripts'"))
+        found = sorted(f for f in p.iterdir() if f.suffix.lower() in _SUFFIXES)
+        if not found:
+            raise InputError(Problem(file=relative_to_root(p), expected="transcripts (.txt or .docx)", found="none"))
+        files += found
     out, problems = [], []
     for f in files:
         try:
@@ -176,7 +187,7 @@ def read_transcripts(folder: str | Path) -> list[Transcript]:
         except InputError as exc:
             problems += exc.problems
     ids = Counter(t.id for t in out)
-    problems += [Problem(file=relative_to_root(p), field="Transcript", expected="unique transcript ids",
+    problems += [Problem(file=", ".join(t.file for t in out if t.id == i), field="Transcript", expected="unique transcript ids",
                          found=f"{i!r} in {n} files") for i, n in ids.items() if n > 1]
     if problems:
         raise InputError(problems)
@@ -209,8 +220,9 @@ class CleanTranscripts:
         return self.documents[["document", "date", "kind", "participant"]].join(turns, on="document")
 
 
-def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants: pd.Series, *,
-                      interviewer_labels: tuple[str, ...] = ("Interviewer",)) -> CleanTranscripts:
+def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants: pd.DataFrame | pd.Series, *,
+                      interviewer_labels: tuple[str, ...] = ("Interviewer",),
+                      attributes: dict[str, str] | None = None) -> CleanTranscripts:
     """De-identify transcripts and split them into turns with offsets.
 
     Parameters
@@ -220,12 +232,21 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
     key
         The reviewed de-identification key.
     participants
-        The pseudonymous ids of the participants sheet; every speaker who is not an
-        interviewer must map through ``key`` to one of them.
+        The cleaned participants sheet (its ``participant`` column holds the
+        pseudonymous ids), or just those ids; every speaker who is not an interviewer
+        must map through ``key`` to one of them.
     interviewer_labels
-        Speaker labels of the research team, kept as they are.
+        Speaker labels of the research team (interviewer, observer), kept as they are.
+    attributes
+        Header attributes every transcript must have, kept as document columns:
+        {name: kind}, kind ``"text"``, ``"integer"`` or a list of the allowed values
+        (e.g. ``{"dyad": "text", "session": [1, 3, 9]}``). An attribute that is also a
+        column of ``participants`` must hold one of that column's values (a dyad of the
+        roster).
     """
-    known = set(map(str, participants))
+    attributes = attributes or {}
+    table = participants.to_frame("participant") if isinstance(participants, pd.Series) else participants
+    known = set(map(str, table["participant"]))
     problems = []
     docs, turn_rows = [], []
     totals: Counter = Counter()
@@ -254,8 +275,30 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
                               "start": start, "end": start + len(clean), "text": clean})
             lines.append(prefix + clean)
             offset += len(prefix) + len(clean) + 1
-        docs.append({"document": t.id, "transcript": t.id, "kind": t.kind, "date": t.date, "order": order,
-                     "participant": "; ".join(sorted(speakers, key=_natural)), "text": "\n".join(lines)})
+        doc = {"document": t.id, "transcript": t.id, "kind": t.kind, "date": t.date, "order": order,
+               "participant": "; ".join(sorted(speakers, key=_natural)), "text": "\n".join(lines)}
+        found = dict(t.attributes)
+        for name, kind in attributes.items():
+            value = found.get(name)
+            allowed = [str(v) for v in kind] if isinstance(kind, list) else None
+            numeric = kind == "integer" or allowed is not None and all(a.isdigit() for a in allowed)
+            if value is None or numeric and not value.isdigit() or allowed is not None and value not in allowed:
+                expected = f"a header line '{name.capitalize()}: …'"
+                expected += f" with one of {', '.join(allowed)} (as the study declares)" if allowed else (
+                    " with a whole number" if numeric else "")
+                problems.append(Problem(file=t.file, field=name.capitalize(), expected=expected,
+                                        found=repr(value) if value is not None else "none",
+                                        fix="correct the header line, or the study's document_attributes"))
+                continue
+            if name in table and value not in set(map(str, table[name].dropna())):
+                problems.append(Problem(file=t.file, field=name.capitalize(),
+                                        expected=f"a {name} of the participants sheet", found=repr(value),
+                                        fix=f"add the {name} to the participants sheet, or correct the header line"))
+                continue
+            clean_value, counts = deidentify(value, key)
+            totals.update(counts)
+            doc[name] = int(value) if numeric else clean_value
+        docs.append(doc)
     if problems:
         raise InputError(problems)
     redactions = pd.DataFrame({"kind": list(KINDS), "replaced": [int(totals.get(k, 0)) for k in KINDS]})

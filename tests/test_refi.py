@@ -1,0 +1,678 @@
+"""REFI-QDA: real exports and hand-made projects read into the project's tables; unsafe
+files refused; what the writer writes is schema-valid and reads back exactly; agreement
+from a .qdpx equals agreement from the same codings given as coder sheets."""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xmlschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
+
+from helpers import FIXTURES
+from peerstudy import refi
+from peerstudy.agreement import agreement_table
+from peerstudy.codebook import read_codebook
+from peerstudy.coding import Coded, apply_coding_sheets
+from peerstudy.config import PROJECT_ROOT
+from peerstudy.errors import ConfigError, InputError
+from peerstudy.refi import coded_from_refi, read_refi, refi_guid, write_qdc, write_qdpx
+from peerstudy.reliability import reliability_summary
+
+QDPX = FIXTURES / "qdpx"
+SCHEMAS = Path(__file__).parent / "schemas"
+MINI_BOOK = FIXTURES / "mini-interviews" / "codebook.yaml"
+
+
+def _samples() -> Path | None:
+    for folder in (PROJECT_ROOT.parent / "shared" / "samples" / "qdpx", Path("/work/shared/samples/qdpx")):
+        if folder.is_dir():
+            return folder
+    return None
+
+
+SAMPLES = _samples()
+
+
+def sample(name: str) -> Path:
+    if SAMPLES is None or not (SAMPLES / name).is_file():
+        pytest.skip(f"real sample {name} not available (../shared/samples/qdpx/ is absent on this machine)")
+    return SAMPLES / name
+
+
+@pytest.fixture(scope="module")
+def project_schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd"))
+
+
+@pytest.fixture(scope="module")
+def codebook_schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(SCHEMAS / "Codebook.xsd"))
+
+
+@pytest.fixture(scope="module")
+def mini_book() -> pd.DataFrame:
+    return read_codebook(MINI_BOOK)
+
+
+def spans_are_exact(project: refi.RefiProject) -> bool:
+    texts = project.documents.set_index("document")["text"]
+    return all(texts[s.document][s.start:s.end] == s.text for s in project.segments.itertuples())
+
+
+def rezip(src: Path, dest: Path, change=None, add: dict[str, bytes] | None = None) -> Path:
+    """Copy a .qdpx, optionally changing project.qde (a function of its text) and adding members."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "project.qde" and change:
+                data = change(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(info.filename, data)
+        for name, data in (add or {}).items():
+            zout.writestr(name, data)
+    return dest
+
+
+def qdpx_from(tmp_path: Path, project_xml: str, members: dict[str, bytes] | None = None, name="p.qdpx") -> Path:
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", project_xml.encode("utf-8"))
+        for k, v in (members or {}).items():
+            zf.writestr(k, v)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Real exports (counts as stated in ../shared/samples/README.md)
+# ---------------------------------------------------------------------------
+
+
+def test_qualitative_coding_demo_counts():
+    p = read_refi(sample("cproctor_demo.qdpx"))
+    assert len(p.codebook) == 262
+    assert p.codebook["depth"].max() + 1 == 7  # seven levels
+    assert len(p.users) == 1 and p.users["coder"].tolist() == ["cp"]
+    assert len(p.documents) == 2
+    assert len(p.selections) == 158
+    assert len(p.codings) == 205
+    assert int((p.codings.groupby("unit").size() >= 2).sum()) == 37
+    assert p.skipped.empty and p.offsets == "codepoints"
+    assert spans_are_exact(p)
+    # bare plainTextPath (no internal://) resolved; names repeat, so ids are guids
+    assert p.documents["document"].tolist() == ["board_2017", "admin-1"]
+    assert (p.codebook["label"] == "citizenship").sum() == 3
+    assert p.codebook.index.is_unique
+    assert p.codings["coder"].eq("cp").all() and p.codings["row"].eq(1).all()  # one-line XML
+    counts = p.summary().set_index("item")["count"]
+    assert counts[["text sources", "codes", "users", "selections", "codings", "skipped"]].tolist() == \
+        [2, 262, 1, 158, 205, 0]
+
+
+def test_nvivo_sample_with_one_byte_texts():
+    path = sample("cproctor_nvivo_project.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        assert "sources/.root" in zf.namelist()
+    p = read_refi(path)
+    assert len(p.codebook) == 262 and len(p.users) == 2 and len(p.documents) == 2
+    assert p.users["coder"].tolist() == ["chrisp", "cp"]
+    assert p.documents["text"].tolist() == ["\n", "\n"]
+    assert p.selections.empty and p.codings.empty
+    empty = p.skipped[p.skipped["kind"] == "text"]
+    assert len(empty) == 2 and empty["reason"].str.contains("blank").all()
+
+
+def test_the_two_cproctor_exports_hold_the_same_code_tree():
+    a, b = read_refi(sample("cproctor_demo.qdpx")), read_refi(sample("cproctor_nvivo_project.qdpx"))
+
+    def tree(book):
+        return [(r.label, None if pd.isna(r.parent) else book.at[r.parent, "label"], r.depth)
+                for r in book.itertuples()]
+
+    assert tree(a.codebook) == tree(b.codebook)
+
+
+def test_taguette_codebook(codebook_schema):
+    path = sample("taguette_tests_expected_codebook.qdc")
+    p = read_refi(path)
+    assert p.codebook["label"].tolist() == ["interesting", "people", "interesting\\places"]
+    assert p.codebook["depth"].eq(0).all() and p.codebook["parent"].isna().all()
+    assert p.sets.empty
+    assert not codebook_schema.is_valid(str(path))  # <Sets/> breaks the schema; the reader copes
+
+
+def test_truncated_atlas_codebook_is_refused_with_file_and_line():
+    path = sample("requal_atlasti23_codebook_truncated.qdc")
+    with pytest.raises(InputError) as err:
+        read_refi(path)
+    message = str(err.value)
+    assert len(err.value.problems) == 1
+    assert "requal_atlasti23_codebook_truncated.qdc" in message
+    assert err.value.problems[0].row == 17 and "row 17" in message
+    assert "well-formed XML" in message and "truncated" in message
+
+
+# ---------------------------------------------------------------------------
+# Hand-made fixtures
+# ---------------------------------------------------------------------------
+
+NVIVO_SPANS = [
+    "At first I had doubts 🤔 about a peer colleague.",
+    "about a peer colleague.\r\nAnn: Over the months",
+    "Over the months we built trust, 𠀋 step by step.",
+    "We wrote down the tasks 📝 so everyone knew them.",
+    "nobody knew 🤷🏽\u200d♀️ who should call.",
+]
+
+
+@pytest.fixture(scope="module")
+def nvivo() -> refi.RefiProject:
+    return read_refi(QDPX / "nvivo_crlf_emoji.qdpx")
+
+
+def test_utf16_offsets_bom_and_crlf(nvivo):
+    assert nvivo.offsets == "utf16" and "origin" in nvivo.offsets_reason
+    assert nvivo.segments["text"].tolist() == NVIVO_SPANS
+    assert spans_are_exact(nvivo)
+    i01 = nvivo.documents.set_index("document").at["I01", "text"]
+    assert i01.startswith("Interview I01\r\n")  # BOM removed, CRLF kept
+    assert i01.count("\r\n") == 5 and "\ufeff" not in i01
+    # the CRLF is two code points in the document, as NVivo counts it
+    seg = nvivo.segments.iloc[1]
+    assert seg.end - seg.start == len("about a peer colleague.\r\nAnn: Over the months") == 45
+
+
+def test_declaring_the_wrong_reading_moves_the_spans(nvivo):
+    wrong = read_refi(QDPX / "nvivo_crlf_emoji.qdpx", offsets="codepoints")
+    assert wrong.offsets_reason == "declared by the caller"
+    assert wrong.segments["text"].tolist() != NVIVO_SPANS
+    assert wrong.segments["text"].iloc[0] == "t first I had doubts 🤔 about a peer colleague.\r\n"
+
+
+def test_without_nvivo_as_origin_the_same_offsets_read_as_code_points(tmp_path):
+    path = rezip(QDPX / "nvivo_crlf_emoji.qdpx", tmp_path / "other.qdpx",
+                 change=lambda x: x.replace('origin="NVivo 14.23.0 (Windows)"', 'origin="OtherQDA 1"'))
+    p = read_refi(path)
+    assert p.offsets == "codepoints" and "other than NVivo" in p.offsets_reason
+    assert read_refi(path, offsets="utf16").segments["text"].tolist() == NVIVO_SPANS
+
+
+def test_utf16_detected_when_code_points_would_end_beyond_the_text():
+    p = read_refi(QDPX / "utf16_detected.qdpx")
+    assert p.offsets == "utf16" and "beyond" in p.offsets_reason
+    assert p.segments["text"].tolist() == ["Emoji first", "the end of the text"]
+    assert p.codings["coder"].eq("unknown").all()  # no creatingUser anywhere
+
+
+def test_code_points_detected_when_utf16_would_split_a_surrogate_pair():
+    p = read_refi(QDPX / "qualcoder_codepoints.qdpx")
+    assert p.offsets == "codepoints" and "surrogate" in p.offsets_reason
+    assert p.segments["text"].tolist() == ["😀 then", "the coded part 🎉 here.", "And a second line.",
+                                           "Plain ASCII text about tasks.\n", "the 🐍 group"]
+    assert spans_are_exact(p)
+
+
+def test_declared_utf16_on_code_point_offsets_names_the_selection():
+    with pytest.raises(InputError) as err:
+        read_refi(QDPX / "qualcoder_codepoints.qdpx", offsets="utf16")
+    rows = [p.row for p in err.value.problems]
+    assert 21 in rows and all(p.field == "startPosition, endPosition" for p in err.value.problems)
+    assert "character boundaries" in str(err.value)
+
+
+def test_paths_inline_text_and_what_is_skipped():
+    p = read_refi(QDPX / "qualcoder_codepoints.qdpx")
+    assert p.documents["document"].tolist() == ["Session A", "Session B", "Field note"]
+    assert p.documents.set_index("document").at["Field note", "text"].endswith("Second line 𝔘𝔫𝔦.")
+    skipped = p.skipped.set_index("name")
+    assert "PDFSource with 1 selections and 1 codings" in skipped.at["Scan", "reason"]
+    assert "outside the archive" in skipped.at["External", "reason"]
+    whole = p.segments.set_index("document").loc["Session B"]
+    assert (whole.start, whole.end) == (0, len("Plain ASCII text about tasks.\n"))
+    coders = p.codings.set_index("segment")["coder"]
+    assert coders["Session A@10-16"] == "Cleo"  # no creatingUser on the coding: the selection's
+    assert re.fullmatch(r"[0-9a-f-]{36}", coders["Session A@40-58"])  # a user not in <Users>: its guid
+    assert p.sets.empty  # <Sets/>
+
+
+def test_codes_cases_variables_notes_and_sets(nvivo):
+    book = nvivo.codebook
+    labels = book["label"].tolist()
+    assert labels == ["Working together", "Trust", "Earning trust", "Doubts", "Roles", "Clear tasks",
+                      "Blurred roles", "Emotion"]
+    by_label = book.reset_index().set_index("label")
+    assert by_label.at["Working together", "codable"] == False  # noqa: E712 (numpy bool)
+    assert by_label.at["Doubts", "depth"] == 2
+    assert book.at[by_label.at["Doubts", "parent"], "label"] == "Trust"
+    assert by_label.at["Doubts", "definition"] == "Early doubts 🤔 about a peer colleague."
+    assert by_label.at["Earning trust", "definition"] == ""
+    assert list(book.columns) == ["label", "definition", "parent", "depth", "root", "order", "codable"]
+
+    people = nvivo.participants.set_index("participant")
+    assert list(people.columns) == ["role", "peer", "age", "years", "joined", "interviewed"]
+    assert people.at["P2", "role"] == "nurse — ward 3"
+    assert people["peer"].tolist() == [True, False, False]  # "true", "false", "0"
+    assert str(people["age"].dtype) == "Int64" and people.at["P1", "age"] == 34 and pd.isna(people.at["P3", "age"])
+    assert str(people["years"].dtype) == "Float64" and people.at["P2", "years"] == 12.75
+    assert str(people.at["P1", "joined"]) == "2019-04-01"
+    assert people.at["P2", "interviewed"] == pd.Timestamp("2021-01-26T14:05:30Z")
+
+    docs = nvivo.documents.set_index("document")
+    assert docs.at["I02", "participant"] == "P2; P3" and docs.at["I01", "kind"] == "individual interview"
+    assert nvivo.segments.set_index("document").loc["I02", "participant"].eq("P2; P3").all()
+
+    cod = nvivo.codings
+    assert len(cod) == 8 and int((cod.groupby("unit").size() >= 2).sum()) == 2
+    multi = cod[cod["segment"] == nvivo.segments.iloc[4]["segment"]]
+    assert sorted(multi["coder"]) == ["Ann Coder", "Ben Coder", "Ben Coder"]
+    assert cod["note"].tolist().count("First doubts 😟 noted") == 1
+    assert cod["sheet"].eq("tests/fixtures/qdpx/nvivo_crlf_emoji.qdpx").all()
+    assert cod["row"].min() > 100  # XML lines of the Coding elements
+    assert nvivo.skipped["name"].tolist() == ["project memo"]
+    assert nvivo.sets["member"].tolist()[-1] == "I01"
+    assert [book.at[c, "label"] for c in nvivo.sets["member"][:2]] == ["Earning trust", "Doubts"]
+
+
+def test_atlas_23_codebook_namespace_and_membercode_guid():
+    p = read_refi(QDPX / "atlas23_codebook.qdc")
+    assert p.origin == "ATLAS.ti Win 23.4.0"
+    assert p.codebook["label"].tolist() == ["code1", "subcode 1.1", "subcode 1.1.1", "interesting\\places"]
+    assert p.codebook["depth"].tolist() == [0, 1, 2, 0] and p.codebook["codable"].tolist() == [True, True, False, True]
+    members = [p.codebook.at[m, "label"] for m in p.sets["member"]]
+    assert members == ["subcode 1.1", "interesting\\places"]
+
+
+def test_codebook_parameter_maps_guids_back_to_code_ids(mini_book):
+    p = read_refi(QDPX / "two_coders.qdpx", codebook=mini_book)
+    assert p.codebook.index.tolist() == ["T", "C1", "S1", "S2", "C2", "S3", "S4"]
+    assert set(p.codings["code"]) == {"S1", "S2", "S3", "S4"}
+    plain = read_refi(QDPX / "two_coders.qdpx")
+    assert plain.codebook.index[0] == refi_guid("code", "T")
+
+
+def test_summary_and_coded(mini_book):
+    p = read_refi(QDPX / "two_coders.qdpx", codebook=mini_book)
+    s = p.summary().set_index("item")
+    assert s.loc["selections", "count"] == 8 and s.loc["segments", "count"] == 4
+    coded = coded_from_refi(p)
+    assert isinstance(coded, Coded) and coded.codings.equals(p.codings)
+    assert coded_from_refi(p, coders=["Ann"]).codings["coder"].unique().tolist() == ["Ann"]
+    with pytest.raises(ConfigError, match="Zed"):
+        coded_from_refi(p, coders=["Zed"])
+
+
+# ---------------------------------------------------------------------------
+# Malformed and malicious files
+# ---------------------------------------------------------------------------
+
+
+def test_external_entity_is_refused():
+    with pytest.raises(InputError) as err:
+        read_refi(QDPX / "xxe.qdpx")
+    message = str(err.value)
+    assert "xxe.qdpx [project.qde], row 3" in message
+    assert "external entity 'xxe'" in message and "XXE" in message
+    assert "root:" not in message
+
+
+def test_billion_laughs_is_refused_quickly():
+    started = time.perf_counter()
+    with pytest.raises(InputError, match="entity declaration 'lol'") as err:
+        read_refi(QDPX / "billion_laughs.qdc")
+    assert time.perf_counter() - started < 2
+    assert err.value.problems[0].row == 3 and "billion_laughs.qdc" in str(err.value)
+
+
+def test_zip_slip_member_is_refused():
+    with pytest.raises(InputError, match="zip slip") as err:
+        read_refi(QDPX / "zip_slip.qdpx")
+    assert "'../../evil.sh'" in str(err.value)
+
+
+def test_zip_bomb_is_refused_without_inflating(monkeypatch):
+    path = QDPX / "zip_bomb.qdpx"
+    assert path.stat().st_size < 2048
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("sources/bomb.txt").file_size == 300 * 2**20
+    with pytest.raises(InputError, match="zip bomb") as err:
+        read_refi(path)
+    assert "314572800 bytes" in str(err.value)
+    # even if the ratio check is relaxed, the member is larger than anything read
+    monkeypatch.setattr(refi, "MAX_COMPRESSION_RATIO", 10**9)
+    with pytest.raises(InputError, match="at most 256 MiB") as err:
+        read_refi(path)
+    assert "zip_bomb.qdpx [sources/bomb.txt]" in str(err.value)
+
+
+def test_archive_limits_are_enforced(monkeypatch):
+    monkeypatch.setattr(refi, "MAX_ARCHIVE_MEMBERS", 3)
+    with pytest.raises(InputError, match="at most 3 members"):
+        read_refi(QDPX / "nvivo_crlf_emoji.qdpx")
+    monkeypatch.setattr(refi, "MAX_ARCHIVE_MEMBERS", 10_000)
+    monkeypatch.setattr(refi, "MAX_ARCHIVE_BYTES", 1000)
+    with pytest.raises(InputError, match="uncompressed"):
+        read_refi(QDPX / "nvivo_crlf_emoji.qdpx")
+
+
+def test_a_path_out_of_the_archive_is_refused(tmp_path):
+    xml = ('<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n<Sources>\n'
+           '<TextSource guid="3f2b5a8e-0000-4000-8000-000000000001" plainTextPath="internal://../../etc/passwd"/>\n'
+           "</Sources>\n</Project>")
+    with pytest.raises(InputError, match="leaves the archive") as err:
+        read_refi(qdpx_from(tmp_path, xml))
+    assert err.value.problems[0].row == 3
+
+
+def test_malformed_xml_names_the_member_and_line(tmp_path):
+    xml = ('<?xml version="1.0"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n  <Users>\n'
+           '    <User guid="3f2b5a8e-0000-4000-8000-000000000001" name="a">\n  </Users>\n</Project>\n')
+    with pytest.raises(InputError) as err:
+        read_refi(qdpx_from(tmp_path, xml))
+    assert len(err.value.problems) == 1
+    assert err.value.problems[0].file.endswith("p.qdpx [project.qde]") and err.value.problems[0].row == 5
+    assert "mismatched tag" in str(err.value)
+
+
+def test_truncated_and_non_zip_archives_are_refused(tmp_path):
+    broken = tmp_path / "cut.qdpx"
+    broken.write_bytes((QDPX / "nvivo_crlf_emoji.qdpx").read_bytes()[:1500])
+    with pytest.raises(InputError, match="not a readable zip archive"):
+        read_refi(broken)
+    with pytest.raises(InputError, match="holding project.qde"):
+        read_refi(_zip_without_project(tmp_path))
+    with pytest.raises(InputError, match="no such file"):
+        read_refi(tmp_path / "missing.qdpx")
+    with pytest.raises(InputError, match=r"\.qdpx, \.qdc or \.qde"):
+        read_refi(tmp_path / "project.zip")
+    with pytest.raises(ConfigError, match="offsets"):
+        read_refi(QDPX / "two_coders.qdpx", offsets="bytes")
+
+
+def _zip_without_project(tmp_path: Path) -> Path:
+    path = tmp_path / "noproject.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("sources/a.txt", b"text")
+    return path
+
+
+def test_every_reference_problem_is_reported_at_once(tmp_path):
+    g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
+    xml = "\n".join([
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="x">',
+        f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
+        f'<Variables><Variable guid="{g(2)}" name="age" typeOfVariable="Integer"/></Variables>',
+        f'<Cases><Case guid="{g(3)}" name="P1"><VariableValue><VariableRef targetGUID="{g(2)}"/>',
+        "<IntegerValue>forty</IntegerValue></VariableValue></Case></Cases>",
+        f'<Sources><TextSource guid="{g(4)}" name="D"><PlainTextContent>Some text here.</PlainTextContent>',
+        f'<PlainTextSelection guid="{g(5)}" startPosition="0" endPosition="4">',
+        f'<Coding guid="{g(6)}"><CodeRef targetGUID="{g(9)}"/></Coding></PlainTextSelection>',
+        f'<PlainTextSelection guid="{g(7)}" startPosition="5" endPosition="99">',
+        f'<Coding guid="{g(8)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection>',
+        "</TextSource></Sources></Project>"])
+    with pytest.raises(InputError) as err:
+        read_refi(qdpx_from(tmp_path, xml))
+    found = {(p.row, p.field) for p in err.value.problems}
+    assert (5, "age") in found and (8, "CodeRef") in found
+    # the out-of-range selection is reported once the references are sound
+    fixed = xml.replace("forty", "40").replace(f'targetGUID="{g(9)}"', f'targetGUID="{g(1)}"')
+    with pytest.raises(InputError) as err:
+        read_refi(qdpx_from(tmp_path, fixed, name="q.qdpx"))
+    assert [(p.row, p.field) for p in err.value.problems] == [(9, "startPosition, endPosition")]
+    assert "0 <= start <= end <= 15" in str(err.value)
+
+
+# ---------------------------------------------------------------------------
+# Writer: schema-valid, deterministic, exact round trip
+# ---------------------------------------------------------------------------
+
+ROUND_TRIP = ["nvivo_crlf_emoji.qdpx", "qualcoder_codepoints.qdpx", "two_coders.qdpx", "utf16_detected.qdpx"]
+TABLES = ["codebook", "participants", "documents", "segments", "selections", "users", "sets"]
+
+
+def write_project(path: Path, p: refi.RefiProject) -> Path:
+    return write_qdpx(path, p.codebook, p.documents, p.segments, p.codings, p.participants)
+
+
+def project_qde(path: Path) -> str:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("project.qde").decode("utf-8")
+
+
+@pytest.mark.parametrize("name", ROUND_TRIP)
+def test_round_trip_is_exact_and_valid(name, tmp_path, project_schema, codebook_schema):
+    first = read_refi(QDPX / name)
+    again = read_refi(write_project(tmp_path / "a.qdpx", first))
+    project_schema.validate(project_qde(tmp_path / "a.qdpx"))
+    for table in ("codebook", "participants", "documents", "segments"):
+        assert_frame_equal(getattr(again, table), getattr(first, table))
+    assert_frame_equal(again.codings.drop(columns=["sheet", "row"]), first.codings.drop(columns=["sheet", "row"]))
+    assert set(again.users["coder"]) == set(first.codings["coder"])  # users are the coders
+    # a second round trip is byte-identical and reads back identical tables, rows included
+    third = read_refi(write_project(tmp_path / "b.qdpx", again))
+    assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+    for table in TABLES:
+        assert_frame_equal(getattr(third, table), getattr(again, table))
+    assert_frame_equal(third.codings.drop(columns="sheet"), again.codings.drop(columns="sheet"))
+    # and the codebook alone
+    qdc = write_qdc(tmp_path / "book.qdc", first.codebook)
+    codebook_schema.validate(str(qdc))
+    assert_frame_equal(read_refi(qdc).codebook, first.codebook)
+
+
+def test_written_archive_is_deterministic(tmp_path):
+    p = read_refi(QDPX / "nvivo_crlf_emoji.qdpx")
+    write_project(tmp_path / "x.qdpx", p)
+    with zipfile.ZipFile(tmp_path / "x.qdpx") as zf:
+        infos = zf.infolist()
+    assert infos[0].filename == "project.qde"
+    assert [i.filename for i in infos[1:]] == sorted(i.filename for i in infos[1:])
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert all(i.filename.startswith("sources/") for i in infos[1:])
+    xml = project_qde(tmp_path / "x.qdpx")
+    assert f'guid="{refi_guid("user", "Ann Coder")}"' in xml and 'origin="peerstudy"' in xml
+    assert xml.count("<PlainTextSelection") == 5 and "&#13;" not in xml  # CRLF text lives in the source files
+
+
+def test_written_text_keeps_crlf_and_a_leading_bom_character(tmp_path, mini_book):
+    text = "\ufeffStarts with a BOM character.\r\nThen 😀 a second line.\r\n"
+    docs = pd.DataFrame({"document": ["D"], "participant": ["P1"], "kind": ["note"], "text": [text]})
+    segs = pd.DataFrame({"segment": ["D@31-52"], "document": ["D"], "start": [31], "end": [52]})
+    cods = pd.DataFrame({"segment": ["D@31-52"], "code": ["S1"], "coder": ["Zoë"], "note": ["line 1\r\nline 2"]})
+    back = read_refi(write_qdpx(tmp_path / "d.qdpx", mini_book, docs, segs, cods), codebook=mini_book)
+    assert back.documents.at[0, "text"] == text
+    assert back.segments.at[0, "text"] == text[31:52] == "Then 😀 a second line."
+    assert back.codings.at[0, "note"] == "line 1\r\nline 2" and back.codings.at[0, "coder"] == "Zoë"
+
+
+def test_coder_sheets_to_qdpx_and_back(tmp_path, mini_book, project_schema):
+    coded, documents = coded_from_sheets(tmp_path)
+    path = write_qdpx(tmp_path / "s.qdpx", mini_book, documents, coded.segments, coded.codings)
+    project_schema.validate(project_qde(path))
+    back = read_refi(path, codebook=mini_book)
+    assert_frame_equal(back.segments, coded.segments)
+    key = ["segment", "code", "coder"]
+    assert sorted(map(tuple, back.codings[key].values)) == sorted(map(tuple, coded.codings[key].values))
+    # the unit ids of the sheets travel as selection names, so reconciliation sheets still apply
+    key = ["segment", "unit", "code", "coder"]
+    assert sorted(map(tuple, back.codings[key].values)) == sorted(map(tuple, coded.codings[key].values))
+
+
+def test_writer_reports_every_problem_and_leaves_the_old_file(tmp_path, mini_book):
+    p = read_refi(QDPX / "two_coders.qdpx", codebook=mini_book)
+    target = write_project(tmp_path / "keep.qdpx", p)
+    before = target.read_bytes()
+    segs = p.segments.copy()
+    segs.loc[0, "end"] = 10_000
+    segs.loc[1, "text"] = "not the text"
+    cods = p.codings.copy()
+    cods.loc[0, "code"] = "S9"
+    book = p.codebook.copy()
+    book.loc["S1", "label"] = "bad \x01 label"
+    with pytest.raises(InputError) as err:
+        write_qdpx(target, book, p.documents, segs, cods, p.participants)
+    fields = {pr.field for pr in err.value.problems}
+    assert {"segments.start, end", "segments.text", "codebook.label"} <= fields
+    assert target.read_bytes() == before
+    assert [f.name for f in tmp_path.iterdir()] == ["keep.qdpx"]
+
+
+def test_a_failure_while_writing_leaves_no_partial_file(tmp_path, monkeypatch, mini_book):
+    p = read_refi(QDPX / "two_coders.qdpx", codebook=mini_book)
+    target = write_project(tmp_path / "keep.qdpx", p)
+    before = target.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_project(target, p)
+    assert target.read_bytes() == before and [f.name for f in tmp_path.iterdir()] == ["keep.qdpx"]
+
+
+def test_writer_does_not_modify_its_inputs(tmp_path, nvivo):
+    tables = [nvivo.codebook, nvivo.documents, nvivo.segments, nvivo.codings, nvivo.participants]
+    copies = [copy.deepcopy(t) for t in tables]
+    write_qdpx(tmp_path / "n.qdpx", *tables)
+    for t, c in zip(tables, copies):
+        assert_frame_equal(t, c)
+
+
+def test_write_qdc_from_a_yaml_codebook(tmp_path, mini_book, codebook_schema):
+    path = write_qdc(tmp_path / "mini.qdc", mini_book)
+    codebook_schema.validate(str(path))
+    back = read_refi(path, codebook=mini_book).codebook
+    expected = mini_book.loc[["T", "C1", "S1", "S2", "C2", "S3", "S4"]].assign(order=range(7), codable=True)
+    assert_frame_equal(back, expected)
+    with pytest.raises(ConfigError, match=r"\.qdc"):
+        write_qdc(tmp_path / "mini.xml", mini_book)
+
+
+# property: any text (emoji, CRLF, control characters), any spans, notes and names in
+# any characters XML can hold, survive writing and reading exactly
+
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30) \
+    .filter(lambda s: not refi._NOT_XML.search(s))
+DOC_TEXT = st.text(st.sampled_from(list("ab \r\n\t\x00éß€😀𠀋🇰🇷\u200d♀\ufeff")) | st.characters(blacklist_categories=("Cs",)),
+                   min_size=1, max_size=60)
+
+
+@st.composite
+def tables(draw):
+    n_docs = draw(st.integers(1, 3))
+    texts = [draw(DOC_TEXT) for _ in range(n_docs)]
+    docs = pd.DataFrame({"document": [f"D{i}" for i in range(n_docs)], "participant": [f"P{i % 2}" for i in range(n_docs)],
+                         "kind": [draw(XML_TEXT) for _ in range(n_docs)], "text": texts})
+    segs, cods = [], []
+    for d, text in zip(docs["document"], texts):
+        spans = draw(st.sets(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)))
+                             .filter(lambda t: t[0] < t[1]), max_size=3))
+        for s, e in sorted(spans):
+            sid = f"{d}@{s}-{e}"
+            segs.append({"segment": sid, "document": d, "start": s, "end": e, "text": text[s:e]})
+            for coder in draw(st.sets(st.sampled_from(["Ann", "Bé 😀", " spaced "]), min_size=1)):
+                for code in draw(st.sets(st.sampled_from(["S1", "S2", "S3", "C1"]), min_size=1)):
+                    cods.append({"segment": sid, "code": code, "coder": coder, "note": draw(XML_TEXT)})
+    return docs, pd.DataFrame(segs, columns=["segment", "document", "start", "end", "text"]), \
+        pd.DataFrame(cods, columns=["segment", "code", "coder", "note"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=tables(), label=XML_TEXT)
+def test_round_trip_property(tmp_path, mini_book, data, label):
+    docs, segs, cods = data
+    book = mini_book.copy()
+    book.loc["S1", "label"] = label
+    book.loc["S2", "definition"] = label
+    back = read_refi(write_qdpx(tmp_path / "h.qdpx", book, docs, segs, cods), codebook=mini_book)
+    assert back.documents["text"].tolist() == docs["text"].tolist()
+    assert back.documents["kind"].tolist() == docs["kind"].tolist()
+    assert back.codebook.at["S1", "label"] == label and back.codebook.at["S2", "definition"] == label
+    assert back.offsets == "codepoints"
+    got = back.segments[["segment", "document", "start", "end", "text"]]
+    assert_frame_equal(got.reset_index(drop=True),
+                       segs.sort_values(["document", "start", "end"]).reset_index(drop=True), check_dtype=False)
+    key = ["segment", "code", "coder", "note"]
+    assert sorted(map(tuple, back.codings[key].values)) == sorted(map(tuple, cods[key].values))
+    again = read_refi(write_qdpx(tmp_path / "h2.qdpx", back.codebook, back.documents, back.segments, back.codings,
+                                 back.participants), codebook=mini_book)
+    for table in ("codebook", "documents", "segments", "participants"):
+        assert_frame_equal(getattr(again, table), getattr(back, table))
+    assert_frame_equal(again.codings.drop(columns="sheet"), back.codings.drop(columns="sheet"))
+
+
+# ---------------------------------------------------------------------------
+# Agreement: a two-user .qdpx and the same codings as coder sheets agree exactly
+# ---------------------------------------------------------------------------
+
+SHEET_ROWS = {
+    "Ann": [("I01", "At first I had doubts about a peer colleague.", "S2"),
+            ("I01", "Over the months we built trust step by step.", "S1"),
+            ("I02", "We wrote down the tasks so everyone knew them.", "S3"),
+            ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4")],
+    "Ben": [("I01", "At first I had doubts about a peer colleague.", "S2"),
+            ("I01", "Over the months we built trust step by step.", "S1"),
+            ("I02", "We wrote down the tasks so everyone knew them.", "S4"),
+            ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4")],
+}
+
+
+def coded_from_sheets(tmp_path: Path) -> tuple[Coded, pd.DataFrame]:
+    documents = pd.DataFrame({
+        "document": ["I01", "I02"], "participant": ["P1", "P2"], "kind": ["", ""],
+        "text": ["At first I had doubts about a peer colleague. Over the months we built trust step by step.",
+                 "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew "
+                 "who should call."]})
+    sheets = []
+    for coder, rows in SHEET_ROWS.items():
+        sheet = tmp_path / f"coder-{coder}.csv"
+        pd.DataFrame([{"document": d, "excerpt": e, "code": c, "coder": coder} for d, e, c in rows]).to_csv(
+            sheet, index=False)
+        sheets.append(sheet)
+    return apply_coding_sheets(sheets, documents, read_codebook(MINI_BOOK), document_key=["document"]), documents
+
+
+def test_agreement_from_qdpx_equals_agreement_from_coder_sheets(tmp_path, mini_book):
+    project = read_refi(QDPX / "two_coders.qdpx", codebook=mini_book)
+    from_refi = coded_from_refi(project)
+    from_sheets, documents = coded_from_sheets(tmp_path)
+    assert project.documents["text"].tolist() == documents["text"].tolist()
+    assert_frame_equal(from_refi.segments, from_sheets.segments)
+    codes = [c for c in mini_book.index if mini_book.at[c, "depth"] == 2]
+    segments = from_refi.segments["segment"].tolist()
+    a = agreement_table(from_refi.codings, segments=segments, codes=codes)
+    b = agreement_table(from_sheets.codings, segments=segments, codes=codes)
+    assert_frame_equal(a, b)
+    r_refi = reliability_summary(from_refi.codings, ["Ann", "Ben"])
+    r_sheets = reliability_summary(from_sheets.codings, ["Ann", "Ben"])
+    assert_frame_equal(r_refi, r_sheets)
+    values = r_refi.set_index("statistic")["value"]
+    assert values["agreements"] == 3 and values["disagreements"] == 1
+    assert values["percent agreement (Miles & Huberman)"] == 75.0
+
+
+def test_selections_of_a_blank_export_are_skipped_not_refused(tmp_path):
+    g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
+    xml = "\n".join([
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo for Mac 15.0.0">',
+        f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
+        f'<Sources><TextSource guid="{g(2)}" name="Blank" plainTextPath="internal://{g(2)}.txt">',
+        f'<PlainTextSelection guid="{g(3)}" startPosition="10" endPosition="20">',
+        f'<Coding guid="{g(4)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
+        f'<TextSource guid="{g(5)}" name="Full" plainTextPath="internal://{g(5)}.txt">',
+        f'<PlainTextSelection guid="{g(6)}" startPosition="0" endPosition="4">',
+        f'<Coding guid="{g(7)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
+        "</Sources></Project>"])
+    p = read_refi(qdpx_from(tmp_path, xml, {f"sources/{g(2)}.txt": b"\n", f"sources/{g(5)}.txt": b"Full text"}))
+    assert p.documents["text"].tolist() == ["\n", "Full text"]
+    assert p.segments["text"].tolist() == ["Full"]
+    skipped = p.skipped.set_index("kind")
+    assert skipped.at["selection", "line"] == 4 and "cannot be located" in skipped.at["selection", "reason"]
+    assert "blank (1 character(s))" in skipped.at["text", "reason"]

@@ -1,0 +1,480 @@
+"""The literature review: duplicates, limits, screening, PRISMA flow, tables, figures, and
+the study end to end (with bad input stopping the run and writing nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import FIXTURES, tree_digest
+from peerstudy import pipeline
+from peerstudy.bibliography import read_exports, read_medline, read_ris, read_wos
+from peerstudy.config import PROJECT_ROOT
+from peerstudy.errors import InputError
+from peerstudy.outputs import FIGURE_RC
+from peerstudy.review import (apply_eligibility, check_prisma_flow, count_prisma_flow,
+                              find_duplicates, format_citation, is_correction, normalise_title, plot_prisma_flow,
+                              plot_studies_by_year, read_decisions, read_extraction, select_pairs_to_check,
+                              tabulate_by_year, tabulate_exclusion_reasons, tabulate_included, tabulate_qualitative)
+
+BIB = FIXTURES / "bib"
+STUDY = "literature-review"
+RAW = PROJECT_ROOT / "data/raw" / STUDY
+REASONS = ["not peer support", "commentary or editorial", "full text not retrieved"]
+NOT_RETRIEVED = "full text not retrieved"
+
+
+def samples_dir() -> Path:
+    """../shared/samples/bib beside the clone (CI), else /work/shared/samples/bib."""
+    for base in (PROJECT_ROOT.parent / "shared", Path("/work/shared")):
+        if (base / "samples" / "bib").is_dir():
+            return base / "samples" / "bib"
+    pytest.skip("the real sample exports (shared/samples/bib/) are not beside the project")
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    cols = ["record", "database", "title", "first_author", "year", "doi", "pmid", "publication_type"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ----------------------------------------------------------------------------- duplicates
+HAND_MADE = frame([
+    ("pubmed:1", "PubMed", "Peer support in psychiatry.", "Smith, Ann", 2004, "10.5555/x.1", "99000001", None),
+    ("cinahl:1", "CINAHL", "PEER SUPPORT IN PSYCHIATRY", "Smith A", 2004, None, None, None),           # title rule
+    ("psycinfo:1", "PsycINFO", "Peer support in psychiatry", "Smith, A.", 2005, "10.5555/X.1", None, None),  # DOI, year differs
+    ("psycinfo:2", "PsycINFO", "Peer support in psychiatry", "Smith, A.", 2007, None, None, None),     # same title, other year
+    ("cinahl:2", "CINAHL", "Erratum: Peer support in psychiatry", "Smith A", 2004, None, None, None),  # erratum
+    ("pubmed:2", "PubMed", "Peer workers on acute wards: a qualitative study", "Østergaard, Lene", 2006, None, "99000002", None),
+    ("cinahl:3", "CINAHL", "Peer workers on acute wards - a qualitative stud", "Ostergaard L", 2006, None, None, None),  # fuzzy
+    ("cinahl:4", "CINAHL", "Peer workers on acute wards: a qualitative study", "Brown K", 2006, None, None, None),  # other author
+    ("pubmed:3", "PubMed", "Consumer-run drop-in centres", "Lee, K", 2001, "10.5555/y.1", None, None),
+    ("psycinfo:3", "PsycINFO", "Consumer-run drop-in centres", "Lee, K.", 2001, "10.5555/y.2", None, None),  # other DOI
+    ("psycinfo:4", "PsycINFO", "Mutual help groups and recovery", "Núñez, M.", 1999, None, None, "Dissertation"),
+])
+
+
+def test_deduplication_of_a_hand_made_set():
+    marked, pairs = find_duplicates(HAND_MADE, priority=["PubMed", "PsycINFO", "CINAHL"])
+    assert marked.set_index("record")["duplicate_of"].fillna("-").to_dict() == {
+        "pubmed:1": "-", "cinahl:1": "pubmed:1", "psycinfo:1": "pubmed:1", "psycinfo:2": "-", "cinahl:2": "-",
+        "pubmed:2": "-", "cinahl:3": "pubmed:2", "cinahl:4": "-", "pubmed:3": "-", "psycinfo:3": "-", "psycinfo:4": "-"}
+    listed = {(r.record_a, r.record_b): (r.rule, r.decision, r.reason) for r in pairs.itertuples()}
+    assert listed[("pubmed:1", "psycinfo:1")] == ("same DOI", "merged", "years differ (online and print dates?): check")
+    assert listed[("pubmed:1", "cinahl:1")] == ("same title, year and first author", "merged", "")
+    assert listed[("pubmed:1", "psycinfo:2")][1:] == ("kept apart", "different year")
+    assert listed[("pubmed:1", "cinahl:2")][1:] == ("kept apart", "erratum, correction or reply")
+    assert listed[("pubmed:2", "cinahl:3")][:2] == ("similar title, same year and first author", "merged")
+    assert listed[("pubmed:2", "cinahl:4")][1:] == ("kept apart", "different first author")
+    assert listed[("pubmed:3", "psycinfo:3")][1:] == ("kept apart", "different DOIs")
+    score = pairs.set_index(["record_a", "record_b"]).at[("pubmed:2", "cinahl:3"), "score"]
+    assert 95 <= score < 100
+    # every merge is a row of the pairs table: nothing merged silently
+    assert (pairs["decision"] == "merged").sum() == marked["duplicate_of"].notna().sum() == 3
+
+
+def test_input_records_are_not_modified():
+    before = HAND_MADE.copy(deep=True)
+    find_duplicates(HAND_MADE)
+    pd.testing.assert_frame_equal(HAND_MADE, before)
+
+
+def test_the_record_kept_comes_from_the_preferred_database():
+    marked, _ = find_duplicates(HAND_MADE, priority=["CINAHL", "PubMed"])
+    kept = marked.set_index("record")["duplicate_of"]
+    assert kept["pubmed:1"] == "cinahl:1" and kept["psycinfo:1"] == "cinahl:1"
+    assert kept["pubmed:2"] == "cinahl:3"
+
+
+def test_a_kept_record_takes_missing_identifiers_from_its_duplicates():
+    marked, _ = find_duplicates(HAND_MADE, priority=["CINAHL", "PubMed"])
+    row = marked.set_index("record").loc["cinahl:1"]
+    assert (row["doi"], row["pmid"], row["completed_from"]) == ("10.5555/x.1", "99000001",
+                                                                "doi from pubmed:1; pmid from pubmed:1")
+
+
+def test_pairs_to_check_are_the_kept_apart_the_fuzzy_and_the_flagged():
+    _, pairs = find_duplicates(HAND_MADE)
+    check = select_pairs_to_check(pairs)
+    assert len(check) == 7  # 5 kept apart, 1 merge on a similar title, 1 merge with differing years
+    assert set(check["decision"]) == {"merged", "kept apart"}
+
+
+@pytest.mark.parametrize("title, ptype, expected", [
+    ("Erratum: A study", None, True), ("Correction to: A study", None, True), ("Corrigendum to \"A study\"", None, True),
+    ("Reply to Smith: peer work", None, True), ("Re: Peer workers", None, True), ("A study", "Published Erratum", True),
+    ("A study (vol 12, pg 4, 2001)", None, True), ("Responses of peer workers", None, False),
+    ("Correctional peer support", None, False), ("Peer support", "Journal Article", False),
+])
+def test_is_correction(title, ptype, expected):
+    assert is_correction(title, ptype) is expected
+
+
+def test_normalise_title_ignores_case_punctuation_trailing_period_and_accents():
+    assert normalise_title("Peer-support: a café study.") == normalise_title("PEER SUPPORT – A CAFE STUDY")
+    assert normalise_title("Ødegård & Łukasik") == "odegard and lukasik"
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=st.text(alphabet="abcdefghij ,.:-", min_size=5, max_size=40),
+       years=st.tuples(st.integers(1980, 2010), st.integers(1980, 2010)).filter(lambda y: y[0] != y[1]))
+def test_records_that_differ_in_year_are_never_merged_on_their_title(title, years):
+    recs = frame([("a:1", "A", title, "Smith, A", years[0], None, None, None),
+                  ("b:1", "B", title.upper() + ".", "Smith A", years[1], None, None, None)])
+    marked, _ = find_duplicates(recs)
+    assert marked["duplicate_of"].isna().all()
+
+
+def test_duplicates_across_the_hand_made_export_files():
+    records = read_exports([
+        {"file": str(BIB / "mini.nbib"), "database": "PubMed", "format": "medline"},
+        {"file": str(BIB / "mini.ris"), "database": "PsycINFO", "format": "ris"},
+        {"file": str(BIB / "mini-wos.txt"), "database": "Web of Science", "format": "wos"},
+        {"file": str(BIB / "mini.csv"), "database": "PsycARTICLES", "format": "csv",
+         "columns": {"title": "Title", "authors": "Author(s)", "year": "Publication Year", "doi": "DOI"}},
+    ])
+    marked, pairs = find_duplicates(records)
+    assert marked.set_index("record")["duplicate_of"].dropna().to_dict() == {
+        "psycinfo:1": "pubmed:1", "web-of-science:2": "pubmed:1"}
+    kept_apart = pairs[pairs["decision"] == "kept apart"]
+    assert sorted(zip(kept_apart["record_a"], kept_apart["record_b"], kept_apart["reason"])) == [
+        ("psycarticles:1", "psycarticles:2", "different year"),     # same title, 2006 and 2009
+        ("pubmed:1", "pubmed:3", "erratum, correction or reply")]   # the erratum
+
+
+def test_real_exports_deduplicate_to_the_distinct_dois_plus_title_matches():
+    """637 records with 416 distinct DOIs (shared/samples/README.md). Title matching finds one
+    record without a DOI (WoS) that is the same as a PubMed record with one; the other 74
+    records without a DOI stay distinct. Corrections stay apart from what they correct."""
+    bib = samples_dir()
+    records = pd.concat([read_wos(bib / "revtools_restoration_WoS.ciw"),
+                         read_medline(bib / "revtools_restoration_pubmed.nbib"),
+                         read_ris(bib / "revtools_restoration_scopus.ris", database="Scopus")], ignore_index=True)
+    marked, pairs = find_duplicates(records)
+    kept = marked[marked["duplicate_of"].isna()]
+    assert len(records) == 637
+    assert len(kept) == 490
+    assert kept["doi"].nunique() == kept["doi"].notna().sum() == 416
+    assert kept["doi"].isna().sum() == 74
+    title_pairs = pairs[~pairs["rule"].isin(["same DOI", "same PMID"])]
+    assert list(zip(title_pairs["record_a"], title_pairs["record_b"], title_pairs["decision"], title_pairs["reason"])) == [
+        ("web-of-science:6", "pubmed:94", "merged", ""),
+        ("pubmed:81", "pubmed:85", "kept apart", "erratum, correction or reply")]
+    # the WoS correction ("... (vol 104, pg 150, 2017)") and the Scopus "Corrigendum to ..." share a DOI: merged
+    assert marked.set_index("record").at["scopus:71", "duplicate_of"] == "web-of-science:15"
+    assert (pairs["decision"] == "merged").sum() == len(records) - len(kept)
+
+
+# ----------------------------------------------------------------------------- limits of the search
+def test_eligibility_at_the_boundaries():
+    recs = pd.DataFrame({
+        "record": list("abcdefghij"),
+        "year": [1979, 1980, 2010, 2010, 2010, 2011, 2005, 2005, 2005, 2005],
+        "month": [12, 1, 8, None, 9, None, 5, 5, 5, 5],
+        "language": ["English"] * 6 + ["German", "English; French", None, "English"],
+        "duplicate_of": [None] * 9 + ["a"]})
+    out = apply_eligibility(recs, date_from="1980-01", date_to="2010-08")
+    assert out["status"].tolist() == ["ineligible", "screened", "screened", "screened", "ineligible", "ineligible",
+                                      "ineligible", "screened", "screened", "duplicate"]
+    assert out["ineligible_detail"].fillna("").tolist()[:7] == [
+        "published 1979-12, before 1980-01", "", "", "", "published 2010-09, after 2010-08",
+        "published 2011, after 2010-08", "in German"]
+
+
+# ----------------------------------------------------------------------------- screening
+def screened_records() -> pd.DataFrame:
+    return pd.DataFrame({"record": ["pubmed:1", "pubmed:2", "pubmed:3", "cinahl:1", "cinahl:2"],
+                         "database": ["PubMed", "PubMed", "PubMed", "CINAHL", "CINAHL"],
+                         "source": ["search"] * 5,
+                         "status": ["screened", "screened", "screened", "duplicate", "ineligible"],
+                         "duplicate_of": [None, None, None, "pubmed:1", None],
+                         "ineligible": [None, None, None, None, "outside the date range"],
+                         "ineligible_detail": [None, None, None, None, "published 1979, before 1980-01"],
+                         "authors": ["Solomon, P; Draine, J", "Felton, CJ; Stastny, P; Shern, DL", "Lee, K", "x", "y"],
+                         "year": [1994, 1995, 2001, 1994, 1979], "title": ["t1", "t2", "t3", "t1", "t5"],
+                         "journal": ["J1", "J2", "J3", "J1", "J5"]})
+
+
+GOOD_DECISIONS = """record,stage,decision,reason,reviewer,note
+pubmed:1,title-abstract,include,,R1,
+pubmed:2,title-abstract,include,,R1,
+pubmed:3,title-abstract,exclude,,R2,off topic
+pubmed:1,full-text,include,,R1,
+pubmed:2,full-text,exclude,full text not retrieved,R1,
+"""
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_decisions_are_read(tmp_path):
+    decisions = read_decisions(write(tmp_path, "s.csv", GOOD_DECISIONS), screened_records(), reasons=REASONS,
+                               not_retrieved_reason=NOT_RETRIEVED)
+    assert decisions["row"].tolist() == [2, 3, 4, 5, 6]
+    assert decisions["reason"].tolist()[-1] == NOT_RETRIEVED
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t + "pubmed:9,title-abstract,exclude,,R1,\n",
+     "s.csv, row 7, field 'record': expected the id of a record read from the exports, found 'pubmed:9'. "
+     "Fix: use the record ids of the records table (reports/<study>/tables/records.csv), e.g. 'pubmed:12'."),
+    (lambda t: t + "cinahl:1,title-abstract,exclude,,R1,\n",
+     "s.csv, row 7, field 'record': expected a screened record, found 'cinahl:1', removed as a duplicate of "
+     "'pubmed:1'. Fix: record the decision under 'pubmed:1'."),
+    (lambda t: t.replace("full text not retrieved", "no time"),
+     "s.csv, row 6, field 'reason': expected a full-text exclusion reason from the fixed list (not peer support; "
+     "commentary or editorial; full text not retrieved), found 'no time'. Fix: use one of the listed reasons, or add "
+     "it to exclusion_reasons."),
+    (lambda t: t.replace("pubmed:3,title-abstract,exclude,,R2,off topic\n", ""),
+     "s.csv, field 'record': expected a title-abstract decision for every screened record, found none for "
+     "'pubmed:3'. Fix: add a row 'pubmed:3,title-abstract,include|exclude,'."),
+    (lambda t: t + "pubmed:3,full-text,exclude,not peer support,R1,\n",
+     "s.csv, row 7, field 'stage': expected full-text decisions only for records included on title and abstract, "
+     "found one for 'pubmed:3', excluded on title and abstract. Fix: correct the title/abstract decision, or remove "
+     "this row."),
+    (lambda t: t.replace("pubmed:2,full-text,exclude,full text not retrieved,R1,\n", ""),
+     "s.csv, row 3, field 'record': expected a full-text decision for every record included on title and abstract, "
+     "found none for 'pubmed:2'. Fix: add a full-text row (use the reason 'full text not retrieved' if the report was "
+     "not retrieved)."),
+])
+def test_bad_decisions_give_one_clear_message(tmp_path, change, message):
+    with pytest.raises(InputError) as info:
+        read_decisions(write(tmp_path, "s.csv", change(GOOD_DECISIONS)), screened_records(), reasons=REASONS,
+                       not_retrieved_reason=NOT_RETRIEVED)
+    assert len(info.value.problems) == 1
+    assert str(info.value).endswith(message)
+
+
+GOOD_EXTRACTION = """record,category,design,sample_size,informants,principles,outcomes
+pubmed:1,peer employees,randomised controlled trial,94,,,satisfaction
+"""
+
+
+def test_included_study_without_extraction_names_the_decision_row(tmp_path):
+    decisions = read_decisions(write(tmp_path, "s.csv", GOOD_DECISIONS), screened_records(), reasons=REASONS,
+                               not_retrieved_reason=NOT_RETRIEVED)
+    extraction = read_extraction(write(tmp_path, "e.csv", GOOD_EXTRACTION), decisions, categories=["peer employees"])
+    assert extraction["sample_size"].tolist() == [94]
+    empty = GOOD_EXTRACTION.replace("pubmed:1,peer employees,randomised controlled trial,94,,,satisfaction\n",
+                                    "pubmed:2,peer employees,interviews,x12,,,\n")
+    with pytest.raises(InputError) as info:
+        read_extraction(write(tmp_path, "e.csv", empty), decisions, categories=["peer employees"])
+    assert [(p.row, p.field) for p in info.value.problems] == [(2, "record"), (2, "sample_size"), (5, "record")]
+    assert str(info.value.problems[2]).endswith(
+        "s.csv, row 5, field 'record': expected an extraction row in " + str(tmp_path / "e.csv")
+        + " for every included study, found none for 'pubmed:1'. Fix: add a row for 'pubmed:1' to the extraction sheet.")
+
+
+# ----------------------------------------------------------------------------- flow and tables
+@pytest.fixture
+def small_review(tmp_path):
+    records = screened_records()
+    decisions = read_decisions(write(tmp_path, "s.csv", GOOD_DECISIONS), records, reasons=REASONS,
+                               not_retrieved_reason=NOT_RETRIEVED)
+    extraction = read_extraction(write(tmp_path, "e.csv", GOOD_EXTRACTION), decisions, categories=["peer employees"])
+    return records, decisions, extraction
+
+
+def test_flow_counts_of_a_small_review(small_review):
+    records, decisions, _ = small_review
+    counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+    assert counts == {
+        "identified": {"PubMed": 3, "CINAHL": 2}, "identified_other": {}, "identified_total": 5,
+        "duplicates_removed": 1, "ineligible_removed": {"outside the date range": 1}, "screened": 3,
+        "excluded_title_abstract": 1, "sought_for_retrieval": 2, "not_retrieved": 1, "assessed": 1,
+        "excluded_full_text": {"not peer support": 0, "commentary or editorial": 0}, "included": 1}
+    assert check_prisma_flow(counts)["ok"].all()
+
+
+@pytest.mark.parametrize("box", ["identified_total", "duplicates_removed", "screened", "excluded_title_abstract",
+                                 "sought_for_retrieval", "not_retrieved", "assessed", "included"])
+def test_a_box_that_does_not_add_up_fails(small_review, box):
+    records, decisions, _ = small_review
+    counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+    with pytest.raises(InputError, match="a box of the flow diagram does not add up"):
+        check_prisma_flow({**counts, box: counts[box] + 1})
+
+
+def test_a_box_that_disagrees_with_the_tables_fails(small_review):
+    records, decisions, extraction = small_review
+    counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+    included = tabulate_included(extraction, records, categories=["peer employees"])
+    reasons = tabulate_exclusion_reasons(decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+    by_year = tabulate_by_year(extraction, records, categories=["peer employees"])
+    table = check_prisma_flow(counts, included=included, exclusion_reasons=reasons, by_year=by_year)
+    assert len(table) == 9 and table["ok"].all()
+    with pytest.raises(InputError) as info:
+        check_prisma_flow(counts, included=included.iloc[:0], exclusion_reasons=reasons, by_year=by_year)
+    assert str(info.value) == ("field 'included': expected 0 (rows of the table of included studies), found 1. Fix: "
+                               "check the screening decisions: a box of the flow diagram does not add up.")
+    wrong = reasons.assign(n=[0, 0, 2])
+    with pytest.raises(InputError, match=r"field 'not_retrieved': expected 2"):
+        check_prisma_flow(counts, exclusion_reasons=wrong)
+
+
+def test_tables_of_included_studies(small_review):
+    records, decisions, extraction = small_review
+    included = tabulate_included(extraction, records, categories=["peer employees"])
+    assert included.to_dict("records") == [{"category": "peer employees", "study": "Solomon & Draine 1994",
+                                            "record": "pubmed:1", "journal": "J1", "design": "randomised controlled trial",
+                                            "sample size": 94, "outcomes": "satisfaction"}]
+    assert tabulate_qualitative(extraction, records).empty
+    assert tabulate_exclusion_reasons(decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)["n"].tolist() == [0, 0, 1]
+    assert format_citation("Felton, CJ; Stastny, P; Shern, DL", 1995) == "Felton et al. 1995"
+    assert format_citation("Corrigan PW", 2006) == "Corrigan 2006"
+
+
+def test_figures_are_deterministic(small_review):
+    records, decisions, extraction = small_review
+    counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+    by_year = tabulate_by_year(extraction, records, categories=["peer employees"])
+
+    def svg(fig):
+        buf = io.BytesIO()
+        with matplotlib.rc_context(FIGURE_RC):
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        return buf.getvalue()
+
+    assert svg(plot_prisma_flow(counts)) == svg(plot_prisma_flow(counts))
+    assert svg(plot_studies_by_year(by_year)) == svg(plot_studies_by_year(by_year))
+    texts = [t.get_text() for t in plot_prisma_flow(counts).axes[0].texts]
+    for expected in ["Records screened (title and abstract)", "(n = 3)", "Reports not retrieved", "(n = 1)",
+                     "(full text, n = 1)", "   duplicate records (n = 1)", "   outside the date range (n = 1)"]:
+        assert expected in texts
+
+
+# ----------------------------------------------------------------------------- the study end to end
+@pytest.fixture(scope="module")
+def study_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("review") / "out"
+    pipeline.run_study(STUDY, output_root=out, log=lambda line: None)
+    return out / "reports" / STUDY
+
+
+def test_key_figures_of_the_review(study_run):
+    key = json.loads((study_run / "key-figures.json").read_text())
+    # published (Miyamoto & Sono 2012)
+    assert key["selected_on_abstract"] == 138
+    assert key["full_text_assessed"] == 105
+    assert key["included"] == 51
+    assert key["included_reviews"] == 8
+    assert key["included_qualitative"] == 19
+    assert key["quantitative_by_category"] == {"peer employees": 9, "peer-run": 4, "mutual help": 5}
+    assert key["studies_stating_principles"] == 6
+    # invented for the stand-in data (see data/raw/literature-review/README.md)
+    assert key["databases"] == {"PubMed": 182, "MEDLINE": 143, "CINAHL": 125, "PsycINFO": 203, "PsycARTICLES": 42}
+    assert key["other_sources"] == {"Web of Science": 11}
+    assert (key["identified"], key["duplicates_removed"], key["screened"]) == (706, 376, 299)
+    assert key["removed_before_screening"] == {"language not English": 7, "outside the date range": 24}
+    assert (key["excluded_title_abstract"], key["not_retrieved"], key["excluded_full_text"]) == (161, 33, 54)
+    assert key["exclusion_reasons"] == {"not peer support": 15, "population not mental health": 8,
+                                        "programme description without data": 19, "commentary or editorial": 9,
+                                        "duplicate publication of an included study": 3}
+    assert key["included_by_category"] == {"peer employees": 9, "peer-run": 4, "mutual help": 5, "review": 8,
+                                           "qualitative": 19, "other": 6}
+
+
+def test_published_figures_are_all_reproduced(study_run):
+    comparison = pd.read_csv(study_run / "tables/published-comparison.csv")
+    assert len(comparison) == 9
+    assert comparison["match"].all()
+
+
+def test_published_sample_sizes_and_informants(study_run):
+    included = pd.read_csv(study_run / "tables/included-studies.csv")
+    sizes = dict(zip(included["study"], included["sample size"]))
+    for study, n in {"Solomon & Draine 1994": 94, "Solomon & Draine 1995": 94, "Felton et al. 1995": 104,
+                     "Rivera et al. 2007": 203, "Lawn et al. 2008": 49, "Sells et al. 2006": 137, "Sells et al. 2008": 137,
+                     "Griswold et al. 2010": 175, "Chinman et al. 2001": 158, "Yanos et al. 2001": 60,
+                     "Corrigan 2006": 1824, "Nelson et al. 2007": 102, "Galanter 1988": 356, "Wilson et al. 1999": 165,
+                     "Segal & Silverman 2002": 255, "Bracke et al. 2008": 628, "Castelein et al. 2008": 106}.items():
+        assert sizes[study] == n, study
+    qualitative = pd.read_csv(study_run / "tables/qualitative-studies.csv", keep_default_na=False)
+    informants = dict(zip(qualitative["study"], qualitative["informants"]))
+    assert {k: informants[k] for k in ["Armstrong et al. 1995", "Mowbray et al. 1996", "Mowbray et al. 1998",
+                                       "Yuen & Fossey 2003", "Doherty et al. 2004", "Gates & Akabas 2007",
+                                       "Chinman et al. 2008", "Moll et al. 2009"]} == {
+        "Armstrong et al. 1995": "23", "Mowbray et al. 1996": "11 (focus groups)", "Mowbray et al. 1998": "11",
+        "Yuen & Fossey 2003": "3", "Doherty et al. 2004": "2 + 10 team members",
+        "Gates & Akabas 2007": "93 staff + 15 peers", "Chinman et al. 2008": "59 + 34 supervisors",
+        "Moll et al. 2009": "6 + 6"}
+    principles = pd.read_csv(study_run / "tables/principles.csv")
+    assert principles["study"].tolist() == ["Chinman et al. 2001", "Hodges 2007", "Adame & Leitner 2008",
+                                            "Castelein et al. 2008", "Sells et al. 2008", "Lucksted et al. 2009"]
+
+
+def test_the_flow_adds_up_and_the_near_duplicates_are_listed(study_run):
+    check = pd.read_csv(study_run / "tables/flow-check.csv")
+    assert check["ok"].all() and len(check) == 9
+    pairs = pd.read_csv(study_run / "tables/duplicate-pairs-to-check.csv", keep_default_na=False)
+    kept_apart = pairs[pairs["decision"] == "kept apart"]
+    assert sorted(kept_apart["reason"]) == ["different year", "erratum, correction or reply"]
+    assert (pairs["rule"] == "similar title, same year and first author").sum() == 3
+    removed = pd.read_csv(study_run / "tables/removed-before-screening.csv")
+    study_b = removed.set_index("record").loc["web-of-science:1"]
+    assert (study_b["reason"], study_b["detail"]) == ("outside the date range", "published 2024, after 2010-08")
+    for name in ["prisma-flow.png", "prisma-flow.svg", "studies-by-year.png", "studies-by-year.svg"]:
+        assert (study_run / "figures" / name).stat().st_size > 1000
+
+
+# ----------------------------------------------------------------------------- bad input, end to end
+def _bad_study(tmp_path, change) -> Path:
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    change(raw)
+    text = (PROJECT_ROOT / "studies" / f"{STUDY}.yaml").read_text().replace(f"data/raw/{STUDY}", str(raw))
+    text = text.replace(f"study: {STUDY}", "study: bad-review")
+    path = tmp_path / "bad-review.yaml"
+    path.write_text(text)
+    return path
+
+
+def _drop_line(file, line):
+    def change(raw):
+        p = raw / file
+        data = p.read_bytes()
+        assert line.encode() in data
+        p.write_bytes(data.replace(line.encode(), b"", 1))
+    return change
+
+
+def _append(file, line):
+    def change(raw):
+        with open(raw / file, "a", encoding="utf-8") as fh:
+            fh.write(line)
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (_drop_line("cinahl-ebsco-2010-09-08.ris", "ER  - \r\n"),
+     r"cinahl-ebsco-2010-09-08\.ris, row 1, field 'ER': expected 'ER  - ' closing the record that starts at line 1, "
+     r"found a new record at line 27"),
+    (_append("screening.csv", "pubmed:9999,title-abstract,exclude,,R1,\n"),
+     r"screening\.csv, row 439, field 'record': expected the id of a record read from the exports, found 'pubmed:9999'"),
+    (_drop_line("extraction.csv", "pubmed:149,peer employees,randomised controlled trial,94,,,satisfaction with treatment\n"),
+     r"screening\.csv, row \d+, field 'record': expected an extraction row in .*extraction\.csv for every included "
+     r"study, found none for 'pubmed:149'"),
+])
+def test_bad_input_stops_the_review_and_writes_nothing(tmp_path, change, message):
+    out = tmp_path / "out"
+    (out / "reports/bad-review").mkdir(parents=True)
+    (out / "reports/bad-review/keep.txt").write_text("previous report")
+    with pytest.raises(pipeline.StageFailed, match=message) as info:
+        pipeline.run_study(_bad_study(tmp_path, change), output_root=out, log=lambda line: None)
+    text = str(info.value)
+    assert "Nothing was written for bad-review" in text
+    assert "Traceback" not in text
+    assert text.count("expected") == 1  # one problem, one message
+    assert not (out / "data/processed/bad-review").exists()
+    assert tree_digest(out / "reports/bad-review") == {"keep.txt": hashlib.sha256(b"previous report").hexdigest()}
