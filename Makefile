@@ -13,8 +13,11 @@ report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report
 test: $(STAMP)    ## the whole suite: unit, doctests, nbval, backtest
 	$(BIN)/python -m pytest
 
+# JupyterLab refuses to start as root unless told; containers and CI machines often are root.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)     ## JupyterLab with the project's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 benchmark: $(STAMP)  ## speed and memory of the agreement statistics
 	$(BIN)/python benchmarks/bench_agreement.py
