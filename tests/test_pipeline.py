@@ -4,7 +4,6 @@ all-or-nothing runs, clear errors on bad input, and the command line."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 

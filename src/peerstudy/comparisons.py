@@ -42,7 +42,7 @@ def code_presence(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd
     missing = [c for c in columns if c not in documents]
     if missing:
         raise ConfigError(Problem(field="attributes", expected="columns of the documents table",
-                                  found=repr(missing), fix=f"declare them in the study's document_attributes"))
+                                  found=repr(missing), fix="declare them in the study's document_attributes"))
     merged = consensus[["segment", "code"]].merge(segments[["segment", "document", "participant", "text"]], on="segment")
     merged = merged.merge(documents[["document", *columns]], on="document")
     merged["code"] = [ancestor(codebook, c, depth) for c in merged["code"]]

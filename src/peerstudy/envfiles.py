@@ -86,7 +86,7 @@ def render_environment(pyproject: Path = PROJECT_ROOT / "pyproject.toml",
     missing = sorted(set(direct) - set(pins))
     if missing:
         raise ConfigError(Problem(file=lock.name, field="requirements",
-                                  expected=f"a pin for every dependency of pyproject.toml",
+                                  expected="a pin for every dependency of pyproject.toml",
                                   found=f"none for {', '.join(missing)}",
                                   fix="regenerate the lock with `make lock`"))
     lines = [

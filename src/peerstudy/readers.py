@@ -26,7 +26,6 @@ import csv
 import io
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
