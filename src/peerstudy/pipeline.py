@@ -45,6 +45,10 @@ __all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "load_study", 
 KERNEL_NAME = "peerstudy"
 CODE_DIRS = ("src", "notebooks", "studies")
 _TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
+# The kernel's own log (warnings about local unencrypted sockets, "KeyboardInterrupt caught"
+# at shutdown) is about the machinery, not the analysis: silenced. A failing cell still
+# fails the run, and its error is in the notebook.
+_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
 
 
@@ -246,6 +250,15 @@ def _check_kernel() -> str:
     return KERNEL_NAME
 
 
+def _execute(source: Path, target: Path, parameters: dict[str, Any] | None, kernel: str) -> None:
+    """Run one notebook with papermill, from the notebooks folder, as JupyterLab would."""
+    import papermill
+
+    papermill.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=kernel,
+                               cwd=str(config.NOTEBOOKS_DIR), progress_bar=False, log_output=False,
+                               request_save_on_cell_execute=False, extra_arguments=_KERNEL_ARGS)
+
+
 def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
     """Run every notebook of a study and put its outputs in place, all or nothing.
 
@@ -264,7 +277,6 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
     dict
         The study's manifest entry.
     """
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     study = load_study(name)
@@ -282,10 +294,7 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
                     out_path = stage / rel_reports / f"{nb}.ipynb"
                     out_path.parent.mkdir(parents=True, exist_ok=True)
                     try:
-                        papermill.execute_notebook(str(config.NOTEBOOKS_DIR / f"{nb}.ipynb"), str(out_path),
-                                                   parameters=study.parameters_for(nb), kernel_name=kernel,
-                                                   cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
-                                                   log_output=False, request_save_on_cell_execute=False)
+                        _execute(config.NOTEBOOKS_DIR / f"{nb}.ipynb", out_path, study.parameters_for(nb), kernel)
                     except PapermillExecutionError as exc:
                         raise StageFailed(_failure_message(name, nb, exc, out_path, root)) from None
                     executed = nbformat.read(out_path, as_version=4)
@@ -404,6 +413,7 @@ def refresh_notebooks(*, log=print) -> list[Path]:
     parameters (only to produce what later notebooks read). Data outputs are discarded.
     """
     import papermill
+    from papermill.exceptions import PapermillExecutionError
 
     kernel = _check_kernel()
     sources = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -425,10 +435,8 @@ def refresh_notebooks(*, log=print) -> list[Path]:
                 out = Path(tmp) / f"{nb}.ipynb"
                 log(f"notebooks/{nb}.ipynb: {'refreshing outputs with the default parameters' if keep else f'running for {name}'}")
                 try:
-                    papermill.execute_notebook(str(path), str(out), parameters=None if keep else study.parameters_for(nb),
-                                               kernel_name=kernel, cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
-                                               log_output=False, request_save_on_cell_execute=False)
-                except papermill.exceptions.PapermillExecutionError as exc:
+                    _execute(path, out, None if keep else study.parameters_for(nb), kernel)
+                except PapermillExecutionError as exc:
                     raise StageFailed(f"notebooks/{nb}.ipynb failed for {name}: {exc.ename}: {exc.evalue}") from None
                 if not keep:
                     continue
