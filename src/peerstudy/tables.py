@@ -108,7 +108,7 @@ def category_table(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.D
     -------
     pandas.DataFrame
         ``question`` (top-level code), ``category`` (label), ``n`` (excerpts coded),
-        ``excerpts`` (each in quotes with its attribution, one per line), in codebook
+        ``excerpts`` (each in quotes with its attribution, separated by ``"; "``), in codebook
         order, categories without excerpts included with n = 0.
 
     Examples
@@ -128,7 +128,7 @@ def category_table(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.D
             hits = merged[merged["code"] == code]
             quotes = [f"“{t}” ({attribution.format(participant=p)})" for t, p in zip(hits["text"], hits["participant"])]
             rows.append({"question": root, "category": codebook.at[code, "label"], "n": len(hits),
-                         "excerpts": "\n".join(quotes)})
+                         "excerpts": "; ".join(quotes)})
     return pd.DataFrame(rows, columns=["question", "category", "n", "excerpts"]).astype({"n": "int64"})
 
 
