@@ -26,7 +26,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_text
 
-__all__ = ["CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "suggest_code"]
+__all__ = ["CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "ancestors", "suggest_code"]
 
 CODEBOOK_COLUMNS = ["label", "definition", "parent", "depth", "root", "order"]
 
@@ -130,6 +130,18 @@ def ancestor(codebook: pd.DataFrame, code: str, depth: int) -> str:
     while int(codebook.at[code, "depth"]) > depth:
         code = str(codebook.at[code, "parent"])
     return code
+
+
+def ancestors(codebook: pd.DataFrame, codes, depth: int) -> list[str]:
+    """:func:`ancestor` of each code, in order (codes lifted to one level of the tree).
+
+    Examples
+    --------
+    >>> book = read_codebook("data/raw/supporter-survey/codebook.yaml")
+    >>> ancestors(book, ["self-growth", "issues"], 0)
+    ['motivation', 'issues']
+    """
+    return [ancestor(codebook, c, depth) for c in codes]
 
 
 def suggest_code(code: str, codebook: pd.DataFrame) -> str:

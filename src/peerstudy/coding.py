@@ -346,13 +346,14 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None) -> Reconci
     text = coded.segments.set_index("segment")["text"]
     sheet = disagreements(codings[["segment", "code", "coder"]], segments=coded.segments["segment"].tolist(), text=text)
     sheet.insert(1, "unit", sheet["segment"].map(units))
+    shown = None
     if reconciliation is None:
-        if sheet.empty:
-            decisions = sheet[["segment", "code", "decision"]]
-        else:
+        if not sheet.empty:
             raise InputError(Problem(field="reconciliation", expected="a reconciliation sheet for the disagreements",
                                      found=f"{len(sheet)} disagreements and no sheet",
                                      fix="fill in a sheet with unit, code, decision (keep/drop) and name it in the study's YAML"))
+        decisions = sheet[["segment", "code", "decision"]]
+        sheet["reason"] = ""
     else:
         path = resolve_input(reconciliation)
         shown = relative_to_root(path)
@@ -365,19 +366,16 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None) -> Reconci
         decisions = pd.DataFrame({"segment": table["unit"].str.strip().map(seg_of).to_numpy(),
                                   "code": table["code"].str.strip().to_numpy(),
                                   "decision": table["decision"].to_numpy()})
-        try:
-            resolved = apply_reconciliation(codings[["segment", "code", "coder"]], decisions)
-        except InputError as exc:
-            raise InputError([_in_file(p, shown) for p in exc.problems]) from None
         reasons = table.assign(segment=decisions["segment"].to_numpy()).set_index(["segment", "code"])
         keys = list(zip(sheet["segment"], sheet["code"]))
         sheet["decision"] = [reasons["decision"].get(k, "").strip().lower() for k in keys]
         sheet["reason"] = [reasons["reason"].get(k, "") if "reason" in reasons else "" for k in keys]
-        consensus = resolved.assign(unit=resolved["segment"].map(units))[["segment", "unit", "code", "source"]]
-        return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet[columns].reset_index(drop=True))
-    resolved = apply_reconciliation(codings[["segment", "code", "coder"]], decisions)
+    try:
+        resolved = apply_reconciliation(codings[["segment", "code", "coder"]], decisions)
+    except InputError as exc:
+        raise InputError([_in_file(p, shown) for p in exc.problems] if shown else exc.problems) from None
     consensus = resolved.assign(unit=resolved["segment"].map(units))[["segment", "unit", "code", "source"]]
-    return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet.assign(reason="")[columns])
+    return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet[columns].reset_index(drop=True))
 
 
 def _in_file(problem: Problem, file: str) -> Problem:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from peerstudy.codebook import ancestor, children
+from peerstudy.codebook import ancestors, children
 from peerstudy.errors import ConfigError, Problem
 
 __all__ = ["code_presence", "emergence_table", "role_table", "shared_views", "dimension_table", "dyad_profiles"]
@@ -45,7 +45,7 @@ def code_presence(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd
                                   found=repr(missing), fix="declare them in the study's document_attributes"))
     merged = consensus[["segment", "code"]].merge(segments[["segment", "document", "participant", "text"]], on="segment")
     merged = merged.merge(documents[["document", *columns]], on="document")
-    merged["code"] = [ancestor(codebook, c, depth) for c in merged["code"]]
+    merged["code"] = ancestors(codebook, merged["code"], depth)
     return merged.drop_duplicates(["segment", "code"]).reset_index(drop=True)
 
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from peerstudy import agreement
-from peerstudy.codebook import ancestor
+from peerstudy.codebook import ancestors
 from peerstudy.errors import InputError, Problem
 
 __all__ = ["unit_labels", "reliability_summary", "agreement_by_level", "agreement_by_code", "stability"]
@@ -47,6 +47,16 @@ def unit_labels(codings: pd.DataFrame, coders: Sequence[str]) -> pd.DataFrame:
 
 def _coders(codings: pd.DataFrame, coders: Sequence[str] | None) -> list[str]:
     return list(coders) if coders is not None else list(dict.fromkeys(codings["coder"]))
+
+
+def _lift(codings: pd.DataFrame, codebook: pd.DataFrame, depth: int,
+          coders: Sequence[str] | None) -> tuple[list[str], pd.DataFrame, list[str]]:
+    """The compared coders, their codings with each code lifted to ``depth``, and the
+    codes at that depth in codebook order."""
+    coders = _coders(codings, coders)
+    part = codings[codings["coder"].isin(coders)]
+    lifted = part.assign(code=ancestors(codebook, part["code"], depth))[["segment", "code", "coder"]]
+    return coders, lifted, [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
 
 
 def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = None) -> pd.DataFrame:
@@ -91,11 +101,8 @@ def agreement_by_level(codings: pd.DataFrame, codebook: pd.DataFrame, *, depth: 
     (MAXQDA's code-specific segment agreement, :func:`peerstudy.agreement.agreement_table`
     with ``ignore_uncoded=True``).
     """
-    coders = _coders(codings, coders)
-    lifted = codings[codings["coder"].isin(coders)].assign(
-        code=lambda t: [ancestor(codebook, c, depth) for c in t["code"]])[["segment", "code", "coder"]]
-    codes = [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
-    table = agreement.agreement_table(lifted, coders=list(coders), ignore_uncoded=True, codes=codes)
+    coders, lifted, codes = _lift(codings, codebook, depth, coders)
+    table = agreement.agreement_table(lifted, coders=coders, ignore_uncoded=True, codes=codes)
     table = table.set_index("code")
     out = pd.DataFrame({"label": [codebook.at[c, "label"] if c in codebook.index else "all" for c in table.index],
                         "units": table["n_units"], "agreed": table["n_all"],
@@ -109,10 +116,7 @@ def agreement_by_code(codings: pd.DataFrame, codebook: pd.DataFrame, *, depth: i
     Cohen's kappa over every unit (presence or absence of the code), as
     :func:`peerstudy.agreement.agreement_table` computes them; codes no unit received
     are listed with NaN and the reason."""
-    coders = _coders(codings, coders)
-    lifted = codings[codings["coder"].isin(coders)].assign(
-        code=lambda t: [ancestor(codebook, c, depth) for c in t["code"]])[["segment", "code", "coder"]]
-    codes = [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
+    coders, lifted, codes = _lift(codings, codebook, depth, coders)
     table = agreement.agreement_table(lifted, coders=coders, codes=codes)
     table.insert(1, "label", [codebook.at[c, "label"] if c in codebook.index else "all codes" for c in table["code"]])
     keep = ["code", "label", *[f"n_by_{c}" for c in coders], "percent_agreement", "kappa", "reason"]

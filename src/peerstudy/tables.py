@@ -159,10 +159,10 @@ def assign_bands(values: pd.Series, bands: dict[str, list]) -> pd.Series:
 
 def _coded(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, depth: int) -> pd.DataFrame:
     """Consensus codings with their segment and the code lifted to ``depth``."""
-    from peerstudy.codebook import ancestor
+    from peerstudy.codebook import ancestors
 
     merged = consensus.merge(segments, on="segment", how="left")
-    merged["at_depth"] = [ancestor(codebook, c, depth) for c in merged["code"]]
+    merged["at_depth"] = ancestors(codebook, merged["code"], depth)
     return merged
 
 
