@@ -17,14 +17,17 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 def copy_study(tmp_path: Path, study: str, change, name: str = "bad-study") -> Path:
     """A parameter file for a copy of ``study`` named ``name`` whose raw files live in
-    ``tmp_path/raw`` (``change(raw_folder)`` edits them first); returns its path."""
+    ``tmp_path/raw`` (``change(raw_folder)`` edits them first, and the change is accepted
+    in the copy's SHA256SUMS); returns its path."""
     import shutil
 
     from peerstudy.config import PROJECT_ROOT
+    from peerstudy.rawdata import accept_raw
 
     raw = tmp_path / "raw"
     shutil.copytree(PROJECT_ROOT / "data/raw" / study, raw)
     change(raw)
+    accept_raw(raw)
     text = (PROJECT_ROOT / "studies" / f"{study}.yaml").read_text().replace(f"data/raw/{study}", str(raw))
     text = text.replace(f"study: {study}", f"study: {name}")
     path = tmp_path / f"{name}.yaml"

@@ -13,13 +13,18 @@ import yaml
 
 from helpers import FIXTURES
 from peerstudy import pipeline
+from peerstudy.rawdata import accept_raw
 
 MINI = FIXTURES / "mini-interviews"
 
 
 def write_study(tmp_path, data):
+    """A parameter file for the mini study whose raw files are ``data`` (a copy of the
+    fixture, whose current content is accepted in its SHA256SUMS)."""
+    accept_raw(data)
     params = {
         "notebooks": ["clean-transcripts", "code", "results-interviews"],
+        "raw": str(data),
         "study": "mini-interviews",
         "title": "A tiny interview study",
         "participants_sheet": str(data / "participants.csv"),
@@ -52,7 +57,7 @@ def write_study(tmp_path, data):
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mini")
     out = tmp / "out"
-    pipeline.run_study(write_study(tmp, MINI), output_root=out, log=lambda line: None)
+    pipeline.run_study(write_study(tmp, _copy(tmp)), output_root=out, log=lambda line: None)
     return out
 
 

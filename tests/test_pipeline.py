@@ -4,8 +4,13 @@ all-or-nothing runs, clear errors on bad input, and the command line."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +46,8 @@ def test_manifest_is_fresh_for_the_current_code_and_raw_data():
     for study in pipeline.list_studies():
         entry = manifest["studies"][study]
         assert entry["code_sha256"] == pipeline.code_digest(), "code changed since the reports were made: run `make report`"
-        assert entry["raw_inputs"] == pipeline.raw_digests(study), "raw data changed since the reports were made"
+        assert entry["raw_inputs"] == pipeline.raw_inputs(pipeline.load_study(study)), \
+            "raw data changed since the reports were made"
         assert entry["parameters"] == pipeline.load_study(study).parameters
 
 
@@ -101,7 +107,7 @@ def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, m
     assert "Nothing was written for bad-survey" in str(info.value)
     assert "Traceback" not in str(info.value)
     # the failed notebook, kept for inspection, shows the error as one readable message
-    failed = next((out / ".staging/failed/bad-survey").glob("*.ipynb"))
+    failed = next((out / ".staging/bad-survey/failed").glob("*.ipynb"))
     errors = [o for c in json.loads(failed.read_text())["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert len(errors) == 1 and len(errors[0]["traceback"]) == 1
     assert errors[0]["traceback"][0].startswith("InputError: ")
@@ -112,6 +118,132 @@ def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, m
 def tree_digest_of_text(name, text):
     import hashlib
     return {name: hashlib.sha256(text.encode()).hexdigest()}
+
+
+# ----------------------------------------------------------------------------- all or nothing
+FOLDERS = ("data/processed/s", "reports/s")
+
+
+def _outputs(root, text):
+    for rel in FOLDERS:
+        (root / rel).mkdir(parents=True)
+        (root / rel / "table.csv").write_text(text)
+        (root / rel / "figure.svg").write_text(text)
+
+
+def _state(root):
+    """What each output folder holds: 'old', 'new', None (absent); a folder holding a
+    mixture of old and new files fails here."""
+    state = {}
+    for rel in FOLDERS:
+        folder = root / rel
+        if not folder.exists():
+            state[rel] = None
+            continue
+        texts = {p.read_text() for p in folder.iterdir()}
+        assert {p.name for p in folder.iterdir()} == {"table.csv", "figure.svg"} and len(texts) == 1, \
+            f"{rel} is not whole: {texts}"
+        state[rel] = texts.pop()
+    return state
+
+
+def _exchange_works(tmp_path):
+    a, b = tmp_path / "probe-a", tmp_path / "probe-b"
+    a.mkdir(), b.mkdir()
+    (a / "x").touch()
+    try:
+        return pipeline._exchange(a, b) and (b / "x").exists()
+    finally:
+        shutil.rmtree(a), shutil.rmtree(b)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+@pytest.mark.parametrize("kill_at", range(1, 8))
+def test_a_run_killed_at_any_step_of_putting_outputs_in_place_is_completed_by_the_next(tmp_path, kill_at, exchange):
+    """SIGKILL before each file system step of the commit (recording it, moving each
+    folder, removing the record): the previous outputs are never damaged, and the next
+    run's recovery leaves either all old (commit not begun) or all new outputs."""
+    if exchange and not _exchange_works(tmp_path):
+        pytest.skip("this file system cannot exchange two folders atomically")
+    root = tmp_path / "root"
+    _outputs(root, "old")
+    run = root / ".staging/s/run-test"
+    _outputs(run, "new")
+    pid = os.fork()
+    if pid == 0:  # the child commits, and is killed at step kill_at
+        status = 1
+        try:
+            steps = 0
+
+            def step(fn):
+                def wrapped(*args, **kwargs):
+                    nonlocal steps
+                    steps += 1
+                    if steps == kill_at:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    return fn(*args, **kwargs)
+                return wrapped
+
+            os.replace = step(os.replace)
+            pipeline._exchange = step(pipeline._exchange if exchange else (lambda a, b: False))
+            Path.unlink = step(Path.unlink)
+            pipeline._commit(run, root, "s")
+            status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    assert killed or os.WEXITSTATUS(status) == 0, "the commit failed without being killed"
+    state = _state(root)
+    if exchange:
+        assert None not in state.values(), "with an exchange, each output folder exists at every moment"
+    else:  # a folder may be missing between two renames; its old copy is kept in the run folder
+        for rel, held in state.items():
+            assert held is not None or (run / "previous" / rel / "table.csv").read_text() == "old"
+    begun = (root / ".staging/s/commit.json").is_file()
+    pipeline._recover(root, "s", log=lambda line: None)
+    final = _state(root)
+    if killed and not begun and state == dict.fromkeys(FOLDERS, "old"):
+        assert final == dict.fromkeys(FOLDERS, "old"), "a commit not begun leaves the previous outputs"
+    else:
+        assert final == dict.fromkeys(FOLDERS, "new"), "a commit begun is completed"
+    assert sorted(p.name for p in (root / ".staging/s").iterdir()) == [], "nothing of the killed run is left"
+    if not killed:
+        assert kill_at > 4 if exchange else kill_at > 6, "every step was reached"
+
+
+def test_a_study_run_killed_midway_leaves_the_previous_outputs_and_the_next_run_succeeds(tmp_path, regenerated):
+    out = tmp_path / "out"
+    for rel in (f"data/processed/{STUDY}", f"reports/{STUDY}"):
+        shutil.copytree(regenerated / rel, out / rel)
+    (out / f"reports/{STUDY}/tables/counts.csv").write_text("an older report\n")
+    before = {rel: tree_digest(out / rel) for rel in ("data/processed", "reports")}
+    proc = subprocess.Popen([sys.executable, "-m", "peerstudy", "report", "--study", STUDY, "--output-root", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        # killed while its second notebook runs: the first one's outputs are staged
+        while not list((out / f".staging/{STUDY}").glob(f"run-*/reports/{STUDY}/clean-survey.html")):
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert {rel: tree_digest(out / rel) for rel in ("data/processed", "reports")} == before
+    assert list((out / f".staging/{STUDY}").glob("run-*")), "the killed run left its staging folder"
+    pipeline.run_study(STUDY, output_root=out, log=lambda line: None)
+    assert tree_digest(out / f"reports/{STUDY}") == tree_digest(regenerated / f"reports/{STUDY}")
+    assert not list((out / f".staging/{STUDY}").glob("run-*"))
+
+
+def test_a_second_run_of_the_same_study_is_refused_while_one_holds_the_lock(tmp_path):
+    out = tmp_path / "out"
+    with pipeline._study_lock(out, STUDY):
+        with pytest.raises(ConfigError, match=r"field 'study': expected no other run of 'supporter-survey' in "
+                                              r"progress, found another run holds the lock\. Fix: wait for the "
+                                              r"other run to finish"):
+            pipeline.run_study(STUDY, output_root=out)
+    assert not (out / "reports").exists() and not (out / "data").exists()
 
 
 # ----------------------------------------------------------------------------- command line

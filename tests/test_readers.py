@@ -47,7 +47,7 @@ def test_missing_and_duplicated_columns_reported_together(tmp_path):
 
 def test_wrong_encoding_names_the_line(tmp_path):
     (tmp_path / "l.csv").write_bytes("a\nok\ncaf\xe9\n".encode("latin-1"))
-    with pytest.raises(InputError, match=r"l\.csv, row 3: expected text encoded as utf-8-sig"):
+    with pytest.raises(InputError, match=r"l\.csv, row 3: expected text encoded as UTF-8"):
         read_text(tmp_path / "l.csv")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import FIXTURES, tree_digest
+from helpers import FIXTURES, copy_study, tree_digest
 from peerstudy import pipeline
 from peerstudy.bibliography import read_exports, read_medline, read_ris, read_wos
 from peerstudy.config import PROJECT_ROOT
@@ -28,7 +27,6 @@ from peerstudy.review import (apply_eligibility, check_prisma_flow, count_prisma
 
 BIB = FIXTURES / "bib"
 STUDY = "literature-review"
-RAW = PROJECT_ROOT / "data/raw" / STUDY
 REASONS = ["not peer support", "commentary or editorial", "full text not retrieved"]
 NOT_RETRIEVED = "full text not retrieved"
 
@@ -429,17 +427,6 @@ def test_the_flow_adds_up_and_the_near_duplicates_are_listed(study_run):
 
 
 # ----------------------------------------------------------------------------- bad input, end to end
-def _bad_study(tmp_path, change) -> Path:
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw)
-    change(raw)
-    text = (PROJECT_ROOT / "studies" / f"{STUDY}.yaml").read_text().replace(f"data/raw/{STUDY}", str(raw))
-    text = text.replace(f"study: {STUDY}", "study: bad-review")
-    path = tmp_path / "bad-review.yaml"
-    path.write_text(text)
-    return path
-
-
 def _drop_line(file, line):
     def change(raw):
         p = raw / file
@@ -471,7 +458,7 @@ def test_bad_input_stops_the_review_and_writes_nothing(tmp_path, change, message
     (out / "reports/bad-review").mkdir(parents=True)
     (out / "reports/bad-review/keep.txt").write_text("previous report")
     with pytest.raises(pipeline.StageFailed, match=message) as info:
-        pipeline.run_study(_bad_study(tmp_path, change), output_root=out, log=lambda line: None)
+        pipeline.run_study(copy_study(tmp_path, STUDY, change, name="bad-review"), output_root=out, log=lambda line: None)
     text = str(info.value)
     assert "Nothing was written for bad-review" in text
     assert "Traceback" not in text

@@ -37,7 +37,7 @@ def test_layout_problems_are_reported_together():
     with pytest.raises(InputError) as info:
         parse_transcript(lines, file="I9.txt")
     text = str(info.value)
-    assert "I9.txt, field 'Date': expected a date as YYYY-MM-DD, found '2021-13-01'" in text
+    assert "I9.txt, row 2, field 'Date': expected a date as YYYY-MM-DD, found '2021-13-01'" in text
     assert "I9.txt, row 6, field 'speaker': expected a speaker from the header (Interviewer; Ann), found 'Bob'" in text
     assert "I9.txt, row 6, field 'time': expected times that never go back" in text
 

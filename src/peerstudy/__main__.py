@@ -1,4 +1,4 @@
-"""Command line: ``python -m peerstudy report [--study NAME ...]``.
+"""Command line: ``python -m peerstudy report [--study NAME ...]``, ``accept-raw``, ``studies``.
 
 Errors in the input (a missing file, a bad value, an unknown code) are printed as one
 message without a traceback, and the command exits with status 2.
@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
                           "notebooks/ are refreshed too")
     rep.add_argument("--output-root", type=Path, metavar="DIR",
                      help="write data/processed/ and reports/ under DIR instead of the project root")
+    acc = sub.add_parser("accept-raw", help="record a study's raw data, as they are now, in its SHA256SUMS "
+                                            "(after a deliberate change; prints what changed)")
+    acc.add_argument("--study", action="append", metavar="NAME", required=True, help="the study (repeatable)")
     sub.add_parser("studies", help="list the studies that have a parameter file")
     args = parser.parse_args(argv)
 
@@ -31,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "studies":
             print("\n".join(pipeline.list_studies()))
+        elif args.command == "accept-raw":
+            for name in args.study:
+                _accept_raw(pipeline.load_study(name))
         else:
             pipeline.run_studies(args.study, output_root=args.output_root,
                                  refresh_sources=not args.study and not args.output_root,
@@ -39,6 +45,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _accept_raw(study) -> None:
+    from peerstudy.config import relative_to_root
+    from peerstudy.rawdata import CHECKSUMS, accept_raw
+
+    changes = accept_raw(study.raw)
+    listed = [f"  {kind} {name}" for kind in ("added", "changed", "removed") for name in changes[kind]]
+    where = f"{relative_to_root(study.raw)}/{CHECKSUMS}"
+    print(f"{study.name}: recorded in {where}" + (":\n" + "\n".join(listed) if listed else " (no change)"))
 
 
 if __name__ == "__main__":

@@ -740,8 +740,10 @@ def read_search_log(path: str | os.PathLike[str]) -> pd.DataFrame:
     doc = read_yaml(path, what="a search log (YAML)", parameter="search_log")
     searches = doc.get("searches") if isinstance(doc, dict) else None
     if not isinstance(searches, list) or not searches:
-        raise InputError(Problem(file=shown, field="searches", expected="a list of searches",
-                                 found=repr(type(searches).__name__), fix="see data/raw/literature-review/search-log.yaml"))
+        found = ("no key 'searches'" if not isinstance(doc, dict) or "searches" not in doc
+                 else f"{type(searches).__name__} {searches!r}"[:80])
+        raise InputError(Problem(file=shown, field="searches", expected="a list of searches", found=found,
+                                 fix="see data/raw/literature-review/search-log.yaml"))
     problems, rows = [], []
     for i, entry in enumerate(searches, 1):
         if not isinstance(entry, dict):

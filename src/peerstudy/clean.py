@@ -220,7 +220,8 @@ def read_fields(path: str | Path) -> Fields:
     specs = []
     for name, decl in doc["fields"].items():
         if not isinstance(decl, dict):
-            bad(f"fields.{name}", "a mapping with 'column' and 'type'", decl)
+            bad(f"fields.{name}", "a mapping with 'column' and 'type'", decl,
+                f"declare the field as {name}: {{column: <header in the export>, type: <type>}}")
             continue
         # YAML reads a bare true/false/yes/no key as a boolean; accept it as the word
         decl = {str(k).lower() if isinstance(k, bool) else k: v for k, v in decl.items()}
@@ -230,10 +231,12 @@ def read_fields(path: str | Path) -> Fields:
             bad(f"fields.{name}", "only known keys", sorted(unknown), "remove or correct the key")
         ftype = decl.get("type")
         if ftype not in FIELD_TYPES:
-            bad(f"fields.{name}.type", f"one of {', '.join(FIELD_TYPES)}", ftype)
+            bad(f"fields.{name}.type", f"one of {', '.join(FIELD_TYPES)}", ftype,
+                "use one of these types (see the peerstudy.clean module docstring for what each does)")
             continue
         if not isinstance(decl.get("column"), str):
-            bad(f"fields.{name}.column", "the column header as the export writes it", decl.get("column"))
+            bad(f"fields.{name}.column", "the column header as the export writes it", decl.get("column"),
+                "copy the header from the export's first row, quoted")
             continue
         cats: dict[Any, tuple[str, ...]] = {}
         spelling: dict[Any, str] = {}
@@ -264,25 +267,42 @@ def read_fields(path: str | Path) -> Fields:
                 # the form that counts as "unchanged": the label itself, or the first yes/no spelling
                 spelling[canonical] = str(canonical) if ftype == "category" else str(spellings[0])
         fmt = decl.get("format", ())
+        for limit in ("min", "max"):
+            value = decl.get(limit)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                bad(f"fields.{name}.{limit}", "a whole number", value, f"write the limit as a number, e.g. {limit}: 18")
+        units = decl.get("units", [])
+        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+            bad(f"fields.{name}.units", "a list of the unit words written after numbers", units,
+                'e.g. units: ["years", "yrs"]')
+            units = []
         specs.append(FieldSpec(
             name=name, column=decl["column"], type=ftype,
             required=bool(decl.get("required", ftype == "id")),
             min=decl.get("min"), max=decl.get("max"),
-            units=tuple(decl.get("units", ())),
+            units=tuple(units),
             formats=tuple([fmt] if isinstance(fmt, str) else fmt),
             categories=cats, spelling=spelling, separator=decl.get("separator", ";"),
             compare_duplicates=bool(decl.get("compare_duplicates", True)),
         ))
     ids = [s.name for s in specs if s.type == "id"]
     if len(ids) != 1:
-        bad("fields", "exactly one field of type 'id' (the questionnaire or respondent number)", ids)
+        bad("fields", "exactly one field of type 'id' (the questionnaire or respondent number)", ids,
+            "declare the identifier column with type: id, and only that one")
     for s in specs:
         if s.type == "datetime" and not s.formats:
-            bad(f"fields.{s.name}.format", "a strptime format such as '%Y/%m/%d %H:%M'", None)
+            bad(f"fields.{s.name}.format", "a strptime format such as '%Y/%m/%d %H:%M'", None,
+                "add format: with the way the export writes the dates (a list if it uses several)")
+    header_rows, missing = doc.get("header_rows", 1), doc.get("missing", [""])
+    if not isinstance(header_rows, int) or isinstance(header_rows, bool) or header_rows < 1:
+        bad("header_rows", "a whole number of at least 1 (the rows above the first answer)", header_rows,
+            "e.g. header_rows: 2 when the export has a sub-header row")
+    if not isinstance(missing, list):
+        bad("missing", "a list of the cell values that mean no answer", missing, 'e.g. missing: ["", "n/a"]')
     if problems:
         raise ConfigError(problems)
-    return Fields(file=shown, id=ids[0], header_rows=int(doc.get("header_rows", 1)),
-                  missing=tuple(normalise_label(str(m)) for m in doc.get("missing", [""])),
+    return Fields(file=shown, id=ids[0], header_rows=header_rows,
+                  missing=tuple(normalise_label(str(m)) for m in missing),
                   specs=tuple(specs))
 
 
@@ -407,8 +427,7 @@ def clean_export(export: str | Path, fields: str | Path | Fields, *,
             value, rule, expected = _parse_cell(s, cells[s.column], spec.missing)
             if expected:
                 problems.append(Problem(file=shown, row=int(row), field=s.column, expected=expected,
-                                        found=repr(cells[s.column]),
-                                        fix=f"correct the cell, or declare the spelling in {spec.file}"))
+                                        found=repr(cells[s.column]), fix=_parse_fix(s, spec.file)))
             elif rule:
                 log.record(int(row), s.column, cells[s.column], value, rule)
             values[s.name].append(value)
@@ -444,7 +463,7 @@ def clean_export(export: str | Path, fields: str | Path | Fields, *,
     typed = typed.loc[keep]
     problems += _validate(typed, spec, shown)
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: (p.row is None, p.row or 0)))
 
     participants = typed[[s.name for s in spec.specs if s.type != "text"]].copy()
     participants.insert(0, "participant", participants[spec.id].map(str))
@@ -454,6 +473,15 @@ def clean_export(export: str | Path, fields: str | Path | Fields, *,
     questionnaires = questionnaires.reset_index(drop=True)
     return CleanExport(questionnaires=questionnaires, participants=participants,
                        documents=documents, log=log.to_frame())
+
+
+def _parse_fix(spec: FieldSpec, fields_file: str) -> str:
+    """How to fix a cell that cleaning cannot read, by the field's type."""
+    if spec.type == "datetime":
+        return f"correct the cell, or add its format to the field's 'format' list in {fields_file}"
+    if spec.type in ("id", "integer"):
+        return f"correct the cell (a whole number), or declare its unit word under the field's 'units' in {fields_file}"
+    return f"correct the cell, or declare the spelling in {fields_file}"
 
 
 def _check_options(spec: Fields, text_fields: Sequence[str], analyse_text_if: str | None) -> list[Problem]:
@@ -483,13 +511,13 @@ def _schema(spec: Fields) -> pa.DataFrameSchema:
                 checks.append(pa.Check.le(s.max))
         if s.type == "category":
             checks.append(pa.Check.isin(list(s.categories)))
-        columns[s.name] = pa.Column(checks=checks, nullable=not s.required, unique=s.type == "id",
-                                    coerce=False)
+        # the id's uniqueness is checked by clean_export row by row (naming the earlier
+        # row, and dropping identical double entries), so it is not repeated here
+        columns[s.name] = pa.Column(checks=checks, nullable=not s.required, coerce=False)
     return pa.DataFrameSchema(columns, strict=False)
 
 
-_CHECK_WORDS = {"not_nullable": "an answer (the field is required)",
-                "field_uniqueness": "a value no other returned questionnaire has"}
+_CHECK_WORDS = {"not_nullable": "an answer (the field is required)"}
 
 
 def _validate(typed: pd.DataFrame, spec: Fields, shown: str) -> list[Problem]:
@@ -502,12 +530,19 @@ def _validate(typed: pd.DataFrame, spec: Fields, shown: str) -> list[Problem]:
             s = spec[case.column]
             check = str(case.check)
             expected = _CHECK_WORDS.get(check)
-            if expected is None and s.type in ("id", "integer"):
-                expected = f"a number from {s.min} to {s.max}" if s.min is not None and s.max is not None else check
+            fix = "correct the value in a corrected copy of the export"
+            if check == "not_nullable":
+                fix = f"fill in the answer in a corrected copy of the export, or declare the field not required in {spec.file}"
+            elif s.type in ("id", "integer"):
+                expected = (f"a number from {s.min} to {s.max}" if s.min is not None and s.max is not None
+                            else f"a number of at least {s.min}" if s.min is not None else f"a number of at most {s.max}")
+                fix += f", or the declared limits in {spec.file}"
+            value = case.failure_case
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # a column with missing answers holds whole numbers as floats
             problems.append(Problem(file=shown, row=None if pd.isna(case.index) else int(case.index),
                                     field=s.column, expected=expected or check,
-                                    found="no answer" if pd.isna(case.failure_case) else repr(case.failure_case),
-                                    fix="correct the value in a corrected copy of the export, or the declared limits"))
+                                    found="no answer" if pd.isna(value) else repr(value), fix=fix))
         return problems
     return []
 

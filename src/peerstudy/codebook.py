@@ -61,7 +61,8 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(Problem(file=shown, row=mark.line + 1 if mark else None, expected="valid YAML",
-                                 found=str(getattr(exc, "problem", exc)), fix="correct the YAML at that line")) from None
+                                 found=str(getattr(exc, "problem", exc)).removeprefix("found "),
+                                 fix="correct the YAML at that line")) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list) or not doc["codes"]:
         raise InputError(Problem(file=shown, field="codes", expected="a list 'codes:' of {code, label, definition, parent}",
                                  found="no such list", fix="see data/raw/supporter-survey/codebook.yaml for the format"))
@@ -73,7 +74,7 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
         line = lines[i] if i < len(lines) else None
         if not isinstance(entry, dict):
             problems.append(Problem(file=shown, row=line, field="codes", expected="a mapping {code, label, definition, parent}",
-                                    found=repr(entry)))
+                                    found=repr(entry), fix="write the entry as {code: …, label: …, definition: …, parent: …}"))
             continue
         missing = [k for k in ("code", "label", "definition") if not str(entry.get(k) or "").strip()]
         if missing:

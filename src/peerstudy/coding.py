@@ -141,7 +141,9 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     InputError
         Every problem in every sheet at once: unknown documents, codes not in the
         codebook, codes under the wrong top-level code, excerpts not found in their
-        document, repeated codings, missing coder.
+        document, offsets that are not numbers or lie outside the document,
+        repeated codings, codings of one code by one coder that overlap, missing
+        coder.
     """
     missing_cols = [c for c in document_key if c not in documents]
     if missing_cols or not document_key:
@@ -153,6 +155,7 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     segments: dict[tuple[str, int, int], dict] = {}
     codings = []
     seen: dict[tuple, str] = {}
+    spans: dict[tuple[str, str, str], list[tuple[int, int, str, int]]] = {}
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
@@ -191,7 +194,8 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
                 problems.append(Problem(**where, field="code", expected="a category, not a top-level code",
                                         found=repr(code), fix="choose the category that fits the excerpt"))
                 continue
-            if cells.get("start", "").strip() or cells.get("end", "").strip():
+            by_offsets = bool(cells.get("start", "").strip() or cells.get("end", "").strip())
+            if by_offsets:
                 span, problem = _span_from_offsets(cells.get("start", ""), cells.get("end", ""), doc, excerpt)
                 if problem:
                     problems.append(Problem(**where, **problem))
@@ -218,6 +222,17 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
                                         found=f"{code!r} on the same excerpt again (first at {seen[dup]})",
                                         fix="remove the repeated row"))
                 continue
+            same = (doc["document"], code, coder)
+            other = next((o for o in spans.get(same, []) if o[0] < span[1] and span[0] < o[1]), None)
+            if other is not None:
+                at = f"row {other[3]}" if other[2] == shown else f"{other[2]} row {other[3]}"
+                problems.append(Problem(**where, field="start, end" if by_offsets else "excerpt",
+                                        expected=f"codings of {code!r} by {coder} that do not overlap",
+                                        found=f"[{span[0]}, {span[1]}), which overlaps [{other[0]}, {other[1]}) of {at}",
+                                        fix="merge the two rows into one coding of the whole span, or correct "
+                                            + ("the offsets" if by_offsets else "the excerpt")))
+                continue
+            spans.setdefault(same, []).append((span[0], span[1], shown, int(row)))
             seen[dup] = f"{shown} row {row}"
             segment = f"{doc['document']}@{span[0]}-{span[1]}"
             segments.setdefault(seg_key, {"segment": segment, "document": doc["document"],
@@ -249,7 +264,9 @@ def _span_from_offsets(start: str, end: str, doc: pd.Series, excerpt: str) -> tu
     try:
         s, e = int(start), int(end)
     except ValueError:
-        return None, {"field": "start, end", "expected": "whole-number offsets", "found": f"{start!r}, {end!r}"}
+        return None, {"field": "start, end", "expected": "whole-number offsets", "found": f"{start!r}, {end!r}",
+                      "fix": "write both offsets as whole numbers (code points from the start of the document), "
+                             "or leave both empty and give the excerpt"}
     if not 0 <= s < e <= size:
         return None, {"field": "start, end", "expected": f"0 <= start < end <= {size} (the length of document {doc['document']!r})",
                       "found": f"start {s}, end {e}", "fix": "correct the offsets, or give the excerpt instead"}
@@ -295,12 +312,14 @@ def read_unit_sheets(sheets: Sequence[str | Path], coded: Coded, codebook: pd.Da
             unit, code, coder = cells["unit"].strip(), cells["code"].strip(), cells["coder"].strip()
             where = {"file": shown, "row": int(row)}
             if unit not in units.index:
-                problems.append(Problem(**where, field="unit", expected="a unit of the coder sheets", found=repr(unit)))
+                problems.append(Problem(**where, field="unit", expected="a unit of the coder sheets", found=repr(unit),
+                                        fix="use the unit ids of the coder sheets' unit column"))
             if code not in codebook.index:
                 problems.append(Problem(**where, field="code", expected="a code defined in the codebook",
                                         found=repr(code), fix=suggest_code(code, codebook)))
             if not coder:
-                problems.append(Problem(**where, field="coder", expected="the coder's initials", found="nothing"))
+                problems.append(Problem(**where, field="coder", expected="the coder's initials", found="nothing",
+                                        fix="fill in who made this coding"))
             if unit in units.index and code in codebook.index and coder:
                 rows.append({"segment": units[unit], "unit": unit, "code": code, "coder": coder, "round": round,
                              "note": cells.get("note", "").strip(), "sheet": shown, "row": int(row)})
@@ -359,12 +378,22 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None) -> Reconci
         shown = relative_to_root(path)
         table = read_csv_table(path, required=["unit", "code", "decision"], parameter="reconciliation")
         seg_of = {u: s for s, u in units.items()}
-        unknown = [Problem(file=shown, row=int(r), field="unit", expected="a unit of the coder sheets", found=repr(u))
-                   for r, u in table["unit"].str.strip().items() if u not in seg_of]
-        if unknown:
-            raise InputError(unknown)
-        decisions = pd.DataFrame({"segment": table["unit"].str.strip().map(seg_of).to_numpy(),
-                                  "code": table["code"].str.strip().to_numpy(),
+        table = table.assign(unit=table["unit"].str.strip(), code=table["code"].str.strip())
+        problems, first = [], {}
+        for r, u, c in zip(table.index, table["unit"], table["code"]):
+            if u not in seg_of:
+                problems.append(Problem(file=shown, row=int(r), field="unit", expected="a unit of the coder sheets",
+                                        found=repr(u), fix="use the unit ids of the coder sheets' unit column "
+                                                           "(see the disagreements table)"))
+            elif (u, c) in first:
+                problems.append(Problem(file=shown, row=int(r), field="unit, code", expected="one row per unit and code",
+                                        found=f"{u!r}, {c!r} again (first in row {first[u, c]})",
+                                        fix="keep one of the two rows"))
+            first.setdefault((u, c), int(r))
+        if problems:
+            raise InputError(problems)
+        decisions = pd.DataFrame({"segment": table["unit"].map(seg_of).to_numpy(),
+                                  "code": table["code"].to_numpy(),
                                   "decision": table["decision"].to_numpy()})
         reasons = table.assign(segment=decisions["segment"].to_numpy()).set_index(["segment", "code"])
         keys = list(zip(sheet["segment"], sheet["code"]))
@@ -378,9 +407,17 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None) -> Reconci
     return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet[columns].reset_index(drop=True))
 
 
+_RECONCILIATION_FIXES = {
+    "decision": "write keep (the code applies) or drop (it does not)",
+    "code": "use a code one of the coders applied to this unit",
+}
+
+
 def _in_file(problem: Problem, file: str) -> Problem:
+    """A problem of :func:`peerstudy.agreement.apply_reconciliation`, located in the
+    reconciliation sheet and given a fix if it has none."""
     return Problem(expected=problem.expected, found=problem.found, file=problem.file or file, row=problem.row,
-                   field=problem.field, fix=problem.fix)
+                   field=problem.field, fix=problem.fix or _RECONCILIATION_FIXES.get(problem.field or "", ""))
 
 
 def count_codes(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:

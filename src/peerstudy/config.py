@@ -32,7 +32,6 @@ __all__ = [
     "NOTEBOOKS_DIR",
     "OUTPUT_ROOT_ENV",
     "output_root",
-    "raw_dir",
     "resolve_input",
     "relative_to_root",
 ]
@@ -48,11 +47,6 @@ def output_root() -> Path:
     """Folder under which ``data/processed/`` and ``reports/`` are written."""
     override = os.environ.get(OUTPUT_ROOT_ENV)
     return Path(override).resolve() if override else PROJECT_ROOT
-
-
-def raw_dir(study: str) -> Path:
-    """``data/raw/<study>/``: immutable inputs, only ever read."""
-    return RAW_DIR / study
 
 
 def resolve_input(path: str | os.PathLike[str]) -> Path:

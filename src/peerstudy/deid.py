@@ -42,7 +42,11 @@ __all__ = ["DeidKey", "KINDS", "read_key", "deidentify", "identifiers"]
 #: Redaction kinds, in the order they are reported.
 KINDS = ("participant", "name", "place", "email", "phone")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE = re.compile(r"(?<![\w-])(?:\+?\d{1,3}[ -])?0?\d{1,3}[ -]\d{3,4}[ -]\d{4}(?![\w-])")
+#: Phone numbers: three digit groups, optionally after a country code (010-1234-5678,
+#: +82 10-1234-5678, 852 9123 4567), or a local number of eight digits, split in two or
+#: not (9123 4567, 6123-4567, 91234567), but not a span of years (2019-2020).
+PHONE = re.compile(r"(?<![\w-])(?:(?:\+?\d{1,3}[ -])?0?\d{1,3}[ -]\d{3,4}[ -]\d{4}"
+                   r"|(?!(?:19|20)\d\d[ -](?:19|20)\d\d(?![\w-]))\d{4}[ -]?\d{4})(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -69,16 +73,19 @@ def read_key(path: str | Path) -> DeidKey:
     doc = read_yaml(p, what="a de-identification key (YAML)", parameter="deid_key")
     problems = []
     if not isinstance(doc, dict):
-        raise InputError(Problem(file=shown, expected="a mapping with participants, names, places", found=repr(doc)))
+        raise InputError(Problem(file=shown, expected="a mapping with participants, names, places", found=repr(doc),
+                                 fix="write the key as in the module's example: participants: {name: pseudonym}, "
+                                     "names: [...], places: [...]"))
     participants = doc.get("participants") or {}
     if not isinstance(participants, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in participants.items()):
         problems.append(Problem(file=shown, field="participants", expected="a mapping of name → pseudonym (text)",
-                                found=repr(participants)))
+                                found=repr(participants), fix="write one 'name: pseudonym' line per way a participant is named"))
     lists = {}
     for key in ("names", "places"):
         value = doc.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            problems.append(Problem(file=shown, field=key, expected="a list of non-empty texts", found=repr(value)))
+            problems.append(Problem(file=shown, field=key, expected="a list of non-empty texts", found=repr(value),
+                                    fix=f"write {key} as a YAML list, one entry per line starting with '- '"))
         lists[key] = tuple(v.strip() for v in value if isinstance(v, str))
     seen: dict[str, str] = {}
     for kind, values in (("participants", participants if isinstance(participants, dict) else {}),

@@ -40,7 +40,8 @@ def read_memos(path: str | Path, codebook: pd.DataFrame) -> pd.DataFrame:
         try:
             day = date.fromisoformat(cells["date"].strip())
         except ValueError:
-            problems.append(Problem(**where, field="date", expected="a date as YYYY-MM-DD", found=repr(cells["date"])))
+            problems.append(Problem(**where, field="date", expected="a date as YYYY-MM-DD", found=repr(cells["date"]),
+                                    fix="write the date the memo was written as YYYY-MM-DD, e.g. 2023-02-15"))
             continue
         codes = [c.strip() for c in cells["codes"].split(";") if c.strip()]
         unknown = [c for c in codes if c not in codebook.index]
@@ -48,7 +49,8 @@ def read_memos(path: str | Path, codebook: pd.DataFrame) -> pd.DataFrame:
             problems.append(Problem(**where, field="codes", expected="codes defined in the codebook", found=repr(c),
                                     fix=suggest_code(c, codebook)))
         if not codes:
-            problems.append(Problem(**where, field="codes", expected="at least one code the memo develops", found="none"))
+            problems.append(Problem(**where, field="codes", expected="at least one code the memo develops", found="none",
+                                    fix="list the codes the memo is about, separated by ';'"))
         if not unknown and codes:
             rows.append({"memo": cells["memo"].strip(), "date": pd.Timestamp(day), "codes": codes,
                          "title": cells["title"].strip()})

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,7 +37,7 @@ import pandas as pd  # noqa: E402
 from peerstudy import config  # noqa: E402
 from peerstudy.errors import InputError, Problem  # noqa: E402
 
-__all__ = ["StudyOutputs", "write_bytes_atomic", "write_json", "to_json_text", "FIGURE_RC"]
+__all__ = ["StudyOutputs", "write_bytes_atomic", "write_json", "to_json_text", "escape_formulas", "FIGURE_RC"]
 
 #: Matplotlib settings that make figures identical from run to run.
 FIGURE_RC = {
@@ -82,6 +83,41 @@ def to_json_text(obj: Any) -> str:
 def write_json(path: Path, obj: Any) -> Path:
     """Write ``obj`` as stable JSON (see :func:`to_json_text`)."""
     return write_bytes_atomic(path, to_json_text(obj).encode("utf-8"))
+
+
+# A cell starting with one of these may be run as a formula by a spreadsheet program
+# (OWASP, "CSV Injection": = + - @ tab and carriage return).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
+
+
+def _escape_cell(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 1 and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` in which text cells that a spreadsheet program would read as a
+    formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) begin
+    with a single quote, which spreadsheets show as text. Numbers, signed numbers
+    written as text and a lone sign are left as they are.
+
+    Examples
+    --------
+    >>> escape_formulas(pd.DataFrame({"answer": ["=cmd|' /C calc'!A0", "-3", "-", "fine"], "n": [1, -2, 3, 4]}))
+                    answer  n
+    0  '=cmd|' /C calc'!A0  1
+    1                   -3 -2
+    2                    -  3
+    3                 fine  4
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(_escape_cell)
+    out.columns = [_escape_cell(c) for c in out.columns]
+    return out
 
 
 def _markdown(frame: pd.DataFrame) -> str:
@@ -137,10 +173,12 @@ class StudyOutputs:
     def table(self, name: str, frame: pd.DataFrame, *, index: bool = False, notes: list[str] | None = None) -> pd.DataFrame:
         """Write ``reports/<study>/tables/<name>.csv`` and ``.md``; returns the table.
 
-        ``notes`` are numbered caveats printed under the Markdown table.
+        ``notes`` are numbered caveats printed under the Markdown table. In the CSV,
+        which spreadsheet programs open, cells that would run as formulas are escaped
+        (see :func:`escape_formulas`).
         """
         flat = frame.reset_index() if index else frame
-        csv_text = flat.to_csv(index=False, lineterminator="\n")
+        csv_text = escape_formulas(flat).to_csv(index=False, lineterminator="\n")
         md = _markdown(flat)
         if notes:
             md += "\n\n" + "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1))

@@ -5,13 +5,16 @@ notebooks that run, in order; every other key is a parameter of one or more of t
 notebooks (each notebook receives the ones its ``parameters`` cell declares; a key that
 no notebook declares, or a value of the wrong type, is an error, not a warning).
 
-:func:`run_study` executes the notebooks into a staging folder (the output root of the
-run, see :mod:`peerstudy.config`), so a failure anywhere leaves the previous outputs
-untouched; only when every notebook succeeded are ``data/processed/<study>/`` and
-``reports/<study>/`` replaced. Executed notebooks are normalised so that the same
-inputs give the same bytes (timings go to the uncommitted ``reports/run-log.jsonl``),
-rendered to HTML with code and parameters hidden, and recorded in
-``reports/manifest.json`` with the hashes of the raw inputs and of the code.
+:func:`run_study` first checks the study's raw folder against its recorded checksums
+(:mod:`peerstudy.rawdata`), then executes the notebooks into a staging folder (the
+output root of the run, see :mod:`peerstudy.config`), so a failure anywhere leaves the
+previous outputs untouched; only when every notebook succeeded are
+``data/processed/<study>/`` and ``reports/<study>/`` replaced, each by one rename (an
+atomic exchange where the system has one), recorded beforehand so that a run killed
+midway is completed at the start of the next. Executed notebooks are normalised so that
+the same inputs give the same bytes (timings go to the uncommitted
+``reports/run-log.jsonl``), rendered to HTML with code and parameters hidden, and
+recorded in ``reports/manifest.json`` with the hashes of the raw inputs and of the code.
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ import nbformat
 
 from peerstudy import config
 from peerstudy.envfiles import direct_requirements
-from peerstudy.errors import ConfigError, PeerstudyError, Problem
+from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
 from peerstudy.outputs import write_bytes_atomic, write_json
+from peerstudy.rawdata import check_raw
 from peerstudy.readers import read_yaml
 
 __all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "load_study", "run_study", "code_digest",
-           "raw_digests", "refresh_notebooks", "run_studies", "normalise_notebook", "render_html", "update_manifest", "write_index"]
+           "raw_inputs", "refresh_notebooks", "run_studies", "normalise_notebook", "render_html", "update_manifest", "write_index"]
 
 KERNEL_NAME = "peerstudy"
 CODE_DIRS = ("src", "notebooks", "studies")
@@ -49,6 +53,8 @@ _TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
 # at shutdown) is about the machinery, not the analysis: silenced. A failing cell still
 # fails the run, and its error is in the notebook.
 _KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+# Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
+_STUDY_KEYS = ("notebooks", "raw")
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
 
 
@@ -58,10 +64,12 @@ class StageFailed(Exception):
 
 @dataclass(frozen=True)
 class Study:
-    """A study's parameter file, checked against its notebooks."""
+    """A study's parameter file, checked against its notebooks: its name, the file, its
+    raw data folder, the notebooks that run and the parameters they receive."""
 
     name: str
     file: Path
+    raw: Path
     notebooks: tuple[str, ...]
     parameters: dict[str, Any]
     declared: dict[str, dict[str, Any]] = field(repr=False)
@@ -107,7 +115,11 @@ def load_study(name: str | Path) -> Study:
         declared[nb] = papermill.inspect_notebook(str(nb_path))
     if problems:
         raise ConfigError(problems)
-    params = {k: v for k, v in doc.items() if k != "notebooks"}
+    raw = doc.get("raw", f"data/raw/{name}")
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError(Problem(file=shown, field="raw", expected="the folder of the study's raw data",
+                                  found=repr(raw), fix=f"e.g. raw: data/raw/{name}"))
+    params = {k: v for k, v in doc.items() if k not in _STUDY_KEYS}
     if params.get("study") != name:
         problems.append(Problem(file=shown, field="study", expected=f"the file's name, {name!r}",
                                 found=repr(params.get("study")), fix=f"set study: {name}"))
@@ -127,7 +139,8 @@ def load_study(name: str | Path) -> Study:
                 break
     if problems:
         raise ConfigError(problems)
-    return Study(name=name, file=path, notebooks=tuple(notebooks), parameters=params, declared=declared)
+    return Study(name=name, file=path, raw=config.resolve_input(raw), notebooks=tuple(notebooks),
+                 parameters=params, declared=declared)
 
 
 # ------------------------------------------------------------------------ provenance
@@ -152,11 +165,11 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def raw_digests(study: str) -> dict[str, str]:
-    """sha256 of every raw input file of a study, keyed by path from the project root."""
-    folder = config.raw_dir(study)
-    return {p.relative_to(config.PROJECT_ROOT).as_posix(): _sha256(p)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+def raw_inputs(study: Study) -> dict[str, str]:
+    """sha256 of every raw input file of a study, keyed by path from the project root,
+    checked against the raw folder's recorded checksums (see :mod:`peerstudy.rawdata`)."""
+    digests = check_raw(study.raw, study=study.name)
+    return {config.relative_to_root(study.raw / rel): digest for rel, digest in digests.items()}
 
 
 def _package_versions() -> dict[str, str]:
@@ -208,11 +221,19 @@ def render_html(nb: nbformat.NotebookNode, title: str) -> bytes:
 
 
 # ------------------------------------------------------------------------ running
+# Everything in flight for a study lives in <output root>/.staging/<study>/: the lock
+# file, one run-* folder per run (deleted when it ends, or at the next run's start after
+# a kill), commit.json while a finished run is being put in place, and failed/ (the
+# notebook of the last failed run, kept for inspection).
+def _staging(root: Path, study: str) -> Path:
+    return root / ".staging" / study
+
+
 @contextlib.contextmanager
 def _study_lock(root: Path, study: str) -> Iterator[None]:
-    lock_dir = root / ".staging"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{study}.lock", "w") as fh:
+    folder = _staging(root, study)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -283,15 +304,17 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
     name = study.name
     kernel = _check_kernel()
     root = Path(output_root).resolve() if output_root else config.output_root()
+    raw = raw_inputs(study)
     with _study_lock(root, name):
-        stage = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root / ".staging"))
+        _recover(root, name, log=log)
+        run = Path(tempfile.mkdtemp(prefix="run-", dir=_staging(root, name)))
         try:
             rel_reports = f"reports/{name}"
             run_log = []
-            with _environment(**{config.OUTPUT_ROOT_ENV: str(stage)}):
+            with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}):
                 for nb in study.notebooks:
                     log(f"{name}: running notebooks/{nb}.ipynb")
-                    out_path = stage / rel_reports / f"{nb}.ipynb"
+                    out_path = run / rel_reports / f"{nb}.ipynb"
                     out_path.parent.mkdir(parents=True, exist_ok=True)
                     try:
                         _execute(config.NOTEBOOKS_DIR / f"{nb}.ipynb", out_path, study.parameters_for(nb), kernel)
@@ -302,23 +325,26 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
                     run_log.append({"study": name, "notebook": nb, **timings})
                     write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
                     write_bytes_atomic(out_path.with_suffix(".html"), render_html(executed, f"{name}: {nb}"))
+            if raw_inputs(study) != raw:
+                raise StageFailed(f"{name}: raw data changed while the study ran. Nothing was written for {name}; "
+                                  "run it again.")
             entry = {
                 "notebooks": [f"{rel_reports}/{nb}.ipynb" for nb in study.notebooks],
                 "parameters": study.parameters,
-                "raw_inputs": raw_digests(name),
+                "raw_inputs": raw,
                 "code_sha256": code_digest(),
-                "outputs": {p.relative_to(stage).as_posix(): _sha256(p)
-                            for p in sorted((stage / rel_reports).rglob("*")) if p.is_file()},
+                "outputs": {p.relative_to(run).as_posix(): _sha256(p)
+                            for p in sorted((run / rel_reports).rglob("*")) if p.is_file()},
             }
-            _swap_into_place(stage, root, name)
+            _commit(run, root, name)
             _append_run_log(root, run_log)
             return entry
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            shutil.rmtree(run, ignore_errors=True)
 
 
 def _failure_message(study: str, nb: str, exc: Exception, out_path: Path, root: Path) -> str:
-    kept = root / ".staging" / "failed" / study / f"{nb}.ipynb"
+    kept = _staging(root, study) / "failed" / f"{nb}.ipynb"
     if out_path.is_file():
         kept.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out_path, kept)
@@ -338,18 +364,74 @@ def _error_classes() -> list[type]:
     return out
 
 
-def _swap_into_place(stage: Path, root: Path, study: str) -> None:
-    """Replace the study's processed data and report folders by the staged ones."""
-    for rel in (Path("data/processed") / study, Path("reports") / study):
-        new, target = stage / rel, root / rel
-        if not new.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        old = stage / "previous" / rel
-        if target.exists():
-            old.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(target, old)
-        os.replace(new, target)
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False
+    where the system or file system cannot."""
+    import ctypes
+    import errno
+
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _identity(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_dev, st.st_ino]
+
+
+def _put_in_place(run: Path, root: Path, rel: str, identity: list[int]) -> None:
+    """Move the staged folder ``run/rel`` (known by its inode) to ``root/rel``; done
+    already if the folder there is that one. Where the system can, the old and the
+    new folder are exchanged in one step, so ``root/rel`` is whole at every moment."""
+    new, target = run / rel, root / rel
+    if target.exists() and _identity(target) == identity:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        if _exchange(new, target):
+            return
+        old = run / "previous" / rel
+        old.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(target, old)
+    os.replace(new, target)
+
+
+def _commit(run: Path, root: Path, study: str) -> None:
+    """Put a finished run's folders in place, such that a kill at any moment can be
+    completed by :func:`_recover`: the folders to move are first recorded in
+    ``commit.json``; each move is one rename (or exchange), checked by inode."""
+    folders = {rel: _identity(run / rel) for rel in (f"data/processed/{study}", f"reports/{study}")
+               if (run / rel).exists()}
+    journal = _staging(root, study) / "commit.json"
+    write_json(journal, {"run": run.name, "folders": folders})
+    for rel, identity in folders.items():
+        _put_in_place(run, root, rel, identity)
+    journal.unlink()
+
+
+def _recover(root: Path, study: str, log=print) -> None:
+    """Finish what a killed run left: complete a commit that had begun (its outputs were
+    whole), and delete the folders of runs that had not."""
+    folder = _staging(root, study)
+    journal = folder / "commit.json"
+    if journal.is_file():
+        record = json.loads(journal.read_text(encoding="utf-8"))
+        log(f"{study}: completing the interrupted replacement of its outputs by run {record['run']}")
+        for rel, identity in record["folders"].items():
+            _put_in_place(folder / record["run"], root, rel, identity)
+        journal.unlink()
+    for left in sorted(folder.glob("run-*")):
+        shutil.rmtree(left)
+    for half_written in folder.glob(".*.tmp"):
+        half_written.unlink()
 
 
 def _append_run_log(root: Path, entries: list[dict]) -> None:
@@ -369,7 +451,8 @@ def update_manifest(entries: dict[str, dict[str, Any]], *, root: Path | None = N
     manifest["studies"] = {k: v for k, v in manifest["studies"].items() if k in list_studies()}
     manifest["python"] = ".".join(map(str, sys.version_info[:2]))
     manifest["packages"] = _package_versions()
-    manifest["format"] = ("per study: raw_inputs (sha256 of each file in data/raw/<study>/), parameters (from "
+    manifest["format"] = ("per study: raw_inputs (sha256 of each raw file, as recorded in the raw folder's "
+                          "SHA256SUMS), parameters (from "
                           "studies/<study>.yaml), code_sha256 (see peerstudy.pipeline.code_digest), outputs (sha256 "
                           "of each file in reports/<study>/)")
     write_json(path, manifest)
@@ -462,6 +545,14 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
         raise ConfigError(Problem(field="--study", expected=f"one of {', '.join(list_studies())}",
                                   found=", ".join(map(repr, unknown)), fix="add studies/<name>.yaml or correct the name"))
     root = Path(output_root).resolve() if output_root else config.output_root()
+    problems = []
+    for n in names:  # every study's raw data checked before anything runs; all problems told at once
+        try:
+            raw_inputs(load_study(n))
+        except PeerstudyError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
     if refresh_sources:
         refresh_notebooks(log=log)
     entries = {n: run_study(n, output_root=root, log=log) for n in names}

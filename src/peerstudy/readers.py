@@ -22,10 +22,11 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -34,13 +35,99 @@ import yaml
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["MAX_INPUT_BYTES", "read_text", "read_csv_table", "read_yaml"]
+__all__ = ["MAX_INPUT_BYTES", "check_size", "read_text", "read_csv_table", "read_yaml"]
 
 #: Inputs larger than this are refused with a clear message rather than read.
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 
-# Byte patterns that show a file is not text (zip, PDF, images, OLE documents).
-_BINARY_MAGIC = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xd0\xcf\x11\xe0", b"\xff\xd8\xff")
+# Byte patterns that show a file is not text, and what to call it in a message.
+_BINARY_MAGIC = {
+    b"PK\x03\x04": "a zip archive, e.g. a .docx, .xlsx or .qdpx file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\xd0\xcf\x11\xe0": "an old Office document (.doc, .xls)",
+    b"\x1f\x8b": "a gzip archive",
+}
+_UTF8 = ("utf-8", "utf-8-sig", "utf8")
+
+
+def _size(n: int) -> str:
+    """A file size for messages: exact bytes below 1 MiB, else MiB.
+
+    Examples
+    --------
+    >>> _size(2000), _size(200 * 2**20), _size(int(250.25 * 2**20))
+    ('2,000 bytes', '200 MiB', '250.2 MiB')
+    """
+    if n < 2**20:
+        return f"{n:,} bytes"
+    return f"{n / 2**20:,.1f}".removesuffix(".0") + " MiB"
+
+
+def _encoding_name(encoding: str) -> str:
+    return "UTF-8" if encoding.lower().replace("_", "-") in _UTF8 else encoding.upper()
+
+
+def check_size(path: str | os.PathLike[str], *, what: str = "a file") -> None:
+    """Refuse a file larger than :data:`MAX_INPUT_BYTES` (read at call time, so a
+    caller or a test may change the limit), saying the limit and how to proceed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> big = pathlib.Path(tempfile.mkdtemp()) / "big.csv"
+    >>> _ = big.write_bytes(b"x" * 3000)
+    >>> from peerstudy import readers
+    >>> saved, readers.MAX_INPUT_BYTES = readers.MAX_INPUT_BYTES, 1000
+    >>> try:
+    ...     check_size(big, what="a CSV file")
+    ... finally:
+    ...     readers.MAX_INPUT_BYTES = saved
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: .../big.csv: expected a CSV file of at most 1,000 bytes (peerstudy.readers.MAX_INPUT_BYTES), found 3,000 bytes. Fix: split the file into smaller ones; or, if it really is this large, raise peerstudy.readers.MAX_INPUT_BYTES before running the stage.
+    """
+    p = resolve_input(path)
+    size = p.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise InputError(Problem(file=relative_to_root(p),
+                                 expected=f"{what} of at most {_size(MAX_INPUT_BYTES)} (peerstudy.readers.MAX_INPUT_BYTES)",
+                                 found=_size(size),
+                                 fix="split the file into smaller ones; or, if it really is this large, "
+                                     "raise peerstudy.readers.MAX_INPUT_BYTES before running the stage"))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"UTF-16-LE"``/``"UTF-16-BE"`` if ``data`` reads as UTF-16 text without a byte
+    order mark (mostly ASCII, so every other byte is zero), else None."""
+    whole = data[: len(data) - len(data) % 2]
+    sample = whole[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, other, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.3 * len(zeros) and other.count(0) == 0:
+            try:
+                whole.decode(name)
+            except UnicodeDecodeError:
+                return None
+            return name.upper()
+    return None
+
+
+def _line_of(prefix: str) -> int:
+    return prefix.count("\n") + 1
+
+
+def _csv_row_of(prefix: str) -> int:
+    """Spreadsheet row of the CSV record in which ``prefix`` ends (a quoted cell may
+    span several lines)."""
+    try:
+        return sum(1 for _ in csv.reader(io.StringIO(prefix + "x", newline="")))
+    except csv.Error:
+        return _line_of(prefix)
 
 
 def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig",
@@ -58,29 +145,54 @@ def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig",
         How the file is described in error messages.
     parameter
         Name of the study parameter that points at the file, used in the fix hint.
+
+    Raises
+    ------
+    InputError
+        The file is missing, larger than :data:`MAX_INPUT_BYTES`, binary (a zip,
+        PDF, image, ... renamed), in another encoding (UTF-16 with or without a byte
+        order mark, Latin-1: the row of the first bad byte is named), or empty.
     """
+    return _read_text(path, encoding=encoding, what=what, parameter=parameter, row_of=_line_of)
+
+
+def _read_text(path: str | os.PathLike[str], *, encoding: str, what: str, parameter: str | None,
+               row_of: Callable[[str], int]) -> str:
     p = resolve_input(path)
     shown = relative_to_root(p)
     where = f"the parameter {parameter!r} in the study's YAML file" if parameter else "the path"
     if not p.is_file():
         raise InputError(Problem(file=shown, expected=what, found="no such file",
                                  fix=f"check {where}, or add the file"))
-    size = p.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise InputError(Problem(file=shown, expected=f"{what} of at most {MAX_INPUT_BYTES // 2**20} MiB",
-                                 found=f"{size / 2**20:.0f} MiB",
-                                 fix="split the file, or raise peerstudy.readers.MAX_INPUT_BYTES deliberately"))
+    check_size(p, what=what)
     data = p.read_bytes()
-    if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(Problem(file=shown, expected=what, found="binary content (not text)",
+    name = _encoding_name(encoding)
+    resave = f"re-save the file as {name}" + (" (Excel: Save As 'CSV UTF-8'; a text editor: encoding UTF-8)"
+                                             if name == "UTF-8" else "")
+    kind = next((k for magic, k in _BINARY_MAGIC.items() if data.startswith(magic)), None)
+    if kind:
+        raise InputError(Problem(file=shown, expected=what, found=f"binary content ({kind}), not text",
                                  fix="export the file as text (CSV/TXT/YAML) rather than renaming it"))
+    if name == "UTF-8":
+        utf16 = ("UTF-16 (it starts with a UTF-16 byte order mark)"
+                 if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
+        if utf16 is None and b"\x00" in data[:4096]:
+            found = _utf16_without_bom(data)
+            if found is None:
+                raise InputError(Problem(file=shown, expected=what, found="binary content (zero bytes), not text",
+                                         fix="export the file as text (CSV/TXT/YAML) rather than renaming it"))
+            utf16 = f"{found} (without a byte order mark)"
+        if utf16:
+            raise InputError(Problem(file=shown, expected=f"text encoded as {name}", found=f"text encoded as {utf16}",
+                                     fix=resave))
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(Problem(file=shown, row=line, expected=f"text encoded as {encoding}",
-                                 found=f"byte {data[exc.start:exc.start + 1]!r} that is not valid {encoding}",
-                                 fix=f"re-export or re-save the file as {encoding.replace('-sig', '')}")) from None
+        row = row_of(data[: exc.start].decode(encoding))
+        raise InputError(Problem(file=shown, row=row, expected=f"text encoded as {name}",
+                                 found=f"byte {data[exc.start:exc.start + 1]!r}, which is not valid {name}",
+                                 fix=f"{resave}; it is probably in an older encoding such as Windows-1252 or Latin-1"
+                                 if name == "UTF-8" else resave)) from None
     if not text.strip():
         raise InputError(Problem(file=shown, expected=what, found="an empty file",
                                  fix="re-export the file; it holds no data"))
@@ -116,7 +228,7 @@ def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
     """
     path = resolve_input(path)
     shown = relative_to_root(path)
-    text = read_text(path, encoding=encoding, what="a CSV file", parameter=parameter)
+    text = _read_text(path, encoding=encoding, what="a CSV file", parameter=parameter, row_of=_csv_row_of)
     records = list(csv.reader(io.StringIO(text, newline="")))
     if len(records) <= header_rows - 1 or not records:
         raise InputError(Problem(file=shown, expected=f"{header_rows} header row(s) and data",
@@ -163,5 +275,5 @@ def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file",
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(Problem(file=shown, row=mark.line + 1 if mark else None,
-                                 expected="valid YAML", found=str(getattr(exc, "problem", exc)),
+                                 expected="valid YAML", found=str(getattr(exc, "problem", exc)).removeprefix("found "),
                                  fix="correct the YAML syntax at that line")) from None

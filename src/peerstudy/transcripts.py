@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
 
@@ -44,7 +44,7 @@ import pandas as pd
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.deid import KINDS, DeidKey, deidentify
 from peerstudy.errors import InputError, Problem
-from peerstudy.readers import MAX_INPUT_BYTES, read_text
+from peerstudy.readers import check_size, read_text
 
 __all__ = ["Transcript", "CleanTranscripts", "parse_transcript", "read_transcript", "read_transcripts",
            "clean_transcripts"]
@@ -72,6 +72,7 @@ def parse_transcript(lines: list[str], *, file: str) -> Transcript:
     """Parse the lines of a transcript; all problems are reported together."""
     problems: list[Problem] = []
     header: dict[str, str] = {}
+    header_line: dict[str, int] = {}
     turns: list[list] = []
     body = False
     for number, raw in enumerate(lines, 1):
@@ -83,13 +84,15 @@ def parse_transcript(lines: list[str], *, file: str) -> Transcript:
             m = _HEADER.match(line)
             if m and not _TURN.match(line):
                 header[m.group(1)] = m.group(2).strip()
+                header_line[m.group(1)] = number
                 continue
             if _TURN.match(line):
                 body = True
             else:
                 problems.append(Problem(file=file, row=number, field="header", expected="'Key: value' header lines "
                                         "(Transcript, Date, Duration, Participants), then a blank line",
-                                        found=repr(line[:60])))
+                                        found=repr(line[:60]),
+                                        fix="start the transcript with its header lines and a blank line before the first turn"))
                 continue
         if not line:
             continue
@@ -100,22 +103,27 @@ def parse_transcript(lines: list[str], *, file: str) -> Transcript:
             turns[-1][2] = f"{turns[-1][2]} {line}".strip()
         else:
             problems.append(Problem(file=file, row=number, field="turn", expected="a turn '[hh:mm:ss] Speaker: text'",
-                                    found=repr(line[:60])))
+                                    found=repr(line[:60]), fix="start the first turn with its time and speaker"))
     for key in ("Transcript", "Date", "Participants"):
         if key not in header:
-            problems.append(Problem(file=file, row=1, field=key, expected=f"a header line '{key}: …'", found="none"))
+            problems.append(Problem(file=file, row=1, field=key, expected=f"a header line '{key}: …'", found="none",
+                                    fix=f"add the line '{key}: …' to the header"))
     if not turns:
-        problems.append(Problem(file=file, expected="at least one turn '[hh:mm:ss] Speaker: text'", found="none"))
+        problems.append(Problem(file=file, expected="at least one turn '[hh:mm:ss] Speaker: text'", found="none",
+                                fix="check that this is a transcript, and that its turns start with '[hh:mm:ss] Speaker:'"))
     ident, _, kind = header.get("Transcript", "").partition("(")
     ident, kind = ident.strip(), kind.rstrip(")").strip()
     if ident and ident != Path(file).stem:
-        problems.append(Problem(file=file, row=1, field="Transcript", expected=f"the file's name, {Path(file).stem!r}",
-                                found=repr(ident), fix="rename the file or correct the header"))
+        problems.append(Problem(file=file, row=header_line["Transcript"], field="Transcript",
+                                expected=f"the file's name, {Path(file).stem!r}", found=repr(ident),
+                                fix="rename the file or correct the header"))
     try:
         Date.fromisoformat(header.get("Date", ""))
     except ValueError:
         if "Date" in header:
-            problems.append(Problem(file=file, field="Date", expected="a date as YYYY-MM-DD", found=repr(header["Date"])))
+            problems.append(Problem(file=file, row=header_line["Date"], field="Date", expected="a date as YYYY-MM-DD",
+                                    found=repr(header["Date"]),
+                                    fix="write the date of the session as YYYY-MM-DD, e.g. 2021-03-01"))
     speakers = tuple(s.strip() for s in header.get("Participants", "").split(";") if s.strip())
     previous = ""
     for time, speaker, _text, number in turns:
@@ -125,7 +133,8 @@ def parse_transcript(lines: list[str], *, file: str) -> Transcript:
         stamp = tuple(int(x) for x in time.split(":"))
         if previous and stamp < previous:
             problems.append(Problem(file=file, row=number, field="time", expected="times that never go back",
-                                    found=f"{time} after {':'.join(f'{x:02d}' for x in previous)}"))
+                                    found=f"{time} after {':'.join(f'{x:02d}' for x in previous)}",
+                                    fix="correct the time stamp, or the order of the turns"))
         previous = stamp
     if problems:
         raise InputError(problems)
@@ -152,15 +161,15 @@ def _docx_lines(path: Path, shown: str) -> list[str]:
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
     if not path.is_file():
-        raise InputError(Problem(file=shown, expected="a transcript (.docx)", found="no such file"))
-    if path.stat().st_size > MAX_INPUT_BYTES:
-        raise InputError(Problem(file=shown, expected=f"a transcript of at most {MAX_INPUT_BYTES // 2**20} MiB",
-                                 found=f"{path.stat().st_size / 2**20:.0f} MiB"))
+        raise InputError(Problem(file=shown, expected="a transcript (.docx)", found="no such file",
+                                 fix="check the parameter 'transcripts', or add the file"))
+    check_size(path, what="a transcript (.docx)")
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise InputError(Problem(file=shown, expected="a Word document (.docx)", found=f"a file Word cannot open ({exc})",
                                  fix="re-save the transcript from the word processor as .docx")) from None
     return [para.text for para in document.paragraphs]
@@ -178,7 +187,8 @@ def read_transcripts(folders: str | Path | list[str | Path]) -> list[Transcript]
                                      fix="check the parameter 'transcripts'"))
         found = sorted(f for f in p.iterdir() if f.suffix.lower() in _SUFFIXES)
         if not found:
-            raise InputError(Problem(file=relative_to_root(p), expected="transcripts (.txt or .docx)", found="none"))
+            raise InputError(Problem(file=relative_to_root(p), expected="transcripts (.txt or .docx)", found="none",
+                                     fix="check the parameter 'transcripts', or add the transcripts to the folder"))
         files += found
     out, problems = [], []
     for f in files:
@@ -188,7 +198,9 @@ def read_transcripts(folders: str | Path | list[str | Path]) -> list[Transcript]
             problems += exc.problems
     ids = Counter(t.id for t in out)
     problems += [Problem(file=", ".join(t.file for t in out if t.id == i), field="Transcript", expected="unique transcript ids",
-                         found=f"{i!r} in {n} files") for i, n in ids.items() if n > 1]
+                         found=f"{i!r} in {n} files",
+                         fix="keep one copy of the transcript, or give the others their own id (and file name)")
+                 for i, n in ids.items() if n > 1]
     if problems:
         raise InputError(problems)
     return sorted(out, key=lambda t: (t.date, t.id))
@@ -250,6 +262,7 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
     problems = []
     docs, turn_rows = [], []
     totals: Counter = Counter()
+    unmatched: dict[tuple[str, str], list[int]] = {}
     for order, t in enumerate(transcripts, 1):
         lines, speakers = [], []
         offset = 0
@@ -259,10 +272,19 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
             else:
                 label = key.participants.get(speaker)
                 if label is None or label not in known:
-                    problems.append(Problem(file=t.file, row=number, field="speaker",
-                                            expected="a participant of the participants sheet (mapped in the key file)",
-                                            found=repr(speaker) if label is None else f"{speaker!r} → {label!r}",
-                                            fix=f"add the speaker to the participants sheet and to {key.file or 'the key file'}"))
+                    if (t.file, speaker) in unmatched:  # one problem per speaker and transcript
+                        unmatched[t.file, speaker][1] += 1
+                        continue
+                    key_file = key.file or "the key file"
+                    if label is None:
+                        who, fix = repr(speaker), (f"map {speaker!r} to a pseudonym in {key_file}, or add the label "
+                                                   "to interviewer_labels if they are on the research team")
+                    else:
+                        who, fix = f"{speaker!r} → {label!r}", (f"add {label!r} to the participants sheet, or correct "
+                                                                f"the pseudonym of {speaker!r} in {key_file}")
+                    unmatched[t.file, speaker] = [len(problems), 1]
+                    problems.append(Problem(file=t.file, row=number, field="speaker", found=who, fix=fix,
+                                            expected="a participant of the participants sheet (mapped in the key file)"))
                     continue
                 totals["participant"] += 1
                 if label not in speakers:
@@ -299,6 +321,9 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
             totals.update(counts)
             doc[name] = int(value) if numeric else clean_value
         docs.append(doc)
+    for index, n_turns in unmatched.values():
+        if n_turns > 1:
+            problems[index] = replace(problems[index], found=f"{problems[index].found} (in {n_turns} turns, the first here)")
     if problems:
         raise InputError(problems)
     redactions = pd.DataFrame({"kind": list(KINDS), "replaced": [int(totals.get(k, 0)) for k in KINDS]})
