@@ -152,6 +152,29 @@ def test_missing_column_names_it(mini):
         clean(mini)
 
 
+def test_free_text_is_deidentified_before_cleaning_and_logging(mini):
+    """Identifiers in answers (analysed or set aside) never reach documents or the log."""
+    from peerstudy.deid import DeidKey
+
+    export = mini / "export.csv"
+    text = export.read_text(encoding="utf-8-sig")
+    text = text.replace("Café talk with peers", "Café talk with Rita Sollis (ring 9123 4567)")
+    text = text.replace("3,2020/01/02 10:05,４５,m,no,N/A\n3,2020/01/02 11:00,４５,m,no,N/A",
+                        "3,2020/01/02 10:05,４５,m,no,Mail me: ken@example.org  \n"
+                        "3,2020/01/02 11:00,４５,m,no,Mail me: ken@example.org  ")
+    export.write_text(text, encoding="utf-8")
+    result = clean(mini, deid_key=DeidKey(names=("Rita Sollis",)))
+    assert result.documents.set_index("document").at["4/why", "text"] == "Café talk with [NAME] (ring [PHONE]) — it helped me."
+    logged = " ".join(result.log["before"].astype(str)) + " ".join(result.log["after"].astype(str))
+    assert "ken@example.org" not in logged and "[EMAIL]" in logged, "set-aside answers are logged de-identified"
+    assert dict(zip(result.redactions["kind"], result.redactions["replaced"])) == {
+        "participant": 0, "name": 1, "place": 0, "email": 2, "phone": 1}
+    # without a key, e-mail addresses and phone numbers are still redacted
+    plain = clean(mini)
+    assert "Rita Sollis" in plain.documents.set_index("document").at["4/why", "text"]
+    assert plain.redactions.set_index("kind")["replaced"].to_dict()["phone"] == 1
+
+
 def test_text_fields_must_be_declared(mini):
     with pytest.raises(ConfigError, match="field 'text_fields': expected names of text fields"):
         clean_export(mini / "export.csv", mini / "fields.yaml", text_fields=["whyy"])

@@ -29,8 +29,10 @@ Field types and what cleaning does to each:
     A short attribute kept as written (a group, a dyad id): Unicode NFC, spaces
     collapsed and trimmed.
 ``text``
-    Free text: Unicode NFC, line endings as ``\\n``, trailing spaces on each line and
-    outer blank space removed; everything else (commas, quotes, non-ASCII) kept as is.
+    Free text: first de-identified (e-mail addresses and phone numbers always, names and
+    places from a key file when one is given; see :mod:`peerstudy.deid`), then Unicode
+    NFC, line endings as ``\\n``, trailing spaces on each line and outer blank space
+    removed; everything else (commas, quotes, non-ASCII) kept as is.
 
 In every field, a value listed under ``missing`` (after trimming, case-insensitive)
 means "no answer". Every change a rule makes is written to the cleaning log with file,
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,6 +66,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.deid import DeidKey, deidentify, read_key, redaction_table
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.readers import read_csv_table, read_yaml
 
@@ -322,13 +326,18 @@ class CleanExport:
         One row per analysed free-text answer: ``document``, ``participant``, the id
         field (e.g. ``questionnaire``), ``kind``, ``question``, ``text``.
     log
-        The cleaning log (file, row, field, before, after, rule).
+        The cleaning log (file, row, field, before, after, rule); free text appears in
+        it de-identified.
+    redactions
+        How many identifiers of each kind were replaced in free text (``kind``,
+        ``replaced``; see :mod:`peerstudy.deid`).
     """
 
     questionnaires: pd.DataFrame
     participants: pd.DataFrame
     documents: pd.DataFrame
     log: pd.DataFrame
+    redactions: pd.DataFrame
 
     def summary(self) -> pd.DataFrame:
         """Counts of what cleaning produced and changed, for display."""
@@ -382,7 +391,8 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
 
 
 def clean_export(export: str | Path, fields: str | Path | Fields, *,
-                 text_fields: Sequence[str] = (), analyse_text_if: str | None = None) -> CleanExport:
+                 text_fields: Sequence[str] = (), analyse_text_if: str | None = None,
+                 deid_key: str | Path | DeidKey | None = None) -> CleanExport:
     """Read an export (survey answers, a participants sheet), clean and validate it
     against its declared fields.
 
@@ -397,6 +407,11 @@ def clean_export(export: str | Path, fields: str | Path | Fields, *,
     analyse_text_if
         A boolean field; free text is analysed only for participants where it is true
         (the others' answers are set aside and logged).
+    deid_key
+        A reviewed de-identification key (its file, or as read by
+        :func:`peerstudy.deid.read_key`) whose names and places are redacted from every
+        free-text answer. E-mail addresses and phone numbers are redacted with or
+        without a key. Redaction comes first, so the cleaning log never holds them.
 
     Returns
     -------
@@ -420,16 +435,22 @@ def clean_export(export: str | Path, fields: str | Path | Fields, *,
     for extra in range(2, spec.header_rows + 1):
         log.record(extra, "(whole row)", "sub-header row", "(dropped)", "extra header row dropped")
 
+    key = deid_key if isinstance(deid_key, DeidKey) else read_key(deid_key) if deid_key else DeidKey()
+    redacted: Counter = Counter()
     id_spec = spec[spec.id]
     values: dict[str, list[Any]] = {s.name: [] for s in spec.specs}
     for row, cells in raw.iterrows():
         for s in spec.specs:
-            value, rule, expected = _parse_cell(s, cells[s.column], spec.missing)
+            cell = cells[s.column]
+            if s.type == "text":
+                cell, counts = deidentify(cell, key)
+                redacted.update(counts)
+            value, rule, expected = _parse_cell(s, cell, spec.missing)
             if expected:
                 problems.append(Problem(file=shown, row=int(row), field=s.column, expected=expected,
-                                        found=repr(cells[s.column]), fix=_parse_fix(s, spec.file)))
+                                        found=repr(cell), fix=_parse_fix(s, spec.file)))
             elif rule:
-                log.record(int(row), s.column, cells[s.column], value, rule)
+                log.record(int(row), s.column, cell, value, rule)
             values[s.name].append(value)
     typed = pd.DataFrame(values, index=raw.index)
 
@@ -472,7 +493,7 @@ def clean_export(export: str | Path, fields: str | Path | Fields, *,
     questionnaires = questionnaires.astype({spec.id: _id_dtype(questionnaires[spec.id]), "returned": "bool"})
     questionnaires = questionnaires.reset_index(drop=True)
     return CleanExport(questionnaires=questionnaires, participants=participants,
-                       documents=documents, log=log.to_frame())
+                       documents=documents, log=log.to_frame(), redactions=redaction_table(redacted))
 
 
 def _parse_fix(spec: FieldSpec, fields_file: str) -> str:

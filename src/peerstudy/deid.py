@@ -33,11 +33,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_yaml
 
-__all__ = ["DeidKey", "KINDS", "read_key", "deidentify", "identifiers"]
+__all__ = ["DeidKey", "KINDS", "read_key", "deidentify", "identifiers", "redaction_table"]
 
 #: Redaction kinds, in the order they are reported.
 KINDS = ("participant", "name", "place", "email", "phone")
@@ -119,6 +121,18 @@ def deidentify(text: str, key: DeidKey) -> tuple[str, Counter]:
         if n:
             counts[kind] += n
     return text, counts
+
+
+def redaction_table(counts: Counter) -> pd.DataFrame:
+    """How many identifiers of each kind were replaced (every kind listed, in the order
+    of :data:`KINDS`); the values themselves are never shown.
+
+    Examples
+    --------
+    >>> redaction_table(Counter({"phone": 2})).to_dict("list")
+    {'kind': ['participant', 'name', 'place', 'email', 'phone'], 'replaced': [0, 0, 0, 0, 2]}
+    """
+    return pd.DataFrame({"kind": list(KINDS), "replaced": [int(counts.get(k, 0)) for k in KINDS]})
 
 
 def identifiers(key: DeidKey, *texts: str) -> set[str]:

@@ -107,11 +107,14 @@ def check_raw(folder: str | os.PathLike[str], *, study: str | None = None) -> di
         raise InputError(Problem(file=f"{shown}/{CHECKSUMS}", expected="the checksum list of the raw files",
                                  found="no such file", fix=f"check the raw files, then record them with `{accept}`"))
     changes = _changes(read_checksums(folder), current)
-    found = {"added": "a file not recorded there", "changed": "a file that changed since",
+    found = {"changed": "a file that changed since", "added": "a file not recorded there",
              "removed": "the file is missing"}
+    undo = {"changed": "raw data are never edited in place: restore the file from version control or the "
+                       "original export",
+            "added": "remove the file if it is not part of the study's raw data",
+            "removed": "restore the file from version control or the original export"}
     problems = [Problem(file=f"{shown}/{name}", expected=f"the content recorded in {CHECKSUMS}", found=found[kind],
-                        fix=f"raw data are never edited in place: restore the file from version control or the "
-                            f"original export, or, if the change is deliberate, accept it with `{accept}`")
+                        fix=f"{undo[kind]}; or, if the change is deliberate, accept it with `{accept}`")
                 for kind in ("changed", "added", "removed") for name in changes[kind]]
     if problems:
         raise InputError(problems)

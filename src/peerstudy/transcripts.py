@@ -42,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from peerstudy.config import relative_to_root, resolve_input
-from peerstudy.deid import KINDS, DeidKey, deidentify
+from peerstudy.deid import DeidKey, deidentify, redaction_table
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import check_size, read_text
 
@@ -326,7 +326,7 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
             problems[index] = replace(problems[index], found=f"{problems[index].found} (in {n_turns} turns, the first here)")
     if problems:
         raise InputError(problems)
-    redactions = pd.DataFrame({"kind": list(KINDS), "replaced": [int(totals.get(k, 0)) for k in KINDS]})
+    redactions = redaction_table(totals)
     documents = pd.DataFrame(docs).astype({"document": "string", "transcript": "string", "kind": "string", "date": "string",
                                            "order": "int64", "participant": "string", "text": "string"})
     turns = pd.DataFrame(turn_rows).astype({"start": "int64", "end": "int64"})
