@@ -40,7 +40,7 @@ from peerstudy import config
 from peerstudy.envfiles import direct_requirements
 from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
 from peerstudy.outputs import write_bytes_atomic, write_json
-from peerstudy.rawdata import check_raw
+from peerstudy.rawdata import check_raw, digest_file
 from peerstudy.readers import read_yaml
 
 __all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "load_study", "run_study", "code_digest",
@@ -144,10 +144,6 @@ def load_study(name: str | Path) -> Study:
 
 
 # ------------------------------------------------------------------------ provenance
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _code_files() -> Iterator[Path]:
     for top in CODE_DIRS:
         for p in sorted((config.PROJECT_ROOT / top).rglob("*")):
@@ -161,7 +157,7 @@ def code_digest() -> str:
     (each file's path and content, in sorted order)."""
     h = hashlib.sha256()
     for p in _code_files():
-        h.update(p.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\0" + _sha256(p).encode() + b"\n")
+        h.update(p.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\0" + digest_file(p).encode() + b"\n")
     return h.hexdigest()
 
 
@@ -333,7 +329,7 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
                 "parameters": study.parameters,
                 "raw_inputs": raw,
                 "code_sha256": code_digest(),
-                "outputs": {p.relative_to(run).as_posix(): _sha256(p)
+                "outputs": {p.relative_to(run).as_posix(): digest_file(p)
                             for p in sorted((run / rel_reports).rglob("*")) if p.is_file()},
             }
             _commit(run, root, name)
