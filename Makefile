@@ -24,11 +24,24 @@ benchmark: $(STAMP)  ## speed and memory of the agreement statistics
 
 # Install exactly the locked versions, then the project itself (editable, no deps),
 # then register the kernel inside the venv so papermill and JupyterLab find it.
+# uv does the installing when it is on PATH or can be installed (at its locked version)
+# from the package index; pip does it otherwise. Both read the same lock.
+UV_PIN := $(shell grep -i '^uv==' requirements.lock)
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: python3.11 not found on PATH; install Python 3.11" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@if command -v uv >/dev/null 2>&1; then UV=uv; \
+	elif $(BIN)/python -m pip install --quiet --disable-pip-version-check "$(UV_PIN)" >/dev/null 2>&1; then UV=$(BIN)/uv; \
+	else UV=; fi; \
+	if [ -n "$$UV" ]; then \
+	  echo "installing requirements.lock with uv"; \
+	  $$UV pip install --quiet --python $(BIN)/python -r requirements.lock && \
+	  $$UV pip install --quiet --python $(BIN)/python --no-deps -e .; \
+	else \
+	  echo "installing requirements.lock with pip"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .; \
+	fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name peerstudy --display-name "Python (peerstudy)" >/dev/null
 	@rm -f $(VENV)/.installed-*
 	@touch $@
@@ -37,7 +50,7 @@ $(STAMP): requirements.lock pyproject.toml
 # requirements.lock and environment.yml from them (then run make report and make test).
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
 	.venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 	.venv-lock/bin/python -m peerstudy.envfiles > environment.yml.new
