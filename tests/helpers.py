@@ -44,3 +44,19 @@ def replace_in(file: str, old: str, new: str):
             raise ValueError(f"{old!r} not in {file}")
         p.write_bytes(data.replace(old.encode(), new.encode(), 1))
     return change
+
+
+def samples_dir(kind: str) -> Path:
+    """``shared/samples/<kind>/`` beside the project (as CI lays it out), or skip.
+
+    The real exports in ``shared/samples/`` are not the project's and are not copied
+    into it; a test that reads them is skipped, with the reason, where they are absent.
+    """
+    import pytest
+
+    from peerstudy.config import PROJECT_ROOT
+
+    folder = PROJECT_ROOT.parent / "shared" / "samples" / kind
+    if not folder.is_dir():
+        pytest.skip(f"the real sample files (shared/samples/{kind}/) are not beside the project")
+    return folder

@@ -1,7 +1,7 @@
 """Readers of bibliographic exports: MEDLINE/PubMed, RIS, Web of Science, CSV.
 
 Hand-made fixtures in tests/fixtures/bib/ (every field known), the real exports in
-../shared/samples/bib/ (revtools examples: counts from /work/shared/samples/README.md), and
+../shared/samples/bib/ (revtools examples: counts from shared/samples/README.md), and
 the project's own raw exports of the literature review.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, samples_dir
 from peerstudy.bibliography import (RECORD_COLUMNS, check_search_log, normalise_doi, normalise_language, parse_date,
                                     parse_medline, parse_ris, parse_wos, read_csv_export, read_export, read_exports,
                                     read_medline, read_ris, read_search_log, read_wos)
@@ -23,14 +23,6 @@ BIB = FIXTURES / "bib"
 RAW = PROJECT_ROOT / "data/raw/literature-review"
 CSV_COLUMNS = {"title": "Title", "authors": "Author(s)", "journal": "Source Title", "year": "Publication Year",
                "month": "Month", "doi": "DOI", "abstract": "Abstract", "language": "Language"}
-
-
-def samples_dir() -> Path:
-    """../shared/samples/bib beside the clone (CI), else /work/shared/samples/bib."""
-    for base in (PROJECT_ROOT.parent / "shared", Path("/work/shared")):
-        if (base / "samples" / "bib").is_dir():
-            return base / "samples" / "bib"
-    pytest.skip("the real sample exports (shared/samples/bib/) are not beside the project")
 
 
 # ----------------------------------------------------------------------------- normalisers
@@ -261,7 +253,7 @@ def test_raw_exports_of_the_review_are_read_and_match_the_search_log():
 
 # ----------------------------------------------------------------------------- real exports
 def test_real_exports_are_read_completely():
-    bib = samples_dir()
+    bib = samples_dir("bib")
     wos = read_wos(bib / "revtools_restoration_WoS.ciw")
     pubmed = read_medline(bib / "revtools_restoration_pubmed.nbib")
     scopus = read_ris(bib / "revtools_restoration_scopus.ris", database="Scopus")
