@@ -6,6 +6,12 @@ the committed ``data/processed/`` or ``reports/``. Kernels that nbval starts inh
 variable. The first test that needs the pipeline's outputs (the backtest, or any nbval
 cell, since later stages read what earlier stages wrote) regenerates every study there
 once.
+
+Test lanes: `make test` runs everything (CI); `make test-fast` leaves out the tests
+marked ``slow`` (whole pipeline runs, nbval and the backtest). Notebooks collected by
+nbval and tests that use the ``regenerated`` fixture are marked slow here, so nobody has
+to remember to; a test that runs a study itself carries ``@pytest.mark.slow``. Under
+pytest-xdist every worker has an output root of its own.
 """
 
 from __future__ import annotations
@@ -41,6 +47,13 @@ def regenerate() -> Path:
         pipeline.run_studies(output_root=_STATE["root"], log=lambda line: None)
         _STATE["regenerated"] = _STATE["root"]
     return _STATE["regenerated"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow lane: notebooks (nbval) and every test that needs a regeneration."""
+    for item in items:
+        if item.path.suffix == ".ipynb" or "regenerated" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -426,6 +426,11 @@ CASES = [
          copy_of(SURVEY, replace("coding-sheet.csv", "And to grow.", "And to shrink.")), code_survey,
          ("coding-sheet.csv, row 3, field 'excerpt': expected text that occurs in document '1/why'",
           "found 'And to shrink.'")),
+    Case("sheet-excerpt-ambiguous", "an excerpt that occurs twice in its document, with nothing saying which",
+         copy_of(SURVEY, replace("coding-sheet.csv", "And to grow.", "to")), code_survey,
+         # 'I wanted to "give back", really.\nAnd to grow.': "to" at 9 and 37 (newline at 32, "And " 33-36), counted by hand
+         ("coding-sheet.csv, row 3, field 'excerpt': expected text that occurs once in document '1/why'",
+          "found 'to', which occurs 2 times (at [9, 11), [37, 39))")),
     Case("sheet-overlapping-offsets", "one coder marks two overlapping spans with the same code",
          copy_of(SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n"
                                                    "1,why,growth,,AB,0,20\n1,why,growth,,AB,10,30\n")), code_survey,

@@ -31,6 +31,7 @@ import pandas as pd
 from peerstudy.codebook import suggest_code
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
+from peerstudy.excerpts import TurnIndex, find_excerpt
 from peerstudy.readers import read_csv_table
 
 __all__ = ["Coded", "Reconciled", "locate_excerpt", "apply_coding_sheets", "read_codings", "attribute_segments",
@@ -42,12 +43,15 @@ class Coded:
     """Segments and codings read from coder sheets or a REFI-QDA project.
 
     ``imported`` summarises a REFI-QDA import (what was read and what was skipped, with
-    the reason); for coder sheets it lists the sheets and their rows.
+    the reason); for coder sheets it lists the sheets and their rows. ``tolerant`` lists
+    the excerpts found only tolerantly (quotes, dashes, spaces or case differ from the
+    document), with the text they were matched to, for a person to check.
     """
 
     segments: pd.DataFrame
     codings: pd.DataFrame
     imported: pd.DataFrame | None = None
+    tolerant: pd.DataFrame | None = None
 
 
 def read_codings(coding_sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
@@ -73,14 +77,15 @@ def attribute_segments(segments: pd.DataFrame, documents: pd.DataFrame, turns: p
     """Segments with ``participant`` set to the speaker of the turn that holds them (or
     the document's participant when there are no turns or no participant speakers);
     a problem for each segment that crosses turns or lies in an interviewer's turn."""
-    docs = documents.set_index("document")
+    owners = dict(zip(documents["document"], documents["participant"].astype(str)))
+    index = TurnIndex(turns) if turns is not None else None
     speakers, problems = [], []
     for seg in segments.itertuples():
-        owner = str(docs.at[seg.document, "participant"])
-        if turns is None or not owner:
+        owner = owners[seg.document]
+        if index is None or not owner:
             speakers.append(owner)
             continue
-        speaker = _speaker_at(turns, seg.document, seg.start, seg.end)
+        speaker = index.speaker_at(seg.document, seg.start, seg.end)
         if speaker is None or speaker not in owner.split("; "):
             problems.append(Problem(file=file, field="segment", expected="text within one participant's turn",
                                     found=f"{seg.segment}: " + ("text across turns" if speaker is None else f"text of {speaker!r}"),
@@ -90,22 +95,23 @@ def attribute_segments(segments: pd.DataFrame, documents: pd.DataFrame, turns: p
 
 
 def locate_excerpt(text: str, excerpt: str) -> tuple[int, int] | None:
-    """``(start, end)`` of the first occurrence of ``excerpt`` in ``text``; the whole
-    text for an empty excerpt; ``None`` if it does not occur.
+    """``(start, end)`` of ``excerpt`` in ``text`` when it occurs in exactly one place
+    (exactly, or else tolerantly: see :func:`peerstudy.excerpts.find_excerpt`); the
+    whole text for an empty excerpt; ``None`` if it occurs nowhere or in several places.
 
     Examples
     --------
-    >>> locate_excerpt("abc abc", "abc")
+    >>> locate_excerpt("abc abd", "abc")
     (0, 3)
+    >>> locate_excerpt("abc abc", "abc") is None
+    True
     >>> locate_excerpt("abc", "") == (0, 3)
     True
     >>> locate_excerpt("abc", "x") is None
     True
     """
-    if not excerpt:
-        return 0, len(text)
-    start = text.find(excerpt)
-    return None if start < 0 else (start, start + len(excerpt))
+    spans = find_excerpt(text, excerpt).spans
+    return spans[0] if len(spans) == 1 else None
 
 
 def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
@@ -156,6 +162,8 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     codings = []
     seen: dict[tuple, str] = {}
     spans: dict[tuple[str, str, str], list[tuple[int, int, str, int]]] = {}
+    tolerant: list[dict] = []
+    turn_index = TurnIndex(turns) if turns is not None else None
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
@@ -201,15 +209,16 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
                     problems.append(Problem(**where, **problem))
                     continue
             else:
-                span = locate_excerpt(doc["text"], excerpt)
-            if span is None:
-                problems.append(Problem(**where, field="excerpt", expected=f"text that occurs in document {doc['document']!r}",
-                                        found=repr(excerpt[:80] + ("…" if len(excerpt) > 80 else "")),
-                                        fix="copy the excerpt exactly from the cleaned text (see data/processed/<study>/documents.parquet)"))
-                continue
+                span, problem = _span_of_excerpt(cells, doc, excerpt, turn_index)
+                if problem:
+                    problems.append(Problem(**where, **problem))
+                    continue
+                if doc["text"][span[0]:span[1]] != excerpt:
+                    tolerant.append({"sheet": shown, "row": int(row), "document": doc["document"], "excerpt": excerpt,
+                                     "matched text": doc["text"][span[0]:span[1]]})
             speaker = doc["participant"]
-            if turns is not None and str(doc["participant"]):
-                speaker = _speaker_at(turns, doc["document"], *span)
+            if turn_index is not None and str(doc["participant"]):
+                speaker = turn_index.speaker_at(doc["document"], *span)
                 if speaker is None or speaker not in str(doc["participant"]).split("; "):
                     problems.append(Problem(**where, field="excerpt", expected="text within one participant's turn",
                                             found="text across turns" if speaker is None else f"text of {speaker!r}",
@@ -254,7 +263,8 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     cod = (cod.assign(_o=cod["code"].map(order)).sort_values(["_o", "segment", "coder"], kind="stable")
            .drop(columns="_o").reset_index(drop=True))
     return Coded(segments=seg.astype({"start": "int64", "end": "int64"}),
-                 codings=cod.astype({"round": "int64", "row": "int64"}))
+                 codings=cod.astype({"round": "int64", "row": "int64"}),
+                 tolerant=pd.DataFrame(tolerant, columns=["sheet", "row", "document", "excerpt", "matched text"]))
 
 
 def _span_from_offsets(start: str, end: str, doc: pd.Series, excerpt: str) -> tuple[tuple[int, int] | None, dict | None]:
@@ -276,13 +286,37 @@ def _span_from_offsets(start: str, end: str, doc: pd.Series, excerpt: str) -> tu
     return (s, e), None
 
 
+def _span_of_excerpt(cells: pd.Series, doc: pd.Series, excerpt: str,
+                     turn_index: TurnIndex | None) -> tuple[tuple[int, int] | None, dict | None]:
+    """The one place an excerpt (given without offsets) lies in its document: found
+    exactly, or tolerantly (:func:`peerstudy.excerpts.find_excerpt`); where it occurs
+    more than once, the sheet's ``speaker`` (whose turn) or ``occurrence`` (1 = first)
+    column picks one."""
+    found = find_excerpt(doc["text"], excerpt).spans
+    shown = repr(excerpt[:80] + ("…" if len(excerpt) > 80 else ""))
+    if not found:
+        return None, {"field": "excerpt", "expected": f"text that occurs in document {doc['document']!r}",
+                      "found": shown, "fix": "copy the excerpt from the document as written (quotes, dashes, spaces "
+                                             "and case may differ; words may not)"}
+    speaker = str(cells.get("speaker", "")).strip()
+    if len(found) > 1 and speaker and turn_index is not None:
+        found = [s for s in found if turn_index.speaker_at(doc["document"], *s) == speaker] or found
+    occurrence = str(cells.get("occurrence", "")).strip()
+    if len(found) > 1 and occurrence:
+        if not occurrence.isdigit() or not 1 <= int(occurrence) <= len(found):
+            return None, {"field": "occurrence", "expected": f"a whole number from 1 to {len(found)}",
+                          "found": repr(occurrence), "fix": "count the occurrences of the excerpt in the document"}
+        found = [found[int(occurrence) - 1]]
+    if len(found) > 1:
+        places = ", ".join(f"[{s}, {e})" for s, e in found[:5])
+        return None, {"field": "excerpt", "expected": f"text that occurs once in document {doc['document']!r}",
+                      "found": f"{shown}, which occurs {len(found)} times (at {places})",
+                      "fix": "give the start and end offsets, the speaker, or the occurrence (1 = first) in the row, "
+                             "or copy a longer excerpt"}
+    return found[0], None
+
+
 _CODING_COLUMNS = ["segment", "unit", "code", "coder", "round", "note", "sheet", "row"]
-
-
-def _speaker_at(turns: pd.DataFrame, document: str, start: int, end: int) -> str | None:
-    """The speaker of the turn that holds [start, end), or None if no single turn does."""
-    hit = turns[(turns["document"] == document) & (turns["start"] <= start) & (turns["end"] >= end)]
-    return None if hit.empty else str(hit["speaker"].iloc[0])
 
 
 def _check_units(codings: pd.DataFrame) -> list[Problem]:
