@@ -932,7 +932,7 @@ def screen_records(
 ) -> Screening:
     """Screening from the reviewers' sheets and tools' exports (``screening_exports``,
     with the ``resolutions`` sheet for their conflicts), or from a table of final
-    decisions by record id (``screening_sheet``); one of the two.
+    decisions by record id (``screening_sheet``, read only when there are no exports).
 
     Examples
     --------
@@ -950,16 +950,16 @@ def screen_records(
                 fix="add it to exclusion_reasons",
             )
         )
-    if bool(screening_exports) == bool(screening_sheet):
+    if not screening_exports and not screening_sheet:
         raise ConfigError(
             Problem(
                 field="screening_exports",
                 expected="the screening exports (or a screening_sheet of final decisions)",
-                found="both" if screening_sheet else "neither",
+                found="neither",
                 fix="list the reviewers' sheets or the tools' exports, each with its stage",
             )
         )
-    if screening_sheet:
+    if not screening_exports:
         decisions = read_decisions(screening_sheet, records, reasons=reasons, not_retrieved_reason=not_retrieved_reason)
         votes = decisions.assign(final=False, matched_by="record id", file=decisions.attrs["file"])[_VOTE_COLUMNS]
         return Screening(
