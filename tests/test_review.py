@@ -637,3 +637,15 @@ def test_flow_counts_refuse_decisions_that_count_a_record_twice(small_review):
     with pytest.raises(InputError, match=r"field 'screened': expected one title-abstract decision per record, found "
                                          r"two or more for 'pubmed:1'"):
         count_prisma_flow(records, doubled, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+
+
+@pytest.mark.parametrize("change", [
+    lambda c: c.replace(identified={**c.identified, "PubMed": c.identified["PubMed"] + 2}),
+    lambda c: c.replace(ineligible_removed={"outside the date range": 3}),
+    lambda c: c.replace(excluded_full_text={**c.excluded_full_text, "not peer support": 1}),
+])
+def test_a_box_of_several_numbers_that_does_not_add_up_fails(small_review, change):
+    records, decisions, _ = small_review
+    counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+    with pytest.raises(InputError, match="a box of the flow diagram does not add up"):
+        check_prisma_flow(change(counts))

@@ -11,8 +11,8 @@ import shutil
 import pandas as pd
 import pytest
 import yaml
-
 from helpers import FIXTURES
+
 from peerstudy import pipeline
 from peerstudy.rawdata import accept_raw
 
@@ -29,10 +29,25 @@ def write_study(tmp_path, data):
         "exports": [
             {"file": str(data / "pubmed.nbib"), "database": "PubMed", "format": "medline"},
             {"file": str(data / "embase.ris"), "database": "Embase", "format": "ris"},
-            {"file": str(data / "scopus.csv"), "database": "Scopus", "format": "csv",
-             "columns": {"title": "Title", "authors": "Authors", "year": "Year", "journal": "Source title",
-                         "volume": "Volume", "issue": "Issue", "doi": "DOI", "abstract": "Abstract",
-                         "language": "Language of Original Document", "type": "Document Type", "pmid": "PubMed ID"}}],
+            {
+                "file": str(data / "scopus.csv"),
+                "database": "Scopus",
+                "format": "csv",
+                "columns": {
+                    "title": "Title",
+                    "authors": "Authors",
+                    "year": "Year",
+                    "journal": "Source title",
+                    "volume": "Volume",
+                    "issue": "Issue",
+                    "doi": "DOI",
+                    "abstract": "Abstract",
+                    "language": "Language of Original Document",
+                    "type": "Document Type",
+                    "pmid": "PubMed ID",
+                },
+            },
+        ],
         "search_log": str(data / "search-log.yaml"),
         "priority": ["PubMed", "Embase", "Scopus"],
         "match_threshold": 95.0,
@@ -41,19 +56,34 @@ def write_study(tmp_path, data):
         "languages": ["English"],
         "screening_exports": [
             {"file": str(data / "rayyan-title-abstract.csv"), "format": "rayyan", "stage": "title-abstract"},
-            {"file": str(data / "full-text.csv"), "format": "sheet", "stage": "full-text"}],
+            {"file": str(data / "full-text.csv"), "format": "sheet", "stage": "full-text"},
+        ],
         "resolutions": str(data / "resolutions.csv"),
         "extraction_sheet": str(data / "extraction.csv"),
-        "extraction_columns": {"study_type": ["trial", "qualitative", "review"], "setting": "text",
-                               "participants": "integer", "fidelity_reported": "flag"},
+        "extraction_columns": {
+            "study_type": ["trial", "qualitative", "review"],
+            "setting": "text",
+            "participants": "integer",
+            "fidelity_reported": "flag",
+        },
         "category_column": "study_type",
         "design_column": "setting",
-        "exclusion_reasons": ["not peer support", "population not mental health", "no outcome data",
-                              "full text not retrieved"],
+        "exclusion_reasons": [
+            "not peer support",
+            "population not mental health",
+            "no outcome data",
+            "full text not retrieved",
+        ],
         "not_retrieved_reason": "full text not retrieved",
         "included_columns": ["setting", "participants"],
-        "subgroup_tables": [{"name": "fidelity", "title": "Studies reporting fidelity",
-                             "where": {"fidelity_reported": "yes"}, "columns": ["study_type", "journal"]}],
+        "subgroup_tables": [
+            {
+                "name": "fidelity",
+                "title": "Studies reporting fidelity",
+                "where": {"fidelity_reported": "yes"},
+                "columns": ["study_type", "journal"],
+            }
+        ],
         "category_counts": {"included_trials": "trial"},
         "flag_counts": {"studies_reporting_fidelity": "fidelity_reported"},
         "notes": ["A fixture: every record and decision is invented."],
@@ -98,7 +128,12 @@ def test_prisma_counts_of_the_mini_review_match_a_hand_count(run):
 def test_agreement_conflicts_and_own_columns_are_reported(run):
     agreement = pd.read_csv(run / "tables/screening-agreement.csv").set_index("stage")
     # by hand (see tests/test_review.py): 6 of 9 (kappa 15/42), 5 of 6 (kappa 2/3)
-    assert agreement.loc["title-abstract", ["agreements", "records", "percent", "kappa"]].tolist() == [6, 9, 66.7, 0.357]
+    assert agreement.loc["title-abstract", ["agreements", "records", "percent", "kappa"]].tolist() == [
+        6,
+        9,
+        66.7,
+        0.357,
+    ]
     assert agreement.loc["full-text", ["agreements", "records", "percent", "kappa"]].tolist() == [5, 6, 83.3, 0.667]
     assert len(pd.read_csv(run / "tables/screening-conflicts.csv")) == 5
     included = pd.read_csv(run / "tables/included-studies.csv")
