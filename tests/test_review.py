@@ -649,3 +649,11 @@ def test_a_box_of_several_numbers_that_does_not_add_up_fails(small_review, chang
     counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
     with pytest.raises(InputError, match="a box of the flow diagram does not add up"):
         check_prisma_flow(change(counts))
+
+
+def test_one_date_given_as_both_print_and_e_publication_is_said_once():
+    # a MEDLINE record without DP: the reader takes the year from DEP as well
+    recs = pd.DataFrame({"record": ["a", "b"], "year": [2025, 2025], "month": [11, None], "epub_year": [2025, 2025],
+                         "epub_month": [11, 10], "language": ["English"] * 2, "duplicate_of": [None] * 2})
+    out = apply_eligibility(recs, date_from="2015-01", date_to="2025-12")
+    assert out["date_used"].tolist() == ["published 2025-11", "e-published 2025-10"]

@@ -439,6 +439,8 @@ def _earliest_date(record: Mapping[str, Any]) -> tuple[tuple[int, int | None] | 
     def key(date: tuple[int, int | None]) -> tuple[int, int]:
         return date[0], 13 if date[1] is None else date[1]
 
+    if epub == printed:
+        return printed, "published"
     return (epub, "e-published") if key(epub) < key(printed) else (printed, "printed")
 
 

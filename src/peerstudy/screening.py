@@ -586,7 +586,8 @@ def resolve_decisions(
     reason). Otherwise, or when a reviewer said *maybe*, the record is a conflict,
     resolved by the resolution sheet's row for it or, failing that, by the tool's final
     decision (Covidence); a conflict resolved by neither is an error. A record seen by
-    one reviewer takes that reviewer's decision.
+    one reviewer takes that reviewer's decision. A resolution row always wins, and is
+    listed with the conflicts even where the reviewers agreed.
 
     Returns
     -------
@@ -661,7 +662,7 @@ def resolve_decisions(
                 "resolved_by": "agreement" if len(reviewers) > 1 else "one reviewer",
             }
         decisions.append({"record": rid, "stage": stage, **chosen})
-        if conflict:
+        if conflict or (rid, stage) in resolved:  # a resolution that overrides agreeing reviewers is listed too
             conflicts.append(
                 {
                     "record": rid,
