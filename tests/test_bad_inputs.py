@@ -47,7 +47,7 @@ from peerstudy.deid import read_key
 from peerstudy.errors import ConfigError, InputError, PeerstudyError
 from peerstudy.memos import read_memos
 from peerstudy.outputs import StudyOutputs
-from peerstudy.review import read_decisions
+from peerstudy.screening import read_decisions
 from peerstudy.transcripts import clean_transcripts, read_transcripts
 
 SURVEY, INTERVIEWS, BIB, QDPX = "mini-survey", "mini-interviews", "bib", "qdpx"
@@ -624,3 +624,35 @@ def test_published_csv_tables_escape_formula_like_cells(tmp_path):
     StudyOutputs("formulas", root=tmp_path / "out").table("answers", documents[["document", "text"]])
     written = pd.read_csv(tmp_path / "out/reports/formulas/tables/answers.csv", dtype=str, keep_default_na=False)
     assert dict(zip(written["document"], written["text"])) == {"1/why": "'" + FORMULAS[1], "4/why": "'" + FORMULAS[0]}
+
+
+# ----------------------------------------------------------------------------- issue 17: screening (screening engineer)
+# A review of one's own (tests/fixtures/mini-review/) run end to end: a screening export whose
+# identifiers and titles match no record, and an extraction sheet missing a declared column, each
+# stop the run with one message naming the file, and nothing is written for the study.
+@pytest.mark.parametrize("file, old, new, message", [
+    ("full-text.csv", "Ana,10.5555/mini.2020.001,,,include,,", "Ana,10.5555/nowhere.404,,A paper nobody exported,include,,",
+     r"full-text\.csv, row 2, field 'doi, pmid, title': expected a record read from the exports \(matched by DOI, then "
+     r"PMID, then title\), found doi '10\.5555/nowhere\.404', title 'A paper nobody exported'"),
+    ("extraction.csv", "doi,title,study_type,setting,participants,fidelity_reported",
+     "doi,title,study_type,setting,n,fidelity_reported",
+     r"extraction\.csv, row 1, field 'participants': expected column\(s\) 'participants'"),
+])
+def test_review_screening_bad_input_stops_the_run(tmp_path, file, old, new, message):
+    import shutil
+
+    from peerstudy import pipeline
+    from test_review_pipeline import write_study
+
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES / "mini-review", data)
+    path = data / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    out = tmp_path / "out"
+    with pytest.raises(pipeline.StageFailed, match=message) as info:
+        pipeline.run_study(write_study(tmp_path, data), output_root=out, log=lambda line: None)
+    text = str(info.value)
+    assert text.count("expected") == 1 and "Traceback" not in text
+    assert "Nothing was written for mini-review" in text
+    assert not (out / "data/processed/mini-review").exists() and not (out / "reports/mini-review").exists()

@@ -20,10 +20,12 @@ from peerstudy.bibliography import read_exports, read_medline, read_ris, read_wo
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import InputError
 from peerstudy.outputs import FIGURE_RC
-from peerstudy.review import (apply_eligibility, check_prisma_flow, count_prisma_flow,
-                              find_duplicates, format_citation, is_correction, normalise_title, plot_prisma_flow,
-                              plot_studies_by_year, read_decisions, read_extraction, select_pairs_to_check,
-                              tabulate_by_year, tabulate_exclusion_reasons, tabulate_included, tabulate_qualitative)
+from peerstudy.prisma import (PrismaCounts, check_prisma_flow, count_prisma_flow, plot_prisma_flow,
+                              tabulate_exclusion_reasons)
+from peerstudy.review import (apply_eligibility, find_duplicates, format_citation, is_correction, normalise_title,
+                              plot_studies_by_year, select_pairs_to_check, tabulate_by_year, tabulate_included,
+                              tabulate_subgroup)
+from peerstudy.screening import read_decisions, read_extraction
 
 BIB = FIXTURES / "bib"
 STUDY = "literature-review"
@@ -254,6 +256,8 @@ def test_bad_decisions_give_one_clear_message(tmp_path, change, message):
     assert str(info.value).endswith(message)
 
 
+EXTRACTION_COLUMNS = {"category": ["peer employees"], "design": "text", "sample_size": "integer", "informants": "text",
+                      "principles": "flag", "outcomes": "text"}
 GOOD_EXTRACTION = """record,category,design,sample_size,informants,principles,outcomes
 pubmed:1,peer employees,randomised controlled trial,94,,,satisfaction
 """
@@ -262,12 +266,12 @@ pubmed:1,peer employees,randomised controlled trial,94,,,satisfaction
 def test_included_study_without_extraction_names_the_decision_row(tmp_path):
     decisions = read_decisions(write(tmp_path, "s.csv", GOOD_DECISIONS), screened_records(), reasons=REASONS,
                                not_retrieved_reason=NOT_RETRIEVED)
-    extraction = read_extraction(write(tmp_path, "e.csv", GOOD_EXTRACTION), decisions, categories=["peer employees"])
+    extraction = read_extraction(write(tmp_path, "e.csv", GOOD_EXTRACTION), decisions, columns=EXTRACTION_COLUMNS)
     assert extraction["sample_size"].tolist() == [94]
     empty = GOOD_EXTRACTION.replace("pubmed:1,peer employees,randomised controlled trial,94,,,satisfaction\n",
                                     "pubmed:2,peer employees,interviews,x12,,,\n")
     with pytest.raises(InputError) as info:
-        read_extraction(write(tmp_path, "e.csv", empty), decisions, categories=["peer employees"])
+        read_extraction(write(tmp_path, "e.csv", empty), decisions, columns=EXTRACTION_COLUMNS)
     assert [(p.row, p.field) for p in info.value.problems] == [(2, "record"), (2, "sample_size"), (5, "record")]
     assert str(info.value.problems[2]).endswith(
         "s.csv, row 5, field 'record': expected an extraction row in " + str(tmp_path / "e.csv")
@@ -280,18 +284,19 @@ def small_review(tmp_path):
     records = screened_records()
     decisions = read_decisions(write(tmp_path, "s.csv", GOOD_DECISIONS), records, reasons=REASONS,
                                not_retrieved_reason=NOT_RETRIEVED)
-    extraction = read_extraction(write(tmp_path, "e.csv", GOOD_EXTRACTION), decisions, categories=["peer employees"])
+    extraction = read_extraction(write(tmp_path, "e.csv", GOOD_EXTRACTION), decisions, columns=EXTRACTION_COLUMNS)
     return records, decisions, extraction
 
 
 def test_flow_counts_of_a_small_review(small_review):
     records, decisions, _ = small_review
     counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
-    assert counts == {
-        "identified": {"PubMed": 3, "CINAHL": 2}, "identified_other": {}, "identified_total": 5,
-        "duplicates_removed": 1, "ineligible_removed": {"outside the date range": 1}, "screened": 3,
-        "excluded_title_abstract": 1, "sought_for_retrieval": 2, "not_retrieved": 1, "assessed": 1,
-        "excluded_full_text": {"not peer support": 0, "commentary or editorial": 0}, "included": 1}
+    # by hand from screened_records() and GOOD_DECISIONS
+    assert counts == PrismaCounts(
+        identified={"PubMed": 3, "CINAHL": 2}, identified_other={}, identified_total=5,
+        duplicates_removed=1, ineligible_removed={"outside the date range": 1}, screened=3,
+        excluded_title_abstract=1, sought_for_retrieval=2, not_retrieved=1, assessed=1,
+        excluded_full_text={"not peer support": 0, "commentary or editorial": 0}, included=1)
     assert check_prisma_flow(counts)["ok"].all()
 
 
@@ -301,7 +306,7 @@ def test_a_box_that_does_not_add_up_fails(small_review, box):
     records, decisions, _ = small_review
     counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
     with pytest.raises(InputError, match="a box of the flow diagram does not add up"):
-        check_prisma_flow({**counts, box: counts[box] + 1})
+        check_prisma_flow(counts.replace(**{box: getattr(counts, box) + 1}))
 
 
 def test_a_box_that_disagrees_with_the_tables_fails(small_review):
@@ -327,7 +332,7 @@ def test_tables_of_included_studies(small_review):
     assert included.to_dict("records") == [{"category": "peer employees", "study": "Solomon & Draine 1994",
                                             "record": "pubmed:1", "journal": "J1", "design": "randomised controlled trial",
                                             "sample size": 94, "outcomes": "satisfaction"}]
-    assert tabulate_qualitative(extraction, records).empty
+    assert tabulate_subgroup(extraction, records, where={"category": "qualitative"}, columns=["informants"]).empty
     assert tabulate_exclusion_reasons(decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)["n"].tolist() == [0, 0, 1]
     assert format_citation("Felton, CJ; Stastny, P; Shern, DL", 1995) == "Felton et al. 1995"
     assert format_citation("Corrigan PW", 2006) == "Corrigan 2006"
@@ -465,3 +470,190 @@ def test_bad_input_stops_the_review_and_writes_nothing(tmp_path, change, message
     assert text.count("expected") == 1  # one problem, one message
     assert not (out / "data/processed/bad-review").exists()
     assert tree_digest(out / "reports/bad-review") == {"keep.txt": hashlib.sha256(b"previous report").hexdigest()}
+
+
+# ----------------------------------------------------------------------------- screening by reviewers (issue 17)
+MINI = FIXTURES / "mini-review"
+MINI_EXPORTS = [
+    {"file": str(MINI / "pubmed.nbib"), "database": "PubMed", "format": "medline"},
+    {"file": str(MINI / "embase.ris"), "database": "Embase", "format": "ris"},
+    {"file": str(MINI / "scopus.csv"), "database": "Scopus", "format": "csv",
+     "columns": {"title": "Title", "authors": "Authors", "year": "Year", "journal": "Source title", "volume": "Volume",
+                 "issue": "Issue", "doi": "DOI", "abstract": "Abstract", "language": "Language of Original Document",
+                 "type": "Document Type", "pmid": "PubMed ID"}},
+]
+MINI_REASONS = ["not peer support", "population not mental health", "no outcome data", "full text not retrieved"]
+MINI_COLUMNS = {"study_type": ["trial", "qualitative", "review"], "setting": "text", "participants": "integer",
+                "fidelity_reported": "flag"}
+
+
+@pytest.fixture(scope="module")
+def mini_records():
+    records, _ = find_duplicates(read_exports(MINI_EXPORTS), priority=["PubMed", "Embase", "Scopus"])
+    return apply_eligibility(records, date_from="2015-01", date_to="2025-12", languages=["English"])
+
+
+def mini_screening(mini_records, **changes):
+    from peerstudy.screening import screen_records
+
+    args = {"screening_exports": [
+        {"file": str(MINI / "rayyan-title-abstract.csv"), "format": "rayyan", "stage": "title-abstract"},
+        {"file": str(MINI / "full-text.csv"), "format": "sheet", "stage": "full-text"}],
+        "resolutions": str(MINI / "resolutions.csv")}
+    return screen_records(mini_records, reasons=MINI_REASONS, not_retrieved_reason="full text not retrieved",
+                          **{**args, **changes})
+
+
+def test_rayyan_votes_are_matched_by_doi_pmid_then_title(mini_records):
+    from peerstudy.screening import read_screening_export
+
+    votes = read_screening_export({"file": str(MINI / "rayyan-title-abstract.csv"), "format": "rayyan",
+                                   "stage": "title-abstract"}, mini_records)
+    ana = votes[votes["reviewer"] == "Ana"].set_index("record")
+    # by hand from the file: 9 rows, two reviewers each; rows 4-5 carry only a PubMed id (row 5 as a URL),
+    # rows 7 and 10 only a title (row 7 in capitals, DOI 'NA'), the others a DOI
+    assert len(votes) == 18
+    assert ana["matched_by"].to_dict() == {"pubmed:1": "DOI", "pubmed:2": "DOI", "pubmed:3": "PMID", "pubmed:5": "PMID",
+                                           "embase:3": "DOI", "embase:4": "title", "embase:5": "DOI", "scopus:3": "DOI",
+                                           "scopus:4": "title"}
+    ben = votes[votes["reviewer"] == "Ben"].set_index("record")
+    assert ben.loc["embase:5", "decision"] == "maybe"
+    assert ana.loc["embase:4", ["decision", "reason"]].tolist() == ["exclude", "wrong population"]
+    assert ben.loc["embase:4", ["decision", "reason"]].tolist() == ["include", ""]
+
+
+def test_conflicts_and_their_resolution(mini_records):
+    screening = mini_screening(mini_records)
+    conflicts = screening.conflicts.set_index(["record", "stage"])
+    # by hand: title/abstract C (pubmed:3, include vs exclude), H (embase:4), I (embase:5, include vs maybe);
+    # full text C again and I (both exclude, for different reasons)
+    assert sorted(conflicts.index) == sorted([("pubmed:3", "title-abstract"), ("embase:4", "title-abstract"),
+                                              ("embase:5", "title-abstract"), ("pubmed:3", "full-text"),
+                                              ("embase:5", "full-text")])
+    assert conflicts.loc[("embase:5", "full-text"), "votes"] == (
+        "Ana: exclude (not peer support); Ben: exclude (population not mental health)")
+    assert conflicts.loc[("embase:5", "full-text"), ["decision", "reason"]].tolist() == ["exclude", "not peer support"]
+    assert conflicts["resolved_by"].str.startswith("resolution sheet").all()
+    final = screening.decisions.set_index(["record", "stage"])["decision"]
+    assert final[("pubmed:3", "full-text")] == "include" and final[("embase:4", "title-abstract")] == "exclude"
+
+
+def test_agreement_per_stage_against_a_hand_computation(mini_records):
+    from peerstudy.screening import tabulate_agreement
+
+    table = tabulate_agreement(mini_screening(mini_records).votes).set_index("stage")
+    # Title/abstract, 9 records. Ana: 6 include, 3 exclude; Ben: 5 include, 3 exclude, 1 maybe; they agree on 6.
+    # po = 6/9; pe = (6/9)(5/9) + (3/9)(3/9) + 0 = 39/81; kappa = (54/81 - 39/81) / (1 - 39/81) = 15/42 = 0.357
+    # Full text, 6 records. Ana: 3 include, 3 exclude; Ben: 2 include, 4 exclude; they agree on 5 decisions.
+    # po = 5/6; pe = (3/6)(2/6) + (3/6)(4/6) = 1/2; kappa = (5/6 - 1/2) / (1/2) = 2/3
+    assert table.loc["title-abstract", ["records", "agreements", "percent"]].tolist() == [9, 6, 66.7]
+    assert table.loc["title-abstract", "kappa"] == pytest.approx(15 / 42, abs=5e-4)
+    assert table.loc["full-text", ["records", "agreements", "percent"]].tolist() == [6, 5, 83.3]
+    assert table.loc["full-text", "kappa"] == pytest.approx(2 / 3, abs=5e-4)
+
+
+def test_covidence_lists_are_final_decisions_and_asreview_labels_votes(mini_records):
+    from peerstudy.screening import read_screening_exports, resolve_decisions
+
+    screens = FIXTURES / "screening"
+    votes = read_screening_exports([
+        {"file": str(screens / "covidence-included.csv"), "format": "covidence", "stage": "title-abstract",
+         "decision": "include"},
+        {"file": str(screens / "covidence-irrelevant.csv"), "format": "covidence", "stage": "title-abstract",
+         "decision": "exclude"},
+        {"file": str(screens / "asreview.csv"), "format": "asreview", "stage": "title-abstract", "reviewer": "Cy"}],
+        mini_records)
+    # by hand: 6 + 3 Covidence rows, 4 labelled ASReview rows (the fifth is not labelled)
+    assert (votes["final"].sum(), (~votes["final"]).sum()) == (9, 4)
+    decisions, conflicts = resolve_decisions(votes, mini_records)
+    final = decisions.set_index("record")["decision"]
+    assert sorted(final[final == "include"].index) == ["embase:5", "pubmed:1", "pubmed:2", "pubmed:3", "pubmed:5",
+                                                       "scopus:3"]
+    # Cy excluded pubmed:3, which Covidence's consensus includes: a conflict settled by the tool's final decision
+    assert conflicts[["record", "resolved_by"]].values.tolist() == [["pubmed:3", "the tool's final decision"]]
+
+
+def test_rows_matching_no_record_are_listed_together(tmp_path, mini_records):
+    sheet = (MINI / "full-text.csv").read_text().replace("10.5555/mini.2020.001", "10.5555/nowhere.1", 1).replace(
+        ",,39000005,Peer mentoring on discharge from inpatient care,", ",,39999999,A paper nobody exported,", 1)
+    path = write(tmp_path, "ft.csv", sheet)
+    with pytest.raises(InputError) as info:
+        mini_screening(mini_records, screening_exports=[
+            {"file": str(MINI / "rayyan-title-abstract.csv"), "format": "rayyan", "stage": "title-abstract"},
+            {"file": str(path), "format": "sheet", "stage": "full-text"}])
+    assert [(p.row, p.field) for p in info.value.problems] == [(2, "doi, pmid, title"), (8, "doi, pmid, title")]
+    assert "found doi '10.5555/nowhere.1' (no record with DOI '10.5555/nowhere.1')" in str(info.value)
+    assert "pmid '39999999', title 'A paper nobody exported'" in str(info.value)
+
+
+def test_an_unresolved_conflict_is_one_clear_error(tmp_path, mini_records):
+    text = (MINI / "resolutions.csv").read_text().replace(
+        "10.5555/mini.2023.009,,,full-text,exclude,not peer support,discussed: mutual aid without a peer role\n", "")
+    with pytest.raises(InputError) as info:
+        mini_screening(mini_records, resolutions=str(write(tmp_path, "r.csv", text)))
+    assert len(info.value.problems) == 1
+    assert str(info.value).endswith(
+        "full-text.csv, row 10, field 'decision': expected reviewers who agree, or a resolution of their conflict, found "
+        "'embase:5' (full-text): Ana: exclude (not peer support); Ben: exclude (population not mental health). Fix: add "
+        "a row for the record to the resolution sheet (parameter resolutions), with the decision agreed.")
+
+
+def test_extraction_with_its_own_columns(mini_records):
+    screening = mini_screening(mini_records)
+    extraction = read_extraction(MINI / "extraction.csv", screening.decisions, columns=MINI_COLUMNS,
+                                 records=mini_records)
+    assert extraction[["record", "study_type", "fidelity_reported"]].values.tolist() == [
+        ["pubmed:1", "trial", "yes"], ["pubmed:2", "qualitative", ""], ["pubmed:3", "review", "yes"]]
+    assert extraction["participants"].tolist()[:2] == [120, 12] and extraction["participants"].isna().tolist()[2]
+
+
+def test_extraction_missing_a_declared_column(tmp_path, mini_records):
+    screening = mini_screening(mini_records)
+    text = (MINI / "extraction.csv").read_text().replace(",participants,", ",n,", 1)
+    with pytest.raises(InputError) as info:
+        read_extraction(write(tmp_path, "e.csv", text), screening.decisions, columns=MINI_COLUMNS, records=mini_records)
+    assert len(info.value.problems) == 1 and info.value.problems[0].field == "participants"
+
+
+def test_eligibility_uses_the_earliest_of_the_e_publication_and_print_dates():
+    recs = pd.DataFrame({
+        "record": ["a", "b", "c", "d"],
+        # a: e-published Dec 2025, printed Feb 2026 (the case of issue 17); b: printed only; c: e-published
+        # Dec 2014, printed Jan 2015; d: e-publication date only
+        "year": [2026, 2026, 2015, None], "month": [2, 2, 1, None],
+        "epub_year": [2025, None, 2014, 2025], "epub_month": [12, None, 12, 11],
+        "language": ["English"] * 4, "duplicate_of": [None] * 4})
+    out = apply_eligibility(recs, date_from="2015-01", date_to="2025-12")
+    assert out["status"].tolist() == ["screened", "ineligible", "ineligible", "screened"]
+    assert out["date_used"].tolist() == ["e-published 2025-12", "published 2026-02", "e-published 2014-12",
+                                         "e-published 2025-11"]
+    assert out["ineligible_detail"].tolist()[1:3] == ["published 2026-02, after 2025-12",
+                                                      "e-published 2014-12, before 2015-01"]
+
+
+def test_flow_counts_refuse_decisions_that_count_a_record_twice(small_review):
+    records, decisions, _ = small_review
+    doubled = pd.concat([decisions, decisions.iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError, match=r"field 'screened': expected one title-abstract decision per record, found "
+                                         r"two or more for 'pubmed:1'"):
+        count_prisma_flow(records, doubled, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+
+
+@pytest.mark.parametrize("change", [
+    lambda c: c.replace(identified={**c.identified, "PubMed": c.identified["PubMed"] + 2}),
+    lambda c: c.replace(ineligible_removed={"outside the date range": 3}),
+    lambda c: c.replace(excluded_full_text={**c.excluded_full_text, "not peer support": 1}),
+])
+def test_a_box_of_several_numbers_that_does_not_add_up_fails(small_review, change):
+    records, decisions, _ = small_review
+    counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED)
+    with pytest.raises(InputError, match="a box of the flow diagram does not add up"):
+        check_prisma_flow(change(counts))
+
+
+def test_one_date_given_as_both_print_and_e_publication_is_said_once():
+    # a MEDLINE record without DP: the reader takes the year from DEP as well
+    recs = pd.DataFrame({"record": ["a", "b"], "year": [2025, 2025], "month": [11, None], "epub_year": [2025, 2025],
+                         "epub_month": [11, 10], "language": ["English"] * 2, "duplicate_of": [None] * 2})
+    out = apply_eligibility(recs, date_from="2015-01", date_to="2025-12")
+    assert out["date_used"].tolist() == ["published 2025-11", "e-published 2025-10"]
