@@ -5,13 +5,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: report test lab lock benchmark clean-venv
+.PHONY: report test test-fast lab lock benchmark clean-venv
 
 report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report)
 	$(BIN)/python -m peerstudy report
 
 test: $(STAMP)    ## the whole suite: unit, doctests, nbval, backtest
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## everything but whole pipeline runs, nbval and the backtest (tests marked slow)
+	$(BIN)/python -m pytest -m "not slow" -q
 
 # JupyterLab refuses to start as root unless told; containers and CI machines often are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -12,6 +12,8 @@ from helpers import copy_study, replace_in
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # runs whole studies through the pipeline
+
 STUDY = "dyad-sessions"
 
 

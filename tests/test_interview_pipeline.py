@@ -15,6 +15,8 @@ from helpers import FIXTURES
 from peerstudy import pipeline
 from peerstudy.rawdata import accept_raw
 
+pytestmark = pytest.mark.slow  # runs whole studies through the pipeline
+
 MINI = FIXTURES / "mini-interviews"
 
 
