@@ -16,6 +16,8 @@ from helpers import FIXTURES
 from peerstudy import pipeline
 from peerstudy.rawdata import accept_raw
 
+pytestmark = pytest.mark.slow  # runs a whole study through the pipeline
+
 MINI = FIXTURES / "mini-review"
 
 
