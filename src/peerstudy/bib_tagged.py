@@ -1,0 +1,499 @@
+"""Tagged exports: MEDLINE/PubMed, RIS and Web of Science plain text.
+
+Each format is a list of records, each a list of tagged lines. The ``parse_*``
+functions check the structure line by line (so a problem is named by its line) and
+return, per record, the line it starts at and its tags (tag → list of values, in the
+file's order; unknown tags are kept there and do no harm). The ``map_*`` functions turn
+a record's tags into a row of the records table (:func:`peerstudy.bib_ids.new_row`).
+
+Dates: the print (or only) publication date goes to ``year``/``month``; an
+e-publication date, where the format gives one, to ``epub_year``/``epub_month``
+(MEDLINE ``DEP``, ``PHST ... [epublish]``/``[aheadofprint]`` or ``Epub`` in ``SO``;
+Web of Science ``EA``/``EY``; RIS ``DA``, ``Y2`` or ``ET`` when earlier than ``PY``).
+
+Examples
+--------
+>>> text = '''PMID- 99000001
+... TI  - Peer support in a
+...       community team.
+... FAU - Ødegård, Åse
+... DP  - 2008 Mar
+... DEP - 20080112
+... LID - 10.5555/PEER.2008.1 [doi]
+... '''
+>>> record = parse_medline(text)[0]
+>>> record["line"], record["tags"]["TI"], record["tags"]["FAU"]
+(1, ['Peer support in a community team.'], ['Ødegård, Åse'])
+>>> row = map_medline(record)
+>>> row["doi"], (row["year"], row["month"]), (row["epub_year"], row["epub_month"])
+('10.5555/peer.2008.1', (2008, 3), (2008, 1))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from peerstudy.bib_ids import (
+    as_list,
+    clean_text,
+    is_earlier,
+    join_pages,
+    new_row,
+    normalise_doi,
+    normalise_language,
+    normalise_pmid,
+    parse_date,
+)
+from peerstudy.errors import InputError, Problem
+
+__all__ = ["map_medline", "map_ris", "map_wos", "parse_medline", "parse_ris", "parse_wos", "split_lines"]
+
+Tags = dict[str, list[str]]
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of a text whatever its line endings (CRLF, CR, LF).
+
+    Examples
+    --------
+    >>> split_lines("a\\r\\nb\\rc")
+    ['a', 'b', 'c']
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _shown(line: str) -> str:
+    line = line.rstrip()
+    return repr(line if len(line) <= 60 else line[:57] + "...")
+
+
+def _first(tags: Mapping[str, list[str]], *names: str) -> str | None:
+    for name in names:
+        for value in tags.get(name, []):
+            text = clean_text(value)
+            if text is not None:
+                return text
+    return None
+
+
+# ------------------------------------------------------------------------ MEDLINE
+_MEDLINE_TAG = re.compile(r"[A-Z][A-Z0-9]{1,3} *")
+
+
+def parse_medline(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
+    """Records of a MEDLINE/PubMed export (``.nbib``, ``.txt``).
+
+    A record is a block of lines separated from the next by a blank line. Each line is a
+    tag of up to four characters padded to four, ``- ``, and a value; a value goes on in
+    lines indented by six spaces. Trailing spaces and a leading blank line are accepted.
+    A record without a title is kept (the records table lists it among the problems).
+
+    Returns
+    -------
+    list of dict
+        Per record: ``line`` (where it starts) and ``tags`` (tag → list of values, each
+        continuation joined with one space).
+
+    Raises
+    ------
+    InputError
+        For every line that is neither a tag line nor a continuation line, naming file
+        and line.
+
+    Examples
+    --------
+    >>> parse_medline("PMID- 1\\nTI  - A.\\nbroken line\\n", file="x.nbib")
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: x.nbib, row 3: expected a MEDLINE tag line ('TAG - value') or a continuation line indented by 6 spaces, found 'broken line'. Fix: re-export the records in MEDLINE/PubMed format, or repair that line.
+    """
+    records: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    current: dict[str, Any] | None = None
+    last_tag: str | None = None
+    for number, raw in enumerate(split_lines(text), 1):
+        line = raw.rstrip()
+        if not line.strip():
+            current, last_tag = None, None
+            continue
+        if len(line) >= 5 and line[4] == "-" and _MEDLINE_TAG.fullmatch(line[:4]):
+            tag, value = line[:4].strip(), line[5:].strip()
+            if current is None:
+                current = {"line": number, "tags": {}}
+                records.append(current)
+            current["tags"].setdefault(tag, []).append(value)
+            last_tag = tag
+        elif raw.startswith("      ") and current is not None and last_tag is not None:
+            values = current["tags"][last_tag]
+            values[-1] = f"{values[-1]} {line.strip()}".strip()
+        else:
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    expected="a MEDLINE tag line ('TAG - value') or a continuation line indented by 6 spaces",
+                    found=_shown(line),
+                    fix="re-export the records in MEDLINE/PubMed format, or repair that line",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return records
+
+
+def _medline_epub(tags: Mapping[str, list[str]]) -> tuple[int | None, int | None]:
+    if _first(tags, "DEP"):
+        return parse_date(_first(tags, "DEP"))
+    for value in tags.get("PHST", []):
+        if value.endswith(("[epublish]", "[aheadofprint]")):
+            return parse_date(value.split("[")[0])
+    match = re.search(r"\bEpub (\d{4}(?: [A-Za-z]{3})?)", " ".join(tags.get("SO", [])))
+    return parse_date(match.group(1)) if match else (None, None)
+
+
+def map_medline(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of the records table from a MEDLINE record (:func:`parse_medline`)."""
+    tags = record["tags"]
+    row = new_row(record["line"])
+    for value in [*tags.get("LID", []), *tags.get("AID", [])]:
+        if value.endswith("[doi]"):
+            row["doi"] = normalise_doi(value)
+            break
+    row["year"], row["month"] = parse_date(_first(tags, "DP", "DEP"))
+    row["epub_year"], row["epub_month"] = _medline_epub(tags)
+    ptype = "; ".join(as_list(tags.get("PT", []))) or None
+    row.update(
+        {
+            "type": ptype,
+            "publication_type": ptype,
+            "authors": as_list(tags.get("FAU") or tags.get("AU") or []),
+            "title": _first(tags, "TI", "BTI"),
+            "journal": _first(tags, "JT", "TA"),
+            "volume": _first(tags, "VI"),
+            "issue": _first(tags, "IP"),
+            "pages": _first(tags, "PG"),
+            "pmid": normalise_pmid(_first(tags, "PMID")),
+            "abstract": _first(tags, "AB"),
+            "keywords": as_list(tags.get("OT", []) + tags.get("MH", [])),
+            "affiliations": as_list(tags.get("AD", [])),
+            "language": normalise_language(tags.get("LA", [])),
+        }
+    )
+    return row
+
+
+# ------------------------------------------------------------------------ RIS
+_RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
+_RIS_LOOKS_LIKE_TAG = re.compile(r"^[A-Z][A-Z0-9] {0,3}-")
+#: Lines Ovid writes between records: the record's number, and links to full text or resolvers.
+_OVID_BETWEEN = re.compile(r"^(?:\d+\.|Link to (?:the )?[^:]{1,60}:.*)$")
+
+
+def _ris_problem(file: str, row: int, field: str | None, expected: str, found: str, fix: str) -> Problem:
+    return Problem(file=file, row=row, field=field, expected=expected, found=found, fix=fix)
+
+
+def parse_ris(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
+    """Records of a RIS export, with their tags and the line each starts at.
+
+    Every record starts with ``TY  - `` and ends with ``ER  - ``; a tag is two
+    characters, two spaces, a hyphen and a space. Lines that are not tags continue the
+    value above (some exporters wrap abstracts). Between records, blank lines and the
+    lines Ovid writes there (``1.``, ``Link to the Ovid Full Text or citation: ...``)
+    are skipped. A record without a title is kept.
+
+    Raises
+    ------
+    InputError
+        Other text outside a record, a record not closed by ``ER`` before the next
+        ``TY`` or the end of the file, or a malformed tag line; each naming file and line.
+
+    Examples
+    --------
+    >>> ris = "1.\\nTY  - JOUR\\nAU  - Núñez, M.\\nTI  - Peer workers\\nPY  - 2001\\nER  -\\n\\nLink to the Ovid Full Text or citation: http://x\\n"
+    >>> rec = parse_ris(ris)[0]
+    >>> rec["line"], rec["tags"]["AU"], rec["tags"]["PY"]
+    (2, ['Núñez, M.'], ['2001'])
+    >>> parse_ris("TY  - JOUR\\nTI  - Unclosed\\n", file="x.ris")
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: x.ris, row 1, field 'ER': expected 'ER  - ' closing the record that starts at line 1, found the end of the file. Fix: re-export the file; it was cut off or edited by hand.
+    """
+    problems: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    last: str | None = None
+    for number, raw in enumerate(split_lines(text), 1):
+        line = raw.rstrip()
+        match = _RIS_TAG.match(line)
+        if match is None and _RIS_LOOKS_LIKE_TAG.match(line):
+            problems.append(
+                _ris_problem(
+                    file,
+                    number,
+                    None,
+                    "a RIS tag line 'XX  - value' (two spaces, hyphen, space)",
+                    _shown(line),
+                    "repair the spacing of the tag, or re-export the file",
+                )
+            )
+            continue
+        tag = match.group(1) if match else None
+        if current is None:
+            if not line.strip() or _OVID_BETWEEN.match(line.strip()):
+                continue
+            if tag != "TY":
+                problems.append(
+                    _ris_problem(
+                        file,
+                        number,
+                        "TY",
+                        "'TY  - ' starting a record",
+                        _shown(line),
+                        "re-export the file, or remove the stray text",
+                    )
+                )
+                continue
+        elif tag == "TY":
+            problems.append(
+                _ris_problem(
+                    file,
+                    current["line"],
+                    "ER",
+                    f"'ER  - ' closing the record that starts at line {current['line']}",
+                    f"a new record at line {number}",
+                    "add the missing 'ER  - ' line, or re-export the file",
+                )
+            )
+        if tag == "TY":
+            current = {"line": number, "tags": {}}
+            records.append(current)
+        if tag == "ER":
+            current, last = None, None
+        elif tag is not None:
+            current["tags"].setdefault(tag, []).append((match.group(2) or "").strip())
+            last = tag
+        elif line.strip() and last is not None:
+            values = current["tags"][last]
+            values[-1] = f"{values[-1]} {line.strip()}".strip()
+    if current is not None:
+        problems.append(
+            _ris_problem(
+                file,
+                current["line"],
+                "ER",
+                f"'ER  - ' closing the record that starts at line {current['line']}",
+                "the end of the file",
+                "re-export the file; it was cut off or edited by hand",
+            )
+        )
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: p.row or 0))
+    return records
+
+
+def _ris_doi(tags: Mapping[str, list[str]]) -> str | None:
+    for tag in ("DO", "DI", "L3", "M3", "UR", "L2", "N1"):
+        for value in tags.get(tag, []):
+            if tag in ("UR", "L2", "N1") and not re.search(r"doi\.org/|[?&]doi=|\bdoi:", value, re.IGNORECASE):
+                continue
+            doi = normalise_doi(value)
+            if doi:
+                return doi
+    return None
+
+
+def _ris_pmid(tags: Mapping[str, list[str]]) -> str | None:
+    notes = " ".join(tags.get("N1", []))
+    match = re.search(r"PMID:?\s*(\d+)", notes)
+    if match:
+        return match.group(1)
+    for value in [*tags.get("UR", []), *tags.get("L2", [])]:
+        if "pubmed" in value.lower() or "europepmc" in value.lower():
+            pmid = normalise_pmid(value)
+            if pmid:
+                return pmid
+    return None
+
+
+def _ris_dates(tags: Mapping[str, list[str]]) -> tuple[tuple[int | None, int | None], tuple[int | None, int | None]]:
+    year, month = parse_date(_first(tags, "PY", "Y1"))
+    full = parse_date(_first(tags, "DA"))
+    if year is None or (month is None and full[0] == year):
+        year, month = year or full[0], month or full[1]
+    epub: tuple[int | None, int | None] = (None, None)
+    for tag in ("DA", "Y2", "ET"):
+        candidate = parse_date(_first(tags, tag))
+        if is_earlier(candidate, (year, month)) and (epub[0] is None or is_earlier(candidate, epub)):
+            epub = candidate
+    return (year, month), epub
+
+
+def map_ris(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of the records table from a RIS record (:func:`parse_ris`)."""
+    tags = record["tags"]
+    row = new_row(record["line"])
+    (row["year"], row["month"]), (row["epub_year"], row["epub_month"]) = _ris_dates(tags)
+    row.update(
+        {
+            "type": _first(tags, "TY"),
+            "authors": as_list(tags.get("AU") or tags.get("A1") or []),
+            "title": _first(tags, "TI", "T1", "CT", "BT"),
+            "journal": _first(tags, "T2", "JO", "JF", "J2", "JA"),
+            "volume": _first(tags, "VL"),
+            "issue": _first(tags, "IS"),
+            "pages": join_pages(_first(tags, "SP"), _first(tags, "EP")),
+            "doi": _ris_doi(tags),
+            "pmid": _ris_pmid(tags),
+            "abstract": _first(tags, "AB", "N2"),
+            "keywords": as_list(tags.get("KW", [])),
+            "affiliations": as_list(tags.get("AD", [])),
+            "language": normalise_language(tags.get("LA", [])),
+            "publication_type": "; ".join(as_list(tags.get("M3", []))) or None,
+        }
+    )
+    return row
+
+
+# ------------------------------------------------------------------------ Web of Science
+_WOS_TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
+#: Tags whose continuation lines are separate items (one author, address or reference each).
+_WOS_ITEM_TAGS = frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "BE", "C1", "C3", "CR", "RI", "OI"})
+
+
+def parse_wos(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
+    """Records of a Web of Science plain-text export (any era), with the line each starts at.
+
+    The file may begin with ``FN``/``VR`` and end with ``EF``; a record starts with
+    ``PT`` and ends with ``ER``; values go on in lines indented by three spaces (for
+    ``AU``, ``AF``, ``C1`` and other list tags each such line is one item, for the rest
+    they are joined with a space). Any two-character tag is accepted, including those of
+    current exports (``WE``, ``C3``, ...). A record without a title is kept.
+
+    Raises
+    ------
+    InputError
+        Lines that are neither tags nor continuations, a record not closed by ``ER``,
+        or text outside a record; each naming file and line.
+
+    Examples
+    --------
+    >>> wos = "FN Clarivate Analytics Web of Science\\nVR 1.0\\nPT J\\nAU Lee, S\\n   Kim, J\\nTI A title\\n   on two lines\\nWE Science Citation Index Expanded (SCI-EXPANDED)\\nPY 2024\\nER\\n\\nEF"
+    >>> rec = parse_wos(wos)[0]
+    >>> rec["line"], rec["tags"]["AU"], rec["tags"]["TI"]
+    (3, ['Lee, S', 'Kim, J'], ['A title on two lines'])
+    """
+    problems: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    last: str | None = None
+    for number, raw in enumerate(split_lines(text), 1):
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        match = _WOS_TAG.match(line)
+        tag = match.group(1) if match else None
+        if current is None:
+            if tag in ("FN", "VR", "EF"):
+                continue
+            if tag != "PT":
+                problems.append(
+                    Problem(
+                        file=file,
+                        row=number,
+                        field="PT",
+                        expected="'PT' starting a record",
+                        found=_shown(line),
+                        fix="re-export the file, or remove the stray text",
+                    )
+                )
+                continue
+        elif tag in ("PT", "EF"):
+            problems.append(
+                Problem(
+                    file=file,
+                    row=current["line"],
+                    field="ER",
+                    expected=f"'ER' closing the record that starts at line {current['line']}",
+                    found=f"{tag!r} at line {number}",
+                    fix="add the missing 'ER' line, or re-export the file",
+                )
+            )
+            current = None
+            if tag == "EF":
+                continue
+        elif tag is None and not raw.startswith("   "):
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    expected="a Web of Science tag line ('XX value') or a continuation line indented by 3 spaces",
+                    found=_shown(line),
+                    fix="re-export the file in Web of Science plain-text format",
+                )
+            )
+            continue
+        if tag == "PT":
+            current = {"line": number, "tags": {}}
+            records.append(current)
+        if tag == "ER":
+            current, last = None, None
+        elif tag is not None:
+            current["tags"].setdefault(tag, []).append((match.group(2) or "").strip())
+            last = tag
+        elif last is not None:
+            values = current["tags"][last]
+            if last in _WOS_ITEM_TAGS:
+                values.append(line.strip())
+            else:
+                values[-1] = f"{values[-1]} {line.strip()}".strip()
+    if current is not None:
+        problems.append(
+            Problem(
+                file=file,
+                row=current["line"],
+                field="ER",
+                expected=f"'ER' closing the record that starts at line {current['line']}",
+                found="the end of the file",
+                fix="re-export the file; it was cut off",
+            )
+        )
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: p.row or 0))
+    return records
+
+
+def map_wos(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of the records table from a Web of Science record (plain text or tab-delimited)."""
+    tags = record["tags"]
+    row = new_row(record["line"])
+    year, _ = parse_date(_first(tags, "PY"))
+    year2, month = parse_date(_first(tags, "PD"))
+    row["year"], row["month"] = year or year2, month
+    early = _first(tags, "EA")
+    if early:
+        epub_year, epub_month = parse_date(early)
+        row["epub_year"], row["epub_month"] = epub_year or parse_date(_first(tags, "EY"))[0], epub_month
+    elif _first(tags, "EY"):
+        row["epub_year"] = parse_date(_first(tags, "EY"))[0]
+    row.update(
+        {
+            "type": _first(tags, "PT"),
+            "authors": as_list(tags.get("AF") or tags.get("AU") or []),
+            "title": _first(tags, "TI"),
+            "journal": _first(tags, "SO"),
+            "volume": _first(tags, "VL"),
+            "issue": _first(tags, "IS"),
+            "pages": join_pages(_first(tags, "BP"), _first(tags, "EP")) or _first(tags, "AR"),
+            "doi": normalise_doi(_first(tags, "DI")),
+            "pmid": normalise_pmid(_first(tags, "PM")),
+            "abstract": _first(tags, "AB"),
+            "keywords": as_list(tags.get("DE", []), sep=";"),
+            "affiliations": as_list(tags.get("C1", [])),
+            "language": normalise_language(_first(tags, "LA")),
+            "publication_type": _first(tags, "DT"),
+        }
+    )
+    return row
