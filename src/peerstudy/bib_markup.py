@@ -155,7 +155,7 @@ def map_bibtex(record: Mapping[str, Any]) -> dict[str, Any]:
             "journal": clean_text(f.get("journal") or f.get("journaltitle") or f.get("booktitle")),
             "volume": clean_text(f.get("volume")),
             "issue": clean_text(f.get("number") or f.get("issue")),
-            "pages": clean_text(re.sub(r"\s*-+\s*", "-", f.get("pages", ""))) or clean_text(f.get("art_number")),
+            "pages": clean_text(re.sub(r"\s*[-\u2013\u2014]+\s*", "-", f.get("pages", ""))) or clean_text(f.get("art_number")),
             "doi": doi,
             "pmid": _bib_pmid(f),
             "abstract": clean_text(f.get("abstract")),
@@ -169,9 +169,11 @@ def map_bibtex(record: Mapping[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ EndNote XML
 def _xml_root(text: str, file: str) -> ET.Element:
+    """The parsed document; entities, external references and DTDs are refused."""
     fix = "do not open this file; export the records again from the reference manager"
+    expected = "EndNote XML without a document type declaration (DTD) or entities"
     try:
-        return DET.fromstring(text.encode("utf-8"), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = DET.fromstring(text.encode("utf-8"), forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:
         what = (
             f"an external entity {exc.name!r} (SYSTEM {exc.sysid!r})"
@@ -179,8 +181,8 @@ def _xml_root(text: str, file: str) -> ET.Element:
             else f"an entity declaration {exc.name!r}"
         )
         found = f"{what}; entities are refused because they can read local files or expand without bound"
-    except (defusedxml.DTDForbidden, defusedxml.ExternalReferenceForbidden) as exc:
-        found = f"a document type declaration or external reference ({exc}); refused because it can read local files"
+    except defusedxml.ExternalReferenceForbidden as exc:
+        found = f"an external reference ({exc.sysid!r}); refused because it can read local or remote files"
     except ET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         raise InputError(
@@ -192,7 +194,12 @@ def _xml_root(text: str, file: str) -> ET.Element:
                 fix="the file is cut off or damaged: export the records again",
             )
         ) from None
-    raise InputError(Problem(file=file, expected="EndNote XML without a DTD or entities", found=found, fix=fix))
+    else:
+        doctype = re.search(r"<!DOCTYPE[^>\[]*", text[:5000])  # only the prolog can hold one
+        if doctype is None:
+            return root
+        found = f"a document type declaration {doctype.group(0).strip()!r}; DTDs are refused (they can read files)"
+    raise InputError(Problem(file=file, expected=expected, found=found, fix=fix))
 
 
 def parse_endnote_xml(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:

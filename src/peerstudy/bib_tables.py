@@ -325,7 +325,7 @@ def map_csv_row(
     elif month is None and date_year in (None, year):
         month = date_month
     row["epub_year"], row["epub_month"] = parse_date(one("epub_date"))
-    pages = got.get("pages", [])
+    pages = [next(iter(_cells(cells, index, [c])), None) for c in lists.get("pages", [])][:2]
     row.update(
         {
             "type": one("type"),
@@ -337,7 +337,7 @@ def map_csv_row(
             "journal": one("journal"),
             "volume": one("volume"),
             "issue": one("issue"),
-            "pages": join_pages(*pages[:2]) if len(lists.get("pages", [])) > 1 else one("pages"),
+            "pages": join_pages(*pages) if len(pages) > 1 else one("pages"),
             "doi": next((d for d in map(normalise_doi, got.get("doi", [])) if d), None),
             "pmid": next((p for p in map(_pmid_in, got.get("pmid", [])) if p), None),
             "abstract": one("abstract"),

@@ -161,6 +161,9 @@ def map_medline(record: Mapping[str, Any]) -> dict[str, Any]:
         if value.endswith("[doi]"):
             row["doi"] = normalise_doi(value)
             break
+    source = re.search(r"\bdoi: (10\.\S+?)\.?(?:\s|$)", " ".join(tags.get("SO", [])))
+    if row["doi"] is None and source:
+        row["doi"] = normalise_doi(source.group(1))
     row["year"], row["month"] = parse_date(_first(tags, "DP", "DEP"))
     row["epub_year"], row["epub_month"] = _medline_epub(tags)
     ptype = "; ".join(as_list(tags.get("PT", []))) or None
@@ -351,7 +354,7 @@ def map_ris(record: Mapping[str, Any]) -> dict[str, Any]:
             "keywords": as_list(tags.get("KW", [])),
             "affiliations": as_list(tags.get("AD", [])),
             "language": normalise_language(tags.get("LA", [])),
-            "publication_type": "; ".join(as_list(tags.get("M3", []))) or None,
+            "publication_type": "; ".join(v for v in as_list(tags.get("M3", [])) if not normalise_doi(v)) or None,
         }
     )
     return row
