@@ -155,7 +155,8 @@ def map_bibtex(record: Mapping[str, Any]) -> dict[str, Any]:
             "journal": clean_text(f.get("journal") or f.get("journaltitle") or f.get("booktitle")),
             "volume": clean_text(f.get("volume")),
             "issue": clean_text(f.get("number") or f.get("issue")),
-            "pages": clean_text(re.sub(r"\s*[-\u2013\u2014]+\s*", "-", f.get("pages", ""))) or clean_text(f.get("art_number")),
+            "pages": clean_text(re.sub(r"\s*[-\u2013\u2014]+\s*", "-", f.get("pages", "")))
+            or clean_text(f.get("art_number")),
             "doi": doi,
             "pmid": _bib_pmid(f),
             "abstract": clean_text(f.get("abstract")),

@@ -194,8 +194,49 @@ _RIS_LOOKS_LIKE_TAG = re.compile(r"^[A-Z][A-Z0-9] {0,3}-")
 _OVID_BETWEEN = re.compile(r"^(?:\d+\.|Link to (?:the )?[^:]{1,60}:.*)$")
 
 
-def _ris_problem(file: str, row: int, field: str | None, expected: str, found: str, fix: str) -> Problem:
-    return Problem(file=file, row=row, field=field, expected=expected, found=found, fix=fix)
+class _Collector:
+    """Records of a tagged export as they are read line by line, and the problems found."""
+
+    def __init__(self, file: str, end: str):
+        self.file, self.end = file, end
+        self.records: list[dict[str, Any]] = []
+        self.problems: list[Problem] = []
+        self.current: dict[str, Any] | None = None
+        self.last: str | None = None
+
+    def problem(self, row: int, field: str | None, expected: str, found: str, fix: str) -> None:
+        self.problems.append(Problem(file=self.file, row=row, field=field, expected=expected, found=found, fix=fix))
+
+    def start(self, number: int, found_instead: str, fix: str) -> None:
+        if self.current is not None:
+            self.unclosed(found_instead, fix)
+        self.current = {"line": number, "tags": {}}
+        self.records.append(self.current)
+        self.last = None
+
+    def unclosed(self, found: str, fix: str) -> None:
+        start = self.current["line"]
+        self.problem(start, "ER", f"{self.end} closing the record that starts at line {start}", found, fix)
+        self.current, self.last = None, None
+
+    def add(self, tag: str, value: str | None) -> None:
+        if tag == "ER":
+            self.current, self.last = None, None
+            return
+        self.current["tags"].setdefault(tag, []).append((value or "").strip())
+        self.last = tag
+
+    def extend(self, text: str, *, as_item: bool = False) -> None:
+        values = self.current["tags"][self.last]
+        if as_item:
+            values.append(text)
+        else:
+            values[-1] = f"{values[-1]} {text}".strip()
+
+    def result(self) -> list[dict[str, Any]]:
+        if self.problems:
+            raise InputError(sorted(self.problems, key=lambda p: p.row or 0))
+        return self.records
 
 
 def parse_ris(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
@@ -224,77 +265,40 @@ def parse_ris(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
     ...
     peerstudy.errors.InputError: x.ris, row 1, field 'ER': expected 'ER  - ' closing the record that starts at line 1, found the end of the file. Fix: re-export the file; it was cut off or edited by hand.
     """
-    problems: list[Problem] = []
-    records: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    last: str | None = None
+    found = _Collector(file, "'ER  - '")
     for number, raw in enumerate(split_lines(text), 1):
         line = raw.rstrip()
         match = _RIS_TAG.match(line)
-        if match is None and _RIS_LOOKS_LIKE_TAG.match(line):
-            problems.append(
-                _ris_problem(
-                    file,
-                    number,
-                    None,
-                    "a RIS tag line 'XX  - value' (two spaces, hyphen, space)",
-                    _shown(line),
-                    "repair the spacing of the tag, or re-export the file",
-                )
-            )
-            continue
         tag = match.group(1) if match else None
-        if current is None:
-            if not line.strip() or _OVID_BETWEEN.match(line.strip()):
-                continue
-            if tag != "TY":
-                problems.append(
-                    _ris_problem(
-                        file,
-                        number,
-                        "TY",
-                        "'TY  - ' starting a record",
-                        _shown(line),
-                        "re-export the file, or remove the stray text",
-                    )
+        if match is None and _RIS_LOOKS_LIKE_TAG.match(line):
+            found.problem(
+                number,
+                None,
+                "a RIS tag line 'XX  - value' (two spaces, hyphen, space)",
+                _shown(line),
+                "repair the spacing of the tag, or re-export the file",
+            )
+        elif found.current is None and tag != "TY":
+            if line.strip() and not _OVID_BETWEEN.match(line.strip()):
+                found.problem(
+                    number,
+                    "TY",
+                    "'TY  - ' starting a record",
+                    _shown(line),
+                    "re-export the file, or remove the stray text",
                 )
-                continue
         elif tag == "TY":
-            problems.append(
-                _ris_problem(
-                    file,
-                    current["line"],
-                    "ER",
-                    f"'ER  - ' closing the record that starts at line {current['line']}",
-                    f"a new record at line {number}",
-                    "add the missing 'ER  - ' line, or re-export the file",
-                )
+            found.start(
+                number, f"a new record at line {number}", "add the missing 'ER  - ' line, or re-export the file"
             )
-        if tag == "TY":
-            current = {"line": number, "tags": {}}
-            records.append(current)
-        if tag == "ER":
-            current, last = None, None
+            found.add(tag, match.group(2))
         elif tag is not None:
-            current["tags"].setdefault(tag, []).append((match.group(2) or "").strip())
-            last = tag
-        elif line.strip() and last is not None:
-            values = current["tags"][last]
-            values[-1] = f"{values[-1]} {line.strip()}".strip()
-    if current is not None:
-        problems.append(
-            _ris_problem(
-                file,
-                current["line"],
-                "ER",
-                f"'ER  - ' closing the record that starts at line {current['line']}",
-                "the end of the file",
-                "re-export the file; it was cut off or edited by hand",
-            )
-        )
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: p.row or 0))
-    return records
+            found.add(tag, match.group(2))
+        elif line.strip() and found.last is not None:
+            found.extend(line.strip())
+    if found.current is not None:
+        found.unclosed("the end of the file", "re-export the file; it was cut off or edited by hand")
+    return found.result()
 
 
 def _ris_doi(tags: Mapping[str, list[str]]) -> str | None:
@@ -388,84 +392,37 @@ def parse_wos(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
     >>> rec["line"], rec["tags"]["AU"], rec["tags"]["TI"]
     (3, ['Lee, S', 'Kim, J'], ['A title on two lines'])
     """
-    problems: list[Problem] = []
-    records: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    last: str | None = None
+    found = _Collector(file, "'ER'")
     for number, raw in enumerate(split_lines(text), 1):
         line = raw.rstrip()
-        if not line.strip():
-            continue
         match = _WOS_TAG.match(line)
         tag = match.group(1) if match else None
-        if current is None:
-            if tag in ("FN", "VR", "EF"):
-                continue
-            if tag != "PT":
-                problems.append(
-                    Problem(
-                        file=file,
-                        row=number,
-                        field="PT",
-                        expected="'PT' starting a record",
-                        found=_shown(line),
-                        fix="re-export the file, or remove the stray text",
-                    )
-                )
-                continue
-        elif tag in ("PT", "EF"):
-            problems.append(
-                Problem(
-                    file=file,
-                    row=current["line"],
-                    field="ER",
-                    expected=f"'ER' closing the record that starts at line {current['line']}",
-                    found=f"{tag!r} at line {number}",
-                    fix="add the missing 'ER' line, or re-export the file",
-                )
-            )
-            current = None
-            if tag == "EF":
-                continue
-        elif tag is None and not raw.startswith("   "):
-            problems.append(
-                Problem(
-                    file=file,
-                    row=number,
-                    expected="a Web of Science tag line ('XX value') or a continuation line indented by 3 spaces",
-                    found=_shown(line),
-                    fix="re-export the file in Web of Science plain-text format",
-                )
-            )
+        if not line.strip() or (found.current is None and tag in ("FN", "VR", "EF")):
             continue
-        if tag == "PT":
-            current = {"line": number, "tags": {}}
-            records.append(current)
-        if tag == "ER":
-            current, last = None, None
-        elif tag is not None:
-            current["tags"].setdefault(tag, []).append((match.group(2) or "").strip())
-            last = tag
-        elif last is not None:
-            values = current["tags"][last]
-            if last in _WOS_ITEM_TAGS:
-                values.append(line.strip())
-            else:
-                values[-1] = f"{values[-1]} {line.strip()}".strip()
-    if current is not None:
-        problems.append(
-            Problem(
-                file=file,
-                row=current["line"],
-                field="ER",
-                expected=f"'ER' closing the record that starts at line {current['line']}",
-                found="the end of the file",
-                fix="re-export the file; it was cut off",
+        if found.current is None and tag != "PT":
+            found.problem(
+                number, "PT", "'PT' starting a record", _shown(line), "re-export the file, or remove the stray text"
             )
-        )
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: p.row or 0))
-    return records
+        elif tag == "EF":
+            found.unclosed(f"'EF' at line {number}", "add the missing 'ER' line, or re-export the file")
+        elif tag == "PT":
+            found.start(number, f"'PT' at line {number}", "add the missing 'ER' line, or re-export the file")
+            found.add(tag, match.group(2))
+        elif tag is not None:
+            found.add(tag, match.group(2))
+        elif not raw.startswith("   "):
+            found.problem(
+                number,
+                None,
+                "a Web of Science tag line ('XX value') or a continuation line indented by 3 spaces",
+                _shown(line),
+                "re-export the file in Web of Science plain-text format",
+            )
+        elif found.last is not None:
+            found.extend(line.strip(), as_item=found.last in _WOS_ITEM_TAGS)
+    if found.current is not None:
+        found.unclosed("the end of the file", "re-export the file; it was cut off")
+    return found.result()
 
 
 def map_wos(record: Mapping[str, Any]) -> dict[str, Any]:
