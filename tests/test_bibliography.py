@@ -874,3 +874,16 @@ def test_real_export_is_read_completely(name):
     assert records["authors"].notna().sum() == with_authors
     assert records["title"].notna().all()
     assert records["record"].is_unique
+
+
+def test_ovid_medline_record_numbers_between_records():
+    text = (
+        "<1>\nVN  - Ovid Technologies\nTI  - A fictional first title.\nDP  - 2019 Jan\n\n"
+        "<2>\nVN  - Ovid Technologies\nTI  - A fictional second title.\nDP  - 2020\n"
+    )
+    assert detect_format(text) == "medline"
+    records = parse_medline(text, file="ovid.txt")
+    assert [(r["line"], r["tags"]["TI"]) for r in records] == [
+        (2, ["A fictional first title."]),
+        (8, ["A fictional second title."]),
+    ]

@@ -134,7 +134,15 @@ def _bib_pmid(fields: Mapping[str, str]) -> str | None:
 
 
 def map_bibtex(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of the records table from a BibTeX entry (:func:`parse_bibtex`)."""
+    """A row of the records table from a BibTeX entry (:func:`parse_bibtex`).
+
+    Examples
+    --------
+    >>> entry = parse_bibtex("@book{k, title={T}, year={2001}, url={https://doi.org/10.5555/B}, pages={5--9}}")[0]
+    >>> row = map_bibtex(entry)
+    >>> row["type"], row["doi"], row["pages"]
+    ('book', '10.5555/b', '5-9')
+    """
     f = record["fields"]
     row = new_row(record["line"])
     year, month = parse_date(f.get("year") or f.get("date"))
@@ -251,7 +259,21 @@ def _one(el: ET.Element, *paths: str) -> str | None:
 
 
 def map_endnote(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of the records table from an EndNote XML record (:func:`parse_endnote_xml`)."""
+    """A row of the records table from an EndNote XML record (:func:`parse_endnote_xml`).
+
+    The DOI from ``electronic-resource-num`` (else a DOI link among the urls); the PMID
+    from ``accession-num`` when the remote database is PubMed/NLM, or a PubMed link; an
+    ``edition`` that is a date earlier than the year (EndNote's "Epub Date" of a journal
+    article) as the e-publication date.
+
+    Examples
+    --------
+    >>> xml = "<xml><records><record><dates><year>2026</year></dates><edition>2025/11/20</edition>" \\
+    ...       "<electronic-resource-num>10.5555/E</electronic-resource-num></record></records></xml>"
+    >>> row = map_endnote(parse_endnote_xml(xml)[0])
+    >>> row["doi"], row["year"], (row["epub_year"], row["epub_month"])
+    ('10.5555/e', 2026, (2025, 11))
+    """
     el = record["element"]
     row = new_row(record["line"])
     year, month = parse_date(_one(el, "dates/year"))

@@ -198,6 +198,11 @@ def split_csv(text: str, *, file: str, delimiter: str = ",") -> tuple[list[str],
     ------
     InputError
         The text is not readable as CSV (e.g. an unclosed quote), naming the row.
+
+    Examples
+    --------
+    >>> split_csv('"About the data: exported"\\nTitle,Year\\nA,2001\\n', file="x.csv")
+    (['Title', 'Year'], [(3, ['A', '2001'])])
     """
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -245,6 +250,11 @@ def check_mapping(columns: Any, header: Sequence[str], *, file: str) -> dict[str
         name that is not text.
     InputError
         Mapped columns missing from the file (all named together).
+
+    Examples
+    --------
+    >>> check_mapping({"title": "T", "year": "Y", "pages": ["P1", "P2"]}, ["T", "Y", "P1", "P2"], file="x.csv")
+    {'title': ['T'], 'year': ['Y'], 'pages': ['P1', 'P2']}
     """
     if not isinstance(columns, Mapping):
         raise ConfigError(
@@ -308,7 +318,19 @@ def _split_authors(value: str | None, sep: str) -> list[str]:
 def map_csv_row(
     cells: Sequence[str], header: Sequence[str], mapping: Mapping[str, Any], *, line: int, authors_sep: str = ";"
 ) -> dict[str, Any]:
-    """A row of the records table from one CSV row under ``mapping`` (field → column(s))."""
+    """A row of the records table from one CSV row under ``mapping`` (field → column(s)).
+
+    A field mapped to several columns takes the first non-empty one, except ``pages``
+    (start and end joined) and ``keywords``/``affiliations`` (all joined). ``date``
+    gives the month when ``year`` has none; ``epub_date`` is the e-publication date.
+
+    Examples
+    --------
+    >>> row = map_csv_row(["A", "2026", "2025-12-03", "Lee K|Kim J"], ["T", "Y", "Online", "Au"],
+    ...                   {"title": "T", "year": "Y", "epub_date": "Online", "authors": "Au"}, line=2, authors_sep="|")
+    >>> row["authors"], row["year"], (row["epub_year"], row["epub_month"])
+    (['Lee K', 'Kim J'], 2026, (2025, 12))
+    """
     index = {h: i for i, h in reversed(list(enumerate(header)))}
     lists = {f: ([c] if isinstance(c, str) else list(c)) for f, c in mapping.items()}
     got = {f: _cells(cells, index, cols) for f, cols in lists.items()}

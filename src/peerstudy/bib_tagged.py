@@ -80,6 +80,8 @@ def _first(tags: Mapping[str, list[str]], *names: str) -> str | None:
 
 # ------------------------------------------------------------------------ MEDLINE
 _MEDLINE_TAG = re.compile(r"[A-Z][A-Z0-9]{1,3} *")
+#: The record number Ovid writes before each record of a MEDLINE-format export (``<1>``).
+_OVID_RECORD_NUMBER = re.compile(r"^<\d+>$")
 
 
 def parse_medline(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
@@ -87,7 +89,8 @@ def parse_medline(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
 
     A record is a block of lines separated from the next by a blank line. Each line is a
     tag of up to four characters padded to four, ``- ``, and a value; a value goes on in
-    lines indented by six spaces. Trailing spaces and a leading blank line are accepted.
+    lines indented by six spaces. Trailing spaces, a leading blank line and the record
+    numbers Ovid writes before each record (``<1>``) are accepted.
     A record without a title is kept (the records table lists it among the problems).
 
     Returns
@@ -115,7 +118,7 @@ def parse_medline(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
     last_tag: str | None = None
     for number, raw in enumerate(split_lines(text), 1):
         line = raw.rstrip()
-        if not line.strip():
+        if not line.strip() or (current is None and _OVID_RECORD_NUMBER.match(line)):
             current, last_tag = None, None
             continue
         if len(line) >= 5 and line[4] == "-" and _MEDLINE_TAG.fullmatch(line[:4]):
@@ -154,7 +157,18 @@ def _medline_epub(tags: Mapping[str, list[str]]) -> tuple[int | None, int | None
 
 
 def map_medline(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of the records table from a MEDLINE record (:func:`parse_medline`)."""
+    """A row of the records table from a MEDLINE record (:func:`parse_medline`).
+
+    The DOI comes from ``LID``/``AID ... [doi]`` (else ``doi:`` in ``SO``); the
+    e-publication date from ``DEP``, ``PHST ... [epublish]`` or ``Epub`` in ``SO``.
+
+    Examples
+    --------
+    >>> rec = parse_medline("PMID- 7\\nTI  - T.\\nDP  - 2026 Feb\\nSO  - J. 2026 Feb;1:1. Epub 2025 Dec 10.\\n")[0]
+    >>> row = map_medline(rec)
+    >>> row["pmid"], row["year"], row["epub_year"], row["epub_month"]
+    ('7', 2026, 2025, 12)
+    """
     tags = record["tags"]
     row = new_row(record["line"])
     for value in [*tags.get("LID", []), *tags.get("AID", [])]:
@@ -339,7 +353,20 @@ def _ris_dates(tags: Mapping[str, list[str]]) -> tuple[tuple[int | None, int | N
 
 
 def map_ris(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of the records table from a RIS record (:func:`parse_ris`)."""
+    """A row of the records table from a RIS record (:func:`parse_ris`).
+
+    Authors from ``AU`` (else ``A1``, as Ovid writes them); the DOI from ``DO``, ``DI``,
+    ``L3`` (EBSCO), ``M3``, or a DOI link in ``UR``/``L2``/``N1``; the PMID from
+    ``PMID:`` in ``N1`` or a PubMed link; the e-publication date from ``DA``, ``Y2``
+    or ``ET`` when earlier than ``PY`` (a later ``Y2`` is Zotero's access date).
+
+    Examples
+    --------
+    >>> rec = parse_ris("TY  - JOUR\\nA1  - Lee, K.\\nPY  - 2026\\nDA  - 2025/12/10\\nL3  - 10.5555/X\\nER  - \\n")[0]
+    >>> row = map_ris(rec)
+    >>> row["authors"], row["doi"], row["year"], (row["epub_year"], row["epub_month"])
+    (['Lee, K.'], '10.5555/x', 2026, (2025, 12))
+    """
     tags = record["tags"]
     row = new_row(record["line"])
     (row["year"], row["month"]), (row["epub_year"], row["epub_month"]) = _ris_dates(tags)
@@ -426,7 +453,18 @@ def parse_wos(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
 
 
 def map_wos(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of the records table from a Web of Science record (plain text or tab-delimited)."""
+    """A row of the records table from a Web of Science record (plain text or tab-delimited).
+
+    The print date from ``PY``/``PD``, the early-access (e-publication) date from
+    ``EA`` (and ``EY`` where ``EA`` has no year).
+
+    Examples
+    --------
+    >>> rec = parse_wos("PT J\\nAF Lee, Kim\\nTI T\\nPD FEB\\nPY 2026\\nEA DEC 2025\\nDI 10.5555/W\\nER\\n")[0]
+    >>> row = map_wos(rec)
+    >>> row["authors"], (row["year"], row["month"]), (row["epub_year"], row["epub_month"]), row["doi"]
+    (['Lee, Kim'], (2026, 2), (2025, 12), '10.5555/w')
+    """
     tags = record["tags"]
     row = new_row(record["line"])
     year, _ = parse_date(_first(tags, "PY"))

@@ -47,6 +47,7 @@ import pandas as pd
 
 from peerstudy.bib_ids import (
     MISSING_TEXTS,
+    is_missing,
     normalise_doi,
     normalise_language,
     normalise_pmid,
@@ -78,6 +79,7 @@ __all__ = [
     "RECORD_COLUMNS",
     "check_search_log",
     "detect_format",
+    "is_missing",
     "list_record_problems",
     "normalise_doi",
     "normalise_language",
@@ -140,7 +142,7 @@ FORMATS = tuple(FORMAT_NAMES)
 
 _INT_COLUMNS = ("line", "year", "month", "epub_year", "epub_month")
 _BIBTEX_START = re.compile(r"^\s*@[A-Za-z]+\s*[{(]", re.MULTILINE)
-_OVID_NUMBER = re.compile(r"^\d+\.$")
+_OVID_NUMBER = re.compile(r"^(?:\d+\.|<\d+>)$")
 
 
 # ------------------------------------------------------------------------ recognising formats
