@@ -885,5 +885,5 @@ def test_ovid_medline_record_numbers_between_records():
     records = parse_medline(text, file="ovid.txt")
     assert [(r["line"], r["tags"]["TI"]) for r in records] == [
         (2, ["A fictional first title."]),
-        (8, ["A fictional second title."]),
+        (7, ["A fictional second title."]),  # line 6 is "<2>"
     ]
