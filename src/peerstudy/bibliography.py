@@ -202,31 +202,34 @@ def _read_export_text(path: str | os.PathLike[str], *, what: str) -> str:
 
 
 # ------------------------------------------------------------------------ reading
-def _rows_medline(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [map_medline(rec) for rec in parse_medline(text, file=file)]
+Parsed = tuple[list[Any], Callable[[Any], dict[str, Any]]]
 
 
-def _rows_ris(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [map_ris(rec) for rec in parse_ris(text, file=file)]
+def _parse_medline(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
+    return parse_medline(text, file=file), map_medline
 
 
-def _rows_wos(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [map_wos(rec) for rec in parse_wos(text, file=file)]
+def _parse_ris(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
+    return parse_ris(text, file=file), map_ris
 
 
-def _rows_wos_tab(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [map_wos(rec) for rec in parse_wos_tab(text, file=file)]
+def _parse_wos(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
+    return parse_wos(text, file=file), map_wos
 
 
-def _rows_bibtex(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [map_bibtex(rec) for rec in parse_bibtex(text, file=file)]
+def _parse_wos_tab(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
+    return parse_wos_tab(text, file=file), map_wos
 
 
-def _rows_endnote(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [map_endnote(rec) for rec in parse_endnote_xml(text, file=file)]
+def _parse_bibtex(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
+    return parse_bibtex(text, file=file), map_bibtex
 
 
-def _rows_csv(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _parse_endnote(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
+    return parse_endnote_xml(text, file=file), map_endnote
+
+
+def _parse_csv(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
     header, body = split_csv(text, file=file)
     if export.get("columns") is not None:
         mapping: Mapping[str, Any] = check_mapping(export["columns"], header, file=file)
@@ -255,18 +258,27 @@ def _rows_csv(text: str, file: str, export: Mapping[str, Any]) -> list[dict[str,
             if isinstance(mapping.get(field), list):
                 mapping[field] = mapping[field][0]
         separator = CSV_FLAVOURS[flavour]["authors_sep"]
-    return [map_csv_row(cells, header, mapping, line=line, authors_sep=separator) for line, cells in body]
+    return body, lambda row: map_csv_row(row[1], header, mapping, line=row[0], authors_sep=separator)
 
 
-_ROWS: dict[str, Callable[[str, str, Mapping[str, Any]], list[dict[str, Any]]]] = {
-    "medline": _rows_medline,
-    "ris": _rows_ris,
-    "wos": _rows_wos,
-    "wos-tab": _rows_wos_tab,
-    "bibtex": _rows_bibtex,
-    "endnote-xml": _rows_endnote,
-    "csv": _rows_csv,
+_PARSERS: dict[str, Callable[[str, str, Mapping[str, Any]], Parsed]] = {
+    "medline": _parse_medline,
+    "ris": _parse_ris,
+    "wos": _parse_wos,
+    "wos-tab": _parse_wos_tab,
+    "bibtex": _parse_bibtex,
+    "endnote-xml": _parse_endnote,
+    "csv": _parse_csv,
 }
+
+
+def _map_all(records: list[Any], mapper: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the records table, each parsed record dropped as soon as it is mapped (memory)."""
+    records.reverse()
+    rows = []
+    while records:
+        rows.append(mapper(records.pop()))
+    return rows
 
 
 def _finish(rows: list[dict[str, Any]], *, database: str, source_file: str, fmt: str) -> pd.DataFrame:
@@ -398,8 +410,9 @@ def read_export(export: Mapping[str, Any]) -> pd.DataFrame:
                 fix="export the records again in one of these formats, or declare a CSV's columns",
             )
         )
-    rows = _ROWS[fmt](text, shown, export)
-    return _finish(rows, database=export["database"], source_file=shown, fmt=fmt)
+    records, mapper = _PARSERS[fmt](text, shown, export)
+    del text
+    return _finish(_map_all(records, mapper), database=export["database"], source_file=shown, fmt=fmt)
 
 
 def read_medline(path: str | os.PathLike[str], *, database: str = "PubMed") -> pd.DataFrame:
