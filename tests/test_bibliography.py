@@ -17,6 +17,7 @@ import pytest
 from helpers import FIXTURES, samples_dir
 
 from peerstudy.bib_ids import is_missing, normalise_pmid
+from peerstudy.bib_tagged import map_ris
 from peerstudy.bibliography import (
     RECORD_COLUMNS,
     check_search_log,
@@ -887,3 +888,22 @@ def test_ovid_medline_record_numbers_between_records():
         (2, ["A fictional first title."]),
         (7, ["A fictional second title."]),  # line 6 is "<2>"
     ]
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("DB  - PubMed", "99100121"),
+        ("DP  - NLM", "99100121"),
+        ("DB  - Ovid MEDLINE(R)", "99100121"),
+        ("DB  - Embase", None),
+        ("DB  - Academic Search Premier", None),
+    ],
+)
+def test_ris_accession_number_is_a_pmid_only_from_pubmed_or_medline(source, expected):
+    text = f"TY  - JOUR\nTI  - A fictional record\nAN  - 99100121\n{source}\nER  - \n"
+    assert read_ris_text(text)["pmid"] == expected
+
+
+def read_ris_text(text):
+    return map_ris(parse_ris(text)[0])

@@ -336,6 +336,9 @@ def _ris_pmid(tags: Mapping[str, list[str]]) -> str | None:
             pmid = normalise_pmid(value)
             if pmid:
                 return pmid
+    source = " ".join(tags.get("DB", []) + tags.get("DP", []))
+    if re.search(r"pubmed|medline|\bnlm\b", source, re.IGNORECASE):  # there the accession number is the PMID
+        return normalise_pmid(_first(tags, "AN"))
     return None
 
 
@@ -357,7 +360,8 @@ def map_ris(record: Mapping[str, Any]) -> dict[str, Any]:
 
     Authors from ``AU`` (else ``A1``, as Ovid writes them); the DOI from ``DO``, ``DI``,
     ``L3`` (EBSCO), ``M3``, or a DOI link in ``UR``/``L2``/``N1``; the PMID from
-    ``PMID:`` in ``N1`` or a PubMed link; the e-publication date from ``DA``, ``Y2``
+    ``PMID:`` in ``N1``, a PubMed link, or ``AN`` when ``DB``/``DP`` name PubMed,
+    MEDLINE or the NLM; the e-publication date from ``DA``, ``Y2``
     or ``ET`` when earlier than ``PY`` (a later ``Y2`` is Zotero's access date).
 
     Examples
