@@ -179,7 +179,7 @@ def detect_format(text: str) -> str | None:
         return "wos"
     if re.match(r"^[A-Z][A-Z0-9]{1,3} *- ", first[:6]) and len(first) > 4 and first[4] == "-":
         return "medline"
-    if _BIBTEX_START.search(text[:20000]) and first.lstrip().startswith(("@", "%")):
+    if _BIBTEX_START.search(text[:20000]):  # after any preamble (JabRef's "% Encoding", Mendeley's notice)
         return "bibtex"
     cells = [c.strip().strip('"') for c in first.split("\t")]
     if len(cells) > 3 and all(tag in cells for tag in WOS_TAB_COLUMNS):
