@@ -656,3 +656,44 @@ def test_review_screening_bad_input_stops_the_run(tmp_path, file, old, new, mess
     assert text.count("expected") == 1 and "Traceback" not in text
     assert "Nothing was written for mini-review" in text
     assert not (out / "data/processed/mini-review").exists() and not (out / "reports/mini-review").exists()
+# ----------------------------------------------------------------------------- export formats (issue 17, bibfmt)
+# Exports whose format is recognised from the content: each bad one is refused with one
+# message, through the same stage as above (read the exports, write the records).
+def import_export(file: str, fmt: str | None = None) -> Callable[[Path], None]:
+    """notebooks/import-records.ipynb with one export, its format declared or recognised."""
+    def run(folder: Path) -> None:
+        report = StudyOutputs("bad-study")
+        export = {"file": str(folder / file), "database": "Embase", **({"format": fmt} if fmt else {})}
+        report.processed(records=read_exports([export]))
+    return run
+
+
+WOS_TAB = "PT\tAU\tTI\tSO\tPY\tDI\tUT\t\nJ\tLee, S\tA fictional record\tFICT J\t2024\t10.5555/x\tWOS:1\t\n"
+XXE = ('<?xml version="1.0"?>\n<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+       "<xml><records><record><titles><title>&xxe;</title></titles></record></records></xml>\n")
+
+EXPORT_FORMAT_CASES = [
+    Case("ris-binary", "a PNG image saved with the name of a RIS export",
+         copy_of(BIB, write("search.ris", PNG)), import_export("search.ris"),
+         ("search.ris: expected a bibliographic export, found binary content (a PNG image), not text",
+          "Fix: export the file as text")),
+    Case("bibtex-unclosed-brace", "a BibTeX entry whose title brace is never closed",
+         copy_of(BIB, write("refs.bib", "@article{ok,\n  title = {Fine},\n  year = {2001}\n}\n\n"
+                                        "@article{bad,\n  title = {Unclosed {brace},\n  year = {2002}\n}\n")),
+         import_export("refs.bib"),
+         ("refs.bib, row 6: expected a BibTeX entry with balanced braces and quotes, found an entry that cannot be read",
+          "Fix: close the brace or quote that is left open"), count=1),
+    Case("endnote-xml-xxe", "EndNote XML declaring an external entity that would read a local file",
+         copy_of(BIB, write("library.xml", XXE)), import_export("library.xml"),
+         ("library.xml: expected EndNote XML without a document type declaration (DTD) or entities",
+          "found an external entity 'xxe' (SYSTEM 'file:///etc/passwd')")),
+    Case("wos-tab-declared-as-ris", "a Web of Science tab-delimited export declared as RIS",
+         copy_of(BIB, write("savedrecs.txt", WOS_TAB)), import_export("savedrecs.txt", "ris"),
+         ("savedrecs.txt, field 'format': expected a RIS export (the format declared), "
+          "found a Web of Science tab-delimited export", "Fix: declare format: wos-tab for this export")),
+]
+
+
+@pytest.mark.parametrize("case", EXPORT_FORMAT_CASES, ids=lambda c: c.id)
+def test_bad_export_format_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
