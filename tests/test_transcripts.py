@@ -98,3 +98,300 @@ def test_attributes_are_kept_checked_against_declared_values_and_the_roster(tmp_
                               interviewer_labels=("Observer",),
                               attributes={"dyad": "text", "session": [1, 3, 9], "source": ["observation"]})
     assert clean.documents[["dyad", "session", "source", "participant"]].values.tolist() == [["D1", 3, "observation", ""]]
+
+
+# ----------------------------------------------------------------------------------------------
+# Formats and layouts (issue 15): small transcripts written for these tests, invented people.
+# Every expected turn below is written by hand from the fixture's text; offsets are found in the
+# file's text with str.index (an independent count), never copied from the code's output.
+import shutil  # noqa: E402
+
+import docx  # noqa: E402
+from docx.oxml import parse_xml  # noqa: E402
+from docx.oxml.ns import nsdecls  # noqa: E402
+
+from peerstudy.deid import DeidKey  # noqa: E402
+from peerstudy.transcripts import UNATTRIBUTED  # noqa: E402
+
+FORMATS = FIXTURES / "transcripts"
+VTT_LAYOUT = {"sidecar": str(FORMATS / "sessions.csv")}
+# The conversation of zoom.vtt and teams.vtt, by hand: cues 1-2 are Mira's (one turn), cue 4 has
+# no speaker, cue 5 is Jonas again after it (a turn of its own), its text on two lines.
+CONVERSATION = [("00:00:02.100", "Mira Osei", "Thanks for joining, everyone. Shall we start with how the week went?"),
+                ("00:00:10.200", "Jonas Brecht", "It was calmer than last week."),
+                ("00:00:15.000", UNATTRIBUTED, "[crosstalk]"),
+                ("00:00:17.300", "Jonas Brecht", "Sorry. The group on Tuesday helped a lot.")]
+
+
+def turns_of(t) -> list[tuple[str, str, str]]:
+    return [turn[:3] for turn in t.turns]
+
+
+def vtt_folder(tmp_path, *names):
+    folder = tmp_path / "vtt"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(FORMATS / name, folder / name)
+    return folder
+
+
+def test_zoom_and_teams_captions_give_the_same_turns(tmp_path):
+    folder = vtt_folder(tmp_path, "zoom.vtt", "teams.vtt")
+    layout = {"folder": str(folder), "sidecar": str(FORMATS / "sessions.csv"), "source_offsets": True}
+    read = {t.id: t for t in read_transcripts([layout])}
+    assert turns_of(read["Z1"]) == turns_of(read["T1"]) == CONVERSATION
+    assert (read["Z1"].kind, read["Z1"].date, dict(read["Z1"].attributes)) == ("peer group (Zoom)", "2022-03-08",
+                                                                                {"session": "2"})
+    assert read["Z1"].speakers == ("Mira Osei", "Jonas Brecht")  # in order of appearance; unattributed is no speaker
+    key = DeidKey(participants={"Mira Osei": "P1", "Jonas Brecht": "P2"})
+    clean = clean_transcripts(list(read.values()), key, pd.Series(["P1", "P2"]))
+    columns = ["time", "speaker", "start", "end", "text"]
+    by_doc = {d: g[columns].reset_index(drop=True) for d, g in clean.turns.groupby("document")}
+    pd.testing.assert_frame_equal(by_doc["Z1"], by_doc["T1"])
+    assert by_doc["Z1"]["speaker"].tolist() == ["P1", "P2", UNATTRIBUTED, "P2"]
+    docs = clean.documents.set_index("document")
+    assert docs.loc["Z1", "text"] == docs.loc["T1", "text"]
+    assert docs.loc["Z1", "participant"] == "P1; P2"
+
+
+def test_caption_offsets_point_into_the_file(tmp_path):
+    for name in ("zoom.vtt", "teams.vtt"):
+        t = read_transcript(FORMATS / name, layout=VTT_LAYOUT)
+        source = (FORMATS / name).read_text()
+        first = source.index("Thanks for joining")
+        assert t.spans[0][0] == first
+        assert source[t.spans[0][0]:t.spans[0][1]].endswith("how the week went?")  # cues 1 and 2, one turn
+        crosstalk = source.index("[crosstalk]")
+        assert t.spans[2] == (crosstalk, crosstalk + len("[crosstalk]"))
+        last = source.index("Sorry.")
+        assert t.spans[3] == (last, source.index("helped a lot.") + len("helped a lot."))
+
+
+def test_subrip_with_crlf_and_facts_from_the_file_name():
+    layout = {"file_pattern": r"(?P<id>S\d+)_(?P<date>\d{4}-\d{2}-\d{2})"}
+    t = read_transcript(FORMATS / "S04_2022-05-02.srt", layout=layout)
+    assert (t.id, t.date, t.format) == ("S04", "2022-05-02", "srt")
+    assert turns_of(t) == [("00:00:01.000", "Lena Fischer", "Good morning. Today we talk about routines."),
+                           ("00:00:07.000", "Omar Haddad", "Mine start with a walk.")]
+    source = (FORMATS / "S04_2022-05-02.srt").read_bytes().decode()
+    assert t.spans[1] == (source.index("Mine"), source.index("walk.") + len("walk."))
+
+
+def test_otter_speaker_lines_without_a_header():
+    t = read_transcript(FORMATS / "FG2_2022-05-04.txt",
+                        layout={"file_pattern": r"(?P<id>FG\d+)_(?P<date>[\d-]+)"})
+    assert (t.id, t.date, t.kind) == ("FG2", "2022-05-04", "")
+    assert turns_of(t) == [("00:00:03", "Speaker 1", "Welcome back. Who wants to begin?"),
+                           ("00:00:09", "Rosa Lindqvist", "I can. This month I went back to the allotment twice."),
+                           ("00:01:15", "Speaker 1", "That is good to hear.")]
+    source = (FORMATS / "FG2_2022-05-04.txt").read_text()
+    assert t.spans[1] == (source.index("I can."), source.index("twice.") + len("twice."))
+
+
+def test_focus_group_of_four_participants_without_times():
+    t = read_transcript(FORMATS / "FG3.txt")
+    assert (t.id, t.kind, t.date) == ("FG3", "focus group", "2022-06-01")
+    assert t.speakers == ("Moderator", "Ines Alves", "Kwame Mensah", "Yuki Tanaka", "Petra Novak")
+    assert turns_of(t) == [("", "Moderator", "What made the first meeting easier?"),
+                           ("", "Ines Alves", "Knowing the peer worker had been through it."),
+                           ("", "Kwame Mensah", "For me, the coffee. Honestly, and that nobody took notes."),
+                           ("", "Yuki Tanaka", "I agree with Kwame Mensah. Note: she laughed here."),
+                           ("", "Petra Novak", "The room had a window."),
+                           ("", "Moderator", "Thank you all.")]
+    key = DeidKey(participants={"Ines Alves": "P1", "Kwame Mensah": "P2", "Yuki Tanaka": "P3", "Petra Novak": "P4"})
+    clean = clean_transcripts([t], key, pd.Series(["P1", "P2", "P3", "P4"]), interviewer_labels=("Moderator",))
+    doc = clean.documents.iloc[0]
+    assert doc["participant"] == "P1; P2; P3; P4"
+    assert doc["text"].splitlines()[3] == "P3: I agree with P2. Note: she laughed here."  # no time, no brackets
+    for turn in clean.turns.itertuples():
+        assert doc["text"][turn.start:turn.end] == turn.text
+
+
+def test_labels_mapped_and_dates_in_a_declared_format():
+    layout = {"date_format": "%d.%m.%Y", "speaker_labels": {"I": "Interviewer", "R": "{participant}"}}
+    t = read_transcript(FORMATS / "I07.txt", layout=layout)
+    assert t.date == "2022-04-12"
+    assert turns_of(t) == [("00:00:04", "Interviewer", "How did you hear about the service?"),
+                           ("00:00:11", "Dana Whitfield", "From my GP."),
+                           ("00:01:02", "Interviewer", "And the first contact?"),
+                           ("00:01:09", "Dana Whitfield", "A phone call. It lasted an hour.")]
+    with pytest.raises(InputError, match=r"I07\.txt, row 2, field 'Date': expected a date as YYYY-MM-DD, found '12\.04"):
+        read_transcript(FORMATS / "I07.txt", layout={"speaker_labels": layout["speaker_labels"]})
+
+
+def test_bold_labels_and_bare_times():
+    lines = ["Transcript: I8 (interview)", "Date: 2022-01-02", "Participants: Interviewer; Sam Okafor", "",
+             "00:00:07 **Interviewer:** Where do you meet?", "00:00:12 **Sam Okafor** Mostly at the library.",
+             "**Interviewer**", "And in winter?"]
+    t = parse_transcript(lines, file="I8.txt")
+    # the first turn is timed, so the untimed lines after it continue the turn before (today's rule)
+    assert turns_of(t) == [("00:00:07", "Interviewer", "Where do you meet?"),
+                           ("00:00:12", "Sam Okafor", "Mostly at the library. **Interviewer** And in winter?")]
+
+
+def test_facts_that_disagree_or_are_missing_are_reported():
+    lines = ["Transcript: I9 (interview)", "Date: 2022-01-02", "Participants: Interviewer; Ann", "",
+             "Interviewer: Hello."]
+    with pytest.raises(InputError, match=r"field 'date': expected the same date in the header and the file name, "
+                                         r"found '2022-01-02' and '2022-01-03'"):
+        parse_transcript(lines, file="I9_2022-01-03.txt", layout={"file_pattern": r"(?P<id>I\d)_(?P<date>.+)"})
+    with pytest.raises(InputError, match=r"I5\.txt, field 'date': expected the transcript's date: a header line "
+                                         r"'Date: …', a 'date' group"):
+        parse_transcript(["Interviewer: Hello.", "Ann: Hi."], file="I5.txt")
+    with pytest.raises(InputError, match=r"field 'file name': expected a name matching the study's file_pattern"):
+        parse_transcript(["Interviewer: Hello."], file="notes.txt", layout={"file_pattern": r"(?P<id>I\d+)"})
+
+
+def test_a_sidecar_row_for_every_file_and_a_file_for_every_row(tmp_path):
+    folder = vtt_folder(tmp_path, "zoom.vtt")
+    with pytest.raises(InputError, match=r"sessions\.csv, row 3, field 'file': expected a transcript in .*vtt, "
+                                         r"found 'teams\.vtt': no such file"):
+        read_transcripts([{"folder": str(folder), "sidecar": str(FORMATS / "sessions.csv")}])
+    with pytest.raises(InputError, match=r"zoom\.vtt, field 'date': expected the transcript's date"):
+        read_transcripts(folder)
+
+
+def test_unknown_layout_keys_are_refused():
+    from peerstudy.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"field 'transcripts \(.*\): file_patern': expected one of file_pattern"):
+        read_transcripts([{"folder": str(FORMATS), "file_patern": "x"}])
+
+
+def test_a_label_that_looks_like_a_name_but_is_not_declared():
+    lines = ["Transcript: I9 (interview)", "Date: 2022-01-02", "Participants: Interviewer; Ann", "",
+             "Interviewer: Hello.", "Ann: Hi.", "Note: she smiles.", "well, I think: yes"]
+    with pytest.raises(InputError, match=r"I9\.txt, row 7, field 'speaker': expected a speaker from the header "
+                                         r"\(Interviewer; Ann\), found 'Note'"):
+        parse_transcript(lines, file="I9.txt")
+    t = parse_transcript(lines[:6] + ["    Note: she smiles.", lines[7]], file="I9.txt")
+    assert t.turns[1][2] == "Hi. Note: she smiles. well, I think: yes"
+
+
+# ------------------------------------------------------------------------------ .docx and .odt
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def make_docx(path, *, footnote: bool = True) -> None:
+    """A Word transcript: header paragraphs, a turn with a tracked insertion and a deletion, a
+    table of turns with a header row, a text box, and a footnote."""
+    d = docx.Document()
+    for line in ("Transcript: W1 (individual interview)", "Date: 2022-09-14", "Participants: Interviewer; Noor Haddad",
+                 ""):
+        d.add_paragraph(line)
+    p = d.add_paragraph("[00:00:05] Interviewer: How was the ")
+    p._p.append(parse_xml(f'<w:del {nsdecls("w")} w:id="1" w:author="T" w:date="2022-09-15T00:00:00Z">'
+                          '<w:r><w:delText>first </w:delText></w:r></w:del>'))
+    p._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="2" w:author="T" w:date="2022-09-15T00:00:00Z">'
+                          '<w:r><w:t xml:space="preserve">second </w:t></w:r></w:ins>'))
+    p.add_run("meeting?")
+    table = d.add_table(rows=3, cols=3)
+    for row, cells in zip(table.rows, [("Time", "Speaker", "Text"),
+                                       ("[00:00:11]", "Noor Haddad", "Easier. We walked instead of sitting."),
+                                       ("[00:00:30]", "Interviewer", "Whose idea was that?")]):
+        for cell, value in zip(row.cells, cells):
+            cell.text = value
+    p = d.add_paragraph("[00:00:34] Noor Haddad: Hers.")
+    p._p.append(parse_xml(
+        f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent>'
+        '<w:p><w:r><w:t>She had a dog with her.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>'))
+    if footnote:
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        notes = (f'<w:footnotes xmlns:w="{W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+                 '</w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>The park by the river.</w:t></w:r></w:p>'
+                 '</w:footnote></w:footnotes>').encode()
+        part = Part(PackURI("/word/footnotes.xml"),
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml", notes, d.part.package)
+        d.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes")
+        p = d.add_paragraph("[00:00:40] Interviewer: Where did you walk?")
+        p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:footnoteReference w:id="1"/></w:r>'))
+    d.save(path)
+
+
+def test_docx_tables_insertions_text_boxes_and_footnotes(tmp_path):
+    make_docx(tmp_path / "W1.docx")
+    t = read_transcript(tmp_path / "W1.docx")
+    # by hand: the deletion 'first ' is gone, the insertion 'second ' is in; the table's header row
+    # is layout; the text box follows its paragraph (continuing that turn); the footnote is in place
+    assert turns_of(t) == [("00:00:05", "Interviewer", "How was the second meeting?"),
+                           ("00:00:11", "Noor Haddad", "Easier. We walked instead of sitting."),
+                           ("00:00:30", "Interviewer", "Whose idea was that?"),
+                           ("00:00:34", "Noor Haddad", "Hers. She had a dog with her."),
+                           ("00:00:40", "Interviewer", "Where did you walk?[footnote: The park by the river.]")]
+    lines = t.source_text.split("\n")
+    assert lines[5] == "[00:00:11]\tNoor Haddad\tEasier. We walked instead of sitting."
+    start, end = t.spans[1]
+    assert t.source_text[start:end] == "Easier. We walked instead of sitting."
+
+
+def test_docx_with_an_embedded_object_is_refused(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("Transcript: W2 (interview)")
+    p = d.add_paragraph("[00:00:01] Interviewer: see the table")
+    p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:object/></w:r>'))
+    d.save(tmp_path / "W2.docx")
+    with pytest.raises(InputError, match=r"W2\.docx: expected a Word document whose text can be read, found an "
+                                         r"embedded object"):
+        read_transcript(tmp_path / "W2.docx")
+
+
+def make_odt(path) -> None:
+    """An OpenDocument transcript: header, a turn with extra spaces (text:s), a tracked deletion
+    (kept apart by ODF) beside an insertion, a table of turns, and a footnote."""
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import (Change, ChangedRegion, Deletion, Note, NoteBody, NoteCitation, P, S, TrackedChanges)
+
+    doc = OpenDocumentText()
+    changes = TrackedChanges()
+    region = ChangedRegion(qattributes={("http://www.w3.org/XML/1998/namespace", "id"): "ct1"})
+    deletion = Deletion()
+    deletion.addElement(P(text="never "))
+    region.addElement(deletion)
+    changes.addElement(region)
+    doc.text.addElement(changes)
+    for line in ("Transcript: O1 (individual interview)", "Date: 2022-10-03", "Participants: Interviewer; Eli Brandt"):
+        doc.text.addElement(P(text=line))
+    doc.text.addElement(P())
+    p = P(text="Interviewer: Did you")
+    p.addElement(S(c=2))
+    p.addText("go ")
+    p.addElement(Change(changeid="ct1"))
+    p.addText("back?")
+    doc.text.addElement(p)
+    table = Table(name="turns")
+    table.addElement(TableColumn(numbercolumnsrepeated=2))
+    for speaker, text in (("Speaker", "Text"), ("Eli Brandt", "Twice, with my sister.")):
+        row = TableRow()
+        for value in (speaker, text):
+            cell = TableCell()
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    doc.text.addElement(table)
+    p = P(text="Interviewer: And then?")
+    note = Note(id="n1", noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="Asked after a pause."))
+    note.addElement(body)
+    p.addElement(note)
+    doc.text.addElement(p)
+    doc.save(str(path))
+
+
+def test_odt_spaces_tracked_changes_tables_and_notes(tmp_path):
+    make_odt(tmp_path / "O1.odt")
+    t = read_transcript(tmp_path / "O1.odt")
+    # by hand: 'Did you' + two spaces (text:s c=2) + 'go back?'; the deletion 'never ' stays out; the
+    # table row reads 'Eli Brandt<TAB>Twice, ...' (its header row 'Speaker | Text' is layout); the
+    # footnote is in place
+    assert t.format == "odt"
+    assert t.source_text.split("\n")[4:7] == ["Interviewer: Did you  go back?", "Eli Brandt\tTwice, with my sister.",
+                                             "Interviewer: And then?[footnote: Asked after a pause.]"]
+    assert turns_of(t) == [("", "Interviewer", "Did you  go back?"), ("", "Eli Brandt", "Twice, with my sister."),
+                           ("", "Interviewer", "And then?[footnote: Asked after a pause.]")]
+    start, end = t.spans[1]
+    assert t.source_text[start:end] == "Twice, with my sister."

@@ -54,7 +54,7 @@ _TIME = rf"(?:\[(?P<b>{_STAMP})\]|\((?P<p>{_STAMP})\)|(?P<n>\d{{1,2}}:\d{{2}}:\d
 _TIMED = re.compile(rf"^{_TIME}\s*(?:\*\*(?P<bold>[^*]+?)\*\*\s*:?|(?P<label>[^:\[\]\t*][^:\[\]\t]*?)\s*(?::|\t))\s?"
                     r"(?P<text>.*)$")
 _LABELLED = re.compile(rf"^(?:{_TIME}\s*)?(?:\*\*(?P<bold>[^*]+?)\*\*\s*:?|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)"
-                       rf"(?:\s*[\[(](?P<t>{_STAMP})[\])])?\s*(?::|\t))\s?(?P<text>.*)$")
+                       rf"(?:\s*[\[(](?P<t>{_STAMP})[\])])?\s*(?::(?!\d)|\t))\s?(?P<text>.*)$")
 _HEADING = re.compile(rf"^(?:\*\*(?P<bold>[^*]+?)\*\*|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)[ \t]+"
                       rf"(?:(?P<t>{_STAMP})|[\[(](?P<t2>{_STAMP})[\])]))$")
 _FIRST_TURN = ("a turn ('[hh:mm:ss] Speaker: text', 'Speaker: text', or a line 'Speaker  00:01:02' "
@@ -173,16 +173,21 @@ def _match(raw: str, style: str | None, known: dict[str, str]) -> tuple[str, re.
     if style in (None, "labelled") and not (style and raw[:1].isspace()):
         m = _LABELLED.match(line)
         if m:
-            label = (m.group("bold") or m.group("label") or "").strip()
+            label = _label_of(m)
             if _speaker_shaped(label) or label.lower() in known:
                 return "labelled", m
     if style in (None, "headed"):
         m = _HEADING.match(line)
         if m:
-            label = (m.group("bold") or m.group("label") or "").strip()
+            label = _label_of(m)
             if _speaker_shaped(label) or label.lower() in known:
                 return "headed", m
     return None
+
+
+def _label_of(m: re.Match) -> str:
+    """The speaker label of a turn start (a bold label may hold its colon: ``**Ann:**``)."""
+    return (m.group("bold") or "").strip().rstrip(":").strip() or (m.group("label") or "").strip()
 
 
 def _time_of(m: re.Match) -> str:
@@ -211,7 +216,7 @@ def parse_body(lines: list[tuple[int, int, str]], *, file: str, declared: tuple[
             text_at = lead + (m.start("text") + len(text) - len(text.lstrip()) if "text" in m.re.groupindex else len(line))
             if open_turn:
                 _close(body, open_turn)
-            label = (m.group("bold") or m.group("label") or "").strip()
+            label = _label_of(m)
             open_turn = [_time_of(m), label, text.strip(), row, text_at if text.strip() else None, lead + len(line)]
         elif open_turn:
             open_turn[2] = f"{open_turn[2]} {line}".strip()
