@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+
+import docx
 import pandas as pd
 import pytest
-
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 from helpers import FIXTURES
-from peerstudy.deid import read_key
+
+from peerstudy.deid import DeidKey, read_key
 from peerstudy.errors import InputError
-from peerstudy.transcripts import clean_transcripts, parse_transcript, read_transcript, read_transcripts
+from peerstudy.transcripts import UNATTRIBUTED, clean_transcripts, parse_transcript, read_transcript, read_transcripts
 
 MINI = FIXTURES / "mini-interviews"
 HEAD = ["Transcript: I9 (individual interview)", "Date: 2021-01-01", "Participants: Interviewer; Ann", ""]
@@ -16,7 +21,12 @@ HEAD = ["Transcript: I9 (individual interview)", "Date: 2021-01-01", "Participan
 
 def test_docx_and_txt_read_alike():
     fg = read_transcript(MINI / "transcripts/FG1.docx")
-    assert (fg.id, fg.kind, fg.date, fg.speakers) == ("FG1", "focus group", "2021-03-10", ("Interviewer", "Ana Moreno", "Tom Baker"))
+    assert (fg.id, fg.kind, fg.date, fg.speakers) == (
+        "FG1",
+        "focus group",
+        "2021-03-10",
+        ("Interviewer", "Ana Moreno", "Tom Baker"),
+    )
     assert fg.turns[1][1:3] == ("Tom Baker", "Trust came once we shared the tasks. Write to me at tom@example.org.")
     txt = read_transcript(MINI / "transcripts/I01.txt")
     assert txt.turns[0] == ("00:00:03", "Interviewer", "How did it start?", 6)
@@ -32,8 +42,14 @@ def test_continuation_lines_join_their_turn():
 
 
 def test_layout_problems_are_reported_together():
-    lines = ["Transcript: I9 (individual interview)", "Date: 2021-13-01", "Participants: Interviewer; Ann", "",
-             "[00:05:00] Ann: hello", "[00:01:00] Bob: who am I?"]
+    lines = [
+        "Transcript: I9 (individual interview)",
+        "Date: 2021-13-01",
+        "Participants: Interviewer; Ann",
+        "",
+        "[00:05:00] Ann: hello",
+        "[00:01:00] Bob: who am I?",
+    ]
     with pytest.raises(InputError) as info:
         parse_transcript(lines, file="I9.txt")
     text = str(info.value)
@@ -44,20 +60,23 @@ def test_layout_problems_are_reported_together():
 
 def test_renamed_binary_is_refused(tmp_path):
     (tmp_path / "I1.docx").write_bytes(b"%PDF-1.4 not a word file")
-    with pytest.raises(InputError, match=r"I1\.docx: expected a Word document \(\.docx\), found a file Word cannot open"):
+    with pytest.raises(
+        InputError, match=r"I1\.docx: expected a Word document \(\.docx\), found a file Word cannot open"
+    ):
         read_transcript(tmp_path / "I1.docx")
 
 
 @pytest.fixture(scope="module")
 def cleaned():
-    return clean_transcripts(read_transcripts(MINI / "transcripts"), read_key(MINI / "deid-key.yaml"),
-                             pd.Series(["P1", "P2"]))
+    return clean_transcripts(
+        read_transcripts(MINI / "transcripts"), read_key(MINI / "deid-key.yaml"), pd.Series(["P1", "P2"])
+    )
 
 
 def test_offsets_round_trip_into_the_deidentified_text(cleaned):
     texts = cleaned.documents.set_index("document")["text"]
     for turn in cleaned.turns.itertuples():
-        assert texts[turn.document][turn.start:turn.end] == turn.text
+        assert texts[turn.document][turn.start : turn.end] == turn.text
 
 
 def test_identifiers_are_gone_and_counted(cleaned):
@@ -76,51 +95,66 @@ def test_focus_group_lists_its_participants(cleaned):
 
 
 def test_speaker_missing_from_the_participants_sheet(cleaned):
-    with pytest.raises(InputError, match=r"FG1\.docx, row 7, field 'speaker': expected a participant of the "
-                                         r"participants sheet \(mapped in the key file\), found 'Tom Baker' → 'P2'"):
+    with pytest.raises(
+        InputError,
+        match=r"FG1\.docx, row 7, field 'speaker': expected a participant of the "
+        r"participants sheet \(mapped in the key file\), found 'Tom Baker' → 'P2'",
+    ):
         clean_transcripts(read_transcripts(MINI / "transcripts"), read_key(MINI / "deid-key.yaml"), pd.Series(["P1"]))
 
 
 def test_attributes_are_kept_checked_against_declared_values_and_the_roster(tmp_path):
-    lines = ["Transcript: D1-S2-OBS (observation)", "Date: 2023-03-01", "Participants: Observer", "Dyad: D7",
-             "Session: 2", "Source: observation", "", "[00:00:10] Observer: Both arrive early."]
+    lines = [
+        "Transcript: D1-S2-OBS (observation)",
+        "Date: 2023-03-01",
+        "Participants: Observer",
+        "Dyad: D7",
+        "Session: 2",
+        "Source: observation",
+        "",
+        "[00:00:10] Observer: Both arrive early.",
+    ]
     (tmp_path / "D1-S2-OBS.txt").write_text("\n".join(lines))
     roster = pd.DataFrame({"participant": ["PSW01", "PIR01"], "dyad": ["D1", "D1"]})
     with pytest.raises(InputError) as info:
-        clean_transcripts(read_transcripts(tmp_path), read_key(MINI / "deid-key.yaml"), roster,
-                          interviewer_labels=("Observer",),
-                          attributes={"dyad": "text", "session": [1, 3, 9], "source": ["observation"]})
+        clean_transcripts(
+            read_transcripts(tmp_path),
+            read_key(MINI / "deid-key.yaml"),
+            roster,
+            interviewer_labels=("Observer",),
+            attributes={"dyad": "text", "session": [1, 3, 9], "source": ["observation"]},
+        )
     text = str(info.value)
     assert "D1-S2-OBS.txt, field 'Session': expected a header line 'Session: …' with one of 1, 3, 9" in text
     assert "D1-S2-OBS.txt, field 'Dyad': expected a dyad of the participants sheet, found 'D7'" in text
     (tmp_path / "D1-S2-OBS.txt").write_text("\n".join(lines).replace("D7", "D1").replace("Session: 2", "Session: 3"))
-    clean = clean_transcripts(read_transcripts(tmp_path), read_key(MINI / "deid-key.yaml"), roster,
-                              interviewer_labels=("Observer",),
-                              attributes={"dyad": "text", "session": [1, 3, 9], "source": ["observation"]})
-    assert clean.documents[["dyad", "session", "source", "participant"]].values.tolist() == [["D1", 3, "observation", ""]]
+    clean = clean_transcripts(
+        read_transcripts(tmp_path),
+        read_key(MINI / "deid-key.yaml"),
+        roster,
+        interviewer_labels=("Observer",),
+        attributes={"dyad": "text", "session": [1, 3, 9], "source": ["observation"]},
+    )
+    assert clean.documents[["dyad", "session", "source", "participant"]].values.tolist() == [
+        ["D1", 3, "observation", ""]
+    ]
 
 
 # ----------------------------------------------------------------------------------------------
 # Formats and layouts (issue 15): small transcripts written for these tests, invented people.
 # Every expected turn below is written by hand from the fixture's text; offsets are found in the
 # file's text with str.index (an independent count), never copied from the code's output.
-import shutil  # noqa: E402
-
-import docx  # noqa: E402
-from docx.oxml import parse_xml  # noqa: E402
-from docx.oxml.ns import nsdecls  # noqa: E402
-
-from peerstudy.deid import DeidKey  # noqa: E402
-from peerstudy.transcripts import UNATTRIBUTED  # noqa: E402
 
 FORMATS = FIXTURES / "transcripts"
 VTT_LAYOUT = {"sidecar": str(FORMATS / "sessions.csv")}
 # The conversation of zoom.vtt and teams.vtt, by hand: cues 1-2 are Mira's (one turn), cue 4 has
 # no speaker, cue 5 is Jonas again after it (a turn of its own), its text on two lines.
-CONVERSATION = [("00:00:02.100", "Mira Osei", "Thanks for joining, everyone. Shall we start with how the week went?"),
-                ("00:00:10.200", "Jonas Brecht", "It was calmer than last week."),
-                ("00:00:15.000", UNATTRIBUTED, "[crosstalk]"),
-                ("00:00:17.300", "Jonas Brecht", "Sorry. The group on Tuesday helped a lot.")]
+CONVERSATION = [
+    ("00:00:02.100", "Mira Osei", "Thanks for joining, everyone. Shall we start with how the week went?"),
+    ("00:00:10.200", "Jonas Brecht", "It was calmer than last week."),
+    ("00:00:15.000", UNATTRIBUTED, "[crosstalk]"),
+    ("00:00:17.300", "Jonas Brecht", "Sorry. The group on Tuesday helped a lot."),
+]
 
 
 def turns_of(t) -> list[tuple[str, str, str]]:
@@ -140,8 +174,11 @@ def test_zoom_and_teams_captions_give_the_same_turns(tmp_path):
     layout = {"folder": str(folder), "sidecar": str(FORMATS / "sessions.csv"), "source_offsets": True}
     read = {t.id: t for t in read_transcripts([layout])}
     assert turns_of(read["Z1"]) == turns_of(read["T1"]) == CONVERSATION
-    assert (read["Z1"].kind, read["Z1"].date, dict(read["Z1"].attributes)) == ("peer group (Zoom)", "2022-03-08",
-                                                                                {"session": "2"})
+    assert (read["Z1"].kind, read["Z1"].date, dict(read["Z1"].attributes)) == (
+        "peer group (Zoom)",
+        "2022-03-08",
+        {"session": "2"},
+    )
     assert read["Z1"].speakers == ("Mira Osei", "Jonas Brecht")  # in order of appearance; unattributed is no speaker
     key = DeidKey(participants={"Mira Osei": "P1", "Jonas Brecht": "P2"})
     clean = clean_transcripts(list(read.values()), key, pd.Series(["P1", "P2"]))
@@ -160,7 +197,7 @@ def test_caption_offsets_point_into_the_file(tmp_path):
         source = (FORMATS / name).read_text()
         first = source.index("Thanks for joining")
         assert t.spans[0][0] == first
-        assert source[t.spans[0][0]:t.spans[0][1]].endswith("how the week went?")  # cues 1 and 2, one turn
+        assert source[t.spans[0][0] : t.spans[0][1]].endswith("how the week went?")  # cues 1 and 2, one turn
         crosstalk = source.index("[crosstalk]")
         assert t.spans[2] == (crosstalk, crosstalk + len("[crosstalk]"))
         last = source.index("Sorry.")
@@ -171,19 +208,22 @@ def test_subrip_with_crlf_and_facts_from_the_file_name():
     layout = {"file_pattern": r"(?P<id>S\d+)_(?P<date>\d{4}-\d{2}-\d{2})"}
     t = read_transcript(FORMATS / "S04_2022-05-02.srt", layout=layout)
     assert (t.id, t.date, t.format) == ("S04", "2022-05-02", "srt")
-    assert turns_of(t) == [("00:00:01.000", "Lena Fischer", "Good morning. Today we talk about routines."),
-                           ("00:00:07.000", "Omar Haddad", "Mine start with a walk.")]
+    assert turns_of(t) == [
+        ("00:00:01.000", "Lena Fischer", "Good morning. Today we talk about routines."),
+        ("00:00:07.000", "Omar Haddad", "Mine start with a walk."),
+    ]
     source = (FORMATS / "S04_2022-05-02.srt").read_bytes().decode()
     assert t.spans[1] == (source.index("Mine"), source.index("walk.") + len("walk."))
 
 
 def test_otter_speaker_lines_without_a_header():
-    t = read_transcript(FORMATS / "FG2_2022-05-04.txt",
-                        layout={"file_pattern": r"(?P<id>FG\d+)_(?P<date>[\d-]+)"})
+    t = read_transcript(FORMATS / "FG2_2022-05-04.txt", layout={"file_pattern": r"(?P<id>FG\d+)_(?P<date>[\d-]+)"})
     assert (t.id, t.date, t.kind) == ("FG2", "2022-05-04", "")
-    assert turns_of(t) == [("00:00:03", "Speaker 1", "Welcome back. Who wants to begin?"),
-                           ("00:00:09", "Rosa Lindqvist", "I can. This month I went back to the allotment twice."),
-                           ("00:01:15", "Speaker 1", "That is good to hear.")]
+    assert turns_of(t) == [
+        ("00:00:03", "Speaker 1", "Welcome back. Who wants to begin?"),
+        ("00:00:09", "Rosa Lindqvist", "I can. This month I went back to the allotment twice."),
+        ("00:01:15", "Speaker 1", "That is good to hear."),
+    ]
     source = (FORMATS / "FG2_2022-05-04.txt").read_text()
     assert t.spans[1] == (source.index("I can."), source.index("twice.") + len("twice."))
 
@@ -192,51 +232,77 @@ def test_focus_group_of_four_participants_without_times():
     t = read_transcript(FORMATS / "FG3.txt")
     assert (t.id, t.kind, t.date) == ("FG3", "focus group", "2022-06-01")
     assert t.speakers == ("Moderator", "Ines Alves", "Kwame Mensah", "Yuki Tanaka", "Petra Novak")
-    assert turns_of(t) == [("", "Moderator", "What made the first meeting easier?"),
-                           ("", "Ines Alves", "Knowing the peer worker had been through it."),
-                           ("", "Kwame Mensah", "For me, the coffee. Honestly, and that nobody took notes."),
-                           ("", "Yuki Tanaka", "I agree with Kwame Mensah. Note: she laughed here."),
-                           ("", "Petra Novak", "The room had a window."),
-                           ("", "Moderator", "Thank you all.")]
+    assert turns_of(t) == [
+        ("", "Moderator", "What made the first meeting easier?"),
+        ("", "Ines Alves", "Knowing the peer worker had been through it."),
+        ("", "Kwame Mensah", "For me, the coffee. Honestly, and that nobody took notes."),
+        ("", "Yuki Tanaka", "I agree with Kwame Mensah. Note: she laughed here."),
+        ("", "Petra Novak", "The room had a window."),
+        ("", "Moderator", "Thank you all."),
+    ]
     key = DeidKey(participants={"Ines Alves": "P1", "Kwame Mensah": "P2", "Yuki Tanaka": "P3", "Petra Novak": "P4"})
     clean = clean_transcripts([t], key, pd.Series(["P1", "P2", "P3", "P4"]), interviewer_labels=("Moderator",))
     doc = clean.documents.iloc[0]
     assert doc["participant"] == "P1; P2; P3; P4"
     assert doc["text"].splitlines()[3] == "P3: I agree with P2. Note: she laughed here."  # no time, no brackets
     for turn in clean.turns.itertuples():
-        assert doc["text"][turn.start:turn.end] == turn.text
+        assert doc["text"][turn.start : turn.end] == turn.text
 
 
 def test_labels_mapped_and_dates_in_a_declared_format():
     layout = {"date_format": "%d.%m.%Y", "speaker_labels": {"I": "Interviewer", "R": "{participant}"}}
     t = read_transcript(FORMATS / "I07.txt", layout=layout)
     assert t.date == "2022-04-12"
-    assert turns_of(t) == [("00:00:04", "Interviewer", "How did you hear about the service?"),
-                           ("00:00:11", "Dana Whitfield", "From my GP."),
-                           ("00:01:02", "Interviewer", "And the first contact?"),
-                           ("00:01:09", "Dana Whitfield", "A phone call. It lasted an hour.")]
-    with pytest.raises(InputError, match=r"I07\.txt, row 2, field 'Date': expected a date as YYYY-MM-DD, found '12\.04"):
+    assert turns_of(t) == [
+        ("00:00:04", "Interviewer", "How did you hear about the service?"),
+        ("00:00:11", "Dana Whitfield", "From my GP."),
+        ("00:01:02", "Interviewer", "And the first contact?"),
+        ("00:01:09", "Dana Whitfield", "A phone call. It lasted an hour."),
+    ]
+    with pytest.raises(
+        InputError, match=r"I07\.txt, row 2, field 'Date': expected a date as YYYY-MM-DD, found '12\.04"
+    ):
         read_transcript(FORMATS / "I07.txt", layout={"speaker_labels": layout["speaker_labels"]})
 
 
 def test_bold_labels_and_bare_times():
-    lines = ["Transcript: I8 (interview)", "Date: 2022-01-02", "Participants: Interviewer; Sam Okafor", "",
-             "00:00:07 **Interviewer:** Where do you meet?", "00:00:12 **Sam Okafor** Mostly at the library.",
-             "**Interviewer**", "And in winter?"]
+    lines = [
+        "Transcript: I8 (interview)",
+        "Date: 2022-01-02",
+        "Participants: Interviewer; Sam Okafor",
+        "",
+        "00:00:07 **Interviewer:** Where do you meet?",
+        "00:00:12 **Sam Okafor** Mostly at the library.",
+        "**Interviewer**",
+        "And in winter?",
+    ]
     t = parse_transcript(lines, file="I8.txt")
     # the first turn is timed, so the untimed lines after it continue the turn before (today's rule)
-    assert turns_of(t) == [("00:00:07", "Interviewer", "Where do you meet?"),
-                           ("00:00:12", "Sam Okafor", "Mostly at the library. **Interviewer** And in winter?")]
+    assert turns_of(t) == [
+        ("00:00:07", "Interviewer", "Where do you meet?"),
+        ("00:00:12", "Sam Okafor", "Mostly at the library. **Interviewer** And in winter?"),
+    ]
 
 
 def test_facts_that_disagree_or_are_missing_are_reported():
-    lines = ["Transcript: I9 (interview)", "Date: 2022-01-02", "Participants: Interviewer; Ann", "",
-             "Interviewer: Hello."]
-    with pytest.raises(InputError, match=r"field 'date': expected the same date in the header and the file name, "
-                                         r"found '2022-01-02' and '2022-01-03'"):
+    lines = [
+        "Transcript: I9 (interview)",
+        "Date: 2022-01-02",
+        "Participants: Interviewer; Ann",
+        "",
+        "Interviewer: Hello.",
+    ]
+    with pytest.raises(
+        InputError,
+        match=r"field 'date': expected the same date in the header and the file name, "
+        r"found '2022-01-02' and '2022-01-03'",
+    ):
         parse_transcript(lines, file="I9_2022-01-03.txt", layout={"file_pattern": r"(?P<id>I\d)_(?P<date>.+)"})
-    with pytest.raises(InputError, match=r"I5\.txt, field 'date': expected the transcript's date: a header line "
-                                         r"'Date: …', a 'date' group"):
+    with pytest.raises(
+        InputError,
+        match=r"I5\.txt, field 'date': expected the transcript's date: a header line "
+        r"'Date: …', a 'date' group",
+    ):
         parse_transcript(["Interviewer: Hello.", "Ann: Hi."], file="I5.txt")
     with pytest.raises(InputError, match=r"field 'file name': expected a name matching the study's file_pattern"):
         parse_transcript(["Interviewer: Hello."], file="notes.txt", layout={"file_pattern": r"(?P<id>I\d+)"})
@@ -244,8 +310,11 @@ def test_facts_that_disagree_or_are_missing_are_reported():
 
 def test_a_sidecar_row_for_every_file_and_a_file_for_every_row(tmp_path):
     folder = vtt_folder(tmp_path, "zoom.vtt")
-    with pytest.raises(InputError, match=r"sessions\.csv, row 3, field 'file': expected a transcript in .*vtt, "
-                                         r"found 'teams\.vtt': no such file"):
+    with pytest.raises(
+        InputError,
+        match=r"sessions\.csv, row 3, field 'file': expected a transcript in .*vtt, "
+        r"found 'teams\.vtt': no such file",
+    ):
         read_transcripts([{"folder": str(folder), "sidecar": str(FORMATS / "sessions.csv")}])
     with pytest.raises(InputError, match=r"zoom\.vtt, field 'date': expected the transcript's date"):
         read_transcripts(folder)
@@ -259,10 +328,21 @@ def test_unknown_layout_keys_are_refused():
 
 
 def test_a_label_that_looks_like_a_name_but_is_not_declared():
-    lines = ["Transcript: I9 (interview)", "Date: 2022-01-02", "Participants: Interviewer; Ann", "",
-             "Interviewer: Hello.", "Ann: Hi.", "Note: she smiles.", "well, I think: yes"]
-    with pytest.raises(InputError, match=r"I9\.txt, row 7, field 'speaker': expected a speaker from the header "
-                                         r"\(Interviewer; Ann\), found 'Note'"):
+    lines = [
+        "Transcript: I9 (interview)",
+        "Date: 2022-01-02",
+        "Participants: Interviewer; Ann",
+        "",
+        "Interviewer: Hello.",
+        "Ann: Hi.",
+        "Note: she smiles.",
+        "well, I think: yes",
+    ]
+    with pytest.raises(
+        InputError,
+        match=r"I9\.txt, row 7, field 'speaker': expected a speaker from the header "
+        r"\(Interviewer; Ann\), found 'Note'",
+    ):
         parse_transcript(lines, file="I9.txt")
     t = parse_transcript(lines[:6] + ["    Note: she smiles.", lines[7]], file="I9.txt")
     assert t.turns[1][2] == "Hi. Note: she smiles. well, I think: yes"
@@ -276,34 +356,60 @@ def make_docx(path, *, footnote: bool = True) -> None:
     """A Word transcript: header paragraphs, a turn with a tracked insertion and a deletion, a
     table of turns with a header row, a text box, and a footnote."""
     d = docx.Document()
-    for line in ("Transcript: W1 (individual interview)", "Date: 2022-09-14", "Participants: Interviewer; Noor Haddad",
-                 ""):
+    for line in (
+        "Transcript: W1 (individual interview)",
+        "Date: 2022-09-14",
+        "Participants: Interviewer; Noor Haddad",
+        "",
+    ):
         d.add_paragraph(line)
     p = d.add_paragraph("[00:00:05] Interviewer: How was the ")
-    p._p.append(parse_xml(f'<w:del {nsdecls("w")} w:id="1" w:author="T" w:date="2022-09-15T00:00:00Z">'
-                          '<w:r><w:delText>first </w:delText></w:r></w:del>'))
-    p._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="2" w:author="T" w:date="2022-09-15T00:00:00Z">'
-                          '<w:r><w:t xml:space="preserve">second </w:t></w:r></w:ins>'))
+    p._p.append(
+        parse_xml(
+            f'<w:del {nsdecls("w")} w:id="1" w:author="T" w:date="2022-09-15T00:00:00Z">'
+            "<w:r><w:delText>first </w:delText></w:r></w:del>"
+        )
+    )
+    p._p.append(
+        parse_xml(
+            f'<w:ins {nsdecls("w")} w:id="2" w:author="T" w:date="2022-09-15T00:00:00Z">'
+            '<w:r><w:t xml:space="preserve">second </w:t></w:r></w:ins>'
+        )
+    )
     p.add_run("meeting?")
     table = d.add_table(rows=3, cols=3)
-    for row, cells in zip(table.rows, [("Time", "Speaker", "Text"),
-                                       ("[00:00:11]", "Noor Haddad", "Easier. We walked instead of sitting."),
-                                       ("[00:00:30]", "Interviewer", "Whose idea was that?")]):
+    for row, cells in zip(
+        table.rows,
+        [
+            ("Time", "Speaker", "Text"),
+            ("[00:00:11]", "Noor Haddad", "Easier. We walked instead of sitting."),
+            ("[00:00:30]", "Interviewer", "Whose idea was that?"),
+        ],
+    ):
         for cell, value in zip(row.cells, cells):
             cell.text = value
     p = d.add_paragraph("[00:00:34] Noor Haddad: Hers.")
-    p._p.append(parse_xml(
-        f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent>'
-        '<w:p><w:r><w:t>She had a dog with her.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>'))
+    p._p.append(
+        parse_xml(
+            f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox><w:txbxContent>'
+            "<w:p><w:r><w:t>She had a dog with her.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+        )
+    )
     if footnote:
         from docx.opc.packuri import PackURI
         from docx.opc.part import Part
 
-        notes = (f'<w:footnotes xmlns:w="{W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
-                 '</w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>The park by the river.</w:t></w:r></w:p>'
-                 '</w:footnote></w:footnotes>').encode()
-        part = Part(PackURI("/word/footnotes.xml"),
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml", notes, d.part.package)
+        notes = (
+            f'<w:footnotes xmlns:w="{W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+            '</w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>The park by the river.</w:t></w:r></w:p>'
+            "</w:footnote></w:footnotes>"
+        ).encode()
+        part = Part(
+            PackURI("/word/footnotes.xml"),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+            notes,
+            d.part.package,
+        )
         d.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes")
         p = d.add_paragraph("[00:00:40] Interviewer: Where did you walk?")
         p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:footnoteReference w:id="1"/></w:r>'))
@@ -315,11 +421,13 @@ def test_docx_tables_insertions_text_boxes_and_footnotes(tmp_path):
     t = read_transcript(tmp_path / "W1.docx")
     # by hand: the deletion 'first ' is gone, the insertion 'second ' is in; the table's header row
     # is layout; the text box follows its paragraph (continuing that turn); the footnote is in place
-    assert turns_of(t) == [("00:00:05", "Interviewer", "How was the second meeting?"),
-                           ("00:00:11", "Noor Haddad", "Easier. We walked instead of sitting."),
-                           ("00:00:30", "Interviewer", "Whose idea was that?"),
-                           ("00:00:34", "Noor Haddad", "Hers. She had a dog with her."),
-                           ("00:00:40", "Interviewer", "Where did you walk?[footnote: The park by the river.]")]
+    assert turns_of(t) == [
+        ("00:00:05", "Interviewer", "How was the second meeting?"),
+        ("00:00:11", "Noor Haddad", "Easier. We walked instead of sitting."),
+        ("00:00:30", "Interviewer", "Whose idea was that?"),
+        ("00:00:34", "Noor Haddad", "Hers. She had a dog with her."),
+        ("00:00:40", "Interviewer", "Where did you walk?[footnote: The park by the river.]"),
+    ]
     lines = t.source_text.split("\n")
     assert lines[5] == "[00:00:11]\tNoor Haddad\tEasier. We walked instead of sitting."
     start, end = t.spans[1]
@@ -330,10 +438,13 @@ def test_docx_with_an_embedded_object_is_refused(tmp_path):
     d = docx.Document()
     d.add_paragraph("Transcript: W2 (interview)")
     p = d.add_paragraph("[00:00:01] Interviewer: see the table")
-    p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:object/></w:r>'))
+    p._p.append(parse_xml(f"<w:r {nsdecls('w')}><w:object/></w:r>"))
     d.save(tmp_path / "W2.docx")
-    with pytest.raises(InputError, match=r"W2\.docx: expected a Word document whose text can be read, found an "
-                                         r"embedded object"):
+    with pytest.raises(
+        InputError,
+        match=r"W2\.docx: expected a Word document whose text can be read, found an "
+        r"embedded object",
+    ):
         read_transcript(tmp_path / "W2.docx")
 
 
@@ -342,7 +453,7 @@ def make_odt(path) -> None:
     (kept apart by ODF) beside an insertion, a table of turns, and a footnote."""
     from odf.opendocument import OpenDocumentText
     from odf.table import Table, TableCell, TableColumn, TableRow
-    from odf.text import (Change, ChangedRegion, Deletion, Note, NoteBody, NoteCitation, P, S, TrackedChanges)
+    from odf.text import Change, ChangedRegion, Deletion, Note, NoteBody, NoteCitation, P, S, TrackedChanges
 
     doc = OpenDocumentText()
     changes = TrackedChanges()
@@ -389,9 +500,15 @@ def test_odt_spaces_tracked_changes_tables_and_notes(tmp_path):
     # table row reads 'Eli Brandt<TAB>Twice, ...' (its header row 'Speaker | Text' is layout); the
     # footnote is in place
     assert t.format == "odt"
-    assert t.source_text.split("\n")[4:7] == ["Interviewer: Did you  go back?", "Eli Brandt\tTwice, with my sister.",
-                                             "Interviewer: And then?[footnote: Asked after a pause.]"]
-    assert turns_of(t) == [("", "Interviewer", "Did you  go back?"), ("", "Eli Brandt", "Twice, with my sister."),
-                           ("", "Interviewer", "And then?[footnote: Asked after a pause.]")]
+    assert t.source_text.split("\n")[4:7] == [
+        "Interviewer: Did you  go back?",
+        "Eli Brandt\tTwice, with my sister.",
+        "Interviewer: And then?[footnote: Asked after a pause.]",
+    ]
+    assert turns_of(t) == [
+        ("", "Interviewer", "Did you  go back?"),
+        ("", "Eli Brandt", "Twice, with my sister."),
+        ("", "Interviewer", "And then?[footnote: Asked after a pause.]"),
+    ]
     start, end = t.spans[1]
     assert t.source_text[start:end] == "Twice, with my sister."

@@ -60,5 +60,15 @@ from peerstudy.transcripts.cleaning import CleanTranscripts, clean_transcripts
 from peerstudy.transcripts.model import UNATTRIBUTED, Layout, Transcript, Turn, read_layout
 from peerstudy.transcripts.reading import parse_transcript, read_transcript, read_transcripts
 
-__all__ = ["Transcript", "Turn", "Layout", "UNATTRIBUTED", "CleanTranscripts", "parse_transcript", "read_transcript",
-           "read_transcripts", "read_layout", "clean_transcripts"]
+__all__ = [
+    "UNATTRIBUTED",
+    "CleanTranscripts",
+    "Layout",
+    "Transcript",
+    "Turn",
+    "clean_transcripts",
+    "parse_transcript",
+    "read_layout",
+    "read_transcript",
+    "read_transcripts",
+]

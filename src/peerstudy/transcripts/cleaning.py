@@ -75,14 +75,29 @@ class _Speakers:
             return None
         key_file = self.key.file or "the key file"
         if label is None:
-            who, fix = repr(speaker), (f"map {speaker!r} to a pseudonym in {key_file}, or add the label "
-                                       "to interviewer_labels if they are on the research team")
+            who, fix = (
+                repr(speaker),
+                (
+                    f"map {speaker!r} to a pseudonym in {key_file}, or add the label "
+                    "to interviewer_labels if they are on the research team"
+                ),
+            )
         else:
-            who, fix = f"{speaker!r} → {label!r}", (f"add {label!r} to the participants sheet, or correct "
-                                                    f"the pseudonym of {speaker!r} in {key_file}")
+            who, fix = (
+                f"{speaker!r} → {label!r}",
+                (f"add {label!r} to the participants sheet, or correct the pseudonym of {speaker!r} in {key_file}"),
+            )
         self.unmatched[t.file, speaker] = [len(self.problems), 1]
-        self.problems.append(Problem(file=t.file, row=row, field="speaker", found=who, fix=fix,
-                                     expected="a participant of the participants sheet (mapped in the key file)"))
+        self.problems.append(
+            Problem(
+                file=t.file,
+                row=row,
+                field="speaker",
+                found=who,
+                fix=fix,
+                expected="a participant of the participants sheet (mapped in the key file)",
+            )
+        )
         return None
 
     def finish(self) -> None:
@@ -92,8 +107,9 @@ class _Speakers:
                 self.problems[index] = replace(problem, found=f"{problem.found} (in {n_turns} turns, the first here)")
 
 
-def _document(t: Transcript, order: int, speakers: _Speakers, key: DeidKey, totals: Counter,
-              turn_rows: list[dict], offsets: bool) -> dict:
+def _document(
+    t: Transcript, order: int, speakers: _Speakers, key: DeidKey, totals: Counter, turn_rows: list[dict], offsets: bool
+) -> dict:
     lines, people = [], []
     offset = 0
     spans = t.spans or ((None, None),) * len(t.turns)
@@ -109,19 +125,40 @@ def _document(t: Transcript, order: int, speakers: _Speakers, key: DeidKey, tota
         totals.update(counts)
         prefix = f"[{time}] {label}: " if time else f"{label}: "
         start = offset + len(prefix)
-        row = {"turn": f"{t.id}#{i}", "document": t.id, "time": time, "speaker": label,
-               "start": start, "end": start + len(clean), "text": clean}
+        row = {
+            "turn": f"{t.id}#{i}",
+            "document": t.id,
+            "time": time,
+            "speaker": label,
+            "start": start,
+            "end": start + len(clean),
+            "text": clean,
+        }
         if offsets:
             row["source_start"], row["source_end"] = span
         turn_rows.append(row)
         lines.append(prefix + clean)
         offset += len(prefix) + len(clean) + 1
-    return {"document": t.id, "transcript": t.id, "kind": t.kind, "date": t.date, "order": order,
-            "participant": "; ".join(sorted(people, key=_natural)), "text": "\n".join(lines)}
+    return {
+        "document": t.id,
+        "transcript": t.id,
+        "kind": t.kind,
+        "date": t.date,
+        "order": order,
+        "participant": "; ".join(sorted(people, key=_natural)),
+        "text": "\n".join(lines),
+    }
 
 
-def _attributes(t: Transcript, doc: dict, attributes: dict, table: pd.DataFrame, key: DeidKey,
-                totals: Counter, problems: list[Problem]) -> None:
+def _attributes(
+    t: Transcript,
+    doc: dict,
+    attributes: dict,
+    table: pd.DataFrame,
+    key: DeidKey,
+    totals: Counter,
+    problems: list[Problem],
+) -> None:
     """Add the declared attributes to ``doc``, checked against the declared values and
     the participants sheet."""
     found = dict(t.attributes)
@@ -131,26 +168,46 @@ def _attributes(t: Transcript, doc: dict, attributes: dict, table: pd.DataFrame,
         numeric = kind == "integer" or allowed is not None and all(a.isdigit() for a in allowed)
         if value is None or numeric and not value.isdigit() or allowed is not None and value not in allowed:
             expected = f"a header line '{name.capitalize()}: …'"
-            expected += f" with one of {', '.join(allowed)} (as the study declares)" if allowed else (
-                " with a whole number" if numeric else "")
-            problems.append(Problem(file=t.file, field=name.capitalize(), expected=expected,
-                                    found=repr(value) if value is not None else "none",
-                                    fix="correct the header line, or the study's document_attributes"))
+            expected += (
+                f" with one of {', '.join(allowed)} (as the study declares)"
+                if allowed
+                else (" with a whole number" if numeric else "")
+            )
+            problems.append(
+                Problem(
+                    file=t.file,
+                    field=name.capitalize(),
+                    expected=expected,
+                    found=repr(value) if value is not None else "none",
+                    fix="correct the header line, or the study's document_attributes",
+                )
+            )
             continue
         if name in table and value not in set(map(str, table[name].dropna())):
-            problems.append(Problem(file=t.file, field=name.capitalize(),
-                                    expected=f"a {name} of the participants sheet", found=repr(value),
-                                    fix=f"add the {name} to the participants sheet, or correct the header line"))
+            problems.append(
+                Problem(
+                    file=t.file,
+                    field=name.capitalize(),
+                    expected=f"a {name} of the participants sheet",
+                    found=repr(value),
+                    fix=f"add the {name} to the participants sheet, or correct the header line",
+                )
+            )
             continue
         clean_value, counts = deidentify(value, key)
         totals.update(counts)
         doc[name] = int(value) if numeric else clean_value
 
 
-def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants: pd.DataFrame | pd.Series, *,
-                      interviewer_labels: tuple[str, ...] = ("Interviewer",),
-                      attributes: dict[str, str] | None = None,
-                      source_offsets: bool | None = None) -> CleanTranscripts:
+def clean_transcripts(
+    transcripts: list[Transcript],
+    key: DeidKey,
+    participants: pd.DataFrame | pd.Series,
+    *,
+    interviewer_labels: tuple[str, ...] = ("Interviewer",),
+    attributes: dict[str, str] | None = None,
+    source_offsets: bool | None = None,
+) -> CleanTranscripts:
     """De-identify transcripts and split them into turns with offsets.
 
     Parameters
@@ -196,8 +253,17 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
     speakers.finish()
     if problems:
         raise InputError(problems)
-    documents = pd.DataFrame(docs).astype({"document": "string", "transcript": "string", "kind": "string", "date": "string",
-                                           "order": "int64", "participant": "string", "text": "string"})
+    documents = pd.DataFrame(docs).astype(
+        {
+            "document": "string",
+            "transcript": "string",
+            "kind": "string",
+            "date": "string",
+            "order": "int64",
+            "participant": "string",
+            "text": "string",
+        }
+    )
     types = {"start": "int64", "end": "int64"} | ({"source_start": "int64", "source_end": "int64"} if offsets else {})
     turns = pd.DataFrame(turn_rows).astype(types)
     return CleanTranscripts(documents=documents, turns=turns, redactions=redaction_table(totals))

@@ -33,8 +33,10 @@ __all__ = ["Cue", "read_cues", "split_lines"]
 
 _VTT_TIME = r"(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}"
 _SRT_TIME = r"\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}"
-_TIMING = {"vtt": re.compile(rf"^\s*({_VTT_TIME})[ \t]+-->[ \t]+({_VTT_TIME})(?:[ \t]+.*)?$"),
-           "srt": re.compile(rf"^\s*({_SRT_TIME})[ \t]*-->[ \t]*({_SRT_TIME})(?:[ \t]+.*)?$")}
+_TIMING = {
+    "vtt": re.compile(rf"^\s*({_VTT_TIME})[ \t]+-->[ \t]+({_VTT_TIME})(?:[ \t]+.*)?$"),
+    "srt": re.compile(rf"^\s*({_SRT_TIME})[ \t]*-->[ \t]*({_SRT_TIME})(?:[ \t]+.*)?$"),
+}
 _SHAPE = {"vtt": "'hh:mm:ss.mmm --> hh:mm:ss.mmm' (or 'mm:ss.mmm')", "srt": "'hh:mm:ss,mmm --> hh:mm:ss,mmm'"}
 # A speaker named in the cue text as Zoom writes it: a short label, then ': '.
 _ZOOM_LABEL = re.compile(r"^([^\s:<>][^:<>\n]{0,58}?):[ \t]+(?=\S)")
@@ -94,10 +96,16 @@ def read_cues(text: str, *, file: str, format: str) -> list[Cue]:
         at = next((i for i, (_, _, line) in enumerate(block) if "-->" in line), None)
         if at is None or at > 1 or format == "srt" and at == 1 and not block[0][2].strip().isdigit():
             where = block[at][0] if at is not None else block[0][0]
-            problems.append(Problem(file=file, row=where, field=f"cue {len(cues) + len(problems) + 1}",
-                                    expected=f"a cue: an optional identifier line, then the cue times {_SHAPE[format]}",
-                                    found=repr(block[0][2][:60]),
-                                    fix="correct the cue, or put a blank line between cues"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=where,
+                    field=f"cue {len(cues) + len(problems) + 1}",
+                    expected=f"a cue: an optional identifier line, then the cue times {_SHAPE[format]}",
+                    found=repr(block[0][2][:60]),
+                    fix="correct the cue, or put a blank line between cues",
+                )
+            )
             continue
         cue = _read_cue(block, at, number=len(cues) + len(problems) + 1, file=file, format=format)
         if isinstance(cue, Problem):
@@ -112,19 +120,31 @@ def read_cues(text: str, *, file: str, format: str) -> list[Cue]:
 def _read_cue(block: list, at: int, *, number: int, file: str, format: str) -> Cue | Problem:
     row, _, timing = block[at]
     m = _TIMING[format].match(timing)
-    broken = Problem(file=file, row=row, field=f"cue {number}", expected=f"cue times {_SHAPE[format]}",
-                     found=repr(timing.strip()[:60]), fix=f"correct the times of cue {number}")
+    broken = Problem(
+        file=file,
+        row=row,
+        field=f"cue {number}",
+        expected=f"cue times {_SHAPE[format]}",
+        found=repr(timing.strip()[:60]),
+        fix=f"correct the times of cue {number}",
+    )
     if not m:
         return broken
     start, end = (t.replace(",", ".") for t in m.groups())
-    payload = block[at + 1:]
+    payload = block[at + 1 :]
     try:
         caption = webvtt.Caption(_pad(start), _pad(end), [line for _, _, line in payload])
     except MalformedCaptionError:
         return broken
     if caption.end_in_seconds < caption.start_in_seconds:
-        return Problem(file=file, row=row, field=f"cue {number}", expected="a cue that ends after it starts",
-                       found=repr(timing.strip()[:60]), fix=f"correct the times of cue {number}")
+        return Problem(
+            file=file,
+            row=row,
+            field=f"cue {number}",
+            expected="a cue that ends after it starts",
+            found=repr(timing.strip()[:60]),
+            fix=f"correct the times of cue {number}",
+        )
     if not payload:
         return Cue(number, row, caption.start, "", "", block[at][1] + len(timing), block[at][1] + len(timing))
     voice = caption.voice or ""
@@ -137,12 +157,12 @@ def _read_cue(block: list, at: int, *, number: int, file: str, format: str) -> C
     elif not voice:
         label = _ZOOM_LABEL.match(text)
         if label and _speaker_like(label.group(1)):
-            voice, text = label.group(1).strip(), text[label.end():]
+            voice, text = label.group(1).strip(), text[label.end() :]
             zoom = _ZOOM_LABEL.match(first.lstrip())
             skip += zoom.end() if zoom else 0
-    last_row, last_offset, last = payload[-1]
+    _, last_offset, last = payload[-1]
     tail = last.rstrip()
-    tail = tail[:-4] if tail.endswith("</v>") else tail
+    tail = tail.removesuffix("</v>")
     return Cue(number, first_row, caption.start, voice.strip(), text, first_offset + skip, last_offset + len(tail))
 
 

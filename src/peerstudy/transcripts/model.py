@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from peerstudy.errors import ConfigError, Problem
 
-__all__ = ["UNATTRIBUTED", "Turn", "Transcript", "Layout", "read_layout"]
+__all__ = ["UNATTRIBUTED", "Layout", "Transcript", "Turn", "read_layout"]
 
 #: The speaker of a turn whose speaker the source does not name (a caption cue without a
 #: voice or label): kept as its own turn, never given to the speaker before it.
@@ -96,10 +96,13 @@ class Layout:
     source_offsets: bool = False
 
 
-_KEYS = {"file_pattern": "a regular expression with named groups", "date_format": "strptime codes, e.g. '%d.%m.%Y'",
-         "sidecar": "the path of a CSV sheet (file, id, date, kind, session, participants)",
-         "speaker_labels": "a mapping of label to speaker, e.g. {I: Interviewer, R: '{participant}'}",
-         "source_offsets": "true or false"}
+_KEYS = {
+    "file_pattern": "a regular expression with named groups",
+    "date_format": "strptime codes, e.g. '%d.%m.%Y'",
+    "sidecar": "the path of a CSV sheet (file, id, date, kind, session, participants)",
+    "speaker_labels": "a mapping of label to speaker, e.g. {I: Interviewer, R: '{participant}'}",
+    "source_offsets": "true or false",
+}
 
 
 def read_layout(value: dict[str, Any] | Layout | None, *, where: str = "transcripts") -> Layout:
@@ -115,13 +118,26 @@ def read_layout(value: dict[str, Any] | Layout | None, *, where: str = "transcri
     """
     if value is None or isinstance(value, Layout):
         return value or Layout()
-    problems = [Problem(field=f"{where}: {k}", expected=f"one of {', '.join(_KEYS)}", found=repr(k),
-                        fix="correct the key in the study's parameter file")
-                for k in value if k not in _KEYS]
+    problems = [
+        Problem(
+            field=f"{where}: {k}",
+            expected=f"one of {', '.join(_KEYS)}",
+            found=repr(k),
+            fix="correct the key in the study's parameter file",
+        )
+        for k in value
+        if k not in _KEYS
+    ]
 
     def bad(key: str, found: Any) -> None:
-        problems.append(Problem(field=f"{where}: {key}", expected=_KEYS[key], found=repr(found),
-                                fix="correct the value in the study's parameter file"))
+        problems.append(
+            Problem(
+                field=f"{where}: {key}",
+                expected=_KEYS[key],
+                found=repr(found),
+                fix="correct the value in the study's parameter file",
+            )
+        )
 
     pattern = value.get("file_pattern")
     compiled = None
@@ -140,8 +156,9 @@ def read_layout(value: dict[str, Any] | Layout | None, *, where: str = "transcri
     if sidecar is not None and not isinstance(sidecar, str):
         bad("sidecar", sidecar)
     labels = value.get("speaker_labels") or {}
-    if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and v
-                                               for k, v in labels.items()):
+    if not isinstance(labels, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in labels.items()
+    ):
         bad("speaker_labels", labels)
         labels = {}
     offsets = value.get("source_offsets", False)
@@ -149,5 +166,10 @@ def read_layout(value: dict[str, Any] | Layout | None, *, where: str = "transcri
         bad("source_offsets", offsets)
     if problems:
         raise ConfigError(problems)
-    return Layout(file_pattern=compiled, date_format=date_format, sidecar=sidecar,
-                  speaker_labels=tuple(labels.items()), source_offsets=bool(offsets))
+    return Layout(
+        file_pattern=compiled,
+        date_format=date_format,
+        sidecar=sidecar,
+        speaker_labels=tuple(labels.items()),
+        source_offsets=bool(offsets),
+    )

@@ -36,12 +36,40 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 MAX_DEPTH = 40
-_HEADER_WORDS = {"time", "timestamp", "start", "speaker", "name", "who", "text", "transcript", "utterance",
-                 "speech", "content", "turn", ""}
-_BLOCK_WRAPPERS = {(_TEXT, "section"), (_TEXT, "list"), (_TEXT, "list-item"), (_TEXT, "list-header"),
-                   (_TEXT, "index-body"), (_TEXT, "note-body"), (_DRAW, "text-box")}
-_INLINE_WRAPPERS = {(_TEXT, "span"), (_TEXT, "a"), (_TEXT, "meta"), (_TEXT, "ruby"), (_TEXT, "ruby-base"),
-                    (_TEXT, "hidden-text"), (_TEXT, "meta-field"), (_OFFICE, "text")}
+_HEADER_WORDS = {
+    "time",
+    "timestamp",
+    "start",
+    "speaker",
+    "name",
+    "who",
+    "text",
+    "transcript",
+    "utterance",
+    "speech",
+    "content",
+    "turn",
+    "",
+}
+_BLOCK_WRAPPERS = {
+    (_TEXT, "section"),
+    (_TEXT, "list"),
+    (_TEXT, "list-item"),
+    (_TEXT, "list-header"),
+    (_TEXT, "index-body"),
+    (_TEXT, "note-body"),
+    (_DRAW, "text-box"),
+}
+_INLINE_WRAPPERS = {
+    (_TEXT, "span"),
+    (_TEXT, "a"),
+    (_TEXT, "meta"),
+    (_TEXT, "ruby"),
+    (_TEXT, "ruby-base"),
+    (_TEXT, "hidden-text"),
+    (_TEXT, "meta-field"),
+    (_OFFICE, "text"),
+}
 _SPACE = re.compile(r"[ \t\r\n]+")
 
 
@@ -50,8 +78,9 @@ class _Reader:
         self.shown = shown
 
     def refuse(self, what: str, fix: str) -> None:
-        raise InputError(Problem(file=self.shown, expected="an OpenDocument text whose text can be read", found=what,
-                                 fix=fix))
+        raise InputError(
+            Problem(file=self.shown, expected="an OpenDocument text whose text can be read", found=what, fix=fix)
+        )
 
     def deeper(self, depth: int) -> int:
         if depth >= MAX_DEPTH:
@@ -117,15 +146,20 @@ class _Reader:
                 self.embedded()
 
     def embedded(self) -> None:
-        self.refuse("an embedded object (a spreadsheet, chart or other file inside the document)",
-                    "copy the object's text into the document, or save the transcript as .txt")
+        self.refuse(
+            "an embedded object (a spreadsheet, chart or other file inside the document)",
+            "copy the object's text into the document, or save the transcript as .txt",
+        )
 
     def table(self, tbl, depth: int) -> list[str]:
         depth = self.deeper(depth)
         rows = []
         for row in _rows(tbl):
-            cells = ["\n".join(self.block(cell, depth)) for cell in row.childNodes
-                     if getattr(cell, "qname", None) == (_TABLE, "table-cell")]
+            cells = [
+                "\n".join(self.block(cell, depth))
+                for cell in row.childNodes
+                if getattr(cell, "qname", None) == (_TABLE, "table-cell")
+            ]
             rows.append(cells)
         if rows and len(rows[0]) > 1 and all(c.strip().lower() in _HEADER_WORDS for c in rows[0]):
             rows = rows[1:]
@@ -151,11 +185,21 @@ def odt_text(path: Path, shown: str) -> str:
     try:
         document = load(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, SAXException, OSError, AttributeError) as exc:
-        raise InputError(Problem(file=shown, expected="an OpenDocument text (.odt)",
-                                 found=f"a file that cannot be opened as one ({exc.__class__.__name__}: {exc})",
-                                 fix="re-save the transcript from the word processor as .odt")) from None
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="an OpenDocument text (.odt)",
+                found=f"a file that cannot be opened as one ({exc.__class__.__name__}: {exc})",
+                fix="re-save the transcript from the word processor as .odt",
+            )
+        ) from None
     if document.mimetype != "application/vnd.oasis.opendocument.text":
-        raise InputError(Problem(file=shown, expected="an OpenDocument text (.odt)",
-                                 found=f"an OpenDocument file of another kind ({document.mimetype})",
-                                 fix="save the transcript as a text document (.odt), not a spreadsheet or drawing"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="an OpenDocument text (.odt)",
+                found=f"an OpenDocument file of another kind ({document.mimetype})",
+                fix="save the transcript as a text document (.odt), not a spreadsheet or drawing",
+            )
+        )
     return "\n".join(_Reader(shown).block(document.text, 0))

@@ -79,14 +79,21 @@ def build_transcript(source: Source, *, layout: Layout, outside: tuple[list[Fact
         header = split_header(lines, file=source.file, speakers=declared or (), problems=problems)
         if header.present:
             facts_from.insert(0, _header_facts(header))
-        lines = lines[header.body_from:]
+        lines = lines[header.body_from :]
     facts, attributes = _merge(facts_from, source.file, problems, layout)
     if header is not None and header.present:
         for key, fact in (("transcript", "id"), ("date", "date"), ("participants", "participants")):
             if fact not in facts and key not in header.values:
-                problems.append(Problem(file=source.file, row=1, field=key.capitalize(),
-                                        expected=f"a header line '{key.capitalize()}: …'", found="none",
-                                        fix=f"add the line '{key.capitalize()}: …' to the header"))
+                problems.append(
+                    Problem(
+                        file=source.file,
+                        row=1,
+                        field=key.capitalize(),
+                        expected=f"a header line '{key.capitalize()}: …'",
+                        found="none",
+                        fix=f"add the line '{key.capitalize()}: …' to the header",
+                    )
+                )
     declared = tuple(s.strip() for s in facts.get("participants", "").split(";") if s.strip()) or None
     declared_where = facts.get("participants@") or "the header"
     labels = dict(layout.speaker_labels)
@@ -96,25 +103,54 @@ def build_transcript(source: Source, *, layout: Layout, outside: tuple[list[Fact
         body = cue_turns(source.cues, file=source.file, declared=declared, labels=labels, declared_where=declared_where)
     problems += body.problems
     if not body.turns:
-        problems.append(Problem(file=source.file, expected="at least one turn '[hh:mm:ss] Speaker: text'", found="none",
-                                fix="check that this is a transcript, and that its turns start with '[hh:mm:ss] Speaker:'"))
+        problems.append(
+            Problem(
+                file=source.file,
+                expected="at least one turn '[hh:mm:ss] Speaker: text'",
+                found="none",
+                fix="check that this is a transcript, and that its turns start with '[hh:mm:ss] Speaker:'",
+            )
+        )
     ident = facts.get("id", "")
     if ident and ident != stem and facts.get("id@") == "the header" and not _id_outside(facts_from):
-        problems.append(Problem(file=source.file, row=header.rows["transcript"], field="Transcript",
-                                expected=f"the file's name, {stem!r}", found=repr(ident),
-                                fix="rename the file or correct the header"))
+        problems.append(
+            Problem(
+                file=source.file,
+                row=header.rows["transcript"],
+                field="Transcript",
+                expected=f"the file's name, {stem!r}",
+                found=repr(ident),
+                fix="rename the file or correct the header",
+            )
+        )
     if "date" not in facts and not (header is not None and header.present):
-        problems.append(Problem(file=source.file, field="date",
-                                expected="the transcript's date: a header line 'Date: …', a 'date' group in the study's "
-                                         "file_pattern, or a 'date' column in its sidecar sheet", found="none",
-                                fix="declare the date in one of these places"))
+        problems.append(
+            Problem(
+                file=source.file,
+                field="date",
+                expected="the transcript's date: a header line 'Date: …', a 'date' group in the study's "
+                "file_pattern, or a 'date' column in its sidecar sheet",
+                found="none",
+                fix="declare the date in one of these places",
+            )
+        )
     if problems:
         raise InputError(problems)
     speakers = declared or tuple(dict.fromkeys(t.speaker for t in body.turns if t.speaker != UNATTRIBUTED))
-    return Transcript(file=source.file, id=ident or stem, kind=facts.get("kind", ""), date=facts["date"],
-                      duration=facts.get("duration", ""), speakers=speakers, turns=tuple(tuple(t) for t in body.turns),
-                      attributes=tuple(attributes.items()), spans=tuple(body.spans), format=source.format,
-                      source_text=source.text, source_offsets=layout.source_offsets)
+    return Transcript(
+        file=source.file,
+        id=ident or stem,
+        kind=facts.get("kind", ""),
+        date=facts["date"],
+        duration=facts.get("duration", ""),
+        speakers=speakers,
+        turns=tuple(tuple(t) for t in body.turns),
+        attributes=tuple(attributes.items()),
+        spans=tuple(body.spans),
+        format=source.format,
+        source_text=source.text,
+        source_offsets=layout.source_offsets,
+    )
 
 
 def _declared(facts_from: list[Facts]) -> tuple[str, ...] | None:
@@ -143,8 +179,9 @@ def _header_facts(header) -> Facts:
     return "the header", values, rows
 
 
-def _merge(facts_from: list[Facts], file: str, problems: list[Problem],
-           layout: Layout) -> tuple[dict[str, str], dict[str, str]]:
+def _merge(
+    facts_from: list[Facts], file: str, problems: list[Problem], layout: Layout
+) -> tuple[dict[str, str], dict[str, str]]:
     """Facts from every source, checked to agree; dates checked and kept as YYYY-MM-DD.
     ``facts["<fact>@"]`` names the source of each fact."""
     facts: dict[str, str] = {}
@@ -163,17 +200,25 @@ def _merge(facts_from: list[Facts], file: str, problems: list[Problem],
             target = facts if key in FACTS else attributes
             if key in target and target[key] != value:
                 first = facts.get(f"{key}@") or attributes.get(f"{key}@")
-                problems.append(Problem(file=file, row=rows.get(key), field=key,
-                                        expected=f"the same {key} in {first} and {where}",
-                                        found=f"{target[key]!r} and {value!r}", fix="correct one of the two"))
+                problems.append(
+                    Problem(
+                        file=file,
+                        row=rows.get(key),
+                        field=key,
+                        expected=f"the same {key} in {first} and {where}",
+                        found=f"{target[key]!r} and {value!r}",
+                        fix="correct one of the two",
+                    )
+                )
                 continue
             target[key] = value
             (facts if key in FACTS else attributes)[f"{key}@"] = where
     return facts, {k: v for k, v in attributes.items() if not k.endswith("@")}
 
 
-def _check_date(value: str, *, where: str, row: int | None, file: str, layout: Layout,
-                problems: list[Problem]) -> str | None:
+def _check_date(
+    value: str, *, where: str, row: int | None, file: str, layout: Layout, problems: list[Problem]
+) -> str | None:
     """The date as YYYY-MM-DD (as written when no ``date_format`` is declared), or None
     after recording a problem."""
     try:
@@ -184,9 +229,17 @@ def _check_date(value: str, *, where: str, row: int | None, file: str, layout: L
     except ValueError:
         shape = "YYYY-MM-DD" if layout.date_format is None else f"{layout.date_format} (the study's date_format)"
         field = "Date" if where == "the header" else "date"
-        problems.append(Problem(file=file, row=row, field=field, expected=f"a date as {shape}", found=repr(value),
-                                fix=f"write the date of the session as {shape}, e.g. "
-                                    f"{Date(2021, 3, 1).strftime(layout.date_format or '%Y-%m-%d')}"))
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                field=field,
+                expected=f"a date as {shape}",
+                found=repr(value),
+                fix=f"write the date of the session as {shape}, e.g. "
+                f"{Date(2021, 3, 1).strftime(layout.date_format or '%Y-%m-%d')}",
+            )
+        )
         return None
 
 
@@ -197,16 +250,29 @@ def _outside_facts(name: str, layout: Layout, sidecar: dict[str, Facts] | None) 
         stem = Path(name).stem
         m = layout.file_pattern.fullmatch(stem)
         if m is None:
-            problems.append(Problem(file=name, field="file name",
-                                    expected=f"a name matching the study's file_pattern {layout.file_pattern.pattern!r}",
-                                    found=repr(stem), fix="rename the file, or correct the file_pattern"))
+            problems.append(
+                Problem(
+                    file=name,
+                    field="file name",
+                    expected=f"a name matching the study's file_pattern {layout.file_pattern.pattern!r}",
+                    found=repr(stem),
+                    fix="rename the file, or correct the file_pattern",
+                )
+            )
         else:
             values = {k.lower(): v for k, v in m.groupdict().items() if v}
             facts.append(("the file name", values, {}))
     if sidecar is not None:
         if name not in sidecar:
-            problems.append(Problem(file=layout.sidecar, field="file", expected=f"a row for the transcript {name!r}",
-                                    found="none", fix="add a row for the file to the sidecar sheet"))
+            problems.append(
+                Problem(
+                    file=layout.sidecar,
+                    field="file",
+                    expected=f"a row for the transcript {name!r}",
+                    found="none",
+                    fix="add a row for the file to the sidecar sheet",
+                )
+            )
         else:
             facts.append(sidecar[name])
     return facts, problems
@@ -221,8 +287,16 @@ def _read_sidecar(layout: Layout) -> dict[str, Facts]:
     for row, record in table.iterrows():
         name = record["file"].strip()
         if name in rows:
-            problems.append(Problem(file=shown, row=int(row), field="file", expected="one row per transcript",
-                                    found=f"{name!r} again", fix="keep one row for the file"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=int(row),
+                    field="file",
+                    expected="one row per transcript",
+                    found=f"{name!r} again",
+                    fix="keep one row for the file",
+                )
+            )
             continue
         values = {str(k).strip().lower(): str(v) for k, v in record.items() if k != "file"}
         rows[name] = (f"the sidecar sheet {shown} (row {row})", values, {k: int(row) for k in values})
@@ -253,15 +327,23 @@ def _folders(folders: Any, layout: Layout | dict | None) -> list[tuple[Path, Lay
         if isinstance(item, dict):
             settings = {k: v for k, v in item.items() if k != "folder"}
             if not isinstance(item.get("folder"), str):
-                raise InputError(Problem(field="transcripts", expected="a folder, or a mapping with 'folder' and the "
-                                         "layout's keys", found=repr(item), fix="add 'folder: <path>' to the entry"))
+                raise InputError(
+                    Problem(
+                        field="transcripts",
+                        expected="a folder, or a mapping with 'folder' and the layout's keys",
+                        found=repr(item),
+                        fix="add 'folder: <path>' to the entry",
+                    )
+                )
             out.append((resolve_input(item["folder"]), read_layout(settings, where=f"transcripts ({item['folder']})")))
         else:
             out.append((resolve_input(item), read_layout(layout)))
     return out
 
 
-def read_transcripts(folders: str | Path | dict | list, *, layout: dict[str, Any] | Layout | None = None) -> list[Transcript]:
+def read_transcripts(
+    folders: str | Path | dict | list, *, layout: dict[str, Any] | Layout | None = None
+) -> list[Transcript]:
     """Every transcript in one or more folders, sorted by date then id; all problems in
     all files are reported together.
 
@@ -279,33 +361,63 @@ def read_transcripts(folders: str | Path | dict | list, *, layout: dict[str, Any
     problems: list[Problem] = []
     for folder, folder_layout in _folders(folders, layout):
         if not folder.is_dir():
-            raise InputError(Problem(file=relative_to_root(folder), expected="a folder of transcripts",
-                                     found="no such folder", fix="check the parameter 'transcripts'"))
-        found = sorted(f for f in folder.iterdir() if f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES)
+            raise InputError(
+                Problem(
+                    file=relative_to_root(folder),
+                    expected="a folder of transcripts",
+                    found="no such folder",
+                    fix="check the parameter 'transcripts'",
+                )
+            )
+        found = sorted(
+            f for f in folder.iterdir() if f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES
+        )
         if not found:
-            raise InputError(Problem(file=relative_to_root(folder), expected="transcripts (.txt, .docx, .odt, .vtt or .srt)",
-                                     found="none", fix="check the parameter 'transcripts', or add the transcripts to the folder"))
+            raise InputError(
+                Problem(
+                    file=relative_to_root(folder),
+                    expected="transcripts (.txt, .docx, .odt, .vtt or .srt)",
+                    found="none",
+                    fix="check the parameter 'transcripts', or add the transcripts to the folder",
+                )
+            )
         sidecar = _read_sidecar(folder_layout) if folder_layout.sidecar else None
         if sidecar is not None:
             names = {f.name for f in found}
-            problems += [Problem(file=relative_to_root(resolve_input(folder_layout.sidecar)), row=rows.get("id"),
-                                 field="file", expected=f"a transcript in {relative_to_root(folder)}",
-                                 found=f"{name!r}: no such file", fix="add the file, or remove its row")
-                         for name, (_, _, rows) in sidecar.items() if name not in names]
+            problems += [
+                Problem(
+                    file=relative_to_root(resolve_input(folder_layout.sidecar)),
+                    row=rows.get("id"),
+                    field="file",
+                    expected=f"a transcript in {relative_to_root(folder)}",
+                    found=f"{name!r}: no such file",
+                    fix="add the file, or remove its row",
+                )
+                for name, (_, _, rows) in sidecar.items()
+                if name not in names
+            ]
         files += [(f, folder_layout, sidecar) for f in found]
     out = []
     for f, folder_layout, sidecar in files:
         try:
             source = read_source(f)
-            out.append(build_transcript(source, layout=folder_layout,
-                                        outside=_outside_facts(f.name, folder_layout, sidecar)))
+            out.append(
+                build_transcript(source, layout=folder_layout, outside=_outside_facts(f.name, folder_layout, sidecar))
+            )
         except InputError as exc:
             problems += exc.problems
     ids = Counter(t.id for t in out)
-    problems += [Problem(file=", ".join(t.file for t in out if t.id == i), field="Transcript", expected="unique transcript ids",
-                         found=f"{i!r} in {n} files",
-                         fix="keep one copy of the transcript, or give the others their own id (and file name)")
-                 for i, n in ids.items() if n > 1]
+    problems += [
+        Problem(
+            file=", ".join(t.file for t in out if t.id == i),
+            field="Transcript",
+            expected="unique transcript ids",
+            found=f"{i!r} in {n} files",
+            fix="keep one copy of the transcript, or give the others their own id (and file name)",
+        )
+        for i, n in ids.items()
+        if n > 1
+    ]
     if problems:
         raise InputError(problems)
     return sorted(out, key=lambda t: (t.date, t.id))

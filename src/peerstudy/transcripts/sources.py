@@ -27,7 +27,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.transcripts.cues import Cue, read_cues
 
-__all__ = ["SUFFIXES", "REFUSED_SUFFIXES", "Source", "sniff", "read_source"]
+__all__ = ["REFUSED_SUFFIXES", "SUFFIXES", "Source", "read_source", "sniff"]
 
 #: Transcript files read from a folder, by suffix, and the format each suffix names.
 SUFFIXES = {".txt": "text", ".docx": "docx", ".odt": "odt", ".vtt": "vtt", ".srt": "srt"}
@@ -36,18 +36,30 @@ REFUSED_SUFFIXES = {".doc": "doc", ".rtf": "rtf", ".pdf": "pdf"}
 #: An archive (.docx, .odt) with more members than this is refused.
 MAX_ARCHIVE_MEMBERS = 2000
 
-NAMES = {"text": "plain text", "docx": "a Word document (.docx)", "odt": "an OpenDocument text (.odt)",
-         "vtt": "WebVTT captions (a Zoom or Teams transcript, .vtt)", "srt": "SubRip captions (.srt)",
-         "doc": "an old Word document (.doc)", "rtf": "a Rich Text Format document (.rtf)", "pdf": "a PDF document",
-         "ods": "an OpenDocument spreadsheet or other OpenDocument file", "xlsx": "an Excel workbook (.xlsx)",
-         "zip": "a zip archive", "binary": "binary content"}
+NAMES = {
+    "text": "plain text",
+    "docx": "a Word document (.docx)",
+    "odt": "an OpenDocument text (.odt)",
+    "vtt": "WebVTT captions (a Zoom or Teams transcript, .vtt)",
+    "srt": "SubRip captions (.srt)",
+    "doc": "an old Word document (.doc)",
+    "rtf": "a Rich Text Format document (.rtf)",
+    "pdf": "a PDF document",
+    "ods": "an OpenDocument spreadsheet or other OpenDocument file",
+    "xlsx": "an Excel workbook (.xlsx)",
+    "zip": "a zip archive",
+    "binary": "binary content",
+}
 _SUFFIX_OF = {"text": ".txt", "docx": ".docx", "odt": ".odt", "vtt": ".vtt", "srt": ".srt"}
-_CONVERT = {"doc": "open it in Word and save it as .docx", "rtf": "open it in a word processor and save it as .docx",
-            "pdf": "export the transcript as .docx or .txt from the program that made the PDF",
-            "ods": "save the transcript as a text document (.odt or .docx)",
-            "xlsx": "save the transcript as a text document (.docx or .txt)",
-            "zip": "unpack the archive and put the transcripts themselves in the folder",
-            "binary": "export the transcript as .txt or .docx"}
+_CONVERT = {
+    "doc": "open it in Word and save it as .docx",
+    "rtf": "open it in a word processor and save it as .docx",
+    "pdf": "export the transcript as .docx or .txt from the program that made the PDF",
+    "ods": "save the transcript as a text document (.odt or .docx)",
+    "xlsx": "save the transcript as a text document (.docx or .txt)",
+    "zip": "unpack the archive and put the transcripts themselves in the folder",
+    "binary": "export the transcript as .txt or .docx",
+}
 _SRT_START = re.compile(r"\A\s*\d+[ \t]*\r?\n[ \t]*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}[ \t]*-->")
 
 
@@ -105,13 +117,24 @@ def _misnamed(shown: str, suffix: str, found: str, *, cue_times: bool = False) -
     if SUFFIXES[suffix] in ("vtt", "srt") and found == "text" and cue_times:
         first = "the line 'WEBVTT'" if suffix == ".vtt" else "a cue number and its times"
         fix = f"if it is meant to be captions, it lacks their start: add {first} at the top; else {fix}"
-    return InputError(Problem(file=shown, expected=f"{NAMES[SUFFIXES[suffix]]}, as its name says",
-                              found=f"this is {_plain(found)}, not {_plain(SUFFIXES[suffix])}", fix=fix))
+    return InputError(
+        Problem(
+            file=shown,
+            expected=f"{NAMES[SUFFIXES[suffix]]} (the file's name ends in {suffix})",
+            found=f"{NAMES[found]}: this is {_plain(found)}, not {_plain(SUFFIXES[suffix])}",
+            fix=fix,
+        )
+    )
 
 
 def _plain(kind: str) -> str:
-    return {"text": "plain text", "vtt": "WebVTT", "srt": "SubRip", "docx": "a Word document",
-            "odt": "an OpenDocument text"}.get(kind, NAMES[kind])
+    return {
+        "text": "plain text",
+        "vtt": "WebVTT",
+        "srt": "SubRip",
+        "docx": "a Word document",
+        "odt": "an OpenDocument text",
+    }.get(kind, NAMES[kind])
 
 
 def read_source(path: str | Path) -> Source:
@@ -122,11 +145,23 @@ def read_source(path: str | Path) -> Source:
     suffix = p.suffix.lower()
     if suffix in REFUSED_SUFFIXES:
         kind = REFUSED_SUFFIXES[suffix]
-        raise InputError(Problem(file=shown, expected="a transcript (.txt, .docx, .odt, .vtt or .srt)",
-                                 found=NAMES[kind], fix=_CONVERT[kind]))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="a transcript (.txt, .docx, .odt, .vtt or .srt)",
+                found=NAMES[kind],
+                fix=_CONVERT[kind],
+            )
+        )
     if suffix not in SUFFIXES:
-        raise InputError(Problem(file=shown, expected="a transcript ending in .txt, .docx, .odt, .vtt or .srt",
-                                 found=repr(p.suffix), fix="convert the transcript to one of these formats"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="a transcript ending in .txt, .docx, .odt, .vtt or .srt",
+                found=repr(p.suffix),
+                fix="convert the transcript to one of these formats",
+            )
+        )
     expected = SUFFIXES[suffix]
     if expected in ("docx", "odt"):
         return _read_document(p, shown, expected)
@@ -142,8 +177,14 @@ def read_source(path: str | Path) -> Source:
 def _read_document(p: Path, shown: str, expected: str) -> Source:
     what = NAMES[expected]
     if not p.is_file():
-        raise InputError(Problem(file=shown, expected=f"a transcript ({_SUFFIX_OF[expected]})", found="no such file",
-                                 fix="check the parameter 'transcripts', or add the file"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=f"a transcript ({_SUFFIX_OF[expected]})",
+                found="no such file",
+                fix="check the parameter 'transcripts', or add the file",
+            )
+        )
     readers.check_size(p, what=f"a transcript ({_SUFFIX_OF[expected]})")
     data = p.read_bytes()
     found = sniff(data)
@@ -156,8 +197,14 @@ def _read_document(p: Path, shown: str, expected: str) -> Source:
             found_text = f"a file Word cannot open ({this})"
         else:
             found_text = f"{_plain(found)}, not a zip archive" if "zip" in this else this
-        raise InputError(Problem(file=shown, expected=what, found=found_text,
-                                 fix=f"re-save the transcript from the word processor as {_SUFFIX_OF[expected]}{rename}"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=what,
+                found=found_text,
+                fix=f"re-save the transcript from the word processor as {_SUFFIX_OF[expected]}{rename}",
+            )
+        )
     _check_archive(p, shown)
     if expected == "docx":
         from peerstudy.transcripts.word import docx_text
@@ -182,13 +229,23 @@ def _check_archive(p: Path, shown: str) -> None:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(Problem(file=shown, expected=f"a {p.suffix} file (a zip archive)",
-                                 found=f"a damaged zip archive ({exc})",
-                                 fix="re-save the transcript from the word processor")) from None
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=f"a {p.suffix} file (a zip archive)",
+                found=f"a damaged zip archive ({exc})",
+                fix="re-save the transcript from the word processor",
+            )
+        ) from None
     total = sum(i.file_size for i in infos)
     if len(infos) > MAX_ARCHIVE_MEMBERS or total > readers.MAX_INPUT_BYTES:
-        raise InputError(Problem(file=shown, expected=f"a document of at most {MAX_ARCHIVE_MEMBERS} parts and "
-                                                      f"{readers.MAX_INPUT_BYTES:,} bytes uncompressed "
-                                                      "(peerstudy.readers.MAX_INPUT_BYTES)",
-                                 found=f"{len(infos)} parts, {total:,} bytes uncompressed (a zip bomb?)",
-                                 fix="do not open this file; ask for the transcript again"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=f"a document of at most {MAX_ARCHIVE_MEMBERS} parts and "
+                f"{readers.MAX_INPUT_BYTES:,} bytes uncompressed "
+                "(peerstudy.readers.MAX_INPUT_BYTES)",
+                found=f"{len(infos)} parts, {total:,} bytes uncompressed (a zip bomb?)",
+                fix="do not open this file; ask for the transcript again",
+            )
+        )

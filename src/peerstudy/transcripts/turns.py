@@ -44,21 +44,26 @@ from peerstudy.errors import Problem
 from peerstudy.transcripts.cues import Cue
 from peerstudy.transcripts.model import UNATTRIBUTED, Turn
 
-__all__ = ["HeaderBlock", "Body", "split_header", "parse_body", "cue_turns", "normalise_time", "seconds"]
+__all__ = ["Body", "HeaderBlock", "cue_turns", "normalise_time", "parse_body", "seconds", "split_header"]
 
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z ]{0,30}?)\s*:\s*(.*)$")
 #: Header keys that make the first block of lines a header.
 CORE_KEYS = ("transcript", "id", "date", "duration", "participants", "kind", "session")
 _STAMP = r"\d{1,2}(?::\d{2}){1,2}(?:\.\d{1,3})?"
 _TIME = rf"(?:\[(?P<b>{_STAMP})\]|\((?P<p>{_STAMP})\)|(?P<n>\d{{1,2}}:\d{{2}}:\d{{2}})(?=\s))"
-_TIMED = re.compile(rf"^{_TIME}\s*(?:\*\*(?P<bold>[^*]+?)\*\*\s*:?|(?P<label>[^:\[\]\t*][^:\[\]\t]*?)\s*(?::|\t))\s?"
-                    r"(?P<text>.*)$")
-_LABELLED = re.compile(rf"^(?:{_TIME}\s*)?(?:\*\*(?P<bold>[^*]+?)\*\*\s*:?|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)"
-                       rf"(?:\s*[\[(](?P<t>{_STAMP})[\])])?\s*(?::(?!\d)|\t))\s?(?P<text>.*)$")
-_HEADING = re.compile(rf"^(?:\*\*(?P<bold>[^*]+?)\*\*|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)[ \t]+"
-                      rf"(?:(?P<t>{_STAMP})|[\[(](?P<t2>{_STAMP})[\])]))$")
-_FIRST_TURN = ("a turn ('[hh:mm:ss] Speaker: text', 'Speaker: text', or a line 'Speaker  00:01:02' "
-               "followed by the text)")
+_TIMED = re.compile(
+    rf"^{_TIME}\s*(?:\*\*(?P<bold>[^*]+?)\*\*\s*:?|(?P<label>[^:\[\]\t*][^:\[\]\t]*?)\s*(?::|\t))\s?"
+    r"(?P<text>.*)$"
+)
+_LABELLED = re.compile(
+    rf"^(?:{_TIME}\s*)?(?:\*\*(?P<bold>[^*]+?)\*\*\s*:?|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)"
+    rf"(?:\s*[\[(](?P<t>{_STAMP})[\])])?\s*(?::(?!\d)|\t))\s?(?P<text>.*)$"
+)
+_HEADING = re.compile(
+    rf"^(?:\*\*(?P<bold>[^*]+?)\*\*|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)[ \t]+"
+    rf"(?:(?P<t>{_STAMP})|[\[(](?P<t2>{_STAMP})[\])]))$"
+)
+_FIRST_TURN = "a turn ('[hh:mm:ss] Speaker: text', 'Speaker: text', or a line 'Speaker  00:01:02' followed by the text)"
 
 
 @dataclass
@@ -108,8 +113,9 @@ def seconds(stamp: str) -> float:
     return sum(float(x) * 60**i for i, x in enumerate(reversed(parts)))
 
 
-def split_header(lines: list[tuple[int, int, str]], *, file: str, speakers: tuple[str, ...] = (),
-                 problems: list[Problem]) -> HeaderBlock:
+def split_header(
+    lines: list[tuple[int, int, str]], *, file: str, speakers: tuple[str, ...] = (), problems: list[Problem]
+) -> HeaderBlock:
     """Find the header block at the top of ``lines``; a line of the block that is not
     ``Key: value`` is a problem."""
     header = HeaderBlock()
@@ -138,15 +144,28 @@ def split_header(lines: list[tuple[int, int, str]], *, file: str, speakers: tupl
             header.body_from = i
             break
         if not m:
-            problems.append(Problem(file=file, row=row, field="header", expected="'Key: value' header lines "
-                                    "(Transcript, Date, Duration, Participants), then a blank line",
-                                    found=repr(line[:60]),
-                                    fix="start the transcript with its header lines and a blank line before the first turn"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=row,
+                    field="header",
+                    expected="'Key: value' header lines (Transcript, Date, Duration, Participants), then a blank line",
+                    found=repr(line[:60]),
+                    fix="start the transcript with its header lines and a blank line before the first turn",
+                )
+            )
             continue
         if key in header.values and header.values[key] != m.group(2).strip():
-            problems.append(Problem(file=file, row=row, field=m.group(1).strip(), expected="each header line once",
-                                    found=f"a second {m.group(1).strip()!r} line (row {header.rows[key]} has one)",
-                                    fix="keep one of the two lines"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=row,
+                    field=m.group(1).strip(),
+                    expected="each header line once",
+                    found=f"a second {m.group(1).strip()!r} line (row {header.rows[key]} has one)",
+                    fix="keep one of the two lines",
+                )
+            )
             continue
         header.values[key], header.rows[key], header.names[key] = m.group(2).strip(), row, m.group(1).strip()
     return header
@@ -195,8 +214,14 @@ def _time_of(m: re.Match) -> str:
     return normalise_time(found) if found else ""
 
 
-def parse_body(lines: list[tuple[int, int, str]], *, file: str, declared: tuple[str, ...] | None,
-               labels: dict[str, str], declared_where: str = "the header") -> Body:
+def parse_body(
+    lines: list[tuple[int, int, str]],
+    *,
+    file: str,
+    declared: tuple[str, ...] | None,
+    labels: dict[str, str],
+    declared_where: str = "the header",
+) -> Body:
     """Turns from the body lines (``(row, offset, line)``); a speaker not declared (when
     speakers are declared) and a time that goes back are problems."""
     body = Body()
@@ -213,7 +238,9 @@ def parse_body(lines: list[tuple[int, int, str]], *, file: str, declared: tuple[
             style = style or found[0]
             m = found[1]
             text = m.group("text") if "text" in m.re.groupindex else ""
-            text_at = lead + (m.start("text") + len(text) - len(text.lstrip()) if "text" in m.re.groupindex else len(line))
+            text_at = lead + (
+                m.start("text") + len(text) - len(text.lstrip()) if "text" in m.re.groupindex else len(line)
+            )
             if open_turn:
                 _close(body, open_turn)
             label = _label_of(m)
@@ -223,12 +250,22 @@ def parse_body(lines: list[tuple[int, int, str]], *, file: str, declared: tuple[
             open_turn[4] = lead if open_turn[4] is None else open_turn[4]
             open_turn[5] = lead + len(line)
         else:
-            body.problems.append(Problem(file=file, row=row, field="turn", expected=_FIRST_TURN, found=repr(line[:60]),
-                                         fix="start the first turn with its speaker (and time)"))
+            body.problems.append(
+                Problem(
+                    file=file,
+                    row=row,
+                    field="turn",
+                    expected=_FIRST_TURN,
+                    found=repr(line[:60]),
+                    fix="start the first turn with its speaker (and time)",
+                )
+            )
     if open_turn:
         _close(body, open_turn)
-    body.turns = [t._replace(speaker=_resolve(t, file, declared, labels, known, declared_where, body.problems))
-                  for t in body.turns]
+    body.turns = [
+        t._replace(speaker=_resolve(t, file, declared, labels, known, declared_where, body.problems))
+        for t in body.turns
+    ]
     _check_times(body.turns, file, body.problems)
     return body
 
@@ -239,8 +276,15 @@ def _close(body: Body, turn: list) -> None:
     body.spans.append((end if start is None else start, end))
 
 
-def _resolve(turn: Turn, file: str, declared: tuple[str, ...] | None, labels: dict[str, str],
-             known: dict[str, str], declared_where: str, problems: list[Problem]) -> str:
+def _resolve(
+    turn: Turn,
+    file: str,
+    declared: tuple[str, ...] | None,
+    labels: dict[str, str],
+    known: dict[str, str],
+    declared_where: str,
+    problems: list[Problem],
+) -> str:
     """The speaker a label stands for: a mapped label, a declared speaker (any case), or
     the label itself (a problem when speakers are declared and it is not one of them)."""
     label = turn.speaker
@@ -249,11 +293,17 @@ def _resolve(turn: Turn, file: str, declared: tuple[str, ...] | None, labels: di
         others = [s for s in declared or () if s not in labels.values()]
         if len(others) == 1:
             return others[0]
-        problems.append(Problem(file=file, row=turn.line, field="speaker",
-                                expected=f"one participant for the label {label!r} ('{{participant}}': the one "
-                                         "participant no other label names)",
-                                found=f"{len(others)} ({'; '.join(others)})" if others else "no participants declared",
-                                fix="declare the transcript's participants, or map the label to a name"))
+        problems.append(
+            Problem(
+                file=file,
+                row=turn.line,
+                field="speaker",
+                expected=f"one participant for the label {label!r} ('{{participant}}': the one "
+                "participant no other label names)",
+                found=f"{len(others)} ({'; '.join(others)})" if others else "no participants declared",
+                fix="declare the transcript's participants, or map the label to a name",
+            )
+        )
         return label
     if mapped:
         return mapped
@@ -262,9 +312,16 @@ def _resolve(turn: Turn, file: str, declared: tuple[str, ...] | None, labels: di
             return label
         if label.lower() in known and known[label.lower()] in declared:
             return known[label.lower()]
-        problems.append(Problem(file=file, row=turn.line, field="speaker",
-                                expected=f"a speaker from {declared_where} ({'; '.join(declared)})",
-                                found=repr(label), fix="correct the speaker label or the header's Participants line"))
+        problems.append(
+            Problem(
+                file=file,
+                row=turn.line,
+                field="speaker",
+                expected=f"a speaker from {declared_where} ({'; '.join(declared)})",
+                found=repr(label),
+                fix="correct the speaker label or the header's Participants line",
+            )
+        )
     return label
 
 
@@ -274,14 +331,27 @@ def _check_times(turns: list[Turn], file: str, problems: list[Problem]) -> None:
         if not turn.time:
             continue
         if previous is not None and seconds(turn.time) < seconds(previous):
-            problems.append(Problem(file=file, row=turn.line, field="time", expected="times that never go back",
-                                    found=f"{turn.time} after {previous}",
-                                    fix="correct the time stamp, or the order of the turns"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=turn.line,
+                    field="time",
+                    expected="times that never go back",
+                    found=f"{turn.time} after {previous}",
+                    fix="correct the time stamp, or the order of the turns",
+                )
+            )
         previous = turn.time
 
 
-def cue_turns(cues: tuple[Cue, ...], *, file: str, declared: tuple[str, ...] | None, labels: dict[str, str],
-              declared_where: str = "the sidecar sheet") -> Body:
+def cue_turns(
+    cues: tuple[Cue, ...],
+    *,
+    file: str,
+    declared: tuple[str, ...] | None,
+    labels: dict[str, str],
+    declared_where: str = "the sidecar sheet",
+) -> Body:
     """Turns from caption cues: consecutive cues of one speaker joined, a cue without a
     speaker an unattributed turn of its own, empty cues left out."""
     body = Body()
@@ -291,8 +361,15 @@ def cue_turns(cues: tuple[Cue, ...], *, file: str, declared: tuple[str, ...] | N
             continue
         speaker = UNATTRIBUTED
         if cue.voice:
-            speaker = _resolve(Turn(cue.time, cue.voice, cue.text, cue.row), file, declared, labels, known,
-                               declared_where, body.problems)
+            speaker = _resolve(
+                Turn(cue.time, cue.voice, cue.text, cue.row),
+                file,
+                declared,
+                labels,
+                known,
+                declared_where,
+                body.problems,
+            )
         if body.turns and speaker != UNATTRIBUTED and body.turns[-1].speaker == speaker:
             last = body.turns[-1]
             body.turns[-1] = last._replace(text=f"{last.text} {cue.text}".strip())

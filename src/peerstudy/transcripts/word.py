@@ -39,8 +39,21 @@ _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _NOTES = {"footnotes": "footnote", "endnotes": "endnote"}
 #: Containers deeper than this (tables in tables in text boxes ...) are refused.
 MAX_DEPTH = 40
-_HEADER_WORDS = {"time", "timestamp", "start", "speaker", "name", "who", "text", "transcript", "utterance",
-                 "speech", "content", "turn", ""}
+_HEADER_WORDS = {
+    "time",
+    "timestamp",
+    "start",
+    "speaker",
+    "name",
+    "who",
+    "text",
+    "transcript",
+    "utterance",
+    "speech",
+    "content",
+    "turn",
+    "",
+}
 _SKIPPED = {f"{_W}del", f"{_W}moveFrom"}
 _WRAPPERS = {f"{_W}{t}" for t in ("ins", "moveTo", "hyperlink", "smartTag", "customXml", "fldSimple", "bdo", "dir")}
 
@@ -52,13 +65,16 @@ class _Reader:
         self.lines: list[str] = []
 
     def refuse(self, what: str, fix: str) -> None:
-        raise InputError(Problem(file=self.shown, expected="a Word document whose text can be read", found=what,
-                                 fix=fix))
+        raise InputError(
+            Problem(file=self.shown, expected="a Word document whose text can be read", found=what, fix=fix)
+        )
 
     def deeper(self, depth: int) -> int:
         if depth >= MAX_DEPTH:
-            self.refuse(f"content nested more than {MAX_DEPTH} levels deep (tables or text boxes inside each other)",
-                        "save the transcript as .txt, or simplify its layout")
+            self.refuse(
+                f"content nested more than {MAX_DEPTH} levels deep (tables or text boxes inside each other)",
+                "save the transcript as .txt, or simplify its layout",
+            )
         return depth + 1
 
     def block(self, element, depth: int) -> list[str]:
@@ -76,8 +92,10 @@ class _Reader:
             elif tag in _WRAPPERS:
                 out += self.block(child, depth)
             elif tag == f"{_W}altChunk":
-                self.refuse("text kept in an imported part (altChunk: HTML or RTF pasted into the document)",
-                            "open the document in Word and save it again as .docx, or save it as .txt")
+                self.refuse(
+                    "text kept in an imported part (altChunk: HTML or RTF pasted into the document)",
+                    "open the document in Word and save it again as .docx, or save it as .txt",
+                )
         return out
 
     def paragraph(self, p, depth: int) -> list[str]:
@@ -113,8 +131,10 @@ class _Reader:
                 for box in _text_boxes(_branch(child) if tag == f"{_MC}AlternateContent" else child):
                     boxes += self.block(box, depth)
             elif tag in (f"{_W}object", f"{_W}control", f"{_W}embedObject"):
-                self.refuse("an embedded object (a spreadsheet, equation or other file inside the document)",
-                            "copy the object's text into the document, or save the transcript as .txt")
+                self.refuse(
+                    "an embedded object (a spreadsheet, equation or other file inside the document)",
+                    "copy the object's text into the document, or save the transcript as .txt",
+                )
 
     def table(self, tbl, depth: int) -> list[str]:
         depth = self.deeper(depth)
@@ -191,12 +211,24 @@ def docx_text(path: Path, shown: str) -> str:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
-        raise InputError(Problem(file=shown, expected="a Word document (.docx)", found=f"a file Word cannot open ({exc})",
-                                 fix="re-save the transcript from the word processor as .docx")) from None
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="a Word document (.docx)",
+                found=f"a file Word cannot open ({exc})",
+                fix="re-save the transcript from the word processor as .docx",
+            )
+        ) from None
     reader = _Reader(shown, {})
     try:
         _read_notes(document, reader)
     except (KeyError, ValueError, XMLSyntaxError) as exc:
-        raise InputError(Problem(file=shown, expected="a Word document (.docx)", found=f"footnotes Word cannot open ({exc})",
-                                 fix="re-save the transcript from the word processor as .docx")) from None
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="a Word document (.docx)",
+                found=f"footnotes Word cannot open ({exc})",
+                fix="re-save the transcript from the word processor as .docx",
+            )
+        ) from None
     return "\n".join(reader.block(document.element.body, 0))
