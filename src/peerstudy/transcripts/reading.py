@@ -73,35 +73,21 @@ def build_transcript(source: Source, *, layout: Layout, outside: tuple[list[Fact
     facts_from, problems = list(outside[0]), list(outside[1])
     stem = Path(source.file).stem
     header = None
-    declared = _declared(facts_from)
     if source.cues is None:
         lines = split_lines(source.text)
-        header = split_header(lines, file=source.file, speakers=declared or (), problems=problems)
+        header = split_header(lines, file=source.file, speakers=_declared(facts_from) or (), problems=problems)
         if header.present:
             facts_from.insert(0, _header_facts(header))
         lines = lines[header.body_from :]
     facts, attributes = _merge(facts_from, source.file, problems, layout)
-    if header is not None and header.present:
-        for key, fact in (("transcript", "id"), ("date", "date"), ("participants", "participants")):
-            if fact not in facts and key not in header.values:
-                problems.append(
-                    Problem(
-                        file=source.file,
-                        row=1,
-                        field=key.capitalize(),
-                        expected=f"a header line '{key.capitalize()}: …'",
-                        found="none",
-                        fix=f"add the line '{key.capitalize()}: …' to the header",
-                    )
-                )
     declared = tuple(s.strip() for s in facts.get("participants", "").split(";") if s.strip()) or None
-    declared_where = facts.get("participants@") or "the header"
+    where = facts.get("participants@") or "the header"
     labels = dict(layout.speaker_labels)
     if source.cues is None:
-        body = parse_body(lines, file=source.file, declared=declared, labels=labels, declared_where=declared_where)
+        body = parse_body(lines, file=source.file, declared=declared, labels=labels, declared_where=where)
     else:
-        body = cue_turns(source.cues, file=source.file, declared=declared, labels=labels, declared_where=declared_where)
-    problems += body.problems
+        body = cue_turns(source.cues, file=source.file, declared=declared, labels=labels, declared_where=where)
+    problems += _missing_facts(source.file, header, facts, facts_from) + body.problems
     if not body.turns:
         problems.append(
             Problem(
@@ -111,35 +97,12 @@ def build_transcript(source: Source, *, layout: Layout, outside: tuple[list[Fact
                 fix="check that this is a transcript, and that its turns start with '[hh:mm:ss] Speaker:'",
             )
         )
-    ident = facts.get("id", "")
-    if ident and ident != stem and facts.get("id@") == "the header" and not _id_outside(facts_from):
-        problems.append(
-            Problem(
-                file=source.file,
-                row=header.rows["transcript"],
-                field="Transcript",
-                expected=f"the file's name, {stem!r}",
-                found=repr(ident),
-                fix="rename the file or correct the header",
-            )
-        )
-    if "date" not in facts and not (header is not None and header.present):
-        problems.append(
-            Problem(
-                file=source.file,
-                field="date",
-                expected="the transcript's date: a header line 'Date: …', a 'date' group in the study's "
-                "file_pattern, or a 'date' column in its sidecar sheet",
-                found="none",
-                fix="declare the date in one of these places",
-            )
-        )
     if problems:
         raise InputError(problems)
     speakers = declared or tuple(dict.fromkeys(t.speaker for t in body.turns if t.speaker != UNATTRIBUTED))
     return Transcript(
         file=source.file,
-        id=ident or stem,
+        id=facts.get("id") or stem,
         kind=facts.get("kind", ""),
         date=facts["date"],
         duration=facts.get("duration", ""),
@@ -151,6 +114,50 @@ def build_transcript(source: Source, *, layout: Layout, outside: tuple[list[Fact
         source_text=source.text,
         source_offsets=layout.source_offsets,
     )
+
+
+def _missing_facts(file: str, header, facts: dict[str, str], facts_from: list[Facts]) -> list[Problem]:
+    """Header lines a transcript with a header needs (unless given elsewhere), an id in the
+    header that is not the file's name, and a date missing everywhere."""
+    problems = []
+    present = header is not None and header.present
+    for key, fact in (("transcript", "id"), ("date", "date"), ("participants", "participants")):
+        if present and fact not in facts and key not in header.values:
+            name = key.capitalize()
+            problems.append(
+                Problem(
+                    file=file,
+                    row=1,
+                    field=name,
+                    expected=f"a header line '{name}: …'",
+                    found="none",
+                    fix=f"add the line '{name}: …' to the header",
+                )
+            )
+    ident, stem = facts.get("id", ""), Path(file).stem
+    if ident and ident != stem and facts.get("id@") == "the header" and not _id_outside(facts_from):
+        problems.append(
+            Problem(
+                file=file,
+                row=header.rows["transcript"],
+                field="Transcript",
+                expected=f"the file's name, {stem!r}",
+                found=repr(ident),
+                fix="rename the file or correct the header",
+            )
+        )
+    if "date" not in facts and not present:
+        problems.append(
+            Problem(
+                file=file,
+                field="date",
+                expected="the transcript's date: a header line 'Date: …', a 'date' group in the study's "
+                "file_pattern, or a 'date' column in its sidecar sheet",
+                found="none",
+                fix="declare the date in one of these places",
+            )
+        )
+    return problems
 
 
 def _declared(facts_from: list[Facts]) -> tuple[str, ...] | None:
@@ -299,7 +306,7 @@ def _read_sidecar(layout: Layout) -> dict[str, Facts]:
             )
             continue
         values = {str(k).strip().lower(): str(v) for k, v in record.items() if k != "file"}
-        rows[name] = (f"the sidecar sheet {shown} (row {row})", values, {k: int(row) for k in values})
+        rows[name] = (f"the sidecar sheet {shown} (row {row})", values, {k: int(row) for k in [*values, "file"]})
     if problems:
         raise InputError(problems)
     return rows
@@ -341,6 +348,45 @@ def _folders(folders: Any, layout: Layout | dict | None) -> list[tuple[Path, Lay
     return out
 
 
+def _folder_files(folder: Path, layout: Layout, problems: list[Problem]) -> tuple[list[Path], dict[str, Facts] | None]:
+    """The transcript files of a folder and its sidecar sheet's rows; a row naming no file
+    is a problem."""
+    if not folder.is_dir():
+        raise InputError(
+            Problem(
+                file=relative_to_root(folder),
+                expected="a folder of transcripts",
+                found="no such folder",
+                fix="check the parameter 'transcripts'",
+            )
+        )
+    found = sorted(f for f in folder.iterdir() if f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES)
+    if not found:
+        raise InputError(
+            Problem(
+                file=relative_to_root(folder),
+                expected="transcripts (.txt, .docx, .odt, .vtt or .srt)",
+                found="none",
+                fix="check the parameter 'transcripts', or add the transcripts to the folder",
+            )
+        )
+    sidecar = _read_sidecar(layout) if layout.sidecar else None
+    names = {f.name for f in found}
+    problems += [
+        Problem(
+            file=relative_to_root(resolve_input(layout.sidecar)),
+            row=rows["file"],
+            field="file",
+            expected=f"a transcript in {relative_to_root(folder)}",
+            found=f"{name!r}: no such file",
+            fix="add the file, or remove its row",
+        )
+        for name, (_, _, rows) in (sidecar or {}).items()
+        if name not in names
+    ]
+    return found, sidecar
+
+
 def read_transcripts(
     folders: str | Path | dict | list, *, layout: dict[str, Any] | Layout | None = None
 ) -> list[Transcript]:
@@ -360,42 +406,7 @@ def read_transcripts(
     files: list[tuple[Path, Layout, dict[str, Facts] | None]] = []
     problems: list[Problem] = []
     for folder, folder_layout in _folders(folders, layout):
-        if not folder.is_dir():
-            raise InputError(
-                Problem(
-                    file=relative_to_root(folder),
-                    expected="a folder of transcripts",
-                    found="no such folder",
-                    fix="check the parameter 'transcripts'",
-                )
-            )
-        found = sorted(
-            f for f in folder.iterdir() if f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES
-        )
-        if not found:
-            raise InputError(
-                Problem(
-                    file=relative_to_root(folder),
-                    expected="transcripts (.txt, .docx, .odt, .vtt or .srt)",
-                    found="none",
-                    fix="check the parameter 'transcripts', or add the transcripts to the folder",
-                )
-            )
-        sidecar = _read_sidecar(folder_layout) if folder_layout.sidecar else None
-        if sidecar is not None:
-            names = {f.name for f in found}
-            problems += [
-                Problem(
-                    file=relative_to_root(resolve_input(folder_layout.sidecar)),
-                    row=rows.get("id"),
-                    field="file",
-                    expected=f"a transcript in {relative_to_root(folder)}",
-                    found=f"{name!r}: no such file",
-                    fix="add the file, or remove its row",
-                )
-                for name, (_, _, rows) in sidecar.items()
-                if name not in names
-            ]
+        found, sidecar = _folder_files(folder, folder_layout, problems)
         files += [(f, folder_layout, sidecar) for f in found]
     out = []
     for f, folder_layout, sidecar in files:
