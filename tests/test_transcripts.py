@@ -512,3 +512,94 @@ def test_odt_spaces_tracked_changes_tables_and_notes(tmp_path):
     ]
     start, end = t.spans[1]
     assert t.source_text[start:end] == "Twice, with my sister."
+
+
+def test_turns_table_keeps_todays_columns_unless_source_offsets_are_asked_for(cleaned):
+    # the columns of today's turns table (CleanTranscripts' docstring before this change)
+    assert cleaned.turns.columns.tolist() == ["turn", "document", "time", "speaker", "start", "end", "text"]
+    transcripts = read_transcripts(MINI / "transcripts")
+    clean = clean_transcripts(
+        transcripts, read_key(MINI / "deid-key.yaml"), pd.Series(["P1", "P2"]), source_offsets=True
+    )
+    i01 = (MINI / "transcripts/I01.txt").read_bytes().decode("utf-8")  # as written (CRLF kept)
+    first = clean.turns[clean.turns["document"] == "I01"].iloc[0]
+    assert (first["source_start"], first["source_end"]) == (i01.index("How did"), i01.index("start?") + len("start?"))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "I3.txt",
+            (FORMATS / "S04_2022-05-02.srt").read_bytes(),
+            (
+                r"I3\.txt: expected plain text \(the file's name ends "
+                r"in \.txt\), found SubRip captions \(\.srt\): this is SubRip, not plain text\. Fix: rename the file to end in \.srt"
+            ),
+        ),
+        (
+            "I3.vtt",
+            b"Interviewer: hello\n",
+            (
+                r"I3\.vtt: expected WebVTT captions .*found plain text: this is plain text, "
+                r"not WebVTT\. Fix: rename the file to end in \.txt"
+            ),
+        ),
+        (
+            "I3.vtt",
+            b"00:00:01.000 --> 00:00:02.000\nhello\n",
+            (
+                r"this is plain text, not WebVTT\. Fix: if it is meant "
+                r"to be captions, it lacks their start: add the line 'WEBVTT' at the top"
+            ),
+        ),
+        (
+            "I3.doc",
+            b"\xd0\xcf\x11\xe0rest",
+            (
+                r"I3\.doc: expected a transcript \(\.txt, \.docx, \.odt, \.vtt or \.srt\), "
+                r"found an old Word document \(\.doc\)\. Fix: open it in Word and save it as \.docx"
+            ),
+        ),
+        (
+            "I3.vtt",
+            b"WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nA: hi\n",
+            (
+                r"field 'cue 1': expected a cue that ends "
+                r"after it starts"
+            ),
+        ),
+    ],
+)
+def test_formats_are_recognised_from_the_content(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_transcripts(tmp_path)
+
+
+def test_docx_named_odt_and_odt_named_docx(tmp_path):
+    make_docx(tmp_path / "W1.odt", footnote=False)
+    with pytest.raises(
+        InputError,
+        match=r"W1\.odt: expected an OpenDocument text \(\.odt\), found this is a Word "
+        r"document\. Fix: re-save the transcript .* or rename it to end in \.docx",
+    ):
+        read_transcript(tmp_path / "W1.odt")
+    make_odt(tmp_path / "O1.docx")
+    with pytest.raises(
+        InputError,
+        match=r"O1\.docx: expected a Word document \(\.docx\), found a file Word cannot open "
+        r"\(this is an OpenDocument text\)",
+    ):
+        read_transcript(tmp_path / "O1.docx")
+
+
+def test_unattributed_turns_stay_unattributed_after_cleaning():
+    t = read_transcript(FORMATS / "zoom.vtt", layout=VTT_LAYOUT)
+    clean = clean_transcripts(
+        [t], DeidKey(participants={"Mira Osei": "P1", "Jonas Brecht": "P2"}), pd.Series(["P1", "P2"])
+    )
+    text = clean.documents.loc[0, "text"].splitlines()
+    assert text[2] == "[00:00:15.000] (unattributed): [crosstalk]"
+    counts = dict(zip(clean.redactions["kind"], clean.redactions["replaced"]))
+    assert counts["participant"] == 3  # Mira once (two cues, one turn), Jonas twice; none for the unattributed cue
