@@ -10,6 +10,8 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from helpers import FIXTURES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from peerstudy.deid import DeidKey, read_key
 from peerstudy.errors import InputError
@@ -603,3 +605,41 @@ def test_unattributed_turns_stay_unattributed_after_cleaning():
     assert text[2] == "[00:00:15.000] (unattributed): [crosstalk]"
     counts = dict(zip(clean.redactions["kind"], clean.redactions["replaced"]))
     assert counts["participant"] == 3  # Mira once (two cues, one turn), Jonas twice; none for the unattributed cue
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "",
+                    "Transcript: I1 (x)",
+                    "Id: I1",
+                    "Date: 2021-01-01",
+                    "Participants: A; B",
+                    "A: hi",
+                    "B: ho",
+                    "**A**",
+                    "A  0:03",
+                    "[00:00:01] A: x",
+                    "(01:02) B: y",
+                    "   c: d",
+                    "I: q",
+                ]
+            ),
+            st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30),
+        ),
+        max_size=12,
+    )
+)
+def test_any_text_gives_a_transcript_or_a_clear_error(lines):
+    # property: arbitrary lines never end in a bare exception, and every span lies inside the text
+    try:
+        t = parse_transcript(lines, file="I1_2021-01-01.txt", layout={"file_pattern": r"(?P<id>I\d)_(?P<date>.+)"})
+    except InputError:
+        return
+    text = "\n".join(lines)
+    assert len(t.spans) == len(t.turns)
+    for start, end in t.spans:
+        assert 0 <= start <= end <= len(text)

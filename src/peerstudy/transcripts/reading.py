@@ -139,7 +139,7 @@ def _missing_facts(file: str, header, facts: dict[str, str], facts_from: list[Fa
         problems.append(
             Problem(
                 file=file,
-                row=header.rows["transcript"],
+                row=header.rows.get("transcript", header.rows.get("id")),
                 field="Transcript",
                 expected=f"the file's name, {stem!r}",
                 found=repr(ident),
