@@ -643,3 +643,10 @@ def test_any_text_gives_a_transcript_or_a_clear_error(lines):
     assert len(t.spans) == len(t.turns)
     for start, end in t.spans:
         assert 0 <= start <= end <= len(text)
+
+
+def test_a_first_cue_right_under_the_webvtt_line_is_not_lost(tmp_path):
+    text = "WEBVTT\n00:00:01.000 --> 00:00:02.000\nAnn: Hi.\n\n00:00:03.000 --> 00:00:04.000\nBo: Ho.\n"
+    (tmp_path / "C1_2022-01-05.vtt").write_text(text)
+    t = read_transcript(tmp_path / "C1_2022-01-05.vtt", layout={"file_pattern": r"(?P<id>C1)_(?P<date>.+)"})
+    assert [turn[:3] for turn in t.turns] == [("00:00:01.000", "Ann", "Hi."), ("00:00:03.000", "Bo", "Ho.")]

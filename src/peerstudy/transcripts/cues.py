@@ -85,12 +85,22 @@ def _blocks(lines: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]
     return blocks + ([block] if block else [])
 
 
+def _after_header(blocks: list[list[tuple[int, int, str]]]) -> list[list[tuple[int, int, str]]]:
+    """The WebVTT blocks after the header, without comments, styles and regions; a first
+    cue written without a blank line after ``WEBVTT`` is kept, not lost with the header."""
+    header, rest = (blocks[0], blocks[1:]) if blocks else ([], [])
+    at = next((i for i, (_, _, line) in enumerate(header) if "-->" in line), None)
+    if at is not None and at >= 1:
+        rest = [header[max(1, at - 1) :], *rest]
+    return [b for b in rest if not re.match(r"(NOTE|STYLE|REGION)(\s|$)", b[0][2])]
+
+
 def read_cues(text: str, *, file: str, format: str) -> list[Cue]:
     """The cues of a WebVTT (``format="vtt"``) or SubRip (``"srt"``) text, in order;
     every cue with broken times is reported, by number and row, in one error."""
     blocks = _blocks(split_lines(text))
     if format == "vtt":
-        blocks = [b for b in blocks[1:] if not re.match(r"(NOTE|STYLE|REGION)(\s|$)", b[0][2])]
+        blocks = _after_header(blocks)
     cues, problems = [], []
     for block in blocks:
         at = next((i for i, (_, _, line) in enumerate(block) if "-->" in line), None)
