@@ -227,7 +227,7 @@ def parse_body(
     body = Body()
     known = {s.lower(): s for s in declared or ()} | {k.lower(): k for k in labels}
     style = None
-    open_turn: list | None = None  # time, label, text, row, start, end
+    open_turn: list | None = None  # time, label, text parts, row, start, end
     for row, offset, raw in lines:
         line = raw.strip()
         if not line:
@@ -244,9 +244,9 @@ def parse_body(
             if open_turn:
                 _close(body, open_turn)
             label = _label_of(m)
-            open_turn = [_time_of(m), label, text.strip(), row, text_at if text.strip() else None, lead + len(line)]
+            open_turn = [_time_of(m), label, [text.strip()], row, text_at if text.strip() else None, lead + len(line)]
         elif open_turn:
-            open_turn[2] = f"{open_turn[2]} {line}".strip()
+            open_turn[2].append(line)  # joined with spaces when the turn closes
             open_turn[4] = lead if open_turn[4] is None else open_turn[4]
             open_turn[5] = lead + len(line)
         else:
@@ -271,8 +271,8 @@ def parse_body(
 
 
 def _close(body: Body, turn: list) -> None:
-    time, label, text, row, start, end = turn
-    body.turns.append(Turn(time, label, text, row))
+    time, label, parts, row, start, end = turn
+    body.turns.append(Turn(time, label, " ".join(parts).strip(), row))
     body.spans.append((end if start is None else start, end))
 
 
