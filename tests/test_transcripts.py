@@ -279,10 +279,12 @@ def test_bold_labels_and_bare_times():
         "And in winter?",
     ]
     t = parse_transcript(lines, file="I8.txt")
-    # the first turn is timed, so the untimed lines after it continue the turn before (today's rule)
+    # the first turn is timed; the untimed '**Interviewer**' names a declared speaker, so it starts a turn
+    # without a time, and the line after it continues that turn
     assert turns_of(t) == [
         ("00:00:07", "Interviewer", "Where do you meet?"),
-        ("00:00:12", "Sam Okafor", "Mostly at the library. **Interviewer** And in winter?"),
+        ("00:00:12", "Sam Okafor", "Mostly at the library."),
+        ("", "Interviewer", "And in winter?"),
     ]
 
 
@@ -650,3 +652,28 @@ def test_a_first_cue_right_under_the_webvtt_line_is_not_lost(tmp_path):
     (tmp_path / "C1_2022-01-05.vtt").write_text(text)
     t = read_transcript(tmp_path / "C1_2022-01-05.vtt", layout={"file_pattern": r"(?P<id>C1)_(?P<date>.+)"})
     assert [turn[:3] for turn in t.turns] == [("00:00:01.000", "Ann", "Hi."), ("00:00:03.000", "Bo", "Ho.")]
+
+
+def test_an_untimed_turn_of_a_declared_speaker_is_not_given_to_the_speaker_before(tmp_path):
+    lines = HEAD + [
+        "[00:00:01] Interviewer: Hello.",
+        "Ann: Hi, no time here.",
+        "Ann said: not a label (not declared)",
+        "[00:00:09] Interviewer: Thanks.",
+    ]
+    t = parse_transcript(lines, file="I9.txt")
+    assert [turn[:3] for turn in t.turns] == [
+        ("00:00:01", "Interviewer", "Hello."),
+        ("", "Ann", "Hi, no time here. Ann said: not a label (not declared)"),
+        ("00:00:09", "Interviewer", "Thanks."),
+    ]
+    d = docx.Document()
+    for line in HEAD[:3] + ["", "[00:00:01] Interviewer: Hello."]:
+        d.add_paragraph(line)
+    row = d.add_table(rows=1, cols=2).rows[0]
+    row.cells[0].text, row.cells[1].text = "Ann", "Typed in a table."
+    d.save(tmp_path / "I9.docx")
+    assert [turn[:3] for turn in read_transcript(tmp_path / "I9.docx").turns] == [
+        ("00:00:01", "Interviewer", "Hello."),
+        ("", "Ann", "Typed in a table."),
+    ]

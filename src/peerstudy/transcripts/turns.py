@@ -7,8 +7,10 @@ or the first turn. Turns are written in one of three ways, decided by the first 
 
 - timed: ``[00:01:02] Speaker: text``; also ``[01:02]``, ``(01:02)``, ``(0:01:02)`` or a
   bare ``00:01:02`` before the speaker, ``**Speaker**`` or ``**Speaker:**`` in bold,
-  a tab instead of the colon (a table row). Lines that do not start with a time
-  continue the turn before.
+  a tab instead of the colon (a table row). A line without a time continues the turn
+  before, unless it starts with a declared speaker (``Interviewer: ...``, a table row
+  ``Ann Lee | text``): that is a turn of its own, without a time, never added to the
+  turn of someone else.
 - labelled: ``Speaker: text``, ``SPEAKER: text``, ``**Speaker** text``, ``Speaker
   (00:01:02): text``; a time before the speaker is allowed too. A line starts a turn
   when its label looks like a name (at most four words, each capitalised, as
@@ -189,11 +191,11 @@ def _match(raw: str, style: str | None, known: dict[str, str]) -> tuple[str, re.
         m = _TIMED.match(line)
         if m:
             return "timed", m
-    if style in (None, "labelled") and not (style and raw[:1].isspace()):
+    if style in (None, "labelled", "timed") and not (style and raw[:1].isspace()):
         m = _LABELLED.match(line)
         if m:
             label = _label_of(m)
-            if _speaker_shaped(label) or label.lower() in known:
+            if label.lower() in known or style != "timed" and _speaker_shaped(label):
                 return "labelled", m
     if style in (None, "headed"):
         m = _HEADING.match(line)
