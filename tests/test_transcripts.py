@@ -677,3 +677,13 @@ def test_an_untimed_turn_of_a_declared_speaker_is_not_given_to_the_speaker_befor
         ("00:00:01", "Interviewer", "Hello."),
         ("", "Ann", "Typed in a table."),
     ]
+
+
+def test_text_without_any_turn_is_one_problem_not_one_per_line():
+    lines = ["Transcript: I9 (interview)", "Date: 2022-01-02", "Participants: Interviewer; Ann", ""]
+    lines += [f"just prose, line {i}" for i in range(50)]
+    with pytest.raises(InputError) as info:
+        parse_transcript(lines, file="I9.txt")
+    # 50 prose lines: one problem for them (the first, row 5, and 49 more), one for the missing turns
+    assert len(info.value.problems) == 2
+    assert "row 5, field 'turn'" in str(info.value) and "(and 49 more line(s) before the first turn)" in str(info.value)

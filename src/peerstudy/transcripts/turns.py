@@ -230,6 +230,7 @@ def parse_body(
     known = {s.lower(): s for s in declared or ()} | {k.lower(): k for k in labels}
     style = None
     open_turn: list | None = None  # time, label, text parts, row, start, end
+    before: list[tuple[int, str]] = []  # lines before the first turn
     for row, offset, raw in lines:
         line = raw.strip()
         if not line:
@@ -252,18 +253,21 @@ def parse_body(
             open_turn[4] = lead if open_turn[4] is None else open_turn[4]
             open_turn[5] = lead + len(line)
         else:
-            body.problems.append(
-                Problem(
-                    file=file,
-                    row=row,
-                    field="turn",
-                    expected=_FIRST_TURN,
-                    found=repr(line[:60]),
-                    fix="start the first turn with its speaker (and time)",
-                )
-            )
+            before.append((row, line))
     if open_turn:
         _close(body, open_turn)
+    if before:  # one problem, however many lines come before the first turn
+        more = f" (and {len(before) - 1} more line(s) before the first turn)" if len(before) > 1 else ""
+        body.problems.append(
+            Problem(
+                file=file,
+                row=before[0][0],
+                field="turn",
+                expected=_FIRST_TURN,
+                found=repr(before[0][1][:60]) + more,
+                fix="start the first turn with its speaker (and time)",
+            )
+        )
     body.turns = [
         t._replace(speaker=_resolve(t, file, declared, labels, known, declared_where, body.problems))
         for t in body.turns
