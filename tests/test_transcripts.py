@@ -687,3 +687,16 @@ def test_text_without_any_turn_is_one_problem_not_one_per_line():
     # 50 prose lines: one problem for them (the first, row 5, and 49 more), one for the missing turns
     assert len(info.value.problems) == 2
     assert "row 5, field 'turn'" in str(info.value) and "(and 49 more line(s) before the first turn)" in str(info.value)
+
+
+def test_docx_with_an_imported_chunk_is_refused(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("Transcript: W3 (interview)")
+    d.element.body.append(parse_xml(f'<w:altChunk {nsdecls("w", "r")} r:id="rId99"/>'))
+    d.save(tmp_path / "W3.docx")
+    with pytest.raises(
+        InputError,
+        match=r"W3\.docx: expected a Word document whose text can be read, found text kept "
+        r"in an imported part \(altChunk",
+    ):
+        read_transcript(tmp_path / "W3.docx")
