@@ -696,4 +696,27 @@ EXPORT_FORMAT_CASES = [
 
 @pytest.mark.parametrize("case", EXPORT_FORMAT_CASES, ids=lambda c: c.id)
 def test_bad_export_format_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+# ----------------------------------------------------------------------------- issue 15: transcript formats
+# (transcripts: .vtt/.srt/.odt readers; the format is recognised from the content)
+BROKEN_CUES = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nInterviewer: How did it start?\n\n"
+               "2\n00:00:05,120 --> 00:00:07.000\nAna Moreno: Slowly.\n")
+TRANSCRIPT_FORMAT_CASES = [
+    Case("transcript-vtt-broken-cue-times", "a .vtt whose second cue has a comma in its start time (SubRip style)",
+         copy_of(INTERVIEWS, write("transcripts/I03.vtt", BROKEN_CUES)), clean_interviews,
+         ("I03.vtt, row 8, field 'cue 2': expected cue times 'hh:mm:ss.mmm --> hh:mm:ss.mmm'",
+          "found '00:00:05,120 --> 00:00:07.000'", "Fix: correct the times of cue 2"), count=1),
+    Case("transcript-webvtt-as-txt", "a Zoom WebVTT transcript saved with the name I03.txt",
+         copy_of(INTERVIEWS, copy_file(FIXTURES / "transcripts/zoom.vtt", "transcripts/I03.txt")), clean_interviews,
+         ("I03.txt: expected plain text (the file's name ends in .txt), found WebVTT captions",
+          "this is WebVTT, not plain text", "Fix: rename the file to end in .vtt"), count=1),
+    Case("transcript-odt-not-zip", "a plain-text transcript renamed to .odt",
+         copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/I02.txt", "transcripts/I03.odt")),
+         clean_interviews,
+         ("I03.odt: expected an OpenDocument text (.odt), found plain text, not a zip archive",
+          "Fix: re-save the transcript from the word processor as .odt, or rename it to end in .txt"), count=1),
+]
+
+
+@pytest.mark.parametrize("case", TRANSCRIPT_FORMAT_CASES, ids=lambda c: c.id)
+def test_bad_transcript_format_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
