@@ -696,6 +696,9 @@ EXPORT_FORMAT_CASES = [
 
 @pytest.mark.parametrize("case", EXPORT_FORMAT_CASES, ids=lambda c: c.id)
 def test_bad_export_format_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
 # ----------------------------------------------------------------------------- issue 15: transcript formats
 # (transcripts: .vtt/.srt/.odt readers; the format is recognised from the content)
 BROKEN_CUES = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nInterviewer: How did it start?\n\n"
