@@ -5,13 +5,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: report test test-fast lab lock benchmark clean-venv
+.PHONY: report test test-fast lint format lab lock benchmark clean-venv
 
 report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report)
 	$(BIN)/python -m peerstudy report
 
 test: $(STAMP)    ## the whole suite: unit, doctests, nbval, backtest
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)    ## the lint and format gate (ruff, configured in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## apply the formatter and the safe lint fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test-fast: $(STAMP)  ## everything but whole pipeline runs, nbval and the backtest (tests marked slow)
 	$(BIN)/python -m pytest -m "not slow" -q
