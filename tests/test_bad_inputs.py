@@ -625,6 +625,7 @@ def test_published_csv_tables_escape_formula_like_cells(tmp_path):
 # Study names, input paths, bounded readers, misleading messages and commit faults
 # (engineer "safety"). Each bomb must be refused within seconds: the limits are the
 # defaults of peerstudy.readers, not lowered for the test.
+import contextlib  # noqa: E402
 import csv  # noqa: E402
 import errno  # noqa: E402
 import io  # noqa: E402
@@ -633,6 +634,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
+from peerstudy.errors import OutputError  # noqa: E402
 from peerstudy.rawdata import accept_raw  # noqa: E402
 
 #: A "billion laughs" YAML block: nine levels of nine aliases, 9**9 (387,420,489) strings
@@ -797,3 +799,161 @@ def test_safety_bad_input_gives_one_clear_message_within_seconds(case: Case, tmp
     started = time.monotonic()
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
     assert time.monotonic() - started < 20, "refused, but not within seconds"
+
+
+# ----------------------------------------------------------------------------- issue 13: faults while writing outputs
+# The notebooks are replaced by a stand-in that writes one file into each output folder,
+# tagged with the run, so that a test sees which run each folder came from in seconds.
+SURVEY_STUDY = "supporter-survey"
+
+
+@pytest.fixture()
+def quick_runs(monkeypatch):
+    """``run(out, tag)`` runs the survey study with stand-in notebooks; ``held(out)`` says
+    which run's outputs each folder holds."""
+    import nbformat
+
+    state = {"tag": ""}
+
+    def execute(source, target, parameters, kernel):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(state["tag"])]), target)
+        root = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"])
+        for rel in (f"data/processed/{SURVEY_STUDY}", f"reports/{SURVEY_STUDY}"):
+            (root / rel).mkdir(parents=True, exist_ok=True)
+            (root / rel / "tag.txt").write_text(state["tag"])
+
+    monkeypatch.setattr(pipeline, "_execute", execute)
+
+    def run(out: Path, tag: str):
+        state["tag"] = tag
+        return pipeline.run_study(SURVEY_STUDY, output_root=out, log=lambda line: None)
+
+    def held(out: Path) -> dict[str, str | None]:
+        return {rel: (out / rel / "tag.txt").read_text() if (out / rel).exists() else None
+                for rel in (f"data/processed/{SURVEY_STUDY}", f"reports/{SURVEY_STUDY}")}
+
+    return run, held
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """``folder`` may not be changed while the block runs: chmod for a normal user, the
+    immutable attribute for root (whom permissions do not stop); skipped where neither works."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("running as root, and this file system cannot make a folder immutable")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_commit_into_a_read_only_reports_folder_changes_nothing_and_the_next_run_completes(tmp_path, quick_runs):
+    run, held = quick_runs
+    out = tmp_path / "out"
+    run(out, "A")
+    before = snapshot(out)
+    with read_only(out / "reports"):
+        with pytest.raises(OutputError) as info:
+            run(out, "B")
+        assert snapshot(out) == before, "a failed commit changed the outputs"
+    message = str(info.value)
+    assert message.startswith(f"{out}/reports")
+    assert "field '--output-root': expected an output root that can take the outputs" in message
+    assert f"nothing was changed for {SURVEY_STUDY}: its previous outputs are in place" in message
+    assert "Fix: make the output root writable" in message
+    assert not (out / f".staging/{SURVEY_STUDY}/commit.json").exists(), "no record left pointing anywhere"
+    assert held(out) == dict.fromkeys(held(out), "A")
+    run(out, "C")
+    assert held(out) == dict.fromkeys(held(out), "C")
+    assert sorted(p.name for p in (out / f".staging/{SURVEY_STUDY}").iterdir()) == ["lock"]
+
+
+@pytest.mark.parametrize("where", ["record", "second-folder"])
+def test_a_full_disk_during_the_commit_changes_nothing_and_the_next_run_completes(tmp_path, quick_runs, monkeypatch,
+                                                                                   where):
+    """ENOSPC (simulated) while the commit is recorded, or while the second of the two
+    folders is put in place (the first one already moved): one message, the previous
+    outputs whole, and the next run succeeds."""
+    run, held = quick_runs
+    out = tmp_path / "out"
+    run(out, "A")
+    before = snapshot(out)
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / f"reports/{SURVEY_STUDY}"))
+    put = pipeline._put_in_place
+
+    def write_json(path, obj):
+        raise full
+
+    def put_in_place(run_folder, root, rel, identity):
+        if rel.startswith("reports/"):
+            raise full
+        return put(run_folder, root, rel, identity)
+
+    with monkeypatch.context() as fault:
+        if where == "record":
+            fault.setattr(pipeline, "write_json", write_json)
+        else:
+            fault.setattr(pipeline, "_put_in_place", put_in_place)
+        with pytest.raises(OutputError) as info:
+            run(out, "B")
+    assert str(info.value).startswith(f"{out}/reports/{SURVEY_STUDY}, field '--output-root': expected an output "
+                                      "root that can take the outputs (")
+    assert f"found no space left on the device; nothing was changed for {SURVEY_STUDY}" in str(info.value)
+    assert "Fix: free some space" in str(info.value)
+    assert snapshot(out) == before
+    run(out, "C")
+    assert held(out) == dict.fromkeys(held(out), "C")
+
+
+def test_a_commit_record_pointing_at_no_run_folder_is_discarded_by_the_next_run(tmp_path, quick_runs):
+    run, held = quick_runs
+    out = tmp_path / "out"
+    run(out, "A")
+    (out / f".staging/{SURVEY_STUDY}/commit.json").write_text('{"run": "run-gone", "folders": {}}')
+    run(out, "B")
+    assert held(out) == dict.fromkeys(held(out), "B")
+    assert not (out / f".staging/{SURVEY_STUDY}/commit.json").exists()
+
+
+def _command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "peerstudy", *args], capture_output=True, text=True, cwd="/")
+
+
+def test_an_output_root_that_is_a_file_is_one_message_and_exit_2(tmp_path):
+    root = tmp_path / "out"
+    root.write_text("not a folder")
+    done = _command("report", "--study", SURVEY_STUDY, "--output-root", str(root))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {root}, field '--output-root': expected an output root that can take the "
+                                  f"outputs ({root}), found a file where a folder must be. Fix: move the file away")
+    assert "Traceback" not in done.stderr
+    assert root.read_text() == "not a folder"
+
+
+def test_a_read_only_output_root_is_one_message_and_exit_2(tmp_path):
+    root = tmp_path / "out"
+    root.mkdir()
+    with read_only(root):
+        done = _command("report", "--study", SURVEY_STUDY, "--output-root", str(root))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {root}/.staging")
+    assert "field '--output-root': expected an output root that can take the outputs" in done.stderr
+    assert "Fix: make the output root writable" in done.stderr and "Traceback" not in done.stderr
+    assert list(root.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../x", "Survey A"])
+def test_an_unsafe_study_name_on_the_command_line_is_refused_before_anything_runs(tmp_path, name):
+    done = _command("report", "--study", name, "--output-root", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: field 'study': expected a study name of lowercase letters, digits and "
+                                  f"hyphens (at most 64, starting with a letter or digit), as its parameter file is "
+                                  f"named, found {name!r}. Fix: rename the parameter file")
+    assert not (tmp_path / "out").exists()
