@@ -26,6 +26,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -230,12 +231,17 @@ def _read_text(path: str | os.PathLike[str], *, encoding: str, what: str, parame
 MAX_TABLE_CELLS = 1_000_000
 
 
+# Lines as a file opened with newline="" gives them (ends kept: CR LF, CR or LF), found
+# lazily: io.StringIO would first copy the whole text at four bytes a character.
+_LINE_END = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
 def _csv_records(text: str, shown: str) -> list[list[str]]:
     """The records of a CSV text, refused as soon as they hold more than :data:`MAX_TABLE_CELLS`
     cells (a big export is stopped early, not read whole into memory)."""
     records: list[list[str]] = []
     cells = 0
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(m.group() for m in _LINE_END.finditer(text))
     try:
         for record in reader:
             cells += max(len(record), 1)
