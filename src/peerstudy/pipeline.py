@@ -217,6 +217,10 @@ def check_inputs(file: Path, raw: Path, parameters: dict[str, Any]) -> tuple[Pat
     problems, others = [], []
     named = [("raw", str(raw))] + [pair for key, value in parameters.items() for pair in _strings(value, key)]
     covered = [Path(os.path.realpath(raw)), Path(os.path.realpath(config.STUDIES_DIR))]
+    if any(_inside(Path(os.path.realpath(p)), covered[0]) for p in (config.STUDIES_DIR, config.output_root())):
+        problems.append(Problem(file=shown, field="raw", expected="a folder holding only the study's raw data",
+                                found=f"{str(raw)!r}, which holds the project's code or outputs too",
+                                fix="give the study a raw folder of its own, e.g. raw: data/raw/<study>"))
     for where, value in named:
         given = config.resolve_input(value) if value.strip() else None
         if given is None or not ("/" in value or os.sep in value or given.suffix) or not os.path.lexists(given):
@@ -412,7 +416,10 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
             entry = _manifest_entry(study, run, raw)
             # Checks of the finished run's outputs belong here: nothing is in place yet.
             _commit(run, root, name)
-            _append_run_log(root, run_log)
+            try:
+                _append_run_log(root, run_log)
+            except OSError as exc:  # the outputs are in place; only the timings are lost
+                log(f"{name}: timings not recorded in reports/run-log.jsonl ({exc.strerror})")
             return entry
         finally:
             _discard_run(run, root, name)
@@ -616,8 +623,15 @@ def _recover(root: Path, study: str, log=print) -> None:
                     _put_in_place(run, root, rel, identity)
             except OSError:
                 log(f"{study}: it cannot be completed; restoring the previous outputs")
-                for rel, identity in reversed(folders.items()):
-                    _take_back(run, root, rel, identity)
+                try:
+                    for rel, identity in reversed(folders.items()):
+                        _take_back(run, root, rel, identity)
+                except OSError as exc:
+                    problem = output_problem(exc, root)
+                    raise OutputError(Problem(file=problem.file, field=problem.field, expected=problem.expected,
+                                              found=f"{problem.found}, while the outputs of {study}'s interrupted run "
+                                                    "were being put in place (they are recorded, not lost)",
+                                              fix=f"{problem.fix}; the next run then completes them")) from None
         journal.unlink()
     for left in sorted(folder.glob("run-*")):
         shutil.rmtree(left)
