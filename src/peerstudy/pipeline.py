@@ -208,6 +208,16 @@ def check_inputs(file: Path, raw: Path, parameters: dict[str, Any]) -> tuple[Pat
     ------
     ConfigError
         Naming each parameter whose path leads outside.
+
+    Examples
+    --------
+    >>> study = config.STUDIES_DIR / "supporter-survey.yaml"
+    >>> check_inputs(study, config.RAW_DIR / "supporter-survey", {"codebook": "data/raw/supporter-survey/codebook.yaml"})
+    ()
+    >>> check_inputs(study, config.RAW_DIR / "supporter-survey", {"codebook": "/etc/passwd"})
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.ConfigError: studies/supporter-survey.yaml, field 'codebook': expected a path inside the project root (links resolved), found '/etc/passwd', which leads to /etc/passwd. Fix: ...
     """
     file = Path(os.path.realpath(file))
     project = Path(os.path.realpath(config.PROJECT_ROOT))
@@ -483,7 +493,13 @@ _OUTPUT_FAULTS = {
 
 def output_problem(exc: OSError, root: Path, study: str | None = None) -> Problem:
     """One clear problem for a failure to write outputs (a full disk, a read-only folder,
-    a file in the way), naming the path and the fix."""
+    a file in the way), naming the path and the fix.
+
+    Examples
+    --------
+    >>> print(output_problem(OSError(28, "No space left on device", "/srv/out/reports/s"), Path("/srv/out"), "s"))
+    /srv/out/reports/s, field '--output-root': expected an output root that can take the outputs (/srv/out), found no space left on the device; nothing was changed for s: its previous outputs are in place. Fix: free some space, or choose another --output-root, and run again.
+    """
     found, fix = _OUTPUT_FAULTS.get(exc.errno, (exc.strerror or str(exc), "correct the cause, and run again"))
     where = exc.filename if exc.filename else root
     kept = f"; nothing was changed for {study}: its previous outputs are in place" if study else ""

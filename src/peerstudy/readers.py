@@ -496,7 +496,17 @@ def _load_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
 
 def read_yaml_node(path: str | os.PathLike[str], *, what: str = "a YAML file",
                    parameter: str | None = None) -> tuple[Any, yaml.Node | None]:
-    """Like :func:`read_yaml`, and also the composed YAML node tree (for the line of each entry)."""
+    """Like :func:`read_yaml`, and also the composed YAML node tree (for the line of each entry).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp()) / "book.yaml"
+    >>> _ = tmp.write_text("# codes\\ncodes:\\n  - {code: a}\\n  - {code: b}\\n")
+    >>> doc, node = read_yaml_node(tmp)
+    >>> [item.start_mark.line + 1 for item in node.value[0][1].value]
+    [3, 4]
+    """
     path = resolve_input(path)
     shown = relative_to_root(path)
     if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
