@@ -723,3 +723,346 @@ TRANSCRIPT_FORMAT_CASES = [
 @pytest.mark.parametrize("case", TRANSCRIPT_FORMAT_CASES, ids=lambda c: c.id)
 def test_bad_transcript_format_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+# ============================================================================= issue 13 (safety)
+# Study names, input paths, bounded readers, misleading messages and commit faults
+# (engineer "safety"). Each bomb must be refused within seconds: the limits are the
+# defaults of peerstudy.readers, not lowered for the test.
+import contextlib  # noqa: E402
+import csv  # noqa: E402
+import errno  # noqa: E402
+import io  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from peerstudy.errors import OutputError  # noqa: E402
+from peerstudy.rawdata import accept_raw  # noqa: E402
+
+#: A "billion laughs" YAML block: nine levels of nine aliases, 9**9 (387,420,489) strings
+#: when expanded (Wikipedia, "Billion laughs attack", the YAML variant).
+LOL = "lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"lol{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
+
+
+def reseparate(file: str, delimiter: str) -> Change:
+    """Write ``file`` again with another delimiter (as Excel does in some locales)."""
+    def change(folder: Path) -> None:
+        text = (folder / file).read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        out = io.StringIO()
+        csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        (folder / file).write_text(out.getvalue(), encoding="utf-8", newline="")
+    return change
+
+
+def double_line_ends(file: str) -> Change:
+    """CRLF converted to CRLF once more: every line ends in CR CR LF."""
+    def change(folder: Path) -> None:
+        data = (folder / file).read_bytes()
+        assert b"\r\n" in data
+        (folder / file).write_bytes(data.replace(b"\r\n", b"\r\r\n"))
+    return change
+
+
+def append(file: str, data: bytes) -> Change:
+    def change(folder: Path) -> None:
+        (folder / file).write_bytes((folder / file).read_bytes() + data)
+    return change
+
+
+def study_file_named(file_name: str) -> Callable[[Path], Path]:
+    """A build step: the survey study's parameter file saved as ``file_name``."""
+    def build(work: Path) -> Path:
+        text = (PROJECT_ROOT / "studies/supporter-survey.yaml").read_text(encoding="utf-8")
+        (work / file_name).write_text(text, encoding="utf-8")
+        return work / file_name
+    return build
+
+
+def study_file_naming_outside(via_link: bool) -> Callable[[Path], Path]:
+    """A build step: the survey's parameter file (kept outside the project) whose codebook
+    lies outside both the project and the parameter file's folder, named directly or
+    through a symbolic link in that folder."""
+    def build(work: Path) -> Path:
+        outside = work.parent / "outside"
+        outside.mkdir()
+        shutil.copy(PROJECT_ROOT / "data/raw/supporter-survey/codebook.yaml", outside / "codebook.yaml")
+        named = outside / "codebook.yaml"
+        if via_link:
+            (work / "codebook.yaml").symlink_to(named)
+            named = work / "codebook.yaml"
+        return study_file("codebook: data/raw/supporter-survey/codebook.yaml", f"codebook: {named}")(work)
+    return build
+
+
+def raw_with_link(work: Path) -> Path:
+    """A raw folder with a sub-folder that is a symbolic link to a folder elsewhere."""
+    raw = copy_of(SURVEY)(work)
+    elsewhere = work.parent / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "extra-sheet.csv").write_text("number,question,code,excerpt,coder\n")
+    (raw / "more").symlink_to(elsewhere, target_is_directory=True)
+    return raw
+
+
+UTF16_TRANSCRIPT = ("Transcript: I03 (individual interview)\nDate: 2021-03-04\nDuration: 30 min\n"
+                    "Participants: Interviewer; Tom Baker\n\n[00:00:02] Interviewer: 가족과 함께 가요?\n"
+                    "[00:00:15] Tom Baker: 네, 가끔 가요. 가게에도 가요.\n")
+
+SAFETY_CASES = [
+    # --- study names and input paths -------------------------------------------------
+    Case("study-name-dot", "a parameter file studies/..yaml (study name '.')",
+         study_file_named("..yaml"), pipeline.load_study,
+         ("..yaml, field 'study': expected a study name of lowercase letters, digits and hyphens", "found '.'",
+          "Fix: rename the parameter file"), error=ConfigError),
+    Case("study-name-dotdot", "a parameter file ...yaml (study name '..')",
+         study_file_named("...yaml"), pipeline.load_study,
+         ("...yaml, field 'study': expected a study name of lowercase letters", "found '..'"), error=ConfigError),
+    Case("study-input-outside", "a study naming a codebook outside the project and outside its own folder",
+         study_file_naming_outside(via_link=False), load_study,
+         ("supporter-survey.yaml, field 'codebook': expected a path inside the project root or ",
+          "(links resolved)", "outside/codebook.yaml", "Fix: copy the file into the study's raw folder"),
+         error=ConfigError),
+    Case("study-input-link-outside", "a study naming a symbolic link that leads outside the project",
+         study_file_naming_outside(via_link=True), load_study,
+         ("supporter-survey.yaml, field 'codebook': expected a path inside", "which leads to ",
+          "outside/codebook.yaml"), error=ConfigError),
+    Case("study-raw-is-the-project", "a study whose raw folder is the whole project (raw: .)",
+         study_file("raw: data/raw/supporter-survey", "raw: ."), load_study,
+         ("supporter-survey.yaml, field 'raw': expected a folder holding only the study's raw data",
+          "which holds the project's code or outputs too", "Fix: give the study a raw folder of its own"),
+         error=ConfigError),
+    Case("study-key-twice", "a study file giving the key 'codebook' twice (YAML keeps the last, silently)",
+         study_file("title:", "codebook: data/raw/supporter-survey/codebook.yaml\ntitle:"), load_study,
+         ("supporter-survey.yaml, row ", "field 'codebook': expected each key once in its mapping",
+          "found 'codebook' again (first at line ")),
+    Case("raw-symlinked-folder", "accept-raw on a raw folder whose sub-folder is a symbolic link",
+         raw_with_link, accept_raw,
+         ("mini-survey/more: expected a file or folder of the raw data itself, found a symbolic link (to ",
+          "Fix: replace it by a copy of what it points to")),
+    # --- YAML bombs and duplicates -----------------------------------------------------
+    Case("study-billion-laughs", "a study file with a 'billion laughs' alias bomb",
+         study_file("study: supporter-survey", "study: supporter-survey\n" + LOL), load_study,
+         ("supporter-survey.yaml, row 19: expected YAML whose aliases (*name) add at most 10,000 values",
+          "(an alias bomb, 'billion laughs')")),
+    Case("fields-billion-laughs", "a fields file with a 'billion laughs' alias bomb",
+         copy_of(SURVEY, replace("fields.yaml", "header_rows: 2\n", "header_rows: 2\n" + LOL)), clean_survey,
+         ("fields.yaml, row ", "expected YAML whose aliases (*name) add at most 10,000 values", "billion laughs")),
+    Case("codebook-billion-laughs", "a codebook with a 'billion laughs' alias bomb",
+         copy_of(SURVEY, replace("codebook.yaml", "codes:\n", LOL + "codes:\n")), code_survey,
+         ("codebook.yaml, row ", "expected YAML whose aliases (*name) add at most 10,000 values")),
+    Case("codebook-deep-yaml", "a codebook nested 5,000 levels deep",
+         copy_of(SURVEY, write("codebook.yaml", "codes: " + "[" * 5000 + "]" * 5000 + "\n")), code_survey,
+         ("codebook.yaml, row 1: expected YAML nested at most 50 levels deep", "Fix: flatten the structure")),
+    Case("codebook-deep-tree", "a codebook whose parents chain 300 codes deep",
+         copy_of(SURVEY, write("codebook.yaml", "codes:\n" + "".join(
+             f"  - {{code: c{i}, label: C{i}, definition: d, parent: {f'c{i - 1}' if i else 'null'}}}\n"
+             for i in range(300)))), code_survey,
+         ("codebook.yaml, row ", "field 'parent': expected a tree at most 50 levels deep")),
+    Case("fields-key-twice", "a fields file declaring the field 'age' twice",
+         copy_of(SURVEY, replace("fields.yaml", "  sex:\n", "  age: {column: Age, type: integer}\n  sex:\n")),
+         clean_survey,
+         ("fields.yaml, row 8, field 'age': expected each key once in its mapping", "found 'age' again (first at line 7)")),
+    Case("deid-key-twice", "a de-identification key listing 'places' twice",
+         copy_of(INTERVIEWS, append("deid-key.yaml", b"places: [Elsewhere]\n")), clean_interviews,
+         ("deid-key.yaml, row ", "field 'places': expected each key once in its mapping")),
+    # --- tabular exports -----------------------------------------------------------------
+    Case("export-semicolons", "a survey export separated by semicolons (Excel in a comma-decimal locale)",
+         copy_of(SURVEY, reseparate("export.csv", ";")), clean_survey,
+         ("export.csv, row 1: expected values separated by commas (CSV), found values separated by semicolons",
+          "Fix: re-export the file as comma-separated CSV")),
+    Case("export-tabs", "a survey export separated by tabs",
+         copy_of(SURVEY, reseparate("export.csv", "\t")), clean_survey,
+         ("export.csv, row 1: expected values separated by commas (CSV), found values separated by tabs",
+          "tab-separated export")),
+    Case("export-cr-cr-lf", "a survey export whose lines end in CR CR LF",
+         copy_of(SURVEY, double_line_ends("export.csv")), clean_survey,
+         ("export.csv, row 1: expected lines that end in CR LF or LF, found lines that end in CR CR LF",
+          "Fix: undo the second conversion")),
+    Case("export-nul-late", "a NUL byte after the first 4 KiB of a survey export",
+         copy_of(SURVEY, replace("export.csv", "it helped me.", "it helped me." + " Really." * 600 + "\x00")),
+         clean_survey,
+         ("export.csv, row 7: expected a CSV file without NUL (zero) bytes, found a NUL byte at byte ",
+          "Fix: the file is damaged")),
+    Case("transcript-utf16-no-bom-cjk", "a Korean transcript saved as UTF-16 without a byte order mark",
+         copy_of(INTERVIEWS, write("transcripts/I03.txt", UTF16_TRANSCRIPT.encode("utf-16-le"))), clean_interviews,
+         ("I03.txt: expected text encoded as UTF-8, found text encoded as UTF-16-LE (without a byte order mark)",
+          "Fix: re-save the file as UTF-8")),
+    Case("export-too-many-cells", "a survey export of 1.2 million cells (1.4 MB of empty rows)",
+         copy_of(SURVEY, append("export.csv", b",,,,,\r\n" * 200_000)), clean_survey,
+         ("export.csv, row ", "expected a table of at most 1,000,000 cells (peerstudy.readers.MAX_TABLE_CELLS)",
+          "Fix: split the export")),
+]
+
+
+def test_safety_cases_are_distinct_from_the_catalogue():
+    ids = [c.id for c in CASES + SAFETY_CASES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("case", SAFETY_CASES, ids=lambda c: c.id)
+def test_safety_bad_input_gives_one_clear_message_within_seconds(case: Case, tmp_path, monkeypatch):
+    started = time.monotonic()
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+    assert time.monotonic() - started < 20, "refused, but not within seconds"
+
+
+# ----------------------------------------------------------------------------- issue 13: faults while writing outputs
+# The notebooks are replaced by a stand-in that writes one file into each output folder,
+# tagged with the run, so that a test sees which run each folder came from in seconds.
+SURVEY_STUDY = "supporter-survey"
+
+
+@pytest.fixture()
+def quick_runs(monkeypatch):
+    """``run(out, tag)`` runs the survey study with stand-in notebooks; ``held(out)`` says
+    which run's outputs each folder holds."""
+    import nbformat
+
+    state = {"tag": ""}
+
+    def execute(source, target, parameters, kernel):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(state["tag"])]), target)
+        root = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"])
+        for rel in (f"data/processed/{SURVEY_STUDY}", f"reports/{SURVEY_STUDY}"):
+            (root / rel).mkdir(parents=True, exist_ok=True)
+            (root / rel / "tag.txt").write_text(state["tag"])
+
+    monkeypatch.setattr(pipeline, "_execute", execute)
+
+    def run(out: Path, tag: str):
+        state["tag"] = tag
+        return pipeline.run_study(SURVEY_STUDY, output_root=out, log=lambda line: None)
+
+    def held(out: Path) -> dict[str, str | None]:
+        return {rel: (out / rel / "tag.txt").read_text() if (out / rel).exists() else None
+                for rel in (f"data/processed/{SURVEY_STUDY}", f"reports/{SURVEY_STUDY}")}
+
+    return run, held
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """``folder`` may not be changed while the block runs: chmod for a normal user, the
+    immutable attribute for root (whom permissions do not stop); skipped where neither works."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("running as root, and this file system cannot make a folder immutable")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_commit_into_a_read_only_reports_folder_changes_nothing_and_the_next_run_completes(tmp_path, quick_runs):
+    run, held = quick_runs
+    out = tmp_path / "out"
+    run(out, "A")
+    before = snapshot(out)
+    with read_only(out / "reports"):
+        with pytest.raises(OutputError) as info:
+            run(out, "B")
+        assert snapshot(out) == before, "a failed commit changed the outputs"
+    message = str(info.value)
+    assert message.startswith(f"{out}/reports")
+    assert "field '--output-root': expected an output root that can take the outputs" in message
+    assert f"nothing was changed for {SURVEY_STUDY}: its previous outputs are in place" in message
+    assert "Fix: make the output root writable" in message
+    assert not (out / f".staging/{SURVEY_STUDY}/commit.json").exists(), "no record left pointing anywhere"
+    assert held(out) == dict.fromkeys(held(out), "A")
+    run(out, "C")
+    assert held(out) == dict.fromkeys(held(out), "C")
+    assert sorted(p.name for p in (out / f".staging/{SURVEY_STUDY}").iterdir()) == ["lock"]
+
+
+@pytest.mark.parametrize("where", ["record", "second-folder"])
+def test_a_full_disk_during_the_commit_changes_nothing_and_the_next_run_completes(tmp_path, quick_runs, monkeypatch,
+                                                                                   where):
+    """ENOSPC (simulated) while the commit is recorded, or while the second of the two
+    folders is put in place (the first one already moved): one message, the previous
+    outputs whole, and the next run succeeds."""
+    run, held = quick_runs
+    out = tmp_path / "out"
+    run(out, "A")
+    before = snapshot(out)
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / f"reports/{SURVEY_STUDY}"))
+    put = pipeline._put_in_place
+
+    def write_json(path, obj):
+        raise full
+
+    def put_in_place(run_folder, root, rel, identity):
+        if rel.startswith("reports/"):
+            raise full
+        return put(run_folder, root, rel, identity)
+
+    with monkeypatch.context() as fault:
+        if where == "record":
+            fault.setattr(pipeline, "write_json", write_json)
+        else:
+            fault.setattr(pipeline, "_put_in_place", put_in_place)
+        with pytest.raises(OutputError) as info:
+            run(out, "B")
+    assert str(info.value).startswith(f"{out}/reports/{SURVEY_STUDY}, field '--output-root': expected an output "
+                                      "root that can take the outputs (")
+    assert f"found no space left on the device; nothing was changed for {SURVEY_STUDY}" in str(info.value)
+    assert "Fix: free some space" in str(info.value)
+    assert snapshot(out) == before
+    run(out, "C")
+    assert held(out) == dict.fromkeys(held(out), "C")
+
+
+def test_a_commit_record_pointing_at_no_run_folder_is_discarded_by_the_next_run(tmp_path, quick_runs):
+    run, held = quick_runs
+    out = tmp_path / "out"
+    run(out, "A")
+    (out / f".staging/{SURVEY_STUDY}/commit.json").write_text('{"run": "run-gone", "folders": {}}')
+    run(out, "B")
+    assert held(out) == dict.fromkeys(held(out), "B")
+    assert not (out / f".staging/{SURVEY_STUDY}/commit.json").exists()
+
+
+def _command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "peerstudy", *args], capture_output=True, text=True, cwd="/")
+
+
+def test_an_output_root_that_is_a_file_is_one_message_and_exit_2(tmp_path):
+    root = tmp_path / "out"
+    root.write_text("not a folder")
+    done = _command("report", "--study", SURVEY_STUDY, "--output-root", str(root))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {root}, field '--output-root': expected an output root that can take the "
+                                  f"outputs ({root}), found a file where a folder must be. Fix: move the file away")
+    assert "Traceback" not in done.stderr
+    assert root.read_text() == "not a folder"
+
+
+def test_a_read_only_output_root_is_one_message_and_exit_2(tmp_path):
+    root = tmp_path / "out"
+    root.mkdir()
+    with read_only(root):
+        done = _command("report", "--study", SURVEY_STUDY, "--output-root", str(root))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {root}/.staging")
+    assert "field '--output-root': expected an output root that can take the outputs" in done.stderr
+    assert "Fix: make the output root writable" in done.stderr and "Traceback" not in done.stderr
+    assert list(root.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../x", "Survey A"])
+def test_an_unsafe_study_name_on_the_command_line_is_refused_before_anything_runs(tmp_path, name):
+    done = _command("report", "--study", name, "--output-root", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: field 'study': expected a study name of lowercase letters, digits and "
+                                  f"hyphens (at most 64, starting with a letter or digit), as its parameter file is "
+                                  f"named, found {name!r}. Fix: rename the parameter file")
+    assert not (tmp_path / "out").exists()

@@ -3,6 +3,7 @@ all-or-nothing runs, clear errors on bad input, and the command line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -263,3 +264,130 @@ def test_papermill_runs_a_notebook_directly_with_the_study_file(tmp_path, regene
                          capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "42.1 (14.1)" in (tmp_path / "o.ipynb").read_text()
+
+
+# ----------------------------------------------------------------------------- commit faults (issue 13)
+@contextlib.contextmanager
+def _read_only(folder):
+    """``folder`` may not be changed inside the block (chmod; for root, whom permissions do
+    not stop, the immutable attribute); skipped where neither works."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("running as root, and this file system cannot make a folder immutable")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_a_commit_into_a_read_only_folder_is_undone(tmp_path, exchange):
+    """reports/ may not be changed: data/processed/s was already replaced when moving
+    reports/s fails; the commit undoes it, removes its record, and raises."""
+    if exchange and not _exchange_works(tmp_path):
+        pytest.skip("this file system cannot exchange two folders atomically")
+    root = tmp_path / "root"
+    _outputs(root, "old")
+    run = root / ".staging/s/run-test"
+    _outputs(run, "new")
+    saved = pipeline._exchange
+    try:
+        if not exchange:
+            pipeline._exchange = lambda a, b: False
+        with _read_only(root / "reports"), pytest.raises(OSError):
+            pipeline._commit(run, root, "s")
+    finally:
+        pipeline._exchange = saved
+    assert _state(root) == dict.fromkeys(FOLDERS, "old")
+    assert _state(run) == dict.fromkeys(FOLDERS, "new"), "the new outputs are back in their run folder"
+    assert not (root / ".staging/s/commit.json").exists()
+
+
+@pytest.mark.parametrize("kill_at", range(1, 8))
+def test_a_run_killed_while_a_failed_commit_is_undone_is_finished_by_the_next(tmp_path, kill_at):
+    """SIGKILL at each step of a commit into a read-only reports/ folder and of its undoing:
+    once the folder is writable again, the next run's recovery leaves all old or all new
+    outputs (new exactly when the commit record was left), and nothing of the killed run."""
+    root = tmp_path / "root"
+    _outputs(root, "old")
+    run = root / ".staging/s/run-test"
+    _outputs(run, "new")
+    with _read_only(root / "reports"):
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                steps = 0
+
+                def step(fn):
+                    def wrapped(*args, **kwargs):
+                        nonlocal steps
+                        steps += 1
+                        if steps == kill_at:
+                            os.kill(os.getpid(), signal.SIGKILL)
+                        return fn(*args, **kwargs)
+                    return wrapped
+
+                os.replace = step(os.replace)
+                pipeline._exchange = step(pipeline._exchange)
+                Path.unlink = step(Path.unlink)
+                try:
+                    pipeline._commit(run, root, "s")
+                except OSError:
+                    status = 0
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+    killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    assert killed or os.WEXITSTATUS(status) == 0, "the failed commit did not raise"
+    begun = (root / ".staging/s/commit.json").is_file()
+    pipeline._recover(root, "s", log=lambda line: None)
+    assert _state(root) == dict.fromkeys(FOLDERS, "new" if begun else "old")
+    assert sorted(p.name for p in (root / ".staging/s").iterdir()) == []
+
+
+def test_a_commit_record_whose_run_folder_is_gone_is_discarded(tmp_path):
+    root = tmp_path / "root"
+    _outputs(root, "old")
+    (root / ".staging/s").mkdir(parents=True)
+    (root / ".staging/s/commit.json").write_text('{"run": "run-gone", "folders": {"reports/s": [1, 2]}}')
+    lines = []
+    pipeline._recover(root, "s", log=lines.append)
+    assert lines == ["s: discarding the record of an earlier replacement of its outputs, whose run folder is gone"]
+    assert _state(root) == dict.fromkeys(FOLDERS, "old")
+    assert not (root / ".staging/s/commit.json").exists()
+
+
+# ----------------------------------------------------------------------------- names and input paths (issue 13)
+@pytest.mark.parametrize("name", [".", "..", "../literature-review", "/etc/passwd", "Survey", "a b", "-x", "x" * 65])
+def test_unsafe_study_names_are_refused(name):
+    with pytest.raises(ConfigError, match=r"field 'study': expected a study name of lowercase letters, digits and "
+                                          r"hyphens"):
+        pipeline.load_study(name)
+
+
+def test_inputs_outside_the_raw_folder_are_checksummed_and_listed(tmp_path):
+    """A parameter file kept outside the project may name inputs beside it; those outside
+    the raw folder are hashed (compared here with hashlib over the file) and listed with
+    the raw inputs, so a change to them is seen like a change to raw data."""
+    import hashlib
+
+    from helpers import copy_study
+
+    path = copy_study(tmp_path, STUDY, lambda raw: None, name="extra-survey")
+    extra = tmp_path / "elsewhere" / "codebook.yaml"
+    extra.parent.mkdir()
+    shutil.copy(PROJECT_ROOT / "data/raw" / STUDY / "codebook.yaml", extra)
+    text = path.read_text()
+    path.write_text(text.replace(f"codebook: {tmp_path / 'raw'}/codebook.yaml", f"codebook: {extra}"))
+    study = pipeline.load_study(path)
+    assert study.other_inputs == (extra,)
+    inputs = pipeline.raw_inputs(study)
+    assert inputs[str(extra)] == hashlib.sha256(extra.read_bytes()).hexdigest()
+    assert f"{tmp_path}/raw/coding-sheet.csv" in inputs and len(inputs) == 5   # 4 raw files (SHA256SUMS) + 1

@@ -105,3 +105,28 @@ def test_command_line_accepts_a_change_and_the_next_check_passes(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "edited-survey: recorded in" in done.stdout and "changed coding-sheet.csv" in done.stdout
     check_raw(tmp_path / "raw")
+
+
+# ----------------------------------------------------------------------------- links and special files (issue 13)
+@pytest.mark.parametrize("kind", ["folder-link", "file-link", "fifo"])
+def test_links_and_special_files_are_refused_never_skipped(raw, tmp_path, kind):
+    import os
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "sheet.csv").write_text("a,b\n")
+    if kind == "folder-link":
+        (raw / "more").symlink_to(elsewhere, target_is_directory=True)
+    elif kind == "file-link":
+        (raw / "more").symlink_to(elsewhere / "sheet.csv")
+    else:
+        os.mkfifo(raw / "more")
+    before = (raw / CHECKSUMS).read_bytes()
+    for call in (accept_raw, check_raw):
+        with pytest.raises(InputError) as info:
+            call(raw)
+        text = str(info.value)
+        assert "raw/more: expected a file or folder of the raw data itself, found " in text
+        assert ("a symbolic link (to " if kind != "fifo" else "a special file") in text
+        assert "Fix: replace it by a copy of what it points to" in text
+    assert (raw / CHECKSUMS).read_bytes() == before, "accept-raw wrote nothing"

@@ -24,10 +24,13 @@ import yaml
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
-from peerstudy.readers import read_text
+from peerstudy.readers import read_yaml_node
 
-__all__ = ["CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "ancestors", "suggest_code"]
+__all__ = ["MAX_DEPTH", "CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "ancestors", "suggest_code"]
 
+#: Deepest tree accepted: deeper chains of parents are refused (they are mistakes, and the
+#: REFI-QDA writer and readers walk the tree).
+MAX_DEPTH = 50
 CODEBOOK_COLUMNS = ["label", "definition", "parent", "depth", "root", "order"]
 
 
@@ -54,15 +57,7 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
     """
     p = resolve_input(path)
     shown = relative_to_root(p)
-    text = read_text(p, what="a codebook (YAML)", parameter="codebook")
-    try:
-        node = yaml.compose(text)
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(file=shown, row=mark.line + 1 if mark else None, expected="valid YAML",
-                                 found=str(getattr(exc, "problem", exc)).removeprefix("found "),
-                                 fix="correct the YAML at that line")) from None
+    doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook")
     if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list) or not doc["codes"]:
         raise InputError(Problem(file=shown, field="codes", expected="a list 'codes:' of {code, label, definition, parent}",
                                  found="no such list", fix="see data/raw/supporter-survey/codebook.yaml for the format"))
@@ -105,6 +100,11 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
                 raise InputError(Problem(file=shown, row=r["line"], field="parent", expected="a tree (no code is its own ancestor)",
                                          found=" → ".join(chain + [node_code]), fix="correct one of these parents"))
             chain.append(node_code)
+            if len(chain) > MAX_DEPTH:
+                raise InputError(Problem(file=shown, row=r["line"], field="parent",
+                                         expected=f"a tree at most {MAX_DEPTH} levels deep (peerstudy.codebook.MAX_DEPTH)",
+                                         found=f"a chain of more than {MAX_DEPTH} parents above {r['code']!r}",
+                                         fix="check the parents: codebooks have a few levels (theme, category, code)"))
             node_code = by_code[node_code]["parent"]
         r["depth"], r["root"] = len(chain) - 1, chain[-1]
     frame = pd.DataFrame(rows).drop(columns="line")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Problem", "PeerstudyError", "InputError", "ConfigError"]
+__all__ = ["Problem", "PeerstudyError", "InputError", "ConfigError", "OutputError"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,8 @@ class InputError(PeerstudyError):
 
 class ConfigError(PeerstudyError):
     """A study parameter file, a notebook parameter or a function option is wrong."""
+
+
+class OutputError(PeerstudyError):
+    """Outputs cannot be written: a read-only or full output root, a file where a folder
+    belongs. Nothing half-written is left in place."""

@@ -23,10 +23,10 @@ import io
 import json
 import os
 import re
-import tempfile
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import matplotlib
 
@@ -37,7 +37,7 @@ import pandas as pd  # noqa: E402
 from peerstudy import config  # noqa: E402
 from peerstudy.errors import InputError, Problem  # noqa: E402
 
-__all__ = ["StudyOutputs", "write_bytes_atomic", "write_json", "to_json_text", "escape_formulas", "FIGURE_RC"]
+__all__ = ["StudyOutputs", "write_atomic", "write_bytes_atomic", "to_csv_text", "write_json", "to_json_text", "escape_formulas", "FIGURE_RC"]
 
 #: Matplotlib settings that make figures identical from run to run.
 FIGURE_RC = {
@@ -49,18 +49,48 @@ FIGURE_RC = {
 }
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+def write_atomic(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
+    """Write a file whole or not at all: ``write(fileobj)`` fills a temporary file beside
+    ``path``, which is flushed to disk (fsync) and renamed over ``path``; on any failure
+    the temporary file is removed and ``path`` is as it was. The file gets the
+    permissions the umask gives (0644 under the usual umask 022), like any new file.
+
+    The one atomic writer of the project (outputs, checksum lists, REFI-QDA files).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = write_atomic(target, lambda fh: fh.write(b"whole"))
+    >>> target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
+    (b'whole', ['a.txt'])
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(f"no free temporary name beside {path}")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all (see :func:`write_atomic`)."""
+    return write_atomic(path, lambda fh: fh.write(data))
 
 
 def to_json_text(obj: Any) -> str:
@@ -86,31 +116,34 @@ def write_json(path: Path, obj: Any) -> Path:
 
 
 # A cell starting with one of these may be run as a formula by a spreadsheet program
-# (OWASP, "CSV Injection": = + - @ tab and carriage return).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# (OWASP, "CSV Injection": = + - @ tab and carriage return), also after leading spaces,
+# line breaks or invisible characters, which spreadsheet programs may drop.
+_FORMULA_START = ("=", "+", "-", "@")
+_LEADING = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]*")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
 
 
 def _escape_cell(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > 1 and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+    if not isinstance(value, str) or len(value) < 2:
+        return value
+    core = value[_LEADING.match(value).end():]
+    risky = value.startswith(("\t", "\r")) or (len(core) > 1 and core.startswith(_FORMULA_START))
+    if risky and not _NUMBER.match(core):
         return "'" + value
     return value
 
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` in which text cells that a spreadsheet program would read as a
-    formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) begin
-    with a single quote, which spreadsheets show as text. Numbers, signed numbers
-    written as text and a lone sign are left as they are.
+    formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also
+    after leading whitespace) begin with a single quote, which spreadsheets show as text.
+    Numbers, signed numbers written as text and a lone sign are left as they are.
 
     Examples
     --------
-    >>> escape_formulas(pd.DataFrame({"answer": ["=cmd|' /C calc'!A0", "-3", "-", "fine"], "n": [1, -2, 3, 4]}))
-                    answer  n
-    0  '=cmd|' /C calc'!A0  1
-    1                   -3 -2
-    2                    -  3
-    3                 fine  4
+    >>> escape_formulas(pd.DataFrame({"answer": ["=cmd|' /C calc'!A0", "-3", "-", " \\n@SUM(1)", "fine"],
+    ...                               "n": [1, -2, 3, 4, 5]})).to_dict("list")
+    {'answer': ["'=cmd|' /C calc'!A0", '-3', '-', "' \\n@SUM(1)", 'fine'], 'n': [1, -2, 3, 4, 5]}
     """
     out = frame.copy()
     for column in out.columns:
@@ -118,6 +151,33 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(_escape_cell)
     out.columns = [_escape_cell(c) for c in out.columns]
     return out
+
+
+def to_csv_text(frame: pd.DataFrame) -> str:
+    """CSV for spreadsheet programs: formula-like cells escaped (:func:`escape_formulas`),
+    ``\\n`` line ends, and every cell holding a line break quoted, a lone carriage return
+    included (pandas and Python's csv module quote only the characters of the line end
+    they write, so a bare CR would start a new row in a spreadsheet).
+
+    Examples
+    --------
+    >>> to_csv_text(pd.DataFrame({"answer": ["a\\rb", "ok"]})).split("\\n")
+    ['answer', '"a\\rb"', 'ok', '']
+    """
+    safe = escape_formulas(frame)
+    text = safe.to_csv(index=False, lineterminator="\n")
+    if "\r" not in text:
+        return text
+    # Cells with a CR get a marker + LF in place of each CR, which makes the writer quote
+    # them; the marker (a private-use character absent from the table) + LF then becomes CR again.
+    mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+
+    def marked(value: Any) -> Any:
+        return value.replace("\r", mark + "\n") if isinstance(value, str) else value
+
+    safe = safe.map(marked) if hasattr(safe, "map") else safe.applymap(marked)
+    safe.columns = [marked(c) for c in safe.columns]
+    return safe.to_csv(index=False, lineterminator="\n").replace(mark + "\n", "\r")
 
 
 def _markdown(frame: pd.DataFrame) -> str:
@@ -178,7 +238,7 @@ class StudyOutputs:
         (see :func:`escape_formulas`).
         """
         flat = frame.reset_index() if index else frame
-        csv_text = escape_formulas(flat).to_csv(index=False, lineterminator="\n")
+        csv_text = to_csv_text(flat)
         md = _markdown(flat)
         if notes:
             md += "\n\n" + "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1))

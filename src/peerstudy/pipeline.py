@@ -20,11 +20,13 @@ recorded in ``reports/manifest.json`` with the hashes of the raw inputs and of t
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -38,12 +40,12 @@ import nbformat
 
 from peerstudy import config
 from peerstudy.envfiles import direct_requirements
-from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
+from peerstudy.errors import ConfigError, InputError, OutputError, PeerstudyError, Problem
 from peerstudy.outputs import write_bytes_atomic, write_json
-from peerstudy.rawdata import check_raw, digest_file
+from peerstudy.rawdata import check_raw, digest_file, list_files
 from peerstudy.readers import read_yaml
 
-__all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "load_study", "run_study", "code_digest",
+__all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "check_study_name", "load_study", "check_inputs", "run_study", "code_digest",
            "raw_inputs", "refresh_notebooks", "run_studies", "normalise_notebook", "render_html", "update_manifest", "write_index"]
 
 KERNEL_NAME = "peerstudy"
@@ -55,6 +57,7 @@ _TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
 _KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 # Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
 _STUDY_KEYS = ("notebooks", "raw")
+_STUDY_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
 
 
@@ -73,6 +76,9 @@ class Study:
     notebooks: tuple[str, ...]
     parameters: dict[str, Any]
     declared: dict[str, dict[str, Any]] = field(repr=False)
+    #: Inputs named by parameters outside the raw folder and outside ``studies/``: checksummed
+    #: and listed with the raw inputs (see :func:`raw_inputs`).
+    other_inputs: tuple[Path, ...] = ()
 
     def parameters_for(self, notebook: str) -> dict[str, Any]:
         """The parameters that ``notebook`` declares, with this study's values."""
@@ -84,15 +90,40 @@ def list_studies() -> list[str]:
     return sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml"))
 
 
+def check_study_name(name: str, *, file: str | None = None) -> None:
+    """Refuse a study name that is not a safe slug (it names folders under
+    ``data/processed/`` and ``reports/``: ``.``, ``..`` or ``a/b`` would reach other
+    studies' outputs).
+
+    Examples
+    --------
+    >>> check_study_name("supporter-survey")
+    >>> check_study_name("..")
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.ConfigError: field 'study': expected a study name of lowercase letters, digits and hyphens ...
+    """
+    if not isinstance(name, str) or not _STUDY_NAME.fullmatch(name):
+        raise ConfigError(Problem(file=file, field="study",
+                                  expected="a study name of lowercase letters, digits and hyphens (at most 64, "
+                                           "starting with a letter or digit), as its parameter file is named",
+                                  found=repr(name),
+                                  fix="rename the parameter file to studies/<name>.yaml with such a name "
+                                      "(e.g. studies/my-survey.yaml), and set study: <name> in it"))
+
+
 def load_study(name: str | Path) -> Study:
     """Read ``studies/<name>.yaml`` (or a parameter file given by path) and check it
-    against the notebooks it names."""
+    against the notebooks it names, and every input path it names (see :func:`check_inputs`)."""
     import papermill
 
-    path = Path(name) if str(name).endswith((".yaml", ".yml")) else config.STUDIES_DIR / f"{name}.yaml"
-    path = config.resolve_input(path)
+    by_path = str(name).endswith((".yaml", ".yml"))
+    if not by_path:
+        check_study_name(str(name))
+    path = config.resolve_input(Path(name) if by_path else config.STUDIES_DIR / f"{name}.yaml")
     name = path.stem
     shown = config.relative_to_root(path)
+    check_study_name(name, file=shown)
     if not path.is_file():
         raise ConfigError(Problem(file=shown, expected="a study parameter file", found="no such file",
                                   fix=f"choose one of: {', '.join(list_studies()) or '(none)'}; or add studies/{name}.yaml"))
@@ -139,8 +170,82 @@ def load_study(name: str | Path) -> Study:
                 break
     if problems:
         raise ConfigError(problems)
-    return Study(name=name, file=path, raw=config.resolve_input(raw), notebooks=tuple(notebooks),
-                 parameters=params, declared=declared)
+    raw_folder = config.resolve_input(raw)
+    others = check_inputs(path, raw_folder, params)
+    return Study(name=name, file=path, raw=raw_folder, notebooks=tuple(notebooks),
+                 parameters=params, declared=declared, other_inputs=others)
+
+
+def _strings(value: Any, key: str) -> Iterator[tuple[str, str]]:
+    """Every string in a parameter value (lists and mappings walked), with where it is."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{key}[{i}]")
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            yield from _strings(item, f"{key}.{k}")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_inputs(file: Path, raw: Path, parameters: dict[str, Any]) -> tuple[Path, ...]:
+    """Check every input path a study's parameters name; return those to checksum apart.
+
+    A parameter value is an input path when it names an existing file or folder
+    (absolute, or relative to the project root) and looks like a path (it has a ``/`` or
+    a suffix). With symbolic links resolved, each must lie inside the project root (or,
+    for a parameter file kept outside the project, beside that file), and so must the
+    raw folder. Inputs under the raw folder are covered by its ``SHA256SUMS``, inputs
+    under ``studies/`` by the code digest; any other is returned, to be checksummed and
+    listed in the manifest with the raw inputs (:func:`raw_inputs`). So every byte a
+    study reads is recorded, whichever path names it.
+
+    Raises
+    ------
+    ConfigError
+        Naming each parameter whose path leads outside.
+
+    Examples
+    --------
+    >>> study = config.STUDIES_DIR / "supporter-survey.yaml"
+    >>> check_inputs(study, config.RAW_DIR / "supporter-survey", {"codebook": "data/raw/supporter-survey/codebook.yaml"})
+    ()
+    >>> check_inputs(study, config.RAW_DIR / "supporter-survey", {"codebook": "/etc/passwd"})
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.ConfigError: studies/supporter-survey.yaml, field 'codebook': expected a path inside the project root (links resolved), found '/etc/passwd', which leads to /etc/passwd. Fix: ...
+    """
+    file = Path(os.path.realpath(file))
+    project = Path(os.path.realpath(config.PROJECT_ROOT))
+    bases = [project] if _inside(file, project) else [project, file.parent]
+    shown = config.relative_to_root(file)
+    allowed = " or ".join(config.relative_to_root(b) if b != project else "the project root" for b in bases)
+    problems, others = [], []
+    named = [("raw", str(raw))] + [pair for key, value in parameters.items() for pair in _strings(value, key)]
+    covered = [Path(os.path.realpath(raw)), Path(os.path.realpath(config.STUDIES_DIR))]
+    if any(_inside(Path(os.path.realpath(p)), covered[0]) for p in (config.STUDIES_DIR, config.output_root())):
+        problems.append(Problem(file=shown, field="raw", expected="a folder holding only the study's raw data",
+                                found=f"{str(raw)!r}, which holds the project's code or outputs too",
+                                fix="give the study a raw folder of its own, e.g. raw: data/raw/<study>"))
+    for where, value in named:
+        given = config.resolve_input(value) if value.strip() else None
+        if given is None or not ("/" in value or os.sep in value or given.suffix) or not os.path.lexists(given):
+            continue
+        real = Path(os.path.realpath(given))
+        if not any(_inside(real, b) for b in bases):
+            problems.append(Problem(file=shown, field=where, expected=f"a path inside {allowed} (links resolved)",
+                                    found=f"{value!r}, which leads to {real}",
+                                    fix="copy the file into the study's raw folder and record it with `python -m "
+                                        "peerstudy accept-raw`; then name it there"))
+        elif where != "raw" and not any(_inside(real, c) for c in covered) and real not in others:
+            others.append(real)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(others)
 
 
 # ------------------------------------------------------------------------ provenance
@@ -163,9 +268,14 @@ def code_digest() -> str:
 
 def raw_inputs(study: Study) -> dict[str, str]:
     """sha256 of every raw input file of a study, keyed by path from the project root,
-    checked against the raw folder's recorded checksums (see :mod:`peerstudy.rawdata`)."""
+    checked against the raw folder's recorded checksums (see :mod:`peerstudy.rawdata`),
+    and of every input its parameters name outside the raw folder (:func:`check_inputs`)."""
     digests = check_raw(study.raw, study=study.name)
-    return {config.relative_to_root(study.raw / rel): digest for rel, digest in digests.items()}
+    inputs = {config.relative_to_root(study.raw / rel): digest for rel, digest in digests.items()}
+    for path in study.other_inputs:
+        files = list_files(path) if path.is_dir() else [path]
+        inputs.update({config.relative_to_root(f): digest_file(f) for f in files})
+    return inputs
 
 
 def _package_versions() -> dict[str, str]:
@@ -293,50 +403,124 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
     -------
     dict
         The study's manifest entry.
-    """
-    from papermill.exceptions import PapermillExecutionError
 
+    Raises
+    ------
+    OutputError
+        The output root cannot take the outputs (read-only, full, a file); the previous
+        outputs are left as they were.
+    """
     study = load_study(name)
     name = study.name
     kernel = _check_kernel()
     root = Path(output_root).resolve() if output_root else config.output_root()
     raw = raw_inputs(study)
-    with _study_lock(root, name):
+    with _output_errors(root, name), _study_lock(root, name):
         _recover(root, name, log=log)
         run = Path(tempfile.mkdtemp(prefix="run-", dir=_staging(root, name)))
         try:
-            rel_reports = f"reports/{name}"
-            run_log = []
-            with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}):
-                for nb in study.notebooks:
-                    log(f"{name}: running notebooks/{nb}.ipynb")
-                    out_path = run / rel_reports / f"{nb}.ipynb"
-                    out_path.parent.mkdir(parents=True, exist_ok=True)
-                    try:
-                        _execute(config.NOTEBOOKS_DIR / f"{nb}.ipynb", out_path, study.parameters_for(nb), kernel)
-                    except PapermillExecutionError as exc:
-                        raise StageFailed(_failure_message(name, nb, exc, out_path, root)) from None
-                    executed = nbformat.read(out_path, as_version=4)
-                    executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
-                    run_log.append({"study": name, "notebook": nb, **timings})
-                    write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
-                    write_bytes_atomic(out_path.with_suffix(".html"), render_html(executed, f"{name}: {nb}"))
+            run_log = _run_notebooks(study, run, root, kernel, log)
             if raw_inputs(study) != raw:
                 raise StageFailed(f"{name}: raw data changed while the study ran. Nothing was written for {name}; "
                                   "run it again.")
-            entry = {
-                "notebooks": [f"{rel_reports}/{nb}.ipynb" for nb in study.notebooks],
-                "parameters": study.parameters,
-                "raw_inputs": raw,
-                "code_sha256": code_digest(),
-                "outputs": {p.relative_to(run).as_posix(): digest_file(p)
-                            for p in sorted((run / rel_reports).rglob("*")) if p.is_file()},
-            }
+            entry = _manifest_entry(study, run, raw)
+            # Checks of the finished run's outputs belong here: nothing is in place yet.
             _commit(run, root, name)
-            _append_run_log(root, run_log)
+            try:
+                _append_run_log(root, run_log)
+            except OSError as exc:  # the outputs are in place; only the timings are lost
+                log(f"{name}: timings not recorded in reports/run-log.jsonl ({exc.strerror})")
             return entry
         finally:
-            shutil.rmtree(run, ignore_errors=True)
+            _discard_run(run, root, name)
+
+
+def _run_notebooks(study: Study, run: Path, root: Path, kernel: str, log) -> list[dict]:
+    """Execute the study's notebooks with ``run`` as output root; normalise and render
+    each; return their timings."""
+    from papermill.exceptions import PapermillExecutionError
+
+    name, rel_reports = study.name, f"reports/{study.name}"
+    run_log = []
+    with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}):
+        for nb in study.notebooks:
+            log(f"{name}: running notebooks/{nb}.ipynb")
+            out_path = run / rel_reports / f"{nb}.ipynb"
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _execute(config.NOTEBOOKS_DIR / f"{nb}.ipynb", out_path, study.parameters_for(nb), kernel)
+            except PapermillExecutionError as exc:
+                raise StageFailed(_failure_message(name, nb, exc, out_path, root)) from None
+            executed = nbformat.read(out_path, as_version=4)
+            executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
+            run_log.append({"study": name, "notebook": nb, **timings})
+            write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
+            write_bytes_atomic(out_path.with_suffix(".html"), render_html(executed, f"{name}: {nb}"))
+    return run_log
+
+
+def _manifest_entry(study: Study, run: Path, raw: dict[str, str]) -> dict[str, Any]:
+    rel_reports = f"reports/{study.name}"
+    return {
+        "notebooks": [f"{rel_reports}/{nb}.ipynb" for nb in study.notebooks],
+        "parameters": study.parameters,
+        "raw_inputs": raw,
+        "code_sha256": code_digest(),
+        "outputs": {p.relative_to(run).as_posix(): digest_file(p)
+                    for p in sorted((run / rel_reports).rglob("*")) if p.is_file()},
+    }
+
+
+def _discard_run(run: Path, root: Path, study: str) -> None:
+    """Delete a run's folder, unless a commit record still needs it (a commit that could
+    neither finish nor roll back: the next run completes it from that folder)."""
+    if not (_staging(root, study) / "commit.json").is_file():
+        shutil.rmtree(run, ignore_errors=True)
+
+
+_OUTPUT_FAULTS = {
+    errno.ENOSPC: ("no space left on the device", "free some space, or choose another --output-root, and run again"),
+    errno.EDQUOT: ("the disk quota used up", "free some space, or choose another --output-root, and run again"),
+    errno.EACCES: ("a folder that may not be written (permission denied)",
+                   "make the output root writable (chmod u+w), or choose another with --output-root"),
+    errno.EPERM: ("a folder that may not be changed (operation not permitted)",
+                  "make the output root writable (chmod u+w; chattr -i), or choose another with --output-root"),
+    errno.EROFS: ("a read-only file system", "choose an output root on a writable disk with --output-root"),
+    errno.ENOTDIR: ("a file where a folder must be", "move the file away, or choose another --output-root"),
+    errno.EEXIST: ("a file where a folder must be", "move the file away, or choose another --output-root"),
+}
+
+
+def output_problem(exc: OSError, root: Path, study: str | None = None) -> Problem:
+    """One clear problem for a failure to write outputs (a full disk, a read-only folder,
+    a file in the way), naming the path and the fix.
+
+    Examples
+    --------
+    >>> print(output_problem(OSError(28, "No space left on device", "/srv/out/reports/s"), Path("/srv/out"), "s"))
+    /srv/out/reports/s, field '--output-root': expected an output root that can take the outputs (/srv/out), found no space left on the device; nothing was changed for s: its previous outputs are in place. Fix: free some space, or choose another --output-root, and run again.
+    """
+    found, fix = _OUTPUT_FAULTS.get(exc.errno, (exc.strerror or str(exc), "correct the cause, and run again"))
+    where = exc.filename if exc.filename else root
+    kept = f"; nothing was changed for {study}: its previous outputs are in place" if study else ""
+    return Problem(file=config.relative_to_root(where), field="--output-root",
+                   expected=f"an output root that can take the outputs ({config.relative_to_root(root)})",
+                   found=found + kept, fix=fix)
+
+
+def _check_output_root(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise OutputError(output_problem(OSError(errno.ENOTDIR, "Not a directory", str(root)), root))
+
+
+@contextlib.contextmanager
+def _output_errors(root: Path, study: str | None = None) -> Iterator[None]:
+    """Turn a failure to write under ``root`` into one clear :class:`OutputError`."""
+    _check_output_root(root)
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(output_problem(exc, root, study)) from None
 
 
 def _failure_message(study: str, nb: str, exc: Exception, out_path: Path, root: Path) -> str:
@@ -386,7 +570,8 @@ def _identity(path: Path) -> list[int]:
 def _put_in_place(run: Path, root: Path, rel: str, identity: list[int]) -> None:
     """Move the staged folder ``run/rel`` (known by its inode) to ``root/rel``; done
     already if the folder there is that one. Where the system can, the old and the
-    new folder are exchanged in one step, so ``root/rel`` is whole at every moment."""
+    new folder are exchanged in one step, so ``root/rel`` is whole at every moment
+    (the old folder then sits at ``run/rel``; else it is moved to ``run/previous/rel``)."""
     new, target = run / rel, root / rel
     if target.exists() and _identity(target) == identity:
         return
@@ -400,29 +585,69 @@ def _put_in_place(run: Path, root: Path, rel: str, identity: list[int]) -> None:
     os.replace(new, target)
 
 
+def _take_back(run: Path, root: Path, rel: str, identity: list[int]) -> None:
+    """Undo :func:`_put_in_place` from any point it reached: the new folder back to
+    ``run/rel``, the old one (if any) back to ``root/rel``."""
+    new, target, old = run / rel, root / rel, run / "previous" / rel
+    if target.exists() and _identity(target) == identity:
+        if new.exists():  # exchanged: run/rel holds the old folder
+            if _exchange(new, target):
+                return
+            raise OSError(errno.EIO, "cannot exchange the folders back", str(target))
+        os.replace(target, new)
+    if old.exists() and not target.exists():
+        os.replace(old, target)
+
+
 def _commit(run: Path, root: Path, study: str) -> None:
     """Put a finished run's folders in place, such that a kill at any moment can be
     completed by :func:`_recover`: the folders to move are first recorded in
-    ``commit.json``; each move is one rename (or exchange), checked by inode."""
+    ``commit.json``; each move is one rename (or exchange), checked by inode. If a move
+    fails (a read-only folder, a full disk), the moves done are undone, the record is
+    removed and the error raised: the previous outputs stay, whole. If undoing fails too,
+    the record stays, and the next run completes the commit (or undoes it)."""
     folders = {rel: _identity(run / rel) for rel in (f"data/processed/{study}", f"reports/{study}")
                if (run / rel).exists()}
     journal = _staging(root, study) / "commit.json"
     write_json(journal, {"run": run.name, "folders": folders})
-    for rel, identity in folders.items():
-        _put_in_place(run, root, rel, identity)
+    try:
+        for rel, identity in folders.items():
+            _put_in_place(run, root, rel, identity)
+    except OSError:
+        for rel, identity in reversed(folders.items()):
+            _take_back(run, root, rel, identity)
+        journal.unlink()
+        raise
     journal.unlink()
 
 
 def _recover(root: Path, study: str, log=print) -> None:
-    """Finish what a killed run left: complete a commit that had begun (its outputs were
-    whole), and delete the folders of runs that had not."""
+    """Finish what a killed or failed run left: complete a commit that had begun (its
+    outputs were whole), or, if that fails, undo it; and delete the folders of runs that
+    had not begun one."""
     folder = _staging(root, study)
     journal = folder / "commit.json"
     if journal.is_file():
         record = json.loads(journal.read_text(encoding="utf-8"))
-        log(f"{study}: completing the interrupted replacement of its outputs by run {record['run']}")
-        for rel, identity in record["folders"].items():
-            _put_in_place(folder / record["run"], root, rel, identity)
+        run, folders = folder / record["run"], record["folders"]
+        if not run.is_dir():
+            log(f"{study}: discarding the record of an earlier replacement of its outputs, whose run folder is gone")
+        else:
+            log(f"{study}: completing the interrupted replacement of its outputs by run {record['run']}")
+            try:
+                for rel, identity in folders.items():
+                    _put_in_place(run, root, rel, identity)
+            except OSError:
+                log(f"{study}: it cannot be completed; restoring the previous outputs")
+                try:
+                    for rel, identity in reversed(folders.items()):
+                        _take_back(run, root, rel, identity)
+                except OSError as exc:
+                    problem = output_problem(exc, root)
+                    raise OutputError(Problem(file=problem.file, field=problem.field, expected=problem.expected,
+                                              found=f"{problem.found}, while the outputs of {study}'s interrupted run "
+                                                    "were being put in place (they are recorded, not lost)",
+                                              fix=f"{problem.fix}; the next run then completes them")) from None
         journal.unlink()
     for left in sorted(folder.glob("run-*")):
         shutil.rmtree(left)
@@ -536,11 +761,14 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
     :func:`refresh_notebooks`); the code digest is computed after that.
     """
     names = list(names) if names else list_studies()
+    for n in names:  # a name that could reach outside reports/<study>/ is refused before anything else
+        check_study_name(n, file=f"studies/{n}.yaml" if n in list_studies() else None)
     unknown = [n for n in names if n not in list_studies()]
     if unknown:
         raise ConfigError(Problem(field="--study", expected=f"one of {', '.join(list_studies())}",
                                   found=", ".join(map(repr, unknown)), fix="add studies/<name>.yaml or correct the name"))
     root = Path(output_root).resolve() if output_root else config.output_root()
+    _check_output_root(root)  # an output root that is a file: said before anything runs
     problems = []
     for n in names:  # every study's raw data checked before anything runs; all problems told at once
         try:
@@ -552,7 +780,8 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
     if refresh_sources:
         refresh_notebooks(log=log)
     entries = {n: run_study(n, output_root=root, log=log) for n in names}
-    manifest = update_manifest(entries, root=root)
-    write_index(manifest, root=root)
+    with _output_errors(root):
+        manifest = update_manifest(entries, root=root)
+        write_index(manifest, root=root)
     log(f"wrote {config.relative_to_root(root / 'reports' / 'manifest.json')} and reports/index.html")
     return manifest

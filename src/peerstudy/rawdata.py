@@ -30,13 +30,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 
 from peerstudy.config import relative_to_root
 from peerstudy.errors import InputError, Problem
 from peerstudy.outputs import write_bytes_atomic
 
-__all__ = ["CHECKSUMS", "digest_file", "digest_folder", "read_checksums", "check_raw", "accept_raw"]
+__all__ = ["CHECKSUMS", "digest_file", "list_files", "digest_folder", "read_checksums", "check_raw", "accept_raw"]
 
 #: Name of the checksum list in each raw folder.
 CHECKSUMS = "SHA256SUMS"
@@ -53,12 +54,57 @@ def digest_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def list_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """Every file below ``folder``, in sorted order; symbolic links and special files
+    (FIFOs, devices, sockets) are refused, never followed nor skipped: a checksum list
+    must cover every byte a study reads, and a link may point anywhere.
+
+    Raises
+    ------
+    InputError
+        Naming every link and special file found.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("x")
+    >>> (folder / "elsewhere").symlink_to("/tmp", target_is_directory=True)
+    >>> list_files(folder)
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: .../elsewhere: expected a file or folder of the raw data itself, found a symbolic link (to /tmp). Fix: ...
+    """
+    folder = Path(folder)
+    files, problems = [], []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        for name in sorted(dirs + names):
+            path = Path(top) / name
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                found = f"a symbolic link (to {os.readlink(path)})"
+            elif stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                if stat.S_ISREG(mode):
+                    files.append(path)
+                continue
+            else:
+                found = "a special file (a FIFO, socket or device), not data"
+            problems.append(Problem(file=relative_to_root(path), expected="a file or folder of the raw data itself",
+                                    found=found,
+                                    fix="replace it by a copy of what it points to (e.g. `cp -rL`), or remove it: "
+                                        "SHA256SUMS must cover every byte a study reads"))
+    if problems:
+        raise InputError(problems)
+    return sorted(files)
+
+
 def digest_folder(folder: str | os.PathLike[str]) -> dict[str, str]:
     """sha256 of every file below ``folder`` except the checksum list, keyed by path
-    relative to the folder (``/`` separators), in sorted order."""
+    relative to the folder (``/`` separators), in sorted order; symbolic links and
+    special files are refused (see :func:`list_files`)."""
     folder = Path(folder)
     return {p.relative_to(folder).as_posix(): digest_file(p)
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).as_posix() != CHECKSUMS}
+            for p in list_files(folder) if p.relative_to(folder).as_posix() != CHECKSUMS}
 
 
 def read_checksums(folder: str | os.PathLike[str]) -> dict[str, str]:
@@ -131,5 +177,11 @@ def accept_raw(folder: str | os.PathLike[str]) -> dict[str, list[str]]:
     current = digest_folder(folder)
     changes = _changes(read_checksums(folder), current)
     text = "".join(f"{digest}  {name}\n" for name, digest in current.items())
-    write_bytes_atomic(folder / CHECKSUMS, text.encode("utf-8"))
+    try:
+        write_bytes_atomic(folder / CHECKSUMS, text.encode("utf-8"))
+    except OSError as exc:
+        raise InputError(Problem(file=relative_to_root(folder / CHECKSUMS), expected="a checksum list that can be written",
+                                 found=exc.strerror or str(exc),
+                                 fix="make the raw folder writable for this one command (or free space), then run "
+                                     "accept-raw again")) from None
     return changes

@@ -26,6 +26,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,7 +36,8 @@ import yaml
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["MAX_INPUT_BYTES", "check_size", "read_text", "read_csv_table", "read_yaml"]
+__all__ = ["MAX_INPUT_BYTES", "MAX_TABLE_CELLS", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_ALIAS_NODES",
+           "check_size", "read_text", "read_csv_table", "read_yaml", "read_yaml_node"]
 
 #: Inputs larger than this are refused with a clear message rather than read.
 MAX_INPUT_BYTES = 200 * 1024 * 1024
@@ -101,20 +103,54 @@ def check_size(path: str | os.PathLike[str], *, what: str = "a file") -> None:
 
 def _utf16_without_bom(data: bytes) -> str | None:
     """``"UTF-16-LE"``/``"UTF-16-BE"`` if ``data`` reads as UTF-16 text without a byte
-    order mark (mostly ASCII, so every other byte is zero), else None."""
-    whole = data[: len(data) - len(data) % 2]
-    sample = whole[:4096]
-    if len(sample) < 4:
+    order mark, else None: it decodes strictly, holds no NUL character once decoded, is
+    printable, and has spaces or line breaks (read in the wrong byte order, ``" "`` and
+    ``"\\n"`` become U+2000 and U+0A00, so the wrong order never passes).
+
+    Examples
+    --------
+    >>> _utf16_without_bom("名前: 山田\\n".encode("utf-16-le")), _utf16_without_bom("a b\\n".encode("utf-16-be"))
+    ('UTF-16-LE', 'UTF-16-BE')
+    >>> _utf16_without_bom(b"a\\x00b\\x00\\x00\\x00\\x00")
+    """
+    if len(data) < 4 or len(data) % 2:
         return None
-    even, odd = sample[0::2], sample[1::2]
-    for zeros, other, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
-        if zeros.count(0) >= 0.3 * len(zeros) and other.count(0) == 0:
-            try:
-                whole.decode(name)
-            except UnicodeDecodeError:
-                return None
+    for name in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text or not (" " in text or "\n" in text):
+            continue
+        sample = text[:20000]
+        if sum(c.isprintable() or c in "\r\n\t" for c in sample) >= 0.95 * len(sample):
             return name.upper()
     return None
+
+
+def _refuse_nul(data: bytes, shown: str, what: str, name: str, resave: str,
+                row_of: Callable[[str], int]) -> None:
+    """Refuse text with NUL bytes anywhere: UTF-16 (with or without a byte order mark),
+    binary content, or a damaged file (a NUL deep inside otherwise good text)."""
+    utf16 = ("UTF-16 (it starts with a UTF-16 byte order mark)"
+             if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
+    at = data.find(b"\x00")
+    if utf16 is None and at >= 0:
+        found = _utf16_without_bom(data)
+        if found:
+            utf16 = f"{found} (without a byte order mark)"
+        elif at < 4096:
+            raise InputError(Problem(file=shown, expected=what, found="binary content (zero bytes), not text",
+                                     fix="export the file as text (CSV/TXT/YAML) rather than renaming it"))
+        else:
+            row = row_of(data[:at].decode("utf-8", errors="replace"))
+            raise InputError(Problem(file=shown, row=row, expected=f"{what} without NUL (zero) bytes",
+                                     found=f"a NUL byte at byte {at:,}",
+                                     fix="the file is damaged or not entirely text: re-export it from the program "
+                                         "that made it (and check that line in the original)"))
+    if utf16:
+        raise InputError(Problem(file=shown, expected=f"text encoded as {name}", found=f"text encoded as {utf16}",
+                                 fix=resave))
 
 
 def _line_of(prefix: str) -> int:
@@ -174,17 +210,7 @@ def _read_text(path: str | os.PathLike[str], *, encoding: str, what: str, parame
         raise InputError(Problem(file=shown, expected=what, found=f"binary content ({kind}), not text",
                                  fix="export the file as text (CSV/TXT/YAML) rather than renaming it"))
     if name == "UTF-8":
-        utf16 = ("UTF-16 (it starts with a UTF-16 byte order mark)"
-                 if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
-        if utf16 is None and b"\x00" in data[:4096]:
-            found = _utf16_without_bom(data)
-            if found is None:
-                raise InputError(Problem(file=shown, expected=what, found="binary content (zero bytes), not text",
-                                         fix="export the file as text (CSV/TXT/YAML) rather than renaming it"))
-            utf16 = f"{found} (without a byte order mark)"
-        if utf16:
-            raise InputError(Problem(file=shown, expected=f"text encoded as {name}", found=f"text encoded as {utf16}",
-                                     fix=resave))
+        _refuse_nul(data, shown, what, name, resave, row_of)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -197,6 +223,71 @@ def _read_text(path: str | os.PathLike[str], *, encoding: str, what: str, parame
         raise InputError(Problem(file=shown, expected=what, found="an empty file",
                                  fix="re-export the file; it holds no data"))
     return text
+
+
+#: Tables (CSV exports, coder sheets) with more cells than this are refused as they are read:
+#: cleaning checks every cell in Python (about 0.1 ms a cell), so a million cells take a
+#: couple of minutes and some hundred MiB; a survey of 20,000 people × 50 questions fits.
+MAX_TABLE_CELLS = 1_000_000
+
+
+# Lines as a file opened with newline="" gives them (ends kept: CR LF, CR or LF), found
+# lazily: io.StringIO would first copy the whole text at four bytes a character.
+_LINE_END = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _csv_records(text: str, shown: str) -> list[list[str]]:
+    """The records of a CSV text, refused as soon as they hold more than :data:`MAX_TABLE_CELLS`
+    cells (a big export is stopped early, not read whole into memory)."""
+    records: list[list[str]] = []
+    cells = 0
+    reader = csv.reader(m.group() for m in _LINE_END.finditer(text))
+    try:
+        for record in reader:
+            cells += max(len(record), 1)
+            if cells > MAX_TABLE_CELLS:
+                raise InputError(Problem(file=shown, row=len(records) + 1,
+                                         expected=f"a table of at most {MAX_TABLE_CELLS:,} cells "
+                                                  "(peerstudy.readers.MAX_TABLE_CELLS)",
+                                         found=f"more by this row ({len(text):,} characters in all)",
+                                         fix="split the export into smaller files (by wave or site), or drop columns "
+                                             "the study does not use; or, if it really is this large, raise "
+                                             "peerstudy.readers.MAX_TABLE_CELLS before running the stage"))
+            records.append(record)
+    except csv.Error as exc:
+        raise InputError(Problem(file=shown, row=len(records) + 1, expected="a CSV record",
+                                 found=f"a record the CSV reader cannot read ({exc})",
+                                 fix="re-export the file; a cell longer than "
+                                     f"{csv.field_size_limit():,} characters is not a survey answer")) from None
+    return records
+
+
+def _refuse_doubled_line_ends(text: str, shown: str) -> None:
+    """Refuse lines that end in CR CR LF (a CRLF file converted to CRLF once more): read
+    as they are, every record would be followed by an empty one."""
+    end = text.find("\n")
+    if end >= 2 and text[end - 2:end] == "\r\r":
+        raise InputError(Problem(file=shown, row=1, expected="lines that end in CR LF or LF",
+                                 found="lines that end in CR CR LF (a Windows file whose line ends were converted "
+                                       "twice)",
+                                 fix="undo the second conversion (e.g. run `dos2unix` once on a copy), or "
+                                     "re-export the file from the program that made it"))
+
+
+def _refuse_other_delimiters(text: str, header: list[str], shown: str) -> None:
+    """Refuse a file whose header splits into more columns at semicolons or tabs than at
+    commas: an export with another separator, whose columns would all seem missing."""
+    line = text.split("\n", 1)[0].rstrip("\r")
+    for sep, name, why in ((";", "semicolons (';')", "semicolons are what Excel writes where the decimal mark is "
+                                                     "a comma"),
+                           ("\t", "tabs", "this is a tab-separated export (.tsv, or Excel 'Unicode Text')")):
+        columns = len(next(csv.reader([line], delimiter=sep), []))
+        if columns > len(header):
+            raise InputError(Problem(file=shown, row=1, expected="values separated by commas (CSV)",
+                                     found=f"values separated by {name}: {columns} columns split there, "
+                                           f"{len(header)} split at commas",
+                                     fix=f"re-export the file as comma-separated CSV (Excel: Save As 'CSV UTF-8 "
+                                         f"(Comma delimited)'); {why}"))
 
 
 def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
@@ -229,10 +320,12 @@ def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
     path = resolve_input(path)
     shown = relative_to_root(path)
     text = _read_text(path, encoding=encoding, what="a CSV file", parameter=parameter, row_of=_csv_row_of)
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    _refuse_doubled_line_ends(text, shown)
+    records = _csv_records(text, shown)
     if len(records) <= header_rows - 1 or not records:
         raise InputError(Problem(file=shown, expected=f"{header_rows} header row(s) and data",
                                  found=f"{len(records)} row(s)", fix="re-export the file"))
+    _refuse_other_delimiters(text, records[0], shown)
     header = [h.strip() for h in records[0]]
     problems = []
     seen: dict[str, int] = {}
@@ -264,16 +357,190 @@ def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
     return pd.DataFrame(rows, columns=header, index=index, dtype=str)
 
 
-def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file",
-              parameter: str | None = None) -> Any:
-    """Parse a YAML file safely (no arbitrary objects), naming the line of a syntax error."""
-    path = resolve_input(path)
-    shown = relative_to_root(path)
-    text = read_text(path, what=what, parameter=parameter)
+# ----------------------------------------------------------------------------- YAML
+#: YAML files (study parameters, fields files, codebooks, keys, search logs) larger than this
+#: are refused: they are written by hand, and PyYAML's parser needs seconds per MiB.
+MAX_YAML_BYTES = 4 * 1024 * 1024
+#: How deeply YAML may nest (mappings in lists in mappings ...); deeper is refused with a
+#: message rather than ending in a RecursionError.
+MAX_YAML_DEPTH = 50
+#: How many nodes the aliases (``*name``) of a YAML file may add when expanded: a few
+#: reused blocks are fine; a "billion laughs" document adds 10**9 and is refused.
+MAX_YAML_ALIAS_NODES = 10_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _YamlRefused(Exception):
+    """Raised inside the loader; turned into an :class:`InputError` naming the file."""
+
+    def __init__(self, line: int | None, expected: str, found: str, fix: str):
+        super().__init__(found)
+        self.line, self.expected, self.found, self.fix = line, expected, found, fix
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded: nesting depth limited, and every key given twice in
+    one mapping recorded (PyYAML itself keeps the last one, silently)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+        self.duplicates: list[tuple[Any, int, int]] = []
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise _YamlRefused(self.peek_event().start_mark.line + 1,
+                                   f"YAML nested at most {MAX_YAML_DEPTH} levels deep",
+                                   f"nesting deeper than {MAX_YAML_DEPTH} levels",
+                                   "flatten the structure (a codebook, for one, is a flat list of codes, "
+                                   "each naming its parent)")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                key, line = self.construct_object(key_node, deep=True), key_node.start_mark.line + 1
+                try:
+                    if key in first:
+                        self.duplicates.append((key, line, first[key]))
+                    else:
+                        first[key] = line
+                except TypeError:  # an unhashable key: PyYAML's own error names it below
+                    continue
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    sizes: dict[int, int] = {}
+    expanded = _count_nodes(root, sizes, set())
+    added = expanded - len(sizes)
+    if added > MAX_YAML_ALIAS_NODES:
+        node = root  # name the line of the smallest value that alone expands beyond the limit
+        while True:
+            big = [c for c in _children(node) if sizes[id(c)] > MAX_YAML_ALIAS_NODES]
+            if not big:
+                break
+            node = big[0]
+        raise _YamlRefused(node.start_mark.line + 1,
+                           f"YAML whose aliases (*name) add at most {MAX_YAML_ALIAS_NODES:,} values when expanded "
+                           "(peerstudy.readers.MAX_YAML_ALIAS_NODES)",
+                           f"aliases that expand to {_amount(added)} values (an alias bomb, 'billion laughs')",
+                           "write the repeated values out instead of nesting aliases; do not run a file of unknown "
+                           "origin")
+
+
+def _count_nodes(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int:
+    """Nodes below and including ``node`` as expanded (an alias counts as a copy of what
+    it names), memoised by node in ``sizes``; an alias inside the value it names is refused."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:
+        raise _YamlRefused(node.start_mark.line + 1, "YAML aliases that refer to finished values",
+                           "an alias inside the value it names (an endless structure)",
+                           "write the value out instead of the alias")
+    open_.add(key)
+    total = 1 + sum(_count_nodes(child, sizes, open_) for child in _children(node))
+    open_.discard(key)
+    sizes[key] = total
+    return total
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _amount(n: int) -> str:
+    return f"{n:,}" if n < 10**9 else f"about 10**{len(str(n)) - 1}"
+
+
+def _load_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
+    """Compose, check and construct one YAML document; every refusal is an InputError."""
+    loader = _BoundedLoader(text)
     try:
-        return yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is not None:
+            _check_aliases(node)
+        doc = loader.construct_document(node) if node is not None else None
+    except _YamlRefused as exc:
+        raise InputError(Problem(file=shown, row=exc.line, expected=exc.expected, found=exc.found,
+                                 fix=exc.fix)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(Problem(file=shown, row=mark.line + 1 if mark else None,
                                  expected="valid YAML", found=str(getattr(exc, "problem", exc)).removeprefix("found "),
                                  fix="correct the YAML syntax at that line")) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise InputError([Problem(file=shown, row=line, field=str(key), expected="each key once in its mapping",
+                                  found=f"{key!r} again (first at line {first})",
+                                  fix="keep one of the two (YAML would silently use the last)")
+                          for key, line, first in loader.duplicates])
+    return doc, node
+
+
+def read_yaml_node(path: str | os.PathLike[str], *, what: str = "a YAML file",
+                   parameter: str | None = None) -> tuple[Any, yaml.Node | None]:
+    """Like :func:`read_yaml`, and also the composed YAML node tree (for the line of each entry).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp()) / "book.yaml"
+    >>> _ = tmp.write_text("# codes\\ncodes:\\n  - {code: a}\\n  - {code: b}\\n")
+    >>> doc, node = read_yaml_node(tmp)
+    >>> [item.start_mark.line + 1 for item in node.value[0][1].value]
+    [3, 4]
+    """
+    path = resolve_input(path)
+    shown = relative_to_root(path)
+    if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
+        raise InputError(Problem(file=shown, expected=f"{what} of at most {_size(MAX_YAML_BYTES)} "
+                                                      "(peerstudy.readers.MAX_YAML_BYTES)",
+                                 found=_size(path.stat().st_size),
+                                 fix="YAML files are written by hand and stay small: check that this is the right "
+                                     "file, or split it"))
+    return _load_yaml(read_text(path, what=what, parameter=parameter), shown)
+
+
+def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file",
+              parameter: str | None = None) -> Any:
+    """Parse a YAML file safely: no arbitrary objects, no key given twice in a mapping,
+    aliases and nesting bounded (:data:`MAX_YAML_ALIAS_NODES`, :data:`MAX_YAML_DEPTH`),
+    size bounded (:data:`MAX_YAML_BYTES`); every problem names the file and line.
+
+    The one YAML reader of the project: study parameter files, fields files, codebooks,
+    de-identification keys, search logs and published figures all go through it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp()) / "study.yaml"
+    >>> _ = tmp.write_text("study: a\\ntitle: A\\nstudy: b\\n")
+    >>> read_yaml(tmp)
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: .../study.yaml, row 3, field 'study': expected each key once in its mapping, found 'study' again (first at line 1). Fix: keep one of the two (YAML would silently use the last).
+    >>> _ = tmp.write_text("a: &a [x, x, x, x, x, x, x, x, x, x]\\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\\n"
+    ...                    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\\n")
+    >>> read_yaml(tmp)
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: .../study.yaml, row 4: expected YAML whose aliases (*name) add at most 10,000 values when expanded (peerstudy.readers.MAX_YAML_ALIAS_NODES), found aliases that expand to 12,330 values (an alias bomb, 'billion laughs'). Fix: ...
+    """
+    return read_yaml_node(path, what=what, parameter=parameter)[0]

@@ -111,7 +111,6 @@ import codecs
 import datetime as _dt
 import os
 import re
-import tempfile
 import uuid
 import zipfile
 import zlib
@@ -1280,18 +1279,10 @@ def _code_nodes(codebook: pd.DataFrame, problems: list[Problem], visited: list[s
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write through ``write(fileobj)`` to a temporary file next to ``path``, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write through ``write(fileobj)``, whole or not at all (:func:`peerstudy.outputs.write_atomic`)."""
+    from peerstudy.outputs import write_atomic
+
+    write_atomic(path, write)
 
 
 def _output_path(path: str | os.PathLike[str], suffix: str) -> Path:

@@ -1,0 +1,63 @@
+"""Writing outputs: whole or not at all, readable by others, and safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import pandas as pd
+import pytest
+
+from peerstudy import outputs
+from peerstudy.outputs import StudyOutputs, to_csv_text, write_atomic, write_bytes_atomic
+
+
+def test_a_lone_carriage_return_is_quoted_so_a_spreadsheet_keeps_the_row(tmp_path):
+    cells = ["\r=2+2", "one\rtwo", "crlf\r\nkept", "plain"]
+    text = to_csv_text(pd.DataFrame({"answer": cells}))
+    # read back with Python's csv module in its default dialect (an independent reader):
+    # one record per cell, each cell whole (the formula-like one with its quote)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["answer"], ["'\r=2+2"], ["one\rtwo"], ["crlf\r\nkept"], ["plain"]]
+    # outside quoted cells, no line starts with '=' (the injected formula of the issue)
+    assert "\n=" not in text and "\r=" not in text.replace('"\'\r=', "")
+
+
+@pytest.mark.parametrize("cell", [" =1+1", "\n=1+1", "\u00a0@SUM(A1)", "\u200b+cmd", "\t-2+3", "  -cmd"])
+def test_formula_like_cells_are_escaped_whatever_whitespace_leads_them(cell):
+    assert to_csv_text(pd.DataFrame({"a": [cell]})).splitlines()[1].lstrip('"').startswith("'")
+
+
+@pytest.mark.parametrize("cell", ["-3", " -3", "+1.5e3", "-", "50%", "fine - really"])
+def test_numbers_and_ordinary_text_are_left_alone(cell):
+    assert to_csv_text(pd.DataFrame({"a": [cell]})).splitlines()[1] == cell
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_files_get_the_permissions_of_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        path = write_bytes_atomic(tmp_path / "f.txt", b"x")
+        StudyOutputs("s", root=tmp_path).table("t", pd.DataFrame({"a": [1]}))
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == mode
+    assert (tmp_path / "reports/s/tables/t.csv").stat().st_mode & 0o777 == mode
+
+
+def test_the_writer_flushes_to_disk_and_leaves_nothing_on_failure(tmp_path, monkeypatch):
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(outputs.os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    write_bytes_atomic(tmp_path / "a.txt", b"old")
+    assert len(synced) == 1
+
+    def full(fh):
+        fh.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "a.txt", full)
+    assert (tmp_path / "a.txt").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
