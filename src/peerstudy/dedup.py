@@ -52,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -250,6 +251,8 @@ _MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "--"}
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
         return ""
     return str(value)
@@ -281,10 +284,31 @@ def _strip_markers(text: str) -> str:
         else:
             text = text[:start]
     # a note cut off by a database's length limit: "... syndrome.[Erratum appears in Am J"
-    cut = re.search(r"\.?\s*\[[^\]]*$", text)
+    cut = _CUT_NOTE.search(text) if "[" in text else None
     if cut and cut.start() > 20:
         text = text[: cut.start()]
     return text
+
+
+_CUT_NOTE = re.compile(r"\.?\s*\[[^\]]*$")
+_MARKUP = re.compile(r"<[^>]+>")
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+
+
+@functools.lru_cache(maxsize=262_144)
+def _normalise_text(text: str) -> str:
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
+    if "<" in text:
+        text = _MARKUP.sub(" ", text)
+    text = _strip_markers(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().replace("&", " and ")
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
 
 
 def normalise_title(title: Any) -> str:
@@ -301,16 +325,7 @@ def normalise_title(title: Any) -> str:
     'peer support in japan'
     """
     text = _text(title)
-    if not text:
-        return ""
-    text = html.unescape(html.unescape(text))
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = _strip_markers(text).translate(_TRANSLITERATE)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", " and ")
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _normalise_text(text) if text else ""
 
 
 def _matching_title(title: Any) -> str:
@@ -350,7 +365,7 @@ def normalise_pages(pages: Any) -> tuple[str | None, str | None]:
     text = _text(pages).strip()
     if not text or text.casefold() in _MISSING or re.fullmatch(r"\d+\s*pp?\.?", text, re.IGNORECASE):
         return None, None
-    numbers = re.findall(r"\d+", text)
+    numbers = _DIGITS.findall(text)
     if not numbers:
         return None, None
     first = numbers[0].lstrip("0") or "0"
@@ -363,7 +378,7 @@ def normalise_pages(pages: Any) -> tuple[str | None, str | None]:
 
 
 def _first_number(value: Any) -> str | None:
-    match = re.search(r"\d+", _text(value))
+    match = _DIGITS.search(_text(value))
     return (match.group(0).lstrip("0") or "0") if match else None
 
 
@@ -410,7 +425,13 @@ def _venues_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
     (``N Engl J Med``, ``New England Journal of Medicine``); None when one is unknown."""
     if not a or not b:
         return None
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(a) != len(b):
+        return _abbreviates(a, b) if len(a) < len(b) else _abbreviates(b, a)
+    return _abbreviates(a, b) or _abbreviates(b, a)
+
+
+def _abbreviates(short: tuple[str, ...], long_: tuple[str, ...]) -> bool:
+    """Whether each word of ``short`` begins a word of ``long_``, in order."""
     pos = 0
     for word in short:
         while pos < len(long_) and not long_[pos].startswith(word):
@@ -517,7 +538,11 @@ class _Prepared:
 
 
 def _column(frame: pd.DataFrame, name: str) -> list:
-    return frame[name].tolist() if name in frame else [None] * len(frame)
+    """A column as a list, missing values as None (no per-cell lookups later)."""
+    if name not in frame:
+        return [None] * len(frame)
+    column = frame[name]
+    return [None if missing else v for v, missing in zip(column.tolist(), column.isna().tolist())]
 
 
 def _prepare(frame: pd.DataFrame, priority: Sequence[str]) -> _Prepared:
@@ -564,7 +589,9 @@ class _Clusters:
     def __init__(self, prep: _Prepared):
         self.parent = list(range(prep.n))
         self.rank = prep.rank
-        self.sets = {key: [{v} if v else set() for v in getattr(prep, key)] for key, _ in self._KEYS}
+        self.sets: dict[str, list[set | None]] = {
+            key: [{v} if v else None for v in getattr(prep, key)] for key, _ in self._KEYS
+        }
         self.correction = list(prep.corrections)
 
     def find(self, i: int) -> int:
@@ -589,7 +616,9 @@ class _Clusters:
             ra, rb = rb, ra
         self.parent[rb] = ra
         for key, _ in self._KEYS:
-            self.sets[key][ra] |= self.sets[key][rb]
+            sets = self.sets[key]
+            if sets[rb]:
+                sets[ra] = sets[rb] | sets[ra] if sets[ra] else set(sets[rb])
 
 
 # ------------------------------------------------------------------------ evidence
@@ -737,6 +766,11 @@ def _pass_identifier(m: _Matcher, keys: list[str | None], rule: str) -> None:
             home.append(i)
 
 
+def _fields_differ(p: _Prepared, a: int, b: int) -> bool:
+    """Whether volume, issue or first page are known for both records and differ."""
+    return any(x[a] is not None and x[b] is not None and x[a] != x[b] for x in (p.volumes, p.issues, p.first_pages))
+
+
 def _same_title_apart(p: _Prepared, a: int, b: int) -> tuple[str, str]:
     """Why two records with the same title must stay apart (or ''), and a note for a merge."""
     ok, note = _years_compatible(p, a, b)
@@ -769,11 +803,13 @@ def _pass_same_title(m: _Matcher, max_block: int, window: int) -> None:
     for group in _groups(p.titles, p.rank):
         pairs = _bounded_pairs(
             group,
-            lambda i: (p.years[i] or 0, p.volumes[i] or "", p.first_pages[i] or "", p.surnames[i], p.rank[i]),
+            lambda i: (p.volumes[i] or "", p.first_pages[i] or "", p.issues[i] or "", p.years[i] or 0, p.rank[i]),
             max_block,
             window,
         )
         for a, b in pairs:
+            if p.generic[a] and _fields_differ(p, a, b):
+                continue  # items of a serial under a generic title, known to differ: not even a near miss
             apart, note = _same_title_apart(p, a, b)
             m.consider(a, b, rule, 100, 100.0, must_apart=apart, note=note)
 
@@ -810,7 +846,8 @@ def _candidate_pairs(p: _Prepared, max_block: int, window: int) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     a, b = np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    codes = np.unique(lo[lo != hi] * n + hi[lo != hi])
+    codes = np.sort(lo[lo != hi] * n + hi[lo != hi])
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
     return np.stack([codes // n, codes % n], axis=1)
 
 
