@@ -182,6 +182,9 @@ def test_pairs_to_check_are_the_kept_apart_the_fuzzy_and_the_flagged():
         ("A study (vol 12, pg 4, 2001)", None, True),
         ("Responses of peer workers", None, False),
         ("Correctional peer support", None, False),
+        ("Peer mentoring in psychosis - Reply", None, True),
+        ("Peer mentoring in psychosis: authors' reply.", None, True),
+        ("Peer support and the immune response", None, False),
         ("Peer support", "Journal Article", False),
     ],
 )
@@ -1003,3 +1006,40 @@ def test_precision_on_the_real_labelled_sets():
         assert precision >= 0.99, (folder.name, precision)
         # every merge is listed: merged rows = records removed
         assert (pairs["decision"] == "merged").sum() == marked["duplicate_of"].notna().sum()
+
+
+def test_a_letter_and_the_reply_printed_on_its_page_stay_apart():
+    # letters pages print a letter and its authors' reply under the letter's title
+    recs = table(
+        [
+            (
+                "a:1",
+                "A",
+                "Peer mentoring in early psychosis",
+                "Fontaine, R.",
+                2004,
+                "Psychiatr Bull",
+                "19",
+                "8",
+                "945-946",
+                None,
+                None,
+            ),
+            (
+                "b:1",
+                "B",
+                "Peer mentoring in early psychosis - Reply",
+                "Fontaine, R.",
+                2004,
+                "Psychiatr Bull",
+                "19",
+                "8",
+                "945-946",
+                None,
+                None,
+            ),
+        ]
+    )
+    marked, pairs = find_duplicates(recs)
+    assert marked["duplicate_of"].isna().all()
+    assert pairs.loc[0, "reason"] == "erratum, correction or reply"

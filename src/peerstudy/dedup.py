@@ -118,6 +118,10 @@ _CORRECTION_TITLE = re.compile(
 )
 # Web of Science titles a correction as the corrected article's title followed by "(vol 104, pg 150, 2017)"
 _WOS_CORRECTION = re.compile(r"\s*\(vol\s+\w+,\s*pg\s+\w+,\s*\d{4}\)\s*$", re.IGNORECASE)
+# A reply printed after the letter it answers: "<letter's title> - Reply", "...: authors' reply"
+_REPLY_SUFFIX = re.compile(
+    r"\s*[:.\-–—(\[]\s*((the|a|an)\s+)?(author'?s'?\s+)?(reply|response)\s*[)\]]?\s*\.?\s*$", re.IGNORECASE
+)
 _CORRECTION_TYPES = {
     "published erratum",
     "erratum",
@@ -456,6 +460,8 @@ def is_correction(title: Any, publication_type: Any = None) -> bool:
     False
     >>> is_correction("Peer support groups in psychosis (vol 118, pg 64, 2008)")
     True
+    >>> is_correction("Peer support groups in psychosis - Reply"), is_correction("Peer support: a response")
+    (True, True)
     """
     types = _text(publication_type)
     if any(t.strip().casefold() in _CORRECTION_TYPES for t in re.split(r";", types)):
@@ -463,7 +469,7 @@ def is_correction(title: Any, publication_type: Any = None) -> bool:
     text = _text(title)
     if not text:
         return False
-    if _WOS_CORRECTION.search(text):
+    if _WOS_CORRECTION.search(text) or _REPLY_SUFFIX.search(text):
         return True
     match = _CORRECTION_TITLE.match(text)
     if not match:
@@ -873,7 +879,7 @@ def _judge_similar(
     variants = _words_are_variants(p.titles[a], p.titles[b])
     if score >= threshold and variants and authors_ok:
         return rule, "", year_note
-    if positional and years_ok and authors is not False and (score >= 80 or token_set >= 95):
+    if positional and years_ok and (authors or both_anonymous) and (score >= 80 or token_set >= 95):
         return "similar title, same journal, volume and pages", "", year_note
     if authors_ok and score >= threshold - check_below:
         reason = f"similarity below {threshold:g}" if score < threshold else "titles differ in words (not spelling)"
