@@ -421,7 +421,8 @@ def _authors_agree(a: frozenset[str], b: frozenset[str]) -> bool | None:
 
 
 def _venue_words(journal: Any) -> tuple[str, ...]:
-    return tuple(w for w in normalise_title(journal).split() if w not in _STOPWORDS)
+    """The words of a journal's name, without stop words and numbers (an ISSN, a year)."""
+    return tuple(w for w in normalise_title(journal).split() if w not in _STOPWORDS and not w.isdigit())
 
 
 def _venues_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
@@ -429,9 +430,15 @@ def _venues_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
     (``N Engl J Med``, ``New England Journal of Medicine``); None when one is unknown."""
     if not a or not b:
         return None
+    if "".join(a) == "".join(b) or _is_acronym(a, b) or _is_acronym(b, a):
+        return True  # "Zhongguo zhen jiu" / "Zhongguo Zhenjiu"; "CMAJ" / "Canadian Medical Association Journal"
     if len(a) != len(b):
         return _abbreviates(a, b) if len(a) < len(b) else _abbreviates(b, a)
     return _abbreviates(a, b) or _abbreviates(b, a)
+
+
+def _is_acronym(short: tuple[str, ...], long_: tuple[str, ...]) -> bool:
+    return len(short) == 1 and len(long_) >= 3 and short[0] == "".join(w[0] for w in long_)
 
 
 def _abbreviates(short: tuple[str, ...], long_: tuple[str, ...]) -> bool:
