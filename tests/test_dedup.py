@@ -1043,3 +1043,18 @@ def test_a_letter_and_the_reply_printed_on_its_page_stay_apart():
     marked, pairs = find_duplicates(recs)
     assert marked["duplicate_of"].isna().all()
     assert pairs.loc[0, "reason"] == "erratum, correction or reply"
+
+
+def test_parts_of_a_series_under_one_doi_stay_apart():
+    # a supplement gives one DOI to "part 1" and "part 2" of a workshop report (no pages exported)
+    doi = "10.5555/suppl.2021.3"
+    recs = table(
+        [
+            ("a:1", "A", "Peer work workshop report, part 1", "Ekström, B.", 2021, None, None, None, None, doi, None),
+            ("a:2", "A", "Peer work workshop report, part 2", "Ekström, B.", 2021, None, None, None, None, doi, None),
+            ("b:1", "B", "Peer work workshop report - part 1", "Ekstrom B", 2021, None, None, None, None, doi, None),
+        ]
+    )
+    marked, pairs = find_duplicates(recs)
+    assert kept_of(marked) == {"a:1": "-", "a:2": "-", "b:1": "a:1"}
+    assert listed(pairs)[("a:1", "a:2")]["reason"] == "same DOI, titles differ"

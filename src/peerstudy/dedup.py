@@ -696,7 +696,16 @@ def _titles_agree_for_id(x: str, y: str) -> bool:
     (a missing title, a missing subtitle or a translation marker is no difference)."""
     if not x or not y:
         return True
+    if _numbers_differ(x, y):
+        return False  # "part 1" / "part 2" under one DOI: items of a supplement or a series
     return fuzz.ratio(x, y) >= 80 or fuzz.token_set_ratio(x, y) >= 95
+
+
+def _numbers_differ(x: str, y: str) -> bool:
+    """Whether two titles both carry numbers (or roman numerals) and not the same ones."""
+    nx = {w for w in x.split() if w.isdigit() or _ROMAN.match(w)}
+    ny = {w for w in y.split() if w.isdigit() or _ROMAN.match(w)}
+    return bool(nx and ny and nx != ny)
 
 
 # ------------------------------------------------------------------------ the passes
