@@ -286,6 +286,8 @@ def make_works(n_records: int, seed: int) -> list[dict]:
 
     def title(k: int) -> str:
         words = [rng.choice(COMMON) if rng.random() < 0.35 else rng.choice(vocabulary) for _ in range(k)]
+        if k > 8 and rng.random() < 0.3:  # a subtitle
+            words[k // 2] += ":"
         return " ".join(words).capitalize()
 
     # records that look alike but are different publications
@@ -349,6 +351,8 @@ def _vary_title(t: str, rng: random.Random) -> str:
     elif r < 0.41 and len(t) > 30:
         i = rng.randint(10, len(t) - 5)
         t = t[:i] + t[i + 1 :]  # a typing error
+    elif r < 0.44 and ":" in t:
+        t = t.split(":")[0]  # the subtitle left out
     return t
 
 
@@ -379,7 +383,7 @@ def make_records(works: list[dict], seed: int) -> tuple[list[list[dict]], set[Pa
             journal = w["journal"][1] if rng.random() < 0.4 else w["journal"][0]
             rec = {
                 "title": _vary_title(w["title"], rng) if rank else w["title"],
-                "authors": [_author(s, i, rng) for s, i in w["authors"]],
+                "authors": [_author(s, i, rng) for s, i in w["authors"]] if rng.random() > 0.03 else [],
                 "year": year,
                 "journal": journal,
                 "volume": w["volume"],
