@@ -1058,3 +1058,34 @@ def test_parts_of_a_series_under_one_doi_stay_apart():
     marked, pairs = find_duplicates(recs)
     assert kept_of(marked) == {"a:1": "-", "a:2": "-", "b:1": "a:1"}
     assert listed(pairs)[("a:1", "a:2")]["reason"] == "same DOI, titles differ"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["Peer work in teams", "Peer work in team", "Peer work in teams: a survey"]),
+            st.sampled_from(["Kato, H.", "Kato H", None]),
+            st.sampled_from([2001, 2002]),
+            st.sampled_from([None, "5", "7"]),
+            st.sampled_from([None, "1", "2"]),
+            st.sampled_from([None, "10-19", "10-9", "30-39"]),
+            st.sampled_from([None, "10.5555/a.1", "10.5555/a.2"]),
+        ),
+        min_size=2,
+        max_size=12,
+    )
+)
+def test_no_group_of_duplicates_holds_two_different_volumes_issues_pages_or_dois(rows):
+    recs = table(
+        [
+            (f"x:{i}", "X", t, a, y, "Peer Rev", v, iss, pg, doi, None)
+            for i, (t, a, y, v, iss, pg, doi) in enumerate(rows)
+        ]
+    )
+    marked, _ = find_duplicates(recs)
+    groups = marked.assign(group=marked["duplicate_of"].fillna(marked["record"])).groupby("group")
+    for _, g in groups:
+        first_pages = {normalise_pages(p)[0] for p in g["pages"]} - {None}
+        for values in (set(g["volume"].dropna()), set(g["issue"].dropna()), first_pages, set(g["doi"].dropna())):
+            assert len(values) <= 1, g[["record", "volume", "issue", "pages", "doi"]]
