@@ -1089,3 +1089,20 @@ def test_no_group_of_duplicates_holds_two_different_volumes_issues_pages_or_dois
         first_pages = {normalise_pages(p)[0] for p in g["pages"]} - {None}
         for values in (set(g["volume"].dropna()), set(g["issue"].dropna()), first_pages, set(g["doi"].dropna())):
             assert len(values) <= 1, g[["record", "volume", "issue", "pages", "doi"]]
+
+
+def test_a_record_without_a_title_joins_one_title_of_its_doi_only():
+    # a journal-issue record without a title (as Lens exports) shares the DOI of two different abstracts
+    doi = "10.5555/suppl.2022.8"
+    recs = table(
+        [
+            ("lens:1", "Lens", None, None, 2022, None, None, None, None, doi, None),
+            ("a:1", "A", "Peer work in Oslo", "Berg, A.", 2022, None, None, None, None, doi, None),
+            ("a:2", "A", "Recovery colleges in Kyoto", "Ito, K.", 2022, None, None, None, None, doi, None),
+            ("b:1", "B", "Peer work in Oslo.", "Berg A", 2022, None, None, None, None, doi, None),
+        ]
+    )
+    marked, pairs = find_duplicates(recs)
+    assert kept_of(marked) == {"lens:1": "-", "a:1": "lens:1", "a:2": "-", "b:1": "lens:1"}
+    assert listed(pairs)[("lens:1", "a:1")]["reason"] == "one record has no title: check"
+    assert listed(pairs)[("a:1", "a:2")]["reason"] == "same DOI, titles differ"

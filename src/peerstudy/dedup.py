@@ -381,6 +381,16 @@ def normalise_pages(pages: Any) -> tuple[str | None, str | None]:
     return first, last
 
 
+def _year(value: Any) -> int | None:
+    """A year from a number or text such as ``2010``, ``2010.0``, ``2010a`` or ``2010 Mar``; else None."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if value != value else int(value)
+    match = re.match(r"\s*(\d{4})", str(value))
+    return int(match.group(1)) if match else None
+
+
 def _first_number(value: Any) -> str | None:
     match = _DIGITS.search(_text(value))
     return (match.group(0).lstrip("0") or "0") if match else None
@@ -565,7 +575,7 @@ def _prepare(frame: pd.DataFrame, priority: Sequence[str]) -> _Prepared:
     titles_raw = _column(frame, "title")
     authors = _column(frame, "first_author")
     ptypes = _column(frame, "publication_type")
-    years = [None if _value(y) is None else int(y) for y in _column(frame, "year")]
+    years = [_year(y) for y in _column(frame, "year")]
     titles = [_matching_title(t) for t in titles_raw]
     return _Prepared(
         ids=[str(r) for r in frame["record"].tolist()],
@@ -756,9 +766,10 @@ def _groups(keys: Sequence[Any], rank: list[tuple[int, int]]) -> list[list[int]]
     return [sorted(g, key=lambda i: rank[i]) for g in found.values() if len(g) > 1]
 
 
-def _pass_identifier(m: _Matcher, keys: list[str | None], rule: str) -> None:
+def _pass_identifier(m: _Matcher, keys: list[str | None], rule: str, max_block: int) -> None:
     """Records sharing a DOI (or PMID): merged within each set of agreeing titles; a
-    different title under the same identifier (a supplement's abstracts) is a near miss."""
+    different title under the same identifier (a supplement's abstracts) is a near miss.
+    A record is compared with at most ``max_block`` sets and members (bounded work)."""
     p = m.p
 
     def years_note(a: int, b: int) -> str:
@@ -768,24 +779,33 @@ def _pass_identifier(m: _Matcher, keys: list[str | None], rule: str) -> None:
 
     for group in _groups(keys, p.rank):
         subgroups: list[list[int]] = []
+        by_title: dict[str, list[int]] = {}
+        untitled: list[int] = []
         for i in group:
-            home = next((s for s in subgroups if _titles_agree_for_id(p.titles[s[0]], p.titles[i])), None)
+            title = p.titles[i]
+            if not title:
+                untitled.append(i)
+                continue
+            home = by_title.get(title) or next(
+                (s for s in subgroups[-max_block:] if _titles_agree_for_id(p.titles[s[0]], title)), None
+            )
             if home is None:
                 if subgroups:
                     first = subgroups[0][0]
-                    m.consider(
-                        first,
-                        i,
-                        rule,
-                        100,
-                        _title_similarity(p.titles[first], p.titles[i]),
-                        must_apart=f"{rule}, titles differ",
-                    )
-                subgroups.append([i])
-                continue
-            for j in home:
-                m.consider(j, i, rule, 100, _title_similarity(p.titles[j], p.titles[i]), note=years_note(j, i))
+                    similarity = _title_similarity(p.titles[first], title)
+                    m.consider(first, i, rule, 100, similarity, must_apart=f"{rule}, titles differ")
+                home = []
+                subgroups.append(home)
+            by_title.setdefault(title, home)
+            for j in home[:max_block]:
+                m.consider(j, i, rule, 100, _title_similarity(p.titles[j], title), note=years_note(j, i))
             home.append(i)
+        # a record without a title joins the first titled record of its identifier (or the first untitled one)
+        anchor = subgroups[0][0] if subgroups else untitled[0]
+        for i in untitled:
+            if i != anchor:
+                note = "one record has no title: check" if subgroups else years_note(anchor, i)
+                m.consider(anchor, i, rule, 100, 0.0, note=note)
 
 
 def _fields_differ(p: _Prepared, a: int, b: int) -> bool:
@@ -1077,8 +1097,8 @@ def find_duplicates(
     frame = records.reset_index(drop=True)
     prep = _prepare(frame, priority)
     matcher = _Matcher(prep)
-    _pass_identifier(matcher, prep.dois, "same DOI")
-    _pass_identifier(matcher, prep.pmids, "same PMID")
+    _pass_identifier(matcher, prep.dois, "same DOI", max_block)
+    _pass_identifier(matcher, prep.pmids, "same PMID", max_block)
     _pass_same_title(matcher, max_block, window)
     _pass_similar_title(matcher, threshold, check_below, max_block, window)
     roots = [matcher.clusters.find(i) for i in range(prep.n)]
