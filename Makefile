@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: report test test-fast lint format lab lock benchmark clean-venv
+.PHONY: report test test-fast lint format lab lock benchmark bench-venv clean-venv
 
 report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report)
 	$(BIN)/python -m peerstudy report
@@ -30,8 +30,14 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)     ## JupyterLab with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
-benchmark: $(STAMP)  ## speed and memory of the agreement statistics
-	$(BIN)/python benchmarks/bench_agreement.py
+benchmark: $(STAMP)  ## every benchmark in benchmarks/ (bench_*.py), one after another
+	@set -e; for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench; done
+
+# bib-dedupe, for the deduplication benchmark's comparison only: in its own venv, never in
+# .venv (which holds exactly the lock). bench_dedup.py uses it when it is there.
+bench-venv:
+	rm -rf .venv-bench && $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check bib-dedupe
 
 # Install exactly the locked versions, then the project itself (editable, no deps),
 # then register the kernel inside the venv so papermill and JupyterLab find it.

@@ -1,4 +1,4 @@
-"""The literature review: duplicates, limits, screening, PRISMA flow, tables, figures, and
+"""The literature review: limits, screening, PRISMA flow, tables, figures, and
 the study end to end (with bad input stopping the run and writing nothing)."""
 
 from __future__ import annotations
@@ -6,171 +6,27 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from pathlib import Path
 
 import matplotlib
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from helpers import FIXTURES, copy_study, tree_digest
 from peerstudy import pipeline
-from peerstudy.bibliography import read_exports, read_medline, read_ris, read_wos
-from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import InputError
 from peerstudy.outputs import FIGURE_RC
+from peerstudy.bibliography import read_exports
+from peerstudy.dedup import find_duplicates
 from peerstudy.prisma import (PrismaCounts, check_prisma_flow, count_prisma_flow, plot_prisma_flow,
                               tabulate_exclusion_reasons)
-from peerstudy.review import (apply_eligibility, find_duplicates, format_citation, is_correction, normalise_title,
-                              plot_studies_by_year, select_pairs_to_check, tabulate_by_year, tabulate_included,
-                              tabulate_subgroup)
+from peerstudy.review import (apply_eligibility, format_citation, plot_studies_by_year, tabulate_by_year,
+                              tabulate_included, tabulate_subgroup)
 from peerstudy.screening import read_decisions, read_extraction
 
 BIB = FIXTURES / "bib"
 STUDY = "literature-review"
 REASONS = ["not peer support", "commentary or editorial", "full text not retrieved"]
 NOT_RETRIEVED = "full text not retrieved"
-
-
-def samples_dir() -> Path:
-    """../shared/samples/bib beside the clone (CI), else /work/shared/samples/bib."""
-    for base in (PROJECT_ROOT.parent / "shared", Path("/work/shared")):
-        if (base / "samples" / "bib").is_dir():
-            return base / "samples" / "bib"
-    pytest.skip("the real sample exports (shared/samples/bib/) are not beside the project")
-
-
-def frame(rows: list[tuple]) -> pd.DataFrame:
-    cols = ["record", "database", "title", "first_author", "year", "doi", "pmid", "publication_type"]
-    return pd.DataFrame(rows, columns=cols)
-
-
-# ----------------------------------------------------------------------------- duplicates
-HAND_MADE = frame([
-    ("pubmed:1", "PubMed", "Peer support in psychiatry.", "Smith, Ann", 2004, "10.5555/x.1", "99000001", None),
-    ("cinahl:1", "CINAHL", "PEER SUPPORT IN PSYCHIATRY", "Smith A", 2004, None, None, None),           # title rule
-    ("psycinfo:1", "PsycINFO", "Peer support in psychiatry", "Smith, A.", 2005, "10.5555/X.1", None, None),  # DOI, year differs
-    ("psycinfo:2", "PsycINFO", "Peer support in psychiatry", "Smith, A.", 2007, None, None, None),     # same title, other year
-    ("cinahl:2", "CINAHL", "Erratum: Peer support in psychiatry", "Smith A", 2004, None, None, None),  # erratum
-    ("pubmed:2", "PubMed", "Peer workers on acute wards: a qualitative study", "Østergaard, Lene", 2006, None, "99000002", None),
-    ("cinahl:3", "CINAHL", "Peer workers on acute wards - a qualitative stud", "Ostergaard L", 2006, None, None, None),  # fuzzy
-    ("cinahl:4", "CINAHL", "Peer workers on acute wards: a qualitative study", "Brown K", 2006, None, None, None),  # other author
-    ("pubmed:3", "PubMed", "Consumer-run drop-in centres", "Lee, K", 2001, "10.5555/y.1", None, None),
-    ("psycinfo:3", "PsycINFO", "Consumer-run drop-in centres", "Lee, K.", 2001, "10.5555/y.2", None, None),  # other DOI
-    ("psycinfo:4", "PsycINFO", "Mutual help groups and recovery", "Núñez, M.", 1999, None, None, "Dissertation"),
-])
-
-
-def test_deduplication_of_a_hand_made_set():
-    marked, pairs = find_duplicates(HAND_MADE, priority=["PubMed", "PsycINFO", "CINAHL"])
-    assert marked.set_index("record")["duplicate_of"].fillna("-").to_dict() == {
-        "pubmed:1": "-", "cinahl:1": "pubmed:1", "psycinfo:1": "pubmed:1", "psycinfo:2": "-", "cinahl:2": "-",
-        "pubmed:2": "-", "cinahl:3": "pubmed:2", "cinahl:4": "-", "pubmed:3": "-", "psycinfo:3": "-", "psycinfo:4": "-"}
-    listed = {(r.record_a, r.record_b): (r.rule, r.decision, r.reason) for r in pairs.itertuples()}
-    assert listed[("pubmed:1", "psycinfo:1")] == ("same DOI", "merged", "years differ (online and print dates?): check")
-    assert listed[("pubmed:1", "cinahl:1")] == ("same title, year and first author", "merged", "")
-    assert listed[("pubmed:1", "psycinfo:2")][1:] == ("kept apart", "different year")
-    assert listed[("pubmed:1", "cinahl:2")][1:] == ("kept apart", "erratum, correction or reply")
-    assert listed[("pubmed:2", "cinahl:3")][:2] == ("similar title, same year and first author", "merged")
-    assert listed[("pubmed:2", "cinahl:4")][1:] == ("kept apart", "different first author")
-    assert listed[("pubmed:3", "psycinfo:3")][1:] == ("kept apart", "different DOIs")
-    score = pairs.set_index(["record_a", "record_b"]).at[("pubmed:2", "cinahl:3"), "score"]
-    assert 95 <= score < 100
-    # every merge is a row of the pairs table: nothing merged silently
-    assert (pairs["decision"] == "merged").sum() == marked["duplicate_of"].notna().sum() == 3
-
-
-def test_input_records_are_not_modified():
-    before = HAND_MADE.copy(deep=True)
-    find_duplicates(HAND_MADE)
-    pd.testing.assert_frame_equal(HAND_MADE, before)
-
-
-def test_the_record_kept_comes_from_the_preferred_database():
-    marked, _ = find_duplicates(HAND_MADE, priority=["CINAHL", "PubMed"])
-    kept = marked.set_index("record")["duplicate_of"]
-    assert kept["pubmed:1"] == "cinahl:1" and kept["psycinfo:1"] == "cinahl:1"
-    assert kept["pubmed:2"] == "cinahl:3"
-
-
-def test_a_kept_record_takes_missing_identifiers_from_its_duplicates():
-    marked, _ = find_duplicates(HAND_MADE, priority=["CINAHL", "PubMed"])
-    row = marked.set_index("record").loc["cinahl:1"]
-    assert (row["doi"], row["pmid"], row["completed_from"]) == ("10.5555/x.1", "99000001",
-                                                                "doi from pubmed:1; pmid from pubmed:1")
-
-
-def test_pairs_to_check_are_the_kept_apart_the_fuzzy_and_the_flagged():
-    _, pairs = find_duplicates(HAND_MADE)
-    check = select_pairs_to_check(pairs)
-    assert len(check) == 7  # 5 kept apart, 1 merge on a similar title, 1 merge with differing years
-    assert set(check["decision"]) == {"merged", "kept apart"}
-
-
-@pytest.mark.parametrize("title, ptype, expected", [
-    ("Erratum: A study", None, True), ("Correction to: A study", None, True), ("Corrigendum to \"A study\"", None, True),
-    ("Reply to Smith: peer work", None, True), ("Re: Peer workers", None, True), ("A study", "Published Erratum", True),
-    ("A study (vol 12, pg 4, 2001)", None, True), ("Responses of peer workers", None, False),
-    ("Correctional peer support", None, False), ("Peer support", "Journal Article", False),
-])
-def test_is_correction(title, ptype, expected):
-    assert is_correction(title, ptype) is expected
-
-
-def test_normalise_title_ignores_case_punctuation_trailing_period_and_accents():
-    assert normalise_title("Peer-support: a café study.") == normalise_title("PEER SUPPORT – A CAFE STUDY")
-    assert normalise_title("Ødegård & Łukasik") == "odegard and lukasik"
-
-
-@settings(max_examples=60, deadline=None)
-@given(title=st.text(alphabet="abcdefghij ,.:-", min_size=5, max_size=40),
-       years=st.tuples(st.integers(1980, 2010), st.integers(1980, 2010)).filter(lambda y: y[0] != y[1]))
-def test_records_that_differ_in_year_are_never_merged_on_their_title(title, years):
-    recs = frame([("a:1", "A", title, "Smith, A", years[0], None, None, None),
-                  ("b:1", "B", title.upper() + ".", "Smith A", years[1], None, None, None)])
-    marked, _ = find_duplicates(recs)
-    assert marked["duplicate_of"].isna().all()
-
-
-def test_duplicates_across_the_hand_made_export_files():
-    records = read_exports([
-        {"file": str(BIB / "mini.nbib"), "database": "PubMed", "format": "medline"},
-        {"file": str(BIB / "mini.ris"), "database": "PsycINFO", "format": "ris"},
-        {"file": str(BIB / "mini-wos.txt"), "database": "Web of Science", "format": "wos"},
-        {"file": str(BIB / "mini.csv"), "database": "PsycARTICLES", "format": "csv",
-         "columns": {"title": "Title", "authors": "Author(s)", "year": "Publication Year", "doi": "DOI"}},
-    ])
-    marked, pairs = find_duplicates(records)
-    assert marked.set_index("record")["duplicate_of"].dropna().to_dict() == {
-        "psycinfo:1": "pubmed:1", "web-of-science:2": "pubmed:1"}
-    kept_apart = pairs[pairs["decision"] == "kept apart"]
-    assert sorted(zip(kept_apart["record_a"], kept_apart["record_b"], kept_apart["reason"])) == [
-        ("psycarticles:1", "psycarticles:2", "different year"),     # same title, 2006 and 2009
-        ("pubmed:1", "pubmed:3", "erratum, correction or reply")]   # the erratum
-
-
-def test_real_exports_deduplicate_to_the_distinct_dois_plus_title_matches():
-    """637 records with 416 distinct DOIs (shared/samples/README.md). Title matching finds one
-    record without a DOI (WoS) that is the same as a PubMed record with one; the other 74
-    records without a DOI stay distinct. Corrections stay apart from what they correct."""
-    bib = samples_dir()
-    records = pd.concat([read_wos(bib / "revtools_restoration_WoS.ciw"),
-                         read_medline(bib / "revtools_restoration_pubmed.nbib"),
-                         read_ris(bib / "revtools_restoration_scopus.ris", database="Scopus")], ignore_index=True)
-    marked, pairs = find_duplicates(records)
-    kept = marked[marked["duplicate_of"].isna()]
-    assert len(records) == 637
-    assert len(kept) == 490
-    assert kept["doi"].nunique() == kept["doi"].notna().sum() == 416
-    assert kept["doi"].isna().sum() == 74
-    title_pairs = pairs[~pairs["rule"].isin(["same DOI", "same PMID"])]
-    assert list(zip(title_pairs["record_a"], title_pairs["record_b"], title_pairs["decision"], title_pairs["reason"])) == [
-        ("web-of-science:6", "pubmed:94", "merged", ""),
-        ("pubmed:81", "pubmed:85", "kept apart", "erratum, correction or reply")]
-    # the WoS correction ("... (vol 104, pg 150, 2017)") and the Scopus "Corrigendum to ..." share a DOI: merged
-    assert marked.set_index("record").at["scopus:71", "duplicate_of"] == "web-of-science:15"
-    assert (pairs["decision"] == "merged").sum() == len(records) - len(kept)
 
 
 # ----------------------------------------------------------------------------- limits of the search

@@ -1,50 +1,20 @@
-"""A literature review from records to results: duplicates, eligibility, screening,
-PRISMA 2020 flow, tables of included studies and two figures.
+"""A literature review from records to results: eligibility, screening, PRISMA 2020
+flow, tables of included studies and two figures.
 
 The model is small: **records** (one per record exported by a database, from
 :func:`peerstudy.bibliography.read_exports`), **duplicate pairs** (every pair of
-records matched, with the rule, the score and whether they were merged, for a person
-to check), **decisions** (title/abstract and full-text screening, with a reason from a
-fixed list for every full-text exclusion) and **extraction** (one row per included
-study: category, design, sample size, informants, outcomes).
-
-Duplicates are found in four passes, strongest first: the same DOI, the same PMID,
-the same normalised title with the same year and first author, and (with
-:mod:`rapidfuzz`) a similar title with the same year and first author. Two records are
-never merged when one is an erratum, correction, retraction or reply and the other is
-not, when a title match has different years or first authors, or when they carry
-different DOIs (or PMIDs); such pairs are listed as *kept apart*. A DOI or PMID match
-whose years differ (online and print dates) is merged with a note to check. Nothing is
-merged silently: every merge is a row of the pairs table.
-
-Examples
---------
->>> records = pd.DataFrame({
-...     "record": ["pubmed:1", "cinahl:1", "cinahl:2", "psycinfo:1"],
-...     "database": ["PubMed", "CINAHL", "CINAHL", "PsycINFO"],
-...     "title": ["Peer support in psychiatry.", "PEER SUPPORT IN PSYCHIATRY",
-...               "Erratum: Peer support in psychiatry", "Peer support in psychiatry"],
-...     "first_author": ["Smith, Ann", "Smith, A.", "Smith, A.", "Smith A"],
-...     "year": [2004, 2004, 2004, 2006],
-...     "doi": [None, None, None, None], "pmid": ["99000001", None, None, None]})
->>> marked, pairs = find_duplicates(records)
->>> marked["duplicate_of"].fillna("-").tolist()
-['-', 'pubmed:1', '-', '-']
->>> for pair in pairs[["record_a", "record_b", "decision", "reason"]].values.tolist():
-...     print(pair)
-['pubmed:1', 'cinahl:1', 'merged', '']
-['pubmed:1', 'cinahl:2', 'kept apart', 'erratum, correction or reply']
-['pubmed:1', 'psycinfo:1', 'kept apart', 'different year']
-['cinahl:2', 'psycinfo:1', 'kept apart', 'different year']
+records matched, with the rule, the evidence and whether they were merged, for a person
+to check: :mod:`peerstudy.dedup`, whose functions are imported here for the notebooks),
+**decisions** (title/abstract and full-text screening, with a reason from a fixed list
+for every full-text exclusion) and **extraction** (one row per included study:
+category, design, sample size, informants, outcomes).
 """
 
 from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
-from itertools import combinations
 from typing import Any
 
 import matplotlib
@@ -52,9 +22,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from rapidfuzz import fuzz  # noqa: E402
-
-from peerstudy.bibliography import normalise_doi  # noqa: E402
+from peerstudy.dedup import (  # noqa: E402  (deduplication lives in peerstudy.dedup; importable from here too)
+    extract_surname,
+    find_duplicates,
+    is_correction,
+    normalise_title,
+    select_pairs_to_check,
+    summarise_pairs,
+)
 from peerstudy.errors import ConfigError, Problem  # noqa: E402
 from peerstudy.outputs import FIGURE_RC  # noqa: E402
 from peerstudy.prisma import PrismaCounts  # noqa: E402
@@ -81,333 +56,11 @@ __all__ = [
     "plot_studies_by_year",
 ]
 
-_CORRECTION_TITLE = re.compile(
-    r"^\s*[\[(]?\s*(errat(um|a)|corrigend(um|a)|correction|retraction|retracted|notice of retraction|"
-    r"reply|response|author'?s'? reply|re|comment|commentary on)\b(\s+(to|on|of|for))?\s*[:.\-–—]?\s*",
-    re.IGNORECASE)
-# Web of Science titles a correction as the corrected article's title followed by "(vol 104, pg 150, 2017)"
-_WOS_CORRECTION = re.compile(r"\s*\(vol\s+\w+,\s*pg\s+\w+,\s*\d{4}\)\s*$", re.IGNORECASE)
-_CORRECTION_TYPES = {"published erratum", "erratum", "correction", "retraction notice", "retraction of publication",
-                     "corrigendum", "reply", "comment"}
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
-# Letters that Unicode does not decompose into a base letter and an accent
-_TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
-                                "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d"})
-
-
-# ------------------------------------------------------------------------ normalisers
-def normalise_title(title: Any) -> str:
-    """A title reduced to what identifies it: lower case, accents, punctuation and
-    markup removed, ``&`` read as *and*, spaces collapsed.
-
-    Examples
-    --------
-    >>> normalise_title("Peer-Support & <i>Recovery</i>: a Café study.")
-    'peer support and recovery a cafe study'
-    """
-    if title is None or (not isinstance(title, str) and pd.isna(title)):
-        return ""
-    text = re.sub(r"<[^>]+>", " ", str(title)).translate(_TRANSLITERATE)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", " and ")
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _matching_title(title: Any) -> str:
-    """The normalised title without an erratum/correction/reply prefix (to find the pair)."""
-    text = str(title) if title is not None and not (not isinstance(title, str) and pd.isna(title)) else ""
-    stripped = _WOS_CORRECTION.sub("", _CORRECTION_TITLE.sub("", text, count=1))
-    return normalise_title(stripped.strip(" \"'“”‘’"))
-
-
-def extract_surname(author: Any) -> str:
-    """The surname of an author as databases write it, normalised for matching.
-
-    Examples
-    --------
-    >>> extract_surname("Núñez, María"), extract_surname("Dolz Marco R"), extract_surname("Østergaard, L.")
-    ('nunez', 'dolz marco', 'ostergaard')
-    """
-    if author is None or (not isinstance(author, str) and pd.isna(author)):
-        return ""
-    text = str(author).strip()
-    if "," in text:
-        surname = text.split(",", 1)[0]
-    else:
-        parts = text.split()
-        surname = " ".join(parts[:-1]) if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,3}\.?", parts[-1]) else text
-    return normalise_title(surname)
-
-
-def is_correction(title: Any, publication_type: Any = None) -> bool:
-    """Whether a record is an erratum, correction, retraction, comment or reply (by its
-    publication type or the start of its title).
-
-    Examples
-    --------
-    >>> is_correction("Erratum: Peer specialists in case management")
-    True
-    >>> is_correction("Correction to: Peer support groups", None), is_correction("Peer support", "Journal Article")
-    (True, False)
-    >>> is_correction("Responses of peer workers to stress")
-    False
-    >>> is_correction("Peer support groups in psychosis (vol 118, pg 64, 2008)")
-    True
-    """
-    types = str(publication_type) if publication_type is not None and not pd.isna(publication_type) else ""
-    if any(t.strip().casefold() in _CORRECTION_TYPES for t in re.split(r";", types)):
-        return True
-    if title is None or (not isinstance(title, str) and pd.isna(title)):
-        return False
-    if _WOS_CORRECTION.search(str(title)):
-        return True
-    match = _CORRECTION_TITLE.match(str(title))
-    if not match:
-        return False
-    word = match.group(1).casefold()
-    # "Response"/"Reply"/"Re"/"Comment" only count as a prefix followed by a separator or "to"/"on"
-    if word in {"reply", "response", "re", "comment"}:
-        return bool(re.match(r"^\s*[\[(]?\s*\w+('?s'?)?(\s+(to|on|of|for)\b|\s*:)", str(title), re.IGNORECASE))
-    return True
 
 
 def _value(v: Any) -> Any:
     return None if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)) else v
-
-
-# ------------------------------------------------------------------------ duplicates
-class _Clusters:
-    """Union-find over record positions that refuses merges that would join records
-    that must stay apart (different DOIs, different PMIDs, a correction and an original)."""
-
-    def __init__(self, dois: list, pmids: list, corrections: list, rank: list):
-        n = len(dois)
-        self.parent = list(range(n))
-        self.rank = rank
-        self.dois = [{d} if d else set() for d in dois]
-        self.pmids = [{p} if p else set() for p in pmids]
-        self.correction = list(corrections)
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def conflict(self, a: int, b: int) -> str:
-        ra, rb = self.find(a), self.find(b)
-        if self.correction[ra] != self.correction[rb]:
-            return "erratum, correction or reply"
-        if self.dois[ra] and self.dois[rb] and not self.dois[ra] & self.dois[rb]:
-            return "different DOIs"
-        if self.pmids[ra] and self.pmids[rb] and not self.pmids[ra] & self.pmids[rb]:
-            return "different PMIDs"
-        return ""
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if self.rank[rb] < self.rank[ra]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.dois[ra] |= self.dois[rb]
-        self.pmids[ra] |= self.pmids[rb]
-
-
-def find_duplicates(records: pd.DataFrame, *, threshold: float = 95.0, check_below: float = 10.0,
-                    priority: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Find records that are the same publication, merge them, and list every pair matched.
-
-    Parameters
-    ----------
-    records
-        Columns ``record``, ``title``, ``year``, ``first_author``, ``doi``, ``pmid``
-        (and optionally ``database``, ``publication_type``).
-    threshold
-        Smallest :func:`rapidfuzz.fuzz.ratio` (0-100) between normalised titles at which
-        two records of the same year and first author are merged.
-    check_below
-        Pairs of the same year and first author scoring within this many points below
-        ``threshold`` are listed as kept apart, for a person to check.
-    priority
-        Database names in order of preference for the record kept from each group of
-        duplicates (others follow in their order of appearance); within a database, the
-        first record read is kept.
-
-    Returns
-    -------
-    records : pandas.DataFrame
-        A copy with ``duplicate_of``: the id of the record kept in its place, or
-        missing for a kept record; and ``completed_from``: for a kept record that
-        lacked a DOI, PMID or abstract, which of its duplicates gave it one (the
-        duplicate rows keep their own values).
-    pairs : pandas.DataFrame
-        One row per pair matched: ``record_a`` (the preferred), ``record_b``, ``rule``,
-        ``score``, ``decision`` (``merged`` or ``kept apart``), ``reason`` (why kept
-        apart; for merges, a point to check such as differing years), then the two
-        records' database, year, first author and title.
-
-    Examples
-    --------
-    The same DOI with years that differ (online and print dates) is merged, with a point
-    to check; the record kept comes from PubMed, the preferred database:
-
-    >>> recs = pd.DataFrame({"record": ["psycinfo:1", "pubmed:1"], "database": ["PsycINFO", "PubMed"],
-    ...                      "title": ["A", "A."], "first_author": ["Lee, K.", "Lee, K"], "year": [2009, 2010],
-    ...                      "doi": ["10.5555/x", "10.5555/x"], "pmid": [None, None]})
-    >>> marked, pairs = find_duplicates(recs, priority=["PubMed"])
-    >>> marked["duplicate_of"].fillna("-").tolist(), pairs.loc[0, "reason"]
-    (['pubmed:1', '-'], 'years differ (online and print dates?): check')
-    """
-    if not 0 <= threshold <= 100:
-        raise ConfigError(Problem(field="match_threshold", expected="a similarity between 0 and 100",
-                                  found=repr(threshold), fix="use e.g. 95"))
-    frame = records.reset_index(drop=True)
-    n = len(frame)
-    databases = frame["database"].astype(str).tolist() if "database" in frame else [""] * n
-    order = list(priority) + [d for d in dict.fromkeys(databases) if d not in priority]
-    rank = [(order.index(db), i) for i, db in enumerate(databases)]
-    dois = [normalise_doi(v) for v in frame["doi"]]
-    pmids = [None if _value(v) is None else str(v).strip() or None for v in frame["pmid"]]
-    years = [None if _value(y) is None else int(y) for y in frame["year"]]
-    surnames = [extract_surname(a) for a in frame["first_author"]]
-    ptypes = frame["publication_type"].tolist() if "publication_type" in frame else [None] * n
-    corrections = [is_correction(t, p) for t, p in zip(frame["title"], ptypes)]
-    titles = [_matching_title(t) for t in frame["title"]]
-    clusters = _Clusters(dois, pmids, corrections, rank)
-    rows: list[dict[str, Any]] = []
-    seen_pairs: set[tuple[int, int]] = set()
-
-    def consider(a: int, b: int, rule: str, score: float, must_apart: str = "", note: str = "") -> None:
-        if rank[b] < rank[a]:
-            a, b = b, a
-        key = (clusters.find(a), clusters.find(b))
-        if key[0] == key[1] or key in seen_pairs or key[::-1] in seen_pairs:
-            return
-        reason = must_apart or clusters.conflict(a, b)
-        seen_pairs.add(key)
-        if not reason:
-            clusters.union(a, b)
-        rows.append({"a": a, "b": b, "rule": rule, "score": round(float(score), 1),
-                     "decision": "kept apart" if reason else "merged", "reason": reason or note})
-
-    def groups(keys: list) -> list[list[int]]:
-        found: dict[Any, list[int]] = {}
-        for i, k in enumerate(keys):
-            if k:
-                found.setdefault(k, []).append(i)
-        return [sorted(g, key=lambda i: rank[i]) for g in found.values() if len(g) > 1]
-
-    def years_note(a: int, b: int) -> str:
-        if years[a] is not None and years[b] is not None and years[a] != years[b]:
-            return "years differ (online and print dates?): check"
-        return ""
-
-    for group in groups(dois):
-        for a, b in combinations(group, 2):
-            consider(a, b, "same DOI", 100, note=years_note(a, b))
-    for group in groups(pmids):
-        for a, b in combinations(group, 2):
-            consider(a, b, "same PMID", 100, note=years_note(a, b))
-
-    def same_author(a: int, b: int) -> bool:
-        return not surnames[a] or not surnames[b] or surnames[a] == surnames[b]
-
-    for group in groups(titles):
-        for a, b in combinations(group, 2):
-            apart = ""
-            if years[a] != years[b]:
-                apart = "different year"
-            elif not same_author(a, b):
-                apart = "different first author"
-            consider(a, b, "same title, year and first author", 100, must_apart=apart)
-
-    blocks: dict[tuple, list[int]] = {}
-    for i in range(n):
-        if titles[i] and years[i] is not None:
-            blocks.setdefault((years[i], surnames[i]), []).append(i)
-    for block in blocks.values():
-        block = sorted(block, key=lambda i: rank[i])
-        for a, b in combinations(block, 2):
-            if clusters.find(a) == clusters.find(b) or titles[a] == titles[b]:
-                continue
-            score = fuzz.ratio(titles[a], titles[b])
-            if score >= threshold:
-                consider(a, b, "similar title, same year and first author", score)
-            elif score >= threshold - check_below:
-                consider(a, b, "similar title, same year and first author", score,
-                         must_apart=f"similarity below {threshold:g}")
-
-    kept = [None] * n
-    members: dict[int, list[int]] = {}
-    for i in range(n):
-        root = clusters.find(i)
-        kept[i] = None if root == i else str(frame.at[root, "record"])
-        members.setdefault(root, []).append(i)
-    out = records.copy()
-    out["duplicate_of"] = pd.array(kept, dtype="string")
-    completed: list[str | None] = [None] * n
-    for root, group in members.items():
-        notes = []
-        for field in ("doi", "pmid", "abstract"):
-            if field not in frame or _value(frame.at[root, field]) is not None:
-                continue
-            donor = next((i for i in sorted(group, key=lambda i: rank[i]) if _value(frame.at[i, field]) is not None), None)
-            if donor is not None:
-                out.iloc[root, out.columns.get_loc(field)] = frame.at[donor, field]
-                notes.append(f"{field} from {frame.at[donor, 'record']}")
-        completed[root] = "; ".join(notes) or None
-    out["completed_from"] = pd.array(completed, dtype="string")
-    ids = frame["record"].astype(str).tolist()
-
-    def col(name: str) -> list:
-        return frame[name].tolist() if name in frame else [None] * n
-
-    db, fa, ti = col("database"), col("first_author"), col("title")
-    pairs = pd.DataFrame([{
-        "record_a": ids[r["a"]], "record_b": ids[r["b"]], "rule": r["rule"], "score": r["score"],
-        "decision": r["decision"], "reason": r["reason"],
-        "database_a": _value(db[r["a"]]), "database_b": _value(db[r["b"]]),
-        "year_a": years[r["a"]], "year_b": years[r["b"]],
-        "first_author_a": _value(fa[r["a"]]), "first_author_b": _value(fa[r["b"]]),
-        "title_a": _value(ti[r["a"]]), "title_b": _value(ti[r["b"]]),
-    } for r in rows], columns=["record_a", "record_b", "rule", "score", "decision", "reason", "database_a", "database_b",
-                               "year_a", "year_b", "first_author_a", "first_author_b", "title_a", "title_b"])
-    pairs["year_a"] = pd.array(pairs["year_a"].tolist(), dtype="Int64")
-    pairs["year_b"] = pd.array(pairs["year_b"].tolist(), dtype="Int64")
-    return out, pairs
-
-
-def summarise_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Matched pairs by rule and decision (rules in the order they are applied).
-
-    Examples
-    --------
-    >>> pairs = pd.DataFrame({"rule": ["same DOI", "same DOI", "same PMID"], "decision": ["merged"] * 3})
-    >>> summarise_pairs(pairs).values.tolist()
-    [['same DOI', 'merged', 2], ['same PMID', 'merged', 1]]
-    """
-    order = ["same DOI", "same PMID", "same title, year and first author", "similar title, same year and first author"]
-    counts = pairs.groupby(["rule", "decision"]).size().rename("pairs").reset_index()
-    counts["_order"] = counts["rule"].map({r: i for i, r in enumerate(order)})
-    return counts.sort_values(["_order", "decision"], kind="stable").drop(columns="_order").reset_index(drop=True)
-
-
-def select_pairs_to_check(pairs: pd.DataFrame) -> pd.DataFrame:
-    """The pairs a person should look at: every pair kept apart, every merge on a
-    similar (not identical) title, and every merge with a point to check.
-
-    Examples
-    --------
-    >>> pairs = pd.DataFrame({"record_a": ["a", "c"], "record_b": ["b", "d"], "rule": ["same DOI", "same DOI"],
-    ...                       "score": [100.0, 100.0], "decision": ["merged", "kept apart"], "reason": ["", "different DOIs"]})
-    >>> select_pairs_to_check(pairs)["record_a"].tolist()
-    ['c']
-    """
-    mask = ((pairs["decision"] != "merged") | (pairs["rule"] == "similar title, same year and first author")
-            | (pairs["reason"].fillna("") != ""))
-    return pairs[mask].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------ eligibility
