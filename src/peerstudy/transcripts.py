@@ -42,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from peerstudy.config import relative_to_root, resolve_input
-from peerstudy.deid import DeidKey, deidentify, redaction_table
+from peerstudy.deid import DeidKey, deidentify_all, redaction_table
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import check_size, read_text
 
@@ -261,14 +261,17 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
     known = set(map(str, table["participant"]))
     problems = []
     docs, turn_rows = [], []
-    totals: Counter = Counter()
+    # de-identification (issue 13): every text a transcript carries, counted per source of text
+    sources = {"text": Counter(), "speaker labels": Counter(), "ids and file names": Counter(), "header": Counter()}
     unmatched: dict[tuple[str, str], list[int]] = {}
     for order, t in enumerate(transcripts, 1):
         lines, speakers = [], []
+        ident, kind, day = deidentify_all([t.id], key, sources["ids and file names"]) + deidentify_all(
+            [t.kind, t.date], key, sources["header"])
         offset = 0
         for i, (time, speaker, text, number) in enumerate(t.turns, 1):
             if speaker in interviewer_labels:
-                label = speaker
+                label = deidentify_all([speaker], key, sources["speaker labels"])[0]
             else:
                 label = key.participants.get(speaker)
                 if label is None or label not in known:
@@ -280,24 +283,24 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
                         who, fix = repr(speaker), (f"map {speaker!r} to a pseudonym in {key_file}, or add the label "
                                                    "to interviewer_labels if they are on the research team")
                     else:
-                        who, fix = f"{speaker!r} → {label!r}", (f"add {label!r} to the participants sheet, or correct "
-                                                                f"the pseudonym of {speaker!r} in {key_file}")
+                        # the keyed name is not quoted: messages never name a person (issue 13)
+                        who, fix = f"a speaker the key maps to {label!r}", (
+                            f"add {label!r} to the participants sheet, or correct this speaker's pseudonym in {key_file}")
                     unmatched[t.file, speaker] = [len(problems), 1]
                     problems.append(Problem(file=t.file, row=number, field="speaker", found=who, fix=fix,
                                             expected="a participant of the participants sheet (mapped in the key file)"))
                     continue
-                totals["participant"] += 1
+                sources["speaker labels"]["participant"] += 1
                 if label not in speakers:
                     speakers.append(label)
-            clean, counts = deidentify(text, key)
-            totals.update(counts)
+            clean = deidentify_all([text], key, sources["text"])[0]
             prefix = f"[{time}] {label}: "
             start = offset + len(prefix)
-            turn_rows.append({"turn": f"{t.id}#{i}", "document": t.id, "time": time, "speaker": label,
+            turn_rows.append({"turn": f"{ident}#{i}", "document": ident, "time": time, "speaker": label,
                               "start": start, "end": start + len(clean), "text": clean})
             lines.append(prefix + clean)
             offset += len(prefix) + len(clean) + 1
-        doc = {"document": t.id, "transcript": t.id, "kind": t.kind, "date": t.date, "order": order,
+        doc = {"document": ident, "transcript": ident, "kind": kind, "date": day, "order": order,
                "participant": "; ".join(sorted(speakers, key=_natural)), "text": "\n".join(lines)}
         found = dict(t.attributes)
         for name, kind in attributes.items():
@@ -317,8 +320,7 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
                                         expected=f"a {name} of the participants sheet", found=repr(value),
                                         fix=f"add the {name} to the participants sheet, or correct the header line"))
                 continue
-            clean_value, counts = deidentify(value, key)
-            totals.update(counts)
+            clean_value = deidentify_all([value], key, sources["header"])[0]
             doc[name] = int(value) if numeric else clean_value
         docs.append(doc)
     for index, n_turns in unmatched.values():
@@ -326,7 +328,7 @@ def clean_transcripts(transcripts: list[Transcript], key: DeidKey, participants:
             problems[index] = replace(problems[index], found=f"{problems[index].found} (in {n_turns} turns, the first here)")
     if problems:
         raise InputError(problems)
-    redactions = redaction_table(totals)
+    redactions = redaction_table(sources)
     documents = pd.DataFrame(docs).astype({"document": "string", "transcript": "string", "kind": "string", "date": "string",
                                            "order": "int64", "participant": "string", "text": "string"})
     turns = pd.DataFrame(turn_rows).astype({"start": "int64", "end": "int64"})
