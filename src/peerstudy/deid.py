@@ -65,11 +65,11 @@ from pathlib import Path
 import pandas as pd
 
 from peerstudy.config import relative_to_root, resolve_input
-from peerstudy.errors import InputError, PeerstudyError, Problem
+from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
 from peerstudy.readers import read_yaml
 
 __all__ = ["DeidKey", "KINDS", "DEFAULT_REGIONS", "read_key", "deidentify", "deidentify_all", "identifiers",
-           "find_identifiers", "redaction_table", "redacted_errors"]
+           "find_identifiers", "redaction_table", "redacted_errors", "deidentify_frame", "study_key"]
 
 #: Redaction kinds, in the order they are reported.
 KINDS = ("participant", "name", "place", "email", "phone", "url", "ip")
@@ -272,7 +272,7 @@ def _check_regions(shown: str, regions: Iterable[str] | None, problems: list[Pro
     chosen = tuple(str(r).strip().upper() for r in regions)
     unknown = [r for r in chosen if r not in phonenumbers.SUPPORTED_REGIONS]
     if unknown or not chosen:
-        problems.append(Problem(file=shown, field="phone_regions", expected="ISO 3166 region codes such as KR, HK, US",
+        problems.append(Problem(file=shown or None, field="phone_regions", expected="ISO 3166 region codes such as KR, HK, US",
                                 found=", ".join(map(repr, unknown)) or "none",
                                 fix="correct the study's phone_regions (or leave it empty for the default)"))
     return chosen or DEFAULT_REGIONS
@@ -379,6 +379,50 @@ def deidentify_all(values: Iterable, key: DeidKey, counts: Counter | None = None
                 counts.update(found)
         out.append(value)
     return out
+
+
+def deidentify_frame(frame: pd.DataFrame | None, key: DeidKey, *, columns: Iterable[str] | None = None,
+                     counts: Counter | None = None) -> pd.DataFrame | None:
+    """A copy of ``frame`` with the text of ``columns`` (default: every text column)
+    de-identified; the dtypes are kept. ``None`` passes unchanged.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"code": ["a"], "note": ["as Ann said"]})
+    >>> deidentify_frame(frame, DeidKey(names=("Ann",)), columns=["note"]).to_dict("list")
+    {'code': ['a'], 'note': ['as [NAME] said']}
+    """
+    if frame is None:
+        return None
+    out = frame.copy()
+    if columns is None:
+        columns = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+    for column in columns:
+        if column in out:
+            values = deidentify_all(out[column].tolist(), key, counts)
+            out[column] = pd.Series(values, index=out.index, dtype=out[column].dtype)
+    return out
+
+
+def study_key(deid_key: str | Path | None = None, phone_regions: Iterable[str] | None = None) -> DeidKey:
+    """The de-identification key a study declares (its ``deid_key`` and
+    ``phone_regions`` parameters): the key file read and checked, or, when the study
+    names none, a key without entries that still removes phone numbers, e-mail, URL and
+    IP addresses.
+
+    Examples
+    --------
+    >>> study_key("", ["kr"]).regions, study_key().regions == DEFAULT_REGIONS
+    (('KR',), True)
+    """
+    regions = list(phone_regions) if phone_regions else None
+    if deid_key:
+        return read_key(deid_key, regions=regions)
+    problems: list[Problem] = []
+    chosen = _check_regions("", regions, problems)
+    if problems:
+        raise ConfigError(problems)
+    return DeidKey(regions=chosen)
 
 
 def redaction_table(counts: Counter | Mapping[str, Counter]) -> pd.DataFrame:
