@@ -68,8 +68,20 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
 from peerstudy.readers import read_yaml
 
-__all__ = ["DeidKey", "KINDS", "DEFAULT_REGIONS", "read_key", "deidentify", "deidentify_all", "identifiers",
-           "find_identifiers", "redaction_table", "redacted_errors", "deidentify_frame", "study_key"]
+__all__ = [
+    "DeidKey",
+    "KINDS",
+    "DEFAULT_REGIONS",
+    "read_key",
+    "deidentify",
+    "deidentify_all",
+    "identifiers",
+    "find_identifiers",
+    "redaction_table",
+    "redacted_errors",
+    "deidentify_frame",
+    "study_key",
+]
 
 #: Redaction kinds, in the order they are reported.
 KINDS = ("participant", "name", "place", "email", "phone", "url", "ip")
@@ -87,13 +99,19 @@ IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:
 #: (010-1234-5678, +82 10-1234-5678, 852 9123 4567), or a local number of eight digits,
 #: split in two or not (9123 4567, 6123-4567, 91234567), but not a span of years
 #: (2019-2020) or a date written without separators (20210305).
-PHONE = re.compile(r"(?<![\w-])(?:(?:\+?\d{1,3}[ -])?0?\d{1,3}[ -]\d{3,4}[ -]\d{4}"
-                   r"|(?!(?:19|20)\d\d[ -](?:19|20)\d\d(?![\w-]))"
-                   r"(?!(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\w-]))\d{4}[ -]?\d{4})(?![\w-])")
+PHONE = re.compile(
+    r"(?<![\w-])(?:(?:\+?\d{1,3}[ -])?0?\d{1,3}[ -]\d{3,4}[ -]\d{4}"
+    r"|(?!(?:19|20)\d\d[ -](?:19|20)\d\d(?![\w-]))"
+    r"(?!(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\w-]))\d{4}[ -]?\d{4})(?![\w-])"
+)
 # A text holds no phone number unless it holds six digits close together: texts without
 # are not handed to the (slower) phone number matcher.
 _DIGITS = re.compile(r"\d(?:[\s().\-/]{0,3}\d){5}")
 
+# Stretches that may hold a phone number: digits with the separators numbers are written
+# with (spaces, no-break spaces, dots, hyphens, slashes, parentheses), and the extension
+# words libphonenumber reads.
+_NUMBERISH = re.compile(r"[+(]?\d[\d \t\u00a0().\-/+]*\d\)?")
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u00ad"
 _SPACE_RUN = re.compile(r"[\s\u200b\u2060\ufeff]+")
 _HYPHEN_RUN = re.compile(f"[{_HYPHENS}][\\s\u200b\u2060\ufeff]*")
@@ -102,8 +120,20 @@ _HYPHEN_ATOM = f"[{_HYPHENS}][\\s\u200b\u2060\ufeff]*"
 _END = ""  # trie key of "an entry ends here"
 # Scripts written without spaces between words: Hangul (jamo, compatibility jamo,
 # syllables), Hiragana, Katakana (and its phonetic extensions, half-width forms), Han.
-_CJK = ((0x1100, 0x11FF), (0x3005, 0x3007), (0x3040, 0x30FF), (0x3130, 0x318F), (0x31F0, 0x31FF), (0x3400, 0x4DBF),
-        (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x3134F))
+_CJK = (
+    (0x1100, 0x11FF),
+    (0x3005, 0x3007),
+    (0x3040, 0x30FF),
+    (0x3130, 0x318F),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xA960, 0xA97F),
+    (0xAC00, 0xD7FF),
+    (0xF900, 0xFAFF),
+    (0xFF66, 0xFF9F),
+    (0x20000, 0x3134F),
+)
 
 
 def _is_cjk(char: str) -> bool:
@@ -149,7 +179,9 @@ class _KeyPattern:
             for char in folded:
                 node = node.setdefault(char, {})
             node[_END] = "" if _is_cjk(folded[-1]) else r"(?!\w)"
-        parts = ([r"(?<!\w)" + _emit(tries[False])] if tries[False] else []) + ([_emit(tries[True])] if tries[True] else [])
+        parts = ([r"(?<!\w)" + _emit(tries[False])] if tries[False] else []) + (
+            [_emit(tries[True])] if tries[True] else []
+        )
         self.regex = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
 
     def find(self, matched: str) -> tuple[str, str]:
@@ -219,34 +251,64 @@ def read_key(path: str | Path, *, regions: Iterable[str] | None = None) -> DeidK
     shown = relative_to_root(p)
     doc = read_yaml(p, what="a de-identification key (YAML)", parameter="deid_key")
     if not isinstance(doc, dict):
-        raise InputError(Problem(file=shown, expected="a mapping with participants, names, places", found=repr(doc),
-                                 fix="write the key as in the module's example: participants: {name: pseudonym}, "
-                                     "names: [...], places: [...]"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="a mapping with participants, names, places",
+                found=repr(doc),
+                fix="write the key as in the module's example: participants: {name: pseudonym}, "
+                "names: [...], places: [...]",
+            )
+        )
     problems = []
     participants = doc.get("participants") or {}
-    if not isinstance(participants, dict) or not all(isinstance(k, str) and k.strip() and isinstance(v, str)
-                                                     for k, v in participants.items()):
-        problems.append(Problem(file=shown, field="participants", expected="a mapping of name → pseudonym (text)",
-                                found=f"{type(participants).__name__} of {len(participants)} entries",
-                                fix="write one 'name: pseudonym' line per way a participant is named"))
+    if not isinstance(participants, dict) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in participants.items()
+    ):
+        problems.append(
+            Problem(
+                file=shown,
+                field="participants",
+                expected="a mapping of name → pseudonym (text)",
+                found=f"{type(participants).__name__} of {len(participants)} entries",
+                fix="write one 'name: pseudonym' line per way a participant is named",
+            )
+        )
         participants = {}
     lists = {}
     for key in ("names", "places"):
         value = doc.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            bad = [i + 1 for i, v in enumerate(value) if not (isinstance(v, str) and v.strip())] \
-                if isinstance(value, list) else []
-            problems.append(Problem(file=shown, field=key, expected="a list of non-empty texts",
-                                    found=f"entries {bad} empty or not text" if bad else f"a {type(value).__name__}",
-                                    fix=f"write {key} as a YAML list, one entry per line starting with '- '"))
-        lists[key] = tuple(v.strip() for v in value if isinstance(v, str) and v.strip()) if isinstance(value, list) else ()
-    problems += _duplicate_entries(shown, {"participants": participants, "names": lists["names"],
-                                           "places": lists["places"]})
+            bad = (
+                [i + 1 for i, v in enumerate(value) if not (isinstance(v, str) and v.strip())]
+                if isinstance(value, list)
+                else []
+            )
+            problems.append(
+                Problem(
+                    file=shown,
+                    field=key,
+                    expected="a list of non-empty texts",
+                    found=f"entries {bad} empty or not text" if bad else f"a {type(value).__name__}",
+                    fix=f"write {key} as a YAML list, one entry per line starting with '- '",
+                )
+            )
+        lists[key] = (
+            tuple(v.strip() for v in value if isinstance(v, str) and v.strip()) if isinstance(value, list) else ()
+        )
+    problems += _duplicate_entries(
+        shown, {"participants": participants, "names": lists["names"], "places": lists["places"]}
+    )
     chosen = _check_regions(shown, regions, problems)
     if problems:
         raise InputError(problems)
-    return DeidKey(participants={k.strip(): v for k, v in participants.items()}, names=lists["names"],
-                   places=lists["places"], file=shown, regions=chosen)
+    return DeidKey(
+        participants={k.strip(): v for k, v in participants.items()},
+        names=lists["names"],
+        places=lists["places"],
+        file=shown,
+        regions=chosen,
+    )
 
 
 def _duplicate_entries(shown: str, groups: Mapping[str, Iterable[str]]) -> list[Problem]:
@@ -257,9 +319,15 @@ def _duplicate_entries(shown: str, groups: Mapping[str, Iterable[str]]) -> list[
         for number, value in enumerate(values, 1):
             folded = _fold(value)
             if folded in seen and seen[folded][0] != kind:
-                problems.append(Problem(file=shown, field=kind, expected="each identifier listed once",
-                                        found=f"entry {number} also under {seen[folded][0]} (entry {seen[folded][1]})",
-                                        fix="keep it under one heading"))
+                problems.append(
+                    Problem(
+                        file=shown,
+                        field=kind,
+                        expected="each identifier listed once",
+                        found=f"entry {number} also under {seen[folded][0]} (entry {seen[folded][1]})",
+                        fix="keep it under one heading",
+                    )
+                )
             seen.setdefault(folded, (kind, number))
     return problems
 
@@ -272,23 +340,50 @@ def _check_regions(shown: str, regions: Iterable[str] | None, problems: list[Pro
     chosen = tuple(str(r).strip().upper() for r in regions)
     unknown = [r for r in chosen if r not in phonenumbers.SUPPORTED_REGIONS]
     if unknown or not chosen:
-        problems.append(Problem(file=shown or None, field="phone_regions", expected="ISO 3166 region codes such as KR, HK, US",
-                                found=", ".join(map(repr, unknown)) or "none",
-                                fix="correct the study's phone_regions (or leave it empty for the default)"))
+        problems.append(
+            Problem(
+                file=shown or None,
+                field="phone_regions",
+                expected="ISO 3166 region codes such as KR, HK, US",
+                found=", ".join(map(repr, unknown)) or "none",
+                fix="correct the study's phone_regions (or leave it empty for the default)",
+            )
+        )
     return chosen or DEFAULT_REGIONS
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """A number is not part of a longer token: a DOI (10.32604/ijmhp.2024.048803), a
+    version, a path or an identifier."""
+    before = text[start - 1] if start else " "
+    after = text[end : end + 2]
+    return not (before.isalnum() or before in "./\\_-:") and not (
+        after[:1].isalnum() or after[:1] == "_" or (after[:1] in ".-/:" and after[1:2].isdigit())
+    )
 
 
 def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     """Spans of the phone numbers libphonenumber finds for any of ``regions`` (valid
-    numbers only), overlapping spans merged."""
+    numbers only, not part of a longer token), overlapping spans merged. The matcher
+    reads only the stretches of text that look like numbers (six digits or more)."""
     if not _DIGITS.search(text):
         return []
     import phonenumbers
 
-    spans = sorted((m.start, m.end) for region in regions
-                   for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID))
+    spans = []
+    for candidate in _NUMBERISH.finditer(text):
+        if sum(c.isdigit() for c in candidate.group(0)) < 6:
+            continue
+        start = max(0, candidate.start() - 1)  # an opening parenthesis or plus sign before the digits
+        window = text[start : candidate.end()]
+        spans += [
+            (start + m.start, start + m.end)
+            for region in regions
+            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID)
+            if _stands_alone(text, start + m.start, start + m.end)
+        ]
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
@@ -327,7 +422,7 @@ def _hold_addresses(text: str, counts: Counter) -> str:
     for kind, regex in (("url", URL), ("email", EMAIL), ("ip", IPV4), ("ip", IPV6)):
         hits = [m for m in regex.finditer(text) if regex is not IPV6 or _ipv6(m)]
         for m in reversed(hits):
-            text = text[:m.start()] + _HELD[kind] + text[m.end():]
+            text = text[: m.start()] + _HELD[kind] + text[m.end() :]
         counts[kind] += len(hits)
     return text
 
@@ -381,8 +476,9 @@ def deidentify_all(values: Iterable, key: DeidKey, counts: Counter | None = None
     return out
 
 
-def deidentify_frame(frame: pd.DataFrame | None, key: DeidKey, *, columns: Iterable[str] | None = None,
-                     counts: Counter | None = None) -> pd.DataFrame | None:
+def deidentify_frame(
+    frame: pd.DataFrame | None, key: DeidKey, *, columns: Iterable[str] | None = None, counts: Counter | None = None
+) -> pd.DataFrame | None:
     """A copy of ``frame`` with the text of ``columns`` (default: every text column)
     de-identified; the dtypes are kept. ``None`` passes unchanged.
 

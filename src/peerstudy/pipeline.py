@@ -321,6 +321,9 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
                     run_log.append({"study": name, "notebook": nb, **timings})
                     write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
                     write_bytes_atomic(out_path.with_suffix(".html"), render_html(executed, f"{name}: {nb}"))
+            from peerstudy.leakcheck import check_outputs  # issue 13: no identifier of the raw data in outputs
+
+            check_outputs(name, study.parameters, study.raw, run)  # a hit raises: nothing is put in place
             if raw_inputs(study) != raw:
                 raise StageFailed(f"{name}: raw data changed while the study ran. Nothing was written for {name}; "
                                   "run it again.")
