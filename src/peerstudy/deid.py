@@ -417,9 +417,24 @@ _TAGS = {"url": "[URL]", "email": "[EMAIL]", "ip": "[IP]", "phone": "[PHONE]"}
 _UNHOLD = re.compile("[" + "".join(_HELD.values()) + "]")
 
 
+def _may_hold(regex: re.Pattern, text: str) -> bool:
+    """Whether ``text`` has what a match of ``regex`` needs (cheap tests first: most texts
+    hold no address at all)."""
+    if regex is URL:
+        return "://" in text or "www." in text or "WWW." in text
+    if regex is EMAIL:
+        return "@" in text
+    if regex is IPV4:
+        return text.count(".") >= 3
+    return text.count(":") >= 2
+
+
 def _hold_addresses(text: str, counts: Counter) -> str:
-    text = _UNHOLD.sub("\ufffd", text)
+    if _UNHOLD.search(text):
+        text = _UNHOLD.sub("\ufffd", text)
     for kind, regex in (("url", URL), ("email", EMAIL), ("ip", IPV4), ("ip", IPV6)):
+        if not _may_hold(regex, text):
+            continue
         hits = [m for m in regex.finditer(text) if regex is not IPV6 or _ipv6(m)]
         for m in reversed(hits):
             text = text[: m.start()] + _HELD[kind] + text[m.end() :]
@@ -428,6 +443,8 @@ def _hold_addresses(text: str, counts: Counter) -> str:
 
 
 def _redact_phones(text: str, regions: Iterable[str], counts: Counter) -> str:
+    if not _DIGITS.search(text):  # a phone number has six digits or more
+        return text
     spans = _phone_spans(text, regions)
     for start, end in reversed(spans):
         text = text[:start] + _TAGS["phone"] + text[end:]
