@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from peerstudy.deid import DeidKey, deidentify  # noqa: E402
+from peerstudy.deid import DeidKey, deidentify
 
 SYLLABLES = [
     "min",

@@ -4,12 +4,16 @@ data/processed/ or reports/: the committed reports, and a fresh regeneration."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import zipfile
 
+import pytest
 from leaks import find_leaks
+
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.deid import identifiers, read_key
+from peerstudy.leakcheck import LeakFound, check_outputs, raw_identifiers, scan_outputs
 from peerstudy.readers import read_text
 from peerstudy.transcripts import read_transcripts
 
@@ -52,8 +56,13 @@ def test_the_scan_finds_planted_identifiers(tmp_path):
     with zipfile.ZipFile(tmp_path / "reports/s/p.qdpx", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("sources/a.txt", "Lim So-hee said so")
     found = find_leaks(tmp_path, {"Han Ji-woo", "Seo", "Ryu", "010-1234-5678", "Seoul", "Lim So-hee"})
-    assert found == [("data/processed/s/x.parquet", "010-1234-5678"), ("data/processed/s/x.parquet", "Ryu"),
-                     ("reports/s/n.ipynb", "Seo"), ("reports/s/p.qdpx", "Lim So-hee"), ("reports/s/t.md", "Han Ji-woo")]
+    assert found == [
+        ("data/processed/s/x.parquet", "010-1234-5678"),
+        ("data/processed/s/x.parquet", "Ryu"),
+        ("reports/s/n.ipynb", "Seo"),
+        ("reports/s/p.qdpx", "Lim So-hee"),
+        ("reports/s/t.md", "Han Ji-woo"),
+    ]
 
 
 def test_the_scan_ignores_image_pixels_and_longer_words(tmp_path):
@@ -64,13 +73,14 @@ def test_the_scan_ignores_image_pixels_and_longer_words(tmp_path):
 
 # ----------------------------------------------------------------------------- the pipeline's leak check
 # peerstudy.leakcheck is what run_study calls before putting a study's outputs in place.
-import json  # noqa: E402
-import zipfile  # noqa: E402
 
-from peerstudy.leakcheck import LeakFound, check_outputs, raw_identifiers, scan_outputs  # noqa: E402
-
-PLANTED = {"Han Ji-woo": "participant", "Ryu": "name", "Solbat": "place", "010-1234-5678": "phone",
-           "a.kim@example.org": "email"}
+PLANTED = {
+    "Han Ji-woo": "participant",
+    "Ryu": "name",
+    "Solbat": "place",
+    "010-1234-5678": "phone",
+    "a.kim@example.org": "email",
+}
 
 
 def _staged(tmp_path):
@@ -98,7 +108,11 @@ def _plant_html(root):
 
 
 def _plant_ipynb(root):
-    nb = {"cells": [{"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": ["call 01012345678"]}]}]}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": ["call 01012345678"]}]}
+        ]
+    }
     (root / "reports/s/code.ipynb").write_text(json.dumps(nb), encoding="utf-8")  # the phone written without hyphens
     return "reports/s/code.ipynb", "phone"
 
@@ -110,8 +124,11 @@ def _plant_qdpx(root):
     return "reports/s/qda/project.qdpx [sources/a.txt]", "email"
 
 
-@pytest.mark.parametrize("plant", [_plant_csv, _plant_parquet, _plant_html, _plant_ipynb, _plant_qdpx],
-                         ids=["csv", "parquet", "html", "ipynb", "qdpx member"])
+@pytest.mark.parametrize(
+    "plant",
+    [_plant_csv, _plant_parquet, _plant_html, _plant_ipynb, _plant_qdpx],
+    ids=["csv", "parquet", "html", "ipynb", "qdpx member"],
+)
 def test_a_planted_identifier_is_found_in_every_kind_of_output(tmp_path, plant):
     root = _staged(tmp_path)
     (root / "reports/s/tables/clean.csv").write_text("code,quote\nC1,as P3 said in [PLACE]\n", encoding="utf-8")
@@ -131,8 +148,9 @@ def test_images_and_longer_words_are_not_hits(tmp_path):
 def _study_raw(tmp_path):
     raw = tmp_path / "raw"
     (raw / "transcripts").mkdir(parents=True)
-    (raw / "deid-key.yaml").write_text("participants: {Han Ji-woo: P1}\nnames: [Ryu]\nplaces: [Solbat]\n",
-                                       encoding="utf-8")
+    (raw / "deid-key.yaml").write_text(
+        "participants: {Han Ji-woo: P1}\nnames: [Ryu]\nplaces: [Solbat]\n", encoding="utf-8"
+    )
     (raw / "transcripts/I01.txt").write_text("Ryu said: ring 010-1234-5678 or a.kim@example.org", encoding="utf-8")
     (raw / "README.md").write_text("Numbers look like 010-0000-0000.", encoding="utf-8")  # documentation, not data
     return raw
@@ -152,8 +170,10 @@ def test_a_leak_stops_the_run_naming_file_and_kind_but_not_the_identifier(tmp_pa
     with pytest.raises(LeakFound) as info:
         check_outputs("s", {"deid_key": str(raw / "deid-key.yaml")}, raw, root)
     message = str(info.value)
-    assert "reports/s/tables/quotes.csv, field 'participant': expected no identifier of the raw data in the outputs, " \
-           "found a participant's name listed in the key of the raw data (not shown here)" in message
+    assert (
+        "reports/s/tables/quotes.csv, field 'participant': expected no identifier of the raw data in the outputs, "
+        "found a participant's name listed in the key of the raw data (not shown here)" in message
+    )
     assert "reports/s/qda/project.qdpx [sources/a.txt], field 'email'" in message
     assert "nothing was written for s" in message
     for value in ("Han", "Ji-woo", "a.kim", "example.org"):
