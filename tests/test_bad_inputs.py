@@ -619,3 +619,60 @@ def test_published_csv_tables_escape_formula_like_cells(tmp_path):
     StudyOutputs("formulas", root=tmp_path / "out").table("answers", documents[["document", "text"]])
     written = pd.read_csv(tmp_path / "out/reports/formulas/tables/answers.csv", dtype=str, keep_default_na=False)
     assert dict(zip(written["document"], written["text"])) == {"1/why": "'" + FORMULAS[1], "4/why": "'" + FORMULAS[0]}
+
+
+# ----------------------------------------------------------------------------- issue 13: de-identification inputs
+# (engineer deid) A key or a study setting that de-identification cannot apply, and
+# problems that involve a keyed person: one clear message that names no one, nothing
+# written. The stages call the de-identification the notebooks call (peerstudy.deid).
+def clean_interviews_redacted(folder: Path, *, regions: tuple[str, ...] | None = None,
+                              participants: list[str] | None = None) -> None:
+    """notebooks/clean-transcripts.ipynb as it runs now: the study's key (with its phone
+    regions), and every message de-identified with it."""
+    from peerstudy.deid import redacted_errors, study_key
+
+    report = StudyOutputs("bad-study")
+    key = study_key(folder / "deid-key.yaml", regions)
+    with redacted_errors(key):
+        people = clean_export(folder / "participants.csv", folder / "fields.yaml")
+        roster = pd.Series(participants) if participants is not None else people.participants
+        clean = clean_transcripts(read_transcripts(folder / "transcripts"), key, roster)
+    report.table("redactions", clean.redactions)
+
+
+DEID_CASES = [
+    Case("deid-unknown-phone-region", "the study declares a phone region libphonenumber does not know",
+         copy_of(INTERVIEWS), lambda f: clean_interviews_redacted(f, regions=("KR", "XK1")),
+         ("deid-key.yaml", "field 'phone_regions'", "expected ISO 3166 region codes", "found 'XK1'")),
+    Case("deid-entry-under-two-headings-any-case", "one person under participants and, in capitals, under names",
+         copy_of(INTERVIEWS, replace("deid-key.yaml", "names: [Rita Sollis, Rita]", "names: [Rita Sollis, TOM]")),
+         clean_interviews_redacted,
+         ("deid-key.yaml", "field 'names'", "expected each identifier listed once",
+          "found entry 2 also under participants (entry 4)")),
+    Case("deid-unmatched-speaker-names-no-one", "a speaker keyed to a pseudonym the participants sheet lacks",
+         copy_of(INTERVIEWS, replace("transcripts/I01.txt", "Transcript: I01 (", "Transcript: I01 Ana Moreno ("),
+                 lambda f: (f / "transcripts/I01.txt").rename(f / "transcripts/I01 Ana Moreno.txt")),
+         lambda f: clean_interviews_redacted(f, participants=["P2"]),
+         ("I01 P1.txt, row 7, field 'speaker'", "found a speaker the key maps to 'P1'")),
+]
+
+
+@pytest.mark.parametrize("case", DEID_CASES, ids=lambda c: c.id)
+def test_deidentification_input_gives_one_clear_message_naming_no_one(case: Case, tmp_path, monkeypatch):
+    out = tmp_path / "output-root"
+    out.mkdir()
+    monkeypatch.setenv("PEERSTUDY_OUTPUT_ROOT", str(out))
+    work = tmp_path / "input"
+    work.mkdir()
+    built = case.build(work)
+    before = snapshot(tmp_path)
+    with pytest.raises(PeerstudyError) as info:
+        case.call(built)
+    message = str(info.value)
+    assert not [f for f in case.fragments if f not in message], message
+    for problem in info.value.problems:
+        assert problem.file and problem.fix, problem
+    for name in ("Ana", "Moreno", "Tom Baker", "Rita"):  # the fixture key's people
+        assert name not in message, message
+    assert snapshot(tmp_path) == before
+    assert not any(out.iterdir())

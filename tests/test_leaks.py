@@ -5,7 +5,9 @@ data/processed/ or reports/: the committed reports, and a fresh regeneration."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
+from pathlib import Path
 
 import pytest
 from leaks import find_leaks
@@ -195,3 +197,42 @@ def test_the_committed_reports_pass_the_leak_check(study):
 
     loaded = pipeline.load_study(study)
     check_outputs(study, loaded.parameters, loaded.raw, PROJECT_ROOT)
+
+
+def test_run_study_puts_nothing_in_place_when_an_output_leaks(tmp_path, monkeypatch):
+    """The one call in run_study: notebooks that (here, by a stand-in for papermill)
+    write a keyed name and a raw phone number into a table stop the run; the previous
+    outputs stay, and the message names the files and kinds, not the values."""
+    import nbformat
+    from helpers import copy_study, tree_digest
+
+    from peerstudy import config
+
+    def leaky_execute(source, target, parameters, kernel):
+        nbformat.write(nbformat.v4.new_notebook(), str(target))
+        tables = Path(os.environ[config.OUTPUT_ROOT_ENV]) / "reports/leaky/tables"
+        tables.mkdir(parents=True, exist_ok=True)
+        (tables / "quotes.csv").write_text("quote\nas kang tae-hoon said\n", encoding="utf-8")
+        processed = Path(os.environ[config.OUTPUT_ROOT_ENV]) / "data/processed/leaky"
+        processed.mkdir(parents=True, exist_ok=True)
+        (processed / "notes.csv").write_text("note\nring 01004812297\n", encoding="utf-8")
+
+    monkeypatch.setattr(pipeline, "_execute", leaky_execute)
+    out = tmp_path / "out"
+    (out / "reports/leaky").mkdir(parents=True)
+    (out / "reports/leaky/keep.txt").write_text("previous report")
+    study = copy_study(tmp_path, "professional-interviews", lambda raw: None, name="leaky")
+    with pytest.raises(LeakFound) as info:
+        pipeline.run_study(study, output_root=out)
+    message = str(info.value)
+    assert "reports/leaky/tables/quotes.csv, field 'participant'" in message
+    assert "data/processed/leaky/notes.csv, field 'phone'" in message  # 010-0481-2297 in a raw transcript
+    assert "kang" not in message.lower() and "2297" not in message
+    assert tree_digest(out / "reports/leaky") == tree_digest_of("keep.txt", "previous report")
+    assert not (out / "data/processed/leaky").exists()
+
+
+def tree_digest_of(name, text):
+    import hashlib
+
+    return {name: hashlib.sha256(text.encode()).hexdigest()}
