@@ -219,7 +219,9 @@ class CleanTranscripts:
         One row per turn: ``turn``, ``document``, ``time``, ``speaker`` (pseudonym or the
         interviewer label), ``start``, ``end``, ``text``.
     redactions
-        Replacements made, by kind (participant, name, place, email, phone): counts only.
+        Replacements made, by kind (see :data:`peerstudy.deid.KINDS`): counts only, in total
+        (``replaced``) and per source of text (``text`` of the turns, ``speaker labels``,
+        ``ids and file names``, ``header``).
     """
 
     documents: pd.DataFrame
