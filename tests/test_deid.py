@@ -372,3 +372,9 @@ def test_a_transcript_problem_never_quotes_a_keyed_name(tmp_path):
     assert "I01 P1.txt" in message and "a speaker the key maps to 'P1'" in message
     for name in ("Ana", "Moreno", "Tom", "Baker"):
         assert name not in message
+
+
+def test_a_text_without_identifiers_is_returned_as_given_and_one_with_them_in_nfc():
+    decomposed = "cafe\u0301 talk"  # NFD: cleaning, not de-identification, logs its normalisation
+    assert deidentify(decomposed, KEY) == (decomposed, {})
+    assert deidentify(decomposed + " with Rita", KEY) == ("caf\u00e9 talk with [NAME]", {"name": 1})

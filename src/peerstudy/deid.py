@@ -456,7 +456,9 @@ def _redact_phones(text: str, regions: Iterable[str], counts: Counter) -> str:
 def deidentify(text: str, key: DeidKey) -> tuple[str, Counter]:
     """Text with every identifier replaced, and the number of replacements by kind.
 
-    The text is returned in Unicode NFC form.
+    Matching is done on the text's NFC form; a text in which nothing was replaced is
+    returned exactly as given (so that cleaning still logs its own normalisation), one in
+    which something was replaced in NFC form.
 
     Examples
     --------
@@ -465,12 +467,14 @@ def deidentify(text: str, key: DeidKey) -> tuple[str, Counter]:
     'P1가 [NAME]さん と [PHONE]'
     """
     counts: Counter = Counter()
-    text = unicodedata.normalize("NFC", text)
+    given, text = text, unicodedata.normalize("NFC", text)
     text = _hold_addresses(text, counts)
     text = key.pattern.sub(text, counts)
     text = _redact_phones(text, key.regions, counts)
     if counts["url"] or counts["email"] or counts["ip"]:
         text = _UNHOLD.sub(lambda m: _TAGS[next(k for k, c in _HELD.items() if c == m.group(0))], text)
+    if not any(counts.values()):
+        return given, Counter()
     return text, Counter({k: counts[k] for k in KINDS if counts[k]})
 
 
