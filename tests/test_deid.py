@@ -378,3 +378,29 @@ def test_a_text_without_identifiers_is_returned_as_given_and_one_with_them_in_nf
     decomposed = "cafe\u0301 talk"  # NFD: cleaning, not de-identification, logs its normalisation
     assert deidentify(decomposed, KEY) == (decomposed, {})
     assert deidentify(decomposed + " with Rita", KEY) == ("caf\u00e9 talk with [NAME]", {"name": 1})
+
+
+def test_descriptions_of_imported_qdpx_selections_are_deidentified(tmp_path):
+    """A QDA program's selection description (a coder's note) goes through the key too."""
+    import zipfile
+
+    from peerstudy.coding import read_codings
+    from peerstudy.refi import read_refi
+
+    source = FIXTURES / "qdpx/two_coders.qdpx"
+    target = tmp_path / "described.qdpx"
+    opening = 'endPosition="45" creatingUser="4a08a3d8-a8d7-5b27-8adc-c977734acff8">'
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == "project.qde":
+                text = data.decode("utf-8")
+                assert opening in text
+                data = text.replace(
+                    opening, opening + "<Description>Rita said so, ring 010-1234-5678</Description>", 1
+                ).encode("utf-8")
+            new.writestr(name, data)
+    project = read_refi(target)
+    coded = read_codings([], project.documents, project.codebook, qdpx=target, key=KEY)
+    notes = [n for n in coded.codings["note"] if n]
+    assert notes == ["[NAME] said so, ring [PHONE]"]
