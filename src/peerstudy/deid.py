@@ -270,7 +270,7 @@ def read_key(path: str | Path, *, regions: Iterable[str] | None = None) -> DeidK
                 file=shown,
                 field="participants",
                 expected="a mapping of name → pseudonym (text)",
-                found=f"{type(participants).__name__} of {len(participants)} entries",
+                found=f"a {type(participants).__name__} of {len(participants)} entries (not shown: they name people)",
                 fix="write one 'name: pseudonym' line per way a participant is named",
             )
         )
