@@ -34,7 +34,9 @@ def _text_of(path: Path) -> str:
 def find_leaks(root: Path, values) -> list[tuple[str, str]]:
     """(file, value) for every value found as a whole word in a text file or a parquet
     table under ``root``'s data/processed/ and reports/."""
-    patterns = {v: re.compile(r"(?<![A-Za-z0-9])" + re.escape(v) + r"(?![A-Za-z0-9])") for v in sorted(set(values)) if v}
+    patterns = {
+        v: re.compile(r"(?<![A-Za-z0-9])" + re.escape(v) + r"(?![A-Za-z0-9])") for v in sorted(set(values)) if v
+    }
     hits = []
     for top in ("data/processed", "reports"):
         for path in sorted((root / top).rglob("*")):

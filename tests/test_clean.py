@@ -168,7 +168,7 @@ def test_free_text_is_deidentified_before_cleaning_and_logging(mini):
     logged = " ".join(result.log["before"].astype(str)) + " ".join(result.log["after"].astype(str))
     assert "ken@example.org" not in logged and "[EMAIL]" in logged, "set-aside answers are logged de-identified"
     assert dict(zip(result.redactions["kind"], result.redactions["replaced"])) == {
-        "participant": 0, "name": 1, "place": 0, "email": 2, "phone": 1}
+        "participant": 0, "name": 1, "place": 0, "email": 2, "phone": 1, "url": 0, "ip": 0}
     # without a key, e-mail addresses and phone numbers are still redacted
     plain = clean(mini)
     assert "Rita Sollis" in plain.documents.set_index("document").at["4/why", "text"]

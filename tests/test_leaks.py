@@ -4,12 +4,18 @@ data/processed/ or reports/: the committed reports, and a fresh regeneration."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import os
+import zipfile
+from pathlib import Path
 
+import pytest
 from leaks import find_leaks
+
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.deid import identifiers, read_key
+from peerstudy.leakcheck import LeakFound, check_outputs, raw_identifiers, scan_outputs
 from peerstudy.readers import read_text
 from peerstudy.transcripts import read_transcripts
 
@@ -52,11 +58,181 @@ def test_the_scan_finds_planted_identifiers(tmp_path):
     with zipfile.ZipFile(tmp_path / "reports/s/p.qdpx", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("sources/a.txt", "Lim So-hee said so")
     found = find_leaks(tmp_path, {"Han Ji-woo", "Seo", "Ryu", "010-1234-5678", "Seoul", "Lim So-hee"})
-    assert found == [("data/processed/s/x.parquet", "010-1234-5678"), ("data/processed/s/x.parquet", "Ryu"),
-                     ("reports/s/n.ipynb", "Seo"), ("reports/s/p.qdpx", "Lim So-hee"), ("reports/s/t.md", "Han Ji-woo")]
+    assert found == [
+        ("data/processed/s/x.parquet", "010-1234-5678"),
+        ("data/processed/s/x.parquet", "Ryu"),
+        ("reports/s/n.ipynb", "Seo"),
+        ("reports/s/p.qdpx", "Lim So-hee"),
+        ("reports/s/t.md", "Han Ji-woo"),
+    ]
 
 
 def test_the_scan_ignores_image_pixels_and_longer_words(tmp_path):
     (tmp_path / "reports/s").mkdir(parents=True)
     (tmp_path / "reports/s/r.html").write_text('<img src="data:image/png;base64,AAARyu+Seo/zz=="> Seoul, Ryuk')
     assert find_leaks(tmp_path, {"Seo", "Ryu"}) == []
+
+
+# ----------------------------------------------------------------------------- the pipeline's leak check
+# peerstudy.leakcheck is what run_study calls before putting a study's outputs in place.
+
+PLANTED = {
+    "Han Ji-woo": "participant",
+    "Ryu": "name",
+    "Solbat": "place",
+    "010-1234-5678": "phone",
+    "a.kim@example.org": "email",
+}
+
+
+def _staged(tmp_path):
+    """An empty staging folder laid out as run_study leaves it."""
+    for top in ("data/processed/s", "reports/s/tables", "reports/s/qda"):
+        (tmp_path / top).mkdir(parents=True)
+    return tmp_path
+
+
+def _plant_csv(root):
+    (root / "reports/s/tables/quotes.csv").write_text("code,quote\nC1,as HAN JI-WOO said\n", encoding="utf-8")
+    return "reports/s/tables/quotes.csv", "participant"
+
+
+def _plant_parquet(root):
+    import pandas as pd
+
+    pd.DataFrame({"text": ["met Ryu"], "n": [1]}).to_parquet(root / "data/processed/s/turns.parquet")
+    return "data/processed/s/turns.parquet", "name"
+
+
+def _plant_html(root):
+    (root / "reports/s/results.html").write_text("<td>Sol<b></b>bat</td>", encoding="utf-8")  # split by a tag
+    return "reports/s/results.html", "place"
+
+
+def _plant_ipynb(root):
+    nb = {
+        "cells": [
+            {"cell_type": "code", "source": "", "outputs": [{"output_type": "stream", "text": ["call 01012345678"]}]}
+        ]
+    }
+    (root / "reports/s/code.ipynb").write_text(json.dumps(nb), encoding="utf-8")  # the phone written without hyphens
+    return "reports/s/code.ipynb", "phone"
+
+
+def _plant_qdpx(root):
+    with zipfile.ZipFile(root / "reports/s/qda/project.qdpx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", "<Project/>")
+        archive.writestr("sources/a.txt", "mail a.kim@example.org")
+    return "reports/s/qda/project.qdpx [sources/a.txt]", "email"
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [_plant_csv, _plant_parquet, _plant_html, _plant_ipynb, _plant_qdpx],
+    ids=["csv", "parquet", "html", "ipynb", "qdpx member"],
+)
+def test_a_planted_identifier_is_found_in_every_kind_of_output(tmp_path, plant):
+    root = _staged(tmp_path)
+    (root / "reports/s/tables/clean.csv").write_text("code,quote\nC1,as P3 said in [PLACE]\n", encoding="utf-8")
+    where, kind = plant(root)
+    assert scan_outputs(root, PLANTED) == [(where, kind)]
+
+
+def test_images_and_longer_words_are_not_hits(tmp_path):
+    root = _staged(tmp_path)
+    nb = {"cells": [{"outputs": [{"data": {"image/png": "AAARyu+Solbat/zz==", "text/plain": "Ryuk in Solbatville"}}]}]}
+    (root / "reports/s/r.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (root / "reports/s/r.html").write_text('<img src="data:image/png;base64,AAA+Ryu/Z=">', encoding="utf-8")
+    (root / "reports/s/figure.png").write_bytes(b"\x89PNG Ryu Solbat")
+    assert scan_outputs(root, PLANTED) == []
+
+
+def _study_raw(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "transcripts").mkdir(parents=True)
+    (raw / "deid-key.yaml").write_text(
+        "participants: {Han Ji-woo: P1}\nnames: [Ryu]\nplaces: [Solbat]\n", encoding="utf-8"
+    )
+    (raw / "transcripts/I01.txt").write_text("Ryu said: ring 010-1234-5678 or a.kim@example.org", encoding="utf-8")
+    (raw / "README.md").write_text("Numbers look like 010-0000-0000.", encoding="utf-8")  # documentation, not data
+    return raw
+
+
+def test_raw_identifiers_are_the_key_and_what_the_finders_find(tmp_path):
+    raw = _study_raw(tmp_path)
+    found = raw_identifiers({"deid_key": str(raw / "deid-key.yaml"), "phone_regions": ["KR"]}, raw)
+    assert found == PLANTED
+
+
+def test_a_leak_stops_the_run_naming_file_and_kind_but_not_the_identifier(tmp_path):
+    raw = _study_raw(tmp_path)
+    root = _staged(tmp_path / "run")
+    _plant_csv(root)
+    _plant_qdpx(root)
+    with pytest.raises(LeakFound) as info:
+        check_outputs("s", {"deid_key": str(raw / "deid-key.yaml")}, raw, root)
+    message = str(info.value)
+    assert (
+        "reports/s/tables/quotes.csv, field 'participant': expected no identifier of the raw data in the outputs, "
+        "found a participant's name listed in the key of the raw data (not shown here)" in message
+    )
+    assert "reports/s/qda/project.qdpx [sources/a.txt], field 'email'" in message
+    assert "nothing was written for s" in message
+    for value in ("Han", "Ji-woo", "a.kim", "example.org"):
+        assert value.lower() not in message.lower()
+
+
+def test_clean_outputs_and_studies_without_a_key_parameter_pass(tmp_path):
+    raw = _study_raw(tmp_path)
+    root = _staged(tmp_path / "run")
+    (root / "reports/s/tables/quotes.csv").write_text("code,quote\nC1,as P1 said in [PLACE]\n", encoding="utf-8")
+    check_outputs("s", {"deid_key": str(raw / "deid-key.yaml")}, raw, root)
+    _plant_csv(root)
+    check_outputs("s", {"title": "a literature review"}, raw, root)  # no deid_key: not a study of people
+
+
+@pytest.mark.parametrize("study", DEID_STUDIES)
+def test_the_committed_reports_pass_the_leak_check(study):
+    from peerstudy.config import PROJECT_ROOT
+
+    loaded = pipeline.load_study(study)
+    check_outputs(study, loaded.parameters, loaded.raw, PROJECT_ROOT)
+
+
+def test_run_study_puts_nothing_in_place_when_an_output_leaks(tmp_path, monkeypatch):
+    """The one call in run_study: notebooks that (here, by a stand-in for papermill)
+    write a keyed name and a raw phone number into a table stop the run; the previous
+    outputs stay, and the message names the files and kinds, not the values."""
+    import nbformat
+    from helpers import copy_study, tree_digest
+
+    from peerstudy import config
+
+    def leaky_execute(source, target, parameters, kernel):
+        nbformat.write(nbformat.v4.new_notebook(), str(target))
+        tables = Path(os.environ[config.OUTPUT_ROOT_ENV]) / "reports/leaky/tables"
+        tables.mkdir(parents=True, exist_ok=True)
+        (tables / "quotes.csv").write_text("quote\nas kang tae-hoon said\n", encoding="utf-8")
+        processed = Path(os.environ[config.OUTPUT_ROOT_ENV]) / "data/processed/leaky"
+        processed.mkdir(parents=True, exist_ok=True)
+        (processed / "notes.csv").write_text("note\nring 01004812297\n", encoding="utf-8")
+
+    monkeypatch.setattr(pipeline, "_execute", leaky_execute)
+    out = tmp_path / "out"
+    (out / "reports/leaky").mkdir(parents=True)
+    (out / "reports/leaky/keep.txt").write_text("previous report")
+    study = copy_study(tmp_path, "professional-interviews", lambda raw: None, name="leaky")
+    with pytest.raises(LeakFound) as info:
+        pipeline.run_study(study, output_root=out)
+    message = str(info.value)
+    assert "reports/leaky/tables/quotes.csv, field 'participant'" in message
+    assert "data/processed/leaky/notes.csv, field 'phone'" in message  # 010-0481-2297 in a raw transcript
+    assert "kang" not in message.lower() and "2297" not in message
+    assert tree_digest(out / "reports/leaky") == tree_digest_of("keep.txt", "previous report")
+    assert not (out / "data/processed/leaky").exists()
+
+
+def tree_digest_of(name, text):
+    import hashlib
+
+    return {name: hashlib.sha256(text.encode()).hexdigest()}

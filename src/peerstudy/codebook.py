@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.deid import DeidKey, deidentify_frame, redacted_errors
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_yaml_node
 
@@ -34,13 +35,16 @@ MAX_DEPTH = 50
 CODEBOOK_COLUMNS = ["label", "definition", "parent", "depth", "root", "order"]
 
 
-def read_codebook(path: str | Path) -> pd.DataFrame:
+def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     """Read and check a codebook file.
 
     Parameters
     ----------
     path
         The YAML codebook, relative to the project root or absolute.
+    key
+        The study's de-identification key: labels and definitions are de-identified
+        (:mod:`peerstudy.deid`), and no message names a person.
 
     Returns
     -------
@@ -55,6 +59,9 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
         Every problem at once: missing keys, duplicate codes, unknown parents, cycles;
         each names the file and the line of the entry.
     """
+    if key is not None:  # researcher-written text (issue 13)
+        with redacted_errors(key):
+            return deidentify_frame(read_codebook(path), key, columns=["label", "definition"])
     p = resolve_input(path)
     shown = relative_to_root(p)
     doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook")

@@ -30,6 +30,7 @@ import pandas as pd
 
 from peerstudy.codebook import suggest_code
 from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.deid import DeidKey, deidentify, deidentify_frame, redacted_errors
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.excerpts import TurnIndex, find_excerpt
 from peerstudy.readers import read_csv_table
@@ -57,18 +58,28 @@ class Coded:
 def read_codings(coding_sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
                  qdpx: str | Path | None = None, document_key: Sequence[str] = ("document",),
                  root_code_from: str | None = None, turns: pd.DataFrame | None = None,
-                 unit_column: str | None = None) -> Coded:
+                 unit_column: str | None = None, key: DeidKey | None = None) -> Coded:
     """The codings of a study: from a REFI-QDA project (``qdpx``, exported by NVivo,
     ATLAS.ti, MAXQDA, QualCoder, Taguette or this project) when one is named, else
-    from coder sheets (:func:`apply_coding_sheets`)."""
-    if qdpx:
-        from peerstudy.refi import apply_refi
+    from coder sheets (:func:`apply_coding_sheets`).
 
-        return apply_refi(qdpx, documents, codebook, turns=turns)
-    coded = apply_coding_sheets(coding_sheets, documents, codebook, document_key=document_key,
-                                root_code_from=root_code_from, turns=turns, unit_column=unit_column)
-    counts = coded.codings.groupby("sheet", sort=False).agg(codings=("code", "size"), coders=("coder", "nunique"))
-    coded.imported = counts.reset_index().rename(columns={"sheet": "coder sheet"})
+    With the study's de-identification ``key``, every text the coders wrote (notes,
+    descriptions of imported selections, file names) is de-identified, and no message
+    names a person (see :mod:`peerstudy.deid`)."""
+    with redacted_errors(key or DeidKey()):
+        if qdpx:
+            from peerstudy.refi import apply_refi
+
+            coded = apply_refi(qdpx, documents, codebook, turns=turns)
+        else:
+            coded = apply_coding_sheets(coding_sheets, documents, codebook, document_key=document_key,
+                                        root_code_from=root_code_from, turns=turns, unit_column=unit_column, key=key)
+            counts = coded.codings.groupby("sheet", sort=False).agg(codings=("code", "size"),
+                                                                    coders=("coder", "nunique"))
+            coded.imported = counts.reset_index().rename(columns={"sheet": "coder sheet"})
+    if key is not None:  # researcher-written text (issue 13)
+        coded.codings = deidentify_frame(coded.codings, key, columns=["note", "sheet"])
+        coded.imported = deidentify_frame(coded.imported, key)
     return coded
 
 
@@ -116,7 +127,8 @@ def locate_excerpt(text: str, excerpt: str) -> tuple[int, int] | None:
 
 def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
                         document_key: Sequence[str], root_code_from: str | None = None,
-                        turns: pd.DataFrame | None = None, unit_column: str | None = None) -> Coded:
+                        turns: pd.DataFrame | None = None, unit_column: str | None = None,
+                        key: DeidKey | None = None) -> Coded:
     """Read coder sheets and turn them into segments and codings.
 
     Parameters
@@ -141,6 +153,10 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
         A sheet column that names each candidate unit (the same in every coder's
         sheet); kept in the codings as ``unit`` so reconciliation and re-coding sheets
         can refer to it.
+    key
+        The study's de-identification key: a sheet may name a document by its raw id
+        (a transcript's file name) and quote an excerpt from the raw text; both are
+        de-identified before they are looked up.
 
     Raises
     ------
@@ -155,6 +171,7 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     if missing_cols or not document_key:
         raise ConfigError(Problem(field="document_key", expected="columns of the documents table",
                                   found=repr(list(document_key)), fix=f"use some of {list(documents.columns)}"))
+    deid = key
     index = {tuple(str(v) for v in key): i for i, key in
              zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None))}
     problems: list[Problem] = []
@@ -174,6 +191,9 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
             key = tuple(cells[c].strip() for c in document_key)
             code, coder = cells["code"].strip(), cells["coder"].strip()
             excerpt = unicodedata.normalize("NFC", cells["excerpt"]).strip()
+            if deid is not None:  # raw ids and raw excerpts are looked up de-identified (issue 13)
+                key = key if key in index else tuple(deidentify(k, deid)[0] for k in key)
+                excerpt = deidentify(excerpt, deid)[0]
             bad = False
             if key not in index:
                 problems.append(Problem(**where, field=", ".join(document_key),
@@ -332,10 +352,16 @@ def _check_units(codings: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def read_unit_sheets(sheets: Sequence[str | Path], coded: Coded, codebook: pd.DataFrame, *, round: int = 2) -> pd.DataFrame:
+def read_unit_sheets(sheets: Sequence[str | Path], coded: Coded, codebook: pd.DataFrame, *, round: int = 2,
+                     key: DeidKey | None = None) -> pd.DataFrame:
     """Codings from sheets that name units instead of excerpts (``unit``, ``code``,
     ``coder``), e.g. a third coder re-coding the agreed units; returned as codings of
-    the segments those units are in :func:`apply_coding_sheets`' result."""
+    the segments those units are in :func:`apply_coding_sheets`' result. With the
+    study's de-identification ``key``, notes and file names are de-identified."""
+    if key is not None:  # researcher-written text (issue 13)
+        with redacted_errors(key):
+            return deidentify_frame(read_unit_sheets(sheets, coded, codebook, round=round), key,
+                                    columns=["note", "sheet"])
     units = coded.codings.drop_duplicates("unit").set_index("unit")["segment"]
     rows, problems = [], []
     for sheet in sheets:
@@ -380,13 +406,19 @@ class Reconciled:
     disagreements: pd.DataFrame
 
 
-def reconcile(coded: Coded, reconciliation: str | Path | None = None) -> Reconciled:
+def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: DeidKey | None = None) -> Reconciled:
     """Consensus of the coders of :func:`apply_coding_sheets`.
 
     One coder: their codings are the consensus. Several: codes all of them applied are
     kept; every disagreement needs a row (``unit``, ``code``, ``decision`` keep/drop,
-    optional ``reason``) in the reconciliation sheet.
+    optional ``reason``) in the reconciliation sheet. With the study's
+    de-identification ``key``, the reasons are de-identified.
     """
+    if key is not None:  # researcher-written text (issue 13)
+        with redacted_errors(key):
+            done = reconcile(coded, reconciliation)
+        return Reconciled(consensus=done.consensus,
+                          disagreements=deidentify_frame(done.disagreements, key, columns=["reason"]))
     from peerstudy.agreement import apply_reconciliation, disagreements
 
     codings = coded.codings

@@ -22,15 +22,21 @@ import pandas as pd
 
 from peerstudy.codebook import ancestor, suggest_code
 from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.deid import DeidKey, deidentify_frame, redacted_errors
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_csv_table
 
 __all__ = ["read_memos", "memo_timeline"]
 
 
-def read_memos(path: str | Path, codebook: pd.DataFrame) -> pd.DataFrame:
+def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = None) -> pd.DataFrame:
     """Read and check a memo sheet; returns ``memo``, ``date``, ``codes`` (list),
-    ``title`` (the memo text is not returned: it stays with the raw data)."""
+    ``title`` (the memo text is not returned: it stays with the raw data). With the
+    study's de-identification ``key``, ids and titles are de-identified, and no message
+    names a person."""
+    if key is not None:  # researcher-written text (issue 13)
+        with redacted_errors(key):
+            return deidentify_frame(read_memos(path, codebook), key, columns=["memo", "title"])
     p = resolve_input(path)
     shown = relative_to_root(p)
     table = read_csv_table(p, required=["memo", "date", "codes", "title"], parameter="memos")

@@ -420,6 +420,9 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
         run = Path(tempfile.mkdtemp(prefix="run-", dir=_staging(root, name)))
         try:
             run_log = _run_notebooks(study, run, root, kernel, log)
+            from peerstudy.leakcheck import check_outputs  # issue 13: no identifier of the raw data in outputs
+
+            check_outputs(name, study.parameters, study.raw, run)  # a hit raises: nothing is put in place
             if raw_inputs(study) != raw:
                 raise StageFailed(f"{name}: raw data changed while the study ran. Nothing was written for {name}; "
                                   "run it again.")

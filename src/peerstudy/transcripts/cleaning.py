@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from peerstudy.deid import DeidKey, deidentify, redaction_table
+from peerstudy.deid import DeidKey, deidentify_all, redaction_table
 from peerstudy.errors import InputError, Problem
 from peerstudy.transcripts.model import UNATTRIBUTED, Transcript
 
@@ -43,7 +43,9 @@ class CleanTranscripts:
         the interviewer label, or ``(unattributed)``), ``start``, ``end``, ``text``; with source offsets asked for,
         ``source_start`` and ``source_end``: where the turn's text lies in the source file's text.
     redactions
-        Replacements made, by kind (participant, name, place, email, phone): counts only.
+        Replacements made, by kind (see :data:`peerstudy.deid.KINDS`): counts only, in total
+        (``replaced``) and per source of text (``text`` of the turns, ``speaker labels``,
+        ``ids and file names``, ``header``).
     """
 
     documents: pd.DataFrame
@@ -64,9 +66,11 @@ class _Speakers:
         self.problems = problems  # shared with the attribute checks, in transcript order
         self.unmatched: dict[tuple[str, str], list[int]] = {}
 
-    def label(self, t: Transcript, speaker: str, row: int) -> str | None:
-        if speaker in self.interviewers or speaker == UNATTRIBUTED:
+    def label(self, t: Transcript, speaker: str, row: int, counts: Counter) -> str | None:
+        if speaker == UNATTRIBUTED:
             return speaker
+        if speaker in self.interviewers:  # a team member's label is de-identified too (issue 13)
+            return deidentify_all([speaker], self.key, counts)[0]
         label = self.key.participants.get(speaker)
         if label is not None and label in self.known:
             return label
@@ -83,9 +87,10 @@ class _Speakers:
                 ),
             )
         else:
+            # the keyed name is not quoted: messages never name a person (issue 13)
             who, fix = (
-                f"{speaker!r} → {label!r}",
-                (f"add {label!r} to the participants sheet, or correct the pseudonym of {speaker!r} in {key_file}"),
+                f"a speaker the key maps to {label!r}",
+                f"add {label!r} to the participants sheet, or correct this speaker's pseudonym in {key_file}",
             )
         self.unmatched[t.file, speaker] = [len(self.problems), 1]
         self.problems.append(
@@ -108,26 +113,34 @@ class _Speakers:
 
 
 def _document(
-    t: Transcript, order: int, speakers: _Speakers, key: DeidKey, totals: Counter, turn_rows: list[dict], offsets: bool
+    t: Transcript,
+    order: int,
+    speakers: _Speakers,
+    key: DeidKey,
+    sources: dict[str, Counter],
+    turn_rows: list[dict],
+    offsets: bool,
 ) -> dict:
     lines, people = [], []
+    # every text a transcript carries is de-identified, counted per source of text (issue 13)
+    ident = deidentify_all([t.id], key, sources["ids and file names"])[0]
+    kind, day = deidentify_all([t.kind, t.date], key, sources["header"])
     offset = 0
     spans = t.spans or ((None, None),) * len(t.turns)
     for i, ((time, speaker, text, number), span) in enumerate(zip(t.turns, spans), 1):
-        label = speakers.label(t, speaker, number)
+        label = speakers.label(t, speaker, number, sources["speaker labels"])
         if label is None:
             continue
-        if label not in speakers.interviewers and label != UNATTRIBUTED:
-            totals["participant"] += 1
+        if speaker not in speakers.interviewers and label != UNATTRIBUTED:
+            sources["speaker labels"]["participant"] += 1
             if label not in people:
                 people.append(label)
-        clean, counts = deidentify(text, key)
-        totals.update(counts)
+        clean = deidentify_all([text], key, sources["text"])[0]
         prefix = f"[{time}] {label}: " if time else f"{label}: "
         start = offset + len(prefix)
         row = {
-            "turn": f"{t.id}#{i}",
-            "document": t.id,
+            "turn": f"{ident}#{i}",
+            "document": ident,
             "time": time,
             "speaker": label,
             "start": start,
@@ -140,10 +153,10 @@ def _document(
         lines.append(prefix + clean)
         offset += len(prefix) + len(clean) + 1
     return {
-        "document": t.id,
-        "transcript": t.id,
-        "kind": t.kind,
-        "date": t.date,
+        "document": ident,
+        "transcript": ident,
+        "kind": kind,
+        "date": day,
         "order": order,
         "participant": "; ".join(sorted(people, key=_natural)),
         "text": "\n".join(lines),
@@ -156,7 +169,7 @@ def _attributes(
     attributes: dict,
     table: pd.DataFrame,
     key: DeidKey,
-    totals: Counter,
+    header: Counter,
     problems: list[Problem],
 ) -> None:
     """Add the declared attributes to ``doc``, checked against the declared values and
@@ -194,8 +207,7 @@ def _attributes(
                 )
             )
             continue
-        clean_value, counts = deidentify(value, key)
-        totals.update(counts)
+        clean_value = deidentify_all([value], key, header)[0]
         doc[name] = int(value) if numeric else clean_value
 
 
@@ -245,10 +257,10 @@ def clean_transcripts(
     problems: list[Problem] = []
     speakers = _Speakers(key, set(map(str, table["participant"])), tuple(interviewer_labels), problems)
     docs, turn_rows = [], []
-    totals: Counter = Counter()
+    sources = {"text": Counter(), "speaker labels": Counter(), "ids and file names": Counter(), "header": Counter()}
     for order, t in enumerate(transcripts, 1):
-        doc = _document(t, order, speakers, key, totals, turn_rows, offsets)
-        _attributes(t, doc, attributes, table, key, totals, problems)
+        doc = _document(t, order, speakers, key, sources, turn_rows, offsets)
+        _attributes(t, doc, attributes, table, key, sources["header"], problems)
         docs.append(doc)
     speakers.finish()
     if problems:
@@ -266,7 +278,7 @@ def clean_transcripts(
     )
     types = {"start": "int64", "end": "int64"} | ({"source_start": "int64", "source_end": "int64"} if offsets else {})
     turns = pd.DataFrame(turn_rows).astype(types)
-    return CleanTranscripts(documents=documents, turns=turns, redactions=redaction_table(totals))
+    return CleanTranscripts(documents=documents, turns=turns, redactions=redaction_table(sources))
 
 
 def _natural(label: str) -> tuple:
