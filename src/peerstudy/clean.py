@@ -258,7 +258,7 @@ class CleanExport:
 
 
 _TICKED = {"1", "checked", "y", "yes", "true", "x"}
-_UNTICKED = {"", "0", "unchecked", "n", "no", "false"}
+_UNTICKED = {"", "0", "unchecked", "n", "no", "false", "not selected"}
 _RULE_CATEGORY = "spelling variant → canonical label"
 
 
@@ -317,7 +317,8 @@ def _parse_multi(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | None
         if chosen is None:
             labels = "; ".join(label for _, label in spec.options)
             return None, None, f"declared options separated by {spec.separator!r} ({labels})"
-        value = "; ".join(chosen)
+        order = [label for _, label in spec.options]
+        value = "; ".join(sorted(set(chosen), key=order.index))
         return value, (None if value == raw else "choices: declared options, separators normalised"), None
     parts = [p.strip() for p in unicodedata.normalize("NFC", raw).split(spec.separator)]
     value = "; ".join(p for p in parts if p)
@@ -325,14 +326,20 @@ def _parse_multi(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | None
 
 
 def _parse_option_columns(
-    spec: FieldSpec, cells: list[tuple[str, str, str]], missing: tuple[str, ...]
+    spec: FieldSpec, cells: list[tuple[str, str, str]], missing: tuple[str, ...], any_mark: bool = False
 ) -> tuple[Any, str | None, str | None]:
-    """A multi field written one column per option: ``cells`` holds (option, column, cell)."""
+    """A multi field written one column per option: ``cells`` holds (option, column, cell);
+    with ``any_mark`` (SurveyMonkey), any answer in an option's column ticks it (the
+    option's text, or what was typed under "Other")."""
     labels = {_choice_key(k): label for code, label in spec.options for k in (code, label)}
     chosen, ticked = [], []
     for option, column, cell in cells:
         mark = normalise_label(cell)
-        if mark in _TICKED or mark in (_choice_key(option), _choice_key(labels.get(_choice_key(option), option))):
+        if (
+            (any_mark and mark not in missing and mark != "")
+            or mark in _TICKED
+            or mark in (_choice_key(option), _choice_key(labels.get(_choice_key(option), option)))
+        ):
             chosen.append(labels.get(_choice_key(option), option))
             ticked.append(column)
         elif mark not in _UNTICKED and mark not in missing:
@@ -477,7 +484,9 @@ def _parse_rows(
             column = where[s.name]
             if isinstance(column, list):
                 cell = "; ".join(c for _, c in column)
-                value, rule, expected = _parse_option_columns(s, [(o, c, cells[c]) for o, c in column], missing)
+                value, rule, expected = _parse_option_columns(
+                    s, [(o, c, cells[c]) for o, c in column], missing, any_mark=table.tool.startswith("SurveyMonkey")
+                )
                 before = ", ".join(f"{c}={cells[c]}" for _, c in column if normalise_label(cells[c]) not in _UNTICKED)
             else:
                 cell = cells[column]
