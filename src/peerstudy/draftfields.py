@@ -75,6 +75,7 @@ IDENTIFIER_COLUMNS = {
     "redcap_survey_identifier": "survey identifier (often an e-mail address)",
 }
 #: The respondent's number, by tool.
+_IDENTIFIER_WORDS = re.compile(r"\b(names?|e-?mail|phone|telephone|mobile|address|postcode|zip ?code)\b", re.IGNORECASE)
 _ID_COLUMNS = ("ResponseId", "ResponseID", "_recordId", "Respondent ID", "id", "Response ID", "record_id")
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -259,6 +260,14 @@ def _from_export(table: SurveyExport) -> list[dict]:
                 {"comment": f"{_quote(column)}: left out: a personal identifier that {table.tool} writes ({why})"}
             )
             continue
+        if _IDENTIFIER_WORDS.search(column.replace("_", " ")) and column != id_column:
+            blocks.append(
+                {
+                    "comment": f"{_quote(column)}: left out: its header suggests a personal identifier "
+                    "(a name, e-mail address, phone number or address); declare it only if it is not"
+                }
+            )
+            continue
         group = next(((base, cols) for base, cols in grouped.items() if column in [c for _, c in cols]), None)
         if group:
             base, cols = group
@@ -318,6 +327,8 @@ def _guess_type(values: list[str]) -> dict:
                 "false": sorted({v for v in stripped if v.casefold() in false}),
             }
     distinct = sorted(set(stripped))
+    if len(stripped) > 1 and len(distinct) == len(stripped):
+        return {"type": "text", "note": "every answer differs: read as free text"}
     if len(distinct) <= 12 and all(len(v) <= 40 and len(v.split()) <= 5 for v in distinct):
         return {"type": "category", "categories": {v: [v] for v in distinct}}
     return {"type": "text"}
