@@ -6,6 +6,7 @@ import csv
 import hashlib
 import shutil
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -251,3 +252,32 @@ def test_number_limits_and_undeclared_option_are_reported(tmp_path):
     assert len(info.value.problems) == 2
     assert "row 3, field 'groups': expected declared options separated by ';'" in text and "'Choir'" in text
     assert "row 3, field 'years': expected a number from 0 to 60, found 61.5" in text
+
+
+# ----------------------------------------------------------------------------- Likert items
+def test_likert_scores_labels_and_reverse_scored_items(tmp_path):
+    (tmp_path / "export.csv").write_text(
+        "id,calm,worried\n1,Agree,Agree\n2,1,strongly AGREE\n3,Neutral,2\n4,,Disagree\n", encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: id, type: id}\n"
+        "  calm: {column: calm, type: likert, levels: [Strongly disagree, Disagree, Neutral, Agree, Strongly agree]}\n"
+        "  worried:\n    column: worried\n    type: likert\n    reverse: true\n"
+        "    levels: {1: Strongly disagree, 2: Disagree, 3: Neutral, 4: Agree, 5: Strongly agree}\n")
+    result = clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
+    p = result.participants
+    # by hand: Agree = 4; reversed on a 1..5 scale, a score s becomes 6 - s
+    assert p["calm"].tolist() == [4, 1, 3, pd.NA]
+    assert p["worried"].tolist() == [6 - 4, 6 - 5, 6 - 2, 6 - 2]
+    assert str(p["calm"].dtype) == "Int64"
+    rules = result.log.set_index(["row", "field"])["rule"]
+    assert rules[(2, "calm")] == "likert: level label → score"
+    assert rules[(3, "worried")] == "likert: reverse-scored (1..5)"
+
+
+def test_likert_levels_must_be_declared(tmp_path):
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: id, type: id}\n  calm: {column: calm, type: likert, levels: [Only one]}\n"
+        "  worried: {column: w, type: likert, levels: [a, b], reverse: maybe}\n")
+    with pytest.raises(ConfigError) as info:
+        read_fields(tmp_path / "fields.yaml")
+    assert [p.field for p in info.value.problems] == ["fields.calm.levels", "fields.worried.reverse"]

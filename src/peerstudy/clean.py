@@ -14,8 +14,15 @@ Field types and what cleaning does to each:
 ``integer``
     Unicode NFKC (full-width digits become ASCII), outer spaces removed, declared unit
     words removed (``units``), then a whole number within ``min``/``max``.
+``number``
+    Like ``integer``, with decimals written with a point (``0.5``); ``min``/``max`` may
+    have decimals too.
+``likert``
+    An ordered answer: one of the declared ``levels`` (a list of labels, lowest first,
+    scored 1, 2, ...; or a mapping of score to label), written as its label or its score;
+    kept as the score. ``reverse: true`` reverse-scores the item (lowest + highest - score).
 ``datetime``
-    Parsed with the declared ``format`` (one or a list of formats).
+    Parsed with the declared ``format`` (one or a list of formats), field by field.
 ``category``
     Compared case- and space-insensitively (NFKC, case-folded, inner spaces collapsed,
     a trailing full stop dropped) with the spellings listed under each canonical label in
@@ -24,7 +31,12 @@ Field types and what cleaning does to each:
     Like ``category`` with the spellings under ``true`` and ``false``.
 ``multi``
     Several choices in one cell joined by ``separator``; each trimmed, rejoined with
-    ``"; "``.
+    ``"; "``. With declared ``options`` (a list of labels, or a mapping of code to
+    label), the cell must hold declared options (by label or code), matched whole so that
+    an option may contain the separator, kept as labels in the declared order. A question
+    the tool writes one column per option (REDCap ``name___1``, LimeSurvey ``name[SQ001]``,
+    SurveyMonkey ``question - option``) is read as one ``multi`` field: a column marked
+    ``1``, ``Checked``, ``Y`` or with the option's text ticks the option.
 ``label``
     A short attribute kept as written (a group, a dyad id): Unicode NFC, spaces
     collapsed and trimmed.
@@ -35,7 +47,11 @@ Field types and what cleaning does to each:
     removed; everything else (commas, quotes, non-ASCII) kept as is.
 
 In every field, a value listed under ``missing`` (after trimming, case-insensitive)
-means "no answer". Every change a rule makes is written to the cleaning log with file,
+means "no answer", as do the tool's own placeholders (REDCap's ``[not completed]``).
+Rows excluded by the fields file's ``exclusions`` rules (see :mod:`peerstudy.exclusions`)
+are left out before cleaning, and :attr:`CleanExport.flow` counts them by reason.
+The export is read by :mod:`peerstudy.surveyexports`, which recognises the tool that wrote
+it; the fields file is read by :mod:`peerstudy.surveyfields`. Every change a rule makes is written to the cleaning log with file,
 row, field, the value before and after, and the rule's name. All problems in the export
 are collected and raised together as one :class:`~peerstudy.errors.InputError`.
 
@@ -57,7 +73,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +84,7 @@ import pandera.pandas as pa
 from peerstudy.config import resolve_input
 from peerstudy.deid import DeidKey, deidentify, read_key, redaction_table
 from peerstudy.errors import ConfigError, InputError, Problem
+from peerstudy.exclusions import Exclusions, apply_exclusions, flow_table
 from peerstudy.surveyexports import SurveyExport, read_export
 from peerstudy.surveyfields import FIELD_TYPES, Fields, FieldSpec, normalise_label, read_fields
 
@@ -236,6 +253,10 @@ class CleanExport:
     redactions
         How many identifiers of each kind were replaced in free text (``kind``,
         ``replaced``; see :mod:`peerstudy.deid`).
+    flow
+        The participant flow (``step``, ``reason``, ``n``): rows received, excluded by
+        each declared rule in order, then unreturned (blank) and identical double
+        entries, and the participants analysed.
     """
 
     questionnaires: pd.DataFrame
@@ -243,6 +264,7 @@ class CleanExport:
     documents: pd.DataFrame
     log: pd.DataFrame
     redactions: pd.DataFrame
+    flow: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Counts of what cleaning produced and changed, for display."""
@@ -291,6 +313,8 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
         return None, None, f"a date and time as {' or '.join(spec.formats)}"
     if spec.type in ("category", "boolean"):
         return _parse_category(spec, raw)
+    if spec.type == "likert":
+        return _parse_likert(spec, raw)
     if spec.type == "multi":
         return _parse_multi(spec, raw)
     if spec.type == "label":
@@ -309,6 +333,19 @@ def _parse_category(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | N
             return canonical, (rule if changed else None), None
     allowed = "; ".join(f"{c}: {', '.join(s)}" for c, s in spec.categories.items())
     return None, None, f"one of the declared spellings ({allowed})"
+
+
+def _parse_likert(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | None]:
+    """A Likert answer (a level's score or label) as its score, reversed for a reverse-scored item."""
+    key = normalise_label(raw)
+    score = next((n for n, label in spec.levels if key in (str(n), normalise_label(label))), None)
+    if score is None:
+        levels = ", ".join(f"{n} = {label}" for n, label in spec.levels)
+        return None, None, f"one of the levels ({levels})"
+    if spec.reverse:
+        low, high = spec.levels[0][0], spec.levels[-1][0]
+        return low + high - score, f"likert: reverse-scored ({low}..{high})", None
+    return score, (None if raw == str(score) else "likert: level label → score"), None
 
 
 def _parse_multi(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | None]:
@@ -448,9 +485,11 @@ def clean_export(
         log.record(extra, "(whole row)", "sub-header row", "(dropped)", "extra header row dropped")
     missing = spec.missing + tuple(normalise_label(p) for p in table.placeholders)
     key = deid_key if isinstance(deid_key, DeidKey) else read_key(deid_key) if deid_key else DeidKey()
-    typed, redacted, problems = _parse_rows(table, spec, where, missing, key, log)
-    typed, questionnaires, more = _drop_blank_and_duplicates(typed, spec, shown, log)
-    problems += more + _validate(typed, spec, shown)
+    excluded = _exclude(table, spec, missing, log)
+    body = table.table.loc[excluded.kept]
+    typed, redacted, problems = _parse_rows(table, body, spec, where, missing, key, log)
+    typed, questionnaires, more, dropped = _drop_blank_and_duplicates(typed, spec, shown, log)
+    problems = excluded.problems + problems + more + _validate(typed, spec, shown)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row is None, p.row or 0)))
 
@@ -469,17 +508,49 @@ def clean_export(
         documents=documents,
         log=log.to_frame(),
         redactions=redaction_table(redacted),
+        flow=flow_table(len(table.table), excluded.counts + dropped, len(participants)),
     )
 
 
+def _exclude(table: SurveyExport, spec: Fields, missing: tuple[str, ...], log: CleaningLog) -> Exclusions:
+    """Apply the declared exclusion rules (their columns found by name or question text)."""
+    rules, unknown = [], []
+    for i, rule in enumerate(spec.exclusions, 1):
+        column = table.find_column(rule.column)
+        if column is None:
+            unknown.append(
+                Problem(
+                    file=spec.file,
+                    field=f"exclusions[{i}].column",
+                    expected=f"a column of {table.file} (its name or question text)",
+                    found=repr(rule.column),
+                    fix="correct the rule's column; the export's columns are " + ", ".join(map(repr, table.columns)),
+                )
+            )
+        rules.append(replace(rule, column=column))
+    if unknown:
+        raise ConfigError(unknown)
+    result = apply_exclusions(table.table, tuple(rules), file=table.file, missing=missing)
+    for row, column, value, reason in result.excluded.itertuples(index=False):
+        log.record(row, column, value, "(excluded)", f"excluded: {reason}")
+    return result
+
+
 def _parse_rows(
-    table: SurveyExport, spec: Fields, where: dict[str, Any], missing: tuple[str, ...], key: DeidKey, log: CleaningLog
+    table: SurveyExport,
+    body: pd.DataFrame,
+    spec: Fields,
+    where: dict[str, Any],
+    missing: tuple[str, ...],
+    key: DeidKey,
+    log: CleaningLog,
 ) -> tuple[pd.DataFrame, Counter, list[Problem]]:
-    """Every declared field of every row, typed; problems for cells that cannot be read."""
+    """Every declared field of every row of ``body`` (the export's rows left in), typed;
+    problems for cells that cannot be read."""
     redacted: Counter = Counter()
     problems = []
     values: dict[str, list[Any]] = {s.name: [] for s in spec.specs}
-    for row, cells in table.table.iterrows():
+    for row, cells in body.iterrows():
         for s in spec.specs:
             column = where[s.name]
             if isinstance(column, list):
@@ -509,14 +580,15 @@ def _parse_rows(
             elif rule:
                 log.record(int(row), s.column, before, value, rule)
             values[s.name].append(value)
-    return pd.DataFrame(values, index=table.table.index), redacted, problems
+    return pd.DataFrame(values, index=body.index), redacted, problems
 
 
 def _drop_blank_and_duplicates(
     typed: pd.DataFrame, spec: Fields, shown: str, log: CleaningLog
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[tuple[str, int]]]:
     """Drop unreturned (blank) questionnaires and identical double entries; the
-    questionnaires table; a Problem for each conflicting double entry."""
+    questionnaires table; a Problem for each conflicting double entry; how many rows
+    each of the two drops."""
     id_spec = spec[spec.id]
     answered = [s.name for s in spec.specs if s.name != spec.id and s.type != "datetime"]
     blank = typed[answered].isna().all(axis=1)
@@ -560,13 +632,16 @@ def _drop_blank_and_duplicates(
             )
         first_row.setdefault(key, int(row))
         keep.append(True)
-    return typed.loc[keep], questionnaires, problems
+    dropped = [("not returned (no answers)", int(blank.sum())), ("identical double entry", keep.count(False))]
+    return typed.loc[keep], questionnaires, problems, dropped
 
 
 def _parse_fix(spec: FieldSpec, fields_file: str) -> str:
     """How to fix a cell that cleaning cannot read, by the field's type."""
     if spec.type == "datetime":
         return f"correct the cell, or add its format to the field's 'format' list in {fields_file}"
+    if spec.type == "likert":
+        return f"correct the cell, or declare the level under the field's 'levels' in {fields_file}"
     if spec.type == "number":
         return f"correct the cell (a number, with a point for decimals), or declare its unit word under the field's 'units' in {fields_file}"
     if spec.type in ("id", "integer"):
@@ -669,6 +744,7 @@ def _typed_columns(frame: pd.DataFrame, spec: Fields) -> pd.DataFrame:
         dtypes[s.name] = {
             "id": _id_dtype(frame[s.name]),
             "integer": "Int64",
+            "likert": "Int64",
             "number": "Float64",
             "boolean": "boolean",
             "label": "string",

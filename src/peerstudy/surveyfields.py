@@ -38,9 +38,11 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.readers import read_yaml
 
-__all__ = ["FIELD_TYPES", "RESERVED_NAMES", "FieldSpec", "Fields", "normalise_label", "read_fields"]
+__all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "normalise_label", "read_fields"]
 
-FIELD_TYPES = ("id", "integer", "number", "datetime", "category", "boolean", "multi", "label", "text")
+FIELD_TYPES = ("id", "integer", "number", "likert", "datetime", "category", "boolean", "multi", "label", "text")
+#: What an exclusion rule may test (see :class:`ExclusionRule`).
+RULE_TESTS = ("equals", "not_equals", "below", "above", "duplicate")
 #: Names of the cleaned tables' own columns, which a declared field cannot take (the
 #: identifier may be called ``participant``: it then is the participants' key).
 RESERVED_NAMES = ("participant", "returned", "document", "kind", "question", "text")
@@ -58,6 +60,8 @@ _KEYS = {
     "separator",
     "compare_duplicates",
     "options",
+    "levels",
+    "reverse",
 }
 
 
@@ -95,6 +99,25 @@ class FieldSpec:
     separator: str = ";"
     compare_duplicates: bool = True
     options: tuple[tuple[str, str], ...] = ()
+    levels: tuple[tuple[int, str], ...] = ()
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class ExclusionRule:
+    """One declared exclusion: rows whose ``column`` passes ``test`` are left out, in order.
+
+    ``equals``/``not_equals``: the cell is (is not) one of ``values`` (compared like
+    category spellings); ``below``/``above``: the cell is a number below (above)
+    ``threshold``; ``duplicate``: the cell repeats the value of an earlier row still in
+    (the first is kept; empty cells are never duplicates).
+    """
+
+    reason: str
+    column: str
+    test: str
+    values: tuple[str, ...] = ()
+    threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,7 @@ class Fields:
     missing: tuple[str, ...]
     specs: tuple[FieldSpec, ...]
     sheet: str | None = None
+    exclusions: tuple[ExclusionRule, ...] = ()
 
     def __getitem__(self, name: str) -> FieldSpec:
         return next(s for s in self.specs if s.name == name)
@@ -203,6 +227,7 @@ def read_fields(path: str | Path) -> Fields:
         problems.add("missing", "a list of the cell values that mean no answer", missing, 'e.g. missing: ["", "n/a"]')
     if sheet is not None and not isinstance(sheet, str):
         problems.add("sheet", "the name of a sheet of the workbook, quoted", sheet, 'e.g. sheet: "Sheet1"')
+    exclusions = _read_exclusions(doc.get("exclusions", []), problems)
     if problems:
         raise ConfigError(problems)
     return Fields(
@@ -210,6 +235,7 @@ def read_fields(path: str | Path) -> Fields:
         id=ids[0],
         header_rows=header_rows,
         sheet=sheet,
+        exclusions=exclusions,
         missing=tuple(normalise_label(str(m)) for m in missing),
         specs=tuple(specs),
     )
@@ -275,6 +301,8 @@ def _read_spec(name: str, decl: Any, problems: _Problems) -> FieldSpec | None:
         separator=decl.get("separator", ";"),
         compare_duplicates=bool(decl.get("compare_duplicates", True)),
         options=_read_options(name, decl.get("options"), problems),
+        levels=_read_levels(name, ftype, decl.get("levels"), problems),
+        reverse=_read_reverse(name, decl.get("reverse", False), problems),
     )
 
 
@@ -352,3 +380,73 @@ def _read_options(name: str, options: Any, problems: _Problems) -> tuple[tuple[s
         'e.g. options: {"1": "Apples, red", "2": Pears}; quote yes/no',
     )
     return ()
+
+
+def _read_levels(name: str, ftype: str, levels: Any, problems: _Problems) -> tuple[tuple[int, str], ...]:
+    """A Likert item's levels as (score, label), lowest first: a list of labels (scored
+    1, 2, ...) or a mapping of whole-number score to label."""
+    if ftype != "likert":
+        if levels is not None:
+            problems.add(f"fields.{name}.levels", "levels only for a likert field", levels, "remove 'levels'")
+        return ()
+    if isinstance(levels, list) and len(levels) >= 2 and all(isinstance(x, str) for x in levels):
+        return tuple((i, label) for i, label in enumerate(levels, 1))
+    if (
+        isinstance(levels, dict)
+        and len(levels) >= 2
+        and all(isinstance(k, int) and not isinstance(k, bool) for k in levels)
+        and all(isinstance(v, str) for v in levels.values())
+    ):
+        return tuple(sorted(levels.items()))
+    problems.add(
+        f"fields.{name}.levels",
+        "at least two levels: a list of labels, lowest first, or a mapping of whole-number score to label",
+        levels,
+        'e.g. levels: {1: "Strongly disagree", 2: Disagree, 3: Neutral, 4: Agree, 5: "Strongly agree"}',
+    )
+    return ()
+
+
+def _read_reverse(name: str, reverse: Any, problems: _Problems) -> bool:
+    if not isinstance(reverse, bool):
+        problems.add(f"fields.{name}.reverse", "true or false (a reverse-scored item)", reverse, "e.g. reverse: true")
+        return False
+    return reverse
+
+
+def _read_exclusions(rules: Any, problems: _Problems) -> tuple[ExclusionRule, ...]:
+    """The declared exclusion rules, in the order they are applied."""
+    fix = 'e.g. - {reason: survey preview, column: Status, equals: ["Survey Preview"]}'
+    if not isinstance(rules, list):
+        problems.add("exclusions", "a list of rules, applied in order", rules, fix)
+        return ()
+    found = []
+    for i, rule in enumerate(rules, 1):
+        where = f"exclusions[{i}]"
+        tests = [t for t in RULE_TESTS if isinstance(rule, dict) and t in rule]
+        if not isinstance(rule, dict) or len(tests) != 1 or set(rule) - {"reason", "column", *RULE_TESTS}:
+            problems.add(where, f"reason, column and one of {', '.join(RULE_TESTS)}", rule, fix)
+            continue
+        test, value = tests[0], rule[tests[0]]
+        if not isinstance(rule.get("reason"), str) or not isinstance(rule.get("column"), str):
+            problems.add(where, "a reason and a column, as text", rule, fix)
+            continue
+        if test in ("below", "above") and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            problems.add(f"{where}.{test}", "a number", value, f"e.g. {test}: 80")
+            continue
+        values = [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
+        if test in ("equals", "not_equals") and (
+            not isinstance(values, list) or not values or any(isinstance(v, bool) for v in values)
+        ):
+            problems.add(f"{where}.{test}", "a list of cell values, quoted", value, 'e.g. equals: ["0", "false"]')
+            continue
+        found.append(
+            ExclusionRule(
+                reason=rule["reason"],
+                column=rule["column"],
+                test=test,
+                values=tuple(normalise_label(str(v)) for v in values) if test in ("equals", "not_equals") else (),
+                threshold=float(value) if test in ("below", "above") else None,
+            )
+        )
+    return tuple(found)
