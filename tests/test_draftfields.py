@@ -139,3 +139,17 @@ def test_command_prints_the_draft_and_reports_errors(tmp_path, capsys):
     assert '# "Email Address": left out' in out
     assert main(["draft-fields", str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv: expected a CSV file, found no such file" in capsys.readouterr().err
+
+
+def test_redcap_export_with_labels_as_headers(tmp_path):
+    """REDCap can write field labels as headers ("Which groups did you join? (choice=Choir)")."""
+    fields = draft_to(tmp_path, SURVEYS / "redcap_labels_headers.csv", SURVEYS / "redcap_dictionary.csv")
+    labelled = clean_export(SURVEYS / "redcap_labels_headers.csv", fields, text_fields=["notes"])
+    raw_fields = tmp_path / "raw" / "fields.yaml"
+    raw_fields.parent.mkdir()
+    raw_fields.write_text(draft_fields(SURVEYS / "redcap_data.csv", SURVEYS / "redcap_dictionary.csv"))
+    raw = clean_export(SURVEYS / "redcap_data.csv", raw_fields, text_fields=["notes"])
+    renamed = labelled.participants.rename(columns={"survey_timestamp": "wellbeing_timestamp",
+                                                    "complete": "wellbeing_complete"})
+    pd.testing.assert_frame_equal(renamed, raw.participants)
+    pd.testing.assert_frame_equal(labelled.documents, raw.documents)

@@ -176,3 +176,25 @@ def test_declared_header_rows_keep_the_old_reading():
     recognised = read_export(FIXTURES / "mini-survey/export.csv")
     assert declared.tool == "CSV" and recognised.tool == "CSV"
     assert list(declared.columns) == raw_records(FIXTURES / "mini-survey/export.csv")[0]
+
+
+# From tests/fixtures/surveys/README.md: the tool each fixture imitates and its header rows.
+FIXTURE_TOOLS = {
+    "surveymonkey.csv": ("SurveyMonkey", 2), "limesurvey_codes.csv": ("LimeSurvey", 1),
+    "limesurvey_texts.csv": ("LimeSurvey", 1), "googleforms.csv": ("Google Forms", 1),
+    "redcap_data.csv": ("REDCap", 1), "redcap_labels.csv": ("REDCap", 1), "redcap_labels_headers.csv": ("REDCap", 1),
+    "qualtrics_flow.csv": ("Qualtrics", 3), "redcap_dictionary.csv": ("CSV", 1),
+}
+
+
+def test_every_fixture_export_is_recognised_and_counted():
+    files = sorted(p.name for p in SURVEYS.glob("*.csv"))
+    assert set(files) == set(FIXTURE_TOOLS)
+    for name in files:
+        tool, header_rows = FIXTURE_TOOLS[name]
+        export = read_export(SURVEYS / name)
+        assert (export.tool, export.header_rows) == (tool, header_rows), name
+        body = raw_records(SURVEYS / name)[header_rows:]
+        assert len(export.table) == len(body), name
+        answered = sum(1 for r in body for c in r if c.strip() and c.strip() not in PLACEHOLDERS)
+        assert len(export.tidy()) == answered, name

@@ -73,6 +73,7 @@ IDENTIFIER_COLUMNS = {
     "locationlongitude": "location",
     "locationaccuracy": "location",
     "redcap_survey_identifier": "survey identifier (often an e-mail address)",
+    "survey identifier": "survey identifier (often an e-mail address)",
 }
 #: The respondent's number, by tool.
 _IDENTIFIER_WORDS = re.compile(r"\b(names?|e-?mail|phone|telephone|mobile|address|postcode|zip ?code)\b", re.IGNORECASE)
@@ -347,7 +348,9 @@ def _from_dictionary(table: SurveyExport, fields: list[DictionaryField]) -> list
     """One block per dictionary field, then the forms' timestamps and completion status."""
     blocks: list[dict] = []
     for i, f in enumerate(fields):
-        present = table.find_column(f.name) or table.option_columns(f.name)
+        # raw variable names as headers, or (REDCap's labels-as-headers export) the field labels
+        column = next((c for c in (f.name, f.label) if table.find_column(c) or table.option_columns(c)), None)
+        present = column is not None
         if f.identifier and i:
             blocks.append(
                 {
@@ -362,7 +365,34 @@ def _from_dictionary(table: SurveyExport, fields: list[DictionaryField]) -> list
         elif f.type == "file":
             blocks.append({"comment": f"{f.name}: left out: a file upload field (the export holds no answer)"})
         else:
-            blocks.append(_dictionary_block(f, first=i == 0))
+            blocks.append({**_dictionary_block(f, first=i == 0), "column": column})
+    blocks += _status_blocks(table, fields)
+    return blocks
+
+
+def _status_blocks(table: SurveyExport, fields: list[DictionaryField]) -> list[dict]:
+    """The forms' survey timestamps and completion status, and the identifiers REDCap adds."""
+    blocks: list[dict] = []
+    for column in table.columns:
+        if re.fullmatch(r"Survey Timestamp( \(\d+\))?", column):
+            blocks.append(
+                {
+                    "name": column,
+                    "column": column,
+                    "type": "datetime",
+                    "format": "%Y-%m-%d %H:%M:%S",
+                    "compare_duplicates": False,
+                }
+            )
+        elif re.fullmatch(r"Complete\?( \(\d+\))?", column):
+            blocks.append(
+                {
+                    "name": column,
+                    "column": column,
+                    "type": "category",
+                    "categories": {label: [code, label] for code, label in _STATUS.items()},
+                }
+            )
     forms = list(dict.fromkeys(f.form for f in fields))
     for form in forms:
         if table.find_column(f"{form}_timestamp"):
@@ -386,7 +416,7 @@ def _from_dictionary(table: SurveyExport, fields: list[DictionaryField]) -> list
             )
     declared = {f.name for f in fields}
     for column in table.columns:
-        why = IDENTIFIER_COLUMNS.get(column)
+        why = IDENTIFIER_COLUMNS.get(_squash(column))
         if why and column not in declared:
             blocks.append({"comment": f"{column}: left out: a personal identifier that REDCap writes ({why})"})
     return blocks

@@ -82,6 +82,9 @@ _LIME_TEXTS = {
 }
 _FORMS_TIMESTAMP = ("timestamp", "zeitstempel", "horodateur", "marca temporal", "marca de temps", "tijdstempel")
 _REDCAP_OPTION = re.compile(r"^(?P<base>.+?)___(?P<code>[^_].*)$")
+_REDCAP_LABEL_OPTION = re.compile(r"^(?P<base>.+) \(choice=(?P<code>.+)\)$")
+#: Headers a REDCap export with labels as headers writes once per form.
+_REDCAP_REPEATED = ("Complete?", "Survey Timestamp", "Survey Identifier")
 _LIME_OPTION = re.compile(r"^(?P<base>[^\[]+)\[(?P<code>[^\]]+)\]$")
 
 
@@ -128,7 +131,7 @@ class SurveyExport:
         ``name___code``, LimeSurvey ``name[code]`` or SurveyMonkey ``question - option``."""
         found = []
         for column in self.columns:
-            for pattern in (_REDCAP_OPTION, _LIME_OPTION):
+            for pattern in (_REDCAP_OPTION, _LIME_OPTION, _REDCAP_LABEL_OPTION):
                 match = pattern.match(column)
                 if match and match["base"].strip() == declared.strip():
                     found.append((match["code"], column))
@@ -148,7 +151,9 @@ class SurveyExport:
         groups = {
             column: (match["base"], match["code"])
             for column in self.columns
-            for match in [_REDCAP_OPTION.match(column) or _LIME_OPTION.match(column)]
+            for match in [
+                _REDCAP_OPTION.match(column) or _LIME_OPTION.match(column) or _REDCAP_LABEL_OPTION.match(column)
+            ]
             if match
         }
         rows = []
@@ -189,7 +194,8 @@ def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
         return "LimeSurvey", 1
     if (
         (first and first[0] == "record_id")
-        or any(_REDCAP_OPTION.match(c) for c in first)
+        or any(_REDCAP_OPTION.match(c) or _REDCAP_LABEL_OPTION.match(c) for c in first)
+        or (first and first[0] == "Record ID" and "Complete?" in first)
         or any(c.startswith("redcap_") or c.endswith("_complete") for c in first)
     ):
         return "REDCap", 1
@@ -303,7 +309,26 @@ def _name_columns(records: list[list[str]], tool: str, header_rows: int) -> tupl
         return _name_monkey(first, head[1])
     if header_rows >= 2 and tool.startswith("Qualtrics"):
         return first, head[1]
+    if tool.startswith("REDCap"):
+        return _number_repeats(first), [""] * width
     return first, [""] * width
+
+
+def _number_repeats(names: list[str]) -> list[str]:
+    """REDCap's labels-as-headers export repeats "Complete?" (and the survey timestamp)
+    once per form: the second is named "Complete? (2)", and so on.
+
+    Examples
+    --------
+    >>> _number_repeats(["Record ID", "Complete?", "Mood", "Complete?"])
+    ['Record ID', 'Complete?', 'Mood', 'Complete? (2)']
+    """
+    seen: dict[str, int] = {}
+    named = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        named.append(f"{name} ({seen[name]})" if name in _REDCAP_REPEATED and seen[name] > 1 else name)
+    return named
 
 
 def _name_monkey(first: list[str], second: list[str]) -> tuple[list[str], list[str]]:
