@@ -198,3 +198,17 @@ def test_every_fixture_export_is_recognised_and_counted():
         assert len(export.table) == len(body), name
         answered = sum(1 for r in body for c in r if c.strip() and c.strip() not in PLACEHOLDERS)
         assert len(export.tidy()) == answered, name
+
+
+def test_semicolon_export_from_a_spreadsheet_in_another_locale(tmp_path):
+    """Excel in many locales saves CSV with semicolons; the reader notices it from the header line."""
+    text = (SURVEYS / "limesurvey_codes.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    path = tmp_path / "export.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
+    assert ";" in path.read_text(encoding="utf-8").splitlines()[0]
+    a = clean_export(path, SURVEYS / "limesurvey_codes.yaml", text_fields=["comment"])
+    b = clean_export(SURVEYS / "limesurvey_codes.csv", SURVEYS / "limesurvey_codes.yaml", text_fields=["comment"])
+    pd.testing.assert_frame_equal(a.participants, b.participants)
+    pd.testing.assert_frame_equal(a.documents, b.documents)

@@ -61,7 +61,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import _csv_row_of, _read_text, check_size, read_csv_table
 
-__all__ = ["PLACEHOLDERS", "SurveyExport", "read_export", "recognise_tool"]
+__all__ = ["PLACEHOLDERS", "SurveyExport", "guess_delimiter", "read_export", "recognise_tool"]
 
 #: Cell values a tool writes where there is no answer, by tool (compared case-insensitively).
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
@@ -186,7 +186,8 @@ def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
         return "Qualtrics", 3
     if first[:2] == ["V1", "V2"] and "ResponseID" in second:
         return "Qualtrics (legacy)", 2
-    if any(m in lowered for m in _MONKEY_META) or any(c.casefold() in _MONKEY_PLAIN for c in second):
+    plain = sum(c.casefold() in _MONKEY_PLAIN for c in second)
+    if any(m in lowered for m in _MONKEY_META) or plain >= 2 or (plain and "" in first[1:]):
         return "SurveyMonkey", 2
     if first and first[0].casefold() in _FORMS_TIMESTAMP:
         return "Google Forms", 1
@@ -200,6 +201,29 @@ def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
     ):
         return "REDCap", 1
     return "CSV", 1
+
+
+def guess_delimiter(text: str) -> str:
+    """The delimiter of a CSV export: a comma, or the semicolon or tab that spreadsheet
+    programs in many locales write, whichever the header line holds most of (outside quotes).
+
+    Examples
+    --------
+    >>> guess_delimiter('id;"Age, years";Sex\\n1;34;f\\n'), guess_delimiter("id,age\\n1,2\\n")
+    (';', ',')
+    """
+    unquoted, quoted = [], False
+    for char in text[:65536]:
+        if char == '"':
+            quoted = not quoted
+        elif char in "\r\n" and not quoted:
+            break
+        elif not quoted:
+            unquoted.append(char)
+    line = "".join(unquoted)
+    counts = {d: line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
 
 
 def read_export(
@@ -248,7 +272,7 @@ def read_export(
         records = _read_workbook(p, shown, sheet, parameter)
     else:
         text = _read_text(p, encoding="utf-8-sig", what="a CSV file", parameter=parameter, row_of=_csv_row_of)
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=guess_delimiter(text)))
     tool, rows = ("Excel", header_rows) if header_rows is not None else recognise_tool(records)
     if excel and header_rows is None:
         tool = f"{tool} (Excel workbook)" if tool != "CSV" else "Excel"
