@@ -650,16 +650,27 @@ SURVEY_EXPORT_CASES = [
     Case("surveymonkey-sub-question-twice", "a SurveyMonkey export whose matrix lists the sub-question 'Staff' twice",
          copy_of("surveys", replace("surveymonkey.csv", "Staff,Peers", "Staff,Staff")),
          clean_tool_export("surveymonkey.csv", "surveymonkey.yaml"),
-         ("surveymonkey.csv, row 2, field 'How satisfied are you with the support you get from... - Staff': "
-          "expected each sub-question once under its question",
+         (("surveymonkey.csv, row 2, field 'How satisfied are you with the support you get from... - Staff': "
+           "expected each sub-question once under its question"),
           "found sub-question 'Staff' of 'How satisfied are you with the support you get from...' in columns 14 and 15"),
          count=1),
     Case("redcap-dictionary-bad-choices", "a REDCap data dictionary whose choices have no codes",
          copy_of("surveys", replace("redcap_dictionary.csv", "1, Low | 2, Okay | 3, Good", "Low | Okay | Good")),
          draft_from_dictionary,
-         ("redcap_dictionary.csv, row 4, field 'mood: Choices, Calculations, OR Slider Labels': expected choices "
-          "written 'code, label | code, label'", "found 'Low | Okay | Good'", "Fix: correct the field's choices"),
+         (("redcap_dictionary.csv, row 4, field 'mood: Choices, Calculations, OR Slider Labels': expected choices "
+           "written 'code, label | code, label'"), "found 'Low | Okay | Good'", "Fix: correct the field's choices"),
          count=1),
+    Case("exclusion-rule-unknown-column", "an exclusion rule naming a column the export does not have (issue 18)",
+         copy_of("surveys", replace("qualtrics_flow.yaml", "column: Progress", "column: Progres")),
+         clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
+         ("qualtrics_flow.yaml, field 'exclusions[5].column': expected a column of", "found 'Progres'",
+          "Fix: correct the rule's column"), error=ConfigError),
+    Case("likert-answer-outside-levels", "a Likert answer that is none of the declared levels (issue 18)",
+         copy_of("surveys", replace("qualtrics_flow.csv", "Disagree,Neither agree nor disagree,Agree",
+                                    "Disagree,Neither agree nor disagree,Agree strongly")),
+         clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
+         ("qualtrics_flow.csv, row 10, field 'Q1_3': expected one of the levels (1 = Strongly disagree",
+          "found 'Agree strongly'", "Fix: correct the cell, or declare the level"), count=1),
 ]
 
 

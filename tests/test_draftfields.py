@@ -7,8 +7,8 @@ import csv
 import pandas as pd
 import pytest
 import yaml
-
 from helpers import FIXTURES, samples_dir
+
 from peerstudy.__main__ import main
 from peerstudy.clean import clean_export, read_fields
 from peerstudy.draftfields import draft_fields, parse_choices, read_redcap_dictionary

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from helpers import FIXTURES
+
 from peerstudy.clean import clean_export
 from peerstudy.errors import ConfigError, InputError
 from peerstudy.exclusions import apply_exclusions

@@ -11,8 +11,8 @@ import csv
 
 import pandas as pd
 import pytest
-
 from helpers import FIXTURES, samples_dir
+
 from peerstudy.clean import clean_export
 from peerstudy.errors import InputError
 from peerstudy.surveyexports import read_export
