@@ -153,3 +153,14 @@ def test_redcap_export_with_labels_as_headers(tmp_path):
                                                     "complete": "wellbeing_complete"})
     pd.testing.assert_frame_equal(renamed, raw.participants)
     pd.testing.assert_frame_equal(labelled.documents, raw.documents)
+
+
+def test_qualtrics_draft_suggests_status_exclusions(tmp_path):
+    text = draft_fields(SURVEYS / "qualtrics_flow.csv")
+    assert '#   - {reason: survey preview, column: "Status", equals: ["Survey Preview", "1"]}' in text
+    assert "# Start Date\n  startdate:" in text, "the question text (row 2) is shown above its field"
+    (tmp_path / "fields.yaml").write_text(text.replace("# exclusions:", "exclusions:").replace("#   - ", "  - "))
+    flow = clean_export(SURVEYS / "qualtrics_flow.csv", tmp_path / "fields.yaml").flow
+    # by hand from the fixture: previews R_a02, R_a08; unfinished R_a03; progress 75 R_a09; the other 5 analysed
+    assert dict(zip(flow["reason"], flow["n"]))["survey preview"] == 2
+    assert flow["n"].tolist() == [9, 2, 1, 1, 0, 0, 5]

@@ -237,7 +237,7 @@ def draft_fields(export: str | Path, dictionary: str | Path | None = None, *, sh
     ]
     if sheet:
         lines.append(f"sheet: {_quote(sheet)}")
-    lines += ['missing: [""]', "fields:"]
+    lines += ['missing: [""]'] + _suggested_exclusions(table) + ["fields:"]
     blocks = _from_dictionary(table, read_redcap_dictionary(dictionary)) if dictionary else _from_export(table)
     names: set[str] = set()
     for block in blocks:
@@ -276,11 +276,32 @@ def _from_export(table: SurveyExport) -> list[dict]:
             blocks.append({"name": base, "column": base, "type": "multi", "options": {code: code for code, _ in cols}})
             continue
         values = [v for v in table.table[column] if not table.is_missing(v)]
-        block = {"name": column, "column": column, **_guess_type(values)}
+        block = {"name": column, "column": column, "label": _label(table, column), **_guess_type(values)}
         if column == id_column:
             block = {"name": column, "column": column, "type": "id"}
         blocks.append(block)
     return blocks
+
+
+def _suggested_exclusions(table: SurveyExport) -> list[str]:
+    """Commented-out exclusion rules for the status columns the tool writes."""
+    rules = []
+    status = table.find_column("Status")
+    if status and table.tool.startswith("Qualtrics"):
+        rules.append(f'{{reason: survey preview, column: {_quote(status)}, equals: ["Survey Preview", "1"]}}')
+    finished = table.find_column("Finished")
+    if finished:
+        rules.append(f'{{reason: did not finish, column: {_quote(finished)}, equals: ["False", "0"]}}')
+    progress = table.find_column("Progress")
+    if progress:
+        rules.append(f"{{reason: progress below 100%, column: {_quote(progress)}, below: 100}}")
+    if not rules:
+        return []
+    head = [
+        "# Suggested exclusions (applied in order; see peerstudy.exclusions): uncomment those that apply.",
+        "# exclusions:",
+    ]
+    return head + [f"#   - {rule}" for rule in rules]
 
 
 def _id_column(table: SurveyExport) -> str:
