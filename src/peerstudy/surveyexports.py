@@ -410,29 +410,7 @@ def _read_workbook(path: Path, shown: str, sheet: str | None, parameter: str | N
     """The cells of one sheet as text (numbers as written, dates as ISO)."""
     from openpyxl import load_workbook
 
-    if not path.is_file():
-        where = f"the parameter {parameter!r} in the study's YAML file" if parameter else "the path"
-        raise InputError(
-            Problem(
-                file=shown,
-                expected="an Excel workbook (.xlsx)",
-                found="no such file",
-                fix=f"check {where}, or add the file",
-            )
-        )
-    check_size(path, what="an Excel workbook")
-    with open(path, "rb") as fh:
-        start = fh.read(4096)
-    if not start.startswith(b"PK\x03\x04"):
-        found = "text (it is a CSV file named .xlsx)" if _looks_like_text(start) else "neither a zip archive nor text"
-        raise InputError(
-            Problem(
-                file=shown,
-                expected="an Excel workbook (.xlsx, a zip archive)",
-                found=found,
-                fix="rename the file to .csv if it is a CSV export, or save it from Excel as 'Excel Workbook (.xlsx)'",
-            )
-        )
+    _check_workbook_file(path, shown, parameter)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -472,6 +450,33 @@ def _read_workbook(path: Path, shown: str, sheet: str | None, parameter: str | N
             )
         )
     return records
+
+
+def _check_workbook_file(path: Path, shown: str, parameter: str | None) -> None:
+    """Refuse a missing or too large workbook, or a file named .xlsx that is not a zip archive."""
+    if not path.is_file():
+        where = f"the parameter {parameter!r} in the study's YAML file" if parameter else "the path"
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="an Excel workbook (.xlsx)",
+                found="no such file",
+                fix=f"check {where}, or add the file",
+            )
+        )
+    check_size(path, what="an Excel workbook")
+    with open(path, "rb") as fh:
+        start = fh.read(4096)
+    if not start.startswith(b"PK\x03\x04"):
+        found = "text (it is a CSV file named .xlsx)" if _looks_like_text(start) else "neither a zip archive nor text"
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="an Excel workbook (.xlsx, a zip archive)",
+                found=found,
+                fix="rename the file to .csv if it is a CSV export, or save it from Excel as 'Excel Workbook (.xlsx)'",
+            )
+        )
 
 
 def _looks_like_text(data: bytes) -> bool:

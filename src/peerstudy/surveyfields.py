@@ -213,6 +213,23 @@ def read_fields(path: str | Path) -> Fields:
                 None,
                 "add format: with the way the export writes the dates (a list if it uses several)",
             )
+    header_rows, missing, sheet = _read_settings(doc, problems)
+    exclusions = _read_exclusions(doc.get("exclusions", []), problems)
+    if problems:
+        raise ConfigError(problems)
+    return Fields(
+        file=shown,
+        id=ids[0],
+        header_rows=header_rows,
+        sheet=sheet,
+        exclusions=exclusions,
+        missing=tuple(normalise_label(str(m)) for m in missing),
+        specs=tuple(specs),
+    )
+
+
+def _read_settings(doc: dict, problems: _Problems) -> tuple[int | None, list, str | None]:
+    """The fields file's ``header_rows``, ``missing`` and ``sheet``."""
     header_rows, missing, sheet = doc.get("header_rows"), doc.get("missing", [""]), doc.get("sheet")
     if header_rows is not None and (
         not isinstance(header_rows, int) or isinstance(header_rows, bool) or header_rows < 1
@@ -227,18 +244,7 @@ def read_fields(path: str | Path) -> Fields:
         problems.add("missing", "a list of the cell values that mean no answer", missing, 'e.g. missing: ["", "n/a"]')
     if sheet is not None and not isinstance(sheet, str):
         problems.add("sheet", "the name of a sheet of the workbook, quoted", sheet, 'e.g. sheet: "Sheet1"')
-    exclusions = _read_exclusions(doc.get("exclusions", []), problems)
-    if problems:
-        raise ConfigError(problems)
-    return Fields(
-        file=shown,
-        id=ids[0],
-        header_rows=header_rows,
-        sheet=sheet,
-        exclusions=exclusions,
-        missing=tuple(normalise_label(str(m)) for m in missing),
-        specs=tuple(specs),
-    )
+    return header_rows, missing if isinstance(missing, list) else [], sheet
 
 
 def _read_spec(name: str, decl: Any, problems: _Problems) -> FieldSpec | None:
