@@ -164,3 +164,15 @@ def test_qualtrics_draft_suggests_status_exclusions(tmp_path):
     # by hand from the fixture: previews R_a02, R_a08; unfinished R_a03; progress 75 R_a09; the other 5 analysed
     assert dict(zip(flow["reason"], flow["n"]))["survey preview"] == 2
     assert flow["n"].tolist() == [9, 2, 1, 1, 0, 0, 5]
+
+
+def test_option_columns_are_one_multi_field_but_a_matrix_is_not():
+    doc = yaml.safe_load(draft_fields(SURVEYS / "surveymonkey.csv"))
+    by_column = {d["column"]: d for d in doc["fields"].values()}
+    # the activity columns hold their option's text (or, under Other, what was typed): ticks
+    activities = by_column["Which activities did you join? (tick all that apply)"]
+    assert activities["type"] == "multi" and "Walks, outdoors" in activities["options"]
+    # the satisfaction matrix holds ratings: one field per row of the matrix
+    assert by_column["How satisfied are you with the support you get from... - Peers"]["type"] == "category"
+    limes = yaml.safe_load(draft_fields(SURVEYS / "limesurvey_codes.csv"))
+    assert limes["fields"]["likes"]["options"] == {"SQ001": "SQ001", "SQ002": "SQ002", "SQ003": "SQ003"}

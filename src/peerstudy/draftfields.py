@@ -104,6 +104,7 @@ _REDCAP_DATES = {
 _DICT_COLUMNS = {"name": "Variable / Field Name", "form": "Form Name", "type": "Field Type", "label": "Field Label"}
 _CHOICE_TYPES = ("radio", "dropdown", "checkbox")
 _STATUS = {"0": "Incomplete", "1": "Unverified", "2": "Complete"}
+_TICK_MARKS = {"0", "1", "checked", "unchecked", "y", "n", "yes", "no", "not selected", "true", "false", "x"}
 
 
 @dataclass(frozen=True)
@@ -320,12 +321,24 @@ def _option_groups(table: SurveyExport) -> dict[str, list[tuple[str, str]]]:
     """Questions written one column per option (at least two columns)."""
     bases = []
     for column in table.columns:
-        for pattern in (r"^(.+?)___[^_].*$", r"^([^\[]+)\[[^\]]+\]$", r"^(.+?) - .+$"):
+        for pattern in (r"^(.+?)___[^_].*$", r"^([^\[]+)\[[^\]]+\]$", r"^(.+?) - .+$", r"^(.+) \(choice=.+\)$"):
             match = re.match(pattern, column)
             if match and match[1] not in bases:
                 bases.append(match[1])
     groups = {base: table.option_columns(base) for base in bases}
-    return {base: cols for base, cols in groups.items() if len(cols) >= 2}
+    return {base: cols for base, cols in groups.items() if len(cols) >= 2 and _ticks_only(table, cols)}
+
+
+def _ticks_only(table: SurveyExport, columns: list[tuple[str, str]]) -> bool:
+    """Whether option columns hold tick marks (1/0, Checked, Y, the option's own text; any
+    text under an "Other" option) rather than ratings of sub-questions (a matrix)."""
+    for option, column in columns:
+        if "other" in option.casefold():
+            continue
+        marks = {_squash(v) for v in table.table[column] if not table.is_missing(v)}
+        if not marks <= _TICK_MARKS | {_squash(option)}:
+            return False
+    return True
 
 
 def _guess_type(values: list[str]) -> dict:
@@ -349,7 +362,7 @@ def _guess_type(values: list[str]) -> dict:
                 "false": sorted({v for v in stripped if v.casefold() in false}),
             }
     distinct = sorted(set(stripped))
-    if len(stripped) > 1 and len(distinct) == len(stripped):
+    if len(stripped) >= 5 and len(distinct) == len(stripped):
         return {"type": "text", "note": "every answer differs: read as free text"}
     if len(distinct) <= 12 and all(len(v) <= 40 and len(v.split()) <= 5 for v in distinct):
         return {"type": "category", "categories": {v: [v] for v in distinct}}
