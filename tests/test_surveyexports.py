@@ -212,3 +212,19 @@ def test_semicolon_export_from_a_spreadsheet_in_another_locale(tmp_path):
     b = clean_export(SURVEYS / "limesurvey_codes.csv", SURVEYS / "limesurvey_codes.yaml", text_fields=["comment"])
     pd.testing.assert_frame_equal(a.participants, b.participants)
     pd.testing.assert_frame_equal(a.documents, b.documents)
+
+
+def test_qualtrics_with_declared_header_rows_reads_as_when_recognised(tmp_path):
+    """`header_rows: 3`, which studies used before the tool was recognised, still works."""
+    folder = samples_dir("surveys")
+    fields = ("fields:\n  response: {column: ResponseId, type: id}\n  choice: {column: Q1, type: integer}\n"
+              "  answer: {column: Q2, type: text}\n")
+    (tmp_path / "recognised.yaml").write_text(fields)
+    (tmp_path / "declared.yaml").write_text("header_rows: 3\n" + fields)
+    recognised = clean_export(folder / "qualtrics.csv", tmp_path / "recognised.yaml", text_fields=["answer"])
+    declared = clean_export(folder / "qualtrics.csv", tmp_path / "declared.yaml", text_fields=["answer"])
+    pd.testing.assert_frame_equal(recognised.participants, declared.participants)
+    pd.testing.assert_frame_equal(recognised.documents, declared.documents)
+    # the file by hand: one response, R_2YPOQ602ER1jkf1, choice 2, "Hello World!"
+    assert recognised.participants[["response", "choice"]].values.tolist() == [["R_2YPOQ602ER1jkf1", 2]]
+    assert recognised.documents["text"].tolist() == ["Hello World!"]
