@@ -5,10 +5,13 @@ One fields file (YAML) per export, e.g. ``studies/supporter-survey/fields.yaml``
     sheet: Answers            # optional: the sheet of an .xlsx export (default: the first)
     header_rows: 2            # optional: rows above the first answer (default: recognised)
     missing: ["", "n/a"]      # cell values that mean "no answer"
+    exclusions:               # optional: rows left out, in order (see peerstudy.exclusions)
+      - {reason: survey preview, column: Status, equals: ["Survey Preview"]}
     fields:
       respondent: {column: "ResponseId", type: id}
       age: {column: "Q1", type: integer, min: 18, max: 99, units: ["years"]}
       fruit: {column: "Q2", type: multi, options: {"1": "Apples, red", "2": Pears}}
+      calm: {column: "Q3_1", type: likert, levels: [Disagree, Neutral, Agree], reverse: false}
 
 ``column`` is the column's name as the export writes it, or the question text of the
 column where the tool writes one (Qualtrics, SurveyMonkey). A ``multi`` field may name a
