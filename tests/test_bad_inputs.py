@@ -337,8 +337,8 @@ CASES = [
          copy_of(SURVEY, replace("fields.yaml", "min: 18", "min: eighteen")), clean_survey,
          ("fields.yaml, field 'fields.age.min': expected a whole number, found 'eighteen'",), error=ConfigError),
     Case("fields-unknown-type", "a fields file declaring a type the cleaner does not know",
-         copy_of(SURVEY, replace("fields.yaml", "type: integer", "type: number")), clean_survey,
-         ("fields.yaml, field 'fields.age.type': expected one of id, integer", "found 'number'"),
+         copy_of(SURVEY, replace("fields.yaml", "type: integer", "type: numeric")), clean_survey,
+         ("fields.yaml, field 'fields.age.type': expected one of id, integer", "found 'numeric'"),
          error=ConfigError),
     # --- participants sheet, transcripts, key (clean-transcripts) ------------------------
     Case("participants-duplicate-id", "participant P1 listed twice with different attributes",
@@ -1123,3 +1123,59 @@ def test_deidentification_input_gives_one_clear_message_naming_no_one(case: Case
         assert name not in message, message
     assert snapshot(tmp_path) == before
     assert not any(out.iterdir())
+# ----------------------------------------------------------------------------- survey-tool exports (issue 15)
+# Exports from survey tools (tests/fixtures/surveys/, invented respondents) and REDCap data
+# dictionaries, run through the clean-survey stage or `python -m peerstudy draft-fields`.
+def clean_tool_export(export: str, fields: str) -> Callable[[Path], None]:
+    """The clean-survey stage on one export of tests/fixtures/surveys/ and its fields file."""
+    def run(folder: Path) -> None:
+        report = StudyOutputs("bad-study")
+        survey = clean_export(folder / export, folder / fields)
+        report.processed(questionnaires=survey.questionnaires, participants=survey.participants,
+                         documents=survey.documents, cleaning_log=survey.log)
+    return run
+
+
+def draft_from_dictionary(folder: Path) -> None:
+    """`python -m peerstudy draft-fields redcap_data.csv --dictionary redcap_dictionary.csv`."""
+    from peerstudy.draftfields import draft_fields
+
+    draft_fields(folder / "redcap_data.csv", folder / "redcap_dictionary.csv")
+
+
+SURVEY_EXPORT_CASES = [
+    Case("xlsx-really-csv", "a Google Forms CSV export saved under the name responses.xlsx",
+         copy_of("surveys", copy_file(FIXTURES / "surveys/googleforms.csv", "responses.xlsx")),
+         clean_tool_export("responses.xlsx", "googleforms.yaml"),
+         ("responses.xlsx: expected an Excel workbook (.xlsx, a zip archive), found text (it is a CSV file named .xlsx)",
+          "Fix: rename the file to .csv")),
+    Case("surveymonkey-sub-question-twice", "a SurveyMonkey export whose matrix lists the sub-question 'Staff' twice",
+         copy_of("surveys", replace("surveymonkey.csv", "Staff,Peers", "Staff,Staff")),
+         clean_tool_export("surveymonkey.csv", "surveymonkey.yaml"),
+         (("surveymonkey.csv, row 2, field 'How satisfied are you with the support you get from... - Staff': "
+           "expected each sub-question once under its question"),
+          "found sub-question 'Staff' of 'How satisfied are you with the support you get from...' in columns 14 and 15"),
+         count=1),
+    Case("redcap-dictionary-bad-choices", "a REDCap data dictionary whose choices have no codes",
+         copy_of("surveys", replace("redcap_dictionary.csv", "1, Low | 2, Okay | 3, Good", "Low | Okay | Good")),
+         draft_from_dictionary,
+         (("redcap_dictionary.csv, row 4, field 'mood: Choices, Calculations, OR Slider Labels': expected choices "
+           "written 'code, label | code, label'"), "found 'Low | Okay | Good'", "Fix: correct the field's choices"),
+         count=1),
+    Case("exclusion-rule-unknown-column", "an exclusion rule naming a column the export does not have (issue 18)",
+         copy_of("surveys", replace("qualtrics_flow.yaml", "column: Progress", "column: Progres")),
+         clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
+         ("qualtrics_flow.yaml, field 'exclusions[5].column': expected a column of", "found 'Progres'",
+          "Fix: correct the rule's column"), error=ConfigError),
+    Case("likert-answer-outside-levels", "a Likert answer that is none of the declared levels (issue 18)",
+         copy_of("surveys", replace("qualtrics_flow.csv", "Disagree,Neither agree nor disagree,Agree",
+                                    "Disagree,Neither agree nor disagree,Agree strongly")),
+         clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
+         ("qualtrics_flow.csv, row 10, field 'Q1_3': expected one of the levels (1 = Strongly disagree",
+          "found 'Agree strongly'", "Fix: correct the cell, or declare the level"), count=1),
+]
+
+
+@pytest.mark.parametrize("case", SURVEY_EXPORT_CASES, ids=lambda c: c.id)
+def test_bad_survey_export_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)

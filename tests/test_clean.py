@@ -6,6 +6,7 @@ import csv
 import hashlib
 import shutil
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -193,3 +194,90 @@ def test_arbitrary_free_text_never_crashes_the_cleaner(tmp_path_factory, answer)
     result = clean(folder)
     texts = result.documents["text"].tolist()
     assert texts == ([normalise_text(answer)] if normalise_label(answer) not in ("", "n/a") else [])
+
+
+# ----------------------------------------------------------------------------- any field name
+def test_an_identifier_named_participant_is_the_participant_column(tmp_path):
+    """Issue 15: an id field named 'participant' crashed with 'cannot insert participant, already exists'."""
+    (tmp_path / "export.csv").write_text("participant_id,age\nP7,40\nP9,51\n", encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  participant: {column: participant_id, type: id}\n  age: {column: age, type: integer}\n")
+    result = clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
+    assert list(result.participants.columns) == ["participant", "age"]
+    assert result.participants["participant"].tolist() == ["P7", "P9"]
+    assert result.questionnaires["participant"].tolist() == ["P7", "P9"]
+
+
+def test_a_field_named_like_an_internal_column_is_one_clear_error(tmp_path):
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  n: {column: N, type: id}\n  participant: {column: P, type: text}\n  returned: {column: R, type: label}\n")
+    with pytest.raises(ConfigError) as info:
+        read_fields(tmp_path / "fields.yaml")
+    assert len(info.value.problems) == 2
+    assert "field 'fields.participant': expected a field name other than the cleaned tables' own columns" in str(info.value)
+    assert "rename the field" in str(info.value)
+
+
+# ----------------------------------------------------------------------------- numbers and choices
+@pytest.mark.parametrize("raw, expected", [
+    ("0.5", 0.5), (" 12 ", 12.0), ("１．５", 1.5), ("3 years", 3.0), (".25", 0.25), ("-2", -2.0),
+    ("1,5", None), ("half", None), ("", None), ("1.2.3", None),
+])
+def test_parse_number(raw, expected):
+    from peerstudy.clean import parse_number
+
+    assert parse_number(raw, units=["years"]) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Peer group, Walks, outdoors", ["Peer group", "Walks, outdoors"]),   # the option holds the separator
+    ("walks,  OUTDOORS", ["Walks, outdoors"]),                            # spaces and case do not matter
+    ("2, 1", ["Walks, outdoors", "Peer group"]),                          # codes as well as labels
+    ("Peer group, Choir", None),                                          # not a declared option
+])
+def test_split_choices(raw, expected):
+    from peerstudy.clean import split_choices
+
+    assert split_choices(raw, [("1", "Peer group"), ("2", "Walks, outdoors")], separator=",") == expected
+
+
+def test_number_limits_and_undeclared_option_are_reported(tmp_path):
+    (tmp_path / "export.csv").write_text("id,years,groups\n1,0.5,Peer group\n2,61.5,Choir\n", encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: id, type: id}\n  years: {column: years, type: number, min: 0, max: 60}\n"
+        "  groups: {column: groups, type: multi, options: [Peer group, 'Walks, outdoors']}\n")
+    with pytest.raises(InputError) as info:
+        clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
+    text = str(info.value)
+    assert len(info.value.problems) == 2
+    assert "row 3, field 'groups': expected declared options separated by ';'" in text and "'Choir'" in text
+    assert "row 3, field 'years': expected a number from 0 to 60, found 61.5" in text
+
+
+# ----------------------------------------------------------------------------- Likert items
+def test_likert_scores_labels_and_reverse_scored_items(tmp_path):
+    (tmp_path / "export.csv").write_text(
+        "id,calm,worried\n1,Agree,Agree\n2,1,strongly AGREE\n3,Neutral,2\n4,,Disagree\n", encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: id, type: id}\n"
+        "  calm: {column: calm, type: likert, levels: [Strongly disagree, Disagree, Neutral, Agree, Strongly agree]}\n"
+        "  worried:\n    column: worried\n    type: likert\n    reverse: true\n"
+        "    levels: {1: Strongly disagree, 2: Disagree, 3: Neutral, 4: Agree, 5: Strongly agree}\n")
+    result = clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
+    p = result.participants
+    # by hand: Agree = 4; reversed on a 1..5 scale, a score s becomes 6 - s
+    assert p["calm"].tolist() == [4, 1, 3, pd.NA]
+    assert p["worried"].tolist() == [6 - 4, 6 - 5, 6 - 2, 6 - 2]
+    assert str(p["calm"].dtype) == "Int64"
+    rules = result.log.set_index(["row", "field"])["rule"]
+    assert rules[(2, "calm")] == "likert: level label → score"
+    assert rules[(3, "worried")] == "likert: reverse-scored (1..5)"
+
+
+def test_likert_levels_must_be_declared(tmp_path):
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: id, type: id}\n  calm: {column: calm, type: likert, levels: [Only one]}\n"
+        "  worried: {column: w, type: likert, levels: [a, b], reverse: maybe}\n")
+    with pytest.raises(ConfigError) as info:
+        read_fields(tmp_path / "fields.yaml")
+    assert [p.field for p in info.value.problems] == ["fields.calm.levels", "fields.worried.reverse"]

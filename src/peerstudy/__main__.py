@@ -1,4 +1,4 @@
-"""Command line: ``python -m peerstudy report [--study NAME ...]``, ``accept-raw``, ``studies``.
+"""Command line: ``python -m peerstudy report [--study NAME ...]``, ``accept-raw``, ``studies``, ``draft-fields``.
 
 Errors in the input (a missing file, a bad value, an unknown code) are printed as one
 message without a traceback, and the command exits with status 2.
@@ -27,12 +27,22 @@ def main(argv: list[str] | None = None) -> int:
                                             "(after a deliberate change; prints what changed)")
     acc.add_argument("--study", action="append", metavar="NAME", required=True, help="the study (repeatable)")
     sub.add_parser("studies", help="list the studies that have a parameter file")
+    draft = sub.add_parser("draft-fields", help="print a draft fields file for a survey export (to review, then save "
+                                                "as studies/<study>/fields.yaml)")
+    draft.add_argument("export", type=Path, help="the survey export (CSV or .xlsx)")
+    draft.add_argument("--dictionary", type=Path, metavar="CSV", help="a REDCap data dictionary for the export")
+    draft.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx export (default: the first)")
     args = parser.parse_args(argv)
 
     from peerstudy import pipeline
 
     try:
-        if args.command == "studies":
+        if args.command == "draft-fields":
+            from peerstudy.draftfields import draft_fields
+
+            dictionary = args.dictionary.absolute() if args.dictionary else None
+            sys.stdout.write(draft_fields(args.export.absolute(), dictionary, sheet=args.sheet))
+        elif args.command == "studies":
             print("\n".join(pipeline.list_studies()))
         elif args.command == "accept-raw":
             for name in args.study:

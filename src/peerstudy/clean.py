@@ -14,8 +14,15 @@ Field types and what cleaning does to each:
 ``integer``
     Unicode NFKC (full-width digits become ASCII), outer spaces removed, declared unit
     words removed (``units``), then a whole number within ``min``/``max``.
+``number``
+    Like ``integer``, with decimals written with a point (``0.5``); ``min``/``max`` may
+    have decimals too.
+``likert``
+    An ordered answer: one of the declared ``levels`` (a list of labels, lowest first,
+    scored 1, 2, ...; or a mapping of score to label), written as its label or its score;
+    kept as the score. ``reverse: true`` reverse-scores the item (lowest + highest - score).
 ``datetime``
-    Parsed with the declared ``format`` (one or a list of formats).
+    Parsed with the declared ``format`` (one or a list of formats), field by field.
 ``category``
     Compared case- and space-insensitively (NFKC, case-folded, inner spaces collapsed,
     a trailing full stop dropped) with the spellings listed under each canonical label in
@@ -24,7 +31,12 @@ Field types and what cleaning does to each:
     Like ``category`` with the spellings under ``true`` and ``false``.
 ``multi``
     Several choices in one cell joined by ``separator``; each trimmed, rejoined with
-    ``"; "``.
+    ``"; "``. With declared ``options`` (a list of labels, or a mapping of code to
+    label), the cell must hold declared options (by label or code), matched whole so that
+    an option may contain the separator, kept as labels in the declared order. A question
+    the tool writes one column per option (REDCap ``name___1``, LimeSurvey ``name[SQ001]``,
+    SurveyMonkey ``question - option``) is read as one ``multi`` field: a column marked
+    ``1``, ``Checked``, ``Y`` or with the option's text ticks the option.
 ``label``
     A short attribute kept as written (a group, a dyad id): Unicode NFC, spaces
     collapsed and trimmed.
@@ -35,7 +47,11 @@ Field types and what cleaning does to each:
     removed; everything else (commas, quotes, non-ASCII) kept as is.
 
 In every field, a value listed under ``missing`` (after trimming, case-insensitive)
-means "no answer". Every change a rule makes is written to the cleaning log with file,
+means "no answer", as do the tool's own placeholders (REDCap's ``[not completed]``).
+Rows excluded by the fields file's ``exclusions`` rules (see :mod:`peerstudy.exclusions`)
+are left out before cleaning, and :attr:`CleanExport.flow` counts them by reason.
+The export is read by :mod:`peerstudy.surveyexports`, which recognises the tool that wrote
+it; the fields file is read by :mod:`peerstudy.surveyfields`. Every change a rule makes is written to the cleaning log with file,
 row, field, the value before and after, and the rule's name. All problems in the export
 are collected and raised together as one :class:`~peerstudy.errors.InputError`.
 
@@ -56,8 +72,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,44 +81,30 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.config import resolve_input
 from peerstudy.deid import DeidKey, deidentify, read_key, redaction_table
 from peerstudy.errors import ConfigError, InputError, Problem
-from peerstudy.readers import read_csv_table, read_yaml
+from peerstudy.exclusions import Exclusions, apply_exclusions, flow_table
+from peerstudy.surveyexports import SurveyExport, read_export
+from peerstudy.surveyfields import FIELD_TYPES, Fields, FieldSpec, normalise_label, read_fields
 
 __all__ = [
     "FIELD_TYPES",
-    "CleaningLog",
     "CleanExport",
+    "CleaningLog",
+    "clean_export",
     "normalise_label",
     "normalise_text",
     "parse_integer",
+    "parse_number",
     "read_fields",
-    "clean_export",
+    "split_choices",
 ]
 
-FIELD_TYPES = ("id", "integer", "datetime", "category", "boolean", "multi", "label", "text")
 _LOG_COLUMNS = ["file", "row", "field", "before", "after", "rule"]
 
 
 # --------------------------------------------------------------------------- rules
-def normalise_label(value: str) -> str:
-    """A spelling reduced for comparison: NFKC, case-folded, spaces collapsed, no final stop.
-
-    Examples
-    --------
-    >>> normalise_label(" SCHIZOPHRENIA")
-    'schizophrenia'
-    >>> normalise_label("schizophrenia.") == normalise_label("Schizophrenia ")
-    True
-    >>> normalise_label(normalise_label("Ａ  b.")) == normalise_label("Ａ  b.")
-    True
-    """
-    text = unicodedata.normalize("NFKC", value).casefold()
-    text = re.sub(r"\s+", " ", text).strip()
-    return text[:-1].rstrip() if text.endswith(".") else text
-
-
 def normalise_text(value: str) -> str:
     """Free text with Unicode NFC, ``\\n`` line endings, no trailing spaces, no outer blanks.
 
@@ -130,13 +132,71 @@ def parse_integer(value: str, units: Iterable[str] = ()) -> int | None:
     >>> parse_integer("about forty") is None
     True
     """
+    text = _strip_unit(value, units)
+    return int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+
+
+def _strip_unit(value: str, units: Iterable[str]) -> str:
     text = unicodedata.normalize("NFKC", value).strip()
     for unit in sorted(units, key=len, reverse=True):
         unit = unicodedata.normalize("NFKC", unit)
         if text.casefold().endswith(unit.casefold()):
-            text = text[: len(text) - len(unit)].strip()
-            break
-    return int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+            return text[: len(text) - len(unit)].strip()
+    return text
+
+
+def parse_number(value: str, units: Iterable[str] = ()) -> float | None:
+    """A number with or without decimals (a point) from a hand-typed cell, or ``None``.
+
+    Examples
+    --------
+    >>> parse_number("0.5 years", units=["years"])
+    0.5
+    >>> parse_number("１２") , parse_number("-.25"), parse_number("1,5")
+    (12.0, -0.25, None)
+    """
+    text = _strip_unit(value, units)
+    return float(text) if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text) else None
+
+
+def _choice_key(value: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).casefold()).strip()
+
+
+def split_choices(value: str, options: Sequence[tuple[str, str]], separator: str = ";") -> list[str] | None:
+    """The declared options (their labels, in the order written) in a cell of several
+    choices, matching whole options first so that an option may contain the separator;
+    ``None`` if some part of the cell is not a declared option.
+
+    Examples
+    --------
+    >>> opts = [("1", "Apples, red"), ("2", "Pears")]
+    >>> split_choices("apples, red, Pears", opts, separator=",")
+    ['Apples, red', 'Pears']
+    >>> split_choices("2;1", opts)
+    ['Pears', 'Apples, red']
+    >>> split_choices("Plums", opts) is None
+    True
+    """
+    text, sep = _choice_key(value), _choice_key(separator) or separator
+    candidates = sorted(
+        ((_choice_key(k), label) for code, label in options for k in (label, code)),
+        key=lambda c: len(c[0]),
+        reverse=True,
+    )
+    found, pos = [], 0
+    while pos < len(text):
+        for key, label in candidates:
+            end = pos + len(key)
+            rest = text[end:].lstrip()
+            if key and text.startswith(key, pos) and (not rest or rest.startswith(sep)):
+                found.append(label)
+                pos = len(text) - len(rest) + (len(sep) if rest else 0)
+                pos += len(text[pos:]) - len(text[pos:].lstrip())
+                break
+        else:
+            return None
+    return found
 
 
 # --------------------------------------------------------------------------- log
@@ -149,8 +209,16 @@ class CleaningLog:
 
     def record(self, row: int | None, field: str, before: Any, after: Any, rule: str) -> None:
         """Add one change."""
-        self.entries.append({"file": self.file, "row": row, "field": field,
-                             "before": _show(before), "after": _show(after), "rule": rule})
+        self.entries.append(
+            {
+                "file": self.file,
+                "row": row,
+                "field": field,
+                "before": _show(before),
+                "after": _show(after),
+                "rule": rule,
+            }
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The log as a table, in the order changes were made."""
@@ -162,152 +230,6 @@ def _show(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return "(missing)"
     return str(value)
-
-
-# --------------------------------------------------------------------------- fields
-@dataclass(frozen=True)
-class FieldSpec:
-    """One declared field of an export (see the module docstring for the types)."""
-
-    name: str
-    column: str
-    type: str
-    required: bool = False
-    min: int | None = None
-    max: int | None = None
-    units: tuple[str, ...] = ()
-    formats: tuple[str, ...] = ()
-    categories: Mapping[Any, tuple[str, ...]] = field(default_factory=dict)
-    spelling: Mapping[Any, str] = field(default_factory=dict)
-    separator: str = ";"
-    compare_duplicates: bool = True
-
-
-@dataclass(frozen=True)
-class Fields:
-    """The declared fields of one export, from its fields file."""
-
-    file: str
-    id: str
-    header_rows: int
-    missing: tuple[str, ...]
-    specs: tuple[FieldSpec, ...]
-
-    def __getitem__(self, name: str) -> FieldSpec:
-        return next(s for s in self.specs if s.name == name)
-
-    @property
-    def names(self) -> list[str]:
-        return [s.name for s in self.specs]
-
-
-def read_fields(path: str | Path) -> Fields:
-    """Read and check a fields file; every problem in it is reported at once.
-
-    Examples
-    --------
-    >>> fields = read_fields("studies/supporter-survey/fields.yaml")
-    >>> fields.id, fields["age"].type, fields.header_rows
-    ('questionnaire', 'integer', 2)
-    """
-    p = resolve_input(path)
-    shown = relative_to_root(p)
-    doc = read_yaml(p, what="a fields file (YAML)")
-    problems: list[Problem] = []
-
-    def bad(field_name: str | None, expected: str, found: Any, fix: str = "") -> None:
-        problems.append(Problem(file=shown, field=field_name, expected=expected, found=repr(found), fix=fix))
-
-    if not isinstance(doc, dict) or not isinstance(doc.get("fields"), dict) or not doc["fields"]:
-        raise ConfigError(Problem(file=shown, field="fields", expected="a mapping 'fields:' of field name to declaration",
-                                  found=repr(type(doc).__name__), fix="see studies/supporter-survey/fields.yaml for the format"))
-    specs = []
-    for name, decl in doc["fields"].items():
-        if not isinstance(decl, dict):
-            bad(f"fields.{name}", "a mapping with 'column' and 'type'", decl,
-                f"declare the field as {name}: {{column: <header in the export>, type: <type>}}")
-            continue
-        # YAML reads a bare true/false/yes/no key as a boolean; accept it as the word
-        decl = {str(k).lower() if isinstance(k, bool) else k: v for k, v in decl.items()}
-        unknown = set(decl) - {"column", "type", "required", "min", "max", "units", "format",
-                               "categories", "true", "false", "separator", "compare_duplicates"}
-        if unknown:
-            bad(f"fields.{name}", "only known keys", sorted(unknown), "remove or correct the key")
-        ftype = decl.get("type")
-        if ftype not in FIELD_TYPES:
-            bad(f"fields.{name}.type", f"one of {', '.join(FIELD_TYPES)}", ftype,
-                "use one of these types (see the peerstudy.clean module docstring for what each does)")
-            continue
-        if not isinstance(decl.get("column"), str):
-            bad(f"fields.{name}.column", "the column header as the export writes it", decl.get("column"),
-                "copy the header from the export's first row, quoted")
-            continue
-        cats: dict[Any, tuple[str, ...]] = {}
-        spelling: dict[Any, str] = {}
-        if ftype == "boolean":
-            decl_cats = {True: decl.get("true"), False: decl.get("false")}
-        else:
-            decl_cats = decl.get("categories") or {}
-        if ftype in ("category", "boolean"):
-            if not decl_cats or any(not isinstance(v, list) or not v for v in decl_cats.values()):
-                bad(f"fields.{name}", "a non-empty list of spellings for each value", decl_cats,
-                    "list the spellings under 'categories' (or 'true'/'false')")
-                continue
-            owner: dict[str, Any] = {}
-            for canonical, spellings in decl_cats.items():
-                if any(isinstance(s, bool) for s in spellings) or isinstance(canonical, bool) and ftype == "category":
-                    bad(f"fields.{name}", "spellings written as quoted text",
-                        spellings, "quote yes/no/true/false in YAML, e.g. \"yes\"; bare, YAML reads them as booleans")
-                    continue
-                keys = {normalise_label(str(s)) for s in spellings}
-                if ftype == "category":
-                    keys.add(normalise_label(str(canonical)))
-                for key in keys:
-                    if key in owner and owner[key] != canonical:
-                        bad(f"fields.{name}", "each spelling under one value only", key,
-                            f"it is listed under both {owner[key]!r} and {canonical!r}")
-                    owner[key] = canonical
-                cats[canonical] = tuple(sorted(keys))
-                # the form that counts as "unchanged": the label itself, or the first yes/no spelling
-                spelling[canonical] = str(canonical) if ftype == "category" else str(spellings[0])
-        fmt = decl.get("format", ())
-        for limit in ("min", "max"):
-            value = decl.get(limit)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                bad(f"fields.{name}.{limit}", "a whole number", value, f"write the limit as a number, e.g. {limit}: 18")
-        units = decl.get("units", [])
-        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
-            bad(f"fields.{name}.units", "a list of the unit words written after numbers", units,
-                'e.g. units: ["years", "yrs"]')
-            units = []
-        specs.append(FieldSpec(
-            name=name, column=decl["column"], type=ftype,
-            required=bool(decl.get("required", ftype == "id")),
-            min=decl.get("min"), max=decl.get("max"),
-            units=tuple(units),
-            formats=tuple([fmt] if isinstance(fmt, str) else fmt),
-            categories=cats, spelling=spelling, separator=decl.get("separator", ";"),
-            compare_duplicates=bool(decl.get("compare_duplicates", True)),
-        ))
-    ids = [s.name for s in specs if s.type == "id"]
-    if len(ids) != 1:
-        bad("fields", "exactly one field of type 'id' (the questionnaire or respondent number)", ids,
-            "declare the identifier column with type: id, and only that one")
-    for s in specs:
-        if s.type == "datetime" and not s.formats:
-            bad(f"fields.{s.name}.format", "a strptime format such as '%Y/%m/%d %H:%M'", None,
-                "add format: with the way the export writes the dates (a list if it uses several)")
-    header_rows, missing = doc.get("header_rows", 1), doc.get("missing", [""])
-    if not isinstance(header_rows, int) or isinstance(header_rows, bool) or header_rows < 1:
-        bad("header_rows", "a whole number of at least 1 (the rows above the first answer)", header_rows,
-            "e.g. header_rows: 2 when the export has a sub-header row")
-    if not isinstance(missing, list):
-        bad("missing", "a list of the cell values that mean no answer", missing, 'e.g. missing: ["", "n/a"]')
-    if problems:
-        raise ConfigError(problems)
-    return Fields(file=shown, id=ids[0], header_rows=header_rows,
-                  missing=tuple(normalise_label(str(m)) for m in missing),
-                  specs=tuple(specs))
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -331,6 +253,10 @@ class CleanExport:
     redactions
         How many identifiers of each kind were replaced in free text (``kind``,
         ``replaced``; see :mod:`peerstudy.deid`).
+    flow
+        The participant flow (``step``, ``reason``, ``n``): rows received, excluded by
+        each declared rule in order, then unreturned (blank) and identical double
+        entries, and the participants analysed.
     """
 
     questionnaires: pd.DataFrame
@@ -338,16 +264,24 @@ class CleanExport:
     documents: pd.DataFrame
     log: pd.DataFrame
     redactions: pd.DataFrame
+    flow: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Counts of what cleaning produced and changed, for display."""
         rules = self.log["rule"].value_counts().sort_index()
-        rows = [("questionnaires in export", len(self.questionnaires)),
-                ("returned", int(self.questionnaires["returned"].sum())),
-                ("participants", len(self.participants)),
-                ("free-text answers analysed", len(self.documents))]
+        rows = [
+            ("questionnaires in export", len(self.questionnaires)),
+            ("returned", int(self.questionnaires["returned"].sum())),
+            ("participants", len(self.participants)),
+            ("free-text answers analysed", len(self.documents)),
+        ]
         rows += [(f"changes: {rule}", int(n)) for rule, n in rules.items()]
         return pd.DataFrame(rows, columns=["item", "n"]).set_index("item")
+
+
+_TICKED = {"1", "checked", "y", "yes", "true", "x"}
+_UNTICKED = {"", "0", "unchecked", "n", "no", "false", "not selected"}
+_RULE_CATEGORY = "spelling variant → canonical label"
 
 
 def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[Any, str | None, str | None]:
@@ -363,6 +297,13 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
             units = f" (optionally followed by {', '.join(map(repr, spec.units))})" if spec.units else ""
             return None, None, f"a whole number{units}"
         return value, (None if raw == str(value) else "number: spaces, unit or full-width digits removed"), None
+    if spec.type == "number":
+        number = parse_number(raw, spec.units)
+        if number is None:
+            units = f" (optionally followed by {', '.join(map(repr, spec.units))})" if spec.units else ""
+            return None, None, f"a number such as 12 or 0.5{units}"
+        unchanged = _strip_unit(raw, ()) == raw and parse_number(raw) is not None
+        return number, (None if unchanged else "number: spaces, unit or full-width digits removed"), None
     if spec.type == "datetime":
         for fmt in spec.formats:
             try:
@@ -371,18 +312,11 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
                 continue
         return None, None, f"a date and time as {' or '.join(spec.formats)}"
     if spec.type in ("category", "boolean"):
-        key = normalise_label(raw)
-        for canonical, spellings in spec.categories.items():
-            if key in spellings:
-                changed = raw != spec.spelling[canonical]
-                rule = "spelling variant → canonical label" if spec.type == "category" else "yes/no spelling → true/false"
-                return canonical, (rule if changed else None), None
-        allowed = "; ".join(f"{c}: {', '.join(s)}" for c, s in spec.categories.items())
-        return None, None, f"one of the declared spellings ({allowed})"
+        return _parse_category(spec, raw)
+    if spec.type == "likert":
+        return _parse_likert(spec, raw)
     if spec.type == "multi":
-        parts = [p.strip() for p in unicodedata.normalize("NFC", raw).split(spec.separator)]
-        value = "; ".join(p for p in parts if p)
-        return value, (None if value == raw else "choices: separators and spaces normalised"), None
+        return _parse_multi(spec, raw)
     if spec.type == "label":
         value = " ".join(unicodedata.normalize("NFC", raw).split())
         return value, (None if value == raw else "label: spaces removed"), None
@@ -390,16 +324,122 @@ def _parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[An
     return value, (None if value == raw else "text: Unicode NFC, line endings, outer spaces"), None
 
 
-def clean_export(export: str | Path, fields: str | Path | Fields, *,
-                 text_fields: Sequence[str] = (), analyse_text_if: str | None = None,
-                 deid_key: str | Path | DeidKey | None = None) -> CleanExport:
+def _parse_category(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | None]:
+    key = normalise_label(raw)
+    for canonical, spellings in spec.categories.items():
+        if key in spellings:
+            changed = raw != spec.spelling[canonical]
+            rule = _RULE_CATEGORY if spec.type == "category" else "yes/no spelling → true/false"
+            return canonical, (rule if changed else None), None
+    allowed = "; ".join(f"{c}: {', '.join(s)}" for c, s in spec.categories.items())
+    return None, None, f"one of the declared spellings ({allowed})"
+
+
+def _parse_likert(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | None]:
+    """A Likert answer (a level's score or label) as its score, reversed for a reverse-scored item."""
+    key = normalise_label(raw)
+    score = next((n for n, label in spec.levels if key in (str(n), normalise_label(label))), None)
+    if score is None:
+        levels = ", ".join(f"{n} = {label}" for n, label in spec.levels)
+        return None, None, f"one of the levels ({levels})"
+    if spec.reverse:
+        low, high = spec.levels[0][0], spec.levels[-1][0]
+        return low + high - score, f"likert: reverse-scored ({low}..{high})", None
+    return score, (None if raw == str(score) else "likert: level label → score"), None
+
+
+def _parse_multi(spec: FieldSpec, raw: str) -> tuple[Any, str | None, str | None]:
+    if spec.options:
+        chosen = split_choices(raw, spec.options, spec.separator)
+        if chosen is None:
+            labels = "; ".join(label for _, label in spec.options)
+            return None, None, f"declared options separated by {spec.separator!r} ({labels})"
+        order = [label for _, label in spec.options]
+        value = "; ".join(sorted(set(chosen), key=order.index))
+        return value, (None if value == raw else "choices: declared options, separators normalised"), None
+    parts = [p.strip() for p in unicodedata.normalize("NFC", raw).split(spec.separator)]
+    value = "; ".join(p for p in parts if p)
+    return value, (None if value == raw else "choices: separators and spaces normalised"), None
+
+
+def _parse_option_columns(
+    spec: FieldSpec, cells: list[tuple[str, str, str]], missing: tuple[str, ...], any_mark: bool = False
+) -> tuple[Any, str | None, str | None]:
+    """A multi field written one column per option: ``cells`` holds (option, column, cell);
+    with ``any_mark`` (SurveyMonkey), any answer in an option's column ticks it (the
+    option's text, or what was typed under "Other")."""
+    labels = {_choice_key(k): label for code, label in spec.options for k in (code, label)}
+    chosen, ticked = [], []
+    for option, column, cell in cells:
+        mark = normalise_label(cell)
+        if (
+            (any_mark and mark not in missing and mark != "")
+            or mark in _TICKED
+            or mark in (_choice_key(option), _choice_key(labels.get(_choice_key(option), option)))
+        ):
+            chosen.append(labels.get(_choice_key(option), option))
+            ticked.append(column)
+        elif mark not in _UNTICKED and mark not in missing:
+            return (
+                None,
+                None,
+                (
+                    f"in column {column!r} a ticked (1, Checked, Y or the option's text) or unticked "
+                    f"(0, Unchecked, empty) mark, found {cell!r}"
+                ),
+            )
+    if not chosen:
+        return None, None, None
+    order = {label: i for i, (_, label) in enumerate(spec.options)}
+    chosen.sort(key=lambda label: order.get(label, len(order)))
+    return "; ".join(chosen), "option columns → one multi answer", None
+
+
+def _resolve_columns(export: SurveyExport, spec: Fields) -> tuple[dict[str, Any], list[Problem]]:
+    """For each field, its column, or (option, column) pairs for a multi field written one
+    column per option; a Problem listing every declared column that is absent."""
+    where: dict[str, Any] = {}
+    missing = []
+    for s in spec.specs:
+        column = export.find_column(s.column)
+        options = export.option_columns(s.column) if column is None and s.type == "multi" else []
+        if column is not None:
+            where[s.name] = column
+        elif options:
+            where[s.name] = options
+        else:
+            missing.append(s.column)
+    if not missing:
+        return where, []
+    return where, [
+        Problem(
+            file=export.file,
+            row=1,
+            field=", ".join(missing),
+            expected=f"column(s) {', '.join(map(repr, missing))}",
+            found=f"columns {', '.join(map(repr, export.columns))}",
+            fix="restore the column in the export, or correct the column name declared for it",
+        )
+    ]
+
+
+def clean_export(
+    export: str | Path,
+    fields: str | Path | Fields,
+    *,
+    text_fields: Sequence[str] = (),
+    analyse_text_if: str | None = None,
+    deid_key: str | Path | DeidKey | None = None,
+) -> CleanExport:
     """Read an export (survey answers, a participants sheet), clean and validate it
     against its declared fields.
 
     Parameters
     ----------
     export
-        The CSV export (UTF-8, with or without BOM), relative to the project root or absolute.
+        The export, relative to the project root or absolute: a CSV file (UTF-8, with or
+        without BOM) or an ``.xlsx`` workbook, from any tool :mod:`peerstudy.surveyexports`
+        recognises.
     fields
         The fields file (or an already read :class:`Fields`).
     text_fields
@@ -422,84 +462,188 @@ def clean_export(export: str | Path, fields: str | Path | Fields, *,
     InputError
         Listing every problem in the export: unparseable values, values out of range,
         unknown spellings, missing required answers, conflicting duplicate submissions.
+
+    Examples
+    --------
+    >>> result = clean_export("tests/fixtures/mini-survey/export.csv", "tests/fixtures/mini-survey/fields.yaml")
+    >>> result.participants["age"].tolist()
+    [30, 45, 60]
     """
     spec = fields if isinstance(fields, Fields) else read_fields(fields)
     problems = _check_options(spec, text_fields, analyse_text_if)
     if problems:
         raise ConfigError(problems)
-    path = resolve_input(export)
-    shown = relative_to_root(path)
-    raw = read_csv_table(path, header_rows=spec.header_rows, parameter="survey_export",
-                         required=[s.column for s in spec.specs])
+    table = read_export(
+        resolve_input(export), header_rows=spec.header_rows, sheet=spec.sheet, parameter="survey_export"
+    )
+    where, problems = _resolve_columns(table, spec)
+    if problems:
+        raise InputError(problems)
+    shown = table.file
     log = CleaningLog(file=shown)
-    for extra in range(2, spec.header_rows + 1):
+    for extra in range(2, table.header_rows + 1):
         log.record(extra, "(whole row)", "sub-header row", "(dropped)", "extra header row dropped")
-
+    missing = spec.missing + tuple(normalise_label(p) for p in table.placeholders)
     key = deid_key if isinstance(deid_key, DeidKey) else read_key(deid_key) if deid_key else DeidKey()
-    redacted: Counter = Counter()
-    id_spec = spec[spec.id]
-    values: dict[str, list[Any]] = {s.name: [] for s in spec.specs}
-    for row, cells in raw.iterrows():
-        for s in spec.specs:
-            cell = cells[s.column]
-            if s.type == "text":
-                cell, counts = deidentify(cell, key)
-                redacted.update(counts)
-            value, rule, expected = _parse_cell(s, cell, spec.missing)
-            if expected:
-                problems.append(Problem(file=shown, row=int(row), field=s.column, expected=expected,
-                                        found=repr(cell), fix=_parse_fix(s, spec.file)))
-            elif rule:
-                log.record(int(row), s.column, cell, value, rule)
-            values[s.name].append(value)
-    typed = pd.DataFrame(values, index=raw.index)
-
-    answered = [s.name for s in spec.specs if s.name != spec.id and s.type != "datetime"]
-    blank = typed[answered].isna().all(axis=1)
-    questionnaires = (typed.loc[typed[spec.id].notna(), [spec.id]].drop_duplicates()
-                      .assign(returned=lambda t: t[spec.id].isin(typed.loc[~blank, spec.id])))
-    for row in typed.index[blank]:
-        log.record(int(row), "(whole row)", f"{id_spec.column} {typed.at[row, spec.id]}, no answers",
-                   "(dropped)", "blank (unreturned) questionnaire dropped")
-    typed = typed.loc[~blank]
-
-    compared = [s.name for s in spec.specs if s.compare_duplicates]
-    first_row: dict[Any, int] = {}
-    keep = []
-    for row, record in typed.iterrows():
-        key = record[spec.id]
-        if key in first_row and pd.notna(key):
-            earlier = typed.loc[first_row[key], compared]
-            if _same(earlier, record[compared]):
-                log.record(int(row), "(whole row)", f"{id_spec.column} {key}, same answers as row {first_row[key]}",
-                           "(dropped)", "duplicate submission dropped")
-                keep.append(False)
-                continue
-            problems.append(Problem(file=shown, row=int(row), field=id_spec.column,
-                                    expected=f"one submission per {id_spec.column}",
-                                    found=f"{key} again, with answers that differ from row {first_row[key]}",
-                                    fix="decide which submission is right and renumber or remove the other in a corrected copy of the export"))
-        first_row.setdefault(key, int(row))
-        keep.append(True)
-    typed = typed.loc[keep]
-    problems += _validate(typed, spec, shown)
+    excluded = _exclude(table, spec, missing, log)
+    body = table.table.loc[excluded.kept]
+    typed, redacted, problems = _parse_rows(table, body, spec, where, missing, key, log)
+    typed, questionnaires, more, dropped = _drop_blank_and_duplicates(typed, spec, shown, log)
+    problems = excluded.problems + problems + more + _validate(typed, spec, shown)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row is None, p.row or 0)))
 
     participants = typed[[s.name for s in spec.specs if s.type != "text"]].copy()
-    participants.insert(0, "participant", participants[spec.id].map(str))
+    if spec.id == "participant":
+        participants["participant"] = participants["participant"].map(str)
+    else:
+        participants.insert(0, "participant", participants[spec.id].map(str))
     participants = _typed_columns(participants.reset_index(drop=True), spec)
     documents = _documents(typed, spec, text_fields, analyse_text_if, log)
     questionnaires = questionnaires.astype({spec.id: _id_dtype(questionnaires[spec.id]), "returned": "bool"})
     questionnaires = questionnaires.reset_index(drop=True)
-    return CleanExport(questionnaires=questionnaires, participants=participants,
-                       documents=documents, log=log.to_frame(), redactions=redaction_table(redacted))
+    return CleanExport(
+        questionnaires=questionnaires,
+        participants=participants,
+        documents=documents,
+        log=log.to_frame(),
+        redactions=redaction_table(redacted),
+        flow=flow_table(len(table.table), excluded.counts + dropped, len(participants)),
+    )
+
+
+def _exclude(table: SurveyExport, spec: Fields, missing: tuple[str, ...], log: CleaningLog) -> Exclusions:
+    """Apply the declared exclusion rules (their columns found by name or question text)."""
+    rules, unknown = [], []
+    for i, rule in enumerate(spec.exclusions, 1):
+        column = table.find_column(rule.column)
+        if column is None:
+            unknown.append(
+                Problem(
+                    file=spec.file,
+                    field=f"exclusions[{i}].column",
+                    expected=f"a column of {table.file} (its name or question text)",
+                    found=repr(rule.column),
+                    fix="correct the rule's column; the export's columns are " + ", ".join(map(repr, table.columns)),
+                )
+            )
+        rules.append(replace(rule, column=column))
+    if unknown:
+        raise ConfigError(unknown)
+    result = apply_exclusions(table.table, tuple(rules), file=table.file, missing=missing)
+    for row, column, value, reason in result.excluded.itertuples(index=False):
+        log.record(row, column, value, "(excluded)", f"excluded: {reason}")
+    return result
+
+
+def _parse_rows(
+    table: SurveyExport,
+    body: pd.DataFrame,
+    spec: Fields,
+    where: dict[str, Any],
+    missing: tuple[str, ...],
+    key: DeidKey,
+    log: CleaningLog,
+) -> tuple[pd.DataFrame, Counter, list[Problem]]:
+    """Every declared field of every row of ``body`` (the export's rows left in), typed;
+    problems for cells that cannot be read."""
+    redacted: Counter = Counter()
+    problems = []
+    values: dict[str, list[Any]] = {s.name: [] for s in spec.specs}
+    for row, cells in body.iterrows():
+        for s in spec.specs:
+            column = where[s.name]
+            if isinstance(column, list):
+                cell = "; ".join(c for _, c in column)
+                value, rule, expected = _parse_option_columns(
+                    s, [(o, c, cells[c]) for o, c in column], missing, any_mark=table.tool.startswith("SurveyMonkey")
+                )
+                before = ", ".join(f"{c}={cells[c]}" for _, c in column if normalise_label(cells[c]) not in _UNTICKED)
+            else:
+                cell = cells[column]
+                if s.type == "text":
+                    cell, counts = deidentify(cell, key)
+                    redacted.update(counts)
+                value, rule, expected = _parse_cell(s, cell, missing)
+                before = cell
+            if expected:
+                problems.append(
+                    Problem(
+                        file=table.file,
+                        row=int(row),
+                        field=s.column,
+                        expected=expected,
+                        found=repr(cell) if not isinstance(column, list) else f"columns {cell}",
+                        fix=_parse_fix(s, spec.file),
+                    )
+                )
+            elif rule:
+                log.record(int(row), s.column, before, value, rule)
+            values[s.name].append(value)
+    return pd.DataFrame(values, index=body.index), redacted, problems
+
+
+def _drop_blank_and_duplicates(
+    typed: pd.DataFrame, spec: Fields, shown: str, log: CleaningLog
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[tuple[str, int]]]:
+    """Drop unreturned (blank) questionnaires and identical double entries; the
+    questionnaires table; a Problem for each conflicting double entry; how many rows
+    each of the two drops."""
+    id_spec = spec[spec.id]
+    answered = [s.name for s in spec.specs if s.name != spec.id and s.type != "datetime"]
+    blank = typed[answered].isna().all(axis=1)
+    ids = typed.loc[typed[spec.id].notna(), spec.id].drop_duplicates()
+    questionnaires = pd.DataFrame({spec.id: ids, "returned": ids.isin(typed.loc[~blank, spec.id])}, index=ids.index)
+    for row in typed.index[blank]:
+        log.record(
+            int(row),
+            "(whole row)",
+            f"{id_spec.column} {typed.at[row, spec.id]}, no answers",
+            "(dropped)",
+            "blank (unreturned) questionnaire dropped",
+        )
+    typed = typed.loc[~blank]
+    compared = [s.name for s in spec.specs if s.compare_duplicates]
+    first_row: dict[Any, int] = {}
+    keep, problems = [], []
+    for row, record in typed.iterrows():
+        key = record[spec.id]
+        if key in first_row and pd.notna(key):
+            if _same(typed.loc[first_row[key], compared], record[compared]):
+                log.record(
+                    int(row),
+                    "(whole row)",
+                    f"{id_spec.column} {key}, same answers as row {first_row[key]}",
+                    "(dropped)",
+                    "duplicate submission dropped",
+                )
+                keep.append(False)
+                continue
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=int(row),
+                    field=id_spec.column,
+                    expected=f"one submission per {id_spec.column}",
+                    found=f"{key} again, with answers that differ from row {first_row[key]}",
+                    fix="decide which submission is right and renumber or remove the other in a "
+                    "corrected copy of the export",
+                )
+            )
+        first_row.setdefault(key, int(row))
+        keep.append(True)
+    dropped = [("not returned (no answers)", int(blank.sum())), ("identical double entry", keep.count(False))]
+    return typed.loc[keep], questionnaires, problems, dropped
 
 
 def _parse_fix(spec: FieldSpec, fields_file: str) -> str:
     """How to fix a cell that cleaning cannot read, by the field's type."""
     if spec.type == "datetime":
         return f"correct the cell, or add its format to the field's 'format' list in {fields_file}"
+    if spec.type == "likert":
+        return f"correct the cell, or declare the level under the field's 'levels' in {fields_file}"
+    if spec.type == "number":
+        return f"correct the cell (a number, with a point for decimals), or declare its unit word under the field's 'units' in {fields_file}"
     if spec.type in ("id", "integer"):
         return f"correct the cell (a whole number), or declare its unit word under the field's 'units' in {fields_file}"
     return f"correct the cell, or declare the spelling in {fields_file}"
@@ -509,11 +653,23 @@ def _check_options(spec: Fields, text_fields: Sequence[str], analyse_text_if: st
     problems = []
     for name in text_fields:
         if name not in spec.names or spec[name].type != "text":
-            problems.append(Problem(field="text_fields", expected=f"names of text fields declared in {spec.file}",
-                                    found=repr(name), fix="correct the study's 'text_fields' parameter"))
+            problems.append(
+                Problem(
+                    field="text_fields",
+                    expected=f"names of text fields declared in {spec.file}",
+                    found=repr(name),
+                    fix="correct the study's 'text_fields' parameter",
+                )
+            )
     if analyse_text_if and (analyse_text_if not in spec.names or spec[analyse_text_if].type != "boolean"):
-        problems.append(Problem(field="analyse_text_if", expected=f"a boolean field declared in {spec.file}",
-                                found=repr(analyse_text_if), fix="correct the study's 'analyse_text_if' parameter"))
+        problems.append(
+            Problem(
+                field="analyse_text_if",
+                expected=f"a boolean field declared in {spec.file}",
+                found=repr(analyse_text_if),
+                fix="correct the study's 'analyse_text_if' parameter",
+            )
+        )
     return problems
 
 
@@ -525,7 +681,7 @@ def _schema(spec: Fields) -> pa.DataFrameSchema:
     columns = {}
     for s in spec.specs:
         checks = []
-        if s.type in ("id", "integer"):
+        if s.type in ("id", "integer", "number"):
             if s.min is not None:
                 checks.append(pa.Check.ge(s.min))
             if s.max is not None:
@@ -554,16 +710,28 @@ def _validate(typed: pd.DataFrame, spec: Fields, shown: str) -> list[Problem]:
             fix = "correct the value in a corrected copy of the export"
             if check == "not_nullable":
                 fix = f"fill in the answer in a corrected copy of the export, or declare the field not required in {spec.file}"
-            elif s.type in ("id", "integer"):
-                expected = (f"a number from {s.min} to {s.max}" if s.min is not None and s.max is not None
-                            else f"a number of at least {s.min}" if s.min is not None else f"a number of at most {s.max}")
+            elif s.type in ("id", "integer", "number"):
+                expected = (
+                    f"a number from {s.min} to {s.max}"
+                    if s.min is not None and s.max is not None
+                    else f"a number of at least {s.min}"
+                    if s.min is not None
+                    else f"a number of at most {s.max}"
+                )
                 fix += f", or the declared limits in {spec.file}"
             value = case.failure_case
             if isinstance(value, float) and value.is_integer():
                 value = int(value)  # a column with missing answers holds whole numbers as floats
-            problems.append(Problem(file=shown, row=None if pd.isna(case.index) else int(case.index),
-                                    field=s.column, expected=expected or check,
-                                    found="no answer" if pd.isna(value) else repr(value), fix=fix))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=None if pd.isna(case.index) else int(case.index),
+                    field=s.column,
+                    expected=expected or check,
+                    found="no answer" if pd.isna(value) else repr(value),
+                    fix=fix,
+                )
+            )
         return problems
     return []
 
@@ -573,9 +741,15 @@ def _typed_columns(frame: pd.DataFrame, spec: Fields) -> pd.DataFrame:
     for s in spec.specs:
         if s.name not in frame:
             continue
-        dtypes[s.name] = {"id": _id_dtype(frame[s.name]), "integer": "Int64", "boolean": "boolean",
-                          "label": "string",
-                          "datetime": "datetime64[us]"}.get(s.type, "string")
+        dtypes[s.name] = {
+            "id": _id_dtype(frame[s.name]),
+            "integer": "Int64",
+            "likert": "Int64",
+            "number": "Float64",
+            "boolean": "boolean",
+            "label": "string",
+            "datetime": "datetime64[us]",
+        }.get(s.type, "string")
     return frame.astype(dtypes).astype({"participant": "string"})
 
 
@@ -583,8 +757,9 @@ def _id_dtype(values: pd.Series) -> str:
     return "int64" if all(isinstance(v, int) for v in values) else "string"
 
 
-def _documents(typed: pd.DataFrame, spec: Fields, text_fields: Sequence[str],
-               analyse_text_if: str | None, log: CleaningLog) -> pd.DataFrame:
+def _documents(
+    typed: pd.DataFrame, spec: Fields, text_fields: Sequence[str], analyse_text_if: str | None, log: CleaningLog
+) -> pd.DataFrame:
     rows = []
     for row, record in typed.iterrows():
         participant = str(record[spec.id])
@@ -594,10 +769,24 @@ def _documents(typed: pd.DataFrame, spec: Fields, text_fields: Sequence[str],
             if text is None or pd.isna(text):
                 continue
             if not analysed:
-                log.record(int(row), spec[name].column, text, "(not analysed)",
-                           f"free text set aside: {analyse_text_if} is false")
+                log.record(
+                    int(row),
+                    spec[name].column,
+                    text,
+                    "(not analysed)",
+                    f"free text set aside: {analyse_text_if} is false",
+                )
                 continue
-            rows.append({"document": f"{participant}/{name}", "participant": participant, spec.id: participant,
-                         "kind": "questionnaire answer", "question": name, "text": text})
-    columns = ["document", "participant", spec.id, "kind", "question", "text"]
+            rows.append(
+                {
+                    "document": f"{participant}/{name}",
+                    "participant": participant,
+                    spec.id: participant,
+                    "kind": "questionnaire answer",
+                    "question": name,
+                    "text": text,
+                }
+            )
+    # an identifier named 'participant' is the participant column itself
+    columns = list(dict.fromkeys(["document", "participant", spec.id, "kind", "question", "text"]))
     return pd.DataFrame(rows, columns=columns).astype("string")

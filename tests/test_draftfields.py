@@ -1,0 +1,178 @@
+"""Drafting a fields file from an export or a REDCap data dictionary; the draft cleans its export unedited."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+import yaml
+from helpers import FIXTURES, samples_dir
+
+from peerstudy.__main__ import main
+from peerstudy.clean import clean_export, read_fields
+from peerstudy.draftfields import draft_fields, parse_choices, read_redcap_dictionary
+from peerstudy.errors import InputError
+
+SURVEYS = FIXTURES / "surveys"
+
+
+def rows_of(path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def hand_choices(text: str) -> dict[str, str]:
+    """REDCap choices split by hand: 'code, label | ...' (label may hold commas)."""
+    return {p.split(",", 1)[0].strip(): p.split(",", 1)[1].strip() for p in text.split("|")}
+
+
+def draft_to(tmp_path, export, dictionary=None):
+    path = tmp_path / "fields.yaml"
+    path.write_text(draft_fields(export, dictionary), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("data, dictionary", [
+    ("redcap_survey_data.csv", "redcap_survey_dictionary.csv"),
+    ("redcap_checkboxes_data.csv", "redcap_checkboxes_dictionary.csv"),
+])
+def test_redcap_dictionary_drafts_fields_that_clean_the_data_unedited(tmp_path, data, dictionary):
+    folder = samples_dir("surveys")
+    fields = draft_to(tmp_path, folder / data, folder / dictionary)
+    result = clean_export(folder / data, fields)
+    records, declared = rows_of(folder / data), rows_of(folder / dictionary)
+    assert len(result.questionnaires) == len(records)
+    # identifiers flagged in the dictionary (counted with the csv module) are left out, with the reason
+    flagged = [r["Variable / Field Name"] for r in declared if r["Identifier?"].strip() == "y"]
+    text = fields.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    columns = {d["column"] for d in doc["fields"].values()}
+    for name in flagged:
+        assert name not in columns
+        assert f"# {name}: left out: flagged as an identifier in the REDCap data dictionary" in text
+    assert not set(flagged) & set(result.participants.columns)
+    # every checkbox question: the options ticked ("1") in the raw columns, by hand
+    p = result.participants.set_index(declared[0]["Variable / Field Name"])
+    for field in (r for r in declared if r["Field Type"] == "checkbox"):
+        name, labels = field["Variable / Field Name"], hand_choices(field["Choices, Calculations, OR Slider Labels"])
+        for record in records:
+            ticked = [labels[code] for code in labels if record[f"{name}___{code}"] == "1"]
+            got = p.loc[int(record[declared[0]["Variable / Field Name"]]), name]
+            assert (got if pd.notna(got) else None) == ("; ".join(ticked) or None), (name, record)
+
+
+def test_redcap_draft_reads_placeholders_as_missing(tmp_path):
+    folder = samples_dir("surveys")
+    fields = draft_to(tmp_path, folder / "redcap_survey_data.csv", folder / "redcap_survey_dictionary.csv")
+    result = clean_export(folder / "redcap_survey_data.csv", fields)
+    column = "participant_morale_questionnaire_timestamp"
+    raw = [r[column] for r in rows_of(folder / "redcap_survey_data.csv")]
+    assert raw == ["[not completed]", ""]
+    assert result.participants[column].isna().all()
+    logged = result.log[result.log["field"] == column]
+    assert logged["rule"].tolist() == ["missing marker → no answer"]
+
+
+def test_every_sample_export_drafts_fields_that_read_it(tmp_path):
+    """Without a dictionary the types are guessed from the answers; the draft still reads the export."""
+    folder = samples_dir("surveys")
+    for name in ("qualtrics.csv", "qualtrics_legacy.csv", "redcap_survey_data.csv", "redcap_checkboxes_data.csv"):
+        fields = draft_to(tmp_path, folder / name)
+        result = clean_export(folder / name, fields)
+        header_rows = 3 if name == "qualtrics.csv" else 2 if name == "qualtrics_legacy.csv" else 1
+        with open(folder / name, encoding="utf-8-sig", newline="") as fh:
+            n = sum(1 for r in csv.reader(fh) if any(r)) - header_rows
+        assert len(result.questionnaires) == n, name
+    text = draft_fields(folder / "qualtrics.csv")
+    # Qualtrics' respondent metadata are identifiers: left out with the reason
+    for column in ("IPAddress", "RecipientEmail", "LocationLatitude"):
+        assert f'# "{column}": left out: a personal identifier' in text
+    assert "type: id" in text.split('"ResponseId"')[1].split("\n")[1]
+
+
+@pytest.mark.parametrize("name", ["surveymonkey.csv", "limesurvey_codes.csv", "limesurvey_texts.csv",
+                                  "googleforms.csv", "redcap_data.csv"])
+def test_fixture_exports_draft_fields_that_read_them(tmp_path, name):
+    fields = draft_to(tmp_path, SURVEYS / name)
+    result = clean_export(SURVEYS / name, fields)
+    with open(SURVEYS / name, encoding="utf-8", newline="") as fh:
+        records = list(csv.reader(fh))
+    header_rows = 2 if name == "surveymonkey.csv" else 1
+    assert len(result.questionnaires) == len(records) - header_rows
+    text = fields.read_text(encoding="utf-8")
+    assert text.startswith("# DRAFT fields file") and "must review it before use" in text
+    shown = result.participants.to_string()
+    assert "example.org" not in shown and "192.0.2." not in shown
+    assert not any(name in shown for name in ("Lindqvist", "Fenwick", "Lena", "Omar"))
+
+
+def test_redcap_raw_and_label_exports_clean_alike(tmp_path):
+    fields = draft_to(tmp_path, SURVEYS / "redcap_data.csv", SURVEYS / "redcap_dictionary.csv")
+    raw = clean_export(SURVEYS / "redcap_data.csv", fields, text_fields=["notes"])
+    labels = clean_export(SURVEYS / "redcap_labels.csv", fields, text_fields=["notes"])
+    pd.testing.assert_frame_equal(raw.participants, labels.participants)
+    # by hand from redcap_data.csv: record 1 ticked groups___1 and ___2 ("Walks, outdoors" holds a comma)
+    assert raw.participants["groups"].tolist()[0] == "Peer group; Walks, outdoors"
+    assert raw.participants["height"].tolist()[0] == 1.68
+    assert "full_name" not in read_fields(fields).names
+    assert "Lena" not in raw.participants.to_string()
+
+
+def test_parse_choices_and_a_dictionary_whose_choices_do_not_parse(tmp_path):
+    assert parse_choices("1, Peer group | 2, Walks, outdoors") == (("1", "Peer group"), ("2", "Walks, outdoors"))
+    assert parse_choices("1, a | 1, b") is None, "a code used twice"
+    text = (SURVEYS / "redcap_dictionary.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "dictionary.csv"
+    bad.write_text(text.replace("1, Low | 2, Okay | 3, Good", "Low | Okay | Good"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_redcap_dictionary(bad)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.found) == (4, "'Low | Okay | Good'")
+    assert problem.field == "mood: Choices, Calculations, OR Slider Labels"
+
+
+def test_command_prints_the_draft_and_reports_errors(tmp_path, capsys):
+    assert main(["draft-fields", str(SURVEYS / "googleforms.csv")]) == 0
+    out = capsys.readouterr().out
+    assert yaml.safe_load(out)["fields"]["how_many_years_have_you_volunteered"]["type"] == "number"
+    assert '# "Email Address": left out' in out
+    assert main(["draft-fields", str(tmp_path / "nope.csv")]) == 2
+    assert "nope.csv: expected a CSV file, found no such file" in capsys.readouterr().err
+
+
+def test_redcap_export_with_labels_as_headers(tmp_path):
+    """REDCap can write field labels as headers ("Which groups did you join? (choice=Choir)")."""
+    fields = draft_to(tmp_path, SURVEYS / "redcap_labels_headers.csv", SURVEYS / "redcap_dictionary.csv")
+    labelled = clean_export(SURVEYS / "redcap_labels_headers.csv", fields, text_fields=["notes"])
+    raw_fields = tmp_path / "raw" / "fields.yaml"
+    raw_fields.parent.mkdir()
+    raw_fields.write_text(draft_fields(SURVEYS / "redcap_data.csv", SURVEYS / "redcap_dictionary.csv"))
+    raw = clean_export(SURVEYS / "redcap_data.csv", raw_fields, text_fields=["notes"])
+    renamed = labelled.participants.rename(columns={"survey_timestamp": "wellbeing_timestamp",
+                                                    "complete": "wellbeing_complete"})
+    pd.testing.assert_frame_equal(renamed, raw.participants)
+    pd.testing.assert_frame_equal(labelled.documents, raw.documents)
+
+
+def test_qualtrics_draft_suggests_status_exclusions(tmp_path):
+    text = draft_fields(SURVEYS / "qualtrics_flow.csv")
+    assert '#   - {reason: survey preview, column: "Status", equals: ["Survey Preview", "1"]}' in text
+    assert "# Start Date\n  startdate:" in text, "the question text (row 2) is shown above its field"
+    (tmp_path / "fields.yaml").write_text(text.replace("# exclusions:", "exclusions:").replace("#   - ", "  - "))
+    flow = clean_export(SURVEYS / "qualtrics_flow.csv", tmp_path / "fields.yaml").flow
+    # by hand from the fixture: previews R_a02, R_a08; unfinished R_a03; progress 75 R_a09; the other 5 analysed
+    assert dict(zip(flow["reason"], flow["n"]))["survey preview"] == 2
+    assert flow["n"].tolist() == [9, 2, 1, 1, 0, 0, 5]
+
+
+def test_option_columns_are_one_multi_field_but_a_matrix_is_not():
+    doc = yaml.safe_load(draft_fields(SURVEYS / "surveymonkey.csv"))
+    by_column = {d["column"]: d for d in doc["fields"].values()}
+    # the activity columns hold their option's text (or, under Other, what was typed): ticks
+    activities = by_column["Which activities did you join? (tick all that apply)"]
+    assert activities["type"] == "multi" and "Walks, outdoors" in activities["options"]
+    # the satisfaction matrix holds ratings: one field per row of the matrix
+    assert by_column["How satisfied are you with the support you get from... - Peers"]["type"] == "category"
+    limes = yaml.safe_load(draft_fields(SURVEYS / "limesurvey_codes.csv"))
+    assert limes["fields"]["likes"]["options"] == {"SQ001": "SQ001", "SQ002": "SQ002", "SQ003": "SQ003"}
