@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xmlschema
+from helpers import FIXTURES, samples_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from helpers import FIXTURES, samples_dir
 from peerstudy import refi
 from peerstudy.agreement import agreement_table
 from peerstudy.codebook import read_codebook
@@ -55,7 +55,7 @@ def mini_book() -> pd.DataFrame:
 
 def spans_are_exact(project: refi.RefiProject) -> bool:
     texts = project.documents.set_index("document")["text"]
-    return all(texts[s.document][s.start:s.end] == s.text for s in project.segments.itertuples())
+    return all(texts[s.document][s.start : s.end] == s.text for s in project.segments.itertuples())
 
 
 def rezip(src: Path, dest: Path, change=None, add: dict[str, bytes] | None = None) -> Path:
@@ -102,8 +102,14 @@ def test_qualitative_coding_demo_counts():
     assert p.codebook.index.is_unique
     assert p.codings["coder"].eq("cp").all() and p.codings["row"].eq(1).all()  # one-line XML
     counts = p.summary().set_index("item")["count"]
-    assert counts[["text sources", "codes", "users", "selections", "codings", "skipped"]].tolist() == \
-        [2, 262, 1, 158, 205, 0]
+    assert counts[["text sources", "codes", "users", "selections", "codings", "skipped"]].tolist() == [
+        2,
+        262,
+        1,
+        158,
+        205,
+        0,
+    ]
 
 
 def test_nvivo_sample_with_one_byte_texts():
@@ -123,8 +129,9 @@ def test_the_two_cproctor_exports_hold_the_same_code_tree():
     a, b = read_refi(sample("cproctor_demo.qdpx")), read_refi(sample("cproctor_nvivo_project.qdpx"))
 
     def tree(book):
-        return [(r.label, None if pd.isna(r.parent) else book.at[r.parent, "label"], r.depth)
-                for r in book.itertuples()]
+        return [
+            (r.label, None if pd.isna(r.parent) else book.at[r.parent, "label"], r.depth) for r in book.itertuples()
+        ]
 
     assert tree(a.codebook) == tree(b.codebook)
 
@@ -191,8 +198,11 @@ def test_without_nvivo_as_origin_the_data_decide_utf16(tmp_path, origin):
     """The issue: with the origin gone, NVivo's offsets were read as code points and cut
     words. The spans expected are the literal strings of NVIVO_SPANS (the fixture's
     README: offsets computed in UTF-16 units from these texts)."""
-    path = rezip(QDPX / "nvivo_crlf_emoji.qdpx", tmp_path / "other.qdpx",
-                 change=lambda x: x.replace('origin="NVivo 14.23.0 (Windows)"', origin))
+    path = rezip(
+        QDPX / "nvivo_crlf_emoji.qdpx",
+        tmp_path / "other.qdpx",
+        change=lambda x: x.replace('origin="NVivo 14.23.0 (Windows)"', origin),
+    )
     p = read_refi(path)
     assert p.origin == ("OtherQDA 1" if origin else "")
     assert p.offsets == "utf16" and p.offsets_reading == "UTF-16 units, CRLF as two, BOM not counted"
@@ -212,8 +222,13 @@ def test_utf16_detected_when_code_points_would_end_beyond_the_text():
 def test_code_points_detected_when_utf16_would_split_a_surrogate_pair():
     p = read_refi(QDPX / "qualcoder_codepoints.qdpx")
     assert p.offsets == "codepoints" and "surrogate" in p.offsets_reason
-    assert p.segments["text"].tolist() == ["😀 then", "the coded part 🎉 here.", "And a second line.",
-                                           "Plain ASCII text about tasks.\n", "the 🐍 group"]
+    assert p.segments["text"].tolist() == [
+        "😀 then",
+        "the coded part 🎉 here.",
+        "And a second line.",
+        "Plain ASCII text about tasks.\n",
+        "the 🐍 group",
+    ]
     assert spans_are_exact(p)
 
 
@@ -221,8 +236,9 @@ def test_declared_utf16_on_code_point_offsets_names_the_selection():
     with pytest.raises(InputError) as err:
         read_refi(QDPX / "qualcoder_codepoints.qdpx", offsets="utf16")
     rows = [p.row for p in err.value.problems]
-    assert 21 in rows and all(p.field.startswith("startPosition, endPosition of <PlainTextSelection guid=")
-                              for p in err.value.problems)
+    assert 21 in rows and all(
+        p.field.startswith("startPosition, endPosition of <PlainTextSelection guid=") for p in err.value.problems
+    )
     assert "character boundaries" in str(err.value)
 
 
@@ -244,10 +260,18 @@ def test_paths_inline_text_and_what_is_skipped():
 def test_codes_cases_variables_notes_and_sets(nvivo):
     book = nvivo.codebook
     labels = book["label"].tolist()
-    assert labels == ["Working together", "Trust", "Earning trust", "Doubts", "Roles", "Clear tasks",
-                      "Blurred roles", "Emotion"]
+    assert labels == [
+        "Working together",
+        "Trust",
+        "Earning trust",
+        "Doubts",
+        "Roles",
+        "Clear tasks",
+        "Blurred roles",
+        "Emotion",
+    ]
     by_label = book.reset_index().set_index("label")
-    assert by_label.at["Working together", "codable"] == False  # noqa: E712 (numpy bool)
+    assert by_label.at["Working together", "codable"] == False
     assert by_label.at["Doubts", "depth"] == 2
     assert book.at[by_label.at["Doubts", "parent"], "label"] == "Trust"
     assert by_label.at["Doubts", "definition"] == "Early doubts 🤔 about a peer colleague."
@@ -361,17 +385,21 @@ def test_archive_limits_are_enforced(monkeypatch):
 
 
 def test_a_path_out_of_the_archive_is_refused(tmp_path):
-    xml = ('<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n<Sources>\n'
-           '<TextSource guid="3f2b5a8e-0000-4000-8000-000000000001" plainTextPath="internal://../../etc/passwd"/>\n'
-           "</Sources>\n</Project>")
+    xml = (
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n<Sources>\n'
+        '<TextSource guid="3f2b5a8e-0000-4000-8000-000000000001" plainTextPath="internal://../../etc/passwd"/>\n'
+        "</Sources>\n</Project>"
+    )
     with pytest.raises(InputError, match="leaves the archive") as err:
         read_refi(qdpx_from(tmp_path, xml))
     assert err.value.problems[0].row == 3
 
 
 def test_malformed_xml_names_the_member_and_line(tmp_path):
-    xml = ('<?xml version="1.0"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n  <Users>\n'
-           '    <User guid="3f2b5a8e-0000-4000-8000-000000000001" name="a">\n  </Users>\n</Project>\n')
+    xml = (
+        '<?xml version="1.0"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n  <Users>\n'
+        '    <User guid="3f2b5a8e-0000-4000-8000-000000000001" name="a">\n  </Users>\n</Project>\n'
+    )
     with pytest.raises(InputError) as err:
         read_refi(qdpx_from(tmp_path, xml))
     assert len(err.value.problems) == 1
@@ -403,18 +431,21 @@ def _zip_without_project(tmp_path: Path) -> Path:
 
 def test_every_reference_problem_is_reported_at_once(tmp_path):
     g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
-    xml = "\n".join([
-        '<Project xmlns="urn:QDA-XML:project:1.0" name="x">',
-        f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
-        f'<Variables><Variable guid="{g(2)}" name="age" typeOfVariable="Integer"/></Variables>',
-        f'<Cases><Case guid="{g(3)}" name="P1"><VariableValue><VariableRef targetGUID="{g(2)}"/>',
-        "<IntegerValue>forty</IntegerValue></VariableValue></Case></Cases>",
-        f'<Sources><TextSource guid="{g(4)}" name="D"><PlainTextContent>Some text here.</PlainTextContent>',
-        f'<PlainTextSelection guid="{g(5)}" startPosition="0" endPosition="4">',
-        f'<Coding guid="{g(6)}"><CodeRef targetGUID="{g(9)}"/></Coding></PlainTextSelection>',
-        f'<PlainTextSelection guid="{g(7)}" startPosition="5" endPosition="99">',
-        f'<Coding guid="{g(8)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection>',
-        "</TextSource></Sources></Project>"])
+    xml = "\n".join(
+        [
+            '<Project xmlns="urn:QDA-XML:project:1.0" name="x">',
+            f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
+            f'<Variables><Variable guid="{g(2)}" name="age" typeOfVariable="Integer"/></Variables>',
+            f'<Cases><Case guid="{g(3)}" name="P1"><VariableValue><VariableRef targetGUID="{g(2)}"/>',
+            "<IntegerValue>forty</IntegerValue></VariableValue></Case></Cases>",
+            f'<Sources><TextSource guid="{g(4)}" name="D"><PlainTextContent>Some text here.</PlainTextContent>',
+            f'<PlainTextSelection guid="{g(5)}" startPosition="0" endPosition="4">',
+            f'<Coding guid="{g(6)}"><CodeRef targetGUID="{g(9)}"/></Coding></PlainTextSelection>',
+            f'<PlainTextSelection guid="{g(7)}" startPosition="5" endPosition="99">',
+            f'<Coding guid="{g(8)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection>',
+            "</TextSource></Sources></Project>",
+        ]
+    )
     with pytest.raises(InputError) as err:
         read_refi(qdpx_from(tmp_path, xml))
     found = {(p.row, p.field) for p in err.value.problems}
@@ -427,7 +458,8 @@ def test_every_reference_problem_is_reported_at_once(tmp_path):
     with pytest.raises(InputError) as err:
         read_refi(qdpx_from(tmp_path, fixed, name="q.qdpx"))
     assert [(p.row, p.field) for p in err.value.problems] == [
-        (9, f'startPosition, endPosition of <PlainTextSelection guid="{g(7)}"> (column 1)')]
+        (9, f'startPosition, endPosition of <PlainTextSelection guid="{g(7)}"> (column 1)')
+    ]
     assert "0 <= start <= end <= 15" in str(err.value)
 
 
@@ -561,30 +593,47 @@ def test_write_qdc_from_a_yaml_codebook(tmp_path, mini_book, codebook_schema):
 # property: any text (emoji, CRLF, control characters), any spans, notes and names in
 # any characters XML can hold, survive writing and reading exactly
 
-XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30) \
-    .filter(lambda s: not refi._NOT_XML.search(s))
-DOC_TEXT = st.text(st.sampled_from(list("ab \r\n\t\x00éß€😀𠀋🇰🇷\u200d♀\ufeff")) | st.characters(blacklist_categories=("Cs",)),
-                   min_size=1, max_size=60)
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30).filter(
+    lambda s: not refi._NOT_XML.search(s)
+)
+DOC_TEXT = st.text(
+    st.sampled_from(list("ab \r\n\t\x00éß€😀𠀋🇰🇷\u200d♀\ufeff")) | st.characters(blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=60,
+)
 
 
 @st.composite
 def tables(draw):
     n_docs = draw(st.integers(1, 3))
     texts = [draw(DOC_TEXT) for _ in range(n_docs)]
-    docs = pd.DataFrame({"document": [f"D{i}" for i in range(n_docs)], "participant": [f"P{i % 2}" for i in range(n_docs)],
-                         "kind": [draw(XML_TEXT) for _ in range(n_docs)], "text": texts})
+    docs = pd.DataFrame(
+        {
+            "document": [f"D{i}" for i in range(n_docs)],
+            "participant": [f"P{i % 2}" for i in range(n_docs)],
+            "kind": [draw(XML_TEXT) for _ in range(n_docs)],
+            "text": texts,
+        }
+    )
     segs, cods = [], []
     for d, text in zip(docs["document"], texts):
-        spans = draw(st.sets(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)))
-                             .filter(lambda t: t[0] < t[1]), max_size=3))
+        spans = draw(
+            st.sets(
+                st.tuples(st.integers(0, len(text)), st.integers(0, len(text))).filter(lambda t: t[0] < t[1]),
+                max_size=3,
+            )
+        )
         for s, e in sorted(spans):
             sid = f"{d}@{s}-{e}"
             segs.append({"segment": sid, "document": d, "start": s, "end": e, "text": text[s:e]})
             for coder in draw(st.sets(st.sampled_from(["Ann", "Bé 😀", " spaced "]), min_size=1)):
                 for code in draw(st.sets(st.sampled_from(["S1", "S2", "S3", "C1"]), min_size=1)):
                     cods.append({"segment": sid, "code": code, "coder": coder, "note": draw(XML_TEXT)})
-    return docs, pd.DataFrame(segs, columns=["segment", "document", "start", "end", "text"]), \
-        pd.DataFrame(cods, columns=["segment", "code", "coder", "note"])
+    return (
+        docs,
+        pd.DataFrame(segs, columns=["segment", "document", "start", "end", "text"]),
+        pd.DataFrame(cods, columns=["segment", "code", "coder", "note"]),
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -600,12 +649,17 @@ def test_round_trip_property(tmp_path, mini_book, data, label):
     assert back.codebook.at["S1", "label"] == label and back.codebook.at["S2", "definition"] == label
     assert back.offsets == "codepoints"
     got = back.segments[["segment", "document", "start", "end", "text"]]
-    assert_frame_equal(got.reset_index(drop=True),
-                       segs.sort_values(["document", "start", "end"]).reset_index(drop=True), check_dtype=False)
+    assert_frame_equal(
+        got.reset_index(drop=True),
+        segs.sort_values(["document", "start", "end"]).reset_index(drop=True),
+        check_dtype=False,
+    )
     key = ["segment", "code", "coder", "note"]
     assert sorted(map(tuple, back.codings[key].values)) == sorted(map(tuple, cods[key].values))
-    again = read_refi(write_qdpx(tmp_path / "h2.qdpx", back.codebook, back.documents, back.segments, back.codings,
-                                 back.participants), codebook=mini_book)
+    again = read_refi(
+        write_qdpx(tmp_path / "h2.qdpx", back.codebook, back.documents, back.segments, back.codings, back.participants),
+        codebook=mini_book,
+    )
     for table in ("codebook", "documents", "segments", "participants"):
         assert_frame_equal(getattr(again, table), getattr(back, table))
     assert_frame_equal(again.codings.drop(columns="sheet"), back.codings.drop(columns="sheet"))
@@ -616,28 +670,40 @@ def test_round_trip_property(tmp_path, mini_book, data, label):
 # ---------------------------------------------------------------------------
 
 SHEET_ROWS = {
-    "Ann": [("I01", "At first I had doubts about a peer colleague.", "S2"),
-            ("I01", "Over the months we built trust step by step.", "S1"),
-            ("I02", "We wrote down the tasks so everyone knew them.", "S3"),
-            ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4")],
-    "Ben": [("I01", "At first I had doubts about a peer colleague.", "S2"),
-            ("I01", "Over the months we built trust step by step.", "S1"),
-            ("I02", "We wrote down the tasks so everyone knew them.", "S4"),
-            ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4")],
+    "Ann": [
+        ("I01", "At first I had doubts about a peer colleague.", "S2"),
+        ("I01", "Over the months we built trust step by step.", "S1"),
+        ("I02", "We wrote down the tasks so everyone knew them.", "S3"),
+        ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4"),
+    ],
+    "Ben": [
+        ("I01", "At first I had doubts about a peer colleague.", "S2"),
+        ("I01", "Over the months we built trust step by step.", "S1"),
+        ("I02", "We wrote down the tasks so everyone knew them.", "S4"),
+        ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4"),
+    ],
 }
 
 
 def coded_from_sheets(tmp_path: Path) -> tuple[Coded, pd.DataFrame]:
-    documents = pd.DataFrame({
-        "document": ["I01", "I02"], "participant": ["P1", "P2"], "kind": ["", ""],
-        "text": ["At first I had doubts about a peer colleague. Over the months we built trust step by step.",
-                 "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew "
-                 "who should call."]})
+    documents = pd.DataFrame(
+        {
+            "document": ["I01", "I02"],
+            "participant": ["P1", "P2"],
+            "kind": ["", ""],
+            "text": [
+                "At first I had doubts about a peer colleague. Over the months we built trust step by step.",
+                "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew "
+                "who should call.",
+            ],
+        }
+    )
     sheets = []
     for coder, rows in SHEET_ROWS.items():
         sheet = tmp_path / f"coder-{coder}.csv"
         pd.DataFrame([{"document": d, "excerpt": e, "code": c, "coder": coder} for d, e, c in rows]).to_csv(
-            sheet, index=False)
+            sheet, index=False
+        )
         sheets.append(sheet)
     return apply_coding_sheets(sheets, documents, read_codebook(MINI_BOOK), document_key=["document"]), documents
 
@@ -663,16 +729,19 @@ def test_agreement_from_qdpx_equals_agreement_from_coder_sheets(tmp_path, mini_b
 
 def test_selections_of_a_blank_export_are_skipped_not_refused(tmp_path):
     g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
-    xml = "\n".join([
-        '<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo for Mac 15.0.0">',
-        f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
-        f'<Sources><TextSource guid="{g(2)}" name="Blank" plainTextPath="internal://{g(2)}.txt">',
-        f'<PlainTextSelection guid="{g(3)}" startPosition="10" endPosition="20">',
-        f'<Coding guid="{g(4)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
-        f'<TextSource guid="{g(5)}" name="Full" plainTextPath="internal://{g(5)}.txt">',
-        f'<PlainTextSelection guid="{g(6)}" startPosition="0" endPosition="4">',
-        f'<Coding guid="{g(7)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
-        "</Sources></Project>"])
+    xml = "\n".join(
+        [
+            '<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo for Mac 15.0.0">',
+            f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
+            f'<Sources><TextSource guid="{g(2)}" name="Blank" plainTextPath="internal://{g(2)}.txt">',
+            f'<PlainTextSelection guid="{g(3)}" startPosition="10" endPosition="20">',
+            f'<Coding guid="{g(4)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
+            f'<TextSource guid="{g(5)}" name="Full" plainTextPath="internal://{g(5)}.txt">',
+            f'<PlainTextSelection guid="{g(6)}" startPosition="0" endPosition="4">',
+            f'<Coding guid="{g(7)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
+            "</Sources></Project>",
+        ]
+    )
     p = read_refi(qdpx_from(tmp_path, xml, {f"sources/{g(2)}.txt": b"\n", f"sources/{g(5)}.txt": b"Full text"}))
     assert p.documents["text"].tolist() == ["\n", "Full text"]
     assert p.segments["text"].tolist() == ["Full"]
@@ -705,12 +774,14 @@ def _demo_variant(tmp_path: Path, name: str, *, shift_by_newlines: bool, bom: bo
 
     def shift(source: re.Match) -> str:
         text = by_file[source.group(1)]
-        return re.sub(r'(startPosition|endPosition)="(\d+)"',
-                      lambda m: f'{m.group(1)}="{int(m.group(2)) + text[:int(m.group(2))].count(chr(10))}"',
-                      source.group(0))
+        return re.sub(
+            r'(startPosition|endPosition)="(\d+)"',
+            lambda m: f'{m.group(1)}="{int(m.group(2)) + text[: int(m.group(2))].count(chr(10))}"',
+            source.group(0),
+        )
 
     if shift_by_newlines:
-        qde = re.sub(r'<TextSource [^>]*plainTextPath="([^"]+)"[^>]*[^/]>.*?</TextSource>', shift, qde, flags=re.S)
+        qde = re.sub(r'<TextSource [^>]*plainTextPath="([^"]+)"[^>]*[^/]>.*?</TextSource>', shift, qde, flags=re.DOTALL)
     qde = qde.replace(' origin="qc 1.3.2"', "")
     path = tmp_path / name
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -744,10 +815,15 @@ def test_the_bom_counted_as_a_position_is_recognised(tmp_path):
     text = "Interview notes.\nWe met twice; the first talk was short.\nThe second went well."
     spans = ["We met twice", "the first talk was short.", "The second went well."]
     g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
-    sels = "".join(f'<PlainTextSelection guid="{g(10 + i)}" startPosition="{text.index(s) + 1}" '
-                   f'endPosition="{text.index(s) + len(s) + 1}"/>' for i, s in enumerate(spans))
-    xml = (f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources><TextSource guid="{g(1)}" name="N" '
-           f'plainTextPath="internal://n.txt">{sels}</TextSource></Sources></Project>')
+    sels = "".join(
+        f'<PlainTextSelection guid="{g(10 + i)}" startPosition="{text.index(s) + 1}" '
+        f'endPosition="{text.index(s) + len(s) + 1}"/>'
+        for i, s in enumerate(spans)
+    )
+    xml = (
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources><TextSource guid="{g(1)}" name="N" '
+        f'plainTextPath="internal://n.txt">{sels}</TextSource></Sources></Project>'
+    )
     p = read_refi(qdpx_from(tmp_path, xml, {"sources/n.txt": b"\xef\xbb\xbf" + text.encode()}))
     assert p.offsets_reading == "code points, CRLF as two, BOM counted"
     assert p.segments["text"].tolist() == spans
@@ -757,10 +833,14 @@ def test_offsets_that_fit_no_reading_are_refused(tmp_path):
     text = "Trust 😀 grew slowly between the peer worker and the nurses on the ward."
     g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
     # every span starts and ends inside a word, whichever way it is counted
-    sels = "".join(f'<PlainTextSelection guid="{g(10 + i)}" startPosition="{s}" endPosition="{e}"/>'
-                   for i, (s, e) in enumerate([(2, 12), (15, 21), (33, 42), (50, 56)]))
-    xml = (f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources><TextSource guid="{g(1)}" name="N">'
-           f"<PlainTextContent>{text}</PlainTextContent>{sels}</TextSource></Sources></Project>")
+    sels = "".join(
+        f'<PlainTextSelection guid="{g(10 + i)}" startPosition="{s}" endPosition="{e}"/>'
+        for i, (s, e) in enumerate([(2, 12), (15, 21), (33, 42), (50, 56)])
+    )
+    xml = (
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources><TextSource guid="{g(1)}" name="N">'
+        f"<PlainTextContent>{text}</PlainTextContent>{sels}</TextSource></Sources></Project>"
+    )
     with pytest.raises(InputError) as err:
         read_refi(qdpx_from(tmp_path, xml))
     message = str(err.value)
@@ -803,8 +883,10 @@ def test_a_problem_in_one_line_xml_names_the_element_guid_and_column(tmp_path):
         read_refi(path)
     message = str(err.value)
     column = qde.index(tag) + 1  # counted in the raw XML: 1-based
-    assert f'row 1, field \'startPosition, endPosition of <PlainTextSelection guid="{guid}"> (column {column})\'' \
+    assert (
+        f"row 1, field 'startPosition, endPosition of <PlainTextSelection guid=\"{guid}\"> (column {column})'"
         in message
+    )
     assert "'10x'" in message
 
 
@@ -880,8 +962,29 @@ def raw_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> Path:
         n = name.encode()
         offset = len(body)
         body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n), 0) + n + data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n),
-                               0, 0, 0, 0, 0, offset) + n
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(data),
+                size,
+                len(n),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + n
+        )
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(body), 0)
     path.write_bytes(bytes(body + central + end))
     return path
@@ -913,12 +1016,15 @@ def test_many_small_highly_compressed_members_are_a_bomb(tmp_path):
     the per-member ratio threshold) ended in ArrowMemoryError at 4.4 GB."""
     zeros = _deflated(bytes(2**20))
     g = "3f2b5a8e-0000-4000-8000-{:012d}".format
-    sources = "".join(f'<TextSource guid="{g(i)}" name="T{i}" plainTextPath="internal://t{i}.txt"/>'
-                      for i in range(2500))
-    xml = _deflated(f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>{sources}</Sources></Project>'
-                    .encode())
-    path = raw_zip(tmp_path / "many.qdpx", [("project.qde", *xml)] + [(f"sources/t{i}.txt", *zeros)
-                                                                      for i in range(2500)])
+    sources = "".join(
+        f'<TextSource guid="{g(i)}" name="T{i}" plainTextPath="internal://t{i}.txt"/>' for i in range(2500)
+    )
+    xml = _deflated(
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>{sources}</Sources></Project>'.encode()
+    )
+    path = raw_zip(
+        tmp_path / "many.qdpx", [("project.qde", *xml)] + [(f"sources/t{i}.txt", *zeros) for i in range(2500)]
+    )
     assert path.stat().st_size < 5 * 2**20
     error, seconds, peak = _measured(lambda: read_refi(path))
     message = str(error)
@@ -950,8 +1056,7 @@ def test_reading_stops_at_the_read_budget(tmp_path, monkeypatch):
 def _deep_codebook(depth: int) -> bytes:
     g = "3f2b5a8e-0000-4000-8000-{:012d}".format
     opening = "".join(f'<Code guid="{g(i)}" name="c{i}" isCodable="true">' for i in range(depth))
-    return (f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{opening}{"</Code>" * depth}</Codes></CodeBook>'
-            .encode())
+    return f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{opening}{"</Code>" * depth}</Codes></CodeBook>'.encode()
 
 
 def test_a_deep_codebook_is_refused_not_a_recursion_error(tmp_path):
@@ -981,8 +1086,10 @@ def test_a_codebook_just_under_the_depth_limit_is_read_without_recursion(tmp_pat
 
 def test_the_writer_refuses_a_code_tree_too_deep_to_read_back(tmp_path):
     codes = [f"K{i}" for i in range(400)]
-    book = pd.DataFrame({"label": codes, "definition": "", "parent": pd.array([None, *codes[:-1]], dtype="string")},
-                        index=pd.Index(codes, name="code"))
+    book = pd.DataFrame(
+        {"label": codes, "definition": "", "parent": pd.array([None, *codes[:-1]], dtype="string")},
+        index=pd.Index(codes, name="code"),
+    )
     with pytest.raises(InputError, match="a code tree at most 197 levels deep"):
         write_qdc(tmp_path / "deep.qdc", book)
     assert not (tmp_path / "deep.qdc").exists()

@@ -126,27 +126,33 @@ Two coders' NVivo project, read against the codebook its codes came from:
 
 from __future__ import annotations
 
-from peerstudy.refi.archive import (MAX_ARCHIVE_BYTES, MAX_ARCHIVE_MEMBERS, MAX_COMPRESSION_RATIO, MAX_MEMBER_BYTES,
-                                    MAX_READ_BYTES)
+from peerstudy.refi.archive import (
+    MAX_ARCHIVE_BYTES,
+    MAX_ARCHIVE_MEMBERS,
+    MAX_COMPRESSION_RATIO,
+    MAX_MEMBER_BYTES,
+    MAX_READ_BYTES,
+)
+from peerstudy.refi.codes import write_qdc
 from peerstudy.refi.project import GUID_NAMESPACE, OFFSET_READINGS, RefiProject, refi_guid
 from peerstudy.refi.reader import read_refi
 from peerstudy.refi.study import apply_refi, coded_from_refi
-from peerstudy.refi.writer import write_qdc, write_qdpx
-from peerstudy.refi.writer import NOT_XML as _NOT_XML  # noqa: F401  (the tests' XML-text strategy)
+from peerstudy.refi.writer import write_qdpx
+from peerstudy.refi.xmlout import NOT_XML as _NOT_XML  # noqa: F401  (the tests' XML-text strategy)
 
 __all__ = [
-    "RefiProject",
-    "read_refi",
-    "write_qdc",
-    "write_qdpx",
-    "coded_from_refi",
-    "apply_refi",
-    "refi_guid",
-    "OFFSET_READINGS",
-    "MAX_ARCHIVE_MEMBERS",
+    "GUID_NAMESPACE",
     "MAX_ARCHIVE_BYTES",
+    "MAX_ARCHIVE_MEMBERS",
+    "MAX_COMPRESSION_RATIO",
     "MAX_MEMBER_BYTES",
     "MAX_READ_BYTES",
-    "MAX_COMPRESSION_RATIO",
-    "GUID_NAMESPACE",
+    "OFFSET_READINGS",
+    "RefiProject",
+    "apply_refi",
+    "coded_from_refi",
+    "read_refi",
+    "refi_guid",
+    "write_qdc",
+    "write_qdpx",
 ]

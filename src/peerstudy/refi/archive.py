@@ -38,18 +38,18 @@ from pathlib import Path
 from peerstudy.errors import InputError, Problem
 
 __all__ = [
-    "MAX_ARCHIVE_MEMBERS",
     "MAX_ARCHIVE_BYTES",
+    "MAX_ARCHIVE_MEMBERS",
+    "MAX_COMPRESSION_RATIO",
     "MAX_MEMBER_BYTES",
     "MAX_READ_BYTES",
-    "MAX_COMPRESSION_RATIO",
     "RATIO_FROM_BYTES",
     "Archive",
-    "ZipArchive",
     "FolderArchive",
+    "ZipArchive",
+    "decode_text",
     "open_archive",
     "unsafe_member",
-    "decode_text",
 ]
 
 #: An archive with more members than this is refused (real projects hold a few hundred).
@@ -121,11 +121,16 @@ class Archive:
             return "project.qde"
         if len(names) == 1:
             return names[0]
-        raise InputError(Problem(file=self.shown, field="project.qde",
-                                 expected="a REFI-QDA project archive holding project.qde",
-                                 found=f"{'no' if not names else len(names)} .qde file at the top "
-                                       f"(members: {', '.join(sorted(self.sizes)[:5])}…)",
-                                 fix="export the project again as REFI-QDA (.qdpx)"))
+        raise InputError(
+            Problem(
+                file=self.shown,
+                field="project.qde",
+                expected="a REFI-QDA project archive holding project.qde",
+                found=f"{'no' if not names else len(names)} .qde file at the top "
+                f"(members: {', '.join(sorted(self.sizes)[:5])}…)",
+                fix="export the project again as REFI-QDA (.qdpx)",
+            )
+        )
 
     def where(self, name: str) -> str:
         """How messages name a member."""
@@ -135,18 +140,33 @@ class Archive:
         """The bytes of a member, refused beyond :data:`MAX_MEMBER_BYTES` or the read budget."""
         size, where = self.sizes[name], self.where(name)
         if size > MAX_MEMBER_BYTES:
-            raise InputError(Problem(file=where, expected=f"a member of at most {MAX_MEMBER_BYTES // 2**20} MiB",
-                                     found=f"{size / 2**20:.0f} MiB uncompressed",
-                                     fix=_RAISE.format("MAX_MEMBER_BYTES")))
+            raise InputError(
+                Problem(
+                    file=where,
+                    expected=f"a member of at most {MAX_MEMBER_BYTES // 2**20} MiB",
+                    found=f"{size / 2**20:.0f} MiB uncompressed",
+                    fix=_RAISE.format("MAX_MEMBER_BYTES"),
+                )
+            )
         if self.read_so_far + size > MAX_READ_BYTES:
-            raise InputError(Problem(file=where, expected=f"at most {MAX_READ_BYTES // 2**20} MiB of XML and text "
-                                                          "in one project (MAX_READ_BYTES)",
-                                     found=f"{(self.read_so_far + size) / 2**20:.0f} MiB by this member",
-                                     fix=_RAISE.format("MAX_READ_BYTES")))
+            raise InputError(
+                Problem(
+                    file=where,
+                    expected=f"at most {MAX_READ_BYTES // 2**20} MiB of XML and text in one project (MAX_READ_BYTES)",
+                    found=f"{(self.read_so_far + size) / 2**20:.0f} MiB by this member",
+                    fix=_RAISE.format("MAX_READ_BYTES"),
+                )
+            )
         data = self._read(name)
         if len(data) > MAX_MEMBER_BYTES:
-            raise InputError(Problem(file=where, expected=f"a member of at most {MAX_MEMBER_BYTES // 2**20} MiB",
-                                     found="more data than the archive declared", fix="do not open this file"))
+            raise InputError(
+                Problem(
+                    file=where,
+                    expected=f"a member of at most {MAX_MEMBER_BYTES // 2**20} MiB",
+                    found="more data than the archive declared",
+                    fix="do not open this file",
+                )
+            )
         self.read_so_far += len(data)
         return data
 
@@ -161,9 +181,14 @@ class ZipArchive(Archive):
         try:
             self.zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise InputError(Problem(file=shown, expected="a REFI-QDA project (.qdpx: a zip archive)",
-                                     found=f"a file that is not a readable zip archive ({exc})",
-                                     fix=_DAMAGED)) from None
+            raise InputError(
+                Problem(
+                    file=shown,
+                    expected="a REFI-QDA project (.qdpx: a zip archive)",
+                    found=f"a file that is not a readable zip archive ({exc})",
+                    fix=_DAMAGED,
+                )
+            ) from None
         try:
             check_members(self.zf.infolist(), shown)
         except InputError:
@@ -180,8 +205,14 @@ class ZipArchive(Archive):
             with self.zf.open(self.infos[name]) as fh:
                 return fh.read(MAX_MEMBER_BYTES + 1)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-            raise InputError(Problem(file=self.where(name), expected="a readable archive member",
-                                     found=f"an unreadable member ({exc})", fix=_DAMAGED)) from None
+            raise InputError(
+                Problem(
+                    file=self.where(name),
+                    expected="a readable archive member",
+                    found=f"an unreadable member ({exc})",
+                    fix=_DAMAGED,
+                )
+            ) from None
 
 
 def check_members(infos: list[zipfile.ZipInfo], shown: str) -> None:
@@ -189,34 +220,52 @@ def check_members(infos: list[zipfile.ZipInfo], shown: str) -> None:
     total = sum(i.file_size for i in infos)
     stored = sum(i.compress_size for i in infos)
     if len(infos) > MAX_ARCHIVE_MEMBERS or total > MAX_ARCHIVE_BYTES:
-        raise InputError(Problem(file=shown, expected=f"an archive of at most {MAX_ARCHIVE_MEMBERS} members and "
-                                                      f"{MAX_ARCHIVE_BYTES // 2**30} GiB uncompressed",
-                                 found=f"{len(infos)} members, {total / 2**30:.1f} GiB declared uncompressed "
-                                       "(a zip bomb?)",
-                                 fix="do not open this file; or " + _RAISE.format(
-                                     "MAX_ARCHIVE_MEMBERS" if len(infos) > MAX_ARCHIVE_MEMBERS
-                                     else "MAX_ARCHIVE_BYTES")))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=f"an archive of at most {MAX_ARCHIVE_MEMBERS} members and "
+                f"{MAX_ARCHIVE_BYTES // 2**30} GiB uncompressed",
+                found=f"{len(infos)} members, {total / 2**30:.1f} GiB declared uncompressed (a zip bomb?)",
+                fix="do not open this file; or "
+                + _RAISE.format("MAX_ARCHIVE_MEMBERS" if len(infos) > MAX_ARCHIVE_MEMBERS else "MAX_ARCHIVE_BYTES"),
+            )
+        )
     unsafe = [i.filename for i in infos if unsafe_member(i.filename)]
     if unsafe:
-        raise InputError(Problem(file=shown, field="member names",
-                                 expected="paths inside the archive (no leading '/', drive letter or '..')",
-                                 found=f"{', '.join(map(repr, unsafe[:5]))} (zip slip: a path that escapes "
-                                       "the folder it is extracted to)",
-                                 fix="do not open or extract this file; ask for a fresh export"))
+        raise InputError(
+            Problem(
+                file=shown,
+                field="member names",
+                expected="paths inside the archive (no leading '/', drive letter or '..')",
+                found=f"{', '.join(map(repr, unsafe[:5]))} (zip slip: a path that escapes "
+                "the folder it is extracted to)",
+                fix="do not open or extract this file; ask for a fresh export",
+            )
+        )
     for i in infos:
         if i.file_size > _MEMBER_RATIO_FROM and i.file_size > MAX_COMPRESSION_RATIO * max(i.compress_size, 1):
-            raise InputError(Problem(file=shown, field=i.filename,
-                                     expected=f"a member that inflates at most {MAX_COMPRESSION_RATIO} times",
-                                     found=f"{i.compress_size} bytes that inflate to {i.file_size} bytes "
-                                           f"({i.file_size // max(i.compress_size, 1)} times: a zip bomb)",
-                                     fix="do not open this file; ask for a fresh export"))
+            raise InputError(
+                Problem(
+                    file=shown,
+                    field=i.filename,
+                    expected=f"a member that inflates at most {MAX_COMPRESSION_RATIO} times",
+                    found=f"{i.compress_size} bytes that inflate to {i.file_size} bytes "
+                    f"({i.file_size // max(i.compress_size, 1)} times: a zip bomb)",
+                    fix="do not open this file; ask for a fresh export",
+                )
+            )
     if total > RATIO_FROM_BYTES and total > MAX_COMPRESSION_RATIO * max(stored, 1):
-        raise InputError(Problem(file=shown, field="all members",
-                                 expected=f"an archive that inflates at most {MAX_COMPRESSION_RATIO} times "
-                                          f"(MAX_COMPRESSION_RATIO, checked from {RATIO_FROM_BYTES // 2**20} MiB)",
-                                 found=f"{len(infos)} members of {stored} bytes that inflate to {total} bytes "
-                                       f"({total // max(stored, 1)} times: a zip bomb)",
-                                 fix="do not open this file; ask for a fresh export"))
+        raise InputError(
+            Problem(
+                file=shown,
+                field="all members",
+                expected=f"an archive that inflates at most {MAX_COMPRESSION_RATIO} times "
+                f"(MAX_COMPRESSION_RATIO, checked from {RATIO_FROM_BYTES // 2**20} MiB)",
+                found=f"{len(infos)} members of {stored} bytes that inflate to {total} bytes "
+                f"({total // max(stored, 1)} times: a zip bomb)",
+                fix="do not open this file; ask for a fresh export",
+            )
+        )
 
 
 class FolderArchive(Archive):
@@ -238,9 +287,14 @@ class FolderArchive(Archive):
                 for f in sorted(filenames):
                     count += 1
                     if count > MAX_ARCHIVE_MEMBERS:
-                        raise InputError(Problem(file=shown, expected=f"a sources folder of at most "
-                                                                      f"{MAX_ARCHIVE_MEMBERS} files",
-                                                 found="more", fix=_RAISE.format("MAX_ARCHIVE_MEMBERS")))
+                        raise InputError(
+                            Problem(
+                                file=shown,
+                                expected=f"a sources folder of at most {MAX_ARCHIVE_MEMBERS} files",
+                                found="more",
+                                fix=_RAISE.format("MAX_ARCHIVE_MEMBERS"),
+                            )
+                        )
                     full = Path(dirpath) / f
                     sizes[full.relative_to(folder).as_posix()] = full.lstat().st_size
         super().__init__(shown, sizes)
@@ -251,14 +305,24 @@ class FolderArchive(Archive):
     def _read(self, name: str) -> bytes:
         real = (self.folder / name).resolve()
         if not real.is_relative_to(self.folder) or not real.is_file():
-            raise InputError(Problem(file=self.where(name), expected="a plain-text file inside the export's folder",
-                                     found=f"a link to {'a place outside the folder' if real.exists() else 'nothing'}",
-                                     fix="unzip the .qdpx again, or read the .qdpx itself"))
+            raise InputError(
+                Problem(
+                    file=self.where(name),
+                    expected="a plain-text file inside the export's folder",
+                    found=f"a link to {'a place outside the folder' if real.exists() else 'nothing'}",
+                    fix="unzip the .qdpx again, or read the .qdpx itself",
+                )
+            )
         size = real.stat().st_size
         if size > MAX_MEMBER_BYTES:
-            raise InputError(Problem(file=self.where(name), expected=f"a file of at most {MAX_MEMBER_BYTES // 2**20} "
-                                                                     "MiB", found=f"{size / 2**20:.0f} MiB",
-                                     fix=_RAISE.format("MAX_MEMBER_BYTES")))
+            raise InputError(
+                Problem(
+                    file=self.where(name),
+                    expected=f"a file of at most {MAX_MEMBER_BYTES // 2**20} MiB",
+                    found=f"{size / 2**20:.0f} MiB",
+                    fix=_RAISE.format("MAX_MEMBER_BYTES"),
+                )
+            )
         with open(real, "rb") as fh:
             return fh.read(MAX_MEMBER_BYTES + 1)
 
@@ -287,9 +351,15 @@ def decode_text(data: bytes, where: str) -> tuple[str, bool]:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
-        raise InputError(Problem(file=where, row=line, expected=f"plain text encoded as {encoding.upper()}",
-                                 found=f"byte {body[exc.start:exc.start + 1]!r} that is not valid {encoding.upper()}",
-                                 fix="export the project again; REFI-QDA plain text is UTF-8")) from None
+        raise InputError(
+            Problem(
+                file=where,
+                row=line,
+                expected=f"plain text encoded as {encoding.upper()}",
+                found=f"byte {body[exc.start : exc.start + 1]!r} that is not valid {encoding.upper()}",
+                fix="export the project again; REFI-QDA plain text is UTF-8",
+            )
+        ) from None
     if encoding == "utf-16":
         text = text.removeprefix("\ufeff")  # the utf-16 codec keeps nothing, but be explicit
     return text, body is not data or encoding == "utf-16"

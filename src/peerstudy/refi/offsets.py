@@ -50,8 +50,16 @@ from dataclasses import dataclass
 
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["Reading", "DEFAULT", "NVIVO", "MAX_CUT_SHARE", "TextOffsets", "Located", "choose_reading",
-           "declared_reading"]
+__all__ = [
+    "DEFAULT",
+    "MAX_CUT_SHARE",
+    "NVIVO",
+    "Located",
+    "Reading",
+    "TextOffsets",
+    "choose_reading",
+    "declared_reading",
+]
 
 #: The data-based choice refuses when the best reading cuts more than this share of selections.
 MAX_CUT_SHARE = 0.2
@@ -95,8 +103,11 @@ class TextOffsets:
         self.length16 = self.length + len(_ASTRAL.findall(text)) if self.astral else self.length
 
     def _plain(self, reading: Reading) -> bool:
-        return ((reading.unit == "codepoints" or not self.astral) and (reading.crlf == 2 or not self.crlf)
-                and not (reading.bom and self.bom))
+        return (
+            (reading.unit == "codepoints" or not self.astral)
+            and (reading.crlf == 2 or not self.crlf)
+            and not (reading.bom and self.bom)
+        )
 
     def _table(self, reading: Reading) -> list[int]:
         if reading not in self._cum:
@@ -146,16 +157,26 @@ def _word(ch: str) -> bool:
     if not ch.isalnum():
         return False
     o = ord(ch)
-    unspaced = (0x0E00 <= o <= 0x0EFF or 0x1000 <= o <= 0x109F or 0x1780 <= o <= 0x17FF
-                or (0x2E80 <= o <= 0x9FFF and not 0x3130 <= o <= 0x318F) or 0xF900 <= o <= 0xFAFF or o >= 0x20000)
+    unspaced = (
+        0x0E00 <= o <= 0x0EFF
+        or 0x1000 <= o <= 0x109F
+        or 0x1780 <= o <= 0x17FF
+        or (0x2E80 <= o <= 0x9FFF and not 0x3130 <= o <= 0x318F)
+        or 0xF900 <= o <= 0xFAFF
+        or o >= 0x20000
+    )
     return not unspaced
 
 
 def _joins(ch: str) -> bool:
     """A character that belongs to the one before it (combining marks, ZWJ, selectors, skin tones)."""
     o = ord(ch)
-    return (unicodedata.category(ch) in ("Mn", "Me", "Mc") or ch in "\u200d\ufe0e\ufe0f"
-            or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F)
+    return (
+        unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or ch in "\u200d\ufe0e\ufe0f"
+        or 0x1F3FB <= o <= 0x1F3FF
+        or 0xE0020 <= o <= 0xE007F
+    )
 
 
 def _regional(ch: str) -> bool:
@@ -195,7 +216,8 @@ def _score(reading: Reading, texts: list[Located]) -> _Score:
                 if not first:
                     beyond = max(s, e) > m.units(reading)
                     first = f"the selection at line {ln} would " + (
-                        "end beyond its text" if beyond else "split a surrogate pair")
+                        "end beyond its text" if beyond else "split a surrogate pair"
+                    )
                 continue
             mapped.append((a, b))
             cuts += m.cuts(a) or m.cuts(b)
@@ -235,8 +257,9 @@ def choose_reading(texts: list[Located], *, origin: str, where: str, declared: s
         return declared_reading(declared), "declared by the caller"
     candidates = _candidates(texts)
     if len(candidates) == 1:
-        return DEFAULT, ("no selected text holds a character beyond U+FFFF, a CRLF or a BOM, so every reading "
-                         "gives the same spans")
+        return DEFAULT, (
+            "no selected text holds a character beyond U+FFFF, a CRLF or a BOM, so every reading gives the same spans"
+        )
     scores = [_score(r, texts) for r in candidates]
     fewest = min(s.invalid for s in scores)
     ruled_out = [s for s in scores if s.invalid > fewest]
@@ -250,8 +273,10 @@ def choose_reading(texts: list[Located], *, origin: str, where: str, declared: s
         return pick.reading, why_out or "every reading gives the same spans"
     if nvivo and any(s.reading == NVIVO for s in scores):
         pick = next(s for s in scores if s.reading == NVIVO)
-        return NVIVO, (f"the origin ({origin}) counts UTF-16 units, CRLF as two, BOM not counted; "
-                       f"{pick.cuts} of {len(pick.mapped)} selections cut a word or line under it")
+        return NVIVO, (
+            f"the origin ({origin}) counts UTF-16 units, CRLF as two, BOM not counted; "
+            f"{pick.cuts} of {len(pick.mapped)} selections cut a word or line under it"
+        )
     return _decide_from_data(scores, why_out, origin, where)
 
 
@@ -259,24 +284,40 @@ def _decide_from_data(scores: list[_Score], why_out: str, origin: str, where: st
     scores = sorted(scores, key=lambda s: (s.cuts, s.spaced))
     best = scores[0]
     n = len(best.mapped)
-    tally = "; ".join(f"as {s.reading.label}: {s.cuts} of {n} selections cut a word or line, {s.spaced} ends on "
-                      "a space" for s in scores)
-    fix = ("declare the reading: read_refi(..., offsets='utf16') for NVivo's UTF-16 units or offsets='codepoints', "
-           "or export again from the QDA program (its origin attribute names it)")
+    tally = "; ".join(
+        f"as {s.reading.label}: {s.cuts} of {n} selections cut a word or line, {s.spaced} ends on a space"
+        for s in scores
+    )
+    fix = (
+        "declare the reading: read_refi(..., offsets='utf16') for NVivo's UTF-16 units or offsets='codepoints', "
+        "or export again from the QDA program (its origin attribute names it)"
+    )
     if best.cuts > MAX_CUT_SHARE * n:
-        raise InputError(Problem(file=where, field="startPosition, endPosition",
-                                 expected=f"a reading of the offsets under which at most {MAX_CUT_SHARE:.0%} of the "
-                                          "selections cut a word or line",
-                                 found=f"none ({tally}); the origin {origin!r} does not say how the program counts"
-                                 if origin else f"none ({tally}); the file names no origin", fix=fix))
+        raise InputError(
+            Problem(
+                file=where,
+                field="startPosition, endPosition",
+                expected=f"a reading of the offsets under which at most {MAX_CUT_SHARE:.0%} of the "
+                "selections cut a word or line",
+                found=f"none ({tally}); the origin {origin!r} does not say how the program counts"
+                if origin
+                else f"none ({tally}); the file names no origin",
+                fix=fix,
+            )
+        )
     rival = next((s for s in scores[1:] if s.mapped != best.mapped), None)
     if rival is not None and (rival.cuts, rival.spaced) == (best.cuts, best.spaced):
         if origin and DEFAULT in (best.reading, rival.reading):
             return DEFAULT, f"two readings fit equally ({tally}); programs other than NVivo count code points"
-        raise InputError(Problem(file=where, field="startPosition, endPosition",
-                                 expected="one reading of the offsets that fits the selections better than the others",
-                                 found=f"{best.reading.label} and {rival.reading.label} fit equally ({tally})",
-                                 fix=fix))
+        raise InputError(
+            Problem(
+                file=where,
+                field="startPosition, endPosition",
+                expected="one reading of the offsets that fits the selections better than the others",
+                found=f"{best.reading.label} and {rival.reading.label} fit equally ({tally})",
+                fix=fix,
+            )
+        )
     reason = f"decided from the data, origin {origin!r}" if origin else "decided from the data, no origin named"
     reason += f": selections fall on word and line boundaries as {best.reading.label} ({tally})"
     return best.reading, reason + (f"; ruled out: {why_out}" if why_out else "")

@@ -13,8 +13,18 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["RefiProject", "refi_guid", "GUID_NAMESPACE", "OFFSET_READINGS", "SEGMENT_COLUMNS", "CODING_COLUMNS",
-           "SELECTION_COLUMNS", "SKIPPED_COLUMNS", "USER_COLUMNS", "SET_COLUMNS"]
+__all__ = [
+    "CODING_COLUMNS",
+    "GUID_NAMESPACE",
+    "OFFSET_READINGS",
+    "SEGMENT_COLUMNS",
+    "SELECTION_COLUMNS",
+    "SET_COLUMNS",
+    "SKIPPED_COLUMNS",
+    "USER_COLUMNS",
+    "RefiProject",
+    "refi_guid",
+]
 
 #: Values of the ``offsets`` parameter of :func:`peerstudy.refi.read_refi`.
 OFFSET_READINGS = ("auto", "utf16", "codepoints")
@@ -49,7 +59,7 @@ def refi_guid(kind: str, ident: Any) -> str:
     if len(text) in (36, 38) and _GUID.match(text):
         return text
     # uuid5 (RFC 4122, 4.3) without building a UUID object: the writer derives one per coding
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{kind}:{text}".encode("utf-8")).digest()[:16])
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{kind}:{text}".encode()).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
     h = digest.hex()

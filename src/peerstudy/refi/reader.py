@@ -28,13 +28,23 @@ from peerstudy.refi.xmltree import element_field, key, kid, kids, line, parse_xm
 __all__ = ["read_refi"]
 
 _SOURCE_KINDS = {"TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource"}
-_SELECTION_KINDS = ("PlainTextSelection", "PDFSelection", "PictureSelection", "AudioSelection",
-                    "VideoSelection", "TranscriptSelection")
+_SELECTION_KINDS = (
+    "PlainTextSelection",
+    "PDFSelection",
+    "PictureSelection",
+    "AudioSelection",
+    "VideoSelection",
+    "TranscriptSelection",
+)
 _VARIABLE_TYPES = ("Text", "Boolean", "Integer", "Float", "Date", "DateTime")
 
 
-def read_refi(path: str | os.PathLike[str], *, offsets: Literal["auto", "utf16", "codepoints"] = "auto",
-              codebook: pd.DataFrame | None = None) -> RefiProject:
+def read_refi(
+    path: str | os.PathLike[str],
+    *,
+    offsets: Literal["auto", "utf16", "codepoints"] = "auto",
+    codebook: pd.DataFrame | None = None,
+) -> RefiProject:
     """Read a REFI-QDA project (``.qdpx``; or an unzipped export: its ``project.qde``, or
     the folder holding it and ``sources/``) or codebook (``.qdc``).
 
@@ -77,19 +87,32 @@ def read_refi(path: str | os.PathLike[str], *, offsets: Literal["auto", "utf16",
     ['At first I had doubts 🤔 about a peer colleague.', 'about a peer colleague.\\r\\nAnn: Over the months']
     """
     if offsets not in OFFSET_READINGS:
-        raise ConfigError(Problem(field="offsets", expected=" or ".join(map(repr, OFFSET_READINGS)),
-                                  found=repr(offsets), fix="use 'auto' unless you know how the program counts"))
+        raise ConfigError(
+            Problem(
+                field="offsets",
+                expected=" or ".join(map(repr, OFFSET_READINGS)),
+                found=repr(offsets),
+                fix="use 'auto' unless you know how the program counts",
+            )
+        )
     p = resolve_input(path)
     if p.is_dir():
         p = _qde_in(p)
     shown = relative_to_root(p)
     suffix = p.suffix.lower()
     if suffix not in (".qdpx", ".qdc", ".qde"):
-        raise InputError(Problem(file=shown, expected="a REFI-QDA file ending in .qdpx, .qdc or .qde",
-                                 found=repr(p.suffix or p.name), fix="export the project as REFI-QDA"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="a REFI-QDA file ending in .qdpx, .qdc or .qde",
+                found=repr(p.suffix or p.name),
+                fix="export the project as REFI-QDA",
+            )
+        )
     if not p.is_file():
-        raise InputError(Problem(file=shown, expected="a REFI-QDA file", found="no such file",
-                                 fix="check the path, or add the file"))
+        raise InputError(
+            Problem(file=shown, expected="a REFI-QDA file", found="no such file", fix="check the path, or add the file")
+        )
     if suffix == ".qdc":
         return _read_root(_read_qdc(p, shown), shown, shown, None, offsets, codebook, ".qdc")
     with open_archive(p, shown) as archive:
@@ -102,28 +125,52 @@ def _qde_in(folder: Path) -> Path:
     names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".qde"))
     if "project.qde" in names or len(names) == 1:
         return folder / ("project.qde" if "project.qde" in names else names[0])
-    raise InputError(Problem(file=relative_to_root(folder), expected="an unzipped REFI-QDA export: a folder holding "
-                                                                     "project.qde and its sources folder",
-                             found=f"{len(names) or 'no'} .qde files", fix="name the .qdpx or the .qde file"))
+    raise InputError(
+        Problem(
+            file=relative_to_root(folder),
+            expected="an unzipped REFI-QDA export: a folder holding project.qde and its sources folder",
+            found=f"{len(names) or 'no'} .qde files",
+            fix="name the .qdpx or the .qde file",
+        )
+    )
 
 
 def _read_qdc(p: Path, shown: str) -> bytes:
     size = p.stat().st_size
     if size > _archive.MAX_MEMBER_BYTES:
-        raise InputError(Problem(file=shown, expected=f"a file of at most {_archive.MAX_MEMBER_BYTES // 2**20} MiB",
-                                 found=f"{size / 2**20:.0f} MiB"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=f"a file of at most {_archive.MAX_MEMBER_BYTES // 2**20} MiB",
+                found=f"{size / 2**20:.0f} MiB",
+            )
+        )
     return p.read_bytes()
 
 
-def _read_root(data: bytes, where: str, shown: str, archive: Archive | None, offsets: str,
-               codebook: pd.DataFrame | None, suffix: str) -> RefiProject:
+def _read_root(
+    data: bytes,
+    where: str,
+    shown: str,
+    archive: Archive | None,
+    offsets: str,
+    codebook: pd.DataFrame | None,
+    suffix: str,
+) -> RefiProject:
     root, namespaces = parse_xml(data, where)
     expected_root = "CodeBook" if suffix == ".qdc" else "Project"
     ns = namespaces[0] if namespaces else ""
     if root.tag != expected_root or (ns and not ns.startswith("urn:QDA-XML:")):
-        raise InputError(Problem(file=where, row=line(root), field=element_field(root),
-                                 expected=f"a REFI-QDA <{expected_root}> (namespace urn:QDA-XML:…)",
-                                 found=f"<{root.tag}> in namespace {ns!r}", fix="check that this is a REFI-QDA export"))
+        raise InputError(
+            Problem(
+                file=where,
+                row=line(root),
+                field=element_field(root),
+                expected=f"a REFI-QDA <{expected_root}> (namespace urn:QDA-XML:…)",
+                found=f"<{root.tag}> in namespace {ns!r}",
+                fix="check that this is a REFI-QDA export",
+            )
+        )
     return _Reader(root, where=where, shown=shown, archive=archive, offsets=offsets, codebook=codebook).run()
 
 
@@ -138,8 +185,16 @@ class _Parts:
 
 
 class _Reader:
-    def __init__(self, root: ET.Element, *, where: str, shown: str, archive: Archive | None, offsets: str,
-                 codebook: pd.DataFrame | None):
+    def __init__(
+        self,
+        root: ET.Element,
+        *,
+        where: str,
+        shown: str,
+        archive: Archive | None,
+        offsets: str,
+        codebook: pd.DataFrame | None,
+    ):
         self.root, self.where, self.shown, self.archive = root, where, shown, archive
         self.offsets = offsets
         self.known_codes = {key(refi_guid("code", c)): str(c) for c in codebook.index} if codebook is not None else {}
@@ -151,16 +206,38 @@ class _Reader:
         self.notes: dict[str, tuple[str, ET.Element, bool]] = {}
         self.no_sources_folder = False
 
-    def problem(self, el: ET.Element | None, attr: str, expected: str, found: str, fix: str = "",
-                owner: ET.Element | None = None) -> None:
-        self.problems.append(Problem(file=self.where, row=line(el) if el is not None else None,
-                                     field=element_field(el, attr, owner), expected=expected, found=found, fix=fix))
+    def problem(
+        self,
+        el: ET.Element | None,
+        attr: str,
+        expected: str,
+        found: str,
+        fix: str = "",
+        owner: ET.Element | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                file=self.where,
+                row=line(el) if el is not None else None,
+                field=element_field(el, attr, owner),
+                expected=expected,
+                found=found,
+                fix=fix,
+            )
+        )
 
-    def skip(self, kind: str, el: ET.Element | None, reason: str, guid: str = "", name: str = "",
-             at: int | None = None) -> None:
-        self.skipped.append({"kind": kind, "guid": guid or (el.get("guid", "") if el is not None else ""),
-                             "name": name or (el.get("name", "") if el is not None else ""),
-                             "line": at if at is not None else line(el) if el is not None else 0, "reason": reason})
+    def skip(
+        self, kind: str, el: ET.Element | None, reason: str, guid: str = "", name: str = "", at: int | None = None
+    ) -> None:
+        self.skipped.append(
+            {
+                "kind": kind,
+                "guid": guid or (el.get("guid", "") if el is not None else ""),
+                "name": name or (el.get("name", "") if el is not None else ""),
+                "line": at if at is not None else line(el) if el is not None else 0,
+                "reason": reason,
+            }
+        )
 
     def raise_problems(self) -> None:
         if self.problems:
@@ -172,14 +249,26 @@ class _Reader:
         root = self.root
         codes_parent = root if root.tag == "CodeBook" else kid(root, "CodeBook")
         variables = self.read_variables(kid(root, "Variables"))
-        parts = _Parts(users=self.read_users(kid(root, "Users")), book=self.read_codes(kid(codes_parent, "Codes")),
-                       variables=variables, notes=self.read_notes(kid(root, "Notes")), sources=[], cases=[])
+        parts = _Parts(
+            users=self.read_users(kid(root, "Users")),
+            book=self.read_codes(kid(codes_parent, "Codes")),
+            variables=variables,
+            notes=self.read_notes(kid(root, "Notes")),
+            sources=[],
+            cases=[],
+        )
         parts.sources = self.read_sources(kid(root, "Sources"), variables)
         parts.cases = self.read_cases(kid(root, "Cases"), variables)
         self.raise_problems()
-        texts = [Located(TextOffsets(s.text, s.bom), [(x.start, x.end) for x in s.selections if not x.whole],
-                         [x.line for x in s.selections if not x.whole])
-                 for s in parts.sources if s.text.strip() and any(not x.whole for x in s.selections)]
+        texts = [
+            Located(
+                TextOffsets(s.text, s.bom),
+                [(x.start, x.end) for x in s.selections if not x.whole],
+                [x.line for x in s.selections if not x.whole],
+            )
+            for s in parts.sources
+            if s.text.strip() and any(not x.whole for x in s.selections)
+        ]
         reading, reason = choose_reading(texts, origin=self.origin, where=self.where, declared=self.offsets)
         self.name_documents(parts.sources)
         built = build_segments(parts.sources, parts.cases, parts.users, parts.book, reading, self.where, self.shown)
@@ -191,14 +280,21 @@ class _Reader:
                 self.skip("note", el, "a memo not attached to a coding (only coding notes are imported)")
         self.raise_problems()
         return RefiProject(
-            codebook=codebook_frame(parts.book), participants=participants_frame(parts.cases, variables,
-                                                                                 self.source_variables),
+            codebook=codebook_frame(parts.book),
+            participants=participants_frame(parts.cases, variables, self.source_variables),
             documents=documents_frame(parts.sources, parts.cases, variables, self.source_variables),
-            segments=built.segments, codings=built.codings, users=users_frame(parts.users),
-            selections=built.selections, sets=sets,
+            segments=built.segments,
+            codings=built.codings,
+            users=users_frame(parts.users),
+            selections=built.selections,
+            sets=sets,
             skipped=pd.DataFrame(self.skipped, columns=SKIPPED_COLUMNS).astype({"line": "int64"}),
-            file=self.shown, origin=self.origin, offsets=reading.unit, offsets_reason=reason,
-            offsets_reading=reading.label)
+            file=self.shown,
+            origin=self.origin,
+            offsets=reading.unit,
+            offsets_reason=reason,
+            offsets_reading=reading.label,
+        )
 
     def read_users(self, el: ET.Element | None) -> dict[str, dict]:
         users: dict[str, dict] = {}
@@ -208,15 +304,20 @@ class _Reader:
                 self.problem(u, "guid", "a guid on every <User>", "none")
                 continue
             name = u.get("name", "") or ""
-            users[key(guid)] = {"user": guid, "name": name, "id": u.get("id", "") or "",
-                                "coder": name if name.strip() else guid}
+            users[key(guid)] = {
+                "user": guid,
+                "name": name,
+                "id": u.get("id", "") or "",
+                "coder": name if name.strip() else guid,
+            }
         return users
 
     def read_codes(self, codes: ET.Element | None) -> list[dict]:
         """The code tree in document order, walked with a stack (never recursively)."""
         rows: list[dict] = []
         stack: list[tuple[ET.Element, str | None, int, str | None]] = [
-            (c, None, 0, None) for c in reversed(kids(codes, "Code"))]
+            (c, None, 0, None) for c in reversed(kids(codes, "Code"))
+        ]
         while stack:
             el, parent, depth, root_id = stack.pop()
             code = self.read_code(el, parent, depth, root_id, rows)
@@ -224,8 +325,9 @@ class _Reader:
                 stack.extend((c, code, depth + 1, root_id or code) for c in reversed(kids(el, "Code")))
         return rows
 
-    def read_code(self, el: ET.Element, parent: str | None, depth: int, root_id: str | None,
-                  rows: list[dict]) -> str | None:
+    def read_code(
+        self, el: ET.Element, parent: str | None, depth: int, root_id: str | None, rows: list[dict]
+    ) -> str | None:
         guid, name = el.get("guid", ""), el.get("name")
         if not guid:
             self.problem(el, "guid", "a guid on every <Code>", "none", "export the codebook again")
@@ -239,8 +341,18 @@ class _Reader:
         self.code_ids[key(guid)] = code
         codable = el.get("isCodable", "true").strip().lower() not in ("false", "0")
         desc = kid(el, "Description")
-        rows.append({"code": code, "label": name or "", "definition": (desc.text or "") if desc is not None else "",
-                     "parent": parent, "depth": depth, "root": root_id or code, "codable": codable, "guid": guid})
+        rows.append(
+            {
+                "code": code,
+                "label": name or "",
+                "definition": (desc.text or "") if desc is not None else "",
+                "parent": parent,
+                "depth": depth,
+                "root": root_id or code,
+                "codable": codable,
+                "guid": guid,
+            }
+        )
         return code
 
     def read_variables(self, el: ET.Element | None) -> dict[str, dict]:
@@ -250,8 +362,7 @@ class _Reader:
             if kind not in _VARIABLE_TYPES:
                 self.problem(v, "typeOfVariable", f"one of {', '.join(_VARIABLE_TYPES)}", repr(kind))
                 continue
-            out[key(v.get("guid"))] = {"name": v.get("name", "") or v.get("guid", ""), "type": kind,
-                                       "order": len(out)}
+            out[key(v.get("guid"))] = {"name": v.get("name", "") or v.get("guid", ""), "type": kind, "order": len(out)}
         return out
 
     def read_values(self, owner: ET.Element, variables: dict[str, dict]) -> dict[str, Any]:
@@ -261,8 +372,13 @@ class _Reader:
             target = ref.get("targetGUID") if ref is not None else None
             var = variables.get(key(target))
             if var is None:
-                self.problem(ref if ref is not None else vv, "targetGUID",
-                             "a reference to a variable defined in <Variables>", repr(target), owner=owner)
+                self.problem(
+                    ref if ref is not None else vv,
+                    "targetGUID",
+                    "a reference to a variable defined in <Variables>",
+                    repr(target),
+                    owner=owner,
+                )
                 continue
             holder = next((c for c in vv if c.tag.endswith("Value")), None)
             if holder is None:
@@ -271,8 +387,14 @@ class _Reader:
             try:
                 value = parse_value(raw, var["type"])
             except ValueError:
-                self.problem(holder, var["name"], f"a {var['type']} value", repr(raw),
-                             "correct the value in the QDA program and export again", owner=owner)
+                self.problem(
+                    holder,
+                    var["name"],
+                    f"a {var['type']} value",
+                    repr(raw),
+                    "correct the value in the QDA program and export again",
+                    owner=owner,
+                )
                 continue
             if value is not None:
                 values[key(target)] = value
@@ -316,14 +438,20 @@ class _Reader:
             if scheme == "relative":
                 self.skip(kind, el, outside)
             else:
-                self.problem(el, "plainTextPath", "a path inside the archive", f"{raw!r} (leaves the archive folder)",
-                             "do not open this file; ask for a fresh export")
+                self.problem(
+                    el,
+                    "plainTextPath",
+                    "a path inside the archive",
+                    f"{raw!r} (leaves the archive folder)",
+                    "do not open this file; ask for a fresh export",
+                )
             return None
         if self.archive is None:
             self.skip(kind, el, f"plain text in a separate file ({raw!r}): not read from a codebook")
             return None
-        member = self.archive.find(f"sources/{rest}") if scheme == "internal" else \
-            self.archive.find(f"sources/{rest}", rest)
+        member = (
+            self.archive.find(f"sources/{rest}") if scheme == "internal" else self.archive.find(f"sources/{rest}", rest)
+        )
         if member is None:
             if scheme == "relative":
                 self.skip(kind, el, outside)
@@ -337,13 +465,21 @@ class _Reader:
         if folder == []:  # an unzipped export without its sources folder: say it once
             if not self.no_sources_folder:
                 self.no_sources_folder = True
-                self.problem(el, "plainTextPath", "the sources folder beside project.qde (an unzipped export "
-                                                  "reads its texts from there)",
-                             f"no sources folder in {self.archive.where('')!r}, and {raw!r} is named",
-                             "unzip the whole .qdpx (project.qde with its sources folder), or read the .qdpx")
+                self.problem(
+                    el,
+                    "plainTextPath",
+                    "the sources folder beside project.qde (an unzipped export reads its texts from there)",
+                    f"no sources folder in {self.archive.where('')!r}, and {raw!r} is named",
+                    "unzip the whole .qdpx (project.qde with its sources folder), or read the .qdpx",
+                )
             return
-        self.problem(el, "plainTextPath", "a file in the archive's sources folder",
-                     f"{raw!r}, which the archive does not hold", "export the project again with its sources")
+        self.problem(
+            el,
+            "plainTextPath",
+            "a file in the archive's sources folder",
+            f"{raw!r}, which the archive does not hold",
+            "export the project again with its sources",
+        )
 
     def read_sources(self, el: ET.Element | None, variables: dict[str, dict]) -> list[Source]:
         sources: list[Source] = []
@@ -353,8 +489,11 @@ class _Reader:
             if src.tag != "TextSource":
                 n_sel = sum(len(kids(src, k)) for k in _SELECTION_KINDS)
                 n_cod = sum(1 for c in src.iter("Coding"))
-                self.skip("source", src, f"{src.tag} with {n_sel} selections and {n_cod} codings: "
-                                         "only text sources are imported")
+                self.skip(
+                    "source",
+                    src,
+                    f"{src.tag} with {n_sel} selections and {n_cod} codings: only text sources are imported",
+                )
                 continue
             text = self.plain_text(src, "source")
             if text is None:
@@ -367,9 +506,17 @@ class _Reader:
 
     def read_source(self, src: ET.Element, text: tuple[str, bool], variables: dict[str, dict]) -> Source:
         path = src.get("plainTextPath") or ""
-        source = Source(guid=src.get("guid", ""), name=src.get("name") or "",
-                        path_name=PurePosixPath(path.partition("://")[2] or path).stem, line=line(src),
-                        text=text[0], bom=text[1], selections=[], values=self.read_values(src, variables), el=src)
+        source = Source(
+            guid=src.get("guid", ""),
+            name=src.get("name") or "",
+            path_name=PurePosixPath(path.partition("://")[2] or path).stem,
+            line=line(src),
+            text=text[0],
+            bom=text[1],
+            selections=[],
+            values=self.read_values(src, variables),
+            el=src,
+        )
         self.source_variables.update(source.values)
         for sel in kids(src, "PlainTextSelection"):
             start, end = sel.get("startPosition"), sel.get("endPosition")
@@ -382,13 +529,32 @@ class _Reader:
             desc = kid(sel, "Description")
             if desc is not None and (desc.text or "").strip():
                 notes.append(desc.text or "")
-            source.selections.append(Selection(guid=sel.get("guid", ""), name=sel.get("name", "") or "", start=s,
-                                               end=e, line=line(sel), notes=notes, el=sel,
-                                               codings=self.read_codings(sel, sel.get("creatingUser"))))
+            source.selections.append(
+                Selection(
+                    guid=sel.get("guid", ""),
+                    name=sel.get("name", "") or "",
+                    start=s,
+                    end=e,
+                    line=line(sel),
+                    notes=notes,
+                    el=sel,
+                    codings=self.read_codings(sel, sel.get("creatingUser")),
+                )
+            )
         if kids(src, "Coding"):
-            source.selections.append(Selection(guid=source.guid, name="(whole source)", start=0, end=-1,
-                                               line=line(src), notes=[], whole=True, el=src,
-                                               codings=self.read_codings(src, src.get("creatingUser"))))
+            source.selections.append(
+                Selection(
+                    guid=source.guid,
+                    name="(whole source)",
+                    start=0,
+                    end=-1,
+                    line=line(src),
+                    notes=[],
+                    whole=True,
+                    el=src,
+                    codings=self.read_codings(src, src.get("creatingUser")),
+                )
+            )
         return source
 
     def read_codings(self, owner: ET.Element, default_user: str | None) -> list[dict]:
@@ -397,19 +563,36 @@ class _Reader:
             ref = kid(c, "CodeRef")
             target = ref.get("targetGUID") if ref is not None else None
             if key(target) not in self.code_ids:
-                self.problem(ref if ref is not None else c, "targetGUID", "a reference to a code of the codebook",
-                             repr(target), "export the project again; the code may have been deleted", owner=c)
+                self.problem(
+                    ref if ref is not None else c,
+                    "targetGUID",
+                    "a reference to a code of the codebook",
+                    repr(target),
+                    "export the project again; the code may have been deleted",
+                    owner=c,
+                )
                 continue
-            out.append({"code": self.code_ids[key(target)], "user": c.get("creatingUser") or default_user,
-                        "line": line(c), "notes": self.note_texts(c)})
+            out.append(
+                {
+                    "code": self.code_ids[key(target)],
+                    "user": c.get("creatingUser") or default_user,
+                    "line": line(c),
+                    "notes": self.note_texts(c),
+                }
+            )
         return out
 
     def read_cases(self, el: ET.Element | None, variables: dict[str, dict]) -> list[dict]:
-        return [{"guid": case.get("guid", ""), "name": case.get("name") or case.get("guid", ""),
-                 "values": self.read_values(case, variables),
-                 "sources": {key(r.get("targetGUID")) for r in kids(case, "SourceRef")},
-                 "selections": {key(r.get("targetGUID")) for r in kids(case, "SelectionRef")}}
-                for case in kids(el, "Case")]
+        return [
+            {
+                "guid": case.get("guid", ""),
+                "name": case.get("name") or case.get("guid", ""),
+                "values": self.read_values(case, variables),
+                "sources": {key(r.get("targetGUID")) for r in kids(case, "SourceRef")},
+                "selections": {key(r.get("targetGUID")) for r in kids(case, "SelectionRef")},
+            }
+            for case in kids(el, "Case")
+        ]
 
     def read_sets(self, root: ET.Element, sources: list[Source], codes_parent: ET.Element | None) -> pd.DataFrame:
         from peerstudy.refi.project import SET_COLUMNS
@@ -425,8 +608,13 @@ class _Reader:
                 if kind is None:
                     continue
                 target = m.get("targetGUID") or m.get("guid") or ""
-                member = (self.code_ids.get(key(target), target) if kind == "code"
-                          else docs.get(key(target), target) if kind == "source" else target)
+                member = (
+                    self.code_ids.get(key(target), target)
+                    if kind == "code"
+                    else docs.get(key(target), target)
+                    if kind == "source"
+                    else target
+                )
                 rows.append({"set": st.get("name", ""), "guid": st.get("guid", ""), "kind": kind, "member": member})
         return pd.DataFrame(rows, columns=SET_COLUMNS)
 

@@ -18,7 +18,7 @@ from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.refi.project import RefiProject
 from peerstudy.refi.reader import read_refi
 
-__all__ = ["coded_from_refi", "apply_refi"]
+__all__ = ["apply_refi", "coded_from_refi"]
 
 
 def coded_from_refi(project: RefiProject, coders: Iterable[str] | None = None) -> Coded:
@@ -43,8 +43,14 @@ def coded_from_refi(project: RefiProject, coders: Iterable[str] | None = None) -
         wanted = list(coders)
         unknown = [c for c in wanted if c not in set(codings["coder"])]
         if unknown:
-            raise ConfigError(Problem(field="coders", expected=f"coders of {project.file or 'the project'}",
-                                      found=repr(unknown), fix=f"use some of {sorted(set(codings['coder']))}"))
+            raise ConfigError(
+                Problem(
+                    field="coders",
+                    expected=f"coders of {project.file or 'the project'}",
+                    found=repr(unknown),
+                    fix=f"use some of {sorted(set(codings['coder']))}",
+                )
+            )
         codings = codings[codings["coder"].isin(wanted)]
     return Coded(segments=project.segments.copy(), codings=codings.reset_index(drop=True).copy())
 
@@ -55,19 +61,35 @@ def _text_problems(project: RefiProject, documents: pd.DataFrame, shown: str) ->
     for doc in project.documents.itertuples():
         element = f'<TextSource name="{doc.document}">'
         if doc.document not in texts.index:
-            problems.append(Problem(file=shown, field=element, expected="a document of the study's cleaned data",
-                                    found=repr(doc.document), fix="export the project from the study's documents"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    field=element,
+                    expected="a document of the study's cleaned data",
+                    found=repr(doc.document),
+                    fix="export the project from the study's documents",
+                )
+            )
         elif doc.text != texts[doc.document]:
-            at = next((i for i, (a, b) in enumerate(zip(doc.text, texts[doc.document])) if a != b),
-                      min(len(doc.text), len(texts[doc.document])))
-            problems.append(Problem(file=shown, field=element, expected=f"the cleaned text of {doc.document!r}",
-                                    found=f"a different text (first difference at character {at})",
-                                    fix="code the de-identified texts the pipeline wrote, not another version"))
+            at = next(
+                (i for i, (a, b) in enumerate(zip(doc.text, texts[doc.document])) if a != b),
+                min(len(doc.text), len(texts[doc.document])),
+            )
+            problems.append(
+                Problem(
+                    file=shown,
+                    field=element,
+                    expected=f"the cleaned text of {doc.document!r}",
+                    found=f"a different text (first difference at character {at})",
+                    fix="code the de-identified texts the pipeline wrote, not another version",
+                )
+            )
     return problems
 
 
-def apply_refi(path: str | os.PathLike[str], documents: pd.DataFrame, codebook: pd.DataFrame, *,
-               turns: pd.DataFrame | None = None) -> Coded:
+def apply_refi(
+    path: str | os.PathLike[str], documents: pd.DataFrame, codebook: pd.DataFrame, *, turns: pd.DataFrame | None = None
+) -> Coded:
     """The codings of a REFI-QDA project, laid onto a study's cleaned documents.
 
     Every text source of the project must be one of ``documents`` with exactly the same
@@ -85,15 +107,29 @@ def apply_refi(path: str | os.PathLike[str], documents: pd.DataFrame, codebook: 
     problems = _text_problems(project, documents, shown)
     unknown = sorted(set(project.codings["code"]) - set(codebook.index))
     if unknown:
-        problems.append(Problem(file=shown, field="<CodeRef targetGUID=…>", expected="codes of the study's codebook",
-                                found=", ".join(map(repr, unknown[:10])), fix="add them to the codebook, or recode"))
+        problems.append(
+            Problem(
+                file=shown,
+                field="<CodeRef targetGUID=…>",
+                expected="codes of the study's codebook",
+                found=", ".join(map(repr, unknown[:10])),
+                fix="add them to the codebook, or recode",
+            )
+        )
     if problems:
         raise InputError(problems)
     segments, more = attribute_segments(project.segments, documents, turns, file=shown)
     if more:
         raise InputError(more)
-    skipped = pd.DataFrame({"item": [f"skipped {k}: {n or g}" for k, n, g in
-                                     zip(project.skipped["kind"], project.skipped["name"], project.skipped["guid"])],
-                            "count": 1, "detail": project.skipped["reason"]})
+    skipped = pd.DataFrame(
+        {
+            "item": [
+                f"skipped {k}: {n or g}"
+                for k, n, g in zip(project.skipped["kind"], project.skipped["name"], project.skipped["guid"])
+            ],
+            "count": 1,
+            "detail": project.skipped["reason"],
+        }
+    )
     imported = pd.concat([project.summary(), skipped], ignore_index=True).astype({"count": "int64"})
     return Coded(segments=segments, codings=project.codings.copy(), imported=imported)

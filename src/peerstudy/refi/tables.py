@@ -20,7 +20,7 @@ from peerstudy.refi.xmltree import key
 if TYPE_CHECKING:
     from peerstudy.refi.segments import Source
 
-__all__ = ["codebook_frame", "users_frame", "participants_frame", "documents_frame", "parse_value", "typed_column"]
+__all__ = ["codebook_frame", "documents_frame", "parse_value", "participants_frame", "typed_column", "users_frame"]
 
 
 def codebook_frame(book: list[dict]) -> pd.DataFrame:
@@ -28,9 +28,17 @@ def codebook_frame(book: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(book, columns=["code", "label", "definition", "parent", "depth", "root", "codable"])
     frame["order"] = range(len(frame))
     frame = frame.set_index("code")
-    return frame.astype({"label": "string", "definition": "string", "parent": "string", "root": "string",
-                         "depth": "int64", "order": "int64", "codable": "bool"})[
-        ["label", "definition", "parent", "depth", "root", "order", "codable"]]
+    return frame.astype(
+        {
+            "label": "string",
+            "definition": "string",
+            "parent": "string",
+            "root": "string",
+            "depth": "int64",
+            "order": "int64",
+            "codable": "bool",
+        }
+    )[["label", "definition", "parent", "depth", "root", "order", "codable"]]
 
 
 def users_frame(users: dict[str, dict]) -> pd.DataFrame:
@@ -43,26 +51,30 @@ def participants_frame(cases: list[dict], variables: dict[str, dict], source_var
     keys = [k for k in variables if any(k in c["values"] for c in cases) or k not in source_variables]
     data: dict[str, Any] = {"participant": pd.array([c["name"] for c in cases], dtype="string")}
     for k in keys:
-        data[_column_name(variables[k]["name"], data)] = typed_column([c["values"].get(k) for c in cases],
-                                                                      variables[k]["type"])
+        data[_column_name(variables[k]["name"], data)] = typed_column(
+            [c["values"].get(k) for c in cases], variables[k]["type"]
+        )
     return pd.DataFrame(data)
 
 
-def documents_frame(sources: list[Source], cases: list[dict], variables: dict[str, dict],
-                    source_variables: set[str]) -> pd.DataFrame:
+def documents_frame(
+    sources: list[Source], cases: list[dict], variables: dict[str, dict], source_variables: set[str]
+) -> pd.DataFrame:
     """One row per text source: document, participant, kind, text, then source variables."""
     kind_key = next((k for k, v in variables.items() if v["name"] == "kind"), None)
     data: dict[str, Any] = {
         "document": pd.array([s.document for s in sources], dtype="string"),
-        "participant": pd.array(["; ".join(c["name"] for c in cases if key(s.guid) in c["sources"])
-                                 for s in sources], dtype="string"),
+        "participant": pd.array(
+            ["; ".join(c["name"] for c in cases if key(s.guid) in c["sources"]) for s in sources], dtype="string"
+        ),
         "kind": pd.array([str(s.values.get(kind_key, "")) if kind_key else "" for s in sources], dtype="string"),
         "text": pd.array([s.text for s in sources], dtype="string"),
     }
     for k in variables:
         if k != kind_key and k in source_variables:
-            data[_column_name(variables[k]["name"], data)] = typed_column([s.values.get(k) for s in sources],
-                                                                          variables[k]["type"])
+            data[_column_name(variables[k]["name"], data)] = typed_column(
+                [s.values.get(k) for s in sources], variables[k]["type"]
+            )
     return pd.DataFrame(data)
 
 
@@ -127,9 +139,14 @@ def typed_column(values: list[Any], kind: str) -> Any:
     stamps = [v for v in values if v is not None]
     aware = {v.tzinfo is not None for v in stamps}
     if aware == {True}:
-        return pd.array([v.tz_convert("UTC") if v is not None else pd.NaT for v in values],
-                        dtype="datetime64[us, UTC]")
+        return pd.array([v.tz_convert("UTC") if v is not None else pd.NaT for v in values], dtype="datetime64[us, UTC]")
     if aware == {True, False}:
-        raise InputError(Problem(field="DateTimeValue", expected="date-times all with or all without a time zone",
-                                 found="a mixture", fix="export the variable again"))
+        raise InputError(
+            Problem(
+                field="DateTimeValue",
+                expected="date-times all with or all without a time zone",
+                found="a mixture",
+                fix="export the variable again",
+            )
+        )
     return pd.array([v if v is not None else pd.NaT for v in values], dtype="datetime64[us]")

@@ -29,7 +29,7 @@ import defusedxml.ElementTree as DET
 
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["MAX_XML_DEPTH", "parse_xml", "line", "column", "kids", "kid", "key", "element_field", "describe"]
+__all__ = ["MAX_XML_DEPTH", "column", "describe", "element_field", "key", "kid", "kids", "line", "parse_xml"]
 
 #: Elements nested deeper than this are refused while parsing (real code trees are under 20 deep).
 MAX_XML_DEPTH = 200
@@ -103,29 +103,56 @@ def parse_xml(data: bytes, where: str) -> tuple[ET.Element, list[str]]:
         root = parser.close()
     except _TooDeep as exc:
         row, col = at()
-        raise InputError(Problem(file=where, row=row, field=f"<{exc}> ({col})",
-                                 expected=f"elements nested at most {MAX_XML_DEPTH} deep (MAX_XML_DEPTH; real "
-                                          "code trees are under 20)",
-                                 found=f"deeper nesting under <{'> <'.join(target.path)}> (a deep-tree bomb?)",
-                                 fix=_FRESH + "; or raise peerstudy.refi.xmltree.MAX_XML_DEPTH deliberately")) from None
+        raise InputError(
+            Problem(
+                file=where,
+                row=row,
+                field=f"<{exc}> ({col})",
+                expected=f"elements nested at most {MAX_XML_DEPTH} deep (MAX_XML_DEPTH; real code trees are under 20)",
+                found=f"deeper nesting under <{'> <'.join(target.path)}> (a deep-tree bomb?)",
+                fix=_FRESH + "; or raise peerstudy.refi.xmltree.MAX_XML_DEPTH deliberately",
+            )
+        ) from None
     except defusedxml.EntitiesForbidden as exc:
         row, col = at()
-        what = (f"an external entity {exc.name!r} (SYSTEM {exc.sysid!r})" if exc.sysid
-                else f"an entity declaration {exc.name!r}")
-        raise InputError(Problem(file=where, row=row, expected="REFI-QDA XML without entity declarations",
-                                 found=f"{what} at {col}; entities are refused because they can read local files "
-                                       "or expand to gigabytes (XXE, billion laughs)", fix=_FRESH)) from None
+        what = (
+            f"an external entity {exc.name!r} (SYSTEM {exc.sysid!r})"
+            if exc.sysid
+            else f"an entity declaration {exc.name!r}"
+        )
+        raise InputError(
+            Problem(
+                file=where,
+                row=row,
+                expected="REFI-QDA XML without entity declarations",
+                found=f"{what} at {col}; entities are refused because they can read local files "
+                "or expand to gigabytes (XXE, billion laughs)",
+                fix=_FRESH,
+            )
+        ) from None
     except (defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden) as exc:
         row, col = at()
-        raise InputError(Problem(file=where, row=row, expected="REFI-QDA XML without external references",
-                                 found=f"{type(exc).__name__} ({exc}) at {col}; external references are refused "
-                                       "(XXE)", fix=_FRESH)) from None
+        raise InputError(
+            Problem(
+                file=where,
+                row=row,
+                expected="REFI-QDA XML without external references",
+                found=f"{type(exc).__name__} ({exc}) at {col}; external references are refused (XXE)",
+                fix=_FRESH,
+            )
+        ) from None
     except ET.ParseError as exc:
         row, col = getattr(exc, "position", (None, None))
         message = str(exc).rsplit(": line", 1)[0]
-        raise InputError(Problem(file=where, row=row, expected="well-formed XML",
-                                 found=f"{message!r} at column {col + 1 if col is not None else '?'}",
-                                 fix="the file is truncated or damaged: export it again from the QDA program")) from None
+        raise InputError(
+            Problem(
+                file=where,
+                row=row,
+                expected="well-formed XML",
+                found=f"{message!r} at column {col + 1 if col is not None else '?'}",
+                fix="the file is truncated or damaged: export it again from the QDA program",
+            )
+        ) from None
     return root, target.namespaces
 
 
