@@ -1095,3 +1095,29 @@ def test_the_writer_refuses_a_code_tree_too_deep_to_read_back(tmp_path):
     assert not (tmp_path / "deep.qdc").exists()
     written = write_qdc(tmp_path / "ok.qdc", book.iloc[:197])
     assert read_refi(written).codebook["depth"].max() == 196
+
+
+def test_apply_refi_redacts_the_researcher_written_text_it_carries_on(tmp_path):
+    """Issue 13: descriptions in imported selections reached outputs verbatim. The
+    redaction here is a stand-in for the study's de-identification; the name is invented."""
+    xml = "\n".join(
+        [
+            '<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo 14">',
+            '<CodeBook><Codes><Code guid="3f2b5a8e-0000-4000-8000-000000000001" name="A"/></Codes></CodeBook>',
+            '<Sources><TextSource guid="3f2b5a8e-0000-4000-8000-000000000002" name="D">',
+            "<PlainTextContent>Kim Ha-eun said it helped.</PlainTextContent>",
+            '<PlainTextSelection guid="3f2b5a8e-0000-4000-8000-000000000003" name="Kim Ha-eun quote" '
+            'startPosition="0" endPosition="26"><Description>Kim Ha-eun, the ward clerk</Description>',
+            '<Coding guid="3f2b5a8e-0000-4000-8000-000000000004"><CodeRef '
+            'targetGUID="3f2b5a8e-0000-4000-8000-000000000001"/></Coding></PlainTextSelection>',
+            "</TextSource></Sources></Project>",
+        ]
+    )
+    qdpx = qdpx_from(tmp_path, xml)
+    own = read_refi(qdpx)
+    coded = refi.apply_refi(qdpx, own.documents, own.codebook, redact=lambda t: t.replace("Kim Ha-eun", "[NAME]"))
+    plain = refi.apply_refi(qdpx, own.documents, own.codebook)
+    assert plain.codings.at[0, "note"] == "Kim Ha-eun, the ward clerk"  # carried on without a redaction
+    assert coded.codings.at[0, "note"] == "[NAME], the ward clerk"
+    assert coded.codings.at[0, "unit"] == "[NAME] quote"
+    assert not coded.imported.astype(str).apply(lambda col: col.str.contains("Kim Ha-eun")).any().any()

@@ -7,7 +7,7 @@ Imports :mod:`peerstudy.refi.reader`, :mod:`peerstudy.coding` and :mod:`peerstud
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -88,7 +88,12 @@ def _text_problems(project: RefiProject, documents: pd.DataFrame, shown: str) ->
 
 
 def apply_refi(
-    path: str | os.PathLike[str], documents: pd.DataFrame, codebook: pd.DataFrame, *, turns: pd.DataFrame | None = None
+    path: str | os.PathLike[str],
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    turns: pd.DataFrame | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> Coded:
     """The codings of a REFI-QDA project, laid onto a study's cleaned documents.
 
@@ -99,6 +104,20 @@ def apply_refi(
     The result's ``imported`` is the project's summary (sources, codes, users,
     selections with the reading of their offsets, codings, and what was skipped with
     the reason).
+
+    ``redact`` (for example a study's de-identification, ``lambda t: deidentify(t, key)[0]``)
+    is applied to the researcher-written text the project carries on: the coding and
+    selection notes and selection descriptions (``codings.note``), selection names
+    (``codings.unit``) and the names and reasons listed in ``imported``. The texts
+    themselves must already equal the study's de-identified documents.
+
+    Examples
+    --------
+    >>> path = "tests/fixtures/qdpx/nvivo_crlf_emoji.qdpx"
+    >>> project = read_refi(path)
+    >>> coded = apply_refi(path, project.documents, project.codebook, redact=lambda t: t.replace("doubts", "[X]"))
+    >>> [note for note in coded.codings["note"] if note]
+    ['First [X] 😟 noted']
     """
     from peerstudy.coding import attribute_segments
 
@@ -132,4 +151,9 @@ def apply_refi(
         }
     )
     imported = pd.concat([project.summary(), skipped], ignore_index=True).astype({"count": "int64"})
-    return Coded(segments=segments, codings=project.codings.copy(), imported=imported)
+    codings = project.codings.copy()
+    if redact is not None:
+        for frame, columns in ((codings, ("note", "unit")), (imported, ("item", "detail"))):
+            for col in columns:
+                frame[col] = [redact(v) if isinstance(v, str) else v for v in frame[col]]
+    return Coded(segments=segments, codings=codings, imported=imported)
