@@ -40,6 +40,38 @@ class CodeTree:
     definition: dict[str, str] = field(default_factory=dict)
 
 
+def _walk(tree: CodeTree, codebook: pd.DataFrame, ids: list[str], problems: list[Problem]) -> str | None:
+    """Fill ``tree.order`` and the elements in tree order, with a stack; the first code
+    found deeper than :data:`MAX_CODE_DEPTH`, if any."""
+    labels = [str(x) for x in codebook["label"]]
+    definitions = (
+        [("" if missing(x) else str(x)) for x in codebook["definition"]]
+        if "definition" in codebook
+        else [""] * len(ids)
+    )
+    codable = [bool(x) for x in codebook["codable"]] if "codable" in codebook else [True] * len(ids)
+    stack = [(c, 0) for c in reversed(tree.kids.get(None, []))]
+    row = {c: i for i, c in enumerate(ids)}
+    too_deep = None
+    while stack:
+        code, depth = stack.pop()
+        if depth >= MAX_CODE_DEPTH:
+            too_deep = too_deep or code
+            continue
+        i = row[code]
+        tree.order.append(code)
+        for value, what in (
+            (code, "codebook.code"),
+            (labels[i], "codebook.label"),
+            (definitions[i], "codebook.definition"),
+        ):
+            check_xml_text(value, what, problems)
+        tree.element[code] = (refi_guid("code", code), labels[i], "true" if codable[i] else "false")
+        tree.definition[code] = definitions[i]
+        stack.extend((k, depth + 1) for k in reversed(tree.kids.get(code, [])))
+    return too_deep
+
+
 def code_tree(codebook: pd.DataFrame, problems: list[Problem]) -> CodeTree:
     """Check the codebook and order its tree, iteratively (any depth up to :data:`MAX_CODE_DEPTH`)."""
     tree = CodeTree(kids={})
@@ -72,32 +104,7 @@ def code_tree(codebook: pd.DataFrame, problems: list[Problem]) -> CodeTree:
             orphans.add(code)
             continue
         tree.kids.setdefault(parent, []).append(code)
-    labels = [str(x) for x in codebook["label"]]
-    definitions = (
-        [("" if missing(x) else str(x)) for x in codebook["definition"]]
-        if "definition" in codebook
-        else [""] * len(ids)
-    )
-    codable = [bool(x) for x in codebook["codable"]] if "codable" in codebook else [True] * len(ids)
-    stack = [(c, 0) for c in reversed(tree.kids.get(None, []))]
-    row = {c: i for i, c in enumerate(ids)}
-    too_deep = None
-    while stack:
-        code, depth = stack.pop()
-        if depth >= MAX_CODE_DEPTH:
-            too_deep = too_deep or code
-            continue
-        i = row[code]
-        tree.order.append(code)
-        for value, what in (
-            (code, "codebook.code"),
-            (labels[i], "codebook.label"),
-            (definitions[i], "codebook.definition"),
-        ):
-            check_xml_text(value, what, problems)
-        tree.element[code] = (refi_guid("code", code), labels[i], "true" if codable[i] else "false")
-        tree.definition[code] = definitions[i]
-        stack.extend((k, depth + 1) for k in reversed(tree.kids.get(code, [])))
+    too_deep = _walk(tree, codebook, ids, problems)
     if too_deep is not None:
         problems.append(
             Problem(

@@ -90,7 +90,8 @@ def _locate(
                 file=where,
                 row=sel.line,
                 field=element_field(sel.el, "startPosition, endPosition"),
-                expected=f"0 <= start <= end <= {length} ({unit}, the length of {s.document!r}) on character boundaries",
+                expected=f"0 <= start <= end <= {length} ({unit}, the length of {s.document!r}) "
+                "on character boundaries",
                 found=f"start {sel.start}, end {sel.end}",
                 fix="check offsets= ('utf16' for NVivo, 'codepoints' for others) or export again",
             )
@@ -134,16 +135,11 @@ def build_segments(
     cod_rows: list[dict] = []
     for doc_index, s in enumerate(sources):
         if not s.text.strip():
-            out.skipped.append(
-                {
-                    "kind": "text",
-                    "guid": s.guid,
-                    "name": s.name,
-                    "line": s.line,
-                    "reason": f"the exported plain text of {s.document!r} is blank ({len(s.text)} "
-                    "character(s)): the program may not have exported the text",
-                }
+            reason = (
+                f"the exported plain text of {s.document!r} is blank ({len(s.text)} character(s)): "
+                "the program may not have exported the text"
             )
+            out.skipped.append({"kind": "text", "guid": s.guid, "name": s.name, "line": s.line, "reason": reason})
         m = TextOffsets(s.text, s.bom) if s.selections else None
         for sel in s.selections:
             span = _locate(s, sel, m, reading, where, out)
@@ -176,24 +172,39 @@ def build_segments(
             for name in case_of_selection.get(key(sel.guid), []):
                 if name not in seg_rows[segment]["_cases"]:
                     seg_rows[segment]["_cases"].append(name)
-            for c in sel.codings:
-                user = users.get(key(c["user"]))
-                coder = user["coder"] if user else (c["user"] or "unknown")
-                cod_rows.append(
-                    {
-                        "segment": segment,
-                        "unit": sel.name or sel.guid,
-                        "code": c["code"],
-                        "coder": coder,
-                        "round": 1,
-                        "note": "\n\n".join(t for t in [*c["notes"], *sel.notes] if t),
-                        "sheet": shown,
-                        "row": c["line"],
-                        "_key": (doc_index, start, end, coder, code_order[c["code"]], sel.guid, c["line"]),
-                    }
-                )
+            cod_rows += _coding_rows(sel, segment, (doc_index, start, end), users, code_order, shown)
     _frames(out, sel_rows, seg_rows, cod_rows, cases)
     return out
+
+
+def _coding_rows(
+    sel: Selection,
+    segment: str,
+    place: tuple[int, int, int],
+    users: dict[str, dict],
+    code_order: dict[str, int],
+    shown: str,
+) -> list[dict]:
+    """The codings of one located selection; ``place`` (document index, start, end) leads their sort key."""
+    rows = []
+    for c in sel.codings:
+        user = users.get(key(c["user"]))
+        coder = user["coder"] if user else (c["user"] or "unknown")
+        note = "\n\n".join(t for t in [*c["notes"], *sel.notes] if t)
+        rows.append(
+            {
+                "segment": segment,
+                "unit": sel.name or sel.guid,
+                "code": c["code"],
+                "coder": coder,
+                "round": 1,
+                "note": note,
+                "sheet": shown,
+                "row": c["line"],
+                "_key": (*place, coder, code_order[c["code"]], sel.guid, c["line"]),
+            }
+        )
+    return rows
 
 
 def _frames(
