@@ -847,6 +847,11 @@ def test_offsets_that_fit_no_reading_are_refused(tmp_path):
     assert "expected a reading of the offsets under which at most 20% of the selections cut a word" in message
     assert "as UTF-16 units, CRLF as two, BOM not counted: 4 of 4" in message and "no origin" in message
     assert "offsets='utf16'" in message
+    column = xml.index(f'<PlainTextSelection guid="{g(10)}"') + 1  # one-line XML: the first selection's column
+    assert (
+        f'the first selection cut as code points, CRLF as two, BOM not counted: <PlainTextSelection guid="{g(10)}"> '
+        f"at line 1, column {column}" in message
+    )
     assert read_refi(qdpx_from(tmp_path, xml, name="q.qdpx"), offsets="codepoints").segments.shape[0] == 4
 
 

@@ -5,8 +5,9 @@ Imports only :mod:`peerstudy.errors`; nothing here parses XML or knows REFI-QDA 
 
 Bounds (each refusal names the limit and the module attribute to raise deliberately):
 
-* at most :data:`MAX_ARCHIVE_MEMBERS` members and :data:`MAX_ARCHIVE_BYTES` declared
-  uncompressed, checked together before anything is read;
+* at most :data:`MAX_ARCHIVE_MEMBERS` members (read from the zip's end record, before
+  its central directory is parsed) and :data:`MAX_ARCHIVE_BYTES` declared uncompressed,
+  checked together before anything is read;
 * no member over 1 MiB inflating more than :data:`MAX_COMPRESSION_RATIO` times, and the
   archive as a whole, once over :data:`RATIO_FROM_BYTES` uncompressed, not either (so
   2,500 highly compressed 1 MiB members are a zip bomb, as one 300 MiB member is);
@@ -31,6 +32,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -48,6 +50,7 @@ __all__ = [
     "FolderArchive",
     "ZipArchive",
     "decode_text",
+    "declared_members",
     "open_archive",
     "unsafe_member",
 ]
@@ -174,10 +177,41 @@ class Archive:
         raise NotImplementedError
 
 
+def declared_members(path: Path) -> int | None:
+    """The member count the end record of a zip declares, read before the central
+    directory is parsed (None when there is no plain end record, as in zip64 archives).
+
+    Examples
+    --------
+    >>> p = Path("tests/fixtures/qdpx/two_coders.qdpx")
+    >>> declared_members(p) == len(zipfile.ZipFile(p).infolist())
+    True
+    """
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - (2**16 + 22)))
+        tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    (entries,) = struct.unpack("<H", tail[at + 10 : at + 12])
+    return None if entries == 0xFFFF else entries
+
+
 class ZipArchive(Archive):
     """A ``.qdpx`` opened for reading, checked before any member is read."""
 
     def __init__(self, path: Path, shown: str):
+        declared = declared_members(path)
+        if declared is not None and declared > MAX_ARCHIVE_MEMBERS:
+            raise InputError(
+                Problem(
+                    file=shown,
+                    expected=f"an archive of at most {MAX_ARCHIVE_MEMBERS} members",
+                    found=f"{declared} members declared (a zip bomb?)",
+                    fix="do not open this file; or " + _RAISE.format("MAX_ARCHIVE_MEMBERS"),
+                )
+            )
         try:
             self.zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:

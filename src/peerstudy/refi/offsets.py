@@ -46,7 +46,7 @@ import itertools
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peerstudy.errors import InputError, Problem
 
@@ -185,11 +185,13 @@ def _regional(ch: str) -> bool:
 
 @dataclass
 class Located:
-    """The selections of one text: ``spans`` as written, ``lines`` of their elements."""
+    """The selections of one text: ``spans`` as written, ``lines`` of their elements and,
+    for messages, ``names`` (how each element is named: tag, guid, line and column)."""
 
     offsets: TextOffsets
     spans: list[tuple[int, int]]
     lines: list[int]
+    names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -200,29 +202,32 @@ class _Score:
     cuts: int
     spaced: int
     first_invalid: str
+    first_cut: str
 
 
 def _score(reading: Reading, texts: list[Located]) -> _Score:
     mapped: list[tuple[int, int] | None] = []
     invalid = cuts = spaced = 0
-    first = ""
+    first, first_cut = "", ""
     for loc in texts:
         m = loc.offsets
-        for (s, e), ln in zip(loc.spans, loc.lines):
+        names = loc.names or [f"the selection at line {ln}" for ln in loc.lines]
+        for (s, e), name in zip(loc.spans, names):
             a, b = m.codepoint(s, reading), m.codepoint(e, reading)
             if a is None or b is None or a > b:
                 invalid += 1
                 mapped.append(None)
                 if not first:
                     beyond = max(s, e) > m.units(reading)
-                    first = f"the selection at line {ln} would " + (
-                        "end beyond its text" if beyond else "split a surrogate pair"
-                    )
+                    first = f"{name} would " + ("end beyond its text" if beyond else "split a surrogate pair")
                 continue
             mapped.append((a, b))
-            cuts += m.cuts(a) or m.cuts(b)
+            cut = m.cuts(a) or m.cuts(b)
+            cuts += cut
             spaced += m.spaced(a, b)
-    return _Score(reading, mapped, invalid, cuts, spaced, first)
+            if cut and not first_cut:
+                first_cut = name
+    return _Score(reading, mapped, invalid, cuts, spaced, first, first_cut)
 
 
 def _candidates(texts: list[Located]) -> list[Reading]:
@@ -299,9 +304,13 @@ def _decide_from_data(scores: list[_Score], why_out: str, origin: str, where: st
                 field="startPosition, endPosition",
                 expected=f"a reading of the offsets under which at most {MAX_CUT_SHARE:.0%} of the "
                 "selections cut a word or line",
-                found=f"none ({tally}); the origin {origin!r} does not say how the program counts"
-                if origin
-                else f"none ({tally}); the file names no origin",
+                found=f"none ({tally}); "
+                + (
+                    f"the origin {origin!r} does not say how the program counts"
+                    if origin
+                    else "the file names no origin"
+                )
+                + f"; the first selection cut as {best.reading.label}: {best.first_cut}",
                 fix=fix,
             )
         )

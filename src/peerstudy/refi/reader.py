@@ -23,7 +23,7 @@ from peerstudy.refi.offsets import Located, TextOffsets, choose_reading
 from peerstudy.refi.project import OFFSET_READINGS, SKIPPED_COLUMNS, RefiProject, refi_guid
 from peerstudy.refi.segments import Selection, Source, build_segments
 from peerstudy.refi.tables import codebook_frame, documents_frame, parse_value, participants_frame, users_frame
-from peerstudy.refi.xmltree import element_field, key, kid, kids, line, parse_xml
+from peerstudy.refi.xmltree import column, describe, element_field, key, kid, kids, line, parse_xml
 
 __all__ = ["read_refi"]
 
@@ -265,6 +265,7 @@ class _Reader:
                 TextOffsets(s.text, s.bom),
                 [(x.start, x.end) for x in s.selections if not x.whole],
                 [x.line for x in s.selections if not x.whole],
+                [f"{describe(x.el)} at line {x.line}, column {column(x.el)}" for x in s.selections if not x.whole],
             )
             for s in parts.sources
             if s.text.strip() and any(not x.whole for x in s.selections)
@@ -281,8 +282,8 @@ class _Reader:
         self.raise_problems()
         return RefiProject(
             codebook=codebook_frame(parts.book),
-            participants=participants_frame(parts.cases, variables, self.source_variables),
-            documents=documents_frame(parts.sources, parts.cases, variables, self.source_variables),
+            participants=participants_frame(parts.cases, variables, self.source_variables, self.where),
+            documents=documents_frame(parts.sources, parts.cases, variables, self.source_variables, self.where),
             segments=built.segments,
             codings=built.codings,
             users=users_frame(parts.users),

@@ -46,19 +46,21 @@ def users_frame(users: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(list(users.values()), columns=USER_COLUMNS)
 
 
-def participants_frame(cases: list[dict], variables: dict[str, dict], source_variables: set[str]) -> pd.DataFrame:
+def participants_frame(
+    cases: list[dict], variables: dict[str, dict], source_variables: set[str], where: str = ""
+) -> pd.DataFrame:
     """One row per case, one column per case variable."""
     keys = [k for k in variables if any(k in c["values"] for c in cases) or k not in source_variables]
     data: dict[str, Any] = {"participant": pd.array([c["name"] for c in cases], dtype="string")}
     for k in keys:
         data[_column_name(variables[k]["name"], data)] = typed_column(
-            [c["values"].get(k) for c in cases], variables[k]["type"]
+            [c["values"].get(k) for c in cases], variables[k]["type"], where, variables[k]["name"]
         )
     return pd.DataFrame(data)
 
 
 def documents_frame(
-    sources: list[Source], cases: list[dict], variables: dict[str, dict], source_variables: set[str]
+    sources: list[Source], cases: list[dict], variables: dict[str, dict], source_variables: set[str], where: str = ""
 ) -> pd.DataFrame:
     """One row per text source: document, participant, kind, text, then source variables."""
     kind_key = next((k for k, v in variables.items() if v["name"] == "kind"), None)
@@ -73,7 +75,7 @@ def documents_frame(
     for k in variables:
         if k != kind_key and k in source_variables:
             data[_column_name(variables[k]["name"], data)] = typed_column(
-                [s.values.get(k) for s in sources], variables[k]["type"]
+                [s.values.get(k) for s in sources], variables[k]["type"], where, variables[k]["name"]
             )
     return pd.DataFrame(data)
 
@@ -122,8 +124,8 @@ def parse_value(raw: str, kind: str) -> Any:
     return stamp
 
 
-def typed_column(values: list[Any], kind: str) -> Any:
-    """A column of one variable type (nullable)."""
+def typed_column(values: list[Any], kind: str, where: str = "", name: str = "") -> Any:
+    """A column of one variable type (nullable); ``where`` and ``name`` (file and variable) name it in messages."""
     if kind == "Text":
         return pd.array(values, dtype="string")
     if kind == "Boolean":
@@ -143,7 +145,8 @@ def typed_column(values: list[Any], kind: str) -> Any:
     if aware == {True, False}:
         raise InputError(
             Problem(
-                field="DateTimeValue",
+                file=where or None,
+                field=f'DateTimeValue of <Variable name="{name}">',
                 expected="date-times all with or all without a time zone",
                 found="a mixture",
                 fix="export the variable again",
