@@ -106,10 +106,10 @@ and ``row``; read with ``codebook=`` to get the code ids back.
 Modules
 -------
 ``archive`` (zip or folder, bounded) · ``xmltree`` (safe parse, element names) ·
-``offsets`` (readings and the choice) · ``reader`` and ``segments`` and ``tables``
-(elements to tables) · ``writer`` (streamed ``.qdc``/``.qdpx``) · ``study`` (a project's
-codings laid onto a study) · ``project`` (the result type and guids). Each imports
-only those before it in this list, and none imports this package's ``__init__``.
+``offsets`` (readings and the choice) · ``project`` (the result type and guids) ·
+``reader`` with ``sources``, ``segments`` and ``tables`` (elements to tables) ·
+``xmlout``, ``codes`` (``.qdc``), ``plan`` and ``writer`` (streamed ``.qdpx``) · ``study``
+(a project's codings laid onto a study). None imports this package's ``__init__``.
 
 Examples
 --------
