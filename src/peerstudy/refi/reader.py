@@ -1,8 +1,9 @@
 """Reading: a REFI-QDA file's elements into the project's tables.
 
 Imports :mod:`peerstudy.refi.archive`, ``.xmltree``, ``.offsets``, ``.project``,
-``.sources``, ``.segments``, ``.tables``, :mod:`peerstudy.config` and :mod:`peerstudy.errors`. Every problem names the file, the
-line, and the element with its guid and column (:func:`~peerstudy.refi.xmltree.element_field`).
+``.sources``, ``.segments``, ``.tables``, :mod:`peerstudy.config` and :mod:`peerstudy.errors`.
+Every problem names the file, the line, and the element with its guid and column
+(:func:`~peerstudy.refi.xmltree.element_field`).
 """
 
 from __future__ import annotations
