@@ -1126,3 +1126,52 @@ def test_apply_refi_redacts_the_researcher_written_text_it_carries_on(tmp_path):
     assert coded.codings.at[0, "note"] == "[NAME], the ward clerk"
     assert coded.codings.at[0, "unit"] == "[NAME] quote"
     assert not coded.imported.astype(str).apply(lambda col: col.str.contains("Kim Ha-eun")).any().any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(st.sampled_from(list("ab \r\n😀𠀋.")), max_size=40), bom=st.booleans())
+def test_offset_mapping_equals_a_character_by_character_count(text, bom):
+    """Every reading's mapping against a naive count: each character's units (two for one
+    beyond U+FFFF in UTF-16, none for the CR of a CRLF counted as one), one more for a
+    counted BOM; a unit offset maps to the first code-point boundary that reaches it."""
+    from peerstudy.refi.offsets import Reading, TextOffsets
+
+    m = TextOffsets(text, bom)
+    for reading in [Reading(u, c, b) for u in ("codepoints", "utf16") for c in (2, 1) for b in (False, True)]:
+        units, naive = 1 if reading.bom and bom else 0, {}
+        for i, ch in enumerate(text):
+            naive.setdefault(units, i)
+            crlf_cr = ch == "\r" and text[i + 1 : i + 2] == "\n"
+            units += (
+                0 if (reading.crlf == 1 and crlf_cr) else 2 if (reading.unit == "utf16" and ord(ch) > 0xFFFF) else 1
+            )
+        naive.setdefault(units, len(text))
+        naive[0] = 0  # offset 0 is the start of the text, counted BOM or not
+        assert m.units(reading) == units
+        for pos in range(units + 2):
+            assert m.codepoint(pos, reading) == naive.get(pos), (reading, pos)
+
+
+def test_deciding_the_reading_of_a_long_text_costs_little_memory(tmp_path):
+    """A 5 MB text with one CRLF: weighing 'CRLF as one' must not build a table per
+    character (a 256 MiB text would need gigabytes)."""
+    import tracemalloc
+
+    text = "word " * 1_000_000 + "\r\nend of text"
+    start = text.index("end of text")
+    xml = (
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>'
+        '<TextSource guid="3f2b5a8e-0000-4000-8000-000000000001" name="Long" plainTextPath="internal://long.txt">'
+        f'<PlainTextSelection guid="3f2b5a8e-0000-4000-8000-000000000002" startPosition="{start}" '
+        f'endPosition="{start + 11}"/></TextSource></Sources></Project>'
+    )
+    path = qdpx_from(tmp_path, xml, {"sources/long.txt": text.encode()})
+    tracemalloc.start()
+    try:
+        p = read_refi(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert p.offsets_reading == "code points, CRLF as two, BOM not counted"
+    assert p.selections["segment"].tolist() == [f"Long@{start}-{start + 11}"]
+    assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB"  # measured 237 MiB with a table per character

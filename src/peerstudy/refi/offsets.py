@@ -65,6 +65,7 @@ __all__ = [
 MAX_CUT_SHARE = 0.2
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_CRLF = re.compile("\r(?=\n)")
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,22 @@ def declared_reading(offsets: str) -> Reading:
 
 
 class TextOffsets:
-    """Maps the offsets of one text, under any reading, to code points."""
+    """Maps the offsets of one text, under any reading, to code points.
+
+    Only the characters where readings differ (those beyond U+FFFF, the CR of each
+    CRLF) are listed, so a long text costs memory in proportion to them, not to its length.
+    """
 
     def __init__(self, text: str, bom: bool):
         self.text = text
         self.length = len(text)
-        self.astral = bool(_ASTRAL.search(text))
-        self.crlf = "\r\n" in text
+        self.astral_at = [m.start() for m in _ASTRAL.finditer(text)]
+        self.crlf_at = [m.start() for m in _CRLF.finditer(text)]
+        self.astral = bool(self.astral_at)
+        self.crlf = bool(self.crlf_at)
         self.bom = bom
-        self._cum: dict[Reading, list[int] | None] = {}
-        self.length16 = self.length + len(_ASTRAL.findall(text)) if self.astral else self.length
+        self.length16 = self.length + len(self.astral_at)
+        self._specials: dict[Reading, tuple[list[int], list[int]]] = {}
 
     def _plain(self, reading: Reading) -> bool:
         return (
@@ -109,32 +116,42 @@ class TextOffsets:
             and not (reading.bom and self.bom)
         )
 
-    def _table(self, reading: Reading) -> list[int]:
-        if reading not in self._cum:
-            units = [1] * self.length
+    def _table(self, reading: Reading) -> tuple[list[int], list[int]]:
+        """Positions where a character counts other than one unit, and the units added before each."""
+        if reading not in self._specials:
+            deltas = []
             if reading.unit == "utf16":
-                for m in _ASTRAL.finditer(self.text):
-                    units[m.start()] = 2
+                deltas += [(p, 1) for p in self.astral_at]
             if reading.crlf == 1:
-                for m in re.finditer("\r\n", self.text):
-                    units[m.start()] = 0
-            first = 1 if reading.bom and self.bom else 0
-            self._cum[reading] = list(itertools.accumulate(units, initial=first))
-        return self._cum[reading]
+                deltas += [(p, -1) for p in self.crlf_at]
+            deltas.sort()
+            positions = [p for p, _ in deltas]
+            before = list(itertools.accumulate((d for _, d in deltas), initial=0))
+            self._specials[reading] = (positions, before)
+        return self._specials[reading]
+
+    def _units_at(self, p: int, reading: Reading) -> int:
+        positions, before = self._table(reading)
+        return p + before[bisect_left(positions, p)] + (1 if reading.bom and self.bom else 0)
 
     def codepoint(self, pos: int, reading: Reading) -> int | None:
         """Code-point offset of ``pos`` read as ``reading``; None if it is no boundary of the text."""
         if self._plain(reading):
             return pos if 0 <= pos <= self.length else None
-        cum = self._table(reading)
         if pos == 0:
             return 0
-        i = bisect_left(cum, pos)
-        return i if i < len(cum) and cum[i] == pos else None
+        lo, hi = 0, self.length + 1  # the first boundary whose unit offset reaches pos
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._units_at(mid, reading) < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo <= self.length and self._units_at(lo, reading) == pos else None
 
     def units(self, reading: Reading) -> int:
         """The length of the text under ``reading``."""
-        return self.length if self._plain(reading) else self._table(reading)[-1]
+        return self.length if self._plain(reading) else self._units_at(self.length, reading)
 
     def cuts(self, p: int) -> bool:
         """True when code-point position ``p`` falls inside a word, a CRLF or a character sequence."""
