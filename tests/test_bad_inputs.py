@@ -1179,3 +1179,84 @@ SURVEY_EXPORT_CASES = [
 @pytest.mark.parametrize("case", SURVEY_EXPORT_CASES, ids=lambda c: c.id)
 def test_bad_survey_export_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+# ----------------------------------------------------------------------------- refi (issues 13 and 15)
+# Task "refi": REFI-QDA bombs and unzipped exports, through the code stage, with the same
+# checks as the catalogue above (one clear message, every problem with file and fix,
+# nothing written).
+def _deflated(data: bytes) -> tuple[bytes, int, int]:
+    import zlib
+
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(), len(data), zlib.crc32(data)
+
+
+def raw_zip(target: str, members: Callable[[], list[tuple[str, bytes, int, int]]]) -> Change:
+    """A zip written byte by byte from members already deflated (name, data, size, crc),
+    so that gigabytes of declared members cost milliseconds to build."""
+    import struct
+
+    def change(folder: Path) -> None:
+        body, central, listed = bytearray(), bytearray(), members()
+        for name, data, size, crc in listed:
+            n, offset = name.encode(), len(body)
+            body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n), 0)
+            body += n + data
+            central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
+                                   len(n), 0, 0, 0, 0, 0, offset) + n
+        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(listed), len(listed), len(central), len(body), 0)
+        (folder / target).write_bytes(bytes(body + central + end))
+    return change
+
+
+def _many_compressed_members() -> list[tuple[str, bytes, int, int]]:
+    zeros = _deflated(bytes(2**20))
+    sources = "".join(f'<TextSource guid="3f2b5a8e-0000-4000-8000-{i:012d}" name="T{i}" '
+                      f'plainTextPath="internal://t{i}.txt"/>' for i in range(2500))
+    xml = f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>{sources}</Sources></Project>'
+    return [("project.qde", *_deflated(xml.encode()))] + [(f"sources/t{i}.txt", *zeros) for i in range(2500)]
+
+
+def _deep_qdc(depth: int) -> bytes:
+    opening = "".join(f'<Code guid="3f2b5a8e-0000-4000-8000-{i:012d}" name="c{i}">' for i in range(depth))
+    return (f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{opening}{"</Code>" * depth}</Codes></CodeBook>'
+            .encode())
+
+
+def unzipped_without_sources(name: str) -> Change:
+    """The fixture ``name`` unzipped into ``export/``, its sources folder left out."""
+    def change(folder: Path) -> None:
+        with zipfile.ZipFile(folder / name) as zf:
+            for member in zf.namelist():
+                if member.lower().startswith("sources/"):
+                    continue
+                (folder / "export").mkdir(exist_ok=True)
+                (folder / "export" / member).write_bytes(zf.read(member))
+    return change
+
+
+REFI_CASES = [
+    Case("qdpx-many-compressed-members", "a .qdpx of 2,500 members of 1 MiB of zeros (2.5 GiB from 3 MiB)",
+         qda_folder(raw_zip("many.qdpx", _many_compressed_members)), code_from_qdpx("many.qdpx"),
+         ("many.qdpx, field 'all members': expected an archive that inflates at most 100 times",
+          "2501 members", "zip bomb", "MAX_COMPRESSION_RATIO"), count=1),
+    Case("qdpx-member-count", "a .qdpx of 10,001 (empty) members",
+         qda_folder(raw_zip("count.qdpx", lambda: [(f"m{i}", *_deflated(b"")) for i in range(10_001)])),
+         code_from_qdpx("count.qdpx"),
+         ("count.qdpx: expected an archive of at most 10000 members", "found 10001 members",
+          "MAX_ARCHIVE_MEMBERS"), count=1),
+    Case("qdc-deep-tree", "a codebook of 100,000 codes, each inside the one before",
+         qda_folder(write("deep.qdc", _deep_qdc(100_000))), code_from_qdpx("deep.qdc"),
+         ("deep.qdc, row 1, field '<Code> (column", "expected elements nested at most 200 deep",
+          "<CodeBook> <Codes> <Code> <Code>"), count=1),
+    Case("qde-without-sources", "an unzipped NVivo export (project.qde) without its sources folder",
+         qda_folder(unzipped_without_sources("nvivo_crlf_emoji.qdpx")), code_from_qdpx("export/project.qde"),
+         ("export/project.qde, row", "plainTextPath of <TextSource guid=",
+          "expected the sources folder beside project.qde", "unzip the whole .qdpx"), count=1),
+]
+
+
+@pytest.mark.parametrize("case", REFI_CASES, ids=lambda c: c.id)
+def test_refi_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)

@@ -13,16 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xmlschema
+from helpers import FIXTURES, samples_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from helpers import FIXTURES
 from peerstudy import refi
 from peerstudy.agreement import agreement_table
 from peerstudy.codebook import read_codebook
 from peerstudy.coding import Coded, apply_coding_sheets
-from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import ConfigError, InputError
 from peerstudy.refi import coded_from_refi, read_refi, refi_guid, write_qdc, write_qdpx
 from peerstudy.reliability import reliability_summary
@@ -32,20 +31,11 @@ SCHEMAS = Path(__file__).parent / "schemas"
 MINI_BOOK = FIXTURES / "mini-interviews" / "codebook.yaml"
 
 
-def _samples() -> Path | None:
-    for folder in (PROJECT_ROOT.parent / "shared" / "samples" / "qdpx", Path("/work/shared/samples/qdpx")):
-        if folder.is_dir():
-            return folder
-    return None
-
-
-SAMPLES = _samples()
-
-
 def sample(name: str) -> Path:
-    if SAMPLES is None or not (SAMPLES / name).is_file():
-        pytest.skip(f"real sample {name} not available (../shared/samples/qdpx/ is absent on this machine)")
-    return SAMPLES / name
+    path = samples_dir("qdpx") / name
+    if not path.is_file():
+        pytest.skip(f"real sample {name} not in shared/samples/qdpx/")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +55,7 @@ def mini_book() -> pd.DataFrame:
 
 def spans_are_exact(project: refi.RefiProject) -> bool:
     texts = project.documents.set_index("document")["text"]
-    return all(texts[s.document][s.start:s.end] == s.text for s in project.segments.itertuples())
+    return all(texts[s.document][s.start : s.end] == s.text for s in project.segments.itertuples())
 
 
 def rezip(src: Path, dest: Path, change=None, add: dict[str, bytes] | None = None) -> Path:
@@ -112,8 +102,14 @@ def test_qualitative_coding_demo_counts():
     assert p.codebook.index.is_unique
     assert p.codings["coder"].eq("cp").all() and p.codings["row"].eq(1).all()  # one-line XML
     counts = p.summary().set_index("item")["count"]
-    assert counts[["text sources", "codes", "users", "selections", "codings", "skipped"]].tolist() == \
-        [2, 262, 1, 158, 205, 0]
+    assert counts[["text sources", "codes", "users", "selections", "codings", "skipped"]].tolist() == [
+        2,
+        262,
+        1,
+        158,
+        205,
+        0,
+    ]
 
 
 def test_nvivo_sample_with_one_byte_texts():
@@ -133,8 +129,9 @@ def test_the_two_cproctor_exports_hold_the_same_code_tree():
     a, b = read_refi(sample("cproctor_demo.qdpx")), read_refi(sample("cproctor_nvivo_project.qdpx"))
 
     def tree(book):
-        return [(r.label, None if pd.isna(r.parent) else book.at[r.parent, "label"], r.depth)
-                for r in book.itertuples()]
+        return [
+            (r.label, None if pd.isna(r.parent) else book.at[r.parent, "label"], r.depth) for r in book.itertuples()
+        ]
 
     assert tree(a.codebook) == tree(b.codebook)
 
@@ -196,12 +193,23 @@ def test_declaring_the_wrong_reading_moves_the_spans(nvivo):
     assert wrong.segments["text"].iloc[0] == "t first I had doubts 🤔 about a peer colleague.\r\n"
 
 
-def test_without_nvivo_as_origin_the_same_offsets_read_as_code_points(tmp_path):
-    path = rezip(QDPX / "nvivo_crlf_emoji.qdpx", tmp_path / "other.qdpx",
-                 change=lambda x: x.replace('origin="NVivo 14.23.0 (Windows)"', 'origin="OtherQDA 1"'))
+@pytest.mark.parametrize("origin", ['origin="OtherQDA 1"', ""])
+def test_without_nvivo_as_origin_the_data_decide_utf16(tmp_path, origin):
+    """The issue: with the origin gone, NVivo's offsets were read as code points and cut
+    words. The spans expected are the literal strings of NVIVO_SPANS (the fixture's
+    README: offsets computed in UTF-16 units from these texts)."""
+    path = rezip(
+        QDPX / "nvivo_crlf_emoji.qdpx",
+        tmp_path / "other.qdpx",
+        change=lambda x: x.replace('origin="NVivo 14.23.0 (Windows)"', origin),
+    )
     p = read_refi(path)
-    assert p.offsets == "codepoints" and "other than NVivo" in p.offsets_reason
-    assert read_refi(path, offsets="utf16").segments["text"].tolist() == NVIVO_SPANS
+    assert p.origin == ("OtherQDA 1" if origin else "")
+    assert p.offsets == "utf16" and p.offsets_reading == "UTF-16 units, CRLF as two, BOM not counted"
+    assert "decided from the data" in p.offsets_reason and "0 of 5 selections cut" in p.offsets_reason
+    assert p.segments["text"].tolist() == NVIVO_SPANS
+    summary = p.summary().set_index("item").at["selections", "detail"]
+    assert summary.startswith("offsets read as UTF-16 units, CRLF as two, BOM not counted: decided from the data")
 
 
 def test_utf16_detected_when_code_points_would_end_beyond_the_text():
@@ -214,8 +222,13 @@ def test_utf16_detected_when_code_points_would_end_beyond_the_text():
 def test_code_points_detected_when_utf16_would_split_a_surrogate_pair():
     p = read_refi(QDPX / "qualcoder_codepoints.qdpx")
     assert p.offsets == "codepoints" and "surrogate" in p.offsets_reason
-    assert p.segments["text"].tolist() == ["😀 then", "the coded part 🎉 here.", "And a second line.",
-                                           "Plain ASCII text about tasks.\n", "the 🐍 group"]
+    assert p.segments["text"].tolist() == [
+        "😀 then",
+        "the coded part 🎉 here.",
+        "And a second line.",
+        "Plain ASCII text about tasks.\n",
+        "the 🐍 group",
+    ]
     assert spans_are_exact(p)
 
 
@@ -223,7 +236,9 @@ def test_declared_utf16_on_code_point_offsets_names_the_selection():
     with pytest.raises(InputError) as err:
         read_refi(QDPX / "qualcoder_codepoints.qdpx", offsets="utf16")
     rows = [p.row for p in err.value.problems]
-    assert 21 in rows and all(p.field == "startPosition, endPosition" for p in err.value.problems)
+    assert 21 in rows and all(
+        p.field.startswith("startPosition, endPosition of <PlainTextSelection guid=") for p in err.value.problems
+    )
     assert "character boundaries" in str(err.value)
 
 
@@ -245,10 +260,18 @@ def test_paths_inline_text_and_what_is_skipped():
 def test_codes_cases_variables_notes_and_sets(nvivo):
     book = nvivo.codebook
     labels = book["label"].tolist()
-    assert labels == ["Working together", "Trust", "Earning trust", "Doubts", "Roles", "Clear tasks",
-                      "Blurred roles", "Emotion"]
+    assert labels == [
+        "Working together",
+        "Trust",
+        "Earning trust",
+        "Doubts",
+        "Roles",
+        "Clear tasks",
+        "Blurred roles",
+        "Emotion",
+    ]
     by_label = book.reset_index().set_index("label")
-    assert by_label.at["Working together", "codable"] == False  # noqa: E712 (numpy bool)
+    assert by_label.at["Working together", "codable"] == False
     assert by_label.at["Doubts", "depth"] == 2
     assert book.at[by_label.at["Doubts", "parent"], "label"] == "Trust"
     assert by_label.at["Doubts", "definition"] == "Early doubts 🤔 about a peer colleague."
@@ -345,34 +368,38 @@ def test_zip_bomb_is_refused_without_inflating(monkeypatch):
         read_refi(path)
     assert "314572800 bytes" in str(err.value)
     # even if the ratio check is relaxed, the member is larger than anything read
-    monkeypatch.setattr(refi, "MAX_COMPRESSION_RATIO", 10**9)
+    monkeypatch.setattr(refi.archive, "MAX_COMPRESSION_RATIO", 10**9)
     with pytest.raises(InputError, match="at most 256 MiB") as err:
         read_refi(path)
     assert "zip_bomb.qdpx [sources/bomb.txt]" in str(err.value)
 
 
 def test_archive_limits_are_enforced(monkeypatch):
-    monkeypatch.setattr(refi, "MAX_ARCHIVE_MEMBERS", 3)
+    monkeypatch.setattr(refi.archive, "MAX_ARCHIVE_MEMBERS", 3)
     with pytest.raises(InputError, match="at most 3 members"):
         read_refi(QDPX / "nvivo_crlf_emoji.qdpx")
-    monkeypatch.setattr(refi, "MAX_ARCHIVE_MEMBERS", 10_000)
-    monkeypatch.setattr(refi, "MAX_ARCHIVE_BYTES", 1000)
+    monkeypatch.setattr(refi.archive, "MAX_ARCHIVE_MEMBERS", 10_000)
+    monkeypatch.setattr(refi.archive, "MAX_ARCHIVE_BYTES", 1000)
     with pytest.raises(InputError, match="uncompressed"):
         read_refi(QDPX / "nvivo_crlf_emoji.qdpx")
 
 
 def test_a_path_out_of_the_archive_is_refused(tmp_path):
-    xml = ('<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n<Sources>\n'
-           '<TextSource guid="3f2b5a8e-0000-4000-8000-000000000001" plainTextPath="internal://../../etc/passwd"/>\n'
-           "</Sources>\n</Project>")
+    xml = (
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n<Sources>\n'
+        '<TextSource guid="3f2b5a8e-0000-4000-8000-000000000001" plainTextPath="internal://../../etc/passwd"/>\n'
+        "</Sources>\n</Project>"
+    )
     with pytest.raises(InputError, match="leaves the archive") as err:
         read_refi(qdpx_from(tmp_path, xml))
     assert err.value.problems[0].row == 3
 
 
 def test_malformed_xml_names_the_member_and_line(tmp_path):
-    xml = ('<?xml version="1.0"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n  <Users>\n'
-           '    <User guid="3f2b5a8e-0000-4000-8000-000000000001" name="a">\n  </Users>\n</Project>\n')
+    xml = (
+        '<?xml version="1.0"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="x">\n  <Users>\n'
+        '    <User guid="3f2b5a8e-0000-4000-8000-000000000001" name="a">\n  </Users>\n</Project>\n'
+    )
     with pytest.raises(InputError) as err:
         read_refi(qdpx_from(tmp_path, xml))
     assert len(err.value.problems) == 1
@@ -404,27 +431,35 @@ def _zip_without_project(tmp_path: Path) -> Path:
 
 def test_every_reference_problem_is_reported_at_once(tmp_path):
     g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
-    xml = "\n".join([
-        '<Project xmlns="urn:QDA-XML:project:1.0" name="x">',
-        f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
-        f'<Variables><Variable guid="{g(2)}" name="age" typeOfVariable="Integer"/></Variables>',
-        f'<Cases><Case guid="{g(3)}" name="P1"><VariableValue><VariableRef targetGUID="{g(2)}"/>',
-        "<IntegerValue>forty</IntegerValue></VariableValue></Case></Cases>",
-        f'<Sources><TextSource guid="{g(4)}" name="D"><PlainTextContent>Some text here.</PlainTextContent>',
-        f'<PlainTextSelection guid="{g(5)}" startPosition="0" endPosition="4">',
-        f'<Coding guid="{g(6)}"><CodeRef targetGUID="{g(9)}"/></Coding></PlainTextSelection>',
-        f'<PlainTextSelection guid="{g(7)}" startPosition="5" endPosition="99">',
-        f'<Coding guid="{g(8)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection>',
-        "</TextSource></Sources></Project>"])
+    xml = "\n".join(
+        [
+            '<Project xmlns="urn:QDA-XML:project:1.0" name="x">',
+            f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
+            f'<Variables><Variable guid="{g(2)}" name="age" typeOfVariable="Integer"/></Variables>',
+            f'<Cases><Case guid="{g(3)}" name="P1"><VariableValue><VariableRef targetGUID="{g(2)}"/>',
+            "<IntegerValue>forty</IntegerValue></VariableValue></Case></Cases>",
+            f'<Sources><TextSource guid="{g(4)}" name="D"><PlainTextContent>Some text here.</PlainTextContent>',
+            f'<PlainTextSelection guid="{g(5)}" startPosition="0" endPosition="4">',
+            f'<Coding guid="{g(6)}"><CodeRef targetGUID="{g(9)}"/></Coding></PlainTextSelection>',
+            f'<PlainTextSelection guid="{g(7)}" startPosition="5" endPosition="99">',
+            f'<Coding guid="{g(8)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection>',
+            "</TextSource></Sources></Project>",
+        ]
+    )
     with pytest.raises(InputError) as err:
         read_refi(qdpx_from(tmp_path, xml))
     found = {(p.row, p.field) for p in err.value.problems}
-    assert (5, "age") in found and (8, "CodeRef") in found
+    # each names the element with its guid (or its owner's) and the column, counted in the XML above
+    assert (5, f'age of <IntegerValue> in <Case guid="{g(3)}"> (column 1)') in found
+    column = xml.splitlines()[7].index("<CodeRef") + 1
+    assert (8, f'targetGUID of <CodeRef targetGUID="{g(9)}"> in <Coding guid="{g(6)}"> (column {column})') in found
     # the out-of-range selection is reported once the references are sound
     fixed = xml.replace("forty", "40").replace(f'targetGUID="{g(9)}"', f'targetGUID="{g(1)}"')
     with pytest.raises(InputError) as err:
         read_refi(qdpx_from(tmp_path, fixed, name="q.qdpx"))
-    assert [(p.row, p.field) for p in err.value.problems] == [(9, "startPosition, endPosition")]
+    assert [(p.row, p.field) for p in err.value.problems] == [
+        (9, f'startPosition, endPosition of <PlainTextSelection guid="{g(7)}"> (column 1)')
+    ]
     assert "0 <= start <= end <= 15" in str(err.value)
 
 
@@ -558,30 +593,47 @@ def test_write_qdc_from_a_yaml_codebook(tmp_path, mini_book, codebook_schema):
 # property: any text (emoji, CRLF, control characters), any spans, notes and names in
 # any characters XML can hold, survive writing and reading exactly
 
-XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30) \
-    .filter(lambda s: not refi._NOT_XML.search(s))
-DOC_TEXT = st.text(st.sampled_from(list("ab \r\n\t\x00éß€😀𠀋🇰🇷\u200d♀\ufeff")) | st.characters(blacklist_categories=("Cs",)),
-                   min_size=1, max_size=60)
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30).filter(
+    lambda s: not refi._NOT_XML.search(s)
+)
+DOC_TEXT = st.text(
+    st.sampled_from(list("ab \r\n\t\x00éß€😀𠀋🇰🇷\u200d♀\ufeff")) | st.characters(blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=60,
+)
 
 
 @st.composite
 def tables(draw):
     n_docs = draw(st.integers(1, 3))
     texts = [draw(DOC_TEXT) for _ in range(n_docs)]
-    docs = pd.DataFrame({"document": [f"D{i}" for i in range(n_docs)], "participant": [f"P{i % 2}" for i in range(n_docs)],
-                         "kind": [draw(XML_TEXT) for _ in range(n_docs)], "text": texts})
+    docs = pd.DataFrame(
+        {
+            "document": [f"D{i}" for i in range(n_docs)],
+            "participant": [f"P{i % 2}" for i in range(n_docs)],
+            "kind": [draw(XML_TEXT) for _ in range(n_docs)],
+            "text": texts,
+        }
+    )
     segs, cods = [], []
     for d, text in zip(docs["document"], texts):
-        spans = draw(st.sets(st.tuples(st.integers(0, len(text)), st.integers(0, len(text)))
-                             .filter(lambda t: t[0] < t[1]), max_size=3))
+        spans = draw(
+            st.sets(
+                st.tuples(st.integers(0, len(text)), st.integers(0, len(text))).filter(lambda t: t[0] < t[1]),
+                max_size=3,
+            )
+        )
         for s, e in sorted(spans):
             sid = f"{d}@{s}-{e}"
             segs.append({"segment": sid, "document": d, "start": s, "end": e, "text": text[s:e]})
             for coder in draw(st.sets(st.sampled_from(["Ann", "Bé 😀", " spaced "]), min_size=1)):
                 for code in draw(st.sets(st.sampled_from(["S1", "S2", "S3", "C1"]), min_size=1)):
                     cods.append({"segment": sid, "code": code, "coder": coder, "note": draw(XML_TEXT)})
-    return docs, pd.DataFrame(segs, columns=["segment", "document", "start", "end", "text"]), \
-        pd.DataFrame(cods, columns=["segment", "code", "coder", "note"])
+    return (
+        docs,
+        pd.DataFrame(segs, columns=["segment", "document", "start", "end", "text"]),
+        pd.DataFrame(cods, columns=["segment", "code", "coder", "note"]),
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -597,12 +649,17 @@ def test_round_trip_property(tmp_path, mini_book, data, label):
     assert back.codebook.at["S1", "label"] == label and back.codebook.at["S2", "definition"] == label
     assert back.offsets == "codepoints"
     got = back.segments[["segment", "document", "start", "end", "text"]]
-    assert_frame_equal(got.reset_index(drop=True),
-                       segs.sort_values(["document", "start", "end"]).reset_index(drop=True), check_dtype=False)
+    assert_frame_equal(
+        got.reset_index(drop=True),
+        segs.sort_values(["document", "start", "end"]).reset_index(drop=True),
+        check_dtype=False,
+    )
     key = ["segment", "code", "coder", "note"]
     assert sorted(map(tuple, back.codings[key].values)) == sorted(map(tuple, cods[key].values))
-    again = read_refi(write_qdpx(tmp_path / "h2.qdpx", back.codebook, back.documents, back.segments, back.codings,
-                                 back.participants), codebook=mini_book)
+    again = read_refi(
+        write_qdpx(tmp_path / "h2.qdpx", back.codebook, back.documents, back.segments, back.codings, back.participants),
+        codebook=mini_book,
+    )
     for table in ("codebook", "documents", "segments", "participants"):
         assert_frame_equal(getattr(again, table), getattr(back, table))
     assert_frame_equal(again.codings.drop(columns="sheet"), back.codings.drop(columns="sheet"))
@@ -613,28 +670,40 @@ def test_round_trip_property(tmp_path, mini_book, data, label):
 # ---------------------------------------------------------------------------
 
 SHEET_ROWS = {
-    "Ann": [("I01", "At first I had doubts about a peer colleague.", "S2"),
-            ("I01", "Over the months we built trust step by step.", "S1"),
-            ("I02", "We wrote down the tasks so everyone knew them.", "S3"),
-            ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4")],
-    "Ben": [("I01", "At first I had doubts about a peer colleague.", "S2"),
-            ("I01", "Over the months we built trust step by step.", "S1"),
-            ("I02", "We wrote down the tasks so everyone knew them.", "S4"),
-            ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4")],
+    "Ann": [
+        ("I01", "At first I had doubts about a peer colleague.", "S2"),
+        ("I01", "Over the months we built trust step by step.", "S1"),
+        ("I02", "We wrote down the tasks so everyone knew them.", "S3"),
+        ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4"),
+    ],
+    "Ben": [
+        ("I01", "At first I had doubts about a peer colleague.", "S2"),
+        ("I01", "Over the months we built trust step by step.", "S1"),
+        ("I02", "We wrote down the tasks so everyone knew them.", "S4"),
+        ("I02", "Sometimes the role was blurred and nobody knew who should call.", "S4"),
+    ],
 }
 
 
 def coded_from_sheets(tmp_path: Path) -> tuple[Coded, pd.DataFrame]:
-    documents = pd.DataFrame({
-        "document": ["I01", "I02"], "participant": ["P1", "P2"], "kind": ["", ""],
-        "text": ["At first I had doubts about a peer colleague. Over the months we built trust step by step.",
-                 "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew "
-                 "who should call."]})
+    documents = pd.DataFrame(
+        {
+            "document": ["I01", "I02"],
+            "participant": ["P1", "P2"],
+            "kind": ["", ""],
+            "text": [
+                "At first I had doubts about a peer colleague. Over the months we built trust step by step.",
+                "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew "
+                "who should call.",
+            ],
+        }
+    )
     sheets = []
     for coder, rows in SHEET_ROWS.items():
         sheet = tmp_path / f"coder-{coder}.csv"
         pd.DataFrame([{"document": d, "excerpt": e, "code": c, "coder": coder} for d, e, c in rows]).to_csv(
-            sheet, index=False)
+            sheet, index=False
+        )
         sheets.append(sheet)
     return apply_coding_sheets(sheets, documents, read_codebook(MINI_BOOK), document_key=["document"]), documents
 
@@ -660,19 +729,449 @@ def test_agreement_from_qdpx_equals_agreement_from_coder_sheets(tmp_path, mini_b
 
 def test_selections_of_a_blank_export_are_skipped_not_refused(tmp_path):
     g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
-    xml = "\n".join([
-        '<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo for Mac 15.0.0">',
-        f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
-        f'<Sources><TextSource guid="{g(2)}" name="Blank" plainTextPath="internal://{g(2)}.txt">',
-        f'<PlainTextSelection guid="{g(3)}" startPosition="10" endPosition="20">',
-        f'<Coding guid="{g(4)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
-        f'<TextSource guid="{g(5)}" name="Full" plainTextPath="internal://{g(5)}.txt">',
-        f'<PlainTextSelection guid="{g(6)}" startPosition="0" endPosition="4">',
-        f'<Coding guid="{g(7)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
-        "</Sources></Project>"])
+    xml = "\n".join(
+        [
+            '<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo for Mac 15.0.0">',
+            f'<CodeBook><Codes><Code guid="{g(1)}" name="A" isCodable="true"/></Codes></CodeBook>',
+            f'<Sources><TextSource guid="{g(2)}" name="Blank" plainTextPath="internal://{g(2)}.txt">',
+            f'<PlainTextSelection guid="{g(3)}" startPosition="10" endPosition="20">',
+            f'<Coding guid="{g(4)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
+            f'<TextSource guid="{g(5)}" name="Full" plainTextPath="internal://{g(5)}.txt">',
+            f'<PlainTextSelection guid="{g(6)}" startPosition="0" endPosition="4">',
+            f'<Coding guid="{g(7)}"><CodeRef targetGUID="{g(1)}"/></Coding></PlainTextSelection></TextSource>',
+            "</Sources></Project>",
+        ]
+    )
     p = read_refi(qdpx_from(tmp_path, xml, {f"sources/{g(2)}.txt": b"\n", f"sources/{g(5)}.txt": b"Full text"}))
     assert p.documents["text"].tolist() == ["\n", "Full text"]
     assert p.segments["text"].tolist() == ["Full"]
     skipped = p.skipped.set_index("kind")
     assert skipped.at["selection", "line"] == 4 and "cannot be located" in skipped.at["selection", "reason"]
     assert "blank (1 character(s))" in skipped.at["text", "reason"]
+
+
+# ---------------------------------------------------------------------------
+# The reading of offsets decided from the data (issue 15), on real selections
+# ---------------------------------------------------------------------------
+
+
+def _demo_variant(tmp_path: Path, name: str, *, shift_by_newlines: bool, bom: bool = False) -> tuple[Path, list[str]]:
+    """The qualitative-coding demo (real texts, 158 real selections) turned into what a
+    Windows program writes: CRLF line ends (and a BOM), no origin. Offsets are kept (so
+    they count a CRLF as one, as a program reading with universal newlines does) or
+    moved by the number of line ends before them (CRLF as two). Returns the file and the
+    expected segment texts: the original spans, with LF written as CRLF."""
+    source = sample("cproctor_demo.qdpx")
+    original = read_refi(source)
+    expected = [t.replace("\n", "\r\n") for t in original.segments["text"]]
+    texts = {}
+    with zipfile.ZipFile(source) as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+        for member in zf.namelist():
+            if member.startswith("sources/"):
+                texts[member] = zf.read(member).decode("utf-8")
+    by_file = {member.removeprefix("sources/"): text for member, text in texts.items()}
+
+    def shift(source: re.Match) -> str:
+        text = by_file[source.group(1)]
+        return re.sub(
+            r'(startPosition|endPosition)="(\d+)"',
+            lambda m: f'{m.group(1)}="{int(m.group(2)) + text[: int(m.group(2))].count(chr(10))}"',
+            source.group(0),
+        )
+
+    if shift_by_newlines:
+        qde = re.sub(r'<TextSource [^>]*plainTextPath="([^"]+)"[^>]*[^/]>.*?</TextSource>', shift, qde, flags=re.DOTALL)
+    qde = qde.replace(' origin="qc 1.3.2"', "")
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("project.qde", qde)
+        for member, text in texts.items():
+            zf.writestr(member, (b"\xef\xbb\xbf" if bom else b"") + text.replace("\n", "\r\n").encode("utf-8"))
+    return path, expected
+
+
+def test_real_selections_crlf_counted_as_two_are_recognised(tmp_path):
+    path, expected = _demo_variant(tmp_path, "two.qdpx", shift_by_newlines=True, bom=True)
+    p = read_refi(path)
+    assert p.origin == "" and p.offsets_reading == "code points, CRLF as two, BOM not counted"
+    assert "decided from the data, no origin named" in p.offsets_reason
+    assert "0 of 158 selections cut a word or line" in p.offsets_reason  # README: 158 selections
+    assert p.segments["text"].tolist() == expected and len(p.codings) == 205  # README: 205 codings
+    assert spans_are_exact(p)
+
+
+def test_real_selections_crlf_counted_as_one_are_recognised(tmp_path):
+    path, expected = _demo_variant(tmp_path, "one.qdpx", shift_by_newlines=False)
+    p = read_refi(path)
+    assert p.offsets_reading == "code points, CRLF as one, BOM not counted"
+    assert p.segments["text"].tolist() == expected
+    # the CRLF-as-two reading of the same offsets would cut most selections: the reason says how many
+    as_two = re.search(r"as code points, CRLF as two, BOM not counted: (\d+) of 158", p.offsets_reason)
+    assert as_two and int(as_two.group(1)) > 79
+
+
+def test_the_bom_counted_as_a_position_is_recognised(tmp_path):
+    text = "Interview notes.\nWe met twice; the first talk was short.\nThe second went well."
+    spans = ["We met twice", "the first talk was short.", "The second went well."]
+    g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
+    sels = "".join(
+        f'<PlainTextSelection guid="{g(10 + i)}" startPosition="{text.index(s) + 1}" '
+        f'endPosition="{text.index(s) + len(s) + 1}"/>'
+        for i, s in enumerate(spans)
+    )
+    xml = (
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources><TextSource guid="{g(1)}" name="N" '
+        f'plainTextPath="internal://n.txt">{sels}</TextSource></Sources></Project>'
+    )
+    p = read_refi(qdpx_from(tmp_path, xml, {"sources/n.txt": b"\xef\xbb\xbf" + text.encode()}))
+    assert p.offsets_reading == "code points, CRLF as two, BOM counted"
+    assert p.segments["text"].tolist() == spans
+
+
+def test_offsets_that_fit_no_reading_are_refused(tmp_path):
+    text = "Trust 😀 grew slowly between the peer worker and the nurses on the ward."
+    g = "3f2b5a8e-0000-4000-8000-0000000000{:02d}".format
+    # every span starts and ends inside a word, whichever way it is counted
+    sels = "".join(
+        f'<PlainTextSelection guid="{g(10 + i)}" startPosition="{s}" endPosition="{e}"/>'
+        for i, (s, e) in enumerate([(2, 12), (15, 21), (33, 42), (50, 56)])
+    )
+    xml = (
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources><TextSource guid="{g(1)}" name="N">'
+        f"<PlainTextContent>{text}</PlainTextContent>{sels}</TextSource></Sources></Project>"
+    )
+    with pytest.raises(InputError) as err:
+        read_refi(qdpx_from(tmp_path, xml))
+    message = str(err.value)
+    assert "expected a reading of the offsets under which at most 20% of the selections cut a word" in message
+    assert "as UTF-16 units, CRLF as two, BOM not counted: 4 of 4" in message and "no origin" in message
+    assert "offsets='utf16'" in message
+    column = xml.index(f'<PlainTextSelection guid="{g(10)}"') + 1  # one-line XML: the first selection's column
+    assert (
+        f'the first selection cut as code points, CRLF as two, BOM not counted: <PlainTextSelection guid="{g(10)}"> '
+        f"at line 1, column {column}" in message
+    )
+    assert read_refi(qdpx_from(tmp_path, xml, name="q.qdpx"), offsets="codepoints").segments.shape[0] == 4
+
+
+def test_nvivo_for_mac_without_its_origin(tmp_path):
+    """The real NVivo for Mac export has no selections (README: one-byte texts), so no
+    reading needs deciding: without its origin it reads to the same tables."""
+    source = sample("cproctor_nvivo_project.qdpx")
+    path = rezip(source, tmp_path / "no-origin.qdpx", change=lambda x: x.replace(' origin="NVivo for Mac 15.0.0"', ""))
+    with zipfile.ZipFile(path) as zf:
+        assert b"origin=" not in zf.read("project.qde")
+    bare, full = read_refi(path), read_refi(source)
+    assert bare.origin == "" and full.origin == "NVivo for Mac 15.0.0"
+    assert "every reading gives the same spans" in bare.offsets_reason
+    for table in ("codebook", "documents", "users", "selections", "skipped"):
+        assert_frame_equal(getattr(bare, table), getattr(full, table))
+    assert len(bare.codebook) == 262 and len(bare.users) == 2  # README: 262 codes, 2 users
+
+
+# ---------------------------------------------------------------------------
+# Messages name the element, its guid and the column (NVivo for Mac: one line)
+# ---------------------------------------------------------------------------
+
+
+def test_a_problem_in_one_line_xml_names_the_element_guid_and_column(tmp_path):
+    source = sample("cproctor_demo.qdpx")
+    with zipfile.ZipFile(source) as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+    assert "\n" not in qde.strip()  # one line, as NVivo for Mac writes
+    first = re.search(r'<PlainTextSelection [^>]*guid="([^"]+)"[^>]*>', qde)
+    guid, tag = first.group(1), first.group(0)
+    bad = re.sub(r'endPosition="\d+"', 'endPosition="10x"', tag)
+    path = rezip(source, tmp_path / "bad.qdpx", change=lambda x: x.replace(tag, bad, 1))
+    with pytest.raises(InputError) as err:
+        read_refi(path)
+    message = str(err.value)
+    column = qde.index(tag) + 1  # counted in the raw XML: 1-based
+    assert (
+        f"row 1, field 'startPosition, endPosition of <PlainTextSelection guid=\"{guid}\"> (column {column})'"
+        in message
+    )
+    assert "'10x'" in message
+
+
+def test_truncated_atlas_codebook_names_the_column():
+    with pytest.raises(InputError) as err:
+        read_refi(sample("requal_atlasti23_codebook_truncated.qdc"))
+    raw = sample("requal_atlasti23_codebook_truncated.qdc").read_text(encoding="utf-8")
+    line17 = raw.splitlines()[16]
+    assert line17.strip() == "<Code"  # the file is cut inside this tag
+    assert f"'unclosed token' at column {line17.index('<Code') + 1}" in str(err.value)  # where the tag begins
+
+
+# ---------------------------------------------------------------------------
+# Unzipped exports: project.qde beside its sources folder
+# ---------------------------------------------------------------------------
+
+
+def _unzip(path: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(folder)
+    return folder
+
+
+@pytest.mark.parametrize("name", ["nvivo_crlf_emoji.qdpx", "qualcoder_codepoints.qdpx"])
+def test_an_unzipped_export_reads_like_the_qdpx(tmp_path, name):
+    folder = _unzip(QDPX / name, tmp_path / "export")
+    zipped = read_refi(QDPX / name)
+    for target in (folder / "project.qde", folder):
+        p = read_refi(target)
+        for table in ("codebook", "participants", "documents", "segments", "users", "sets"):
+            assert_frame_equal(getattr(p, table), getattr(zipped, table))
+        assert_frame_equal(p.codings.drop(columns="sheet"), zipped.codings.drop(columns="sheet"))
+        assert p.offsets_reading == zipped.offsets_reading
+        assert p.skipped["kind"].tolist() == zipped.skipped["kind"].tolist()
+
+
+def test_an_unzipped_export_without_its_sources_folder_is_refused_once(tmp_path):
+    folder = _unzip(QDPX / "nvivo_crlf_emoji.qdpx", tmp_path / "export")
+    for sub in folder.iterdir():
+        if sub.is_dir():
+            for f in sub.iterdir():
+                f.unlink()
+            sub.rmdir()
+    with pytest.raises(InputError) as err:
+        read_refi(folder / "project.qde")
+    assert len(err.value.problems) == 1
+    assert "the sources folder beside project.qde" in str(err.value) and "unzip the whole .qdpx" in str(err.value)
+
+
+def test_a_source_linked_out_of_an_unzipped_export_is_refused(tmp_path):
+    folder = _unzip(QDPX / "two_coders.qdpx", tmp_path / "export")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not part of the export")
+    victim = next((folder / "sources").iterdir())
+    victim.unlink()
+    victim.symlink_to(secret)
+    with pytest.raises(InputError, match="a link to a place outside the folder"):
+        read_refi(folder)
+
+
+# ---------------------------------------------------------------------------
+# Bombs (issue 13): each refused early, within seconds and modest memory
+# ---------------------------------------------------------------------------
+
+
+def raw_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> Path:
+    """A zip written byte by byte from members already deflated: (name, deflated data,
+    uncompressed size, crc32). Lets a test build 2.5 GiB of members in milliseconds."""
+    import struct
+
+    body, central = bytearray(), bytearray()
+    for name, data, size, crc in members:
+        n = name.encode()
+        offset = len(body)
+        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n), 0) + n + data
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(data),
+                size,
+                len(n),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + n
+        )
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(body), 0)
+    path.write_bytes(bytes(body + central + end))
+    return path
+
+
+def _deflated(data: bytes) -> tuple[bytes, int, int]:
+    import zlib
+
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(), len(data), zlib.crc32(data)
+
+
+def _measured(call):
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(InputError) as err:
+            call()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return err.value, time.perf_counter() - started, peak
+
+
+def test_many_small_highly_compressed_members_are_a_bomb(tmp_path):
+    """Issue 13: 2,500 members of 1 MiB (2.5 GiB, under the 4 GiB limit, each exactly at
+    the per-member ratio threshold) ended in ArrowMemoryError at 4.4 GB."""
+    zeros = _deflated(bytes(2**20))
+    g = "3f2b5a8e-0000-4000-8000-{:012d}".format
+    sources = "".join(
+        f'<TextSource guid="{g(i)}" name="T{i}" plainTextPath="internal://t{i}.txt"/>' for i in range(2500)
+    )
+    xml = _deflated(
+        f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>{sources}</Sources></Project>'.encode()
+    )
+    path = raw_zip(
+        tmp_path / "many.qdpx", [("project.qde", *xml)] + [(f"sources/t{i}.txt", *zeros) for i in range(2500)]
+    )
+    assert path.stat().st_size < 5 * 2**20
+    error, seconds, peak = _measured(lambda: read_refi(path))
+    message = str(error)
+    assert "field 'all members'" in message and "inflates at most 100 times" in message and "zip bomb" in message
+    assert f"{2500 * 2**20 + xml[1]} bytes" in message  # the declared total, computed here
+    assert seconds < 5 and peak < 64 * 2**20
+
+
+def test_too_many_members_are_refused_with_the_limit(tmp_path):
+    empty = _deflated(b"")
+    path = raw_zip(tmp_path / "count.qdpx", [(f"m{i}", *empty) for i in range(10_001)])
+    error, seconds, peak = _measured(lambda: read_refi(path))
+    assert "expected an archive of at most 10000 members" in str(error) and "10001 members" in str(error)
+    assert "MAX_ARCHIVE_MEMBERS" in str(error)
+    assert seconds < 5 and peak < 64 * 2**20
+
+
+def test_reading_stops_at_the_read_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(refi.archive, "MAX_READ_BYTES", 2000)
+    g = "3f2b5a8e-0000-4000-8000-{:012d}".format
+    sources = "".join(f'<TextSource guid="{g(i)}" name="T{i}" plainTextPath="internal://t{i}.txt"/>' for i in range(4))
+    xml = f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>{sources}</Sources></Project>'
+    path = qdpx_from(tmp_path, xml, {f"sources/t{i}.txt": b"x" * 600 for i in range(4)})
+    with pytest.raises(InputError, match="MAX_READ_BYTES") as err:
+        read_refi(path)
+    assert "[sources/t" in str(err.value)
+
+
+def _deep_codebook(depth: int) -> bytes:
+    g = "3f2b5a8e-0000-4000-8000-{:012d}".format
+    opening = "".join(f'<Code guid="{g(i)}" name="c{i}" isCodable="true">' for i in range(depth))
+    return f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{opening}{"</Code>" * depth}</Codes></CodeBook>'.encode()
+
+
+def test_a_deep_codebook_is_refused_not_a_recursion_error(tmp_path):
+    path = tmp_path / "deep.qdc"
+    path.write_bytes(_deep_codebook(100_000))
+    error, seconds, peak = _measured(lambda: read_refi(path))
+    message = str(error)
+    assert "expected elements nested at most 200 deep" in message and "<CodeBook> <Codes> <Code> <Code>" in message
+    assert "field '<Code> (column " in message and "row 1" in message
+    assert seconds < 5 and peak < 64 * 2**20
+
+
+def test_a_codebook_just_under_the_depth_limit_is_read_without_recursion(tmp_path):
+    import sys
+
+    path = tmp_path / "deep.qdc"
+    path.write_bytes(_deep_codebook(198))  # CodeBook > Codes > 198 Codes = 200 elements deep
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)  # a recursive walk of 198 levels would fail
+    try:
+        book = read_refi(path).codebook
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(book) == 198 and book["depth"].max() == 197
+    assert book["label"].tolist() == [f"c{i}" for i in range(198)]
+
+
+def test_the_writer_refuses_a_code_tree_too_deep_to_read_back(tmp_path):
+    codes = [f"K{i}" for i in range(400)]
+    book = pd.DataFrame(
+        {"label": codes, "definition": "", "parent": pd.array([None, *codes[:-1]], dtype="string")},
+        index=pd.Index(codes, name="code"),
+    )
+    with pytest.raises(InputError, match="a code tree at most 197 levels deep"):
+        write_qdc(tmp_path / "deep.qdc", book)
+    assert not (tmp_path / "deep.qdc").exists()
+    written = write_qdc(tmp_path / "ok.qdc", book.iloc[:197])
+    assert read_refi(written).codebook["depth"].max() == 196
+
+
+def test_apply_refi_redacts_the_researcher_written_text_it_carries_on(tmp_path):
+    """Issue 13: descriptions in imported selections reached outputs verbatim. The
+    redaction here is a stand-in for the study's de-identification; the name is invented."""
+    xml = "\n".join(
+        [
+            '<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo 14">',
+            '<CodeBook><Codes><Code guid="3f2b5a8e-0000-4000-8000-000000000001" name="A"/></Codes></CodeBook>',
+            '<Sources><TextSource guid="3f2b5a8e-0000-4000-8000-000000000002" name="D">',
+            "<PlainTextContent>Kim Ha-eun said it helped.</PlainTextContent>",
+            '<PlainTextSelection guid="3f2b5a8e-0000-4000-8000-000000000003" name="Kim Ha-eun quote" '
+            'startPosition="0" endPosition="26"><Description>Kim Ha-eun, the ward clerk</Description>',
+            '<Coding guid="3f2b5a8e-0000-4000-8000-000000000004"><CodeRef '
+            'targetGUID="3f2b5a8e-0000-4000-8000-000000000001"/></Coding></PlainTextSelection>',
+            "</TextSource></Sources></Project>",
+        ]
+    )
+    qdpx = qdpx_from(tmp_path, xml)
+    own = read_refi(qdpx)
+    coded = refi.apply_refi(qdpx, own.documents, own.codebook, redact=lambda t: t.replace("Kim Ha-eun", "[NAME]"))
+    plain = refi.apply_refi(qdpx, own.documents, own.codebook)
+    assert plain.codings.at[0, "note"] == "Kim Ha-eun, the ward clerk"  # carried on without a redaction
+    assert coded.codings.at[0, "note"] == "[NAME], the ward clerk"
+    assert coded.codings.at[0, "unit"] == "[NAME] quote"
+    assert not coded.imported.astype(str).apply(lambda col: col.str.contains("Kim Ha-eun")).any().any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(st.sampled_from(list("ab \r\n😀𠀋.")), max_size=40), bom=st.booleans())
+def test_offset_mapping_equals_a_character_by_character_count(text, bom):
+    """Every reading's mapping against a naive count: each character's units (two for one
+    beyond U+FFFF in UTF-16, none for the CR of a CRLF counted as one), one more for a
+    counted BOM; a unit offset maps to the first code-point boundary that reaches it."""
+    from peerstudy.refi.offsets import Reading, TextOffsets
+
+    m = TextOffsets(text, bom)
+    for reading in [Reading(u, c, b) for u in ("codepoints", "utf16") for c in (2, 1) for b in (False, True)]:
+        units, naive = 1 if reading.bom and bom else 0, {}
+        for i, ch in enumerate(text):
+            naive.setdefault(units, i)
+            crlf_cr = ch == "\r" and text[i + 1 : i + 2] == "\n"
+            units += (
+                0 if (reading.crlf == 1 and crlf_cr) else 2 if (reading.unit == "utf16" and ord(ch) > 0xFFFF) else 1
+            )
+        naive.setdefault(units, len(text))
+        naive[0] = 0  # offset 0 is the start of the text, counted BOM or not
+        assert m.units(reading) == units
+        for pos in range(units + 2):
+            assert m.codepoint(pos, reading) == naive.get(pos), (reading, pos)
+
+
+def test_deciding_the_reading_of_a_long_text_costs_little_memory(tmp_path):
+    """A 5 MB text with one CRLF: weighing 'CRLF as one' must not build a table per
+    character (a 256 MiB text would need gigabytes)."""
+    import tracemalloc
+
+    text = "word " * 1_000_000 + "\r\nend of text"
+    start = text.index("end of text")
+    xml = (
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>'
+        '<TextSource guid="3f2b5a8e-0000-4000-8000-000000000001" name="Long" plainTextPath="internal://long.txt">'
+        f'<PlainTextSelection guid="3f2b5a8e-0000-4000-8000-000000000002" startPosition="{start}" '
+        f'endPosition="{start + 11}"/></TextSource></Sources></Project>'
+    )
+    path = qdpx_from(tmp_path, xml, {"sources/long.txt": text.encode()})
+    tracemalloc.start()
+    try:
+        p = read_refi(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert p.offsets_reading == "code points, CRLF as two, BOM not counted"
+    assert p.selections["segment"].tolist() == [f"Long@{start}-{start + 11}"]
+    assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB"  # measured 237 MiB with a table per character

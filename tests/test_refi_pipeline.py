@@ -20,7 +20,7 @@ def test_interview_study_from_a_qdpx_gives_the_same_key_figures(tmp_path, regene
     book = pd.read_parquet(processed / "codebook.parquet").set_index("code")
     documents = pd.read_parquet(processed / "documents.parquet")
     segments = pd.read_parquet(processed / "segments.parquet")
-    codings = pd.read_parquet(processed / "codings.parquet")     # the two independent coders
+    codings = pd.read_parquet(processed / "codings.parquet")  # the two independent coders
     qdpx = write_qdpx(tmp_path / "coded-in-a-qda-program.qdpx", book, documents, segments, codings)
 
     text = (PROJECT_ROOT / "studies" / f"{STUDY}.yaml").read_text()
