@@ -70,7 +70,8 @@ def read_codings(coding_sheets: Sequence[str | Path], documents: pd.DataFrame, c
         if qdpx:
             from peerstudy.refi import apply_refi
 
-            coded = apply_refi(qdpx, documents, codebook, turns=turns)
+            redact = (lambda text: deidentify(text, key)[0]) if key is not None else None
+            coded = apply_refi(qdpx, documents, codebook, turns=turns, redact=redact)
         else:
             coded = apply_coding_sheets(coding_sheets, documents, codebook, document_key=document_key,
                                         root_code_from=root_code_from, turns=turns, unit_column=unit_column, key=key)
