@@ -44,8 +44,18 @@ from peerstudy import config
 from peerstudy.outputs import write_bytes_atomic
 from peerstudy.readers import read_yaml
 
-__all__ = ["TableInfo", "latex_table", "write_latex", "read_table_csv", "describe_tables", "workbook_bytes",
-           "docx_bytes", "write_manuscript_exports", "MANUSCRIPT_MAX_ROWS", "MANUSCRIPT_MAX_COLUMNS"]
+__all__ = [
+    "MANUSCRIPT_MAX_COLUMNS",
+    "MANUSCRIPT_MAX_ROWS",
+    "TableInfo",
+    "describe_tables",
+    "docx_bytes",
+    "latex_table",
+    "read_table_csv",
+    "workbook_bytes",
+    "write_latex",
+    "write_manuscript_exports",
+]
 
 #: Tables longer or wider than this stay out of the Word file (they are in the workbook).
 MANUSCRIPT_MAX_ROWS = 40
@@ -55,8 +65,20 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_DATE = datetime(1980, 1, 1)
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^-?(?:0|[1-9]\d*)$")
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\n": " ", "\r": " "}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\n": " ",
+    "\r": " ",
+}
 _FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -77,6 +99,14 @@ def _escape_latex(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
+def _numeric_columns(header: Sequence[str], body: Sequence[Sequence[str]]) -> list[bool]:
+    """For each column: does it hold numbers only (and at least one)?"""
+    return [
+        any(r[i] != "" for r in body) and all(_NUMBER.match(r[i]) for r in body if r[i] != "")
+        for i in range(len(header))
+    ]
+
+
 def latex_table(rows: Sequence[Sequence[str]], *, title: str | None = None, notes: Sequence[str] = ()) -> str:
     """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``, no vertical rules)
     of ``rows`` (the header first, cells as text), with LaTeX's special characters escaped.
@@ -90,17 +120,23 @@ def latex_table(rows: Sequence[Sequence[str]], *, title: str | None = None, note
     50\\% \\\\
     """
     header, body = list(rows[0]), [list(r) for r in rows[1:]]
-    numeric = [bool(body) and all(_NUMBER.match(r[i]) for r in body if r[i] != "") for i in range(len(header))]
+    numeric = _numeric_columns(header, body)
     lines = ["\\begin{table}[htbp]", "\\centering"]
     if title:
         lines.append(f"\\caption{{{_escape_latex(title)}}}")
-    lines += [f"\\begin{{tabular}}{{{''.join('r' if n else 'l' for n in numeric)}}}", "\\toprule",
-              " & ".join(_escape_latex(h) for h in header) + " \\\\", "\\midrule"]
+    lines += [
+        f"\\begin{{tabular}}{{{''.join('r' if n else 'l' for n in numeric)}}}",
+        "\\toprule",
+        " & ".join(_escape_latex(h) for h in header) + " \\\\",
+        "\\midrule",
+    ]
     lines += [" & ".join(_escape_latex(c) for c in r) + " \\\\" for r in body]
     lines += ["\\bottomrule", "\\end{tabular}"]
     if notes:
-        lines.append("\\par\\smallskip\\footnotesize\\textit{Note.} "
-                     + " ".join(f"{i}. {_escape_latex(n)}" for i, n in enumerate(notes, 1)))
+        lines.append(
+            "\\par\\smallskip\\footnotesize\\textit{Note.} "
+            + " ".join(f"{i}. {_escape_latex(n)}" for i, n in enumerate(notes, 1))
+        )
     lines.append("\\end{table}")
     return "\n".join(lines) + "\n"
 
@@ -172,21 +208,53 @@ def _table_sources(notebooks: Sequence[str]) -> dict[str, tuple[str, str]]:
     return found
 
 
+def _listed_tables(notebooks: Sequence[str], reports: Path) -> dict[str, tuple[str, str]]:
+    """Tables whose name is not written literally in a notebook (a helper writing several)
+    but listed as ``tables/<name>.csv`` in the output of a cell of an executed notebook
+    in the report folder: that notebook, and the heading of the cell's section."""
+    found: dict[str, tuple[str, str]] = {}
+    for nb in notebooks:
+        path = reports / f"{nb}.ipynb"
+        if not path.is_file():
+            continue
+        heading = ""
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "markdown":
+                titles = re.findall(r"^#+\s+(.*)$", "".join(cell["source"]), flags=re.MULTILINE)
+                heading = titles[0].strip() if titles else heading
+                continue
+            shown = json.dumps(cell.get("outputs", []), ensure_ascii=False)
+            for name in re.findall(r"tables/([\w.-]+)\.csv", shown):
+                found[name] = (nb, heading.replace("`", ""))
+    return found
+
+
 def describe_tables(study: str, reports: Path) -> list[TableInfo]:
     """Every table of ``reports/<study>/tables/`` (the CSVs, by name) with its title (the
     heading of the notebook section that writes it, else its name), the notebook that
-    wrote it (empty when it is not a literal ``report.table`` call) and its notes."""
+    wrote it (a literal ``report.table("<name>", ...)`` call, else an executed notebook
+    whose output lists ``tables/<name>.csv``; empty when neither) and its notes."""
     folder = reports / "tables"
-    sources = _table_sources(_study_notebooks(study, reports))
+    notebooks = _study_notebooks(study, reports)
+    sources = {**_listed_tables(notebooks, reports), **_table_sources(notebooks)}
     tables = []
     for path in sorted(folder.glob("*.csv")):
         source, heading = sources.get(path.stem, ("", ""))
         title = heading or path.stem.replace("-", " ").capitalize()
-        tables.append(TableInfo(name=path.stem, title=title, source=source, rows=read_table_csv(path),
-                                notes=_read_notes(path.with_suffix(".md"))))
+        tables.append(
+            TableInfo(
+                name=path.stem,
+                title=title,
+                source=source,
+                rows=read_table_csv(path),
+                notes=_read_notes(path.with_suffix(".md")),
+            )
+        )
     shared = {t.title for t in tables if sum(u.title == t.title for u in tables) > 1}
-    return [TableInfo(t.name, f"{t.title} ({t.name})" if t.title in shared else t.title, t.source, t.rows, t.notes)
-            for t in tables]
+    return [
+        TableInfo(t.name, f"{t.title} ({t.name})" if t.title in shared else t.title, t.source, t.rows, t.notes)
+        for t in tables
+    ]
 
 
 # ---------------------------------------------------------------------- deterministic zip
@@ -198,8 +266,11 @@ def _fix_zip(data: bytes) -> bytes:
         for name in sorted(src.namelist()):
             body = src.read(name)
             if name == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                              rb"\g<1>1980-01-01T00:00:00Z\g<3>", body)
+                body = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    rb"\g<1>1980-01-01T00:00:00Z\g<3>",
+                    body,
+                )
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -242,8 +313,15 @@ def workbook_bytes(tables: Sequence[TableInfo]) -> bytes:
     index.append(["sheet", "table", "title", "rows", "source notebook"])
     sheets = _sheet_names([t.name for t in tables])
     for sheet, table in zip(sheets, tables):
-        index.append([sheet, f"{table.name}.csv", table.title, len(table.rows) - 1,
-                      f"{table.source}.ipynb" if table.source else ""])
+        index.append(
+            [
+                sheet,
+                f"{table.name}.csv",
+                table.title,
+                len(table.rows) - 1,
+                f"{table.source}.ipynb" if table.source else "",
+            ]
+        )
         ws = book.create_sheet(sheet)
         for row in table.rows:
             ws.append([_cell_value(c) for c in row])
@@ -300,9 +378,8 @@ def _add_apa_table(doc, number: int, table: TableInfo) -> None:
 
     doc.add_paragraph().add_run(f"Table {number}").bold = True
     doc.add_paragraph().add_run(table.title).italic = True
-    header, body = table.rows[0], table.rows[1:]
-    numeric = [bool(body) and all(_NUMBER.match(r[i]) for r in body if r[i] != "") for i in range(len(header))]
-    grid = doc.add_table(rows=len(table.rows), cols=len(header))
+    numeric = _numeric_columns(table.rows[0], table.rows[1:])
+    grid = doc.add_table(rows=len(table.rows), cols=len(table.rows[0]))
     for r, row in enumerate(table.rows):
         for c, text in enumerate(row):
             paragraph = grid.cell(r, c).paragraphs[0]
@@ -341,7 +418,7 @@ def _fits_manuscript(table: TableInfo) -> bool:
     return 1 < len(table.rows) <= MANUSCRIPT_MAX_ROWS + 1 and len(table.rows[0]) <= MANUSCRIPT_MAX_COLUMNS
 
 
-def write_manuscript_exports(report) -> "pd.DataFrame":  # noqa: F821
+def write_manuscript_exports(report) -> pd.DataFrame:  # noqa: F821
     """Bundle every table of ``reports/<study>/tables/`` into ``<study>.xlsx`` and the
     manuscript tables (at most :data:`MANUSCRIPT_MAX_ROWS` rows and
     :data:`MANUSCRIPT_MAX_COLUMNS` columns) into ``<study>.docx``; returns what was written.
@@ -369,7 +446,13 @@ def write_manuscript_exports(report) -> "pd.DataFrame":  # noqa: F821
     write_bytes_atomic(folder / f"{report.study}.docx", docx_bytes(manuscript, title=f"Tables: {report.study}"))
     kept = {t.name for t in manuscript}
     left_out = [t.name for t in tables if t.name not in kept]
-    return pd.DataFrame({"file": [f"tables/{report.study}.xlsx", f"tables/{report.study}.docx"],
-                         "holds": [f"{len(tables)} tables, one sheet each, and a sheet describing them",
-                                   f"{len(manuscript)} tables in APA style"
-                                   + (f" (left out, too long or wide: {', '.join(left_out)})" if left_out else "")]})
+    return pd.DataFrame(
+        {
+            "file": [f"tables/{report.study}.xlsx", f"tables/{report.study}.docx"],
+            "holds": [
+                f"{len(tables)} tables, one sheet each, and a sheet describing them",
+                f"{len(manuscript)} tables in APA style"
+                + (f" (left out, too long or wide: {', '.join(left_out)})" if left_out else ""),
+            ],
+        }
+    )

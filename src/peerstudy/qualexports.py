@@ -23,8 +23,17 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["code_paths", "descendants", "coded_segments", "code_case_matrix", "participant_attributes",
-           "code_attribute_matrix", "code_frequencies", "code_cooccurrence", "write_attribute_matrices"]
+__all__ = [
+    "code_attribute_matrix",
+    "code_case_matrix",
+    "code_cooccurrence",
+    "code_frequencies",
+    "code_paths",
+    "coded_segments",
+    "descendants",
+    "participant_attributes",
+    "write_attribute_matrices",
+]
 
 #: An attribute with more distinct values than this is not tabulated against the codes.
 MAX_ATTRIBUTE_VALUES = 12
@@ -88,8 +97,14 @@ def _scalar_text(value) -> object:
     return value
 
 
-def coded_segments(codings: pd.DataFrame, consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame,
-                   codebook: pd.DataFrame, participants: pd.DataFrame | None = None) -> pd.DataFrame:
+def coded_segments(
+    codings: pd.DataFrame,
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    participants: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every coded segment, one row per coding: the coder (each coder's codings, then the
     consensus as coder ``consensus`` when there are several coders), the code with its
     path, the segment's text and offsets, and the attributes of its document and
@@ -111,7 +126,9 @@ def coded_segments(codings: pd.DataFrame, consensus: pd.DataFrame, segments: pd.
         frames.append(consensus[["segment", "code"]].assign(coder="consensus"))
     rows = pd.concat(frames, ignore_index=True)
     rows.insert(2, "path", rows["code"].map(code_paths(codebook)))
-    rows = rows.merge(segments[["segment", "document", "participant", "start", "end", "text"]], on="segment", how="left")
+    rows = rows.merge(
+        segments[["segment", "document", "participant", "start", "end", "text"]], on="segment", how="left"
+    )
     doc_attrs = documents.drop(columns=[c for c in ("text", "participant") if c in documents])
     rows = rows.merge(doc_attrs, on="document", how="left")
     if participants is not None:
@@ -121,8 +138,9 @@ def coded_segments(codings: pd.DataFrame, consensus: pd.DataFrame, segments: pd.
     return rows.reset_index(drop=True)
 
 
-def _matrix(lifted: pd.DataFrame, codebook: pd.DataFrame, by: str, columns: Sequence[str],
-            presence: bool) -> pd.DataFrame:
+def _matrix(
+    lifted: pd.DataFrame, codebook: pd.DataFrame, by: str, columns: Sequence[str], presence: bool
+) -> pd.DataFrame:
     counts = lifted.drop_duplicates(["segment", "code", by]).pipe(lambda f: pd.crosstab(f["code"], f[by]))
     counts = counts.reindex(index=codebook.index, columns=list(columns), fill_value=0).astype("int64")
     if presence:
@@ -133,8 +151,9 @@ def _matrix(lifted: pd.DataFrame, codebook: pd.DataFrame, by: str, columns: Sequ
     return counts
 
 
-def code_case_matrix(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, *,
-                     presence: bool = False) -> pd.DataFrame:
+def code_case_matrix(
+    consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, *, presence: bool = False
+) -> pd.DataFrame:
     """Codes (rows, codebook order, with their path) by participant (columns, natural
     order): the number of distinct segments of the participant coded with the code or a
     code below it; with ``presence``, 1 where there is at least one and 0 elsewhere.
@@ -178,8 +197,15 @@ def participant_attributes(participants: pd.DataFrame) -> list[str]:
     return chosen
 
 
-def code_attribute_matrix(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame,
-                          participants: pd.DataFrame, attribute: str, *, presence: bool = False) -> pd.DataFrame:
+def code_attribute_matrix(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: pd.DataFrame,
+    participants: pd.DataFrame,
+    attribute: str,
+    *,
+    presence: bool = False,
+) -> pd.DataFrame:
     """Codes by the values of a participant attribute: distinct segments, coded with the
     code or a code below it, of participants with each value (missing values as
     ``missing``); with ``presence``, 1/0.
@@ -221,11 +247,16 @@ def code_frequencies(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: 
     lifted = _lifted(consensus, segments, codebook).groupby("code")
     direct = consensus.drop_duplicates(["segment", "code"]).groupby("code")["segment"].nunique()
     depth = pd.Series({c: len(p.split(" > ")) - 1 for c, p in code_paths(codebook).items()})
-    table = pd.DataFrame({"path": code_paths(codebook), "depth": depth,
-                          "coded directly": direct.reindex(codebook.index, fill_value=0),
-                          "segments": lifted["segment"].nunique().reindex(codebook.index, fill_value=0),
-                          "documents": lifted["document"].nunique().reindex(codebook.index, fill_value=0),
-                          "participants": lifted["participant"].nunique().reindex(codebook.index, fill_value=0)})
+    table = pd.DataFrame(
+        {
+            "path": code_paths(codebook),
+            "depth": depth,
+            "coded directly": direct.reindex(codebook.index, fill_value=0),
+            "segments": lifted["segment"].nunique().reindex(codebook.index, fill_value=0),
+            "documents": lifted["document"].nunique().reindex(codebook.index, fill_value=0),
+            "participants": lifted["participant"].nunique().reindex(codebook.index, fill_value=0),
+        }
+    )
     table.index.name = "code"
     return table.astype({c: "int64" for c in table.columns if c != "path"})
 
@@ -247,26 +278,35 @@ def code_cooccurrence(consensus: pd.DataFrame, segments: pd.DataFrame, codebook:
     coded = consensus[["segment", "code"]].drop_duplicates().merge(segments[["segment", "document"]], on="segment")
     counts = {}
     for unit in ("segment", "document"):
-        sets = coded.drop_duplicates([unit, "code"]).groupby(unit)["code"].apply(
-            lambda s: sorted(s, key=lambda c: order.get(c, len(order))))
+        sets = (
+            coded.drop_duplicates([unit, "code"])
+            .groupby(unit)["code"]
+            .apply(lambda s: sorted(s, key=lambda c: order.get(c, len(order))))
+        )
         pairs = {}
         for codes in sets:
             for i, a in enumerate(codes):
-                for b in codes[i + 1:]:
+                for b in codes[i + 1 :]:
                     pairs[(a, b)] = pairs.get((a, b), 0) + 1
         counts[unit] = pairs
     keys = sorted(set(counts["segment"]) | set(counts["document"]), key=lambda k: (order.get(k[0]), order.get(k[1])))
     labels = codebook["label"].astype(str)
-    return pd.DataFrame({"code": [a for a, _ in keys], "label": [labels.get(a) for a, _ in keys],
-                         "with code": [b for _, b in keys], "with label": [labels.get(b) for _, b in keys],
-                         "segments": [counts["segment"].get(k, 0) for k in keys],
-                         "documents": [counts["document"].get(k, 0) for k in keys]},
-                        columns=["code", "label", "with code", "with label", "segments", "documents"]).astype(
-        {"segments": "int64", "documents": "int64"})
+    return pd.DataFrame(
+        {
+            "code": [a for a, _ in keys],
+            "label": [labels.get(a) for a, _ in keys],
+            "with code": [b for _, b in keys],
+            "with label": [labels.get(b) for _, b in keys],
+            "segments": [counts["segment"].get(k, 0) for k in keys],
+            "documents": [counts["document"].get(k, 0) for k in keys],
+        },
+        columns=["code", "label", "with code", "with label", "segments", "documents"],
+    ).astype({"segments": "int64", "documents": "int64"})
 
 
-def write_attribute_matrices(report, consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame,
-                             participants: pd.DataFrame | None) -> pd.DataFrame:
+def write_attribute_matrices(
+    report, consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, participants: pd.DataFrame | None
+) -> pd.DataFrame:
     """Write ``code-by-<attribute>`` (counts) and ``code-by-<attribute>-presence`` (0/1)
     through ``report.table`` for each attribute of :func:`participant_attributes`;
     returns a list of the tables written (empty without participants)."""
@@ -277,9 +317,14 @@ def write_attribute_matrices(report, consensus: pd.DataFrame, segments: pd.DataF
             name = f"code-by-{slug}{suffix}"
             table = code_attribute_matrix(consensus, segments, codebook, participants, attribute, presence=presence)
             report.table(name, table, index=True)
-            rows.append({"table": f"tables/{name}.csv", "attribute": attribute,
-                         "values": ", ".join(c for c in table.columns if c != "path"),
-                         "cells": "0/1 (coded at least once)" if presence else "segments"})
+            rows.append(
+                {
+                    "table": f"tables/{name}.csv",
+                    "attribute": attribute,
+                    "values": ", ".join(c for c in table.columns if c != "path"),
+                    "cells": "0/1 (coded at least once)" if presence else "segments",
+                }
+            )
     return pd.DataFrame(rows, columns=["table", "attribute", "values", "cells"])
 
 
