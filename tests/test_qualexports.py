@@ -155,3 +155,16 @@ def test_attribute_matrices_are_written_as_tables(data, tmp_path):
     assert table.loc["C1", "f"] == 3 and table.loc["U", "m"] == 1
     assert (tmp_path / "reports/qual/tables/code-by-sex.tex").is_file()
     assert write_attribute_matrices(out, data["consensus"], data["segments"], data["book"], None).empty
+
+
+def test_attributes_skip_lists_and_dates_and_keep_numbers():
+    people = pd.DataFrame(
+        {
+            "participant": ["1", "2", "3"],
+            "years": [1, 1, 2],
+            "reasons": [["a"], ["b"], ["a", "b"]],
+            "entered": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-02-01"]),
+        }
+    )
+    # years: 2 values for 3 people (kept); reasons: several answers per person; entered: a date
+    assert participant_attributes(people) == ["years"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -92,7 +93,7 @@ def _lifted(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFr
 
 
 def _scalar_text(value) -> object:
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, str):
+    if isinstance(value, (list, tuple, np.ndarray)):
         return "; ".join(map(str, list(value)))
     return value
 
@@ -189,7 +190,7 @@ def participant_attributes(participants: pd.DataFrame) -> list[str]:
         if column == "participant" or pd.api.types.is_datetime64_any_dtype(participants[column]):
             continue
         values = participants[column].dropna()
-        if values.map(lambda v: isinstance(v, (list, tuple, dict)) or hasattr(v, "tolist")).any():
+        if values.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any():
             continue
         distinct = values.astype(str).nunique()
         if 1 <= distinct <= MAX_ATTRIBUTE_VALUES and distinct < len(participants):
