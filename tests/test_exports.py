@@ -167,6 +167,7 @@ def test_docx_has_no_vertical_borders(report):
     vertical = re.findall(r'<w:(left|right|start|end|insideV) w:val="([a-zA-Z]+)"', xml)
     assert vertical and all(val in ("nil", "none") for _, val in vertical)
     assert re.search(r'<w:top w:val="single"', xml) and re.search(r'<w:bottom w:val="single"', xml)
+    assert re.search(r"<w:tblBorders>.*?</w:tblBorders><w:tblLook", xml)  # schema order: borders before look
     assert "w:tblStyle" not in xml or 'w:tblStyle w:val="TableGrid"' not in xml
 
 

@@ -363,7 +363,11 @@ def _apa_borders(table) -> None:
             el.set(qn("w:space"), "0")
             el.set(qn("w:color"), "000000")
         borders.append(el)
-    tbl_pr.append(borders)
+    look = tbl_pr.find(qn("w:tblLook"))  # the schema puts tblBorders before tblLook
+    if look is not None:
+        look.addprevious(borders)
+    else:
+        tbl_pr.append(borders)
     for cell in table.rows[0].cells:
         tc_borders = OxmlElement("w:tcBorders")
         bottom = OxmlElement("w:bottom")
@@ -406,6 +410,7 @@ def docx_bytes(tables: Sequence[TableInfo], *, title: str) -> bytes:
     props = doc.core_properties
     props.author = props.last_modified_by = "peerstudy"
     props.title = title
+    props.comments = ""
     props.revision = 1
     props.created = props.modified = _FIXED_DATE
     props.last_printed = _FIXED_DATE
@@ -445,14 +450,12 @@ def write_manuscript_exports(report) -> pd.DataFrame:  # noqa: F821
     write_bytes_atomic(folder / f"{report.study}.xlsx", workbook_bytes(tables))
     write_bytes_atomic(folder / f"{report.study}.docx", docx_bytes(manuscript, title=f"Tables: {report.study}"))
     kept = {t.name for t in manuscript}
-    left_out = [t.name for t in tables if t.name not in kept]
+    left_out = ", ".join(t.name for t in tables if t.name not in kept)
+    limits = f"empty, or over {MANUSCRIPT_MAX_ROWS} rows or {MANUSCRIPT_MAX_COLUMNS} columns"
+    docx_note = f"{len(manuscript)} tables in APA style" + (f" (left out: {limits}: {left_out})" if left_out else "")
     return pd.DataFrame(
         {
             "file": [f"tables/{report.study}.xlsx", f"tables/{report.study}.docx"],
-            "holds": [
-                f"{len(tables)} tables, one sheet each, and a sheet describing them",
-                f"{len(manuscript)} tables in APA style"
-                + (f" (left out, too long or wide: {', '.join(left_out)})" if left_out else ""),
-            ],
+            "holds": [f"{len(tables)} tables, one sheet each, and a sheet describing them", docx_note],
         }
     )
