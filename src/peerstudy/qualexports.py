@@ -242,12 +242,14 @@ def code_frequencies(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: 
     ...                     index=pd.Index(["t", "a", "b"], name="code"))
     >>> segs = pd.DataFrame({"segment": ["x", "y"], "document": ["d", "d"], "participant": ["1", "2"]})
     >>> code_frequencies(pd.DataFrame({"segment": ["x", "x", "y"], "code": ["a", "b", "b"]}), segs, book)[
-    ...     ["coded directly", "segments"]].to_dict("index")
-    {'t': {'coded directly': 0, 'segments': 2}, 'a': {'coded directly': 1, 'segments': 1}, 'b': {'coded directly': 2, 'segments': 2}}
+    ...     ["coded directly", "segments"]].to_dict("list")
+    {'coded directly': [0, 1, 2], 'segments': [2, 1, 2]}
     """
     lifted = _lifted(consensus, segments, codebook).groupby("code")
     direct = consensus.drop_duplicates(["segment", "code"]).groupby("code")["segment"].nunique()
-    depth = pd.Series({c: len(p.split(" > ")) - 1 for c, p in code_paths(codebook).items()})
+    depth = pd.Series(0, index=codebook.index)
+    for code, below in descendants(codebook).items():
+        depth[[c for c in below if c != code]] += 1  # one more for each code above
     table = pd.DataFrame(
         {
             "path": code_paths(codebook),
