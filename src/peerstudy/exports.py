@@ -323,8 +323,8 @@ def workbook_bytes(tables: Sequence[TableInfo]) -> bytes:
             ]
         )
         ws = book.create_sheet(sheet)
-        for row in table.rows:
-            ws.append([_cell_value(c) for c in row])
+        for k, row in enumerate(table.rows):
+            ws.append([c or None for c in row] if k == 0 else [_cell_value(c) for c in row])  # headers stay text
         for cell in ws[1] if table.rows else ():
             cell.font = Font(bold=True)
         for row in ws.iter_rows():
