@@ -187,7 +187,8 @@ class StudyOutputs:
         write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
         from peerstudy.exports import write_latex  # booktabs LaTeX of the same cells as the CSV
 
-        write_latex(self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"), notes=notes or ())
+        write_latex(self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"),
+                    notes=notes or ())
         return frame
 
     # -- figures ----------------------------------------------------------------------
