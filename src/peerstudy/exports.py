@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from peerstudy import config
 from peerstudy.outputs import write_bytes_atomic
 from peerstudy.readers import read_yaml
@@ -142,7 +144,15 @@ def latex_table(rows: Sequence[Sequence[str]], *, title: str | None = None, note
 
 
 def write_latex(path: Path, csv_text: str, *, notes: Sequence[str] = ()) -> Path:
-    """Write ``path`` (``.tex``) from a table's CSV text (see :func:`latex_table`)."""
+    """Write ``path`` (``.tex``) from a table's CSV text (see :func:`latex_table`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = write_latex(Path(tempfile.mkdtemp()) / "t.tex", "a,b\\n1,x\\n")
+    >>> path.read_text().count("\\\\toprule")
+    1
+    """
     rows = list(csv.reader(io.StringIO(csv_text)))
     return write_bytes_atomic(path, latex_table(rows, notes=notes).encode("utf-8"))
 
@@ -151,7 +161,16 @@ def write_latex(path: Path, csv_text: str, *, notes: Sequence[str] = ()) -> Path
 def read_table_csv(path: Path) -> list[list[str]]:
     """The cells of a table CSV (header first), as text, without the byte-order mark and
     without the quote that guards cells a spreadsheet would run as formulas (the workbook
-    stores every text cell as text, so the guard is not needed there)."""
+    stores every text cell as text, so the guard is not needed there).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes("answer,n\\n'=1+2,3\\n".encode("utf-8-sig"))
+    >>> read_table_csv(path)
+    [['answer', 'n'], ['=1+2', '3']]
+    """
     text = path.read_bytes().decode("utf-8-sig")
     return [[_FORMULA_ESCAPE.sub("", c) for c in row] for row in csv.reader(io.StringIO(text))]
 
@@ -233,7 +252,17 @@ def describe_tables(study: str, reports: Path) -> list[TableInfo]:
     """Every table of ``reports/<study>/tables/`` (the CSVs, by name) with its title (the
     heading of the notebook section that writes it, else its name), the notebook that
     wrote it (a literal ``report.table("<name>", ...)`` call, else an executed notebook
-    whose output lists ``tables/<name>.csv``; empty when neither) and its notes."""
+    whose output lists ``tables/<name>.csv``; empty when neither) and its notes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from peerstudy.outputs import StudyOutputs
+    >>> out = StudyOutputs("supporter-survey", root=tempfile.mkdtemp())
+    >>> _ = out.table("characteristics", pd.DataFrame({"n": [20]}))
+    >>> [(t.title, t.source) for t in describe_tables("supporter-survey", out.reports)]
+    [('Participant characteristics', 'results-survey')]
+    """
     folder = reports / "tables"
     notebooks = _study_notebooks(study, reports)
     sources = {**_listed_tables(notebooks, reports), **_table_sources(notebooks)}
@@ -303,7 +332,15 @@ def _sheet_names(names: Sequence[str]) -> list[str]:
 
 def workbook_bytes(tables: Sequence[TableInfo]) -> bytes:
     """An Excel workbook: a sheet ``tables`` (sheet, table, title, rows, source
-    notebook), then one sheet per table with its header in bold, numbers as numbers."""
+    notebook), then one sheet per table with its header in bold, numbers as numbers.
+
+    Examples
+    --------
+    >>> from openpyxl import load_workbook
+    >>> book = load_workbook(io.BytesIO(workbook_bytes([TableInfo("t", "T", "", [["a"], ["1"]])])))
+    >>> book.sheetnames, book["t"]["A2"].value
+    (['tables', 't'], 1)
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -400,7 +437,15 @@ def _add_apa_table(doc, number: int, table: TableInfo) -> None:
 
 
 def docx_bytes(tables: Sequence[TableInfo], *, title: str) -> bytes:
-    """A Word document of the tables, numbered in order, in APA style (see the module)."""
+    """A Word document of the tables, numbered in order, in APA style (see the module).
+
+    Examples
+    --------
+    >>> import docx
+    >>> doc = docx.Document(io.BytesIO(docx_bytes([TableInfo("t", "Counts", "", [["a"], ["1"]])], title="x")))
+    >>> [p.text for p in doc.paragraphs][1:3], doc.tables[0].cell(1, 0).text
+    (['Table 1', 'Counts'], '1')
+    """
     from docx import Document
 
     doc = Document()
@@ -423,7 +468,7 @@ def _fits_manuscript(table: TableInfo) -> bool:
     return 1 < len(table.rows) <= MANUSCRIPT_MAX_ROWS + 1 and len(table.rows[0]) <= MANUSCRIPT_MAX_COLUMNS
 
 
-def write_manuscript_exports(report) -> pd.DataFrame:  # noqa: F821
+def write_manuscript_exports(report) -> pd.DataFrame:
     """Bundle every table of ``reports/<study>/tables/`` into ``<study>.xlsx`` and the
     manuscript tables (at most :data:`MANUSCRIPT_MAX_ROWS` rows and
     :data:`MANUSCRIPT_MAX_COLUMNS` columns) into ``<study>.docx``; returns what was written.
@@ -435,15 +480,13 @@ def write_manuscript_exports(report) -> pd.DataFrame:  # noqa: F821
 
     Examples
     --------
-    >>> import tempfile, pandas as pd
+    >>> import tempfile
     >>> from peerstudy.outputs import StudyOutputs
     >>> out = StudyOutputs("demo", root=tempfile.mkdtemp())
     >>> _ = out.table("counts", pd.DataFrame({"code": ["a"], "n": [2]}))
     >>> write_manuscript_exports(out)["file"].tolist()
     ['tables/demo.xlsx', 'tables/demo.docx']
     """
-    import pandas as pd
-
     tables = describe_tables(report.study, report.reports)
     manuscript = [t for t in tables if _fits_manuscript(t)]
     folder = report.reports / "tables"

@@ -312,7 +312,19 @@ def write_attribute_matrices(
 ) -> pd.DataFrame:
     """Write ``code-by-<attribute>`` (counts) and ``code-by-<attribute>-presence`` (0/1)
     through ``report.table`` for each attribute of :func:`participant_attributes`;
-    returns a list of the tables written (empty without participants)."""
+    returns a list of the tables written (empty without participants).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from peerstudy.outputs import StudyOutputs
+    >>> book = pd.DataFrame({"label": ["T"], "parent": [None]}, index=pd.Index(["t"], name="code"))
+    >>> segs = pd.DataFrame({"segment": ["x"], "document": ["d"], "participant": ["1"]})
+    >>> people = pd.DataFrame({"participant": ["1", "2"], "sex": ["f", "f"]})
+    >>> write_attribute_matrices(StudyOutputs("demo", root=tempfile.mkdtemp()), pd.DataFrame(
+    ...     {"segment": ["x"], "code": ["t"]}), segs, book, people)["table"].tolist()
+    ['tables/code-by-sex.csv', 'tables/code-by-sex-presence.csv']
+    """
     rows = []
     for attribute in participant_attributes(participants) if participants is not None else []:
         slug = str(attribute).replace("_", "-").replace(" ", "-").lower()
