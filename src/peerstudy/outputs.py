@@ -14,7 +14,7 @@ Examples
 >>> out.table("counts", pd.DataFrame({"code": ["a"], "n": [2]})).shape
 (1, 2)
 >>> sorted(p.name for p in (out.reports / "tables").iterdir())
-['counts.csv', 'counts.md']
+['counts.csv', 'counts.md', 'counts.tex']
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ class StudyOutputs:
 
     # -- publication tables -----------------------------------------------------------
     def table(self, name: str, frame: pd.DataFrame, *, index: bool = False, notes: list[str] | None = None) -> pd.DataFrame:
-        """Write ``reports/<study>/tables/<name>.csv`` and ``.md``; returns the table.
+        """Write ``reports/<study>/tables/<name>.csv``, ``.md`` and ``.tex``; returns the table.
 
         ``notes`` are numbered caveats printed under the Markdown table. In the CSV,
         which spreadsheet programs open, cells that would run as formulas are escaped
@@ -242,8 +242,13 @@ class StudyOutputs:
         md = _markdown(flat)
         if notes:
             md += "\n\n" + "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1))
-        write_bytes_atomic(self.reports / "tables" / f"{name}.csv", csv_text.encode("utf-8"))
+        # UTF-8 with a byte-order mark: Excel reads a CSV without one as the local code page
+        write_bytes_atomic(self.reports / "tables" / f"{name}.csv", csv_text.encode("utf-8-sig"))
         write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
+        from peerstudy.exports import write_latex  # booktabs LaTeX of the same cells as the CSV
+
+        write_latex(self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"),
+                    notes=notes or ())
         return frame
 
     # -- figures ----------------------------------------------------------------------
