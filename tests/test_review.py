@@ -573,6 +573,24 @@ def test_covidence_lists_are_final_decisions_and_asreview_labels_votes(mini_reco
     assert conflicts[["record", "resolved_by"]].values.tolist() == [["pubmed:3", "the tool's final decision"]]
 
 
+def test_identifiers_of_screening_rows_are_normalised_as_the_records_were(tmp_path, mini_records):
+    from peerstudy.screening import match_records
+
+    # A PMID written as a float ("39000001.0", as pandas writes a column with an empty cell), as a PubMed link,
+    # a DOI as a resolver link in capitals, and R's NA: each is read as the records' readers read it.
+    rows = pd.DataFrame({"doi": ["NA", "", "HTTPS://DOI.ORG/10.5555/MINI.2020.001", "NA"],
+                         "pmid": ["39000001.0", "https://pubmed.ncbi.nlm.nih.gov/39000001/", "NA", "NA"],
+                         "title": ["", "", "", "NA"]}, index=[2, 3, 4, 5])
+    found, how, problems = match_records(rows, mini_records, file="s.csv")
+    # pubmed:1 carries PMID 39000001 and DOI 10.5555/mini.2020.001 (tests/fixtures/mini-review/pubmed.nbib)
+    assert found == ["pubmed:1", "pubmed:1", "pubmed:1", None]
+    assert how == ["PMID", "PMID", "DOI", ""]
+    assert [str(p) for p in problems] == [
+        "s.csv, row 5, field 'doi, pmid, title': expected a record read from the exports (matched by DOI, then PMID, "
+        "then title), found no identifier (no DOI, PMID or title). Fix: correct the identifier, or add the export "
+        "that holds the record."]
+
+
 def test_rows_matching_no_record_are_listed_together(tmp_path, mini_records):
     sheet = (MINI / "full-text.csv").read_text().replace("10.5555/mini.2020.001", "10.5555/nowhere.1", 1).replace(
         ",,39000005,Peer mentoring on discharge from inpatient care,", ",,39999999,A paper nobody exported,", 1)

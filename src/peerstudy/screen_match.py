@@ -61,6 +61,11 @@ TOOL_COLUMNS = {
 _MATCH_FIELDS = "doi, pmid, title"
 
 
+def _title_key(title: Any) -> str:
+    """The normalised title, empty for a missing value (``NA``, ``NULL``, ...)."""
+    return "" if is_missing(title) else normalise_title(title)
+
+
 def normalise_vote(value: Any) -> str | None:
     """A reviewer's decision as ``include``, ``exclude`` or ``maybe`` (Rayyan's *Included*,
     ASReview's 1 and 0 too); ``None`` if it is none of them.
@@ -118,7 +123,7 @@ class _Index:
             for table, key in (
                 (index.doi, normalise_doi(doi)),
                 (index.pmid, normalise_pmid(pmid)),
-                (index.title, normalise_title(title)),
+                (index.title, _title_key(title)),
             ):
                 if key:
                     table.setdefault(key, set()).add(kept)
@@ -129,7 +134,7 @@ class _Index:
         keys = (
             ("DOI", self.doi, normalise_doi(doi)),
             ("PMID", self.pmid, normalise_pmid(pmid)),
-            ("title", self.title, normalise_title(title)),
+            ("title", self.title, _title_key(title)),
         )
         ambiguous = []
         for name, table, key in keys:
