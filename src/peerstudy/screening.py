@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from peerstudy.agreement import cohen_kappa, percent_agreement
+from peerstudy.agreement import cohen_kappa, fleiss_kappa, percent_agreement
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.screen_exports import (
     SCREENING_FORMATS,
@@ -71,6 +71,7 @@ __all__ = [
     "resolve_decisions",
     "screen_records",
     "tabulate_agreement",
+    "tabulate_fleiss_kappa",
     "tabulate_screening",
 ]
 
@@ -173,10 +174,8 @@ def tabulate_agreement(votes: pd.DataFrame) -> pd.DataFrame:
     (4, 3, 75.0, 0.5)
     """
     rows = []
-    people = votes[~votes["final"].astype(bool)]
     for stage in STAGES:
-        part = people[people["stage"] == stage]
-        table = part.pivot_table(index="record", columns="reviewer", values="decision", aggfunc="first")
+        table = _votes_by_record(votes, stage)
         for a, b in combinations(sorted(table.columns), 2):
             both = table[[a, b]].dropna()
             if both.empty:
@@ -202,5 +201,63 @@ def tabulate_agreement(votes: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         rows, columns=["stage", "reviewer_a", "reviewer_b", "records", "agreements", "percent", "kappa", "note"]
     )
+    out["kappa"] = out["kappa"].astype("Float64")
+    return out
+
+
+def _votes_by_record(votes: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """Records x reviewers table of the reviewers' decisions at one stage (tools' final decisions left out)."""
+    people = votes[~votes["final"].astype(bool) & (votes["stage"] == stage)]
+    return people.pivot_table(index="record", columns="reviewer", values="decision", aggfunc="first")
+
+
+def tabulate_fleiss_kappa(votes: pd.DataFrame) -> pd.DataFrame:
+    """Agreement among all the reviewers of a stage, where three or more screened it:
+    Fleiss' kappa (:func:`peerstudy.agreement.fleiss_kappa`, Fleiss 1971) on their
+    decisions (include, exclude, maybe), over the records every one of them decided
+    (records seen by fewer are in the pairwise table, :func:`tabulate_agreement`).
+    Kappa is left empty, with a note, where it is undefined (every decision in one
+    category). A stage with fewer than three reviewers, or no record all of them
+    decided, has no row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage``, ``reviewers`` (their names), ``n_reviewers``, ``records`` (decided by
+        all), ``agreements`` (records on which all made the same decision), ``kappa``, ``note``.
+
+    Examples
+    --------
+    >>> votes = pd.DataFrame({"record": list("abcabcabc"), "stage": ["full-text"] * 9, "final": [False] * 9,
+    ...                       "reviewer": ["Ana"] * 3 + ["Ben"] * 3 + ["Cy"] * 3,
+    ...                       "decision": ["include", "exclude", "exclude", "include", "exclude", "include",
+    ...                                    "include", "exclude", "exclude"]})
+    >>> tabulate_fleiss_kappa(votes)[["stage", "n_reviewers", "records", "agreements", "kappa"]].values.tolist()
+    [['full-text', 3, 3, 2, 0.55]]
+    """
+    columns = ["stage", "reviewers", "n_reviewers", "records", "agreements", "kappa", "note"]
+    rows = []
+    for stage in STAGES:
+        table = _votes_by_record(votes, stage)
+        complete = table.dropna()
+        if len(table.columns) < 3 or complete.empty:
+            continue
+        note = ""
+        try:
+            kappa: float | None = round(float(fleiss_kappa(complete.to_numpy().tolist())), 3)
+        except InputError:
+            kappa, note = None, "kappa undefined: every decision in one category"
+        rows.append(
+            {
+                "stage": stage,
+                "reviewers": ", ".join(sorted(table.columns)),
+                "n_reviewers": len(table.columns),
+                "records": len(complete),
+                "agreements": int((complete.nunique(axis=1) == 1).sum()),
+                "kappa": kappa,
+                "note": note,
+            }
+        )
+    out = pd.DataFrame(rows, columns=columns)
     out["kappa"] = out["kappa"].astype("Float64")
     return out
