@@ -242,6 +242,72 @@ def count_prisma_flow(
     )
 
 
+def _arithmetic_checks(counts: PrismaCounts) -> list[tuple[str, str, int, int]]:
+    """(box, rule, expected, found) for each box that follows from the boxes above it."""
+    c = counts
+    checks = [
+        (
+            "identified_total",
+            "databases + other sources",
+            sum(c.identified.values()) + sum(c.identified_other.values()),
+            c.identified_total,
+        ),
+        (
+            "screened",
+            "identified - duplicates - removed before screening",
+            c.identified_total - c.duplicates_removed - sum(c.ineligible_removed.values()),
+            c.screened,
+        ),
+        (
+            "sought_for_retrieval",
+            "screened - excluded on title and abstract",
+            c.screened - c.excluded_title_abstract,
+            c.sought_for_retrieval,
+        ),
+        ("assessed", "sought - not retrieved", c.sought_for_retrieval - c.not_retrieved, c.assessed),
+        (
+            "included",
+            "reports assessed - reports excluded",
+            c.assessed - sum(c.excluded_full_text.values()),
+            c.included,
+        ),
+    ]
+    return checks
+
+
+def _table_checks(
+    counts: PrismaCounts,
+    *,
+    included: pd.DataFrame | None,
+    exclusion_reasons: pd.DataFrame | None,
+    by_year: pd.DataFrame | None,
+) -> list[tuple[str, str, int, int]]:
+    """(box, rule, expected, found) for each box against the result tables given."""
+    c = counts
+    checks: list[tuple[str, str, int, int]] = []
+    if included is not None:
+        checks.append(("included", "rows of the table of included studies", len(included), c.included))
+    if exclusion_reasons is not None:
+        excluded = exclusion_reasons[exclusion_reasons["box"] == "reports excluded"]["n"].sum()
+        missing = exclusion_reasons[exclusion_reasons["box"] == "reports not retrieved"]["n"].sum()
+        checks.append(
+            (
+                "excluded_full_text",
+                "sum of the exclusion-reasons table",
+                int(excluded),
+                sum(c.excluded_full_text.values()),
+            )
+        )
+        checks.append(
+            ("not_retrieved", "not-retrieved row of the exclusion-reasons table", int(missing), c.not_retrieved)
+        )
+    if by_year is not None:
+        checks.append(
+            ("included", "total of the studies-by-year table", int(by_year.loc["total", "total"]), c.included)
+        )
+    return checks
+
+
 def check_prisma_flow(
     counts: PrismaCounts,
     *,
@@ -286,54 +352,9 @@ def check_prisma_flow(
     ...
     peerstudy.errors.InputError: field 'included': expected 1 (reports assessed - reports excluded), found 2. Fix: check the screening decisions: a box of the flow diagram does not add up.
     """
-    c = counts
-    checks = [
-        (
-            "identified_total",
-            "databases + other sources",
-            sum(c.identified.values()) + sum(c.identified_other.values()),
-            c.identified_total,
-        ),
-        (
-            "screened",
-            "identified - duplicates - removed before screening",
-            c.identified_total - c.duplicates_removed - sum(c.ineligible_removed.values()),
-            c.screened,
-        ),
-        (
-            "sought_for_retrieval",
-            "screened - excluded on title and abstract",
-            c.screened - c.excluded_title_abstract,
-            c.sought_for_retrieval,
-        ),
-        ("assessed", "sought - not retrieved", c.sought_for_retrieval - c.not_retrieved, c.assessed),
-        (
-            "included",
-            "reports assessed - reports excluded",
-            c.assessed - sum(c.excluded_full_text.values()),
-            c.included,
-        ),
-    ]
-    if included is not None:
-        checks.append(("included", "rows of the table of included studies", len(included), c.included))
-    if exclusion_reasons is not None:
-        excluded = exclusion_reasons[exclusion_reasons["box"] == "reports excluded"]["n"].sum()
-        missing = exclusion_reasons[exclusion_reasons["box"] == "reports not retrieved"]["n"].sum()
-        checks.append(
-            (
-                "excluded_full_text",
-                "sum of the exclusion-reasons table",
-                int(excluded),
-                sum(c.excluded_full_text.values()),
-            )
-        )
-        checks.append(
-            ("not_retrieved", "not-retrieved row of the exclusion-reasons table", int(missing), c.not_retrieved)
-        )
-    if by_year is not None:
-        checks.append(
-            ("included", "total of the studies-by-year table", int(by_year.loc["total", "total"]), c.included)
-        )
+    checks = _arithmetic_checks(counts) + _table_checks(
+        counts, included=included, exclusion_reasons=exclusion_reasons, by_year=by_year
+    )
     table = pd.DataFrame(
         [
             {"box": box, "rule": rule, "expected": int(exp), "found": int(got), "ok": int(exp) == int(got)}
@@ -348,7 +369,7 @@ def check_prisma_flow(
                     field=r.box,
                     expected=f"{r.expected} ({r.rule})",
                     found=str(r.found),
-                    fix="check the screening decisions: a box of the flow diagram does not add up",
+                    fix=_FIX_BOX,
                 )
                 for r in bad.itertuples()
             ]
@@ -452,37 +473,26 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
     )
 
 
-def plot_prisma_flow(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow diagram") -> plt.Figure:
-    """A PRISMA 2020-style flow diagram (databases and other sources) drawn with
-    matplotlib: boxes and arrows, phases labelled on the left.
+_WRAP = 46  # characters per line of a box
 
-    Examples
-    --------
-    >>> flow = PrismaCounts.from_mapping({"identified": {"X": 5}, "identified_other": {}, "identified_total": 5, "duplicates_removed": 1,
-    ...         "ineligible_removed": {"outside the date range": 1}, "screened": 3, "excluded_title_abstract": 1,
-    ...         "sought_for_retrieval": 2, "not_retrieved": 0, "assessed": 2, "excluded_full_text": {"r": 1},
-    ...         "included": 1})
-    >>> fig = plot_prisma_flow(flow)
-    >>> texts = [t.get_text() for t in fig.axes[0].texts]
-    >>> texts[texts.index("Studies included in review") + 1]
-    '(n = 1)'
-    """
+
+def _wrapped(prefix: str, items: Mapping[str, int], indent: str = "   ") -> list[str]:
+    """A box's heading, then one wrapped line per item with its number."""
+    out = [prefix]
+    for name, n in items.items():
+        # "(n = 12)" is never broken across lines (no-break spaces while wrapping)
+        pieces = textwrap.wrap(f"{name} (n\u00a0=\u00a0{n})", _WRAP - len(indent))
+        out += [(indent + pieces[0])] + [indent + "  " + p for p in pieces[1:]]
+    return [line.replace("\u00a0", " ") for line in out]
+
+
+def _flow_rows(counts: PrismaCounts) -> list[tuple[str | None, list[str], list[str] | None]]:
+    """The diagram's rows: phase (``None`` continues the one above), left box, right box."""
     c = counts
-    left_x, left_w, right_x, right_w, gap = 0.55, 3.9, 5.05, 3.95, 0.45
-    wrap = 46
-
-    def wrapped(prefix: str, items: Mapping[str, int], indent: str = "   ") -> list[str]:
-        out = [prefix]
-        for name, n in items.items():
-            # "(n = 12)" is never broken across lines (no-break spaces while wrapping)
-            pieces = textwrap.wrap(f"{name} (n\u00a0=\u00a0{n})", wrap - len(indent))
-            out += [(indent + pieces[0])] + [indent + "  " + p for p in pieces[1:]]
-        return [line.replace("\u00a0", " ") for line in out]
-
-    ident = wrapped(f"Records identified from databases (n = {sum(c.identified.values())}):", c.identified)
+    ident = _wrapped(f"Records identified from databases (n = {sum(c.identified.values())}):", c.identified)
     if c.identified_other:
-        ident += wrapped(f"Records from other sources (n = {sum(c.identified_other.values())}):", c.identified_other)
-    removed = wrapped(
+        ident += _wrapped(f"Records from other sources (n = {sum(c.identified_other.values())}):", c.identified_other)
+    removed = _wrapped(
         "Records removed before screening:", {"duplicate records": c.duplicates_removed, **c.ineligible_removed}
     )
     rows = [
@@ -500,16 +510,58 @@ def plot_prisma_flow(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow dia
         (
             None,
             ["Reports assessed for eligibility", f"(full text, n = {c.assessed})"],
-            wrapped("Reports excluded:", c.excluded_full_text),
+            _wrapped("Reports excluded:", c.excluded_full_text),
         ),
         ("Included", ["Studies included in review", f"(n = {c.included})"], None),
     ]
+    return rows
+
+
+def _row_heights(rows: list[tuple[str | None, list[str], list[str] | None]]) -> list[float]:
+    """The height of each row: its taller box, or room for a phase label written upwards."""
     heights = [max(len(l), len(r) if r else 0) * _LINE + 2 * _PAD for _, l, r in rows]
     # a phase that spans one row needs room for its label, written upwards
     spans_one = [
         phase is not None and (i + 1 == len(rows) or rows[i + 1][0] is not None) for i, (phase, _, _) in enumerate(rows)
     ]
     heights = [max(h, 0.25 + 0.085 * len(rows[i][0])) if spans_one[i] else h for i, h in enumerate(heights)]
+    return heights
+
+
+def _draw_phases(ax, phase_spans: list[tuple[str, float, float]]) -> None:
+    """The phase bands on the left, each labelled upwards."""
+    for name, start, end in phase_spans:
+        ax.add_patch(
+            FancyBboxPatch(
+                (0.08, end),
+                0.3,
+                start - end,
+                boxstyle="round,pad=0,rounding_size=0.08",
+                linewidth=0,
+                facecolor=_PHASE,
+            )
+        )
+        ax.text(0.23, (start + end) / 2, name, rotation=90, ha="center", va="center", fontsize=9, fontweight="bold")
+
+
+def plot_prisma_flow(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow diagram") -> plt.Figure:
+    """A PRISMA 2020-style flow diagram (databases and other sources) drawn with
+    matplotlib: boxes and arrows, phases labelled on the left.
+
+    Examples
+    --------
+    >>> flow = PrismaCounts.from_mapping({"identified": {"X": 5}, "identified_other": {}, "identified_total": 5, "duplicates_removed": 1,
+    ...         "ineligible_removed": {"outside the date range": 1}, "screened": 3, "excluded_title_abstract": 1,
+    ...         "sought_for_retrieval": 2, "not_retrieved": 0, "assessed": 2, "excluded_full_text": {"r": 1},
+    ...         "included": 1})
+    >>> fig = plot_prisma_flow(flow)
+    >>> texts = [t.get_text() for t in fig.axes[0].texts]
+    >>> texts[texts.index("Studies included in review") + 1]
+    '(n = 1)'
+    """
+    left_x, left_w, right_x, right_w, gap = 0.55, 3.9, 5.05, 3.95, 0.45
+    rows = _flow_rows(counts)
+    heights = _row_heights(rows)
     total = sum(heights) + gap * (len(rows) - 1) + 0.9
     width = right_x + right_w + 0.1
     with matplotlib.rc_context(FIGURE_RC):
@@ -539,16 +591,5 @@ def plot_prisma_flow(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow dia
                 name, start, _ = phase_spans[-1]
                 phase_spans[-1] = (name, start, row_top - h)
             top = row_top - h - gap
-        for name, start, end in phase_spans:
-            ax.add_patch(
-                FancyBboxPatch(
-                    (0.08, end),
-                    0.3,
-                    start - end,
-                    boxstyle="round,pad=0,rounding_size=0.08",
-                    linewidth=0,
-                    facecolor=_PHASE,
-                )
-            )
-            ax.text(0.23, (start + end) / 2, name, rotation=90, ha="center", va="center", fontsize=9, fontweight="bold")
+        _draw_phases(ax, phase_spans)
     return fig
