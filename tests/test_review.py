@@ -408,6 +408,39 @@ def test_agreement_per_stage_against_a_hand_computation(mini_records):
     assert table.loc["full-text", "kappa"] == pytest.approx(2 / 3, abs=5e-4)
 
 
+def test_fleiss_kappa_of_three_reviewers_against_a_hand_computation():
+    from peerstudy.screening import tabulate_fleiss_kappa
+
+    decided = {  # record: decisions of Ana, Ben, Cy at title/abstract (I include, E exclude)
+        "r1": "III", "r2": "IIE", "r3": "EEE", "r4": "IEE", "r5": "III"}
+    rows = [(rid, "title-abstract", who, {"I": "include", "E": "exclude"}[d], False)
+            for rid, ds in decided.items() for who, d in zip(["Ana", "Ben", "Cy"], ds)]
+    rows += [("r6", "title-abstract", "Ana", "include", False), ("r6", "title-abstract", "Ben", "exclude", False),
+             ("r1", "title-abstract", "Covidence (final decision)", "exclude", True),
+             ("r1", "full-text", "Ana", "include", False), ("r1", "full-text", "Ben", "exclude", False)]
+    votes = pd.DataFrame(rows, columns=["record", "stage", "reviewer", "decision", "final"])
+    table = tabulate_fleiss_kappa(votes)
+    # By hand (Fleiss 1971, eq. for P_i and P_e), n = 3 raters, N = 5 records decided by all three (r6 was decided
+    # by two, the Covidence row is a tool's decision, not a reviewer's):
+    # P_i = (sum_j n_ij^2 - 3) / 6: r1 1, r2 (4 + 1 - 3)/6 = 1/3, r3 1, r4 1/3, r5 1; mean P = 11/15.
+    # p_include = 9/15, p_exclude = 6/15; P_e = 0.36 + 0.16 = 0.52; kappa = (11/15 - 0.52) / 0.48 = 4/9.
+    # Full text had two reviewers only: no row (the pairwise table covers it).
+    assert table["stage"].tolist() == ["title-abstract"]
+    row = table.iloc[0]
+    assert (row["reviewers"], row["n_reviewers"], row["records"], row["agreements"]) == ("Ana, Ben, Cy", 3, 5, 3)
+    assert row["kappa"] == pytest.approx(4 / 9, abs=5e-4)
+
+
+def test_fleiss_kappa_is_empty_with_a_note_when_every_decision_is_the_same():
+    from peerstudy.screening import tabulate_fleiss_kappa
+
+    votes = pd.DataFrame({"record": ["a", "b"] * 3, "stage": ["full-text"] * 6, "final": [False] * 6,
+                          "reviewer": ["Ana", "Ana", "Ben", "Ben", "Cy", "Cy"], "decision": ["exclude"] * 6})
+    row = tabulate_fleiss_kappa(votes).iloc[0]
+    assert pd.isna(row["kappa"]) and row["note"] == "kappa undefined: every decision in one category"
+    assert (row["records"], row["agreements"]) == (2, 2)
+
+
 def test_covidence_lists_are_final_decisions_and_asreview_labels_votes(mini_records):
     from peerstudy.screening import read_screening_exports, resolve_decisions
 
@@ -427,6 +460,24 @@ def test_covidence_lists_are_final_decisions_and_asreview_labels_votes(mini_reco
                                                        "scopus:3"]
     # Cy excluded pubmed:3, which Covidence's consensus includes: a conflict settled by the tool's final decision
     assert conflicts[["record", "resolved_by"]].values.tolist() == [["pubmed:3", "the tool's final decision"]]
+
+
+def test_identifiers_of_screening_rows_are_normalised_as_the_records_were(tmp_path, mini_records):
+    from peerstudy.screening import match_records
+
+    # A PMID written as a float ("39000001.0", as pandas writes a column with an empty cell), as a PubMed link,
+    # a DOI as a resolver link in capitals, and R's NA: each is read as the records' readers read it.
+    rows = pd.DataFrame({"doi": ["NA", "", "HTTPS://DOI.ORG/10.5555/MINI.2020.001", "NA"],
+                         "pmid": ["39000001.0", "https://pubmed.ncbi.nlm.nih.gov/39000001/", "NA", "NA"],
+                         "title": ["", "", "", "NA"]}, index=[2, 3, 4, 5])
+    found, how, problems = match_records(rows, mini_records, file="s.csv")
+    # pubmed:1 carries PMID 39000001 and DOI 10.5555/mini.2020.001 (tests/fixtures/mini-review/pubmed.nbib)
+    assert found == ["pubmed:1", "pubmed:1", "pubmed:1", None]
+    assert how == ["PMID", "PMID", "DOI", ""]
+    assert [str(p) for p in problems] == [
+        "s.csv, row 5, field 'doi, pmid, title': expected a record read from the exports (matched by DOI, then PMID, "
+        "then title), found no identifier (no DOI, PMID or title). Fix: correct the identifier, or add the export "
+        "that holds the record."]
 
 
 def test_rows_matching_no_record_are_listed_together(tmp_path, mini_records):

@@ -125,6 +125,9 @@ def test_prisma_counts_of_the_mini_review_match_a_hand_count(run):
     assert key["included_by_category"] == {"trial": 1, "qualitative": 1, "review": 1}
     assert (key["included_trials"], key["studies_reporting_fidelity"]) == (1, 2)
     assert pd.read_csv(run / "tables/flow-check.csv")["ok"].all()
+    # every record has a title and a year (counted in the files: 6 TI and 6 DP lines in pubmed.nbib, 5 TI and 5 PY
+    # in embase.ris, 4 rows with Title and Year in scopus.csv): no record is listed with a problem
+    assert pd.read_csv(run / "tables/record-problems.csv").empty
 
 
 def test_agreement_conflicts_and_own_columns_are_reported(run):
@@ -138,6 +141,8 @@ def test_agreement_conflicts_and_own_columns_are_reported(run):
     ]
     assert agreement.loc["full-text", ["agreements", "records", "percent", "kappa"]].tolist() == [5, 6, 83.3, 0.667]
     assert len(pd.read_csv(run / "tables/screening-conflicts.csv")) == 5
+    # two reviewers (Ana and Ben) screened each stage: Fleiss' kappa, for three or more, has no row
+    assert pd.read_csv(run / "tables/screening-agreement-fleiss.csv").empty
     included = pd.read_csv(run / "tables/included-studies.csv")
     assert included.columns.tolist() == ["study_type", "study", "record", "journal", "setting", "participants"]
     assert included["study"].tolist() == ["Halvorsen & Quispe 2020", "Okonkwo 2019", "Vasquez-Lind & Tanaka 2021"]

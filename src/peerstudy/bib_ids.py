@@ -134,7 +134,8 @@ _PUBMED_URL = re.compile(
     r"/(?:\?term=)?(\d{1,9})\b",
     re.IGNORECASE,
 )
-_PMID_TEXT = re.compile(r"^(?:PMID|pmid|PubMed ID|MEDLINE)?[:\s]*(\d{1,9})(?:\s*\[[a-z]+\])?\.?$")
+# "123.0": a PMID column written as floats (pandas, when a cell of the column is empty)
+_PMID_TEXT = re.compile(r"^(?:PMID|pmid|PubMed ID|MEDLINE)?[:\s]*(\d{1,9})(?:\.0)?(?:\s*\[[a-z]+\])?\.?$")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
 
@@ -225,8 +226,8 @@ def normalise_pmid(value: Any) -> str | None:
     --------
     >>> normalise_pmid("PMID: 30689646"), normalise_pmid("http://www.ncbi.nlm.nih.gov/pubmed/123")
     ('30689646', '123')
-    >>> normalise_pmid("NA") is None, normalise_pmid("10.1000/x") is None
-    (True, True)
+    >>> normalise_pmid("NA") is None, normalise_pmid("10.1000/x") is None, normalise_pmid("99000002.0")
+    (True, True, '99000002')
     """
     if is_missing(value):
         return None

@@ -9,6 +9,7 @@ record without a title/abstract decision, a full-text decision for a record not
 included on title and abstract): such decisions would put the same record in two boxes.
 :func:`check_prisma_flow` then checks the arithmetic between boxes and against the result
 tables, and names every box that does not add up.
+The diagram is drawn by :mod:`peerstudy.prisma_plot` (:func:`plot_prisma_flow`, available here too).
 
 Examples
 --------
@@ -28,20 +29,14 @@ peerstudy.errors.InputError: 2 problems found:
 from __future__ import annotations
 
 import dataclasses
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.patches import FancyBboxPatch
 
 from peerstudy.errors import InputError, Problem
-from peerstudy.outputs import FIGURE_RC
+from peerstudy.prisma_plot import plot_prisma_flow
 
 __all__ = [
     "PrismaCounts",
@@ -242,6 +237,72 @@ def count_prisma_flow(
     )
 
 
+def _arithmetic_checks(counts: PrismaCounts) -> list[tuple[str, str, int, int]]:
+    """(box, rule, expected, found) for each box that follows from the boxes above it."""
+    c = counts
+    checks = [
+        (
+            "identified_total",
+            "databases + other sources",
+            sum(c.identified.values()) + sum(c.identified_other.values()),
+            c.identified_total,
+        ),
+        (
+            "screened",
+            "identified - duplicates - removed before screening",
+            c.identified_total - c.duplicates_removed - sum(c.ineligible_removed.values()),
+            c.screened,
+        ),
+        (
+            "sought_for_retrieval",
+            "screened - excluded on title and abstract",
+            c.screened - c.excluded_title_abstract,
+            c.sought_for_retrieval,
+        ),
+        ("assessed", "sought - not retrieved", c.sought_for_retrieval - c.not_retrieved, c.assessed),
+        (
+            "included",
+            "reports assessed - reports excluded",
+            c.assessed - sum(c.excluded_full_text.values()),
+            c.included,
+        ),
+    ]
+    return checks
+
+
+def _table_checks(
+    counts: PrismaCounts,
+    *,
+    included: pd.DataFrame | None,
+    exclusion_reasons: pd.DataFrame | None,
+    by_year: pd.DataFrame | None,
+) -> list[tuple[str, str, int, int]]:
+    """(box, rule, expected, found) for each box against the result tables given."""
+    c = counts
+    checks: list[tuple[str, str, int, int]] = []
+    if included is not None:
+        checks.append(("included", "rows of the table of included studies", len(included), c.included))
+    if exclusion_reasons is not None:
+        excluded = exclusion_reasons[exclusion_reasons["box"] == "reports excluded"]["n"].sum()
+        missing = exclusion_reasons[exclusion_reasons["box"] == "reports not retrieved"]["n"].sum()
+        checks.append(
+            (
+                "excluded_full_text",
+                "sum of the exclusion-reasons table",
+                int(excluded),
+                sum(c.excluded_full_text.values()),
+            )
+        )
+        checks.append(
+            ("not_retrieved", "not-retrieved row of the exclusion-reasons table", int(missing), c.not_retrieved)
+        )
+    if by_year is not None:
+        checks.append(
+            ("included", "total of the studies-by-year table", int(by_year.loc["total", "total"]), c.included)
+        )
+    return checks
+
+
 def check_prisma_flow(
     counts: PrismaCounts,
     *,
@@ -286,54 +347,9 @@ def check_prisma_flow(
     ...
     peerstudy.errors.InputError: field 'included': expected 1 (reports assessed - reports excluded), found 2. Fix: check the screening decisions: a box of the flow diagram does not add up.
     """
-    c = counts
-    checks = [
-        (
-            "identified_total",
-            "databases + other sources",
-            sum(c.identified.values()) + sum(c.identified_other.values()),
-            c.identified_total,
-        ),
-        (
-            "screened",
-            "identified - duplicates - removed before screening",
-            c.identified_total - c.duplicates_removed - sum(c.ineligible_removed.values()),
-            c.screened,
-        ),
-        (
-            "sought_for_retrieval",
-            "screened - excluded on title and abstract",
-            c.screened - c.excluded_title_abstract,
-            c.sought_for_retrieval,
-        ),
-        ("assessed", "sought - not retrieved", c.sought_for_retrieval - c.not_retrieved, c.assessed),
-        (
-            "included",
-            "reports assessed - reports excluded",
-            c.assessed - sum(c.excluded_full_text.values()),
-            c.included,
-        ),
-    ]
-    if included is not None:
-        checks.append(("included", "rows of the table of included studies", len(included), c.included))
-    if exclusion_reasons is not None:
-        excluded = exclusion_reasons[exclusion_reasons["box"] == "reports excluded"]["n"].sum()
-        missing = exclusion_reasons[exclusion_reasons["box"] == "reports not retrieved"]["n"].sum()
-        checks.append(
-            (
-                "excluded_full_text",
-                "sum of the exclusion-reasons table",
-                int(excluded),
-                sum(c.excluded_full_text.values()),
-            )
-        )
-        checks.append(
-            ("not_retrieved", "not-retrieved row of the exclusion-reasons table", int(missing), c.not_retrieved)
-        )
-    if by_year is not None:
-        checks.append(
-            ("included", "total of the studies-by-year table", int(by_year.loc["total", "total"]), c.included)
-        )
+    checks = _arithmetic_checks(counts) + _table_checks(
+        counts, included=included, exclusion_reasons=exclusion_reasons, by_year=by_year
+    )
     table = pd.DataFrame(
         [
             {"box": box, "rule": rule, "expected": int(exp), "found": int(got), "ok": int(exp) == int(got)}
@@ -348,7 +364,7 @@ def check_prisma_flow(
                     field=r.box,
                     expected=f"{r.expected} ({r.rule})",
                     found=str(r.found),
-                    fix="check the screening decisions: a box of the flow diagram does not add up",
+                    fix=_FIX_BOX,
                 )
                 for r in bad.itertuples()
             ]
@@ -414,141 +430,3 @@ def tabulate_exclusion_reasons(
         {"box": "reports not retrieved", "reason": not_retrieved_reason, "n": int(counts.get(not_retrieved_reason, 0))}
     )
     return pd.DataFrame(rows, columns=["box", "reason", "n"])
-
-
-# ------------------------------------------------------------------------ figures
-_PHASE = "#dce6f2"
-_EDGE = "#3a6ea5"
-_LINE = 0.19  # inches per line of 9-point text
-_PAD = 0.14  # inches of padding inside a box
-
-
-def _box(ax, x: float, top: float, width: float, lines: list[str], *, bold_first: bool = False) -> tuple[float, float]:
-    height = _LINE * len(lines) + 2 * _PAD
-    ax.add_patch(
-        FancyBboxPatch(
-            (x, top - height), width, height, boxstyle="square,pad=0", linewidth=1.0, edgecolor=_EDGE, facecolor="white"
-        )
-    )
-    for i, text in enumerate(lines):
-        ax.text(
-            x + _PAD,
-            top - _PAD - (i + 0.5) * _LINE,
-            text,
-            va="center",
-            ha="left",
-            fontsize=9,
-            fontweight="bold" if bold_first and i == 0 else "normal",
-        )
-    return top - height, height
-
-
-def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
-    ax.annotate(
-        "",
-        xy=end,
-        xytext=start,
-        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.0, "shrinkA": 0, "shrinkB": 0},
-    )
-
-
-def plot_prisma_flow(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow diagram") -> plt.Figure:
-    """A PRISMA 2020-style flow diagram (databases and other sources) drawn with
-    matplotlib: boxes and arrows, phases labelled on the left.
-
-    Examples
-    --------
-    >>> flow = PrismaCounts.from_mapping({"identified": {"X": 5}, "identified_other": {}, "identified_total": 5, "duplicates_removed": 1,
-    ...         "ineligible_removed": {"outside the date range": 1}, "screened": 3, "excluded_title_abstract": 1,
-    ...         "sought_for_retrieval": 2, "not_retrieved": 0, "assessed": 2, "excluded_full_text": {"r": 1},
-    ...         "included": 1})
-    >>> fig = plot_prisma_flow(flow)
-    >>> texts = [t.get_text() for t in fig.axes[0].texts]
-    >>> texts[texts.index("Studies included in review") + 1]
-    '(n = 1)'
-    """
-    c = counts
-    left_x, left_w, right_x, right_w, gap = 0.55, 3.9, 5.05, 3.95, 0.45
-    wrap = 46
-
-    def wrapped(prefix: str, items: Mapping[str, int], indent: str = "   ") -> list[str]:
-        out = [prefix]
-        for name, n in items.items():
-            # "(n = 12)" is never broken across lines (no-break spaces while wrapping)
-            pieces = textwrap.wrap(f"{name} (n\u00a0=\u00a0{n})", wrap - len(indent))
-            out += [(indent + pieces[0])] + [indent + "  " + p for p in pieces[1:]]
-        return [line.replace("\u00a0", " ") for line in out]
-
-    ident = wrapped(f"Records identified from databases (n = {sum(c.identified.values())}):", c.identified)
-    if c.identified_other:
-        ident += wrapped(f"Records from other sources (n = {sum(c.identified_other.values())}):", c.identified_other)
-    removed = wrapped(
-        "Records removed before screening:", {"duplicate records": c.duplicates_removed, **c.ineligible_removed}
-    )
-    rows = [
-        ("Identification", ident, removed),
-        (
-            "Screening",
-            ["Records screened (title and abstract)", f"(n = {c.screened})"],
-            ["Records excluded", f"(n = {c.excluded_title_abstract})"],
-        ),
-        (
-            None,
-            ["Reports sought for retrieval", f"(met the criteria on abstract, n = {c.sought_for_retrieval})"],
-            ["Reports not retrieved", f"(n = {c.not_retrieved})"],
-        ),
-        (
-            None,
-            ["Reports assessed for eligibility", f"(full text, n = {c.assessed})"],
-            wrapped("Reports excluded:", c.excluded_full_text),
-        ),
-        ("Included", ["Studies included in review", f"(n = {c.included})"], None),
-    ]
-    heights = [max(len(l), len(r) if r else 0) * _LINE + 2 * _PAD for _, l, r in rows]
-    # a phase that spans one row needs room for its label, written upwards
-    spans_one = [
-        phase is not None and (i + 1 == len(rows) or rows[i + 1][0] is not None) for i, (phase, _, _) in enumerate(rows)
-    ]
-    heights = [max(h, 0.25 + 0.085 * len(rows[i][0])) if spans_one[i] else h for i, h in enumerate(heights)]
-    total = sum(heights) + gap * (len(rows) - 1) + 0.9
-    width = right_x + right_w + 0.1
-    with matplotlib.rc_context(FIGURE_RC):
-        fig = plt.figure(figsize=(width, total))
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(0, total)
-        ax.axis("off")
-        ax.text(width / 2, total - 0.3, title, ha="center", va="center", fontsize=11, fontweight="bold")
-        top = total - 0.65
-        phase_spans: list[tuple[str, float, float]] = []
-        previous_bottom = None
-        for (phase, left, right), h in zip(rows, heights):
-            row_top = top
-            lb, lh = _box(ax, left_x, row_top - (h - (len(left) * _LINE + 2 * _PAD)) / 2, left_w, left)
-            centre_y = lb + lh / 2
-            if right:
-                rh = len(right) * _LINE + 2 * _PAD
-                _box(ax, right_x, centre_y + rh / 2, right_w, right)
-                _arrow(ax, (left_x + left_w, centre_y), (right_x, centre_y))
-            if previous_bottom is not None:
-                _arrow(ax, (left_x + left_w / 2, previous_bottom), (left_x + left_w / 2, lb + lh))
-            previous_bottom = lb
-            if phase:
-                phase_spans.append((phase, row_top, row_top - h))
-            else:
-                name, start, _ = phase_spans[-1]
-                phase_spans[-1] = (name, start, row_top - h)
-            top = row_top - h - gap
-        for name, start, end in phase_spans:
-            ax.add_patch(
-                FancyBboxPatch(
-                    (0.08, end),
-                    0.3,
-                    start - end,
-                    boxstyle="round,pad=0,rounding_size=0.08",
-                    linewidth=0,
-                    facecolor=_PHASE,
-                )
-            )
-            ax.text(0.23, (start + end) / 2, name, rotation=90, ha="center", va="center", fontsize=9, fontweight="bold")
-    return fig
