@@ -43,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from peerstudy import config
-from peerstudy.outputs import write_bytes_atomic
+from peerstudy.files import write_bytes_atomic
 from peerstudy.readers import read_yaml
 
 __all__ = [

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from peerstudy.config import relative_to_root
 from peerstudy.errors import InputError, Problem
-from peerstudy.outputs import write_bytes_atomic
+from peerstudy.files import write_bytes_atomic
 
 __all__ = ["CHECKSUMS", "digest_file", "list_files", "digest_folder", "read_checksums", "check_raw", "accept_raw"]
 

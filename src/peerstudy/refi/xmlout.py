@@ -112,8 +112,8 @@ def missing(value: Any) -> bool:
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through ``write(fileobj)``, whole or not at all (:func:`peerstudy.outputs.write_atomic`)."""
-    from peerstudy.outputs import write_atomic
+    """Write through ``write(fileobj)``, whole or not at all (:func:`peerstudy.files.write_atomic`)."""
+    from peerstudy.files import write_atomic
 
     write_atomic(path, write)
 
