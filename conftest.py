@@ -34,9 +34,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    root = _STATE.pop("root", None)
-    if root is not None:
-        shutil.rmtree(root, ignore_errors=True)
+    for name in ("defaults", "root"):
+        root = _STATE.pop(name, None)
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def regenerate() -> Path:
@@ -58,8 +59,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.path.suffix == ".ipynb":
-        regenerate()
+    """Before a notebook's kernel starts, point it at the right output root: the reports'
+    notebooks at the regenerated root, the notebooks of ``notebooks/`` (run with their
+    default parameters, which need not be their study's) at a copy of it, so that what
+    they write never changes what the reports' notebooks and the backtest read."""
+    if item.path.suffix != ".ipynb":
+        return
+    root = regenerate()
+    if item.path.parent.name == "notebooks" and item.path.parent.parent == Path(__file__).parent:
+        if "defaults" not in _STATE:
+            _STATE["defaults"] = root.parent / f"{root.name}-defaults"
+            shutil.copytree(root, _STATE["defaults"], symlinks=True)
+        root = _STATE["defaults"]
+    os.environ["PEERSTUDY_OUTPUT_ROOT"] = str(root)
 
 
 @pytest.fixture(scope="session")
