@@ -40,10 +40,12 @@ SOURCE_KINDS = {"observation notes": "n_observations", "recorded session": "n_re
 
 def check_dyad_parameters(documents: pd.DataFrame, codebook: pd.DataFrame, *, source_kinds: dict, sources: Sequence[str],
                           shared_sources: Sequence[str], dimensions_of: Sequence[str], depth: int,
-                          source: str = "source") -> None:
+                          source: str = "source", file: str | None = None) -> None:
     """Check a dyad study's declarations against its documents and codebook, before any
     table is made: every kind is known, every source named is declared and found in the
     documents, every broken-down category is a code, ``depth`` is a level of the codebook.
+
+    ``file`` names the study's parameter file in the messages.
 
     Raises
     ------
@@ -61,26 +63,26 @@ def check_dyad_parameters(documents: pd.DataFrame, codebook: pd.DataFrame, *, so
     peerstudy.errors.ConfigError: field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview', found 'diary' (for source 'notes'). Fix: declare each source as one of these kinds.
     """
     kinds = ", ".join(map(repr, SOURCE_KINDS))
-    problems = [Problem(field="source_kinds", expected=f"one of {kinds}", found=f"{k!r} (for source {s!r})",
+    problems = [Problem(file=file, field="source_kinds", expected=f"one of {kinds}", found=f"{k!r} (for source {s!r})",
                         fix="declare each source as one of these kinds") for s, k in source_kinds.items()
                 if k not in SOURCE_KINDS]
     if source not in documents:
-        problems.append(Problem(field="document_attributes", expected=f"a document attribute {source!r}",
+        problems.append(Problem(file=file, field="document_attributes", expected=f"a document attribute {source!r}",
                                 found="none", fix=f"declare {source!r} in the study's document_attributes"))
     found = set(documents[source].astype(str)) if source in documents else set()
     for name, values in (("sources", sources), ("shared_views_from", shared_sources)):
-        problems += [Problem(field=name, expected="sources declared in source_kinds", found=repr(v),
+        problems += [Problem(file=file, field=name, expected="sources declared in source_kinds", found=repr(v),
                              fix=f"add {v!r} to source_kinds, or correct the name") for v in values if v not in source_kinds]
-    problems += [Problem(field="source_kinds", expected=f"sources of the documents ({sorted(found)})", found=repr(s),
+    problems += [Problem(file=file, field="source_kinds", expected=f"sources of the documents ({sorted(found)})", found=repr(s),
                          fix="correct the name, or remove it") for s in source_kinds if found and s not in found]
-    problems += [Problem(field="source_kinds", expected="every source of the documents declared", found=repr(s),
+    problems += [Problem(file=file, field="source_kinds", expected="every source of the documents declared", found=repr(s),
                          fix=f"add {s!r} with its kind") for s in sorted(found) if s not in source_kinds]
-    problems += [Problem(field="dimensions_of", expected="codes of the codebook", found=repr(c),
+    problems += [Problem(file=file, field="dimensions_of", expected="codes of the codebook", found=repr(c),
                          fix="name a category of the codebook, or leave the list empty") for c in dimensions_of
                  if c not in codebook.index]
     top = int(codebook["depth"].max())
     if not 0 <= depth <= top:
-        problems.append(Problem(field="category_depth", expected=f"a level of the codebook, 0 to {top}", found=repr(depth),
+        problems.append(Problem(file=file, field="category_depth", expected=f"a level of the codebook, 0 to {top}", found=repr(depth),
                                 fix="0 is the top level"))
     if problems:
         raise ConfigError(problems)
