@@ -23,23 +23,38 @@ INTERVIEWS = FIXTURES / "own-interviews"
 DYADS = FIXTURES / "own-dyads"
 
 
-def interview_study(tmp_path, data):
+def interview_study(tmp_path, data, **changes):
     """The parameter file of the interview fixture (raw files in ``data``, accepted)."""
     accept_raw(data)
     params = {
         "notebooks": ["clean-transcripts", "code", "results-interviews"],
-        "raw": str(data), "study": "own-interviews", "title": "Peer support as its users describe it",
-        "participants_sheet": str(data / "participants.csv"), "participants_fields": str(data / "fields.yaml"),
-        "transcripts": [str(data / "transcripts")], "deid_key": str(data / "deid-key.yaml"),
+        "raw": str(data),
+        "study": "own-interviews",
+        "title": "Peer support as its users describe it",
+        "participants_sheet": str(data / "participants.csv"),
+        "participants_fields": str(data / "fields.yaml"),
+        "transcripts": [str(data / "transcripts")],
+        "deid_key": str(data / "deid-key.yaml"),
         "interviewer_labels": ["Interviewer"],
         "codebook": str(data / "codebook.yaml"),
         "coding_sheets": [str(data / "coder-a.csv"), str(data / "coder-b.csv")],
-        "document_key": ["transcript"], "root_code_from": "", "unit_column": "unit",
-        "reconciliation": str(data / "reconciliation.csv"), "stability_sheets": [], "qdpx": "",
-        "characteristics": [], "unpublished": [], "band_field": "", "service_bands": {},
-        "level_names": ["theme", "category"], "category_depth": 1,
-        "interview_guide": str(data / "guide.csv"), "quotes_per_category": 1, "published": "", "notes": [],
-    }
+        "document_key": ["transcript"],
+        "root_code_from": "",
+        "unit_column": "unit",
+        "reconciliation": str(data / "reconciliation.csv"),
+        "stability_sheets": [],
+        "qdpx": "",
+        "characteristics": [],
+        "unpublished": [],
+        "band_field": "",
+        "service_bands": {},
+        "level_names": ["theme", "category"],
+        "category_depth": 1,
+        "interview_guide": str(data / "guide.csv"),
+        "quotes_per_category": 1,
+        "published": "",
+        "notes": [],
+    } | {k: v(data) if callable(v) else v for k, v in changes.items()}
     path = tmp_path / "own-interviews.yaml"
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     return path
@@ -50,19 +65,37 @@ def dyad_study(tmp_path, data, **changes):
     accept_raw(data)
     params = {
         "notebooks": ["clean-transcripts", "code", "results-dyads"],
-        "raw": str(data), "study": "own-dyads", "title": "Peer support on video calls",
-        "participants_sheet": str(data / "roster.csv"), "participants_fields": str(data / "fields.yaml"),
-        "transcripts": [str(data / "records")], "deid_key": str(data / "deid-key.yaml"),
+        "raw": str(data),
+        "study": "own-dyads",
+        "title": "Peer support on video calls",
+        "participants_sheet": str(data / "roster.csv"),
+        "participants_fields": str(data / "fields.yaml"),
+        "transcripts": [str(data / "records")],
+        "deid_key": str(data / "deid-key.yaml"),
         "interviewer_labels": ["Interviewer"],
-        "document_attributes": {"dyad": "text", "session": [1, 2], "source": ["call", "PSW interview", "PIR interview"]},
-        "codebook": str(data / "codebook.yaml"), "coding_sheets": [str(data / "coding-sheet.csv")],
-        "document_key": ["transcript"], "root_code_from": "", "unit_column": "", "reconciliation": "",
-        "stability_sheets": [], "qdpx": "",
-        "characteristics": ["role", "gender", "age"], "unpublished": [],
+        "document_attributes": {
+            "dyad": "text",
+            "session": [1, 2],
+            "source": ["call", "PSW interview", "PIR interview"],
+        },
+        "codebook": str(data / "codebook.yaml"),
+        "coding_sheets": [str(data / "coding-sheet.csv")],
+        "document_key": ["transcript"],
+        "root_code_from": "",
+        "unit_column": "",
+        "reconciliation": "",
+        "stability_sheets": [],
+        "qdpx": "",
+        "characteristics": ["role", "gender", "age"],
+        "unpublished": [],
         "sources": ["call", "PSW interview", "PIR interview"],
         "source_kinds": {"call": "recorded session", "PSW interview": "interview", "PIR interview": "interview"},
-        "shared_views_from": ["PSW interview", "PIR interview"], "dimensions_of": ["connection"],
-        "category_depth": 0, "memos": "", "published": "", "notes": [],
+        "shared_views_from": ["PSW interview", "PIR interview"],
+        "dimensions_of": ["connection"],
+        "category_depth": 0,
+        "memos": "",
+        "published": "",
+        "notes": [],
     } | changes
     path = tmp_path / "own-dyads.yaml"
     path.write_text(yaml.safe_dump(params, sort_keys=False))
@@ -131,10 +164,18 @@ def test_dyads_counts_by_session_and_role(dyads):
     top = pd.read_csv(dyads / "tables/counts-by-session-and-role-level-0.csv").set_index("code")
     sub = pd.read_csv(dyads / "tables/counts-by-session-and-role-level-1.csv").set_index("code")
     # Counted by hand from coding-sheet.csv (the count is written out in the fixture README)
-    assert top.loc["connection", ["session 1: PIR", "session 1: PSW", "session 2: PIR", "session 2: PSW"]].tolist() == \
-        [2, 1, 2, 2]
-    assert top.loc["strain", ["session 1: PIR", "session 1: PSW", "session 2: PIR", "session 2: PSW"]].tolist() == \
-        [1, 1, 1, 1]
+    assert top.loc["connection", ["session 1: PIR", "session 1: PSW", "session 2: PIR", "session 2: PSW"]].tolist() == [
+        2,
+        1,
+        2,
+        2,
+    ]
+    assert top.loc["strain", ["session 1: PIR", "session 1: PSW", "session 2: PIR", "session 2: PSW"]].tolist() == [
+        1,
+        1,
+        1,
+        1,
+    ]
     assert sub.loc["shared-history"].filter(like="session").sum() == 3
     key = json.loads((dyads / "key-figures.json").read_text())
     assert (key["n_dyads"], key["n_recorded_sessions"], key["n_interviews"]) == (2, 4, 2)
@@ -148,3 +189,15 @@ def test_dyads_counts_by_session_and_role(dyads):
     agreement = pd.read_csv(dyads / "tables/agreement.csv")
     assert agreement["detail"].tolist() == ["one coder: inter-coder agreement does not apply"]
     assert not (dyads / "tables/published-comparison.csv").exists()
+
+
+def test_interviews_with_one_coder_run_and_say_so(tmp_path):
+    data = _copy(INTERVIEWS, tmp_path)
+    params = interview_study(tmp_path, data, coding_sheets=lambda d: [str(d / "coder-a.csv")], reconciliation="")
+    pipeline.run_study(params, output_root=tmp_path / "out", log=lambda line: None)
+    reports = tmp_path / "out/reports/own-interviews"
+    summary = pd.read_csv(reports / "tables/agreement.csv")
+    assert summary["detail"].tolist() == ["one coder: inter-coder agreement does not apply"]
+    assert not list((reports / "tables").glob("agreement-by-*"))
+    # coder AA marked 12 units (coder-a.csv, U1-U12), all of them the consensus
+    assert json.loads((reports / "key-figures.json").read_text())["n_statements"] == 12
