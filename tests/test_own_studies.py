@@ -201,3 +201,13 @@ def test_interviews_with_one_coder_run_and_say_so(tmp_path):
     assert not list((reports / "tables").glob("agreement-by-*"))
     # coder AA marked 12 units (coder-a.csv, U1-U12), all of them the consensus
     assert json.loads((reports / "key-figures.json").read_text())["n_statements"] == 12
+
+
+def test_no_identifier_reaches_the_outputs(interviews, dyads):
+    from leaks import find_leaks
+
+    people = ["Mara", "Quill", "Joel", "Brandt", "Ines", "Farrow", "Otto", "Lind", "Rosa", "Vey", "Sami", "Okoro",
+              "Hilde", "Tarnwick"]
+    assert find_leaks(interviews.parent.parent, people) == []
+    assert find_leaks(dyads.parent.parent, ["Lena", "Moss", "Ravi", "Patel", "Ada", "Stone", "Nico", "Ferrand",
+                                            "Elmbridge"]) == []
