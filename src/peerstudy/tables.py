@@ -31,7 +31,7 @@ SUMMARY_BY_TYPE = {"category": "counts", "boolean": "counts", "likert": "counts"
 
 
 def declared_characteristics(fields_file: str | Path, characteristics: Sequence[str] = (), *,
-                             derived: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+                             derived: Sequence[str] = (), parameter: str = "characteristics") -> tuple[list[str], list[str]]:
     """The participant fields to describe and which of them are continuous, from the
     study's fields file (each field's declared ``type`` decides: category, boolean,
     Likert: n (%); integer, number: mean (SD) and range).
@@ -44,6 +44,8 @@ def declared_characteristics(fields_file: str | Path, characteristics: Sequence[
         Fields to describe, in order; empty: every declared field that can be summarised.
     derived
         Columns the notebook adds (e.g. bands of a number), described as categories.
+    parameter
+        The notebook parameter that names the fields (named in the messages).
 
     Returns
     -------
@@ -68,11 +70,11 @@ def declared_characteristics(fields_file: str | Path, characteristics: Sequence[
     types |= {d: "category" for d in derived}
     wanted = list(characteristics) or [f for f, t in types.items() if t in SUMMARY_BY_TYPE and t != "label"]
     shown = relative_to_root(path) if path else "(no participants_fields)"
-    problems = [Problem(file=shown, field="characteristics", expected="fields declared in the study's fields file",
-                        found=repr(f), fix=f"declare {f!r} under 'fields:' in {shown}, or remove it from characteristics")
+    problems = [Problem(file=shown, field=parameter, expected="fields declared in the study's fields file",
+                        found=repr(f), fix=f"declare {f!r} under 'fields:' in {shown}, or remove it from {parameter}")
                 for f in wanted if f not in types]
-    problems += [Problem(file=shown, field="characteristics", expected="fields with a summary (category, boolean, likert, "
-                         "integer, number)", found=f"{f!r} of type {types[f]!r}", fix=f"remove {f!r} from characteristics")
+    problems += [Problem(file=shown, field=parameter, expected="fields with a summary (category, boolean, likert, "
+                         "integer, number)", found=f"{f!r} of type {types[f]!r}", fix=f"remove {f!r} from {parameter}")
                  for f in wanted if f in types and types[f] not in SUMMARY_BY_TYPE]
     if problems:
         raise ConfigError(problems)
