@@ -1260,3 +1260,45 @@ REFI_CASES = [
 @pytest.mark.parametrize("case", REFI_CASES, ids=lambda c: c.id)
 def test_refi_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+# ----------------------------------------------------------------------------- issue 18: coding, interview and dyad results
+# (qualcoding: participant characteristics from the declared fields; a dyad study's declared kinds of source)
+def interview_characteristics(fields: str, characteristics: list[str]) -> Callable[[Path], None]:
+    """notebooks/results-interviews.ipynb: the characteristics parameter checked against the fields file."""
+    from peerstudy.tables import declared_characteristics
+
+    def run(folder: Path) -> None:
+        declared_characteristics(folder / fields, characteristics)
+    return run
+
+
+def dyad_declarations(source_kinds: dict[str, str]) -> Callable[[Path], None]:
+    """notebooks/results-dyads.ipynb: the declared sources and their kinds, checked before any table."""
+    from peerstudy.comparisons import check_dyad_parameters
+
+    def run(folder: Path) -> None:
+        documents = pd.DataFrame({"document": ["K1-S1-CALL", "K1-S2-PSW", "K1-S2-PIR"],
+                                  "source": ["call", "PSW interview", "PIR interview"]})
+        check_dyad_parameters(documents, read_codebook(folder / "codebook.yaml"), source_kinds=source_kinds,
+                              sources=list(source_kinds), shared_sources=["PSW interview", "PIR interview"],
+                              dimensions_of=["connection"], depth=0, file="own-dyads.yaml")
+    return run
+
+
+QUALCODING_CASES = [
+    Case("characteristic-not-declared", "results-interviews describes a participant field the fields file does not declare",
+         copy_of("own-interviews"), interview_characteristics("fields.yaml", ["gender", "service_years"]),
+         ("fields.yaml, field 'characteristics': expected fields declared in the study's fields file",
+          "found 'service_years'", "Fix: declare 'service_years' under 'fields:'"), error=ConfigError, count=1),
+    Case("dyad-unknown-source-kind", "a dyad study declares a source of a kind the notebooks do not know",
+         copy_of("own-dyads"),
+         dyad_declarations({"call": "video", "PSW interview": "interview", "PIR interview": "interview"}),
+         ("own-dyads.yaml, field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview'",
+          "found 'video' (for source 'call')"), error=ConfigError, count=1),
+]
+
+
+@pytest.mark.parametrize("case", QUALCODING_CASES, ids=lambda c: c.id)
+def test_bad_results_declaration_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)

@@ -8,7 +8,7 @@ import pytest
 from helpers import MINI
 from peerstudy.clean import clean_export
 from peerstudy.codebook import read_codebook
-from peerstudy.coding import apply_coding_sheets, count_codes
+from peerstudy.coding import Coded, apply_coding_sheets, count_codes, reconcile
 from peerstudy.errors import InputError
 
 
@@ -91,3 +91,13 @@ def test_offsets_locate_a_segment_and_must_match_the_excerpt(tmp_path, documents
     assert "row 4, field 'start, end': expected 0 <= start < end <=" in text_
     sheet.write_text(f"number,question,code,excerpt,coder,start,end\n1,why,growth,,AB,{start},{start + 12}\n")
     assert apply(sheet, documents, book).segments["text"].tolist() == ["And to grow."]
+
+
+def test_documents_only_one_coder_coded_enter_the_consensus_as_coded():
+    # d1 coded by X and Y (agreeing), d2 by X alone: its coding is kept as "single coder",
+    # and needs no reconciliation row.
+    segs = pd.DataFrame({"segment": ["a", "b"], "document": ["d1", "d2"], "text": ["x", "y"]})
+    cods = pd.DataFrame({"segment": ["a", "a", "b"], "unit": ["a", "a", "b"], "code": ["k", "k", "m"],
+                         "coder": ["X", "Y", "X"]})
+    consensus = reconcile(Coded(segments=segs, codings=cods)).consensus
+    assert consensus[["segment", "code", "source"]].values.tolist() == [["a", "k", "agreed"], ["b", "m", "single coder"]]

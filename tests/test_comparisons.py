@@ -80,3 +80,47 @@ def test_dyad_profiles_one_row_per_dyad():
 def test_unknown_attribute_is_a_config_error():
     with pytest.raises(ConfigError, match="field 'attributes': expected columns of the documents table, found \\['wave'\\]"):
         emergence_table(CONS, SEGS, DOCS, BOOK, time="wave")
+
+
+def test_counts_by_session_and_role_at_every_level():
+    from peerstudy.comparisons import counts_by_time_and_role
+
+    # By hand from CONS/SEGS: session 1: a, e (observations, no speaker) -> trust; session 3: b (PSW01, empathy),
+    # c (PIR01, empathy), d (PIR01, trust), f (PIR02, empathy), g (PSW01, trust).
+    table = counts_by_time_and_role(CONS, SEGS, DOCS, BOOK, PEOPLE, depth=1).set_index("code")
+    assert list(table.columns) == ["label", "session 1: observation", "session 3: PIR", "session 3: PSW"]
+    assert table.loc["trust"].tolist() == ["Trust", 2, 1, 1]
+    assert table.loc["empathy"].tolist() == ["Empathy", 0, 2, 1]
+    top = counts_by_time_and_role(CONS, SEGS, DOCS, BOOK, PEOPLE, depth=0).set_index("code")
+    assert top.loc["core"].tolist() == ["Life alliance", 2, 3, 2]
+
+
+def test_shared_views_count_only_the_declared_sources():
+    # D1 session 3: PSW01 and PIR01 both raised trust (g, d) and empathy (b, c) in their interviews;
+    # counting only the PSW interviews, no view is shared.
+    assert len(shared_views(CONS, SEGS, DOCS, BOOK, PEOPLE, depth=1, sources=["PSW interview", "PIR interview"])) == 2
+    assert shared_views(CONS, SEGS, DOCS, BOOK, PEOPLE, depth=1, sources=["PSW interview"]).empty
+
+
+def test_dyad_declarations_are_checked_together():
+    from peerstudy.comparisons import check_dyad_parameters
+
+    kinds = {"observation": "field notes", "PSW interview": "interview", "PIR interview": "interview"}
+    with pytest.raises(ConfigError) as info:
+        check_dyad_parameters(DOCS, BOOK, source_kinds=kinds, sources=["observation", "video"],
+                              shared_sources=["PSW interview"], dimensions_of=["kindness"], depth=3)
+    fields = [p.field for p in info.value.problems]
+    assert fields == ["source_kinds", "sources", "dimensions_of", "category_depth"]
+
+
+def test_dyad_key_figures_count_the_declared_kinds():
+    from peerstudy.keyfigures import dyad_key_figures
+
+    # 4 observation documents and 3 interviews in DOCS (counted from its source column above)
+    kinds = {"observation": "observation notes", "PSW interview": "interview", "PIR interview": "interview"}
+    key = dyad_key_figures(DOCS, SEGS, CONS, PEOPLE, BOOK, source_kinds=kinds, dimensions_of=["empathy"])
+    assert (key["n_observations"], key["n_interviews"]) == (4, 3) and "n_recorded_sessions" not in key
+    assert key["empathy_dimensions"] == ["illness", "family"] and key["core_category"] == "life alliance"
+    recorded = dict(kinds, observation="recorded session")
+    key = dyad_key_figures(DOCS, SEGS, CONS, PEOPLE, BOOK, source_kinds=recorded)
+    assert key["n_recorded_sessions"] == 4 and "n_observations" not in key and "coded_observation_excerpts" not in key

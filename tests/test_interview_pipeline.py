@@ -42,7 +42,6 @@ def write_study(tmp_path, data):
         "reconciliation": str(data / "reconciliation.csv"),
         "stability_sheets": [str(data / "coder-c.csv")],
         "characteristics": ["sex", "age", "service_years", "service_band"],
-        "continuous": ["age", "service_years"],
         "unpublished": [],
         "service_bands": {"0-9": [0, 9], "10+": [10, None]},
         "interview_guide": str(data / "guide.csv"),

@@ -7,7 +7,8 @@ import pytest
 
 from peerstudy.agreement import cohen_kappa
 from peerstudy.errors import InputError
-from peerstudy.reliability import agreement_by_level, reliability_summary, stability, unit_labels
+from peerstudy.reliability import (agreement_by_code, agreement_by_level, one_code_per_unit, reliability_summary,
+                                   shared_documents, stability, unit_labels)
 
 BOOK = pd.DataFrame({"label": ["T", "C1", "C2", "S1", "S2", "S3"], "parent": [None, "T", "T", "C1", "C1", "C2"],
                      "depth": [0, 1, 1, 2, 2, 2]}, index=pd.Index(["T", "C1", "C2", "S1", "S2", "S3"], name="code"))
@@ -60,3 +61,46 @@ def test_stability_counts_matches_with_the_consensus():
     recoded = pd.DataFrame({"segment": ["u1", "u2", "u3"], "code": ["S1", "S2", "S1"], "coder": ["C"] * 3})
     assert stability(consensus, recoded).iloc[0].to_dict() == {"coder": "C", "units": 3, "same": 2,
                                                                 "percent_agreement": 66.7}
+
+
+# Eight units coded by two coders with several codes on some units (the compared part of
+# tests/fixtures/own-interviews): AA / BB per unit.
+MULTI = [("U1", "listening", "listening"), ("U2", "practical", "practical"), ("U3", "time", "time"),
+         ("U4", "listening", "listening"), ("U5", "stigma", "stigma"), ("U6", "listening practical", "listening practical"),
+         ("U7", "time stigma", "time"), ("U8", "listening", "stigma")]
+FLAT = pd.DataFrame({"label": ["Support", "Listening", "Practical", "Barriers", "Time", "Stigma"],
+                     "parent": [None, "support", "support", None, "barriers", "barriers"], "depth": [0, 1, 1, 0, 1, 1]},
+                    index=pd.Index(["support", "listening", "practical", "barriers", "time", "stigma"], name="code"))
+
+
+def multi_codings():
+    rows = [(u, c, coder) for u, a, b in MULTI for coder, codes in (("AA", a), ("BB", b)) for c in codes.split()]
+    return pd.DataFrame(rows, columns=["segment", "code", "coder"])
+
+
+def test_per_code_agreement_over_the_presence_matrix_equals_a_hand_computation():
+    # By hand (2x2 tables of presence over the 8 units):
+    # listening: both U1 U4 U6, AA only U8, neither 4 -> 7/8 = 87.5%; pe = (4/8)(3/8) + (4/8)(5/8) = .5,
+    #   kappa = (.875 - .5) / .5 = .75.  practical, time: both on 2, neither on 6 -> 100%, kappa 1.
+    # stigma: both U5, AA only U7, BB only U8 -> 6/8 = 75%; pe = (2/8)^2 + (6/8)^2 = .625, kappa = .125/.375 = .333.
+    # overall (32 cells): 29 agree -> 90.6%; pe = (10/32)(9/32) + (22/32)(23/32) = 596/1024, kappa 332/428 = .776.
+    table = agreement_by_code(multi_codings(), FLAT, depth=1).set_index("code")
+    assert table.loc["listening", ["percent_agreement", "kappa"]].tolist() == [87.5, 0.75]
+    assert table.loc["practical", ["percent_agreement", "kappa"]].tolist() == [100.0, 1.0]
+    assert table.loc["stigma", ["percent_agreement", "kappa"]].tolist() == [75.0, 0.333]
+    assert table.loc["overall", ["percent_agreement", "kappa"]].tolist() == [90.6, 0.776]
+
+
+def test_several_codes_per_unit_give_the_pooled_summary_not_an_error():
+    summary = reliability_summary(multi_codings()).set_index("statistic")["value"]
+    assert not one_code_per_unit(multi_codings())
+    # counted by hand above: 8 units x 4 codes = 32 cells, 29 agreed
+    assert (summary["units"], summary["unit × code cells"], summary["cells agreed"]) == (8, 32, 29)
+    assert summary["percent agreement (pooled over codes)"] == 90.6
+    assert summary["Cohen's kappa (pooled over codes)"] == 0.776
+
+
+def test_agreement_is_over_the_documents_every_coder_coded():
+    segments = pd.DataFrame({"segment": ["s1", "s2", "s3"], "document": ["d1", "d1", "d2"]})
+    cods = pd.DataFrame({"segment": ["s1", "s1", "s2", "s3"], "code": ["a", "a", "b", "a"], "coder": ["X", "Y", "X", "X"]})
+    assert shared_documents(cods, segments)["segment"].tolist() == ["s1", "s1", "s2"]

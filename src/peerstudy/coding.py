@@ -412,8 +412,10 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
 
     One coder: their codings are the consensus. Several: codes all of them applied are
     kept; every disagreement needs a row (``unit``, ``code``, ``decision`` keep/drop,
-    optional ``reason``) in the reconciliation sheet. With the study's
-    de-identification ``key``, the reasons are de-identified.
+    optional ``reason``) in the reconciliation sheet. Documents only some of the coders
+    coded (one coder on part of the data) are taken as those coders coded them
+    ("single coder"). With the study's de-identification ``key``, the reasons are
+    de-identified.
     """
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
@@ -426,11 +428,17 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
     units = codings.drop_duplicates("segment").set_index("segment")["unit"]
     coders = list(dict.fromkeys(codings["coder"]))
     columns = ["segment", "unit", "code", "applied_by", "not_applied_by", "text", "decision", "reason"]
-    if len(coders) < 2:
-        consensus = codings[["segment", "unit", "code"]].drop_duplicates().assign(source="single coder")
-        return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=pd.DataFrame(columns=columns))
+    doc_of = coded.segments.set_index("segment")["document"]
+    per_doc = codings.groupby(codings["segment"].map(doc_of))["coder"].nunique()
+    alone = (codings["segment"].map(doc_of).map(per_doc) < len(coders)) | (len(coders) < 2)
+    single = codings.loc[alone, ["segment", "unit", "code"]].drop_duplicates().assign(source="single coder")
+    if len(coders) < 2 or alone.all():
+        return Reconciled(consensus=single.reset_index(drop=True), disagreements=pd.DataFrame(columns=columns))
+    codings = codings[~alone]
     text = coded.segments.set_index("segment")["text"]
-    sheet = disagreements(codings[["segment", "code", "coder"]], segments=coded.segments["segment"].tolist(), text=text)
+    shared_segments = [s for s in coded.segments["segment"] if s in set(codings["segment"]) or
+                       doc_of[s] in set(codings["segment"].map(doc_of))]
+    sheet = disagreements(codings[["segment", "code", "coder"]], segments=shared_segments, text=text)
     sheet.insert(1, "unit", sheet["segment"].map(units))
     shown = None
     if reconciliation is None:
@@ -471,6 +479,8 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
     except InputError as exc:
         raise InputError([_in_file(p, shown) for p in exc.problems] if shown else exc.problems) from None
     consensus = resolved.assign(unit=resolved["segment"].map(units))[["segment", "unit", "code", "source"]]
+    if not single.empty:
+        consensus = pd.concat([consensus, single], ignore_index=True)
     return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet[columns].reset_index(drop=True))
 
 

@@ -71,35 +71,55 @@ def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame,
 
 def interview_key_figures(participants: pd.DataFrame, codings: pd.DataFrame, consensus: pd.DataFrame,
                           codebook: pd.DataFrame, reliability: pd.DataFrame, stability: pd.DataFrame, *,
-                          band_field: str, service_field: str = "service_years") -> dict[str, Any]:
-    """The key figures of an interview study with independent coders.
+                          characteristics: Sequence[str] = (), continuous: Sequence[str] = (),
+                          band_field: str = "", banded: str = "", level_names: Sequence[str] = ()) -> dict[str, Any]:
+    """The key figures of an interview study.
 
-    Returns ``n_participants``; ``sex`` (level → n); ``age_mean``, ``age_min``,
-    ``age_max``; ``<service_field>_mean`` and ``<service_field>_groups`` (band → n, from
-    ``band_field``); ``n_units_coded`` (units the independent coders marked);
-    ``n_statements`` (units in the consensus); ``n_themes``, ``n_categories``,
-    ``n_subcategories`` (codebook depths 0, 1, 2); ``percent_agreement``,
-    ``cohen_kappa``, ``krippendorff_alpha`` (from the reliability summary);
-    ``third_coder_agreement`` (percent, from the stability table).
+    Returns ``n_participants``; per described participant field, its counts (level →
+    n) or, for a continuous one, ``<field>_mean``, ``_min`` and ``_max``; with bands,
+    ``<banded>_groups`` (band → n, from ``band_field``); ``n_units_coded`` (units the
+    independent coders marked, when each unit has one code); ``n_statements`` (units in
+    the consensus); ``n_<level>s`` per depth of the codebook (named by ``level_names``,
+    else ``n_level_<depth>``); ``percent_agreement``, ``cohen_kappa``,
+    ``krippendorff_alpha`` (from the reliability summary, those it holds);
+    ``third_coder_agreement`` (percent, from the stability table); ``n_codings``.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant": ["P1", "P2"], "sex": ["f", "m"], "age": [30, 41]})
+    >>> book = pd.DataFrame({"depth": [0]}, index=pd.Index(["a"], name="code"))
+    >>> one = pd.DataFrame({"statistic": ["coders"], "value": [1.0], "detail": [""]})
+    >>> cods = pd.DataFrame({"segment": ["s"], "code": ["a"], "coder": ["X"]})
+    >>> key = interview_key_figures(people, cods, cods, book, one, pd.DataFrame(), characteristics=["sex", "age"],
+    ...                             continuous=["age"], level_names=["theme"])
+    >>> key["sex"], key["age_mean"], key["n_themes"]
+    ({'m': 1, 'f': 1}, 35.5, 1)
     """
     stats = reliability.set_index("statistic")["value"]
     depth = codebook["depth"].value_counts()
-    bands = participants[band_field].value_counts()
-    figures: dict[str, Any] = {
-        "n_participants": int(len(participants)),
-        "sex": {str(k): int(v) for k, v in participants["sex"].value_counts().sort_index(ascending=False).items()},
-        "age_mean": round(float(participants["age"].astype(float).mean()), 1),
-        "age_min": _number(participants["age"].min()),
-        "age_max": _number(participants["age"].max()),
-        f"{service_field}_mean": round(float(participants[service_field].astype(float).mean()), 1),
-        f"{service_field}_groups": {str(k): int(bands.get(k, 0)) for k in dict.fromkeys(participants[band_field].dropna())},
-        "n_units_coded": int(stats["units coded by every coder"]),
-        "n_statements": int(consensus["segment"].nunique()),
-        "n_themes": int(depth.get(0, 0)), "n_categories": int(depth.get(1, 0)), "n_subcategories": int(depth.get(2, 0)),
-        "percent_agreement": float(stats["percent agreement (Miles & Huberman)"]),
-        "cohen_kappa": float(stats["Cohen's kappa"]),
-        "krippendorff_alpha": float(stats["Krippendorff's alpha"]),
-    }
+    figures: dict[str, Any] = {"n_participants": int(len(participants))}
+    for field in characteristics:
+        if field == band_field:
+            continue
+        values = participants[field].dropna()
+        if field in continuous:
+            figures[f"{field}_mean"] = round(float(values.astype(float).mean()), 1)
+            figures[f"{field}_min"], figures[f"{field}_max"] = _number(values.min()), _number(values.max())
+        else:
+            figures[field] = {str(k): int(v) for k, v in values.value_counts().sort_index(ascending=False).items()}
+    if band_field:
+        bands = participants[band_field].value_counts()
+        figures[f"{banded}_groups"] = {str(k): int(bands.get(k, 0)) for k in dict.fromkeys(participants[band_field].dropna())}
+    if "units coded by every coder" in stats:
+        figures["n_units_coded"] = int(stats["units coded by every coder"])
+    figures["n_statements"] = int(consensus["segment"].nunique())
+    for d in range(int(codebook["depth"].max()) + 1):
+        name = f"n_{level_names[d]}s" if d < len(level_names) else f"n_level_{d}"
+        figures[name.replace("ys", "ies") if name.endswith("ys") else name] = int(depth.get(d, 0))
+    for key, statistic in (("percent_agreement", "percent agreement (Miles & Huberman)"),
+                           ("cohen_kappa", "Cohen's kappa"), ("krippendorff_alpha", "Krippendorff's alpha")):
+        if statistic in stats:
+            figures[key] = float(stats[statistic])
     if not stability.empty:
         figures["third_coder_agreement"] = float(stability["percent_agreement"].iloc[0])
     figures["n_codings"] = int(len(codings))
@@ -107,31 +127,41 @@ def interview_key_figures(participants: pd.DataFrame, codings: pd.DataFrame, con
 
 
 def dyad_key_figures(documents: pd.DataFrame, segments: pd.DataFrame, consensus: pd.DataFrame,
-                     participants: pd.DataFrame, codebook: pd.DataFrame, *, dimensions_of: str,
-                     unit: str = "dyad", time: str = "session", role: str = "role") -> dict[str, Any]:
-    """The key figures of a dyadic study observed and interviewed across sessions.
+                     participants: pd.DataFrame, codebook: pd.DataFrame, *, source_kinds: Mapping[str, str],
+                     dimensions_of: Sequence[str] = (), unit: str = "dyad", time: str = "session",
+                     source: str = "source", role: str = "role") -> dict[str, Any]:
+    """The key figures of a dyadic study followed across sessions.
 
-    Returns ``n_dyads``, ``n_observations`` and ``n_interviews`` (documents of kind
-    observation / interview), ``sessions``, ``core_category`` (the label of the
-    codebook's single top-level code, lower case), ``empathy_dimensions`` (labels of the
-    children of ``dimensions_of``, lower case), ``coded_statements_by_role`` (statements
-    in the consensus by the speaker's role) and ``coded_observation_excerpts``.
+    Returns ``n_dyads``; per kind of source the study declares (``source_kinds``: source
+    → kind, see :data:`peerstudy.comparisons.SOURCE_KINDS`) the number of its documents:
+    ``n_observations``, ``n_recorded_sessions``, ``n_interviews``; ``sessions``;
+    ``core_category`` (the label of the codebook's top-level code, lower case, when it
+    has exactly one); ``<code>_dimensions`` (labels of the children of each code in
+    ``dimensions_of``, lower case); ``coded_statements_by_role`` (statements in the
+    consensus by the speaker's role) and, with observation notes,
+    ``coded_observation_excerpts`` (statements attributed to no participant).
     """
-    roots = codebook.index[codebook["parent"].isna()].tolist()
     from peerstudy.codebook import children
+    from peerstudy.comparisons import SOURCE_KINDS
 
+    roots = codebook.index[codebook["parent"].isna()].tolist()
     spoken = consensus.drop_duplicates("segment").merge(segments[["segment", "participant"]], on="segment")
     by_role = spoken.merge(participants[["participant", role]], on="participant")[role].value_counts()
-    return {
-        "n_dyads": int(documents[unit].nunique()),
-        "n_observations": int((documents["kind"] == "observation").sum()),
-        "n_interviews": int((documents["kind"] == "interview").sum()),
-        "sessions": sorted(int(s) for s in documents[time].unique()),
-        "core_category": str(codebook.at[roots[0], "label"]).lower() if len(roots) == 1 else None,
-        "empathy_dimensions": [str(codebook.at[c, "label"]).lower() for c in children(codebook, dimensions_of)],
-        "coded_statements_by_role": {str(k): int(by_role.get(k, 0)) for k in sorted(participants[role].dropna().unique())},
-        "coded_observation_excerpts": int((spoken["participant"].astype(str) == "").sum()),
-    }
+    kinds = documents[source].astype(str).map(dict(source_kinds))
+    figures: dict[str, Any] = {"n_dyads": int(documents[unit].nunique())}
+    for kind, name in SOURCE_KINDS.items():
+        if kind in source_kinds.values():
+            figures[name] = int((kinds == kind).sum())
+    figures["sessions"] = sorted(int(s) for s in documents[time].unique())
+    if len(roots) == 1:
+        figures["core_category"] = str(codebook.at[roots[0], "label"]).lower()
+    for parent in dimensions_of:
+        figures[f"{parent}_dimensions"] = [str(codebook.at[c, "label"]).lower() for c in children(codebook, parent)]
+    figures["coded_statements_by_role"] = {str(k): int(by_role.get(k, 0))
+                                           for k in sorted(participants[role].dropna().unique())}
+    if "observation notes" in source_kinds.values():
+        figures["coded_observation_excerpts"] = int((spoken["participant"].astype(str) == "").sum())
+    return figures
 
 
 def _number(value: Any) -> int | float:

@@ -28,7 +28,8 @@ from peerstudy import agreement
 from peerstudy.codebook import ancestors
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["unit_labels", "reliability_summary", "agreement_by_level", "agreement_by_code", "stability"]
+__all__ = ["unit_labels", "reliability_summary", "agreement_by_level", "agreement_by_code", "stability",
+           "one_code_per_unit", "shared_documents"]
 
 
 def unit_labels(codings: pd.DataFrame, coders: Sequence[str]) -> pd.DataFrame:
@@ -59,20 +60,64 @@ def _lift(codings: pd.DataFrame, codebook: pd.DataFrame, depth: int,
     return coders, lifted, [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
 
 
+def one_code_per_unit(codings: pd.DataFrame, coders: Sequence[str] | None = None) -> bool:
+    """Whether every coder gave every unit at most one code (the unit-level figures apply).
+
+    Examples
+    --------
+    >>> one_code_per_unit(pd.DataFrame({"segment": ["u1", "u1"], "code": ["a", "b"], "coder": ["X", "X"]}))
+    False
+    """
+    part = codings[codings["coder"].isin(_coders(codings, coders))]
+    return not part.duplicated(["segment", "coder"]).any()
+
+
+def shared_documents(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """The codings of the documents every coder coded (where one coder coded only part
+    of the data, agreement is computed over the part all of them coded).
+
+    Examples
+    --------
+    >>> segs = pd.DataFrame({"segment": ["s1", "s2"], "document": ["d1", "d2"]})
+    >>> cods = pd.DataFrame({"segment": ["s1", "s1", "s2"], "code": ["a", "a", "b"], "coder": ["X", "Y", "X"]})
+    >>> shared_documents(cods, segs)["segment"].tolist()
+    ['s1', 's1']
+    """
+    doc = codings["segment"].map(segments.set_index("segment")["document"])
+    coders = codings["coder"].nunique()
+    by_doc = codings.assign(_d=doc).groupby("_d")["coder"].nunique()
+    return codings[doc.isin(by_doc.index[by_doc == coders])].reset_index(drop=True)
+
+
 def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = None) -> pd.DataFrame:
-    """The unit-level agreement of the independent coders, one statistic per row.
+    """The agreement of the independent coders, one statistic per row.
+
+    Where each coder gave each unit one code: units, agreements, disagreements, Miles &
+    Huberman's percent agreement, Cohen's (Fleiss') kappa and Krippendorff's alpha over
+    the units' codes. Where some unit has several codes from one coder, the unit-level
+    figures do not apply: the rows are then the pooled agreement over the unit × code
+    presence matrix (:func:`peerstudy.agreement.agreement_table`, row "overall"), as QDA
+    programs report it; per code, see :func:`agreement_by_code`.
 
     Returns
     -------
     pandas.DataFrame
         ``statistic``, ``value``, ``detail``. Percentages on a 0-100 scale rounded to
         one decimal; coefficients rounded to three. ``coders`` default: every coder in
-        ``codings``.
+        ``codings``. One coder: a single row saying so.
+
+    Examples
+    --------
+    >>> one = pd.DataFrame({"segment": ["u1"], "code": ["a"], "coder": ["X"]})
+    >>> reliability_summary(one)["detail"].tolist()
+    ['one coder: inter-coder agreement does not apply']
     """
     coders = _coders(codings, coders)
     if len(coders) < 2:
         return pd.DataFrame({"statistic": ["coders"], "value": [float(len(coders))],
                              "detail": ["one coder: inter-coder agreement does not apply"]})
+    if not one_code_per_unit(codings, coders):
+        return _presence_summary(codings, coders)
     labels = unit_labels(codings, coders).dropna()
     agree = int((labels.nunique(axis=1) == 1).sum())
     disagree = int(len(labels) - agree)
@@ -88,6 +133,26 @@ def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = No
         (kappa_name, round(float(kappa), 3), "over the units' codes, nominal"),
         ("Krippendorff's alpha", round(float(agreement.krippendorff_alpha(labels, level="nominal")), 3),
          "over the units' codes, nominal"),
+    ]
+    return pd.DataFrame(rows, columns=["statistic", "value", "detail"])
+
+
+def _presence_summary(codings: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+    """Pooled agreement over the unit × code presence matrix (several codes per unit)."""
+    part = codings[codings["coder"].isin(coders)]
+    codes = sorted(part["code"].unique())
+    overall = agreement.agreement_table(part[["segment", "code", "coder"]], coders=coders, codes=codes)
+    overall = overall.set_index("code").loc["overall"]
+    kappa_name = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa"
+    rows = [
+        ("units", float(part["segment"].nunique()), f"coders: {', '.join(coders)}; some units have several codes"),
+        ("unit × code cells", float(overall["n_units"]), "each code's presence or absence in each unit"),
+        ("cells agreed", float(overall["n_all"] + overall["n_none"]), "every coder applied the code, or none did"),
+        ("percent agreement (pooled over codes)", round(100 * float(overall["percent_agreement"]), 1),
+         "agreeing cells / cells × 100"),
+        (f"{kappa_name} (pooled over codes)", round(float(overall["kappa"]), 3), "presence or absence, over all cells"),
+        ("Krippendorff's alpha (pooled over codes)", round(float(overall["alpha"]), 3),
+         "presence or absence, over all cells"),
     ]
     return pd.DataFrame(rows, columns=["statistic", "value", "detail"])
 

@@ -1,0 +1,213 @@
+"""Two studies of one's own, newly written under tests/fixtures/, run end to end through
+the shipped notebooks with data and a parameter file only (issue 18): an interview study
+(four interviews and a focus group, a two-level codebook, two coders of whom one coded
+part of the data, two codes on some units, one coding by offsets) and a dyad study
+(recorded sessions and interviews after some sessions, one coder, a two-level codebook)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import FIXTURES
+from peerstudy import pipeline
+from peerstudy.rawdata import accept_raw
+
+pytestmark = pytest.mark.slow  # runs whole studies through the pipeline
+
+INTERVIEWS = FIXTURES / "own-interviews"
+DYADS = FIXTURES / "own-dyads"
+
+
+def interview_study(tmp_path, data, **changes):
+    """The parameter file of the interview fixture (raw files in ``data``, accepted)."""
+    accept_raw(data)
+    params = {
+        "notebooks": ["clean-transcripts", "code", "results-interviews"],
+        "raw": str(data),
+        "study": "own-interviews",
+        "title": "Peer support as its users describe it",
+        "participants_sheet": str(data / "participants.csv"),
+        "participants_fields": str(data / "fields.yaml"),
+        "transcripts": [str(data / "transcripts")],
+        "deid_key": str(data / "deid-key.yaml"),
+        "interviewer_labels": ["Interviewer"],
+        "codebook": str(data / "codebook.yaml"),
+        "coding_sheets": [str(data / "coder-a.csv"), str(data / "coder-b.csv")],
+        "document_key": ["transcript"],
+        "root_code_from": "",
+        "unit_column": "unit",
+        "reconciliation": str(data / "reconciliation.csv"),
+        "stability_sheets": [],
+        "qdpx": "",
+        "characteristics": [],
+        "unpublished": [],
+        "band_field": "",
+        "service_bands": {},
+        "level_names": ["theme", "category"],
+        "category_depth": 1,
+        "interview_guide": str(data / "guide.csv"),
+        "quotes_per_category": 1,
+        "published": "",
+        "notes": [],
+    } | {k: v(data) if callable(v) else v for k, v in changes.items()}
+    path = tmp_path / "own-interviews.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
+def dyad_study(tmp_path, data, **changes):
+    """The parameter file of the dyad fixture (raw files in ``data``, accepted)."""
+    accept_raw(data)
+    params = {
+        "notebooks": ["clean-transcripts", "code", "results-dyads"],
+        "raw": str(data),
+        "study": "own-dyads",
+        "title": "Peer support on video calls",
+        "participants_sheet": str(data / "roster.csv"),
+        "participants_fields": str(data / "fields.yaml"),
+        "transcripts": [str(data / "records")],
+        "deid_key": str(data / "deid-key.yaml"),
+        "interviewer_labels": ["Interviewer"],
+        "document_attributes": {
+            "dyad": "text",
+            "session": [1, 2],
+            "source": ["call", "PSW interview", "PIR interview"],
+        },
+        "codebook": str(data / "codebook.yaml"),
+        "coding_sheets": [str(data / "coding-sheet.csv")],
+        "document_key": ["transcript"],
+        "root_code_from": "",
+        "unit_column": "",
+        "reconciliation": "",
+        "stability_sheets": [],
+        "qdpx": "",
+        "characteristics": ["role", "gender", "age"],
+        "unpublished": [],
+        "sources": ["call", "PSW interview", "PIR interview"],
+        "source_kinds": {"call": "recorded session", "PSW interview": "interview", "PIR interview": "interview"},
+        "shared_views_from": ["PSW interview", "PIR interview"],
+        "dimensions_of": ["connection"],
+        "category_depth": 0,
+        "memos": "",
+        "published": "",
+        "notes": [],
+    } | changes
+    path = tmp_path / "own-dyads.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
+def _copy(source, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(source, data)
+    return data
+
+
+@pytest.fixture(scope="module")
+def interviews(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("own-interviews")
+    out = tmp / "out"
+    pipeline.run_study(interview_study(tmp, _copy(INTERVIEWS, tmp)), output_root=out, log=lambda line: None)
+    return out / "reports/own-interviews"
+
+
+@pytest.fixture(scope="module")
+def dyads(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("own-dyads")
+    out = tmp / "out"
+    pipeline.run_study(dyad_study(tmp, _copy(DYADS, tmp)), output_root=out, log=lambda line: None)
+    return out / "reports/own-dyads"
+
+
+def test_interviews_per_code_agreement(interviews):
+    table = pd.read_csv(interviews / "tables/agreement-by-category.csv").set_index("code")
+    # By hand, over the 8 units both coders coded (I01, I02, FG1; I03 and I04 are AA's alone):
+    # listening: AA on U1 U4 U6 U8, BB on U1 U4 U6 -> 7/8 = 87.5%; po .875, pe .5*.375 + .5*.625 = .5,
+    #   kappa (.875 - .5)/.5 = .75.   practical (U2, U6 both) and time (U3, U7 both): 100%, kappa 1.
+    # stigma: AA on U5 U7, BB on U5 U8 -> 6/8 = 75%; pe = .25*.25 + .75*.75 = .625, kappa .125/.375 = .333.
+    # Pooled over the 32 unit x code cells: 29 agree -> 90.6%; AA applied 10 codes, BB 9, so
+    #   pe = (10/32)(9/32) + (22/32)(23/32) = 596/1024, kappa = (29/32 - 596/1024) / (428/1024) = 332/428 = .776.
+    assert table.loc["listening", ["percent_agreement", "kappa"]].tolist() == [87.5, 0.75]
+    assert table.loc["practical", ["percent_agreement", "kappa"]].tolist() == [100.0, 1.0]
+    assert table.loc["time", ["percent_agreement", "kappa"]].tolist() == [100.0, 1.0]
+    assert table.loc["stigma", ["percent_agreement", "kappa"]].tolist() == [75.0, 0.333]
+    assert table.loc["overall", ["percent_agreement", "kappa"]].tolist() == [90.6, 0.776]
+    themes = pd.read_csv(interviews / "tables/agreement-by-theme.csv").set_index("code")
+    # support: any coder on U1 U2 U4 U6 U8, both on 4 -> 80%; barriers: U3 U5 U7 U8, both on 3 -> 75%
+    assert themes.loc[["support", "barriers"], "percent_agreement"].tolist() == [80.0, 75.0]
+
+
+def test_interviews_summary_consensus_and_characteristics(interviews):
+    summary = pd.read_csv(interviews / "tables/agreement.csv").set_index("statistic")["value"]
+    assert summary["units"] == 8 and summary["unit × code cells"] == 32 and summary["cells agreed"] == 29
+    key = json.loads((interviews / "key-figures.json").read_text())
+    # 12 units: 8 reconciled (all kept) + 4 coded by AA alone; fields by their declared types
+    assert key["n_statements"] == 12 and key["n_participants"] == 6
+    assert (key["n_themes"], key["n_categories"]) == (2, 4)
+    assert key["gender"] == {"woman": 3, "man": 3}
+    assert key["years_in_service_mean"] == round((2 + 5 + 1 + 7 + 3 + 4) / 6, 1)
+    chars = pd.read_csv(interviews / "tables/characteristics.csv")
+    assert set(chars["characteristic"].str.split(",").str[0]) >= {"gender", "years_in_service", "housing"}
+    quotes = pd.read_csv(interviews / "tables/quotes.csv")
+    assert len(quotes) == 4
+    assert not (interviews / "tables/published-comparison.csv").exists()
+    text = " ".join(p.read_text() for p in interviews.rglob("*.md")) + (interviews / "notes.md").read_text()
+    assert "stand-in" not in text and "paper" not in text
+
+
+def test_dyads_counts_by_session_and_role(dyads):
+    top = pd.read_csv(dyads / "tables/counts-by-session-and-role-level-0.csv").set_index("code")
+    sub = pd.read_csv(dyads / "tables/counts-by-session-and-role-level-1.csv").set_index("code")
+    # Counted by hand from coding-sheet.csv (the count is written out in the fixture README)
+    assert top.loc["connection", ["session 1: PIR", "session 1: PSW", "session 2: PIR", "session 2: PSW"]].tolist() == [
+        2,
+        1,
+        2,
+        2,
+    ]
+    assert top.loc["strain", ["session 1: PIR", "session 1: PSW", "session 2: PIR", "session 2: PSW"]].tolist() == [
+        1,
+        1,
+        1,
+        1,
+    ]
+    assert sub.loc["shared-history"].filter(like="session").sum() == 3
+    key = json.loads((dyads / "key-figures.json").read_text())
+    assert (key["n_dyads"], key["n_recorded_sessions"], key["n_interviews"]) == (2, 4, 2)
+    assert "n_observations" not in key and "core_category" not in key
+    assert key["connection_dimensions"] == ["shared history", "humour", "hope"]
+    dims = pd.read_csv(dyads / "tables/connection-dimensions.csv")
+    assert dims["quote"].fillna("").str.len().gt(0).all()
+    # shared views only from the interviews after session 2 of dyad K1 (both raised connection)
+    shared = pd.read_csv(dyads / "tables/shared-views.csv")
+    assert shared[["dyad", "session", "code"]].values.tolist() == [["K1", 2, "connection"]]
+    agreement = pd.read_csv(dyads / "tables/agreement.csv")
+    assert agreement["detail"].tolist() == ["one coder: inter-coder agreement does not apply"]
+    assert not (dyads / "tables/published-comparison.csv").exists()
+
+
+def test_interviews_with_one_coder_run_and_say_so(tmp_path):
+    data = _copy(INTERVIEWS, tmp_path)
+    params = interview_study(tmp_path, data, coding_sheets=lambda d: [str(d / "coder-a.csv")], reconciliation="")
+    pipeline.run_study(params, output_root=tmp_path / "out", log=lambda line: None)
+    reports = tmp_path / "out/reports/own-interviews"
+    summary = pd.read_csv(reports / "tables/agreement.csv")
+    assert summary["detail"].tolist() == ["one coder: inter-coder agreement does not apply"]
+    assert not list((reports / "tables").glob("agreement-by-*"))
+    # coder AA marked 12 units (coder-a.csv, U1-U12), all of them the consensus
+    assert json.loads((reports / "key-figures.json").read_text())["n_statements"] == 12
+
+
+def test_no_identifier_reaches_the_outputs(interviews, dyads):
+    from leaks import find_leaks
+
+    people = ["Mara", "Quill", "Joel", "Brandt", "Ines", "Farrow", "Otto", "Lind", "Rosa", "Vey", "Sami", "Okoro",
+              "Hilde", "Tarnwick"]
+    assert find_leaks(interviews.parent.parent, people) == []
+    assert find_leaks(dyads.parent.parent, ["Lena", "Moss", "Ravi", "Patel", "Ada", "Stone", "Nico", "Ferrand",
+                                            "Elmbridge"]) == []
