@@ -21,8 +21,10 @@ import json
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import nbformat
 
@@ -38,6 +40,8 @@ __all__ = [
     "write_pages",
     "count_reproduced",
     "write_index",
+    "list_links",
+    "find_link_problems",
     "DOWNLOAD_DIRS",
 ]
 
@@ -357,3 +361,55 @@ def write_index(manifest: Mapping[str, Any], *, root: Path | None = None) -> Pat
     pkgs = ", ".join(f"{k} {v}" for k, v in manifest.get("packages", {}).items())
     parts.append(f"<p>Python {_e(manifest.get('python', ''))}; {_e(pkgs)}.</p></body></html>")
     return write_bytes_atomic(base / "index.html", ("\n".join(parts) + "\n").encode("utf-8"))
+
+
+class _Links(HTMLParser):
+    """Every ``src`` and ``href`` of a page (``<a>``, ``<link>``, ``<script>``, ``<img>``…)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.links += [v for k, v in attrs if k in ("src", "href") and v is not None]
+
+
+def list_links(page: str) -> list[str]:
+    """The ``src`` and ``href`` values of an HTML page, in order.
+
+    Examples
+    --------
+    >>> list_links('<a href="x.html">x</a><img src="data:image/png;base64,AA">')
+    ['x.html', 'data:image/png;base64,AA']
+    """
+    parser = _Links()
+    parser.feed(page)
+    return parser.links
+
+
+def find_link_problems(folder: Path) -> list[str]:
+    """Links of every ``.html`` page below ``folder`` that load from the network
+    (``http:``, ``https:``, ``//``) or that point to a file that does not exist; one line
+    per problem (empty: all links local and resolving).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.html").write_text('<a href="b.html">b</a><script src="https://cdn.example/x.js"></script>')
+    >>> find_link_problems(d)
+    ['a.html: b.html does not exist', 'a.html: https://cdn.example/x.js is loaded from the network']
+    """
+    problems = []
+    for page in sorted(folder.rglob("*.html")):
+        rel = page.relative_to(folder).as_posix()
+        for link in list_links(page.read_text(encoding="utf-8")):
+            target = link.strip()
+            scheme = urlsplit(target).scheme.lower()
+            if scheme in ("http", "https") or target.startswith("//"):
+                problems.append(f"{rel}: {target} is loaded from the network")
+            elif not scheme and not target.startswith("#"):
+                path = unquote(urlsplit(target).path)
+                if path and not (page.parent / path).exists():
+                    problems.append(f"{rel}: {target} does not exist")
+    return problems
