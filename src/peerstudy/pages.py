@@ -64,7 +64,7 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 
 _CSS = (
-    ".ps-header{font-family:sans-serif;max-width:70em;margin:1em auto 0;padding:.6em 1em;"
+    ".ps-header{font-family:sans-serif;margin:0;padding:.8em 16px .6em;"
     "border-bottom:1px solid #ccc;line-height:1.4;font-size:14px}"
     ".ps-header h1{font-size:1.4em;margin:.2em 0}.ps-header nav a{margin-right:1.2em}"
     ".ps-source{font-style:italic}.ps-notice{background:#fff6dc;border-left:4px solid #e0a800;"
