@@ -121,6 +121,8 @@ def test_a_page_header_carries_title_source_notes_provenance_and_parameters(site
     assert "Every answer here was written for this test." in header  # the study's notes
     assert "sex: not reported in the source paper" in header  # from `unpublished`
     assert CODE_HASH in header
+    # the fixture's comparison: 2 rows, one with match True (counted by hand)
+    assert "1 of 2 published figures reproduced" in header and "tables/published-comparison.csv" in header
     params = header.split("<details><summary>Parameters", 1)[1].split("</details>", 1)[0]
     assert "survey_export" in params and "data/raw/x.csv" in params and "notes" not in params
     # the parameters cell itself stays hidden, and the outputs are shown
@@ -229,6 +231,10 @@ def _open_offline(chromium: str, page: Path, proxy_port: int, profile: Path) -> 
             "--disable-component-update",
             "--disable-sync",
             "--disable-default-apps",
+            "--disable-domain-reliability",
+            "--no-pings",
+            "--disable-client-side-phishing-detection",
+            "--disable-features=NetworkTimeServiceQuerying,Translate,MediaRouter,OptimizationHints",
             f"--user-data-dir={profile}",
             f"--proxy-server=http://127.0.0.1:{proxy_port}",
             "--proxy-bypass-list=<-loopback>",
@@ -276,6 +282,7 @@ def test_chromium_requests_nothing_from_outside(site, tmp_path):
         for page in sorted(site.rglob("*.html")):
             recorder.requests.clear()
             _open_offline(chromium, page, port, tmp_path / "profile")
-            assert _hosts(recorder.requests) - own == set(), f"{page.name} requested something from outside"
+            outside = _hosts(recorder.requests) - own
+            assert outside == set(), f"{page.name} requested {sorted(outside)} (Chromium's own: {sorted(own)})"
     finally:
         recorder.close()

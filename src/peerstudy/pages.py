@@ -47,6 +47,8 @@ __all__ = [
 
 #: The folders of ``reports/<study>/`` whose files every page of the study links to.
 DOWNLOAD_DIRS = ("tables", "figures", "qda")
+#: A study's comparison of reproduced with published figures, in ``reports/<study>/``.
+COMPARISON = "tables/published-comparison.csv"
 
 # The lab template with every script from the network removed (require.js, MathJax,
 # mermaid, widgets) and the page header placed at the top of the body.
@@ -222,9 +224,12 @@ def page_header(
     code_sha256: str,
     commit: str | None,
     downloads: Sequence[str] = (),
+    reproduced: tuple[int, int] | None = None,
 ) -> str:
     """The header of a report page (HTML): title, source, notes on the data, provenance,
-    parameters (collapsed), navigation and downloads.
+    parameters (collapsed), navigation and downloads; with ``reproduced`` (see
+    :func:`count_reproduced`), how many published figures the study reproduces, linked
+    to its comparison table.
 
     Examples
     --------
@@ -243,6 +248,11 @@ def page_header(
     source = _source_of(parameters)
     if source:
         parts.append(f'<p class="ps-source">Source: {_e(source)}</p>')
+    if reproduced is not None:
+        parts.append(
+            f"<p><strong>{reproduced[0]} of {reproduced[1]} published figures reproduced</strong> "
+            f"({_link(COMPARISON, 'comparison table')})</p>"
+        )
     notices = _notices(parameters)
     if notices:
         items = "".join(f"<li>{_e(n)}</li>" for n in notices)
@@ -270,7 +280,14 @@ def write_pages(
     for nb in notebooks:
         executed = nbformat.read(reports_dir / f"{nb}.ipynb", as_version=4)
         header = page_header(
-            study, nb, notebooks, parameters, code_sha256=code_sha256, commit=commit, downloads=downloads
+            study,
+            nb,
+            notebooks,
+            parameters,
+            code_sha256=code_sha256,
+            commit=commit,
+            downloads=downloads,
+            reproduced=count_reproduced(reports_dir / COMPARISON),
         )
         page = render_html(executed, f"{parameters.get('title') or study}: {nb}", header)
         written.append(write_bytes_atomic(reports_dir / f"{nb}.html", page))
@@ -306,7 +323,7 @@ _INDEX_CSS = (
 
 def _card(base: Path, name: str, entry: Mapping[str, Any]) -> list[str]:
     title = entry.get("parameters", {}).get("title", name)
-    counted = count_reproduced(base / name / "tables" / "published-comparison.csv")
+    counted = count_reproduced(base / name / COMPARISON)
     status = (
         "no published comparison" if counted is None else f"{counted[0]} of {counted[1]} published figures reproduced"
     )
