@@ -176,7 +176,7 @@ def test_index_has_one_card_per_study_with_status_links_and_collapsed_hashes(sit
     assert "ab" * 32 in details and "data/raw/x.csv" in details
 
 
-def test_shipped_style_regenerated_reports_are_self_contained(regenerated):
+def test_regenerated_reports_are_self_contained_and_their_links_resolve(regenerated):
     """Every page of the regenerated reports: nothing from the network, every link resolves."""
     assert pages.find_link_problems(regenerated / "reports") == []
 

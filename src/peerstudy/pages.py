@@ -68,7 +68,8 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 _CSS = (
     ".ps-header{font-family:sans-serif;margin:0;padding:.8em 16px .6em;"
     "border-bottom:1px solid #ccc;line-height:1.4;font-size:14px}"
-    ".ps-header h1{font-size:1.4em;margin:.2em 0}.ps-header nav a{margin-right:1.2em}"
+    ".ps-header h1{font-size:1.4em;margin:.2em 0}.ps-header nav span{margin-right:1.2em}"
+    ".ps-header a{color:#0645ad;text-decoration:underline}"
     ".ps-source{font-style:italic}.ps-notice{background:#fff6dc;border-left:4px solid #e0a800;"
     "padding:.3em .8em;margin:.5em 0}.ps-notice ul{margin:.2em 0;padding-left:1.2em}"
     ".ps-header code{font-size:.9em;word-break:break-all}.ps-header details{margin:.3em 0}"
