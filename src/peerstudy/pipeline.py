@@ -23,7 +23,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import html
 import json
 import os
 import re
@@ -42,6 +41,7 @@ from peerstudy import config
 from peerstudy.envfiles import direct_requirements
 from peerstudy.errors import ConfigError, InputError, OutputError, PeerstudyError, Problem
 from peerstudy.outputs import write_bytes_atomic, write_json
+from peerstudy.pages import render_html, write_index, write_pages  # noqa: F401  (render_html, write_index: re-exported)
 from peerstudy.rawdata import check_raw, digest_file, list_files
 from peerstudy.readers import read_yaml
 
@@ -310,22 +310,6 @@ def normalise_notebook(nb: nbformat.NotebookNode, *, output_path: str) -> tuple[
     return nb, timings
 
 
-def render_html(nb: nbformat.NotebookNode, title: str) -> bytes:
-    """HTML for reviewers: code, prompts and parameter cells hidden; outputs and prose shown."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    c = Config()
-    c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters"}
-    c.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=c, template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body.encode("utf-8")
-
-
 # ------------------------------------------------------------------------ running
 # Everything in flight for a study lives in <output root>/.staging/<study>/: the lock
 # file, one run-* folder per run (deleted when it ends, or at the next run's start after
@@ -458,7 +442,7 @@ def _run_notebooks(study: Study, run: Path, root: Path, kernel: str, log) -> lis
             executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
             run_log.append({"study": name, "notebook": nb, **timings})
             write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
-            write_bytes_atomic(out_path.with_suffix(".html"), render_html(executed, f"{name}: {nb}"))
+    write_pages(name, study.notebooks, study.parameters, run / rel_reports, code_sha256=code_digest())
     return run_log
 
 
@@ -681,32 +665,6 @@ def update_manifest(entries: dict[str, dict[str, Any]], *, root: Path | None = N
                           "of each file in reports/<study>/)")
     write_json(path, manifest)
     return manifest
-
-
-def write_index(manifest: dict[str, Any], *, root: Path | None = None) -> Path:
-    """``reports/index.html``: one page linking every study's report, with provenance."""
-    base = (Path(root) if root else config.output_root()) / "reports"
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>peerstudy reports</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
-             "code{font-size:.85em}td,th{padding:.2em .6em;text-align:left;vertical-align:top}</style>",
-             "</head><body>", "<h1>peerstudy reports</h1>",
-             "<p>Each report was produced from the raw data by the notebooks listed, with the parameters shown. "
-             "The hashes identify the exact inputs and code; <code>make test</code> checks that they still match.</p>"]
-    for name, entry in sorted(manifest.get("studies", {}).items()):
-        title = entry.get("parameters", {}).get("title", name)
-        parts.append(f"<h2>{html.escape(name)}</h2><p>{html.escape(str(title))}</p><ul>")
-        for nb in entry["notebooks"]:
-            rel = Path(nb).relative_to("reports").with_suffix(".html").as_posix()
-            parts.append(f'<li><a href="{html.escape(rel)}">{html.escape(Path(nb).stem)}</a></li>')
-        parts.append(f'<li><a href="{html.escape(name)}/key-figures.json">key figures (JSON)</a></li></ul>')
-        parts.append("<table><tr><th>code</th><td><code>" + entry["code_sha256"] + "</code></td></tr>")
-        for raw, digest in entry["raw_inputs"].items():
-            parts.append(f"<tr><th>{html.escape(raw)}</th><td><code>{digest}</code></td></tr>")
-        parts.append("</table>")
-    pkgs = ", ".join(f"{k} {v}" for k, v in manifest.get("packages", {}).items())
-    parts.append(f"<p>Python {manifest.get('python', '')}; {html.escape(pkgs)}.</p></body></html>")
-    return write_bytes_atomic(base / "index.html", ("\n".join(parts) + "\n").encode("utf-8"))
 
 
 def refresh_notebooks(*, log=print) -> list[Path]:
