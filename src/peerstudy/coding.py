@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -172,105 +172,30 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     if missing_cols or not document_key:
         raise ConfigError(Problem(field="document_key", expected="columns of the documents table",
                                   found=repr(list(document_key)), fix=f"use some of {list(documents.columns)}"))
-    deid = key
-    index = {tuple(str(v) for v in key): i for i, key in
+    index = {tuple(str(v) for v in k): i for i, k in
              zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None))}
-    problems: list[Problem] = []
-    segments: dict[tuple[str, int, int], dict] = {}
-    codings = []
-    seen: dict[tuple, str] = {}
-    spans: dict[tuple[str, str, str], list[tuple[int, int, str, int]]] = {}
-    tolerant: list[dict] = []
-    turn_index = TurnIndex(turns) if turns is not None else None
+    state = _SheetState(turn_index=TurnIndex(turns) if turns is not None else None)
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
         required = [*document_key, "code", "excerpt", "coder"] + ([unit_column] if unit_column else [])
         table = read_csv_table(path, required=required, parameter="coding_sheets")
         for row, cells in table.iterrows():
-            where = {"file": shown, "row": int(row)}
-            key = tuple(cells[c].strip() for c in document_key)
-            code, coder = cells["code"].strip(), cells["coder"].strip()
+            doc_key = tuple(cells[c].strip() for c in document_key)
             excerpt = unicodedata.normalize("NFC", cells["excerpt"]).strip()
-            if deid is not None:  # raw ids and raw excerpts are looked up de-identified (issue 13)
-                key = key if key in index else tuple(deidentify(k, deid)[0] for k in key)
-                excerpt = deidentify(excerpt, deid)[0]
-            bad = False
-            if key not in index:
-                problems.append(Problem(**where, field=", ".join(document_key),
-                                        expected="a document of the cleaned data (an analysed answer or transcript)",
-                                        found=repr(", ".join(key)),
-                                        fix="check the identifiers; only analysed documents can be coded"))
-                bad = True
-            if code not in codebook.index:
-                problems.append(Problem(**where, field="code", expected="a code defined in the codebook",
-                                        found=repr(code), fix=suggest_code(code, codebook)))
-                bad = True
-            if not coder:
-                problems.append(Problem(**where, field="coder", expected="the coder's initials", found="nothing",
-                                        fix="fill in who made this coding"))
-                bad = True
-            if bad:
+            if key is not None:  # raw ids and raw excerpts are looked up de-identified (issue 13)
+                doc_key = doc_key if doc_key in index else tuple(deidentify(k, key)[0] for k in doc_key)
+                excerpt = deidentify(excerpt, key)[0]
+            row_problems = _check_row(cells, doc_key, index, codebook, document_key)
+            if row_problems:
+                state.problems += [Problem(file=shown, row=int(row), **p) for p in row_problems]
                 continue
-            doc = documents.loc[index[key]]
-            if root_code_from is not None and codebook.at[code, "root"] != doc[root_code_from]:
-                problems.append(Problem(**where, field="code",
-                                        expected=f"a code under {doc[root_code_from]!r} (the {root_code_from} of this document)",
-                                        found=f"{code!r}, which is under {codebook.at[code, 'root']!r}",
-                                        fix="use a code for this question, or correct the question column"))
-                continue
-            if codebook.at[code, "depth"] == 0 and root_code_from is not None:
-                problems.append(Problem(**where, field="code", expected="a category, not a top-level code",
-                                        found=repr(code), fix="choose the category that fits the excerpt"))
-                continue
-            by_offsets = bool(cells.get("start", "").strip() or cells.get("end", "").strip())
-            if by_offsets:
-                span, problem = _span_from_offsets(cells.get("start", ""), cells.get("end", ""), doc, excerpt)
-                if problem:
-                    problems.append(Problem(**where, **problem))
-                    continue
-            else:
-                span, problem = _span_of_excerpt(cells, doc, excerpt, turn_index)
-                if problem:
-                    problems.append(Problem(**where, **problem))
-                    continue
-                if doc["text"][span[0]:span[1]] != excerpt:
-                    tolerant.append({"sheet": shown, "row": int(row), "document": doc["document"], "excerpt": excerpt,
-                                     "matched text": doc["text"][span[0]:span[1]]})
-            speaker = doc["participant"]
-            if turn_index is not None and str(doc["participant"]):
-                speaker = turn_index.speaker_at(doc["document"], *span)
-                if speaker is None or speaker not in str(doc["participant"]).split("; "):
-                    problems.append(Problem(**where, field="excerpt", expected="text within one participant's turn",
-                                            found="text across turns" if speaker is None else f"text of {speaker!r}",
-                                            fix="mark only what one participant said"))
-                    continue
-            seg_key = (doc["document"], *span)
-            dup = (seg_key, code, coder)
-            if dup in seen:
-                problems.append(Problem(**where, field="code", expected="each coding once per coder",
-                                        found=f"{code!r} on the same excerpt again (first at {seen[dup]})",
-                                        fix="remove the repeated row"))
-                continue
-            same = (doc["document"], code, coder)
-            other = next((o for o in spans.get(same, []) if o[0] < span[1] and span[0] < o[1]), None)
-            if other is not None:
-                at = f"row {other[3]}" if other[2] == shown else f"{other[2]} row {other[3]}"
-                problems.append(Problem(**where, field="start, end" if by_offsets else "excerpt",
-                                        expected=f"codings of {code!r} by {coder} that do not overlap",
-                                        found=f"[{span[0]}, {span[1]}), which overlaps [{other[0]}, {other[1]}) of {at}",
-                                        fix="merge the two rows into one coding of the whole span, or correct "
-                                            + ("the offsets" if by_offsets else "the excerpt")))
-                continue
-            spans.setdefault(same, []).append((span[0], span[1], shown, int(row)))
-            seen[dup] = f"{shown} row {row}"
-            segment = f"{doc['document']}@{span[0]}-{span[1]}"
-            segments.setdefault(seg_key, {"segment": segment, "document": doc["document"],
-                                          "participant": speaker, "start": span[0], "end": span[1],
-                                          "text": doc["text"][span[0]:span[1]]})
-            codings.append({"segment": segment, "unit": cells[unit_column].strip() if unit_column else segment,
-                            "code": code, "coder": coder, "round": 1,
-                            "note": cells.get("note", "").strip(), "sheet": shown, "row": int(row)})
+            problem = _apply_row(state, cells, documents.loc[index[doc_key]], excerpt, codebook,
+                                 root_code_from=root_code_from, unit_column=unit_column, sheet=shown, row=int(row))
+            if problem:
+                state.problems.append(Problem(file=shown, row=int(row), **problem))
+    problems = state.problems
+    segments, codings, tolerant = state.segments, state.codings, state.tolerant
     if problems:
         raise InputError(problems)
     seg = pd.DataFrame(list(segments.values()),
@@ -286,6 +211,110 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     return Coded(segments=seg.astype({"start": "int64", "end": "int64"}),
                  codings=cod.astype({"round": "int64", "row": "int64"}),
                  tolerant=pd.DataFrame(tolerant, columns=["sheet", "row", "document", "excerpt", "matched text"]))
+
+
+@dataclass
+class _SheetState:
+    """What :func:`apply_coding_sheets` has gathered so far, across sheets."""
+
+    turn_index: TurnIndex | None
+    problems: list[Problem] = field(default_factory=list)
+    segments: dict[tuple[str, int, int], dict] = field(default_factory=dict)
+    codings: list[dict] = field(default_factory=list)
+    seen: dict[tuple, str] = field(default_factory=dict)
+    spans: dict[tuple[str, str, str], list[tuple[int, int, str, int]]] = field(default_factory=dict)
+    tolerant: list[dict] = field(default_factory=list)
+
+
+def _check_row(cells: pd.Series, doc_key: tuple[str, ...], index: dict, codebook: pd.DataFrame,
+               document_key: Sequence[str]) -> list[dict]:
+    """The problems of a row that stop it being looked at further: an unknown document,
+    a code not in the codebook, no coder."""
+    code, coder = cells["code"].strip(), cells["coder"].strip()
+    problems = []
+    if doc_key not in index:
+        problems.append({"field": ", ".join(document_key),
+                         "expected": "a document of the cleaned data (an analysed answer or transcript)",
+                         "found": repr(", ".join(doc_key)), "fix": "check the identifiers; only analysed documents can be coded"})
+    if code not in codebook.index:
+        problems.append({"field": "code", "expected": "a code defined in the codebook", "found": repr(code),
+                         "fix": suggest_code(code, codebook)})
+    if not coder:
+        problems.append({"field": "coder", "expected": "the coder's initials", "found": "nothing",
+                         "fix": "fill in who made this coding"})
+    return problems
+
+
+def _code_problem(code: str, doc: pd.Series, codebook: pd.DataFrame, root_code_from: str | None) -> dict | None:
+    """A code that does not belong under the document's top-level code (a survey question)."""
+    if root_code_from is None:
+        return None
+    if codebook.at[code, "root"] != doc[root_code_from]:
+        return {"field": "code", "expected": f"a code under {doc[root_code_from]!r} (the {root_code_from} of this document)",
+                "found": f"{code!r}, which is under {codebook.at[code, 'root']!r}",
+                "fix": "use a code for this question, or correct the question column"}
+    if codebook.at[code, "depth"] == 0:
+        return {"field": "code", "expected": "a category, not a top-level code", "found": repr(code),
+                "fix": "choose the category that fits the excerpt"}
+    return None
+
+
+def _apply_row(state: _SheetState, cells: pd.Series, doc: pd.Series, excerpt: str, codebook: pd.DataFrame, *,
+               root_code_from: str | None, unit_column: str | None, sheet: str, row: int) -> dict | None:
+    """Locate one row's excerpt, check it, and add its segment and coding to ``state``;
+    the problem, if any (nothing is added then)."""
+    code, coder = cells["code"].strip(), cells["coder"].strip()
+    problem = _code_problem(code, doc, codebook, root_code_from)
+    if problem:
+        return problem
+    by_offsets = bool(cells.get("start", "").strip() or cells.get("end", "").strip())
+    if by_offsets:
+        span, problem = _span_from_offsets(cells.get("start", ""), cells.get("end", ""), doc, excerpt)
+    else:
+        span, problem = _span_of_excerpt(cells, doc, excerpt, state.turn_index)
+    if problem:
+        return problem
+    text = doc["text"][span[0]:span[1]]
+    if not by_offsets and text != excerpt:
+        state.tolerant.append({"sheet": sheet, "row": row, "document": doc["document"], "excerpt": excerpt,
+                               "matched text": text})
+    speaker = doc["participant"]
+    if state.turn_index is not None and str(doc["participant"]):
+        speaker = state.turn_index.speaker_at(doc["document"], *span)
+        if speaker is None or speaker not in str(doc["participant"]).split("; "):
+            return {"field": "excerpt", "expected": "text within one participant's turn",
+                    "found": "text across turns" if speaker is None else f"text of {speaker!r}",
+                    "fix": "mark only what one participant said"}
+    problem = _repeat_problem(state, doc["document"], span, code, coder, sheet, by_offsets)
+    if problem:
+        return problem
+    state.spans.setdefault((doc["document"], code, coder), []).append((span[0], span[1], sheet, row))
+    state.seen[(doc["document"], *span), code, coder] = f"{sheet} row {row}"
+    segment = f"{doc['document']}@{span[0]}-{span[1]}"
+    state.segments.setdefault((doc["document"], *span), {"segment": segment, "document": doc["document"],
+                                                         "participant": speaker, "start": span[0], "end": span[1],
+                                                         "text": text})
+    state.codings.append({"segment": segment, "unit": cells[unit_column].strip() if unit_column else segment,
+                          "code": code, "coder": coder, "round": 1, "note": cells.get("note", "").strip(),
+                          "sheet": sheet, "row": row})
+    return None
+
+
+def _repeat_problem(state: _SheetState, document: str, span: tuple[int, int], code: str, coder: str, sheet: str,
+                    by_offsets: bool) -> dict | None:
+    """The same coding again, or one coder's two overlapping spans of one code."""
+    dup = ((document, *span), code, coder)
+    if dup in state.seen:
+        return {"field": "code", "expected": "each coding once per coder",
+                "found": f"{code!r} on the same excerpt again (first at {state.seen[dup]})", "fix": "remove the repeated row"}
+    other = next((o for o in state.spans.get((document, code, coder), []) if o[0] < span[1] and span[0] < o[1]), None)
+    if other is None:
+        return None
+    at = f"row {other[3]}" if other[2] == sheet else f"{other[2]} row {other[3]}"
+    return {"field": "start, end" if by_offsets else "excerpt", "expected": f"codings of {code!r} by {coder} that do not overlap",
+            "found": f"[{span[0]}, {span[1]}), which overlaps [{other[0]}, {other[1]}) of {at}",
+            "fix": "merge the two rows into one coding of the whole span, or correct "
+                   + ("the offsets" if by_offsets else "the excerpt")}
 
 
 def _span_from_offsets(start: str, end: str, doc: pd.Series, excerpt: str) -> tuple[tuple[int, int] | None, dict | None]:
