@@ -953,19 +953,9 @@ def _sorted_labels(uniques: Any) -> pd.Index:
         return pd.Index(values)
 
 
-def _encode_codings(
-    codings: Any,
-    segments: Any,
-    coders: Any,
-    codes: Any,
-    cols: tuple[str, str, str],
-) -> _Coded:
-    """Validate tidy codings and encode them as integer triples.
-
-    Each column is factorized once and only its distinct values are looked up
-    in the segment / code / coder lists, so long columns cost one hash pass.
-    """
-    seg_col, code_col, coder_col = cols
+def _factorize_codings(codings: Any, cols: tuple[str, str, str]) -> dict[str, tuple[np.ndarray, pd.Index]]:
+    """Check that ``codings`` is a non-empty table with the three columns and a value in
+    every cell, and factorize each column once: {column: (codes per row, distinct values)}."""
     if not isinstance(codings, pd.DataFrame):
         raise InputError(
             Problem(field="codings", expected=f"a DataFrame with columns {list(cols)}",
@@ -993,6 +983,24 @@ def _encode_codings(
         factors[col] = (idx, uniques)
     if problems:
         raise InputError(problems)
+    return factors
+
+
+
+def _encode_codings(
+    codings: Any,
+    segments: Any,
+    coders: Any,
+    codes: Any,
+    cols: tuple[str, str, str],
+) -> _Coded:
+    """Validate tidy codings and encode them as integer triples.
+
+    Each column is factorized once and only its distinct values are looked up
+    in the segment / code / coder lists, so long columns cost one hash pass.
+    """
+    seg_col, code_col, coder_col = cols
+    factors = _factorize_codings(codings, cols)
 
     def lookup(col: str, index: pd.Index) -> tuple[np.ndarray, list[Any]]:
         """Position of each row's label in index (-1 if absent) and the absent labels."""
