@@ -108,8 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"krippendorff.alpha 2 x {args.segments} nominal (one code's presence) wall s  {t_kripp:.2f}")
 
     print(f"ratio agreement_table ({args.codes} codes) / krippendorff.alpha (one code)  {t_table / t_kripp:.2f}")
-    print(f"ratio agreement_table / ({args.codes} x krippendorff.alpha one code)  "
-          f"{t_table / (args.codes * t_kripp):.3f}")
+    print(
+        f"ratio agreement_table / ({args.codes} x krippendorff.alpha one code)  {t_table / (args.codes * t_kripp):.3f}"
+    )
     row = table.iloc[0]
     print(f"alpha of {row['code']}: agreement_table {row['alpha']:.10f}  krippendorff {alpha_pkg:.10f}")
     print(f"overall percent agreement         {table.iloc[-1]['percent_agreement']:.6f}")
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     maxrss_mib = maxrss / 2**20 if sys.platform == "darwin" else maxrss / 2**10  # bytes on macOS, KiB on Linux
     print(f"process max RSS MiB (getrusage ru_maxrss, whole run)  {maxrss_mib:.0f}")
+
 
 if __name__ == "__main__":
     main()

@@ -60,7 +60,7 @@ def pairs_of_groups(groups) -> set[Pair]:
 
 def predicted_pairs(marked: pd.DataFrame) -> set[Pair]:
     groups: dict[str, list[str]] = {}
-    for record, kept in zip(marked["record"], marked["duplicate_of"]):
+    for record, kept in zip(marked["record"], marked["duplicate_of"], strict=False):
         groups.setdefault(record if pd.isna(kept) else kept, []).append(record)
     return pairs_of_groups(groups.values())
 
@@ -83,7 +83,9 @@ def show(label: str, s: dict[str, float], seconds: float) -> None:
 def missed_by_reason(pairs: pd.DataFrame, missed: set[Pair]) -> dict[str, int]:
     """True pairs not merged, by the reason given when the pair (or its clusters) was listed."""
     reasons = {}
-    for a, b, decision, reason in zip(pairs["record_a"], pairs["record_b"], pairs["decision"], pairs["reason"]):
+    for a, b, decision, reason in zip(
+        pairs["record_a"], pairs["record_b"], pairs["decision"], pairs["reason"], strict=False
+    ):
         if decision == "kept apart":
             reasons[tuple(sorted((a, b)))] = reason
     counts: dict[str, int] = {}
@@ -446,7 +448,7 @@ def bench_synthetic(n_records: int, seed: int) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         exports = []
-        for (name, fmt), records in zip(DATABASES, per_db):
+        for (name, fmt), records in zip(DATABASES, per_db, strict=False):
             path = Path(tmp) / f"{name.lower()}.{'nbib' if fmt == 'medline' else 'ris'}"
             (write_medline if fmt == "medline" else write_ris)(path, records)
             exports.append({"file": str(path), "database": name, "format": fmt})

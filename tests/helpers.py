@@ -11,8 +11,11 @@ MINI = FIXTURES / "mini-survey"
 
 def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file below ``folder``, by relative path."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def copy_study(tmp_path: Path, study: str, change, name: str = "bad-study") -> Path:
@@ -37,12 +40,14 @@ def copy_study(tmp_path: Path, study: str, change, name: str = "bad-study") -> P
 
 def replace_in(file: str, old: str, new: str):
     """A change for :func:`copy_study`: replace the first ``old`` by ``new`` in ``file``."""
+
     def change(raw: Path) -> None:
         p = raw / file
         data = p.read_bytes()
         if old.encode() not in data:
             raise ValueError(f"{old!r} not in {file}")
         p.write_bytes(data.replace(old.encode(), new.encode(), 1))
+
     return change
 
 

@@ -9,8 +9,21 @@ from pathlib import Path
 
 import pandas as pd
 
-TEXT_SUFFIXES = {".ipynb", ".html", ".md", ".csv", ".json", ".svg", ".txt", ".jsonl", ".qdc", ".qdpx",
-                 ".tex", ".xlsx", ".docx"}  # .xlsx and .docx are zip archives: each member's text is scanned
+TEXT_SUFFIXES = {
+    ".ipynb",
+    ".html",
+    ".md",
+    ".csv",
+    ".json",
+    ".svg",
+    ".txt",
+    ".jsonl",
+    ".qdc",
+    ".qdpx",
+    ".tex",
+    ".xlsx",
+    ".docx",
+}  # .xlsx and .docx are zip archives: each member's text is scanned
 # Embedded images are base64 pixels, not text: any short name occurs in them by chance.
 _DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")
 

@@ -36,8 +36,18 @@ N = None
 # A-D x units 1-12, transposed here to units in rows. Published: nominal .743,
 # ordinal .815, interval .849, ratio .797.
 KRIPPENDORFF_2011 = [
-    [1, 1, N, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
-    [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [N, 5, 5, 5], [N, N, 1, 1], [N, 3, N, N],
+    [1, 1, N, 1],
+    [2, 2, 3, 2],
+    [3, 3, 3, 3],
+    [3, 3, 3, 3],
+    [2, 2, 2, 2],
+    [1, 2, 3, 4],
+    [4, 4, 4, 4],
+    [1, 1, 2, 1],
+    [2, 2, 2, 2],
+    [N, 5, 5, 5],
+    [N, N, 1, 1],
+    [N, 3, N, N],
 ]
 
 # irrCAC R package (Gwet, K.L., version 1.0, README / vignette "Calculating
@@ -46,8 +56,18 @@ KRIPPENDORFF_2011 = [
 # pa.coeff.raw pa = 0.8181818, gwet.ac1.raw AC1 = 0.77544 (pe = 0.1903212),
 # bp.coeff.raw BP = 0.77273 (pe = 0.2), krippen.alpha.raw alpha = 0.74342.
 CAC_RAW4RATERS = [
-    [1, 1, N, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
-    [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [N, 5, 5, 5], [N, N, 1, 1], [N, N, 3, N],
+    [1, 1, N, 1],
+    [2, 2, 3, 2],
+    [3, 3, 3, 3],
+    [3, 3, 3, 3],
+    [2, 2, 2, 2],
+    [1, 2, 3, 4],
+    [4, 4, 4, 4],
+    [1, 1, 2, 1],
+    [2, 2, 2, 2],
+    [N, 5, 5, 5],
+    [N, N, 1, 1],
+    [N, N, 3, N],
 ]
 
 # irrCAC R package, data set distrib.6raters: distribution of 6 raters over 5
@@ -56,9 +76,21 @@ CAC_RAW4RATERS = [
 # fleiss.kappa.dist = 0.4139265, krippen.alpha.dist = 0.4204384,
 # bp.coeff.dist = 0.4388889, pa = 0.5511111.
 DISTRIB_6RATERS = [
-    [0, 0, 0, 6, 0], [0, 3, 0, 0, 3], [0, 1, 4, 0, 1], [0, 0, 0, 0, 6], [0, 3, 0, 3, 0],
-    [2, 0, 4, 0, 0], [0, 0, 4, 0, 2], [2, 0, 3, 1, 0], [2, 0, 0, 4, 0], [0, 0, 0, 0, 6],
-    [1, 0, 0, 5, 0], [1, 1, 0, 4, 0], [0, 3, 3, 0, 0], [1, 0, 0, 5, 0], [0, 2, 0, 3, 1],
+    [0, 0, 0, 6, 0],
+    [0, 3, 0, 0, 3],
+    [0, 1, 4, 0, 1],
+    [0, 0, 0, 0, 6],
+    [0, 3, 0, 3, 0],
+    [2, 0, 4, 0, 0],
+    [0, 0, 4, 0, 2],
+    [2, 0, 3, 1, 0],
+    [2, 0, 0, 4, 0],
+    [0, 0, 0, 0, 6],
+    [1, 0, 0, 5, 0],
+    [1, 1, 0, 4, 0],
+    [0, 3, 3, 0, 0],
+    [1, 0, 0, 5, 0],
+    [0, 2, 0, 3, 1],
 ]
 
 # irrCAC R package, data set cont3x3abstractors: 2 abstractors classifying 100
@@ -71,8 +103,16 @@ CONT3X3_ABSTRACTORS = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
 # Fleiss (1971) as worked on Wikipedia's "Fleiss' kappa" page: 10 subjects,
 # 14 raters, 5 categories (raters per category); kappa = 0.210.
 FLEISS_WIKIPEDIA = [
-    [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-    [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+    [0, 0, 0, 0, 14],
+    [0, 2, 6, 4, 2],
+    [0, 0, 3, 5, 6],
+    [0, 3, 9, 2, 0],
+    [2, 2, 8, 1, 1],
+    [7, 7, 0, 0, 0],
+    [3, 2, 6, 3, 0],
+    [2, 5, 3, 2, 2],
+    [6, 5, 2, 1, 0],
+    [0, 2, 2, 3, 7],
 ]
 
 
@@ -84,7 +124,7 @@ def expand_counts(counts):
 def expand_table(table):
     """2-rater contingency table -> the two raters' label vectors (1-based)."""
     pairs = [(i + 1, j + 1) for i, row in enumerate(table) for j, n in enumerate(row) for _ in range(n)]
-    a, b = zip(*pairs)
+    a, b = zip(*pairs, strict=False)
     return list(a), list(b)
 
 
@@ -148,7 +188,7 @@ def test_irrcac_distrib_6raters():
 def test_irrcac_cont3x3abstractors():
     # irrCAC README and weighting vignette, cont3x3abstractors (see above).
     a, b = expand_table(CONT3X3_ABSTRACTORS)
-    pairs = list(zip(a, b))
+    pairs = list(zip(a, b, strict=False))
     assert cohen_kappa(a, b) == pytest.approx(0.7964094, abs=5e-8)
     assert cohen_kappa(a, b, weights="quadratic") == pytest.approx(0.8921569, abs=5e-8)
     assert gwet_ac1(pairs) == pytest.approx(0.8493305, abs=5e-8)
@@ -331,7 +371,7 @@ def test_relabelling_categories_changes_nothing(table, names):
     # order-preserving relabelling for weighted kappa and ordinal alpha
     ordered = np.array(["c0", "c1", "c2", "c3"], dtype=object)[table]
     for weights in ("linear", "quadratic"):
-        same_result(lambda t: cohen_kappa(t[:, 0], t[:, 1], weights), table, ordered)
+        same_result(lambda t, w=weights: cohen_kappa(t[:, 0], t[:, 1], w), table, ordered)
     same_result(lambda t: krippendorff_alpha(t, "ordinal"), table, ordered)
     # affine change of units for interval, scaling for ratio
     same_result(lambda t: krippendorff_alpha(t, "interval"), table, 3.0 * table - 7.0)
@@ -446,7 +486,9 @@ def test_empty_data(func):
 def test_cohen_empty_and_mismatched_lengths():
     with pytest.raises(InputError, match="at least one unit"):
         cohen_kappa([], [])
-    with pytest.raises(InputError, match="expected the same number of units for both coders, found 3 labels in a and 2 in b"):
+    with pytest.raises(
+        InputError, match="expected the same number of units for both coders, found 3 labels in a and 2 in b"
+    ):
         cohen_kappa([1, 2, 1], [1, 2])
 
 
@@ -476,7 +518,9 @@ def test_no_variation():
 
 
 def test_unknown_level_and_weights():
-    with pytest.raises(ConfigError, match=r"expected one of \['nominal', 'ordinal', 'interval', 'ratio'\], found 'nominl'") as err:
+    with pytest.raises(
+        ConfigError, match=r"expected one of \['nominal', 'ordinal', 'interval', 'ratio'\], found 'nominl'"
+    ) as err:
         krippendorff_alpha(KRIPPENDORFF_2011, level="nominl")
     assert err.value.problems[0].field == "level"
     with pytest.raises(ConfigError, match="expected None, 'linear' or 'quadratic', found 'squared'") as err:
@@ -564,10 +608,19 @@ def tidy(rows, columns=("segment", "code", "coder")):
 #   A: Ann {s1, s2}, Ben {s1, s2}
 #   B: Ann {s1},     Ben {s2}
 #   C: Ann {s3},     Ben {s4}
-TWO_CODERS = tidy([
-    ("s1", "A", "Ann"), ("s1", "A", "Ann"), ("s1", "B", "Ann"), ("s2", "A", "Ann"), ("s3", "C", "Ann"),
-    ("s1", "A", "Ben"), ("s2", "A", "Ben"), ("s2", "B", "Ben"), ("s4", "C", "Ben"),
-])
+TWO_CODERS = tidy(
+    [
+        ("s1", "A", "Ann"),
+        ("s1", "A", "Ann"),
+        ("s1", "B", "Ann"),
+        ("s2", "A", "Ann"),
+        ("s3", "C", "Ann"),
+        ("s1", "A", "Ben"),
+        ("s2", "A", "Ben"),
+        ("s2", "B", "Ben"),
+        ("s4", "C", "Ben"),
+    ]
+)
 ALL_SEGMENTS = ["s1", "s2", "s3", "s4", "s5"]
 
 
@@ -637,8 +690,9 @@ def test_agreement_table_three_coders_by_hand():
     # Fleiss kappa = (96 - 74)/(144 - 74) = 22/70.
     # Alpha: n = 12, ones 5, zeros 7, disagreement sum 1 + 1 = 2:
     # 1 - 11 * 2 / 35 = 13/35.
-    codings = tidy([("s1", "A", "X"), ("s2", "A", "X"), ("s1", "A", "Y"), ("s1", "A", "Z"), ("s3", "A", "Z"),
-                    ("s4", "B", "X")])
+    codings = tidy(
+        [("s1", "A", "X"), ("s2", "A", "X"), ("s1", "A", "Y"), ("s1", "A", "Z"), ("s3", "A", "Z"), ("s4", "B", "X")]
+    )
     table = agreement_table(codings).set_index("code")
     row = table.loc["A"]
     assert row["percent_agreement"] == pytest.approx(2 / 3)
@@ -654,8 +708,9 @@ def test_agreement_table_three_coders_by_hand():
 
 
 def test_agreement_table_selected_coders_and_column_names():
-    codings = tidy([("s1", "A", "X"), ("s1", "A", "Y"), ("s2", "A", "Z"), ("s2", "A", "X")],
-                   columns=("unit", "tag", "who"))
+    codings = tidy(
+        [("s1", "A", "X"), ("s1", "A", "Y"), ("s2", "A", "Z"), ("s2", "A", "X")], columns=("unit", "tag", "who")
+    )
     table = agreement_table(codings, coders=["X", "Y"], segment_col="unit", code_col="tag", coder_col="who")
     # Z's rows are ignored; s2 still counts as a unit (X applied A there)
     a = table.set_index("code").loc["A"]
@@ -668,7 +723,7 @@ def tidy_codings(draw, max_coders=3):
     coders = ["c0", "c1", "c2"][: draw(st.integers(2, max_coders))]
     codes = ["A", "B", "C"]
     presence = draw(arrays(np.bool_, (n_seg, len(codes), len(coders))))
-    rows = [(f"s{s}", codes[k], coders[j]) for s, k, j in zip(*np.nonzero(presence))]
+    rows = [(f"s{s}", codes[k], coders[j]) for s, k, j in zip(*np.nonzero(presence), strict=False)]
     return presence, coders, rows
 
 
@@ -712,7 +767,9 @@ def test_agreement_table_matches_scalar_functions(case):
 def test_agreement_table_validation():
     with pytest.raises(InputError, match="a DataFrame with columns"):
         agreement_table([("s1", "A", "Ann")])
-    with pytest.raises(InputError, match=r"expected columns \['segment', 'code', 'coder'\], found no column \['coder'\]"):
+    with pytest.raises(
+        InputError, match=r"expected columns \['segment', 'code', 'coder'\], found no column \['coder'\]"
+    ):
         agreement_table(TWO_CODERS.drop(columns="coder"))
     with pytest.raises(InputError, match="at least one coding"):
         agreement_table(TWO_CODERS.iloc[:0])
@@ -750,7 +807,10 @@ def test_disagreements_sheet():
     sheet = disagreements(TWO_CODERS, text=TEXT)
     assert list(sheet.columns) == ["segment", "code", "applied_by", "not_applied_by", "text", "decision"]
     assert sheet[["segment", "code", "applied_by", "not_applied_by"]].values.tolist() == [
-        ["s1", "B", "Ann", "Ben"], ["s2", "B", "Ben", "Ann"], ["s3", "C", "Ann", "Ben"], ["s4", "C", "Ben", "Ann"],
+        ["s1", "B", "Ann", "Ben"],
+        ["s2", "B", "Ben", "Ann"],
+        ["s3", "C", "Ann", "Ben"],
+        ["s4", "C", "Ben", "Ann"],
     ]
     assert sheet["text"].tolist() == ["I felt heard.", "We met weekly.", "It was hard.", "No comment."]
     assert sheet["decision"].isna().all()
@@ -782,7 +842,10 @@ def test_apply_reconciliation_builds_consensus():
     consensus = apply_reconciliation(TWO_CODERS, sheet)
     # agreed: A in s1 and s2; kept from the sheet: B in s1, C in s3
     assert consensus.values.tolist() == [
-        ["s1", "A", "agreed"], ["s1", "B", "reconciled"], ["s2", "A", "agreed"], ["s3", "C", "reconciled"],
+        ["s1", "A", "agreed"],
+        ["s1", "B", "reconciled"],
+        ["s2", "A", "agreed"],
+        ["s3", "C", "reconciled"],
     ]
 
 
@@ -796,11 +859,13 @@ def test_apply_reconciliation_missing_decision():
 
 def test_apply_reconciliation_reports_sheet_rows_and_fields():
     sheet = disagreements(TWO_CODERS).assign(decision=["keep", "drop", "keep", "drop"])
-    extra = pd.DataFrame({
-        "segment": ["s9", "s1", "s1", "s2", "s1"],
-        "code": ["B", "Z", "A", "B", "B"],
-        "decision": ["keep", "keep", "drop", None, "maybe"],
-    })
+    extra = pd.DataFrame(
+        {
+            "segment": ["s9", "s1", "s1", "s2", "s1"],
+            "code": ["B", "Z", "A", "B", "B"],
+            "decision": ["keep", "keep", "drop", None, "maybe"],
+        }
+    )
     bad = pd.concat([sheet, extra], ignore_index=True)  # data rows 2-5 fine, 6-10 bad
     with pytest.raises(InputError) as err:
         apply_reconciliation(TWO_CODERS, bad)

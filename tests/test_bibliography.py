@@ -14,8 +14,8 @@ import re
 
 import pandas as pd
 import pytest
-from helpers import FIXTURES, samples_dir
 
+from helpers import FIXTURES, samples_dir
 from peerstudy.bib_ids import is_missing, normalise_pmid
 from peerstudy.bib_tagged import map_ris
 from peerstudy.bibliography import (
@@ -380,7 +380,7 @@ def test_raw_exports_of_the_review_are_read_and_match_the_search_log():
     ]
     records = read_exports(exports)
     table = check_search_log(records, read_search_log(RAW / "search-log.yaml"))
-    assert dict(zip(table["database"], table["records"])) == {
+    assert dict(zip(table["database"], table["records"], strict=False)) == {
         "PubMed": 182,
         "MEDLINE": 143,
         "CINAHL": 125,

@@ -29,7 +29,8 @@ def test_problems_name_file_line_and_field(tmp_path):
         "  - {code: a, label: A, definition: d, parent: null}\n"
         "  - {code: a, label: A2, definition: d, parent: null}\n"
         "  - {code: b, label: B, definition: '', parent: a}\n"
-        "  - {code: c, label: C, definition: d, parent: zz}\n")
+        "  - {code: c, label: C, definition: d, parent: zz}\n"
+    )
     with pytest.raises(InputError) as info:
         read_codebook(tmp_path / "b.yaml")
     text = str(info.value)
@@ -40,6 +41,7 @@ def test_problems_name_file_line_and_field(tmp_path):
 
 def test_cycle_is_refused(tmp_path):
     (tmp_path / "c.yaml").write_text(
-        "codes:\n  - {code: a, label: A, definition: d, parent: b}\n  - {code: b, label: B, definition: d, parent: a}\n")
+        "codes:\n  - {code: a, label: A, definition: d, parent: b}\n  - {code: b, label: B, definition: d, parent: a}\n"
+    )
     with pytest.raises(InputError, match="expected a tree"):
         read_codebook(tmp_path / "c.yaml")

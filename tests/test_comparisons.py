@@ -10,26 +10,54 @@ from peerstudy.comparisons import dimension_table, dyad_profiles, emergence_tabl
 from peerstudy.errors import ConfigError
 
 BOOK = pd.DataFrame(
-    {"label": ["Life alliance", "Trust", "Empathy", "Early trust", "Illness", "Family"],
-     "parent": [None, "core", "core", "trust", "empathy", "empathy"], "depth": [0, 1, 1, 2, 2, 2]},
-    index=pd.Index(["core", "trust", "empathy", "early", "emp-ill", "emp-fam"], name="code"))
+    {
+        "label": ["Life alliance", "Trust", "Empathy", "Early trust", "Illness", "Family"],
+        "parent": [None, "core", "core", "trust", "empathy", "empathy"],
+        "depth": [0, 1, 1, 2, 2, 2],
+    },
+    index=pd.Index(["core", "trust", "empathy", "early", "emp-ill", "emp-fam"], name="code"),
+)
 
 # Two dyads. D1: observed at sessions 1 and 3, both members interviewed at 3.
 # D2: observed at session 1 and 3, only the PIR interviewed at 3.
-DOCS = pd.DataFrame({
-    "document": ["D1-S1-OBS", "D1-S3-OBS", "D1-S3-PSW", "D1-S3-PIR", "D2-S1-OBS", "D2-S3-OBS", "D2-S3-PIR"],
-    "dyad": ["D1", "D1", "D1", "D1", "D2", "D2", "D2"],
-    "session": [1, 3, 3, 3, 1, 3, 3],
-    "source": ["observation", "observation", "PSW interview", "PIR interview", "observation", "observation",
-               "PIR interview"]})
-SEGS = pd.DataFrame({
-    "segment": ["a", "b", "c", "d", "e", "f", "g"],
-    "document": ["D1-S1-OBS", "D1-S3-PSW", "D1-S3-PIR", "D1-S3-PIR", "D2-S1-OBS", "D2-S3-PIR", "D1-S3-PSW"],
-    "participant": ["", "PSW01", "PIR01", "PIR01", "", "PIR02", "PSW01"],
-    "text": ["They smiled.", "I told him about my illness too.", "She understands my family.", "I trust her now.",
-             "Long silence.", "We talk about family a lot, really a lot.", "Trust takes time."]})
-CONS = pd.DataFrame({"segment": ["a", "b", "c", "d", "e", "f", "g"],
-                     "code": ["early", "emp-ill", "emp-fam", "early", "early", "emp-fam", "early"]})
+DOCS = pd.DataFrame(
+    {
+        "document": ["D1-S1-OBS", "D1-S3-OBS", "D1-S3-PSW", "D1-S3-PIR", "D2-S1-OBS", "D2-S3-OBS", "D2-S3-PIR"],
+        "dyad": ["D1", "D1", "D1", "D1", "D2", "D2", "D2"],
+        "session": [1, 3, 3, 3, 1, 3, 3],
+        "source": [
+            "observation",
+            "observation",
+            "PSW interview",
+            "PIR interview",
+            "observation",
+            "observation",
+            "PIR interview",
+        ],
+    }
+)
+SEGS = pd.DataFrame(
+    {
+        "segment": ["a", "b", "c", "d", "e", "f", "g"],
+        "document": ["D1-S1-OBS", "D1-S3-PSW", "D1-S3-PIR", "D1-S3-PIR", "D2-S1-OBS", "D2-S3-PIR", "D1-S3-PSW"],
+        "participant": ["", "PSW01", "PIR01", "PIR01", "", "PIR02", "PSW01"],
+        "text": [
+            "They smiled.",
+            "I told him about my illness too.",
+            "She understands my family.",
+            "I trust her now.",
+            "Long silence.",
+            "We talk about family a lot, really a lot.",
+            "Trust takes time.",
+        ],
+    }
+)
+CONS = pd.DataFrame(
+    {
+        "segment": ["a", "b", "c", "d", "e", "f", "g"],
+        "code": ["early", "emp-ill", "emp-fam", "early", "early", "emp-fam", "early"],
+    }
+)
 PEOPLE = pd.DataFrame({"participant": ["PSW01", "PIR01", "PSW02", "PIR02"], "role": ["PSW", "PIR", "PSW", "PIR"]})
 
 
@@ -57,8 +85,14 @@ def test_shared_view_needs_both_roles_in_the_same_round():
 
 def test_role_table_counts_statements_dyads_and_shared_views():
     table = role_table(CONS, SEGS, DOCS, BOOK, PEOPLE, depth=1).set_index("code")
-    assert table.loc["empathy"].to_dict() == {"label": "Empathy", "statements_PIR": 2, "dyads_PIR": 2,
-                                              "statements_PSW": 1, "dyads_PSW": 1, "shared_views": 1}
+    assert table.loc["empathy"].to_dict() == {
+        "label": "Empathy",
+        "statements_PIR": 2,
+        "dyads_PIR": 2,
+        "statements_PSW": 1,
+        "dyads_PSW": 1,
+        "shared_views": 1,
+    }
     assert table.loc["trust", ["statements_PIR", "statements_PSW", "shared_views"]].tolist() == [1, 1, 1]
 
 
@@ -73,12 +107,16 @@ def test_dimensions_by_role_with_the_longest_quote():
 
 def test_dyad_profiles_one_row_per_dyad():
     profiles = dyad_profiles(CONS, SEGS, DOCS, BOOK, depth=1).set_index("dyad")
-    assert profiles.to_dict("index") == {"D1": {"session 1": "trust", "session 3": "trust, empathy"},
-                                         "D2": {"session 1": "trust", "session 3": "empathy"}}
+    assert profiles.to_dict("index") == {
+        "D1": {"session 1": "trust", "session 3": "trust, empathy"},
+        "D2": {"session 1": "trust", "session 3": "empathy"},
+    }
 
 
 def test_unknown_attribute_is_a_config_error():
-    with pytest.raises(ConfigError, match="field 'attributes': expected columns of the documents table, found \\['wave'\\]"):
+    with pytest.raises(
+        ConfigError, match="field 'attributes': expected columns of the documents table, found \\['wave'\\]"
+    ):
         emergence_table(CONS, SEGS, DOCS, BOOK, time="wave")
 
 
@@ -107,8 +145,15 @@ def test_dyad_declarations_are_checked_together():
 
     kinds = {"observation": "field notes", "PSW interview": "interview", "PIR interview": "interview"}
     with pytest.raises(ConfigError) as info:
-        check_dyad_parameters(DOCS, BOOK, source_kinds=kinds, sources=["observation", "video"],
-                              shared_sources=["PSW interview"], dimensions_of=["kindness"], depth=3)
+        check_dyad_parameters(
+            DOCS,
+            BOOK,
+            source_kinds=kinds,
+            sources=["observation", "video"],
+            shared_sources=["PSW interview"],
+            dimensions_of=["kindness"],
+            depth=3,
+        )
     fields = [p.field for p in info.value.problems]
     assert fields == ["source_kinds", "sources", "dimensions_of", "category_depth"]
 

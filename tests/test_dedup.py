@@ -12,10 +12,10 @@ import random
 
 import pandas as pd
 import pytest
-from helpers import FIXTURES, samples_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import FIXTURES, samples_dir
 from peerstudy.bibliography import read_exports, read_medline, read_ris, read_wos
 from peerstudy.dedup import (
     _candidate_pairs,
@@ -233,7 +233,7 @@ def test_duplicates_across_the_hand_made_export_files():
         "web-of-science:2": "pubmed:1",
     }
     kept_apart = pairs[pairs["decision"] == "kept apart"]
-    assert sorted(zip(kept_apart["record_a"], kept_apart["record_b"], kept_apart["reason"])) == [
+    assert sorted(zip(kept_apart["record_a"], kept_apart["record_b"], kept_apart["reason"], strict=False)) == [
         ("psycarticles:1", "psycarticles:2", "different year"),  # same title, 2006 and 2009
         ("pubmed:1", "pubmed:3", "erratum, correction or reply"),
     ]  # the erratum
@@ -262,7 +262,13 @@ def test_real_exports_deduplicate_to_the_distinct_dois_plus_title_matches():
     assert len(kept) == 416 + 75
     title_pairs = pairs[~pairs["rule"].isin(["same DOI", "same PMID"])]
     assert list(
-        zip(title_pairs["record_a"], title_pairs["record_b"], title_pairs["decision"], title_pairs["reason"])
+        zip(
+            title_pairs["record_a"],
+            title_pairs["record_b"],
+            title_pairs["decision"],
+            title_pairs["reason"],
+            strict=False,
+        )
     ) == [
         ("web-of-science:6", "pubmed:94", "kept apart", "different pages"),
         ("pubmed:81", "pubmed:85", "kept apart", "erratum, correction or reply"),
@@ -996,7 +1002,9 @@ def test_precision_on_the_real_labelled_sets():
     for folder in _labelled_sets():
         records, truth = _read_labelled(folder)
         marked, pairs = find_duplicates(records)
-        root = {r: (k if isinstance(k, str) else r) for r, k in zip(marked["record"], marked["duplicate_of"])}
+        root = {
+            r: (k if isinstance(k, str) else r) for r, k in zip(marked["record"], marked["duplicate_of"], strict=False)
+        }
         groups: dict[str, list[str]] = {}
         for r, k in root.items():
             groups.setdefault(k, []).append(r)

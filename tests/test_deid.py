@@ -6,10 +6,10 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from helpers import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import FIXTURES
 from peerstudy.deid import (
     DeidKey,
     deidentify,

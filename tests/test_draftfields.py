@@ -7,8 +7,8 @@ import csv
 import pandas as pd
 import pytest
 import yaml
-from helpers import FIXTURES, samples_dir
 
+from helpers import FIXTURES, samples_dir
 from peerstudy.__main__ import main
 from peerstudy.clean import clean_export, read_fields
 from peerstudy.draftfields import draft_fields, parse_choices, read_redcap_dictionary
@@ -33,10 +33,13 @@ def draft_to(tmp_path, export, dictionary=None):
     return path
 
 
-@pytest.mark.parametrize("data, dictionary", [
-    ("redcap_survey_data.csv", "redcap_survey_dictionary.csv"),
-    ("redcap_checkboxes_data.csv", "redcap_checkboxes_dictionary.csv"),
-])
+@pytest.mark.parametrize(
+    "data, dictionary",
+    [
+        ("redcap_survey_data.csv", "redcap_survey_dictionary.csv"),
+        ("redcap_checkboxes_data.csv", "redcap_checkboxes_dictionary.csv"),
+    ],
+)
 def test_redcap_dictionary_drafts_fields_that_clean_the_data_unedited(tmp_path, data, dictionary):
     folder = samples_dir("surveys")
     fields = draft_to(tmp_path, folder / data, folder / dictionary)
@@ -91,8 +94,9 @@ def test_every_sample_export_drafts_fields_that_read_it(tmp_path):
     assert "type: id" in text.split('"ResponseId"')[1].split("\n")[1]
 
 
-@pytest.mark.parametrize("name", ["surveymonkey.csv", "limesurvey_codes.csv", "limesurvey_texts.csv",
-                                  "googleforms.csv", "redcap_data.csv"])
+@pytest.mark.parametrize(
+    "name", ["surveymonkey.csv", "limesurvey_codes.csv", "limesurvey_texts.csv", "googleforms.csv", "redcap_data.csv"]
+)
 def test_fixture_exports_draft_fields_that_read_them(tmp_path, name):
     fields = draft_to(tmp_path, SURVEYS / name)
     result = clean_export(SURVEYS / name, fields)
@@ -149,8 +153,9 @@ def test_redcap_export_with_labels_as_headers(tmp_path):
     raw_fields.parent.mkdir()
     raw_fields.write_text(draft_fields(SURVEYS / "redcap_data.csv", SURVEYS / "redcap_dictionary.csv"))
     raw = clean_export(SURVEYS / "redcap_data.csv", raw_fields, text_fields=["notes"])
-    renamed = labelled.participants.rename(columns={"survey_timestamp": "wellbeing_timestamp",
-                                                    "complete": "wellbeing_complete"})
+    renamed = labelled.participants.rename(
+        columns={"survey_timestamp": "wellbeing_timestamp", "complete": "wellbeing_complete"}
+    )
     pd.testing.assert_frame_equal(renamed, raw.participants)
     pd.testing.assert_frame_equal(labelled.documents, raw.documents)
 
@@ -162,7 +167,7 @@ def test_qualtrics_draft_suggests_status_exclusions(tmp_path):
     (tmp_path / "fields.yaml").write_text(text.replace("# exclusions:", "exclusions:").replace("#   - ", "  - "))
     flow = clean_export(SURVEYS / "qualtrics_flow.csv", tmp_path / "fields.yaml").flow
     # by hand from the fixture: previews R_a02, R_a08; unfinished R_a03; progress 75 R_a09; the other 5 analysed
-    assert dict(zip(flow["reason"], flow["n"]))["survey preview"] == 2
+    assert dict(zip(flow["reason"], flow["n"], strict=False))["survey preview"] == 2
     assert flow["n"].tolist() == [9, 2, 1, 1, 0, 0, 5]
 
 

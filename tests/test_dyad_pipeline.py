@@ -31,7 +31,8 @@ def test_design_figures_of_the_abstract():
     assert key["sessions"] == [1, 3, 9]
     assert key["core_category"] == "life alliance"
     assert {"illness", "family relationships", "employment", "interests in life", "self-esteem"} <= set(
-        key["empathy_dimensions"])
+        key["empathy_dimensions"]
+    )
     assert set(key["coded_statements_by_role"]) == {"PSW", "PIR"}
     assert min(key["coded_statements_by_role"].values()) > 0
 
@@ -55,17 +56,28 @@ def test_every_dimension_has_a_quote_and_the_emergence_table_is_complete():
     assert emergence.loc[emergence["source"] == "observation", "of"].unique().tolist() == [10]
 
 
-@pytest.mark.parametrize("change, message", [
-    (replace_in("records/D02-S3-OBS.txt", "Session: 3", "Session: 4"),
-     r"D02-S3-OBS\.txt, field 'Session': expected a header line 'Session: …' with one of 1, 3, 9"),
-    (replace_in("records/D04-S1-OBS.txt", "Dyad: D04", "Dyad: D11"),
-     r"D04-S1-OBS\.txt, field 'Dyad': expected a dyad of the participants sheet, found 'D11'"),
-    (replace_in("roster.csv", ",PIR,D05,", ",carer,D05,"),
-     r"roster\.csv, row \d+, field 'role': expected one of the declared spellings"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            replace_in("records/D02-S3-OBS.txt", "Session: 3", "Session: 4"),
+            r"D02-S3-OBS\.txt, field 'Session': expected a header line 'Session: …' with one of 1, 3, 9",
+        ),
+        (
+            replace_in("records/D04-S1-OBS.txt", "Dyad: D04", "Dyad: D11"),
+            r"D04-S1-OBS\.txt, field 'Dyad': expected a dyad of the participants sheet, found 'D11'",
+        ),
+        (
+            replace_in("roster.csv", ",PIR,D05,", ",carer,D05,"),
+            r"roster\.csv, row \d+, field 'role': expected one of the declared spellings",
+        ),
+    ],
+)
 def test_bad_input_one_message_nothing_written(tmp_path, change, message):
     out = tmp_path / "out"
     with pytest.raises(pipeline.StageFailed, match=message):
-        pipeline.run_study(copy_study(tmp_path, STUDY, change, name="bad-dyads"), output_root=out, log=lambda l: None)
+        pipeline.run_study(
+            copy_study(tmp_path, STUDY, change, name="bad-dyads"), output_root=out, log=lambda line: None
+        )
     assert not (out / "data/processed/bad-dyads").exists()
     assert not (out / "reports/bad-dyads").exists()

@@ -40,4 +40,6 @@ def test_lock_is_closed_under_dependencies():
 def test_installed_versions_are_the_locked_ones():
     installed = {normalise_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
     wrong = {n: (v, installed.get(n)) for n, v in read_lock().items() if installed.get(n) != v}
-    assert not wrong, f"the environment differs from requirements.lock (locked, installed): {wrong}; run `make test` to reinstall"
+    assert not wrong, (
+        f"the environment differs from requirements.lock (locked, installed): {wrong}; run `make test` to reinstall"
+    )

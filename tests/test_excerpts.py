@@ -45,8 +45,9 @@ def test_folding_maps_every_character_back():
     assert origin == [0, 1, 3, 4, 5, 6]
 
 
-TURNS = pd.DataFrame({"document": ["d"] * 3 + ["e"], "speaker": ["I", "P1", "I", "P2"],
-                      "start": [0, 10, 30, 0], "end": [10, 30, 40, 5]})
+TURNS = pd.DataFrame(
+    {"document": ["d"] * 3 + ["e"], "speaker": ["I", "P1", "I", "P2"], "start": [0, 10, 30, 0], "end": [10, 30, 40, 5]}
+)
 
 
 def _naive_speaker(turns: pd.DataFrame, document: str, start: int, end: int) -> str | None:
@@ -68,13 +69,21 @@ def test_overlapping_turns_give_the_earliest_holder():
 
 # ---------------------------------------------------------------------------- in coder sheets
 
+
 @pytest.fixture(scope="module")
 def book():
     return read_codebook(MINI / "codebook.yaml")
 
 
-DOCS = pd.DataFrame({"document": ["1/why"], "participant": ["1"], "number": ["1"], "question": ["why"],
-                     "text": ["To grow. I wanted to grow \u2014 and to \u201cgive back\u201d."]})
+DOCS = pd.DataFrame(
+    {
+        "document": ["1/why"],
+        "participant": ["1"],
+        "number": ["1"],
+        "question": ["why"],
+        "text": ["To grow. I wanted to grow \u2014 and to \u201cgive back\u201d."],
+    }
+)
 
 
 def _apply(tmp_path, rows: str, book):
@@ -106,7 +115,8 @@ def test_a_tolerant_match_is_coded_and_listed_for_checking(tmp_path, book):
     coded = _apply(tmp_path, 'number,question,code,excerpt,coder\n1,why,giving-back,"to ""Give Back""",AB\n', book)
     assert coded.segments["text"].tolist() == ["to \u201cgive back\u201d"]
     assert coded.tolerant[["row", "excerpt", "matched text"]].values.tolist() == [
-        [2, 'to "Give Back"', "to \u201cgive back\u201d"]]
+        [2, 'to "Give Back"', "to \u201cgive back\u201d"]
+    ]
 
 
 def test_exact_excerpts_are_not_listed_as_tolerant(tmp_path, book):

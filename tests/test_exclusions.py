@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from helpers import FIXTURES
 
+from helpers import FIXTURES
 from peerstudy.clean import clean_export
 from peerstudy.errors import ConfigError, InputError
 from peerstudy.exclusions import apply_exclusions
@@ -63,8 +63,10 @@ def test_duplicate_keeps_the_first_and_never_matches_empty_cells():
 
 def test_rules_apply_in_order_and_count_each_row_once():
     t = table(Status=["0", "1", "1", "0", "0"], Finished=["1", "0", "1", "0", "1"])
-    rules = (ExclusionRule("preview", "Status", "equals", ("1",)),
-             ExclusionRule("unfinished", "Finished", "equals", ("0",)))
+    rules = (
+        ExclusionRule("preview", "Status", "equals", ("1",)),
+        ExclusionRule("unfinished", "Finished", "equals", ("0",)),
+    )
     result = apply_exclusions(t, rules, file="x.csv")
     # rows 3 and 4 are previews (row 3 is also unfinished, counted under preview only); row 5 unfinished
     assert result.counts == [("preview", 2), ("unfinished", 1)]
@@ -76,8 +78,13 @@ def test_qualtrics_export_flow_table():
     flow = result.flow
     # by hand from the fixture (see the comment in qualtrics_flow.yaml)
     assert flow["n"].tolist() == [9, 2, 1, 1, 1, 1, 0, 0, 3]
-    assert flow["reason"].tolist()[1:6] == ["survey preview", "did not finish", "consent not given",
-                                            "duplicate respondent", "progress below 80%"]
+    assert flow["reason"].tolist()[1:6] == [
+        "survey preview",
+        "did not finish",
+        "consent not given",
+        "duplicate respondent",
+        "progress below 80%",
+    ]
     assert flow["n"].iloc[0] - flow.loc[flow["step"] == "excluded", "n"].sum() == flow["n"].iloc[-1]
     assert result.participants["response"].tolist() == ["R_a01", "R_a06", "R_a07"]
     # excluded rows are not cleaned (the preview's "Maybe" is no Likert level) and never become documents
@@ -90,23 +97,30 @@ def test_qualtrics_export_flow_table():
 def test_an_exclusion_rule_naming_an_unknown_column(tmp_path):
     text = (SURVEYS / "qualtrics_flow.yaml").read_text(encoding="utf-8").replace("column: Progress", "column: Progres")
     (tmp_path / "fields.yaml").write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"fields\.yaml, field 'exclusions\[5\]\.column': expected a column of .*"
-                                          r"found 'Progres'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"fields\.yaml, field 'exclusions\[5\]\.column': expected a column of .*"
+        r"found 'Progres'",
+    ):
         clean_export(SURVEYS / "qualtrics_flow.csv", tmp_path / "fields.yaml")
 
 
 def test_badly_written_rules_are_reported_together(tmp_path):
     (tmp_path / "fields.yaml").write_text(
         "exclusions:\n  - {reason: a, column: X}\n  - {reason: b, column: Y, below: eighty}\n"
-        "  - {reason: c, column: Z, equals: [yes]}\nfields:\n  n: {column: N, type: id}\n")
+        "  - {reason: c, column: Z, equals: [yes]}\nfields:\n  n: {column: N, type: id}\n"
+    )
     with pytest.raises(ConfigError) as info:
         read_fields(tmp_path / "fields.yaml")
     assert [p.field for p in info.value.problems] == ["exclusions[1]", "exclusions[2].below", "exclusions[3].equals"]
 
 
 def test_a_likert_answer_outside_its_levels_is_reported(tmp_path):
-    text = (SURVEYS / "qualtrics_flow.csv").read_text(encoding="utf-8").replace("Neither agree nor disagree,Agree",
-                                                                                 "Somewhat,Agree", 1)
+    text = (
+        (SURVEYS / "qualtrics_flow.csv")
+        .read_text(encoding="utf-8")
+        .replace("Neither agree nor disagree,Agree", "Somewhat,Agree", 1)
+    )
     folder = tmp_path
     (folder / "export.csv").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as info:

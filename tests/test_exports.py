@@ -157,7 +157,7 @@ def test_docx_tables_are_apa_and_hold_the_csv_cells(report):
     assert len(italic_titles) == len(short)
     assert sum(t.startswith("Note.") for t in texts) == len(short)
     assert any("Stand-in values." in t for t in texts)
-    for name, table in zip(sorted(short), document.tables):  # in the order of the CSV names
+    for name, table in zip(sorted(short), document.tables, strict=False):  # in the order of the CSV names
         cells = [[_unguard(c) for c in row] for row in _csv_cells(report.reports / f"tables/{name}.csv")]
         assert [[c.text for c in r.cells] for r in table.rows] == cells, name
 

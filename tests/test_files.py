@@ -17,7 +17,9 @@ import pytest
 
 @pytest.mark.parametrize("module", ["peerstudy.files", "peerstudy.rawdata", "peerstudy.errors", "peerstudy.config"])
 def test_the_io_layer_imports_no_table_or_plotting_library(module):
-    code = (f"import sys, json, {module}; "
-            "print(json.dumps(sorted(m for m in ('pandas', 'matplotlib', 'numpy', 'papermill') if m in sys.modules)))")
+    code = (
+        f"import sys, json, {module}; "
+        "print(json.dumps(sorted(m for m in ('pandas', 'matplotlib', 'numpy', 'papermill') if m in sys.modules)))"
+    )
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert loaded == []

@@ -80,7 +80,7 @@ def test_segments_are_attributed_to_their_speaker_and_offsets_hold(run):
     segments = pd.read_parquet(processed / "segments.parquet")
     documents = pd.read_parquet(processed / "documents.parquet").set_index("document")["text"]
     for seg in segments.itertuples():
-        assert documents[seg.document][seg.start:seg.end] == seg.text
+        assert documents[seg.document][seg.start : seg.end] == seg.text
     fg = segments[segments["document"] == "FG1"].set_index("text")["participant"]
     assert fg["Trust came once we shared the tasks."] == "P2"
     assert fg["As P2 said, clear tasks made the difference for us."] == "P1"
@@ -94,8 +94,12 @@ def test_reconciliation_decision_is_reported(run):
 def test_no_identifier_reaches_the_outputs(run):
     from leaks import find_leaks
 
-    assert find_leaks(run, ["Ana", "Moreno", "Tom", "Baker", "Rita", "Sollis", "Greyford", "010-5555-1234",
-                            "tom@example.org"]) == []
+    assert (
+        find_leaks(
+            run, ["Ana", "Moreno", "Tom", "Baker", "Rita", "Sollis", "Greyford", "010-5555-1234", "tom@example.org"]
+        )
+        == []
+    )
 
 
 def _copy(tmp_path):
@@ -108,19 +112,33 @@ def _edit(path, old, new):
     path.write_text(path.read_text().replace(old, new, 1))
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: _edit(d / "coder-b.csv", "S2,BB", "S9,BB"),
-     r"coder-b\.csv, row 2, field 'code': expected a code defined in the codebook, found 'S9'"),
-    (lambda d: _edit(d / "coder-a.csv", "built trust step by step.", "built trust slowly step by step."),
-     r"coder-a\.csv, row 3, field 'excerpt': expected text that occurs in document 'I01'"),
-    (lambda d: (d / "coder-b.csv").write_text((d / "coder-b.csv").read_text().replace(
-        "unit,transcript,excerpt,code,coder,note", "unit,transcript,excerpt,code,coder,note,start,end").replace(
-        "U2,I01,Over the months we built trust step by step.,S1,BB,", "U2,I01,,S1,BB,,400,460")),
-     r"coder-b\.csv, row 3, field 'start, end': expected 0 <= start < end <= \d+ \(the length of document 'I01'\), "
-     r"found start 400, end 460"),
-    (lambda d: _edit(d / "participants.csv", "P2,Tom Baker,male,45,11\n", ""),
-     r"I02\.txt, row 7, field 'speaker': expected a participant of the participants sheet"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda d: _edit(d / "coder-b.csv", "S2,BB", "S9,BB"),
+            r"coder-b\.csv, row 2, field 'code': expected a code defined in the codebook, found 'S9'",
+        ),
+        (
+            lambda d: _edit(d / "coder-a.csv", "built trust step by step.", "built trust slowly step by step."),
+            r"coder-a\.csv, row 3, field 'excerpt': expected text that occurs in document 'I01'",
+        ),
+        (
+            lambda d: (d / "coder-b.csv").write_text(
+                (d / "coder-b.csv")
+                .read_text()
+                .replace("unit,transcript,excerpt,code,coder,note", "unit,transcript,excerpt,code,coder,note,start,end")
+                .replace("U2,I01,Over the months we built trust step by step.,S1,BB,", "U2,I01,,S1,BB,,400,460")
+            ),
+            r"coder-b\.csv, row 3, field 'start, end': expected 0 <= start < end <= \d+ \(the length of document 'I01'\), "
+            r"found start 400, end 460",
+        ),
+        (
+            lambda d: _edit(d / "participants.csv", "P2,Tom Baker,male,45,11\n", ""),
+            r"I02\.txt, row 7, field 'speaker': expected a participant of the participants sheet",
+        ),
+    ],
+)
 def test_bad_input_one_message_nothing_written(tmp_path, change, message):
     data = _copy(tmp_path)
     change(data)

@@ -14,8 +14,17 @@ PUBLISHED = "studies/supporter-survey/published.yaml"
 # Study A's figures as issue 2 requires them (Yamashita et al., accepted 25 Sep 2017):
 # 23 questionnaires handed out, 20 returned (87.0%); age 42.1 ± 14.1, range 29-61;
 # 14 (70.0%) with previous peer support experience.
-REQUIRED = {"n_distributed": 23, "n_returned": 20, "response_rate_pct": 87.0, "age_mean": 42.1, "age_sd": 14.1,
-            "age_min": 29, "age_max": 61, "experienced_n": 14, "experienced_pct": 70.0}
+REQUIRED = {
+    "n_distributed": 23,
+    "n_returned": 20,
+    "response_rate_pct": 87.0,
+    "age_mean": 42.1,
+    "age_sd": 14.1,
+    "age_min": 29,
+    "age_max": 61,
+    "experienced_n": 14,
+    "experienced_pct": 70.0,
+}
 
 
 def test_published_file_holds_the_required_figures():
@@ -30,10 +39,21 @@ def test_published_file_holds_the_required_figures():
 # Promot 26(4):251-260): 6 professionals, 1 male / 5 female, mean age 36.2 (26-50), mean
 # service 6.5 years (3-5: 3, 6-9: 2, 10+: 1); 160 units, 149 statements, 93.1% agreement;
 # 4 themes, 8 categories, 24 subcategories.
-REQUIRED_B = {"n_participants": 6, "sex": {"male": 1, "female": 5}, "age_mean": 36.2, "age_min": 26, "age_max": 50,
-              "service_years_mean": 6.5, "service_years_groups": {"3-5": 3, "6-9": 2, "10+": 1},
-              "n_units_coded": 160, "n_statements": 149, "percent_agreement": 93.1, "n_subcategories": 24,
-              "n_categories": 8, "n_themes": 4}
+REQUIRED_B = {
+    "n_participants": 6,
+    "sex": {"male": 1, "female": 5},
+    "age_mean": 36.2,
+    "age_min": 26,
+    "age_max": 50,
+    "service_years_mean": 6.5,
+    "service_years_groups": {"3-5": 3, "6-9": 2, "10+": 1},
+    "n_units_coded": 160,
+    "n_statements": 149,
+    "percent_agreement": 93.1,
+    "n_subcategories": 24,
+    "n_categories": 8,
+    "n_themes": 4,
+}
 
 
 @pytest.mark.parametrize("study, required", [("supporter-survey", REQUIRED), ("professional-interviews", REQUIRED_B)])

@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from leaks import find_leaks
 
+from leaks import find_leaks
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.deid import identifiers, read_key
@@ -204,8 +204,8 @@ def test_run_study_puts_nothing_in_place_when_an_output_leaks(tmp_path, monkeypa
     write a keyed name and a raw phone number into a table stop the run; the previous
     outputs stay, and the message names the files and kinds, not the values."""
     import nbformat
-    from helpers import copy_study, tree_digest
 
+    from helpers import copy_study, tree_digest
     from peerstudy import config
 
     def leaky_execute(source, target, parameters, kernel):

@@ -206,8 +206,26 @@ def test_interviews_with_one_coder_run_and_say_so(tmp_path):
 def test_no_identifier_reaches_the_outputs(interviews, dyads):
     from leaks import find_leaks
 
-    people = ["Mara", "Quill", "Joel", "Brandt", "Ines", "Farrow", "Otto", "Lind", "Rosa", "Vey", "Sami", "Okoro",
-              "Hilde", "Tarnwick"]
+    people = [
+        "Mara",
+        "Quill",
+        "Joel",
+        "Brandt",
+        "Ines",
+        "Farrow",
+        "Otto",
+        "Lind",
+        "Rosa",
+        "Vey",
+        "Sami",
+        "Okoro",
+        "Hilde",
+        "Tarnwick",
+    ]
     assert find_leaks(interviews.parent.parent, people) == []
-    assert find_leaks(dyads.parent.parent, ["Lena", "Moss", "Ravi", "Patel", "Ada", "Stone", "Nico", "Ferrand",
-                                            "Elmbridge"]) == []
+    assert (
+        find_leaks(
+            dyads.parent.parent, ["Lena", "Moss", "Ravi", "Patel", "Ada", "Stone", "Nico", "Ferrand", "Elmbridge"]
+        )
+        == []
+    )

@@ -46,27 +46,46 @@ def test_manifest_is_fresh_for_the_current_code_and_raw_data():
     manifest = json.loads((COMMITTED / "manifest.json").read_text())
     for study in pipeline.list_studies():
         entry = manifest["studies"][study]
-        assert entry["code_sha256"] == pipeline.code_digest(), "code changed since the reports were made: run `make report`"
-        assert entry["raw_inputs"] == pipeline.raw_inputs(pipeline.load_study(study)), \
+        assert entry["code_sha256"] == pipeline.code_digest(), (
+            "code changed since the reports were made: run `make report`"
+        )
+        assert entry["raw_inputs"] == pipeline.raw_inputs(pipeline.load_study(study)), (
             "raw data changed since the reports were made"
+        )
         assert entry["parameters"] == pipeline.load_study(study).parameters
 
 
 def test_processed_tables_are_written(regenerated):
     names = sorted(p.name for p in (regenerated / "data/processed" / STUDY).iterdir())
-    assert names == ["cleaning_log.parquet", "codebook.parquet", "codings.parquet", "consensus.parquet",
-                     "documents.parquet", "participants.parquet", "questionnaires.parquet", "recodings.parquet",
-                     "segments.parquet"]
+    assert names == [
+        "cleaning_log.parquet",
+        "codebook.parquet",
+        "codings.parquet",
+        "consensus.parquet",
+        "documents.parquet",
+        "participants.parquet",
+        "questionnaires.parquet",
+        "recodings.parquet",
+        "segments.parquet",
+    ]
     names = sorted(p.name for p in (regenerated / "data/processed/professional-interviews").iterdir())
-    assert names == ["cleaning_log.parquet", "codebook.parquet", "codings.parquet", "consensus.parquet",
-                     "documents.parquet", "participants.parquet", "recodings.parquet", "segments.parquet",
-                     "turns.parquet"]
+    assert names == [
+        "cleaning_log.parquet",
+        "codebook.parquet",
+        "codings.parquet",
+        "consensus.parquet",
+        "documents.parquet",
+        "participants.parquet",
+        "recodings.parquet",
+        "segments.parquet",
+        "turns.parquet",
+    ]
 
 
 def test_executed_notebooks_hold_no_run_specific_facts():
     for path in (COMMITTED / STUDY).glob("*.ipynb"):
         text = path.read_text()
-        for needle in ("start_time", "end_time", "\"duration\"", str(PROJECT_ROOT), "/tmp/"):
+        for needle in ("start_time", "end_time", '"duration"', str(PROJECT_ROOT), "/tmp/"):
             assert needle not in text, f"{path.name} contains {needle!r}"
 
 
@@ -91,14 +110,23 @@ def test_unknown_parameter_and_wrong_type_are_errors(tmp_path):
 
 
 # ----------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("change, message", [
-    (lambda raw: (raw / "questionnaire-export.csv").unlink(),
-     r"questionnaire-export\.csv: expected a CSV file, found no such file"),
-    (replace_in("questionnaire-export.csv", "Q2. Sex", "Q2. Gender"),
-     r"questionnaire-export\.csv, row 1, field 'Q2\. Sex': expected column\(s\) 'Q2\. Sex'"),
-    (replace_in("coding-sheet.csv", "self-growth", "self-grwoth"),
-     r"coding-sheet\.csv, row 2, field 'code': expected a code defined in the codebook, found 'self-grwoth'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda raw: (raw / "questionnaire-export.csv").unlink(),
+            r"questionnaire-export\.csv: expected a CSV file, found no such file",
+        ),
+        (
+            replace_in("questionnaire-export.csv", "Q2. Sex", "Q2. Gender"),
+            r"questionnaire-export\.csv, row 1, field 'Q2\. Sex': expected column\(s\) 'Q2\. Sex'",
+        ),
+        (
+            replace_in("coding-sheet.csv", "self-growth", "self-grwoth"),
+            r"coding-sheet\.csv, row 2, field 'code': expected a code defined in the codebook, found 'self-grwoth'",
+        ),
+    ],
+)
 def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, message):
     out = tmp_path / "out"
     # outputs of an earlier good run must survive the failed one untouched
@@ -110,7 +138,9 @@ def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, m
     assert "Traceback" not in str(info.value)
     # the failed notebook, kept for inspection, shows the error as one readable message
     failed = next((out / ".staging/bad-survey/failed").glob("*.ipynb"))
-    errors = [o for c in json.loads(failed.read_text())["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    errors = [
+        o for c in json.loads(failed.read_text())["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"
+    ]
     assert len(errors) == 1 and len(errors[0]["traceback"]) == 1
     assert errors[0]["traceback"][0].startswith("InputError: ")
     assert not (out / "data/processed/bad-survey").exists()
@@ -119,6 +149,7 @@ def test_bad_input_stops_with_one_message_and_writes_nothing(tmp_path, change, m
 
 def tree_digest_of_text(name, text):
     import hashlib
+
     return {name: hashlib.sha256(text.encode()).hexdigest()}
 
 
@@ -143,8 +174,9 @@ def _state(root):
             state[rel] = None
             continue
         texts = {p.read_text() for p in folder.iterdir()}
-        assert {p.name for p in folder.iterdir()} == {"table.csv", "figure.svg"} and len(texts) == 1, \
+        assert {p.name for p in folder.iterdir()} == {"table.csv", "figure.svg"} and len(texts) == 1, (
             f"{rel} is not whole: {texts}"
+        )
         state[rel] = texts.pop()
     return state
 
@@ -184,6 +216,7 @@ def test_a_run_killed_at_any_step_of_putting_outputs_in_place_is_completed_by_th
                     if steps == kill_at:
                         os.kill(os.getpid(), signal.SIGKILL)
                     return fn(*args, **kwargs)
+
                 return wrapped
 
             os.replace = step(os.replace)
@@ -220,8 +253,12 @@ def test_a_study_run_killed_midway_leaves_the_previous_outputs_and_the_next_run_
         shutil.copytree(regenerated / rel, out / rel)
     (out / f"reports/{STUDY}/tables/counts.csv").write_text("an older report\n")
     before = {rel: tree_digest(out / rel) for rel in ("data/processed", "reports")}
-    proc = subprocess.Popen([sys.executable, "-m", "peerstudy", "report", "--study", STUDY, "--output-root", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "peerstudy", "report", "--study", STUDY, "--output-root", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         # killed while its second notebook runs: the first one's outputs are staged
@@ -241,28 +278,50 @@ def test_a_study_run_killed_midway_leaves_the_previous_outputs_and_the_next_run_
 def test_a_second_run_of_the_same_study_is_refused_while_one_holds_the_lock(tmp_path):
     out = tmp_path / "out"
     with pipeline._study_lock(out, STUDY):
-        with pytest.raises(ConfigError, match=r"field 'study': expected no other run of 'supporter-survey' in "
-                                              r"progress, found another run holds the lock\. Fix: wait for the "
-                                              r"other run to finish"):
+        with pytest.raises(
+            ConfigError,
+            match=r"field 'study': expected no other run of 'supporter-survey' in "
+            r"progress, found another run holds the lock\. Fix: wait for the "
+            r"other run to finish",
+        ):
             pipeline.run_study(STUDY, output_root=out)
     assert not (out / "reports").exists() and not (out / "data").exists()
 
 
 # ----------------------------------------------------------------------------- command line
 def test_command_line_reports_an_unknown_study_without_traceback():
-    run = subprocess.run([sys.executable, "-m", "peerstudy", "report", "--study", "no-such-study"],
-                         capture_output=True, text=True, cwd="/")
+    run = subprocess.run(
+        [sys.executable, "-m", "peerstudy", "report", "--study", "no-such-study"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
     assert run.returncode == 2
-    assert run.stderr.startswith(f"error: field '--study': expected one of {', '.join(pipeline.list_studies())}, "
-                                 "found 'no-such-study'")
+    assert run.stderr.startswith(
+        f"error: field '--study': expected one of {', '.join(pipeline.list_studies())}, found 'no-such-study'"
+    )
     assert "Traceback" not in run.stderr
 
 
 def test_papermill_runs_a_notebook_directly_with_the_study_file(tmp_path, regenerated):
     """`papermill notebooks/X.ipynb out.ipynb -f studies/<study>.yaml` from the project root works."""
-    run = subprocess.run([sys.executable, "-m", "papermill", "notebooks/results-survey.ipynb", str(tmp_path / "o.ipynb"),
-                          "-f", f"studies/{STUDY}.yaml", "-k", pipeline.KERNEL_NAME, "--no-progress-bar"],
-                         capture_output=True, text=True, cwd=PROJECT_ROOT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            "notebooks/results-survey.ipynb",
+            str(tmp_path / "o.ipynb"),
+            "-f",
+            f"studies/{STUDY}.yaml",
+            "-k",
+            pipeline.KERNEL_NAME,
+            "--no-progress-bar",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "42.1 (14.1)" in (tmp_path / "o.ipynb").read_text()
 
@@ -333,6 +392,7 @@ def test_a_run_killed_while_a_failed_commit_is_undone_is_finished_by_the_next(tm
                         if steps == kill_at:
                             os.kill(os.getpid(), signal.SIGKILL)
                         return fn(*args, **kwargs)
+
                     return wrapped
 
                 os.replace = step(os.replace)
@@ -368,8 +428,11 @@ def test_a_commit_record_whose_run_folder_is_gone_is_discarded(tmp_path):
 # ----------------------------------------------------------------------------- names and input paths (issue 13)
 @pytest.mark.parametrize("name", [".", "..", "../literature-review", "/etc/passwd", "Survey", "a b", "-x", "x" * 65])
 def test_unsafe_study_names_are_refused(name):
-    with pytest.raises(ConfigError, match=r"field 'study': expected a study name of lowercase letters, digits and "
-                                          r"hyphens"):
+    with pytest.raises(
+        ConfigError,
+        match=r"field 'study': expected a study name of lowercase letters, digits and "
+        r"hyphens",
+    ):
         pipeline.load_study(name)
 
 
@@ -391,4 +454,4 @@ def test_inputs_outside_the_raw_folder_are_checksummed_and_listed(tmp_path):
     assert study.other_inputs == (extra,)
     inputs = pipeline.raw_inputs(study)
     assert inputs[str(extra)] == hashlib.sha256(extra.read_bytes()).hexdigest()
-    assert f"{tmp_path}/raw/coding-sheet.csv" in inputs and len(inputs) == 5   # 4 raw files (SHA256SUMS) + 1
+    assert f"{tmp_path}/raw/coding-sheet.csv" in inputs and len(inputs) == 5  # 4 raw files (SHA256SUMS) + 1

@@ -76,9 +76,12 @@ def test_missing_or_damaged_checksum_file(raw):
     with pytest.raises(InputError, match=r"SHA256SUMS, row 1: expected a line '<sha256>  <file>'"):
         check_raw(raw)
     (raw / CHECKSUMS).unlink()
-    with pytest.raises(InputError, match=r"raw/SHA256SUMS: expected the checksum list of the raw files, found no "
-                                         r"such file\. Fix: check the raw files, then record them with `python -m "
-                                         r"peerstudy accept-raw --study raw`"):
+    with pytest.raises(
+        InputError,
+        match=r"raw/SHA256SUMS: expected the checksum list of the raw files, found no "
+        r"such file\. Fix: check the raw files, then record them with `python -m "
+        r"peerstudy accept-raw --study raw`",
+    ):
         check_raw(raw)
 
 
@@ -89,8 +92,11 @@ def test_a_run_refuses_changed_raw_data_before_writing_anything(tmp_path):
     export = tmp_path / "raw/questionnaire-export.csv"
     export.write_bytes(export.read_bytes().replace(b"\r\n", b"\n", 1))
     out = tmp_path / "out"
-    with pytest.raises(InputError, match=r"raw/questionnaire-export\.csv: expected the content recorded in "
-                                         r"SHA256SUMS, found a file that changed since"):
+    with pytest.raises(
+        InputError,
+        match=r"raw/questionnaire-export\.csv: expected the content recorded in "
+        r"SHA256SUMS, found a file that changed since",
+    ):
         pipeline.run_study(path, output_root=out)
     assert not out.exists(), "nothing written, not even the staging folder"
 
@@ -100,8 +106,9 @@ def test_command_line_accepts_a_change_and_the_next_check_passes(tmp_path):
 
     path = copy_study(tmp_path, STUDY, lambda raw: None, name="edited-survey")
     (tmp_path / "raw/coding-sheet.csv").write_bytes((tmp_path / "raw/coding-sheet.csv").read_bytes() + b"\n")
-    done = subprocess.run([sys.executable, "-m", "peerstudy", "accept-raw", "--study", str(path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "peerstudy", "accept-raw", "--study", str(path)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "edited-survey: recorded in" in done.stdout and "changed coding-sheet.csv" in done.stdout
     check_raw(tmp_path / "raw")

@@ -78,25 +78,33 @@ def test_every_key_given_twice_is_reported_with_both_lines(tmp_path):
         read_yaml(tmp_path / "s.yaml")
     # by hand: 'x' twice on line 2, 'a' on lines 1 and 3, 'k' twice on line 6
     assert sorted((p.row, p.field) for p in info.value.problems) == [(2, "x"), (3, "a"), (6, "k")]
-    assert "s.yaml, row 3, field 'a': expected each key once in its mapping, found 'a' again (first at line 1)" \
-        in str(info.value)
+    assert "s.yaml, row 3, field 'a': expected each key once in its mapping, found 'a' again (first at line 1)" in str(
+        info.value
+    )
 
 
 def test_merge_keys_and_a_few_aliases_are_still_accepted(tmp_path):
     (tmp_path / "m.yaml").write_text("base: &b {x: 1, y: 2}\none:\n  <<: *b\n  y: 3\ntwo: *b\n")
-    assert read_yaml(tmp_path / "m.yaml") == {"base": {"x": 1, "y": 2}, "one": {"x": 1, "y": 3},
-                                               "two": {"x": 1, "y": 2}}
+    assert read_yaml(tmp_path / "m.yaml") == {
+        "base": {"x": 1, "y": 2},
+        "one": {"x": 1, "y": 3},
+        "two": {"x": 1, "y": 2},
+    }
 
 
 def test_a_billion_laughs_is_refused_in_milliseconds(tmp_path):
     import time
 
     lol = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10))
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10)
+    )
     (tmp_path / "lol.yaml").write_text(lol)
     started = time.monotonic()
-    with pytest.raises(InputError, match=r"lol\.yaml, row 4: expected YAML whose aliases \(\*name\) add at most "
-                                         r"10,000 values when expanded .* found aliases that expand to about 10\*\*10"):
+    with pytest.raises(
+        InputError,
+        match=r"lol\.yaml, row 4: expected YAML whose aliases \(\*name\) add at most "
+        r"10,000 values when expanded .* found aliases that expand to about 10\*\*10",
+    ):
         read_yaml(tmp_path / "lol.yaml")
     # by hand: a0 is 11 values (the list and its 10 strings), a1 1 + 10 * 11 = 111, a2 1,111, a3 11,111:
     # a3 (line 4) is the first that alone expands beyond 10,000; the whole is about 10**10
@@ -104,7 +112,9 @@ def test_a_billion_laughs_is_refused_in_milliseconds(tmp_path):
 
 
 def test_deep_and_self_referring_yaml_is_refused(tmp_path):
-    (tmp_path / "deep.yaml").write_text("x:\n" + "".join("  " * i + f"- k{i}:\n" for i in range(1, 60)) + "  " * 60 + "- 1\n")
+    (tmp_path / "deep.yaml").write_text(
+        "x:\n" + "".join("  " * i + f"- k{i}:\n" for i in range(1, 60)) + "  " * 60 + "- 1\n"
+    )
     with pytest.raises(InputError, match=r"deep\.yaml, row \d+: expected YAML nested at most 50 levels deep"):
         read_yaml(tmp_path / "deep.yaml")
     (tmp_path / "loop.yaml").write_text("a: &a [1, *a]\n")
@@ -117,16 +127,22 @@ def test_a_yaml_file_over_the_limit_is_refused_before_parsing(tmp_path, monkeypa
 
     monkeypatch.setattr(readers, "MAX_YAML_BYTES", 100)
     (tmp_path / "big.yaml").write_text("a: " + "x" * 200 + "\n")
-    with pytest.raises(InputError, match=r"big\.yaml: expected a YAML file of at most 100 bytes "
-                                         r"\(peerstudy\.readers\.MAX_YAML_BYTES\), found 204 bytes"):
+    with pytest.raises(
+        InputError,
+        match=r"big\.yaml: expected a YAML file of at most 100 bytes "
+        r"\(peerstudy\.readers\.MAX_YAML_BYTES\), found 204 bytes",
+    ):
         read_yaml(tmp_path / "big.yaml")
 
 
 # ----------------------------------------------------------------------------- text and tables (issue 13)
 def test_a_nul_byte_deep_in_a_text_file_names_its_line(tmp_path):
     (tmp_path / "t.txt").write_bytes(b"line\n" * 1000 + b"bad\x00line\n")
-    with pytest.raises(InputError, match=r"t\.txt, row 1001: expected a text file without NUL \(zero\) bytes, "
-                                         r"found a NUL byte at byte 5,003"):
+    with pytest.raises(
+        InputError,
+        match=r"t\.txt, row 1001: expected a text file without NUL \(zero\) bytes, "
+        r"found a NUL byte at byte 5,003",
+    ):
         read_text(tmp_path / "t.txt")
 
 
@@ -140,17 +156,23 @@ def test_utf16_without_a_byte_order_mark_is_recognised_in_any_script(tmp_path, e
 
 def test_semicolon_tab_and_doubled_line_ends_name_the_real_cause(tmp_path):
     (tmp_path / "s.csv").write_text("id;age;sex\n1;30;f\n")
-    with pytest.raises(InputError, match=r"found values separated by semicolons \(';'\): 3 columns split there, 1 "
-                                         r"split at commas"):
+    with pytest.raises(
+        InputError,
+        match=r"found values separated by semicolons \(';'\): 3 columns split there, 1 "
+        r"split at commas",
+    ):
         read_csv_table(tmp_path / "s.csv", required=["id"])
     (tmp_path / "t.csv").write_text("id\tage\n1\t30\n")
     with pytest.raises(InputError, match=r"found values separated by tabs"):
         read_csv_table(tmp_path / "t.csv")
     (tmp_path / "c.csv").write_bytes(b"id,age\r\r\n1,30\r\r\n")
-    with pytest.raises(InputError, match=r"c\.csv, row 1: expected lines that end in CR LF or LF, found lines that "
-                                         r"end in CR CR LF"):
+    with pytest.raises(
+        InputError,
+        match=r"c\.csv, row 1: expected lines that end in CR LF or LF, found lines that "
+        r"end in CR CR LF",
+    ):
         read_csv_table(tmp_path / "c.csv")
-    (tmp_path / "ok.csv").write_text("name,note\n\"Kim; Lee\",\"a\tb\"\n")   # separators inside quoted cells are data
+    (tmp_path / "ok.csv").write_text('name,note\n"Kim; Lee","a\tb"\n')  # separators inside quoted cells are data
     assert read_csv_table(tmp_path / "ok.csv").loc[2, "note"] == "a\tb"
 
 
@@ -166,6 +188,9 @@ def test_a_table_over_the_cell_limit_is_refused_early(tmp_path, monkeypatch):
 
 def test_a_cell_longer_than_the_csv_module_reads_is_a_message(tmp_path):
     (tmp_path / "x.csv").write_text("a\n" + "y" * 200_000 + "\n")
-    with pytest.raises(InputError, match=r"x\.csv, row 2: expected a CSV record, found a record the CSV reader cannot "
-                                         r"read \(field larger than field limit"):
+    with pytest.raises(
+        InputError,
+        match=r"x\.csv, row 2: expected a CSV record, found a record the CSV reader cannot "
+        r"read \(field larger than field limit",
+    ):
         read_csv_table(tmp_path / "x.csv")

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xmlschema
-from helpers import FIXTURES, samples_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
+from helpers import FIXTURES, samples_dir
 from peerstudy import refi
 from peerstudy.agreement import agreement_table
 from peerstudy.codebook import read_codebook
@@ -271,7 +271,7 @@ def test_codes_cases_variables_notes_and_sets(nvivo):
         "Emotion",
     ]
     by_label = book.reset_index().set_index("label")
-    assert by_label.at["Working together", "codable"] == False
+    assert not by_label.at["Working together", "codable"]
     assert by_label.at["Doubts", "depth"] == 2
     assert book.at[by_label.at["Doubts", "parent"], "label"] == "Trust"
     assert by_label.at["Doubts", "definition"] == "Early doubts 🤔 about a peer colleague."
@@ -576,7 +576,7 @@ def test_writer_does_not_modify_its_inputs(tmp_path, nvivo):
     tables = [nvivo.codebook, nvivo.documents, nvivo.segments, nvivo.codings, nvivo.participants]
     copies = [copy.deepcopy(t) for t in tables]
     write_qdpx(tmp_path / "n.qdpx", *tables)
-    for t, c in zip(tables, copies):
+    for t, c in zip(tables, copies, strict=False):
         assert_frame_equal(t, c)
 
 
@@ -616,7 +616,7 @@ def tables(draw):
         }
     )
     segs, cods = [], []
-    for d, text in zip(docs["document"], texts):
+    for d, text in zip(docs["document"], texts, strict=False):
         spans = draw(
             st.sets(
                 st.tuples(st.integers(0, len(text)), st.integers(0, len(text))).filter(lambda t: t[0] < t[1]),

@@ -7,11 +7,24 @@ import pytest
 
 from peerstudy.agreement import cohen_kappa
 from peerstudy.errors import InputError
-from peerstudy.reliability import (agreement_by_code, agreement_by_level, one_code_per_unit, reliability_summary,
-                                   shared_documents, stability, unit_labels)
+from peerstudy.reliability import (
+    agreement_by_code,
+    agreement_by_level,
+    one_code_per_unit,
+    reliability_summary,
+    shared_documents,
+    stability,
+    unit_labels,
+)
 
-BOOK = pd.DataFrame({"label": ["T", "C1", "C2", "S1", "S2", "S3"], "parent": [None, "T", "T", "C1", "C1", "C2"],
-                     "depth": [0, 1, 1, 2, 2, 2]}, index=pd.Index(["T", "C1", "C2", "S1", "S2", "S3"], name="code"))
+BOOK = pd.DataFrame(
+    {
+        "label": ["T", "C1", "C2", "S1", "S2", "S3"],
+        "parent": [None, "T", "T", "C1", "C1", "C2"],
+        "depth": [0, 1, 1, 2, 2, 2],
+    },
+    index=pd.Index(["T", "C1", "C2", "S1", "S2", "S3"], name="code"),
+)
 
 
 def codings(a, b):
@@ -41,8 +54,15 @@ def test_one_coder_is_not_applicable():
 
 
 def test_two_codes_for_one_unit_is_an_error_for_unit_level_agreement():
-    bad = pd.DataFrame({"segment": ["u1", "u1", "u1"], "code": ["S1", "S2", "S1"], "coder": ["A", "A", "B"],
-                        "sheet": ["a.csv"] * 3, "row": [2, 3, 2]})
+    bad = pd.DataFrame(
+        {
+            "segment": ["u1", "u1", "u1"],
+            "code": ["S1", "S2", "S1"],
+            "coder": ["A", "A", "B"],
+            "sheet": ["a.csv"] * 3,
+            "row": [2, 3, 2],
+        }
+    )
     with pytest.raises(InputError, match=r"a\.csv, row 2, field 'code': expected one code per unit and coder"):
         unit_labels(bad, ["A", "B"])
 
@@ -59,18 +79,34 @@ def test_agreement_by_level_lifts_codes_to_their_ancestors():
 def test_stability_counts_matches_with_the_consensus():
     consensus = pd.DataFrame({"segment": ["u1", "u2", "u3"], "code": ["S1", "S2", "S3"]})
     recoded = pd.DataFrame({"segment": ["u1", "u2", "u3"], "code": ["S1", "S2", "S1"], "coder": ["C"] * 3})
-    assert stability(consensus, recoded).iloc[0].to_dict() == {"coder": "C", "units": 3, "same": 2,
-                                                                "percent_agreement": 66.7}
+    assert stability(consensus, recoded).iloc[0].to_dict() == {
+        "coder": "C",
+        "units": 3,
+        "same": 2,
+        "percent_agreement": 66.7,
+    }
 
 
 # Eight units coded by two coders with several codes on some units (the compared part of
 # tests/fixtures/own-interviews): AA / BB per unit.
-MULTI = [("U1", "listening", "listening"), ("U2", "practical", "practical"), ("U3", "time", "time"),
-         ("U4", "listening", "listening"), ("U5", "stigma", "stigma"), ("U6", "listening practical", "listening practical"),
-         ("U7", "time stigma", "time"), ("U8", "listening", "stigma")]
-FLAT = pd.DataFrame({"label": ["Support", "Listening", "Practical", "Barriers", "Time", "Stigma"],
-                     "parent": [None, "support", "support", None, "barriers", "barriers"], "depth": [0, 1, 1, 0, 1, 1]},
-                    index=pd.Index(["support", "listening", "practical", "barriers", "time", "stigma"], name="code"))
+MULTI = [
+    ("U1", "listening", "listening"),
+    ("U2", "practical", "practical"),
+    ("U3", "time", "time"),
+    ("U4", "listening", "listening"),
+    ("U5", "stigma", "stigma"),
+    ("U6", "listening practical", "listening practical"),
+    ("U7", "time stigma", "time"),
+    ("U8", "listening", "stigma"),
+]
+FLAT = pd.DataFrame(
+    {
+        "label": ["Support", "Listening", "Practical", "Barriers", "Time", "Stigma"],
+        "parent": [None, "support", "support", None, "barriers", "barriers"],
+        "depth": [0, 1, 1, 0, 1, 1],
+    },
+    index=pd.Index(["support", "listening", "practical", "barriers", "time", "stigma"], name="code"),
+)
 
 
 def multi_codings():
@@ -102,5 +138,7 @@ def test_several_codes_per_unit_give_the_pooled_summary_not_an_error():
 
 def test_agreement_is_over_the_documents_every_coder_coded():
     segments = pd.DataFrame({"segment": ["s1", "s2", "s3"], "document": ["d1", "d1", "d2"]})
-    cods = pd.DataFrame({"segment": ["s1", "s1", "s2", "s3"], "code": ["a", "a", "b", "a"], "coder": ["X", "Y", "X", "X"]})
+    cods = pd.DataFrame(
+        {"segment": ["s1", "s1", "s2", "s3"], "code": ["a", "a", "b", "a"], "coder": ["X", "Y", "X", "X"]}
+    )
     assert shared_documents(cods, segments)["segment"].tolist() == ["s1", "s1", "s2"]

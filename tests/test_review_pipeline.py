@@ -11,8 +11,8 @@ import shutil
 import pandas as pd
 import pytest
 import yaml
-from helpers import FIXTURES
 
+from helpers import FIXTURES
 from peerstudy import pipeline
 from peerstudy.rawdata import accept_raw
 

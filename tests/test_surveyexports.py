@@ -11,8 +11,8 @@ import csv
 
 import pandas as pd
 import pytest
-from helpers import FIXTURES, samples_dir
 
+from helpers import FIXTURES, samples_dir
 from peerstudy.clean import clean_export
 from peerstudy.errors import InputError
 from peerstudy.surveyexports import read_export
@@ -109,8 +109,11 @@ def test_limesurvey_codes_and_full_texts_give_the_same_answers():
     pd.testing.assert_frame_equal(codes.documents, texts.documents)
     # the file by hand: response 3 stopped on page 1 with no answers; 1 ticked SQ001 and SQ003
     assert codes.questionnaires["returned"].tolist() == [True, True, False, True]
-    assert codes.participants["likes"].tolist() == ["Meeting peers; Tea and biscuits", "Sharing stories",
-                                                    "Meeting peers; Sharing stories; Tea and biscuits"]
+    assert codes.participants["likes"].tolist() == [
+        "Meeting peers; Tea and biscuits",
+        "Sharing stories",
+        "Meeting peers; Sharing stories; Tea and biscuits",
+    ]
 
 
 def test_google_forms_options_with_commas_and_decimals():
@@ -119,8 +122,11 @@ def test_google_forms_options_with_commas_and_decimals():
     result = clean_export(SURVEYS / "googleforms.csv", SURVEYS / "googleforms.yaml", text_fields=["change"])
     p = result.participants
     # "Walks, outdoors" is one option although Google Forms joins options with ", "
-    assert p["activities"].tolist() == ["Peer group; Walks, outdoors", "Drop-in café",
-                                        "Peer group; Drop-in café; Walks, outdoors"]
+    assert p["activities"].tolist() == [
+        "Peer group; Walks, outdoors",
+        "Drop-in café",
+        "Peer group; Drop-in café; Walks, outdoors",
+    ]
     assert p["years"].tolist() == [0.5, 2.0, 12.25]
     assert result.documents["text"].tolist() == ["Nothing, it is fine.", "Longer opening hours"]
 
@@ -180,10 +186,15 @@ def test_declared_header_rows_keep_the_old_reading():
 
 # From tests/fixtures/surveys/README.md: the tool each fixture imitates and its header rows.
 FIXTURE_TOOLS = {
-    "surveymonkey.csv": ("SurveyMonkey", 2), "limesurvey_codes.csv": ("LimeSurvey", 1),
-    "limesurvey_texts.csv": ("LimeSurvey", 1), "googleforms.csv": ("Google Forms", 1),
-    "redcap_data.csv": ("REDCap", 1), "redcap_labels.csv": ("REDCap", 1), "redcap_labels_headers.csv": ("REDCap", 1),
-    "qualtrics_flow.csv": ("Qualtrics", 3), "redcap_dictionary.csv": ("CSV", 1),
+    "surveymonkey.csv": ("SurveyMonkey", 2),
+    "limesurvey_codes.csv": ("LimeSurvey", 1),
+    "limesurvey_texts.csv": ("LimeSurvey", 1),
+    "googleforms.csv": ("Google Forms", 1),
+    "redcap_data.csv": ("REDCap", 1),
+    "redcap_labels.csv": ("REDCap", 1),
+    "redcap_labels_headers.csv": ("REDCap", 1),
+    "qualtrics_flow.csv": ("Qualtrics", 3),
+    "redcap_dictionary.csv": ("CSV", 1),
 }
 
 
@@ -217,8 +228,10 @@ def test_semicolon_export_from_a_spreadsheet_in_another_locale(tmp_path):
 def test_qualtrics_with_declared_header_rows_reads_as_when_recognised(tmp_path):
     """`header_rows: 3`, which studies used before the tool was recognised, still works."""
     folder = samples_dir("surveys")
-    fields = ("fields:\n  response: {column: ResponseId, type: id}\n  choice: {column: Q1, type: integer}\n"
-              "  answer: {column: Q2, type: text}\n")
+    fields = (
+        "fields:\n  response: {column: ResponseId, type: id}\n  choice: {column: Q1, type: integer}\n"
+        "  answer: {column: Q2, type: text}\n"
+    )
     (tmp_path / "recognised.yaml").write_text(fields)
     (tmp_path / "declared.yaml").write_text("header_rows: 3\n" + fields)
     recognised = clean_export(folder / "qualtrics.csv", tmp_path / "recognised.yaml", text_fields=["answer"])

@@ -18,8 +18,12 @@ RAW = "data/raw/supporter-survey"
 
 @pytest.fixture(scope="module")
 def survey():
-    return clean_export(f"{RAW}/questionnaire-export.csv", "studies/supporter-survey/fields.yaml",
-                        text_fields=["motivation", "fulfilment", "issues"], analyse_text_if="experienced")
+    return clean_export(
+        f"{RAW}/questionnaire-export.csv",
+        "studies/supporter-survey/fields.yaml",
+        text_fields=["motivation", "fulfilment", "issues"],
+        analyse_text_if="experienced",
+    )
 
 
 def test_characteristics_equal_an_independent_computation(survey):
@@ -51,7 +55,10 @@ def test_characteristics_match_the_published_figures(survey):
     assert values[("experienced, n (%)", "yes")] == "14 (70.0)"
     # levels in descending frequency
     assert table[table["characteristic"] == "diagnosis, n (%)"]["level"].tolist()[:3] == [
-        "schizophrenia", "autism spectrum disorder", "mood disorder"]
+        "schizophrenia",
+        "autism spectrum disorder",
+        "mood disorder",
+    ]
 
 
 def test_unpublished_rows_are_marked(survey):
@@ -69,8 +76,13 @@ def test_characteristics_do_not_modify_the_callers_data(survey):
 
 def test_category_table_counts_match_the_sheet(survey):
     book = read_codebook(f"{RAW}/codebook.yaml")
-    coded = apply_coding_sheets([f"{RAW}/coding-sheet.csv"], survey.documents, book,
-                                document_key=["questionnaire", "question"], root_code_from="question")
+    coded = apply_coding_sheets(
+        [f"{RAW}/coding-sheet.csv"],
+        survey.documents,
+        book,
+        document_key=["questionnaire", "question"],
+        root_code_from="question",
+    )
     table = category_table(coded.codings, coded.segments, book)
     sheet = pd.read_csv(f"{RAW}/coding-sheet.csv")
     labels = book["label"]
@@ -83,12 +95,24 @@ def test_category_table_counts_match_the_sheet(survey):
 # ----------------------------------------------------------------------------- interview views
 from peerstudy.tables import assign_bands, crosstab_codes, hierarchy_table, quote_table, saturation_table  # noqa: E402
 
-BOOK = pd.DataFrame({"label": ["Theme", "Cat 1", "Cat 2", "Sub a", "Sub b", "Sub c"],
-                     "parent": [None, "T", "T", "C1", "C1", "C2"], "depth": [0, 1, 1, 2, 2, 2],
-                     "order": range(6)}, index=pd.Index(["T", "C1", "C2", "Sa", "Sb", "Sc"], name="code"))
-SEGS = pd.DataFrame({"segment": ["s1", "s2", "s3", "s4"], "document": ["I1", "I1", "I2", "I2"],
-                     "participant": ["P1", "P1", "P2", "P1"],
-                     "text": ["short", "a much longer statement", "medium one", "tiny"], "start": [0, 10, 0, 20]})
+BOOK = pd.DataFrame(
+    {
+        "label": ["Theme", "Cat 1", "Cat 2", "Sub a", "Sub b", "Sub c"],
+        "parent": [None, "T", "T", "C1", "C1", "C2"],
+        "depth": [0, 1, 1, 2, 2, 2],
+        "order": range(6),
+    },
+    index=pd.Index(["T", "C1", "C2", "Sa", "Sb", "Sc"], name="code"),
+)
+SEGS = pd.DataFrame(
+    {
+        "segment": ["s1", "s2", "s3", "s4"],
+        "document": ["I1", "I1", "I2", "I2"],
+        "participant": ["P1", "P1", "P2", "P1"],
+        "text": ["short", "a much longer statement", "medium one", "tiny"],
+        "start": [0, 10, 0, 20],
+    }
+)
 CONS = pd.DataFrame({"segment": ["s1", "s2", "s3", "s4"], "code": ["Sa", "Sb", "Sa", "Sc"]})
 DOCS = pd.DataFrame({"document": ["I1", "I2"], "order": [1, 2], "kind": ["individual interview"] * 2})
 
@@ -97,7 +121,7 @@ def test_hierarchy_counts_statements_and_participants_at_each_level():
     table = hierarchy_table(CONS, SEGS, BOOK).set_index("code")
     assert table["statements"].to_dict() == {"T": 4, "C1": 3, "Sa": 2, "Sb": 1, "C2": 1, "Sc": 1}
     assert table["participants"].to_dict() == {"T": 2, "C1": 2, "Sa": 2, "Sb": 1, "C2": 1, "Sc": 1}
-    assert table.index.tolist() == ["T", "C1", "Sa", "Sb", "C2", "Sc"]   # depth first
+    assert table.index.tolist() == ["T", "C1", "Sa", "Sb", "C2", "Sc"]  # depth first
 
 
 def test_quotes_follow_the_rule_longest_then_another_participant():
@@ -132,8 +156,10 @@ def test_characteristics_follow_the_declared_types(tmp_path):
     from peerstudy.errors import ConfigError
     from peerstudy.tables import declared_characteristics
 
-    (tmp_path / "fields.yaml").write_text("fields:\n  id: {column: id, type: id}\n  band: {column: b, type: category}\n"
-                                          "  years: {column: y, type: integer}\n  note: {column: n, type: text}\n")
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: id, type: id}\n  band: {column: b, type: category}\n"
+        "  years: {column: y, type: integer}\n  note: {column: n, type: text}\n"
+    )
     # every declared field with a summary, in file order; the integer one is continuous
     assert declared_characteristics(tmp_path / "fields.yaml") == (["band", "years"], ["years"])
     with pytest.raises(ConfigError) as info:

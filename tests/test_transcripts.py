@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-from helpers import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import FIXTURES
 from peerstudy.deid import DeidKey, read_key
 from peerstudy.errors import InputError
 from peerstudy.transcripts import UNATTRIBUTED, clean_transcripts, parse_transcript, read_transcript, read_transcripts
@@ -86,7 +86,7 @@ def test_identifiers_are_gone_and_counted(cleaned):
     for value in ("Ana", "Tom", "Rita", "Greyford", "010-5555-1234", "tom@example.org"):
         assert value not in everything
     assert "As P2 said, clear tasks" in everything
-    counts = dict(zip(cleaned.redactions["kind"], cleaned.redactions["replaced"]))
+    counts = dict(zip(cleaned.redactions["kind"], cleaned.redactions["replaced"], strict=False))
     # 6 speaker labels + "As Tom said" = 7 participant replacements
     assert counts == {"participant": 7, "name": 1, "place": 1, "email": 1, "phone": 1, "url": 0, "ip": 0}
 
@@ -97,8 +97,11 @@ def test_focus_group_lists_its_participants(cleaned):
 
 
 def test_speaker_missing_from_the_participants_sheet(cleaned):
-    with pytest.raises(InputError, match=r"FG1\.docx, row 7, field 'speaker': expected a participant of the "
-                                         r"participants sheet \(mapped in the key file\), found a speaker the key maps to 'P2'"):
+    with pytest.raises(
+        InputError,
+        match=r"FG1\.docx, row 7, field 'speaker': expected a participant of the "
+        r"participants sheet \(mapped in the key file\), found a speaker the key maps to 'P2'",
+    ):
         clean_transcripts(read_transcripts(MINI / "transcripts"), read_key(MINI / "deid-key.yaml"), pd.Series(["P1"]))
 
 
@@ -386,8 +389,9 @@ def make_docx(path, *, footnote: bool = True) -> None:
             ("[00:00:11]", "Noor Haddad", "Easier. We walked instead of sitting."),
             ("[00:00:30]", "Interviewer", "Whose idea was that?"),
         ],
+        strict=False,
     ):
-        for cell, value in zip(row.cells, cells):
+        for cell, value in zip(row.cells, cells, strict=False):
             cell.text = value
     p = d.add_paragraph("[00:00:34] Noor Haddad: Hers.")
     p._p.append(
@@ -602,7 +606,7 @@ def test_unattributed_turns_stay_unattributed_after_cleaning():
     )
     text = clean.documents.loc[0, "text"].splitlines()
     assert text[2] == "[00:00:15.000] (unattributed): [crosstalk]"
-    counts = dict(zip(clean.redactions["kind"], clean.redactions["replaced"]))
+    counts = dict(zip(clean.redactions["kind"], clean.redactions["replaced"], strict=False))
     assert counts["participant"] == 3  # Mira once (two cues, one turn), Jonas twice; none for the unattributed cue
 
 

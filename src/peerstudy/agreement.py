@@ -110,9 +110,7 @@ class Estimate:
 def _check_ci_options(ci: Any, n_boot: Any, seed: Any) -> list[Problem]:
     """Problems with the bootstrap options (empty list if none)."""
     problems = []
-    if ci is not None and (
-        isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1
-    ):
+    if ci is not None and (isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1):
         problems.append(
             Problem(
                 field="ci",
@@ -120,15 +118,9 @@ def _check_ci_options(ci: Any, n_boot: Any, seed: Any) -> list[Problem]:
                 found=repr(ci),
             )
         )
-    if ci is not None and (
-        isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral) or n_boot < 2
-    ):
-        problems.append(
-            Problem(field="n_boot", expected="an integer of at least 2", found=repr(n_boot))
-        )
-    if ci is not None and seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-    ):
+    if ci is not None and (isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral) or n_boot < 2):
+        problems.append(Problem(field="n_boot", expected="an integer of at least 2", found=repr(n_boot)))
+    if ci is not None and seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         problems.append(Problem(field="seed", expected="an integer or None", found=repr(seed)))
     return problems
 
@@ -165,8 +157,7 @@ def _with_ci(
     else:
         low = high = np.nan
     how = (
-        f"{method}; {ci:.0%} percentile bootstrap over units "
-        f"({valid.size} of {n_boot} resamples defined, seed {seed})"
+        f"{method}; {ci:.0%} percentile bootstrap over units ({valid.size} of {n_boot} resamples defined, seed {seed})"
     )
     return Estimate(value, float(low), float(high), int(n), how)
 
@@ -201,12 +192,8 @@ def _is_number(value: Any) -> bool:
 
 def _category_list(categories: Any, field: str = "categories") -> list[Any]:
     """Validate an explicit category order."""
-    if isinstance(categories, (str, bytes)) or not isinstance(
-        categories, (Sequence, np.ndarray, pd.Index, pd.Series)
-    ):
-        raise ConfigError(
-            Problem(field=field, expected="a list of category labels in order", found=repr(categories))
-        )
+    if isinstance(categories, (str, bytes)) or not isinstance(categories, (Sequence, np.ndarray, pd.Index, pd.Series)):
+        raise ConfigError(Problem(field=field, expected="a list of category labels in order", found=repr(categories)))
     cats = list(categories)
     problems = []
     if len(cats) < 1:
@@ -215,17 +202,13 @@ def _category_list(categories: Any, field: str = "categories") -> list[Any]:
         problems.append(Problem(field=field, expected="labels without missing values", found=_show(cats)))
     elif len(set(cats)) != len(cats):
         dup = pd.Index(cats)[pd.Index(cats).duplicated()].tolist()
-        problems.append(
-            Problem(field=field, expected="each category listed once", found=f"duplicates {_show(dup)}")
-        )
+        problems.append(Problem(field=field, expected="each category listed once", found=f"duplicates {_show(dup)}"))
     if problems:
         raise ConfigError(problems)
     return cats
 
 
-def _encode_labels(
-    observed: np.ndarray, categories: Sequence[Any] | None, field: str
-) -> tuple[np.ndarray, list[Any]]:
+def _encode_labels(observed: np.ndarray, categories: Sequence[Any] | None, field: str) -> tuple[np.ndarray, list[Any]]:
     """Map labels to indices into the (given or sorted) category list."""
     if categories is None:
         if observed.dtype == object:
@@ -267,8 +250,12 @@ def _as_ratings(data: Any, categories: Sequence[Any] | None = None, field: str =
     """Coerce a units x coders table to a :class:`_Ratings` (validating its shape)."""
     if isinstance(data, pd.Series):
         raise InputError(
-            Problem(field=field, expected="a units x coders table (2-D)", found="a Series (1-D)",
-                    fix="pass a DataFrame with one column per coder")
+            Problem(
+                field=field,
+                expected="a units x coders table (2-D)",
+                found="a Series (1-D)",
+                fix="pass a DataFrame with one column per coder",
+            )
         )
     if isinstance(data, pd.DataFrame):
         arr = data.to_numpy(dtype=object)
@@ -279,29 +266,39 @@ def _as_ratings(data: Any, categories: Sequence[Any] | None = None, field: str =
             arr = np.asarray(data, dtype=object)
         if arr.dtype.kind not in "biuf":
             arr = np.asarray(data, dtype=object)
-    if arr.ndim == 1 and arr.size and all(
-        isinstance(row, (Sequence, np.ndarray)) and not isinstance(row, (str, bytes)) for row in arr
+    if (
+        arr.ndim == 1
+        and arr.size
+        and all(isinstance(row, (Sequence, np.ndarray)) and not isinstance(row, (str, bytes)) for row in arr)
     ):
         lengths = sorted({len(row) for row in arr})
         raise InputError(
-            Problem(field=field, expected="rows of equal length (one column per coder)",
-                    found=f"rows of lengths {lengths}", fix="pad short rows with None")
+            Problem(
+                field=field,
+                expected="rows of equal length (one column per coder)",
+                found=f"rows of lengths {lengths}",
+                fix="pad short rows with None",
+            )
         )
     if arr.size == 0 or (arr.ndim == 2 and 0 in arr.shape):
         raise InputError(
-            Problem(field=field, expected="at least one unit and two coders",
-                    found=f"an empty table of shape {arr.shape}")
+            Problem(
+                field=field, expected="at least one unit and two coders", found=f"an empty table of shape {arr.shape}"
+            )
         )
     if arr.ndim != 2:
         raise InputError(
-            Problem(field=field, expected="a units x coders table (2-D)",
-                    found=f"an array of shape {arr.shape}")
+            Problem(field=field, expected="a units x coders table (2-D)", found=f"an array of shape {arr.shape}")
         )
     n_units, n_coders = arr.shape
     if n_coders < 2:
         raise InputError(
-            Problem(field=field, expected="at least two coders (columns)", found=f"{n_coders} coder",
-                    fix="put one coder per column, units in rows")
+            Problem(
+                field=field,
+                expected="at least two coders (columns)",
+                found=f"{n_coders} coder",
+                fix="put one coder per column, units in rows",
+            )
         )
     missing = pd.isna(arr) if arr.dtype == object else np.isnan(arr.astype(float))
     if missing.all():
@@ -464,8 +461,9 @@ def miles_huberman(agreements: int, disagreements: int) -> float:
             problems.append(Problem(field=name, expected="a non-negative integer count", found=repr(value)))
     if not problems and agreements + disagreements == 0:
         problems.append(
-            Problem(field="agreements, disagreements", expected="at least one agreement or disagreement",
-                    found="both zero")
+            Problem(
+                field="agreements, disagreements", expected="at least one agreement or disagreement", found="both zero"
+            )
         )
     if problems:
         raise InputError(problems)
@@ -519,9 +517,7 @@ def percent_agreement(
     _raise_config(_check_ci_options(ci, n_boot, seed))
     ratings = _as_ratings(data)
     q = len(ratings.categories)
-    return _with_ci(
-        lambda t: _pa_core(_count_matrix(t, q)), ratings.codes, ci, n_boot, seed, "percent agreement"
-    )
+    return _with_ci(lambda t: _pa_core(_count_matrix(t, q)), ratings.codes, ci, n_boot, seed, "percent agreement")
 
 
 def cohen_kappa(
@@ -595,15 +591,17 @@ def cohen_kappa(
         arr = np.asarray(v.to_numpy(dtype=object) if isinstance(v, (pd.Series, pd.Index)) else v, dtype=object)
         if arr.ndim != 1:
             raise InputError(
-                Problem(field=name, expected="a 1-D sequence of labels (one per unit)",
-                        found=f"shape {arr.shape}")
+                Problem(field=name, expected="a 1-D sequence of labels (one per unit)", found=f"shape {arr.shape}")
             )
         vectors.append(arr)
     problems = []
     if len(vectors[0]) != len(vectors[1]):
         problems.append(
-            Problem(field="a, b", expected="the same number of units for both coders",
-                    found=f"{len(vectors[0])} labels in a and {len(vectors[1])} in b")
+            Problem(
+                field="a, b",
+                expected="the same number of units for both coders",
+                found=f"{len(vectors[0])} labels in a and {len(vectors[1])} in b",
+            )
         )
     elif len(vectors[0]) == 0:
         problems.append(Problem(field="a, b", expected="at least one unit", found="empty sequences"))
@@ -614,9 +612,12 @@ def cohen_kappa(
     if half.any():
         rows = np.flatnonzero(half.any(axis=1)).tolist()
         raise InputError(
-            Problem(field="a, b", expected="both codings for every unit (Cohen's kappa needs pairs)",
-                    found=f"a missing coding at positions {_show(rows)}",
-                    fix="drop those units, or use krippendorff_alpha or gwet_ac1, which allow missing codings")
+            Problem(
+                field="a, b",
+                expected="both codings for every unit (Cohen's kappa needs pairs)",
+                found=f"a missing coding at positions {_show(rows)}",
+                fix="drop those units, or use krippendorff_alpha or gwet_ac1, which allow missing codings",
+            )
         )
     ratings = _as_ratings(table, categories=categories, field="a, b")
     name = "Cohen's kappa" + (f" ({weights} weights)" if weights else "")
@@ -624,9 +625,7 @@ def cohen_kappa(
     return _with_ci(lambda t: _cohen_core(t, cats, weights), ratings.codes, ci, n_boot, seed, name)
 
 
-def fleiss_kappa(
-    data: Any, *, ci: float | None = None, n_boot: int = 1000, seed: int | None = 0
-) -> float | Estimate:
+def fleiss_kappa(data: Any, *, ci: float | None = None, n_boot: int = 1000, seed: int | None = 0) -> float | Estimate:
     """Fleiss' kappa for any number of coders, the same number for every unit.
 
     Computed with :func:`statsmodels.stats.inter_rater.aggregate_raters` and
@@ -675,9 +674,12 @@ def fleiss_kappa(
         usual = int(values[np.argmax(freq)])
         odd = np.flatnonzero(per_unit != usual).tolist()
         raise InputError(
-            Problem(field="data", expected="the same number of codings for every unit (Fleiss' kappa needs it)",
-                    found=f"{usual} codings for most units, other counts for units at positions {_show(odd)}",
-                    fix="use krippendorff_alpha or gwet_ac1, which allow missing codings")
+            Problem(
+                field="data",
+                expected="the same number of codings for every unit (Fleiss' kappa needs it)",
+                found=f"{usual} codings for most units, other counts for units at positions {_show(odd)}",
+                fix="use krippendorff_alpha or gwet_ac1, which allow missing codings",
+            )
         )
     if values[0] < 2:
         raise InputError(_no_pairs_problem("data"))
@@ -752,9 +754,11 @@ def krippendorff_alpha(
         problems.append(Problem(field="level", expected=f"one of {list(LEVELS)}", found=repr(level)))
     elif categories is not None and level in ("interval", "ratio"):
         problems.append(
-            Problem(field="categories",
-                    expected="no categories for level 'interval' or 'ratio' (numeric labels are used)",
-                    found=repr(categories))
+            Problem(
+                field="categories",
+                expected="no categories for level 'interval' or 'ratio' (numeric labels are used)",
+                found=repr(categories),
+            )
         )
     _raise_config(problems)
     ratings = _as_ratings(data, categories=categories)
@@ -765,21 +769,33 @@ def krippendorff_alpha(
         non_numeric = [c for c in ratings.categories if not _is_number(c)]
         if non_numeric:
             raise InputError(
-                Problem(field="data", expected=f"numeric labels for level {level!r}",
-                        found=f"labels {_show(non_numeric)}", fix="use level='nominal' or 'ordinal' for labels")
+                Problem(
+                    field="data",
+                    expected=f"numeric labels for level {level!r}",
+                    found=f"labels {_show(non_numeric)}",
+                    fix="use level='nominal' or 'ordinal' for labels",
+                )
             )
         numeric = np.asarray(ratings.categories, dtype=float)
         if level == "ratio" and (numeric < 0).any():
             raise InputError(
-                Problem(field="data", expected="non-negative values for level 'ratio'",
-                        found=f"values {_show(numeric[numeric < 0].tolist())}", fix="use level='interval'")
+                Problem(
+                    field="data",
+                    expected="non-negative values for level 'ratio'",
+                    found=f"values {_show(numeric[numeric < 0].tolist())}",
+                    fix="use level='interval'",
+                )
             )
         values = np.full(ratings.codes.shape, np.nan)
         present = ~np.isnan(ratings.codes)
         values[present] = numeric[ratings.codes[present].astype(np.int64)]
         domain = None
     return _with_ci(
-        lambda t: _kripp_core(t, level, domain, ratings.categories), values, ci, n_boot, seed,
+        lambda t: _kripp_core(t, level, domain, ratings.categories),
+        values,
+        ci,
+        n_boot,
+        seed,
         f"Krippendorff's alpha ({level})",
     )
 
@@ -921,9 +937,7 @@ class _Coded(NamedTuple):
 
 def _label_index(values: Any, field: str) -> pd.Index:
     """A list of labels given as an option (segments, coders, codes), checked unique."""
-    if isinstance(values, (str, bytes)) or not isinstance(
-        values, (Sequence, np.ndarray, pd.Index, pd.Series)
-    ):
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, pd.Index, pd.Series)):
         raise ConfigError(Problem(field=field, expected="a list of labels", found=repr(values)))
     if isinstance(values, pd.Index):
         index = values
@@ -936,8 +950,9 @@ def _label_index(values: Any, field: str) -> pd.Index:
         problems.append(Problem(field=field, expected="labels without missing values", found="a missing value"))
     if not index.is_unique:
         problems.append(
-            Problem(field=field, expected="each label once",
-                    found=f"duplicates {_show(index[index.duplicated()].tolist())}")
+            Problem(
+                field=field, expected="each label once", found=f"duplicates {_show(index[index.duplicated()].tolist())}"
+            )
         )
     if problems:
         raise InputError(problems)
@@ -958,15 +973,17 @@ def _factorize_codings(codings: Any, cols: tuple[str, str, str]) -> dict[str, tu
     every cell, and factorize each column once: {column: (codes per row, distinct values)}."""
     if not isinstance(codings, pd.DataFrame):
         raise InputError(
-            Problem(field="codings", expected=f"a DataFrame with columns {list(cols)}",
-                    found=type(codings).__name__)
+            Problem(field="codings", expected=f"a DataFrame with columns {list(cols)}", found=type(codings).__name__)
         )
     absent = [c for c in cols if c not in codings.columns]
     if absent:
         raise InputError(
-            Problem(field="codings", expected=f"columns {list(cols)}", found=f"no column {_show(absent)} "
-                    f"(columns are {_show(list(codings.columns), 8)})",
-                    fix="rename the columns or pass segment_col=, code_col=, coder_col=")
+            Problem(
+                field="codings",
+                expected=f"columns {list(cols)}",
+                found=f"no column {_show(absent)} (columns are {_show(list(codings.columns), 8)})",
+                fix="rename the columns or pass segment_col=, code_col=, coder_col=",
+            )
         )
     if len(codings) == 0:
         raise InputError(Problem(field="codings", expected="at least one coding", found="an empty table"))
@@ -977,14 +994,16 @@ def _factorize_codings(codings: Any, cols: tuple[str, str, str]) -> dict[str, tu
         bad = np.flatnonzero(idx < 0)
         if bad.size:
             problems.append(
-                Problem(field=col, expected="a value in every row of codings",
-                        found=f"missing values at positions {_show(bad.tolist())}")
+                Problem(
+                    field=col,
+                    expected="a value in every row of codings",
+                    found=f"missing values at positions {_show(bad.tolist())}",
+                )
             )
         factors[col] = (idx, uniques)
     if problems:
         raise InputError(problems)
     return factors
-
 
 
 def _encode_codings(
@@ -1014,21 +1033,25 @@ def _encode_codings(
         coder_index = all_coders
         if len(coder_index) < 2:
             raise InputError(
-                Problem(field="codings", expected="codings by at least two coders",
-                        found=f"only coder {_show(coder_index.tolist())}")
+                Problem(
+                    field="codings",
+                    expected="codings by at least two coders",
+                    found=f"only coder {_show(coder_index.tolist())}",
+                )
             )
     else:
         coder_index = _label_index(coders, "coders")
         problems = []
         if len(coder_index) < 2:
-            problems.append(
-                Problem(field="coders", expected="at least two coders", found=_show(coder_index.tolist()))
-            )
+            problems.append(Problem(field="coders", expected="at least two coders", found=_show(coder_index.tolist())))
         unknown = coder_index[~coder_index.isin(all_coders)]
         if len(unknown):
             problems.append(
-                Problem(field="coders", expected=f"coders that appear in codings {_show(all_coders.tolist())}",
-                        found=_show(unknown.tolist()))
+                Problem(
+                    field="coders",
+                    expected=f"coders that appear in codings {_show(all_coders.tolist())}",
+                    found=_show(unknown.tolist()),
+                )
             )
         if problems:
             raise InputError(problems)
@@ -1043,8 +1066,11 @@ def _encode_codings(
         seg_idx, unknown = lookup(seg_col, seg_index)
         if unknown:
             raise InputError(
-                Problem(field="segments", expected="every segment of codings listed in segments",
-                        found=f"segments in codings but not in segments: {_show(unknown)}")
+                Problem(
+                    field="segments",
+                    expected="every segment of codings listed in segments",
+                    found=f"segments in codings but not in segments: {_show(unknown)}",
+                )
             )
 
     # codes
@@ -1052,8 +1078,11 @@ def _encode_codings(
     code_idx, unknown = lookup(code_col, code_index)
     if unknown:
         raise InputError(
-            Problem(field="codes", expected="every code of codings listed in codes",
-                    found=f"codes in codings but not in codes: {_show(unknown)}")
+            Problem(
+                field="codes",
+                expected="every code of codings listed in codes",
+                found=f"codes in codings but not in codes: {_show(unknown)}",
+            )
         )
 
     keep = coder_idx >= 0  # rows of coders not compared are dropped
@@ -1275,8 +1304,11 @@ def _text_lookup(text: Any, segment_col: str) -> pd.Series:
     if isinstance(text, pd.DataFrame):
         if segment_col not in text.columns or "text" not in text.columns:
             raise InputError(
-                Problem(field="text", expected=f"a DataFrame with columns {[segment_col, 'text']}",
-                        found=f"columns {_show(list(text.columns), 8)}")
+                Problem(
+                    field="text",
+                    expected=f"a DataFrame with columns {[segment_col, 'text']}",
+                    found=f"columns {_show(list(text.columns), 8)}",
+                )
             )
         series = pd.Series(text["text"].to_numpy(), index=text[segment_col].to_numpy())
     elif isinstance(text, pd.Series):
@@ -1285,14 +1317,13 @@ def _text_lookup(text: Any, segment_col: str) -> pd.Series:
         series = pd.Series(dict(text), dtype=object)
     else:
         raise ConfigError(
-            Problem(field="text", expected="a mapping, Series or DataFrame from segment to text",
-                    found=type(text).__name__)
+            Problem(
+                field="text", expected="a mapping, Series or DataFrame from segment to text", found=type(text).__name__
+            )
         )
     if not series.index.is_unique:
         dup = series.index[series.index.duplicated()].tolist()
-        raise InputError(
-            Problem(field="text", expected="one text per segment", found=f"duplicates {_show(dup)}")
-        )
+        raise InputError(Problem(field="text", expected="one text per segment", found=f"duplicates {_show(dup)}"))
     return series
 
 
@@ -1436,37 +1467,52 @@ def apply_reconciliation(
 
     if not isinstance(decisions, pd.DataFrame):
         raise InputError(
-            Problem(field="decisions",
-                    expected=f"a DataFrame with columns {[segment_col, code_col, 'decision']}",
-                    found=type(decisions).__name__)
+            Problem(
+                field="decisions",
+                expected=f"a DataFrame with columns {[segment_col, code_col, 'decision']}",
+                found=type(decisions).__name__,
+            )
         )
     absent = [c for c in (segment_col, code_col, "decision") if c not in decisions.columns]
     if absent:
         raise InputError(
-            Problem(field="decisions", expected=f"columns {[segment_col, code_col, 'decision']}",
-                    found=f"no column {_show(absent)}")
+            Problem(
+                field="decisions",
+                expected=f"columns {[segment_col, code_col, 'decision']}",
+                found=f"no column {_show(absent)}",
+            )
         )
 
     pair_id = groups.seg * n_codes + groups.code  # sorted
-    status = dict(zip(pair_id.tolist(), groups.n_applied.tolist()))
+    status = dict(zip(pair_id.tolist(), groups.n_applied.tolist(), strict=False))
     seg_of = coded.segments.get_indexer(decisions[segment_col])
     code_of = coded.codes.get_indexer(decisions[code_col])
     problems: list[Problem] = []
     chosen: dict[int, bool] = {}
     for i, (seg, code, raw_seg, raw_code, decision) in enumerate(
-        zip(seg_of, code_of, decisions[segment_col], decisions[code_col], decisions["decision"])
+        zip(seg_of, code_of, decisions[segment_col], decisions[code_col], decisions["decision"], strict=False)
     ):
         row = i + 2  # spreadsheet row: header is row 1
         if seg < 0:
-            problems.append(Problem(row=row, field=segment_col,
-                                    expected="a segment that appears in the codings", found=repr(raw_seg)))
+            problems.append(
+                Problem(
+                    row=row, field=segment_col, expected="a segment that appears in the codings", found=repr(raw_seg)
+                )
+            )
         if code < 0:
-            problems.append(Problem(row=row, field=code_col, expected="a code that appears in the codings",
-                                    found=repr(raw_code)))
+            problems.append(
+                Problem(row=row, field=code_col, expected="a code that appears in the codings", found=repr(raw_code))
+            )
         word = decision.strip().lower() if isinstance(decision, str) else None
         if word not in DECISIONS:
-            problems.append(Problem(row=row, field="decision", expected=f"one of {list(DECISIONS)}",
-                                    found="nothing" if pd.isna(decision) else repr(decision)))
+            problems.append(
+                Problem(
+                    row=row,
+                    field="decision",
+                    expected=f"one of {list(DECISIONS)}",
+                    found="nothing" if pd.isna(decision) else repr(decision),
+                )
+            )
         if seg < 0 or code < 0:
             continue
         pair = int(seg) * n_codes + int(code)
@@ -1474,14 +1520,23 @@ def apply_reconciliation(
         if n_applied in (0, m):
             who = "no coder" if n_applied == 0 else "every coder"
             problems.append(
-                Problem(row=row, field=code_col,
-                        expected="a (segment, code) pair the coders disagree on",
-                        found=f"{raw_code!r} in segment {raw_seg!r}, which {who} applied",
-                        fix="delete the row: agreed codings are kept as they are")
+                Problem(
+                    row=row,
+                    field=code_col,
+                    expected="a (segment, code) pair the coders disagree on",
+                    found=f"{raw_code!r} in segment {raw_seg!r}, which {who} applied",
+                    fix="delete the row: agreed codings are kept as they are",
+                )
             )
         elif pair in chosen:
-            problems.append(Problem(row=row, field=code_col, expected="one decision per disagreement",
-                                    found=f"a second row for {raw_code!r} in segment {raw_seg!r}"))
+            problems.append(
+                Problem(
+                    row=row,
+                    field=code_col,
+                    expected="one decision per disagreement",
+                    found=f"a second row for {raw_code!r} in segment {raw_seg!r}",
+                )
+            )
         elif word in DECISIONS:
             chosen[pair] = DECISIONS[word]
     split = (groups.n_applied > 0) & (groups.n_applied < m)
@@ -1489,9 +1544,12 @@ def apply_reconciliation(
     if undecided:
         labels = [(coded.segments[p // n_codes], coded.codes[p % n_codes]) for p in undecided]
         problems.append(
-            Problem(field="decisions", expected="a decision for every disagreement",
-                    found=f"no decision for (segment, code) {_show(labels)}",
-                    fix="add a row with 'keep' or 'drop' for each")
+            Problem(
+                field="decisions",
+                expected="a decision for every disagreement",
+                found=f"no decision for (segment, code) {_show(labels)}",
+                fix="add a row with 'keep' or 'drop' for each",
+            )
         )
     if problems:
         raise InputError(problems)

@@ -243,7 +243,7 @@ def parse_endnote_xml(text: str, *, file: str = "<text>") -> list[dict[str, Any]
         if len(starts) == len(elements)
         else list(range(1, len(elements) + 1))
     )
-    return [{"line": line, "element": el} for line, el in zip(lines, elements)]
+    return [{"line": line, "element": el} for line, el in zip(lines, elements, strict=False)]
 
 
 def _texts(el: ET.Element, path: str) -> list[str]:

@@ -416,7 +416,7 @@ def parse_wos_tab(text: str, *, file: str) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         tags: dict[str, list[str]] = {}
-        for tag, value in zip(header, line.split("\t")):
+        for tag, value in zip(header, line.split("\t"), strict=False):
             if not tag or clean_text(value) is None:
                 continue
             pattern = _WOS_TAB_SPLIT.get(tag)

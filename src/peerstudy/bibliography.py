@@ -562,7 +562,7 @@ def list_record_problems(records: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     epub = records["epub_year"] if "epub_year" in records else pd.Series([None] * len(records), index=records.index)
-    for (_, rec), epub_year in zip(records.iterrows(), epub):
+    for (_, rec), epub_year in zip(records.iterrows(), epub, strict=False):
         where = {"file": rec["source_file"], "line": rec["line"], "record": rec["record"], "database": rec["database"]}
         if pd.isna(rec["title"]):
             rows.append({**where, "field": "title", "problem": "no title"})

@@ -66,8 +66,15 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     shown = relative_to_root(p)
     doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook")
     if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list) or not doc["codes"]:
-        raise InputError(Problem(file=shown, field="codes", expected="a list 'codes:' of {code, label, definition, parent}",
-                                 found="no such list", fix="see data/raw/supporter-survey/codebook.yaml for the format"))
+        raise InputError(
+            Problem(
+                file=shown,
+                field="codes",
+                expected="a list 'codes:' of {code, label, definition, parent}",
+                found="no such list",
+                fix="see data/raw/supporter-survey/codebook.yaml for the format",
+            )
+        )
     lines = _item_lines(node, "codes")
     problems: list[Problem] = []
     rows = []
@@ -75,50 +82,110 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     for i, entry in enumerate(doc["codes"]):
         line = lines[i] if i < len(lines) else None
         if not isinstance(entry, dict):
-            problems.append(Problem(file=shown, row=line, field="codes", expected="a mapping {code, label, definition, parent}",
-                                    found=repr(entry), fix="write the entry as {code: …, label: …, definition: …, parent: …}"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=line,
+                    field="codes",
+                    expected="a mapping {code, label, definition, parent}",
+                    found=repr(entry),
+                    fix="write the entry as {code: …, label: …, definition: …, parent: …}",
+                )
+            )
             continue
         missing = [k for k in ("code", "label", "definition") if not str(entry.get(k) or "").strip()]
         if missing:
-            problems.append(Problem(file=shown, row=line, field=", ".join(missing), expected="a non-empty value",
-                                    found="nothing", fix="fill in every code's code, label and definition"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=line,
+                    field=", ".join(missing),
+                    expected="a non-empty value",
+                    found="nothing",
+                    fix="fill in every code's code, label and definition",
+                )
+            )
             continue
         code = str(entry["code"]).strip()
         if code in seen:
-            problems.append(Problem(file=shown, row=line, field="code", expected="a code id used once",
-                                    found=f"{code!r}, already defined at line {seen[code]}", fix="rename one of them"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=line,
+                    field="code",
+                    expected="a code id used once",
+                    found=f"{code!r}, already defined at line {seen[code]}",
+                    fix="rename one of them",
+                )
+            )
             continue
         seen[code] = line
         parent = entry.get("parent")
-        rows.append({"code": code, "label": str(entry["label"]).strip(),
-                     "definition": " ".join(str(entry["definition"]).split()),
-                     "parent": None if parent is None else str(parent).strip(), "line": line})
+        rows.append(
+            {
+                "code": code,
+                "label": str(entry["label"]).strip(),
+                "definition": " ".join(str(entry["definition"]).split()),
+                "parent": None if parent is None else str(parent).strip(),
+                "line": line,
+            }
+        )
     by_code = {r["code"]: r for r in rows}
     for r in rows:
         if r["parent"] is not None and r["parent"] not in by_code:
-            problems.append(Problem(file=shown, row=r["line"], field="parent", expected="the code of another entry, or null",
-                                    found=repr(r["parent"]), fix=_did_you_mean(r["parent"], by_code)))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=r["line"],
+                    field="parent",
+                    expected="the code of another entry, or null",
+                    found=repr(r["parent"]),
+                    fix=_did_you_mean(r["parent"], by_code),
+                )
+            )
     if problems:
         raise InputError(problems)
     for r in rows:
         chain, node_code = [], r["code"]
         while node_code is not None:
             if node_code in chain:
-                raise InputError(Problem(file=shown, row=r["line"], field="parent", expected="a tree (no code is its own ancestor)",
-                                         found=" → ".join(chain + [node_code]), fix="correct one of these parents"))
+                raise InputError(
+                    Problem(
+                        file=shown,
+                        row=r["line"],
+                        field="parent",
+                        expected="a tree (no code is its own ancestor)",
+                        found=" → ".join(chain + [node_code]),
+                        fix="correct one of these parents",
+                    )
+                )
             chain.append(node_code)
             if len(chain) > MAX_DEPTH:
-                raise InputError(Problem(file=shown, row=r["line"], field="parent",
-                                         expected=f"a tree at most {MAX_DEPTH} levels deep (peerstudy.codebook.MAX_DEPTH)",
-                                         found=f"a chain of more than {MAX_DEPTH} parents above {r['code']!r}",
-                                         fix="check the parents: codebooks have a few levels (theme, category, code)"))
+                raise InputError(
+                    Problem(
+                        file=shown,
+                        row=r["line"],
+                        field="parent",
+                        expected=f"a tree at most {MAX_DEPTH} levels deep (peerstudy.codebook.MAX_DEPTH)",
+                        found=f"a chain of more than {MAX_DEPTH} parents above {r['code']!r}",
+                        fix="check the parents: codebooks have a few levels (theme, category, code)",
+                    )
+                )
             node_code = by_code[node_code]["parent"]
         r["depth"], r["root"] = len(chain) - 1, chain[-1]
     frame = pd.DataFrame(rows).drop(columns="line")
     frame["order"] = range(len(frame))
     frame = frame.set_index("code")
-    return frame.astype({"label": "string", "definition": "string", "parent": "string", "root": "string",
-                         "depth": "int64", "order": "int64"})[CODEBOOK_COLUMNS]
+    return frame.astype(
+        {
+            "label": "string",
+            "definition": "string",
+            "parent": "string",
+            "root": "string",
+            "depth": "int64",
+            "order": "int64",
+        }
+    )[CODEBOOK_COLUMNS]
 
 
 def children(codebook: pd.DataFrame, code: str) -> list[str]:

@@ -35,8 +35,17 @@ from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.excerpts import TurnIndex, find_excerpt
 from peerstudy.readers import read_csv_table
 
-__all__ = ["Coded", "Reconciled", "locate_excerpt", "apply_coding_sheets", "read_codings", "attribute_segments",
-           "read_unit_sheets", "reconcile", "count_codes"]
+__all__ = [
+    "Coded",
+    "Reconciled",
+    "locate_excerpt",
+    "apply_coding_sheets",
+    "read_codings",
+    "attribute_segments",
+    "read_unit_sheets",
+    "reconcile",
+    "count_codes",
+]
 
 
 @dataclass
@@ -55,10 +64,18 @@ class Coded:
     tolerant: pd.DataFrame | None = None
 
 
-def read_codings(coding_sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
-                 qdpx: str | Path | None = None, document_key: Sequence[str] = ("document",),
-                 root_code_from: str | None = None, turns: pd.DataFrame | None = None,
-                 unit_column: str | None = None, key: DeidKey | None = None) -> Coded:
+def read_codings(
+    coding_sheets: Sequence[str | Path],
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    qdpx: str | Path | None = None,
+    document_key: Sequence[str] = ("document",),
+    root_code_from: str | None = None,
+    turns: pd.DataFrame | None = None,
+    unit_column: str | None = None,
+    key: DeidKey | None = None,
+) -> Coded:
     """The codings of a study: from a REFI-QDA project (``qdpx``, exported by NVivo,
     ATLAS.ti, MAXQDA, QualCoder, Taguette or this project) when one is named, else
     from coder sheets (:func:`apply_coding_sheets`).
@@ -73,10 +90,19 @@ def read_codings(coding_sheets: Sequence[str | Path], documents: pd.DataFrame, c
             redact = (lambda text: deidentify(text, key)[0]) if key is not None else None
             coded = apply_refi(qdpx, documents, codebook, turns=turns, redact=redact)
         else:
-            coded = apply_coding_sheets(coding_sheets, documents, codebook, document_key=document_key,
-                                        root_code_from=root_code_from, turns=turns, unit_column=unit_column, key=key)
-            counts = coded.codings.groupby("sheet", sort=False).agg(codings=("code", "size"),
-                                                                    coders=("coder", "nunique"))
+            coded = apply_coding_sheets(
+                coding_sheets,
+                documents,
+                codebook,
+                document_key=document_key,
+                root_code_from=root_code_from,
+                turns=turns,
+                unit_column=unit_column,
+                key=key,
+            )
+            counts = coded.codings.groupby("sheet", sort=False).agg(
+                codings=("code", "size"), coders=("coder", "nunique")
+            )
             coded.imported = counts.reset_index().rename(columns={"sheet": "coder sheet"})
     if key is not None:  # researcher-written text (issue 13)
         coded.codings = deidentify_frame(coded.codings, key, columns=["note", "sheet"])
@@ -84,12 +110,13 @@ def read_codings(coding_sheets: Sequence[str | Path], documents: pd.DataFrame, c
     return coded
 
 
-def attribute_segments(segments: pd.DataFrame, documents: pd.DataFrame, turns: pd.DataFrame | None, *,
-                       file: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def attribute_segments(
+    segments: pd.DataFrame, documents: pd.DataFrame, turns: pd.DataFrame | None, *, file: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Segments with ``participant`` set to the speaker of the turn that holds them (or
     the document's participant when there are no turns or no participant speakers);
     a problem for each segment that crosses turns or lies in an interviewer's turn."""
-    owners = dict(zip(documents["document"], documents["participant"].astype(str)))
+    owners = dict(zip(documents["document"], documents["participant"].astype(str), strict=False))
     index = TurnIndex(turns) if turns is not None else None
     speakers, problems = [], []
     for seg in segments.itertuples():
@@ -99,9 +126,15 @@ def attribute_segments(segments: pd.DataFrame, documents: pd.DataFrame, turns: p
             continue
         speaker = index.speaker_at(seg.document, seg.start, seg.end)
         if speaker is None or speaker not in owner.split("; "):
-            problems.append(Problem(file=file, field="segment", expected="text within one participant's turn",
-                                    found=f"{seg.segment}: " + ("text across turns" if speaker is None else f"text of {speaker!r}"),
-                                    fix="mark only what one participant said"))
+            problems.append(
+                Problem(
+                    file=file,
+                    field="segment",
+                    expected="text within one participant's turn",
+                    found=f"{seg.segment}: " + ("text across turns" if speaker is None else f"text of {speaker!r}"),
+                    fix="mark only what one participant said",
+                )
+            )
         speakers.append(speaker or "")
     return segments.assign(participant=pd.array(speakers, dtype="string")), problems
 
@@ -126,10 +159,17 @@ def locate_excerpt(text: str, excerpt: str) -> tuple[int, int] | None:
     return spans[0] if len(spans) == 1 else None
 
 
-def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, codebook: pd.DataFrame, *,
-                        document_key: Sequence[str], root_code_from: str | None = None,
-                        turns: pd.DataFrame | None = None, unit_column: str | None = None,
-                        key: DeidKey | None = None) -> Coded:
+def apply_coding_sheets(
+    sheets: Sequence[str | Path],
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    document_key: Sequence[str],
+    root_code_from: str | None = None,
+    turns: pd.DataFrame | None = None,
+    unit_column: str | None = None,
+    key: DeidKey | None = None,
+) -> Coded:
     """Read coder sheets and turn them into segments and codings.
 
     Parameters
@@ -170,10 +210,18 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
     """
     missing_cols = [c for c in document_key if c not in documents]
     if missing_cols or not document_key:
-        raise ConfigError(Problem(field="document_key", expected="columns of the documents table",
-                                  found=repr(list(document_key)), fix=f"use some of {list(documents.columns)}"))
-    index = {tuple(str(v) for v in k): i for i, k in
-             zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None))}
+        raise ConfigError(
+            Problem(
+                field="document_key",
+                expected="columns of the documents table",
+                found=repr(list(document_key)),
+                fix=f"use some of {list(documents.columns)}",
+            )
+        )
+    index = {
+        tuple(str(v) for v in k): i
+        for i, k in zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None), strict=False)
+    }
     state = _SheetState(turn_index=TurnIndex(turns) if turns is not None else None)
     for sheet in sheets:
         path = resolve_input(sheet)
@@ -190,27 +238,41 @@ def apply_coding_sheets(sheets: Sequence[str | Path], documents: pd.DataFrame, c
             if row_problems:
                 state.problems += [Problem(file=shown, row=int(row), **p) for p in row_problems]
                 continue
-            problem = _apply_row(state, cells, documents.loc[index[doc_key]], excerpt, codebook,
-                                 root_code_from=root_code_from, unit_column=unit_column, sheet=shown, row=int(row))
+            problem = _apply_row(
+                state,
+                cells,
+                documents.loc[index[doc_key]],
+                excerpt,
+                codebook,
+                root_code_from=root_code_from,
+                unit_column=unit_column,
+                sheet=shown,
+                row=int(row),
+            )
             if problem:
                 state.problems.append(Problem(file=shown, row=int(row), **problem))
     problems = state.problems
     segments, codings, tolerant = state.segments, state.codings, state.tolerant
     if problems:
         raise InputError(problems)
-    seg = pd.DataFrame(list(segments.values()),
-                       columns=["segment", "document", "participant", "start", "end", "text"])
+    seg = pd.DataFrame(list(segments.values()), columns=["segment", "document", "participant", "start", "end", "text"])
     cod = pd.DataFrame(codings, columns=_CODING_COLUMNS)
     problems = _check_units(cod)
     if problems:
         raise InputError(problems)
     seg = seg.sort_values(["document", "start", "end"], kind="stable").reset_index(drop=True)
     order = codebook["order"]
-    cod = (cod.assign(_o=cod["code"].map(order)).sort_values(["_o", "segment", "coder"], kind="stable")
-           .drop(columns="_o").reset_index(drop=True))
-    return Coded(segments=seg.astype({"start": "int64", "end": "int64"}),
-                 codings=cod.astype({"round": "int64", "row": "int64"}),
-                 tolerant=pd.DataFrame(tolerant, columns=["sheet", "row", "document", "excerpt", "matched text"]))
+    cod = (
+        cod.assign(_o=cod["code"].map(order))
+        .sort_values(["_o", "segment", "coder"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+    return Coded(
+        segments=seg.astype({"start": "int64", "end": "int64"}),
+        codings=cod.astype({"round": "int64", "row": "int64"}),
+        tolerant=pd.DataFrame(tolerant, columns=["sheet", "row", "document", "excerpt", "matched text"]),
+    )
 
 
 @dataclass
@@ -226,22 +288,40 @@ class _SheetState:
     tolerant: list[dict] = field(default_factory=list)
 
 
-def _check_row(cells: pd.Series, doc_key: tuple[str, ...], index: dict, codebook: pd.DataFrame,
-               document_key: Sequence[str]) -> list[dict]:
+def _check_row(
+    cells: pd.Series, doc_key: tuple[str, ...], index: dict, codebook: pd.DataFrame, document_key: Sequence[str]
+) -> list[dict]:
     """The problems of a row that stop it being looked at further: an unknown document,
     a code not in the codebook, no coder."""
     code, coder = cells["code"].strip(), cells["coder"].strip()
     problems = []
     if doc_key not in index:
-        problems.append({"field": ", ".join(document_key),
-                         "expected": "a document of the cleaned data (an analysed answer or transcript)",
-                         "found": repr(", ".join(doc_key)), "fix": "check the identifiers; only analysed documents can be coded"})
+        problems.append(
+            {
+                "field": ", ".join(document_key),
+                "expected": "a document of the cleaned data (an analysed answer or transcript)",
+                "found": repr(", ".join(doc_key)),
+                "fix": "check the identifiers; only analysed documents can be coded",
+            }
+        )
     if code not in codebook.index:
-        problems.append({"field": "code", "expected": "a code defined in the codebook", "found": repr(code),
-                         "fix": suggest_code(code, codebook)})
+        problems.append(
+            {
+                "field": "code",
+                "expected": "a code defined in the codebook",
+                "found": repr(code),
+                "fix": suggest_code(code, codebook),
+            }
+        )
     if not coder:
-        problems.append({"field": "coder", "expected": "the coder's initials", "found": "nothing",
-                         "fix": "fill in who made this coding"})
+        problems.append(
+            {
+                "field": "coder",
+                "expected": "the coder's initials",
+                "found": "nothing",
+                "fix": "fill in who made this coding",
+            }
+        )
     return problems
 
 
@@ -250,17 +330,34 @@ def _code_problem(code: str, doc: pd.Series, codebook: pd.DataFrame, root_code_f
     if root_code_from is None:
         return None
     if codebook.at[code, "root"] != doc[root_code_from]:
-        return {"field": "code", "expected": f"a code under {doc[root_code_from]!r} (the {root_code_from} of this document)",
-                "found": f"{code!r}, which is under {codebook.at[code, 'root']!r}",
-                "fix": "use a code for this question, or correct the question column"}
+        return {
+            "field": "code",
+            "expected": f"a code under {doc[root_code_from]!r} (the {root_code_from} of this document)",
+            "found": f"{code!r}, which is under {codebook.at[code, 'root']!r}",
+            "fix": "use a code for this question, or correct the question column",
+        }
     if codebook.at[code, "depth"] == 0:
-        return {"field": "code", "expected": "a category, not a top-level code", "found": repr(code),
-                "fix": "choose the category that fits the excerpt"}
+        return {
+            "field": "code",
+            "expected": "a category, not a top-level code",
+            "found": repr(code),
+            "fix": "choose the category that fits the excerpt",
+        }
     return None
 
 
-def _apply_row(state: _SheetState, cells: pd.Series, doc: pd.Series, excerpt: str, codebook: pd.DataFrame, *,
-               root_code_from: str | None, unit_column: str | None, sheet: str, row: int) -> dict | None:
+def _apply_row(
+    state: _SheetState,
+    cells: pd.Series,
+    doc: pd.Series,
+    excerpt: str,
+    codebook: pd.DataFrame,
+    *,
+    root_code_from: str | None,
+    unit_column: str | None,
+    sheet: str,
+    row: int,
+) -> dict | None:
     """Locate one row's excerpt, check it, and add its segment and coding to ``state``;
     the problem, if any (nothing is added then)."""
     code, coder = cells["code"].strip(), cells["coder"].strip()
@@ -274,70 +371,114 @@ def _apply_row(state: _SheetState, cells: pd.Series, doc: pd.Series, excerpt: st
         span, problem = _span_of_excerpt(cells, doc, excerpt, state.turn_index)
     if problem:
         return problem
-    text = doc["text"][span[0]:span[1]]
+    text = doc["text"][span[0] : span[1]]
     if not by_offsets and text != excerpt:
-        state.tolerant.append({"sheet": sheet, "row": row, "document": doc["document"], "excerpt": excerpt,
-                               "matched text": text})
+        state.tolerant.append(
+            {"sheet": sheet, "row": row, "document": doc["document"], "excerpt": excerpt, "matched text": text}
+        )
     speaker = doc["participant"]
     if state.turn_index is not None and str(doc["participant"]):
         speaker = state.turn_index.speaker_at(doc["document"], *span)
         if speaker is None or speaker not in str(doc["participant"]).split("; "):
-            return {"field": "excerpt", "expected": "text within one participant's turn",
-                    "found": "text across turns" if speaker is None else f"text of {speaker!r}",
-                    "fix": "mark only what one participant said"}
+            return {
+                "field": "excerpt",
+                "expected": "text within one participant's turn",
+                "found": "text across turns" if speaker is None else f"text of {speaker!r}",
+                "fix": "mark only what one participant said",
+            }
     problem = _repeat_problem(state, doc["document"], span, code, coder, sheet, by_offsets)
     if problem:
         return problem
     state.spans.setdefault((doc["document"], code, coder), []).append((span[0], span[1], sheet, row))
     state.seen[(doc["document"], *span), code, coder] = f"{sheet} row {row}"
     segment = f"{doc['document']}@{span[0]}-{span[1]}"
-    state.segments.setdefault((doc["document"], *span), {"segment": segment, "document": doc["document"],
-                                                         "participant": speaker, "start": span[0], "end": span[1],
-                                                         "text": text})
-    state.codings.append({"segment": segment, "unit": cells[unit_column].strip() if unit_column else segment,
-                          "code": code, "coder": coder, "round": 1, "note": cells.get("note", "").strip(),
-                          "sheet": sheet, "row": row})
+    state.segments.setdefault(
+        (doc["document"], *span),
+        {
+            "segment": segment,
+            "document": doc["document"],
+            "participant": speaker,
+            "start": span[0],
+            "end": span[1],
+            "text": text,
+        },
+    )
+    state.codings.append(
+        {
+            "segment": segment,
+            "unit": cells[unit_column].strip() if unit_column else segment,
+            "code": code,
+            "coder": coder,
+            "round": 1,
+            "note": cells.get("note", "").strip(),
+            "sheet": sheet,
+            "row": row,
+        }
+    )
     return None
 
 
-def _repeat_problem(state: _SheetState, document: str, span: tuple[int, int], code: str, coder: str, sheet: str,
-                    by_offsets: bool) -> dict | None:
+def _repeat_problem(
+    state: _SheetState, document: str, span: tuple[int, int], code: str, coder: str, sheet: str, by_offsets: bool
+) -> dict | None:
     """The same coding again, or one coder's two overlapping spans of one code."""
     dup = ((document, *span), code, coder)
     if dup in state.seen:
-        return {"field": "code", "expected": "each coding once per coder",
-                "found": f"{code!r} on the same excerpt again (first at {state.seen[dup]})", "fix": "remove the repeated row"}
+        return {
+            "field": "code",
+            "expected": "each coding once per coder",
+            "found": f"{code!r} on the same excerpt again (first at {state.seen[dup]})",
+            "fix": "remove the repeated row",
+        }
     other = next((o for o in state.spans.get((document, code, coder), []) if o[0] < span[1] and span[0] < o[1]), None)
     if other is None:
         return None
     at = f"row {other[3]}" if other[2] == sheet else f"{other[2]} row {other[3]}"
-    return {"field": "start, end" if by_offsets else "excerpt", "expected": f"codings of {code!r} by {coder} that do not overlap",
-            "found": f"[{span[0]}, {span[1]}), which overlaps [{other[0]}, {other[1]}) of {at}",
-            "fix": "merge the two rows into one coding of the whole span, or correct "
-                   + ("the offsets" if by_offsets else "the excerpt")}
+    return {
+        "field": "start, end" if by_offsets else "excerpt",
+        "expected": f"codings of {code!r} by {coder} that do not overlap",
+        "found": f"[{span[0]}, {span[1]}), which overlaps [{other[0]}, {other[1]}) of {at}",
+        "fix": "merge the two rows into one coding of the whole span, or correct "
+        + ("the offsets" if by_offsets else "the excerpt"),
+    }
 
 
-def _span_from_offsets(start: str, end: str, doc: pd.Series, excerpt: str) -> tuple[tuple[int, int] | None, dict | None]:
+def _span_from_offsets(
+    start: str, end: str, doc: pd.Series, excerpt: str
+) -> tuple[tuple[int, int] | None, dict | None]:
     """A span given as offsets: both whole numbers, 0 <= start < end <= len(text), and
     equal to the excerpt when one is given."""
     size = len(doc["text"])
     try:
         s, e = int(start), int(end)
     except ValueError:
-        return None, {"field": "start, end", "expected": "whole-number offsets", "found": f"{start!r}, {end!r}",
-                      "fix": "write both offsets as whole numbers (code points from the start of the document), "
-                             "or leave both empty and give the excerpt"}
+        return None, {
+            "field": "start, end",
+            "expected": "whole-number offsets",
+            "found": f"{start!r}, {end!r}",
+            "fix": "write both offsets as whole numbers (code points from the start of the document), "
+            "or leave both empty and give the excerpt",
+        }
     if not 0 <= s < e <= size:
-        return None, {"field": "start, end", "expected": f"0 <= start < end <= {size} (the length of document {doc['document']!r})",
-                      "found": f"start {s}, end {e}", "fix": "correct the offsets, or give the excerpt instead"}
+        return None, {
+            "field": "start, end",
+            "expected": f"0 <= start < end <= {size} (the length of document {doc['document']!r})",
+            "found": f"start {s}, end {e}",
+            "fix": "correct the offsets, or give the excerpt instead",
+        }
     if excerpt and doc["text"][s:e] != excerpt:
-        return None, {"field": "excerpt", "expected": f"the text at [{s}, {e}) of {doc['document']!r}",
-                      "found": repr(excerpt[:60]), "fix": "correct the offsets or the excerpt"}
+        return None, {
+            "field": "excerpt",
+            "expected": f"the text at [{s}, {e}) of {doc['document']!r}",
+            "found": repr(excerpt[:60]),
+            "fix": "correct the offsets or the excerpt",
+        }
     return (s, e), None
 
 
-def _span_of_excerpt(cells: pd.Series, doc: pd.Series, excerpt: str,
-                     turn_index: TurnIndex | None) -> tuple[tuple[int, int] | None, dict | None]:
+def _span_of_excerpt(
+    cells: pd.Series, doc: pd.Series, excerpt: str, turn_index: TurnIndex | None
+) -> tuple[tuple[int, int] | None, dict | None]:
     """The one place an excerpt (given without offsets) lies in its document: found
     exactly, or tolerantly (:func:`peerstudy.excerpts.find_excerpt`); where it occurs
     more than once, the sheet's ``speaker`` (whose turn) or ``occurrence`` (1 = first)
@@ -345,24 +486,35 @@ def _span_of_excerpt(cells: pd.Series, doc: pd.Series, excerpt: str,
     found = find_excerpt(doc["text"], excerpt).spans
     shown = repr(excerpt[:80] + ("…" if len(excerpt) > 80 else ""))
     if not found:
-        return None, {"field": "excerpt", "expected": f"text that occurs in document {doc['document']!r}",
-                      "found": shown, "fix": "copy the excerpt from the document as written (quotes, dashes, spaces "
-                                             "and case may differ; words may not)"}
+        return None, {
+            "field": "excerpt",
+            "expected": f"text that occurs in document {doc['document']!r}",
+            "found": shown,
+            "fix": "copy the excerpt from the document as written (quotes, dashes, spaces "
+            "and case may differ; words may not)",
+        }
     speaker = str(cells.get("speaker", "")).strip()
     if len(found) > 1 and speaker and turn_index is not None:
         found = [s for s in found if turn_index.speaker_at(doc["document"], *s) == speaker] or found
     occurrence = str(cells.get("occurrence", "")).strip()
     if len(found) > 1 and occurrence:
         if not occurrence.isdigit() or not 1 <= int(occurrence) <= len(found):
-            return None, {"field": "occurrence", "expected": f"a whole number from 1 to {len(found)}",
-                          "found": repr(occurrence), "fix": "count the occurrences of the excerpt in the document"}
+            return None, {
+                "field": "occurrence",
+                "expected": f"a whole number from 1 to {len(found)}",
+                "found": repr(occurrence),
+                "fix": "count the occurrences of the excerpt in the document",
+            }
         found = [found[int(occurrence) - 1]]
     if len(found) > 1:
         places = ", ".join(f"[{s}, {e})" for s, e in found[:5])
-        return None, {"field": "excerpt", "expected": f"text that occurs once in document {doc['document']!r}",
-                      "found": f"{shown}, which occurs {len(found)} times (at {places})",
-                      "fix": "give the start and end offsets, the speaker, or the occurrence (1 = first) in the row, "
-                             "or copy a longer excerpt"}
+        return None, {
+            "field": "excerpt",
+            "expected": f"text that occurs once in document {doc['document']!r}",
+            "found": f"{shown}, which occurs {len(found)} times (at {places})",
+            "fix": "give the start and end offsets, the speaker, or the occurrence (1 = first) in the row, "
+            "or copy a longer excerpt",
+        }
     return found[0], None
 
 
@@ -375,23 +527,31 @@ def _check_units(codings: pd.DataFrame) -> list[Problem]:
     for unit, group in codings.groupby("unit", sort=False):
         if group["segment"].nunique() > 1:
             first, other = group.iloc[0], group[group["segment"] != group["segment"].iloc[0]].iloc[0]
-            problems.append(Problem(file=other["sheet"], row=int(other["row"]), field="unit",
-                                    expected=f"the same excerpt for unit {unit!r} in every sheet",
-                                    found=f"a different excerpt than {first['sheet']} row {first['row']}",
-                                    fix="copy the unit's excerpt exactly, or give the unit another id"))
+            problems.append(
+                Problem(
+                    file=other["sheet"],
+                    row=int(other["row"]),
+                    field="unit",
+                    expected=f"the same excerpt for unit {unit!r} in every sheet",
+                    found=f"a different excerpt than {first['sheet']} row {first['row']}",
+                    fix="copy the unit's excerpt exactly, or give the unit another id",
+                )
+            )
     return problems
 
 
-def read_unit_sheets(sheets: Sequence[str | Path], coded: Coded, codebook: pd.DataFrame, *, round: int = 2,
-                     key: DeidKey | None = None) -> pd.DataFrame:
+def read_unit_sheets(
+    sheets: Sequence[str | Path], coded: Coded, codebook: pd.DataFrame, *, round: int = 2, key: DeidKey | None = None
+) -> pd.DataFrame:
     """Codings from sheets that name units instead of excerpts (``unit``, ``code``,
     ``coder``), e.g. a third coder re-coding the agreed units; returned as codings of
     the segments those units are in :func:`apply_coding_sheets`' result. With the
     study's de-identification ``key``, notes and file names are de-identified."""
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
-            return deidentify_frame(read_unit_sheets(sheets, coded, codebook, round=round), key,
-                                    columns=["note", "sheet"])
+            return deidentify_frame(
+                read_unit_sheets(sheets, coded, codebook, round=round), key, columns=["note", "sheet"]
+            )
     units = coded.codings.drop_duplicates("unit").set_index("unit")["segment"]
     rows, problems = [], []
     for sheet in sheets:
@@ -402,17 +562,48 @@ def read_unit_sheets(sheets: Sequence[str | Path], coded: Coded, codebook: pd.Da
             unit, code, coder = cells["unit"].strip(), cells["code"].strip(), cells["coder"].strip()
             where = {"file": shown, "row": int(row)}
             if unit not in units.index:
-                problems.append(Problem(**where, field="unit", expected="a unit of the coder sheets", found=repr(unit),
-                                        fix="use the unit ids of the coder sheets' unit column"))
+                problems.append(
+                    Problem(
+                        **where,
+                        field="unit",
+                        expected="a unit of the coder sheets",
+                        found=repr(unit),
+                        fix="use the unit ids of the coder sheets' unit column",
+                    )
+                )
             if code not in codebook.index:
-                problems.append(Problem(**where, field="code", expected="a code defined in the codebook",
-                                        found=repr(code), fix=suggest_code(code, codebook)))
+                problems.append(
+                    Problem(
+                        **where,
+                        field="code",
+                        expected="a code defined in the codebook",
+                        found=repr(code),
+                        fix=suggest_code(code, codebook),
+                    )
+                )
             if not coder:
-                problems.append(Problem(**where, field="coder", expected="the coder's initials", found="nothing",
-                                        fix="fill in who made this coding"))
+                problems.append(
+                    Problem(
+                        **where,
+                        field="coder",
+                        expected="the coder's initials",
+                        found="nothing",
+                        fix="fill in who made this coding",
+                    )
+                )
             if unit in units.index and code in codebook.index and coder:
-                rows.append({"segment": units[unit], "unit": unit, "code": code, "coder": coder, "round": round,
-                             "note": cells.get("note", "").strip(), "sheet": shown, "row": int(row)})
+                rows.append(
+                    {
+                        "segment": units[unit],
+                        "unit": unit,
+                        "code": code,
+                        "coder": coder,
+                        "round": round,
+                        "note": cells.get("note", "").strip(),
+                        "sheet": shown,
+                        "row": int(row),
+                    }
+                )
     if problems:
         raise InputError(problems)
     return pd.DataFrame(rows, columns=_CODING_COLUMNS).astype({"round": "int64", "row": "int64"})
@@ -449,8 +640,9 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
             done = reconcile(coded, reconciliation)
-        return Reconciled(consensus=done.consensus,
-                          disagreements=deidentify_frame(done.disagreements, key, columns=["reason"]))
+        return Reconciled(
+            consensus=done.consensus, disagreements=deidentify_frame(done.disagreements, key, columns=["reason"])
+        )
     from peerstudy.agreement import apply_reconciliation, disagreements
 
     codings = coded.codings
@@ -465,16 +657,24 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
         return Reconciled(consensus=single.reset_index(drop=True), disagreements=pd.DataFrame(columns=columns))
     codings = codings[~alone]
     text = coded.segments.set_index("segment")["text"]
-    shared_segments = [s for s in coded.segments["segment"] if s in set(codings["segment"]) or
-                       doc_of[s] in set(codings["segment"].map(doc_of))]
+    shared_segments = [
+        s
+        for s in coded.segments["segment"]
+        if s in set(codings["segment"]) or doc_of[s] in set(codings["segment"].map(doc_of))
+    ]
     sheet = disagreements(codings[["segment", "code", "coder"]], segments=shared_segments, text=text)
     sheet.insert(1, "unit", sheet["segment"].map(units))
     shown = None
     if reconciliation is None:
         if not sheet.empty:
-            raise InputError(Problem(field="reconciliation", expected="a reconciliation sheet for the disagreements",
-                                     found=f"{len(sheet)} disagreements and no sheet",
-                                     fix="fill in a sheet with unit, code, decision (keep/drop) and name it in the study's YAML"))
+            raise InputError(
+                Problem(
+                    field="reconciliation",
+                    expected="a reconciliation sheet for the disagreements",
+                    found=f"{len(sheet)} disagreements and no sheet",
+                    fix="fill in a sheet with unit, code, decision (keep/drop) and name it in the study's YAML",
+                )
+            )
         decisions = sheet[["segment", "code", "decision"]]
         sheet["reason"] = ""
     else:
@@ -484,23 +684,41 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
         seg_of = {u: s for s, u in units.items()}
         table = table.assign(unit=table["unit"].str.strip(), code=table["code"].str.strip())
         problems, first = [], {}
-        for r, u, c in zip(table.index, table["unit"], table["code"]):
+        for r, u, c in zip(table.index, table["unit"], table["code"], strict=False):
             if u not in seg_of:
-                problems.append(Problem(file=shown, row=int(r), field="unit", expected="a unit of the coder sheets",
-                                        found=repr(u), fix="use the unit ids of the coder sheets' unit column "
-                                                           "(see the disagreements table)"))
+                problems.append(
+                    Problem(
+                        file=shown,
+                        row=int(r),
+                        field="unit",
+                        expected="a unit of the coder sheets",
+                        found=repr(u),
+                        fix="use the unit ids of the coder sheets' unit column (see the disagreements table)",
+                    )
+                )
             elif (u, c) in first:
-                problems.append(Problem(file=shown, row=int(r), field="unit, code", expected="one row per unit and code",
-                                        found=f"{u!r}, {c!r} again (first in row {first[u, c]})",
-                                        fix="keep one of the two rows"))
+                problems.append(
+                    Problem(
+                        file=shown,
+                        row=int(r),
+                        field="unit, code",
+                        expected="one row per unit and code",
+                        found=f"{u!r}, {c!r} again (first in row {first[u, c]})",
+                        fix="keep one of the two rows",
+                    )
+                )
             first.setdefault((u, c), int(r))
         if problems:
             raise InputError(problems)
-        decisions = pd.DataFrame({"segment": table["unit"].map(seg_of).to_numpy(),
-                                  "code": table["code"].to_numpy(),
-                                  "decision": table["decision"].to_numpy()})
+        decisions = pd.DataFrame(
+            {
+                "segment": table["unit"].map(seg_of).to_numpy(),
+                "code": table["code"].to_numpy(),
+                "decision": table["decision"].to_numpy(),
+            }
+        )
         reasons = table.assign(segment=decisions["segment"].to_numpy()).set_index(["segment", "code"])
-        keys = list(zip(sheet["segment"], sheet["code"]))
+        keys = list(zip(sheet["segment"], sheet["code"], strict=False))
         sheet["decision"] = [reasons["decision"].get(k, "").strip().lower() for k in keys]
         sheet["reason"] = [reasons["reason"].get(k, "") if "reason" in reasons else "" for k in keys]
     try:
@@ -522,8 +740,14 @@ _RECONCILIATION_FIXES = {
 def _in_file(problem: Problem, file: str) -> Problem:
     """A problem of :func:`peerstudy.agreement.apply_reconciliation`, located in the
     reconciliation sheet and given a fix if it has none."""
-    return Problem(expected=problem.expected, found=problem.found, file=problem.file or file, row=problem.row,
-                   field=problem.field, fix=problem.fix or _RECONCILIATION_FIXES.get(problem.field or "", ""))
+    return Problem(
+        expected=problem.expected,
+        found=problem.found,
+        file=problem.file or file,
+        row=problem.row,
+        field=problem.field,
+        fix=problem.fix or _RECONCILIATION_FIXES.get(problem.field or "", ""),
+    )
 
 
 def count_codes(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
@@ -541,9 +765,14 @@ def count_codes(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.Data
     """
     merged = codings.merge(segments[["segment", "document", "participant"]], on="segment", how="left")
     grouped = merged.groupby("code")
-    counts = pd.DataFrame({"codings": grouped.size(), "segments": grouped["segment"].nunique(),
-                           "documents": grouped["document"].nunique(),
-                           "participants": grouped["participant"].nunique()})
+    counts = pd.DataFrame(
+        {
+            "codings": grouped.size(),
+            "segments": grouped["segment"].nunique(),
+            "documents": grouped["document"].nunique(),
+            "participants": grouped["participant"].nunique(),
+        }
+    )
     counts = counts.reindex(codebook.index, fill_value=0).astype("int64")
     counts.insert(0, "label", codebook["label"])
     return counts

@@ -34,13 +34,25 @@ from peerstudy.errors import ConfigError, Problem
 
 #: The kinds of source a dyad study may declare (``source_kinds``), with the key figure
 #: that counts their documents.
-SOURCE_KINDS = {"observation notes": "n_observations", "recorded session": "n_recorded_sessions",
-                "interview": "n_interviews"}
+SOURCE_KINDS = {
+    "observation notes": "n_observations",
+    "recorded session": "n_recorded_sessions",
+    "interview": "n_interviews",
+}
 
 
-def check_dyad_parameters(documents: pd.DataFrame, codebook: pd.DataFrame, *, source_kinds: dict, sources: Sequence[str],
-                          shared_sources: Sequence[str], dimensions_of: Sequence[str], depth: int,
-                          source: str = "source", file: str | None = None) -> None:
+def check_dyad_parameters(
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    source_kinds: dict,
+    sources: Sequence[str],
+    shared_sources: Sequence[str],
+    dimensions_of: Sequence[str],
+    depth: int,
+    source: str = "source",
+    file: str | None = None,
+) -> None:
     """Check a dyad study's declarations against its documents and codebook, before any
     table is made: every kind is known, every source named is declared and found in the
     documents, every broken-down category is a code, ``depth`` is a level of the codebook.
@@ -63,34 +75,100 @@ def check_dyad_parameters(documents: pd.DataFrame, codebook: pd.DataFrame, *, so
     peerstudy.errors.ConfigError: field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview', found 'diary' (for source 'notes'). Fix: declare each source as one of these kinds.
     """
     kinds = ", ".join(map(repr, SOURCE_KINDS))
-    problems = [Problem(file=file, field="source_kinds", expected=f"one of {kinds}", found=f"{k!r} (for source {s!r})",
-                        fix="declare each source as one of these kinds") for s, k in source_kinds.items()
-                if k not in SOURCE_KINDS]
+    problems = [
+        Problem(
+            file=file,
+            field="source_kinds",
+            expected=f"one of {kinds}",
+            found=f"{k!r} (for source {s!r})",
+            fix="declare each source as one of these kinds",
+        )
+        for s, k in source_kinds.items()
+        if k not in SOURCE_KINDS
+    ]
     if source not in documents:
-        problems.append(Problem(file=file, field="document_attributes", expected=f"a document attribute {source!r}",
-                                found="none", fix=f"declare {source!r} in the study's document_attributes"))
+        problems.append(
+            Problem(
+                file=file,
+                field="document_attributes",
+                expected=f"a document attribute {source!r}",
+                found="none",
+                fix=f"declare {source!r} in the study's document_attributes",
+            )
+        )
     found = set(documents[source].astype(str)) if source in documents else set()
     for name, values in (("sources", sources), ("shared_views_from", shared_sources)):
-        problems += [Problem(file=file, field=name, expected="sources declared in source_kinds", found=repr(v),
-                             fix=f"add {v!r} to source_kinds, or correct the name") for v in values if v not in source_kinds]
-    problems += [Problem(file=file, field="source_kinds", expected=f"sources of the documents ({sorted(found)})", found=repr(s),
-                         fix="correct the name, or remove it") for s in source_kinds if found and s not in found]
-    problems += [Problem(file=file, field="source_kinds", expected="every source of the documents declared", found=repr(s),
-                         fix=f"add {s!r} with its kind") for s in sorted(found) if s not in source_kinds]
-    problems += [Problem(file=file, field="dimensions_of", expected="codes of the codebook", found=repr(c),
-                         fix="name a category of the codebook, or leave the list empty") for c in dimensions_of
-                 if c not in codebook.index]
+        problems += [
+            Problem(
+                file=file,
+                field=name,
+                expected="sources declared in source_kinds",
+                found=repr(v),
+                fix=f"add {v!r} to source_kinds, or correct the name",
+            )
+            for v in values
+            if v not in source_kinds
+        ]
+    problems += [
+        Problem(
+            file=file,
+            field="source_kinds",
+            expected=f"sources of the documents ({sorted(found)})",
+            found=repr(s),
+            fix="correct the name, or remove it",
+        )
+        for s in source_kinds
+        if found and s not in found
+    ]
+    problems += [
+        Problem(
+            file=file,
+            field="source_kinds",
+            expected="every source of the documents declared",
+            found=repr(s),
+            fix=f"add {s!r} with its kind",
+        )
+        for s in sorted(found)
+        if s not in source_kinds
+    ]
+    problems += [
+        Problem(
+            file=file,
+            field="dimensions_of",
+            expected="codes of the codebook",
+            found=repr(c),
+            fix="name a category of the codebook, or leave the list empty",
+        )
+        for c in dimensions_of
+        if c not in codebook.index
+    ]
     top = int(codebook["depth"].max())
     if not 0 <= depth <= top:
-        problems.append(Problem(file=file, field="category_depth", expected=f"a level of the codebook, 0 to {top}", found=repr(depth),
-                                fix="0 is the top level"))
+        problems.append(
+            Problem(
+                file=file,
+                field="category_depth",
+                expected=f"a level of the codebook, 0 to {top}",
+                found=repr(depth),
+                fix="0 is the top level",
+            )
+        )
     if problems:
         raise ConfigError(problems)
 
 
-def counts_by_time_and_role(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame,
-                            codebook: pd.DataFrame, participants: pd.DataFrame, *, depth: int, time: str = "session",
-                            role: str = "role", source: str = "source") -> pd.DataFrame:
+def counts_by_time_and_role(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    depth: int,
+    time: str = "session",
+    role: str = "role",
+    source: str = "source",
+) -> pd.DataFrame:
     """Statements per code at ``depth``, by time and by the speaker's role (a statement
     attributed to no participant, e.g. in observation notes, counts under its source).
 
@@ -113,7 +191,7 @@ def counts_by_time_and_role(consensus: pd.DataFrame, segments: pd.DataFrame, doc
     present = code_presence(consensus, segments, documents, codebook, depth=depth, columns=[time, source])
     present = present.merge(participants[["participant", role]], on="participant", how="left")
     who = present[role].astype("string").fillna(present[source].astype(str))
-    present = present.assign(_col=[f"{time} {t}: {w}" for t, w in zip(present[time], who)])
+    present = present.assign(_col=[f"{time} {t}: {w}" for t, w in zip(present[time], who, strict=False)])
     columns = sorted(dict.fromkeys(present["_col"]), key=lambda c: (_as_time(c, time), c))
     table = present.groupby(["code", "_col"])["segment"].nunique().unstack(fill_value=0)
     table = table.reindex(index=_codes_at(codebook, depth), columns=columns, fill_value=0).fillna(0).astype("int64")
@@ -129,18 +207,44 @@ def _as_time(column: str, time: str) -> float:
     except ValueError:
         return float("inf")
 
-__all__ = ["SOURCE_KINDS", "check_dyad_parameters", "counts_by_time_and_role", "code_presence", "emergence_table", "role_table", "shared_views", "dimension_table", "dyad_profiles"]
+
+__all__ = [
+    "SOURCE_KINDS",
+    "check_dyad_parameters",
+    "counts_by_time_and_role",
+    "code_presence",
+    "emergence_table",
+    "role_table",
+    "shared_views",
+    "dimension_table",
+    "dyad_profiles",
+]
 
 
-def code_presence(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame,
-                  codebook: pd.DataFrame, *, depth: int, columns: Sequence[str]) -> pd.DataFrame:
+def code_presence(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    depth: int,
+    columns: Sequence[str],
+) -> pd.DataFrame:
     """One row per (segment, code at ``depth``) with the segment's participant and text
     and the document columns named in ``columns``."""
     missing = [c for c in columns if c not in documents]
     if missing:
-        raise ConfigError(Problem(field="attributes", expected="columns of the documents table",
-                                  found=repr(missing), fix="declare them in the study's document_attributes"))
-    merged = consensus[["segment", "code"]].merge(segments[["segment", "document", "participant", "text"]], on="segment")
+        raise ConfigError(
+            Problem(
+                field="attributes",
+                expected="columns of the documents table",
+                found=repr(missing),
+                fix="declare them in the study's document_attributes",
+            )
+        )
+    merged = consensus[["segment", "code"]].merge(
+        segments[["segment", "document", "participant", "text"]], on="segment"
+    )
     merged = merged.merge(documents[["document", *columns]], on="document")
     merged["code"] = ancestors(codebook, merged["code"], depth)
     return merged.drop_duplicates(["segment", "code"]).reset_index(drop=True)
@@ -150,9 +254,18 @@ def _codes_at(codebook: pd.DataFrame, depth: int) -> list[str]:
     return [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
 
 
-def emergence_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame,
-                    codebook: pd.DataFrame, *, depth: int = 1, unit: str = "dyad", time: str = "session",
-                    source: str = "source", sources: Sequence[str] | None = None) -> pd.DataFrame:
+def emergence_table(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    depth: int = 1,
+    unit: str = "dyad",
+    time: str = "session",
+    source: str = "source",
+    sources: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """For each code at ``depth``, source and time: in how many units it appears, out of
     the units with a document of that source and time, and the share.
 
@@ -172,23 +285,49 @@ def emergence_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: 
             for t in sorted(documents.loc[documents[source] == src, time].unique()):
                 of = documents.loc[(documents[source] == src) & (documents[time] == t), unit].nunique()
                 n = hits.loc[(hits[source] == src) & (hits[time] == t), unit].nunique()
-                rows.append({"code": code, "label": codebook.at[code, "label"], "source": src, time: t,
-                             "units": int(n), "of": int(of), "share": round(n / of, 3) if of else float("nan")})
+                rows.append(
+                    {
+                        "code": code,
+                        "label": codebook.at[code, "label"],
+                        "source": src,
+                        time: t,
+                        "units": int(n),
+                        "of": int(of),
+                        "share": round(n / of, 3) if of else float("nan"),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def shared_views(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame, codebook: pd.DataFrame,
-                 participants: pd.DataFrame, *, depth: int = 1, unit: str = "dyad", time: str = "session",
-                 role: str = "role", roles: Sequence[str] | None = None, source: str = "source",
-                 sources: Sequence[str] | None = None) -> pd.DataFrame:
+def shared_views(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    depth: int = 1,
+    unit: str = "dyad",
+    time: str = "session",
+    role: str = "role",
+    roles: Sequence[str] | None = None,
+    source: str = "source",
+    sources: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Every (unit, time, code) where a participant of each role raised the code.
 
     Only segments attributed to a participant count (interviews, not field notes), and,
     when ``sources`` is given, only those in documents of these sources (the study's
     ``shared_views_from``).
     """
-    present = code_presence(consensus, segments, documents, codebook, depth=depth,
-                            columns=[unit, time] + ([source] if sources is not None else []))
+    present = code_presence(
+        consensus,
+        segments,
+        documents,
+        codebook,
+        depth=depth,
+        columns=[unit, time] + ([source] if sources is not None else []),
+    )
     if sources is not None:
         present = present[present[source].astype(str).isin(list(sources))]
     present = present.merge(participants[["participant", role]], on="participant")
@@ -196,21 +335,45 @@ def shared_views(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.
     n_roles = present[present[role].isin(roles)].groupby([unit, time, "code"])[role].nunique()
     out = n_roles[n_roles == len(roles)].reset_index()[[unit, time, "code"]]
     order = {c: i for i, c in enumerate(codebook.index)}
-    return (out.assign(_o=out["code"].map(order)).sort_values(["_o", unit, time]).drop(columns="_o")
-            .reset_index(drop=True))
+    return (
+        out.assign(_o=out["code"].map(order)).sort_values(["_o", unit, time]).drop(columns="_o").reset_index(drop=True)
+    )
 
 
-def role_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame, codebook: pd.DataFrame,
-               participants: pd.DataFrame, *, depth: int = 1, unit: str = "dyad", time: str = "session",
-               role: str = "role", roles: Sequence[str] | None = None, source: str = "source",
-               sources: Sequence[str] | None = None) -> pd.DataFrame:
+def role_table(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    depth: int = 1,
+    unit: str = "dyad",
+    time: str = "session",
+    role: str = "role",
+    roles: Sequence[str] | None = None,
+    source: str = "source",
+    sources: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Per code at ``depth``: statements and units in which each role raised it, and the
     number of shared views (see :func:`shared_views`; ``sources``: those that count)."""
     roles = list(roles) if roles else sorted(participants[role].dropna().unique())
     present = code_presence(consensus, segments, documents, codebook, depth=depth, columns=[unit, time])
     present = present.merge(participants[["participant", role]], on="participant")
-    shared = shared_views(consensus, segments, documents, codebook, participants, depth=depth, unit=unit, time=time,
-                          role=role, roles=roles, source=source, sources=sources)["code"].value_counts()
+    shared = shared_views(
+        consensus,
+        segments,
+        documents,
+        codebook,
+        participants,
+        depth=depth,
+        unit=unit,
+        time=time,
+        role=role,
+        roles=roles,
+        source=source,
+        sources=sources,
+    )["code"].value_counts()
     rows = []
     for code in _codes_at(codebook, depth):
         row = {"code": code, "label": codebook.at[code, "label"]}
@@ -223,9 +386,18 @@ def role_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.Da
     return pd.DataFrame(rows)
 
 
-def dimension_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame,
-                    codebook: pd.DataFrame, participants: pd.DataFrame, *, parent: str, role: str = "role",
-                    time: str = "session", roles: Sequence[str] | None = None) -> pd.DataFrame:
+def dimension_table(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    parent: str,
+    role: str = "role",
+    time: str = "session",
+    roles: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """The children of ``parent`` (e.g. the dimensions of empathy): statements by role,
     and one quote each — the longest statement coded to it (ties: segment id),
     attributed to its speaker and session."""
@@ -242,8 +414,9 @@ def dimension_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: 
         for r in roles:
             row[f"statements_{r}"] = int((hits[role] == r).sum())
         spoken = hits[hits["participant"].astype(str) != ""]
-        spoken = spoken.assign(length=spoken["text"].str.len()).sort_values(["length", "segment"],
-                                                                           ascending=[False, True], kind="stable")
+        spoken = spoken.assign(length=spoken["text"].str.len()).sort_values(
+            ["length", "segment"], ascending=[False, True], kind="stable"
+        )
         if spoken.empty:
             row |= {"quote": "", "attribution": ""}
         else:
@@ -253,8 +426,16 @@ def dimension_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: 
     return pd.DataFrame(rows)
 
 
-def dyad_profiles(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame, codebook: pd.DataFrame,
-                  *, depth: int = 1, unit: str = "dyad", time: str = "session") -> pd.DataFrame:
+def dyad_profiles(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    depth: int = 1,
+    unit: str = "dyad",
+    time: str = "session",
+) -> pd.DataFrame:
     """One row per unit, one column per time: the codes at ``depth`` present in any of
     the unit's documents of that time (codebook order, ``", "``-joined), so a reader sees
     a dyad's course at a glance."""

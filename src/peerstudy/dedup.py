@@ -565,7 +565,7 @@ def _column(frame: pd.DataFrame, name: str) -> list:
     if name not in frame:
         return [None] * len(frame)
     column = frame[name]
-    return [None if missing else v for v, missing in zip(column.tolist(), column.isna().tolist())]
+    return [None if missing else v for v, missing in zip(column.tolist(), column.isna().tolist(), strict=False)]
 
 
 def _prepare(frame: pd.DataFrame, priority: Sequence[str]) -> _Prepared:
@@ -583,7 +583,7 @@ def _prepare(frame: pd.DataFrame, priority: Sequence[str]) -> _Prepared:
         dois=[normalise_doi(v) for v in _column(frame, "doi")],
         pmids=[normalise_pmid(v) for v in _column(frame, "pmid")],
         years=years,
-        corrections=[is_correction(t, p) for t, p in zip(titles_raw, ptypes)],
+        corrections=[is_correction(t, p) for t, p in zip(titles_raw, ptypes, strict=False)],
         titles=titles,
         surnames=[extract_surname(a) for a in authors],
         names=[_name_words(a) for a in authors],
@@ -859,11 +859,14 @@ def _pass_same_title(m: _Matcher, max_block: int, window: int) -> None:
 def _candidate_pairs(p: _Prepared, max_block: int, window: int) -> np.ndarray:
     """Pairs of records worth comparing by title, from several blocking keys, each block bounded."""
     n = p.n
-    titled = [bool(t) and not g for t, g in zip(p.titles, p.generic)]
+    titled = [bool(t) and not g for t, g in zip(p.titles, p.generic, strict=False)]
     keys = [
-        [(y, s) if ok and y is not None else None for ok, y, s in zip(titled, p.years, p.surnames)],
-        [(v, f) if ok and v and f else None for ok, v, f in zip(titled, p.volumes, p.first_pages)],
-        [(y, f) if ok and y is not None and f else None for ok, y, f in zip(titled, p.years, p.first_pages)],
+        [(y, s) if ok and y is not None else None for ok, y, s in zip(titled, p.years, p.surnames, strict=False)],
+        [(v, f) if ok and v and f else None for ok, v, f in zip(titled, p.volumes, p.first_pages, strict=False)],
+        [
+            (y, f) if ok and y is not None and f else None
+            for ok, y, f in zip(titled, p.years, p.first_pages, strict=False)
+        ],
     ]
     firsts: list[int] = []
     seconds: list[int] = []
@@ -940,7 +943,9 @@ def _pass_similar_title(m: _Matcher, threshold: float, check_below: float, max_b
     token_set = process.cpdist(titles[a].tolist(), titles[b].tolist(), scorer=fuzz.token_set_ratio, workers=1)
     keep = (score >= min(80.0, threshold - check_below)) | (token_set >= 95)
     found = []
-    for x, y, s, t in zip(a[keep].tolist(), b[keep].tolist(), score[keep].tolist(), token_set[keep].tolist()):
+    for x, y, s, t in zip(
+        a[keep].tolist(), b[keep].tolist(), score[keep].tolist(), token_set[keep].tolist(), strict=False
+    ):
         if p.rank[y] < p.rank[x]:
             x, y = y, x
         found.append((p.rank[x], p.rank[y], x, y, s, t))

@@ -34,11 +34,31 @@ import pandas as pd
 __all__ = ["Match", "find_excerpt", "fold_text", "TurnIndex"]
 
 # Characters that copying between programs swaps for one another, folded to one form.
-_FOLD = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-})
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -130,8 +150,9 @@ class TurnIndex:
         self._overlapping: set[str] = set()
         reach: dict[str, int] = {}  # the furthest end of a document's turns so far
         ordered = turns.sort_values(["document", "start", "end"], kind="stable")
-        for document, start, end, speaker in zip(ordered["document"], ordered["start"], ordered["end"],
-                                                 ordered["speaker"]):
+        for document, start, end, speaker in zip(
+            ordered["document"], ordered["start"], ordered["end"], ordered["speaker"], strict=False
+        ):
             key = str(document)
             self._starts.setdefault(key, []).append(int(start))
             if key in reach and int(start) < reach[key]:

@@ -349,7 +349,7 @@ def workbook_bytes(tables: Sequence[TableInfo]) -> bytes:
     index.title = "tables"
     index.append(["sheet", "table", "title", "rows", "source notebook"])
     sheets = _sheet_names([t.name for t in tables])
-    for sheet, table in zip(sheets, tables):
+    for sheet, table in zip(sheets, tables, strict=False):
         index.append(
             [
                 sheet,

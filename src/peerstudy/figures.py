@@ -21,8 +21,15 @@ import seaborn as sns  # noqa: E402
 
 from peerstudy.outputs import FIGURE_RC  # noqa: E402
 
-__all__ = ["plot_counts", "plot_category_counts", "plot_saturation", "plot_heatmap", "plot_emergence",
-           "plot_role_comparison", "plot_memo_timeline"]
+__all__ = [
+    "plot_counts",
+    "plot_category_counts",
+    "plot_saturation",
+    "plot_heatmap",
+    "plot_emergence",
+    "plot_role_comparison",
+    "plot_memo_timeline",
+]
 
 _COLOUR = "#3a6ea5"
 
@@ -53,10 +60,16 @@ def plot_category_counts(categories: pd.DataFrame, *, title: str = "Excerpts per
     questions = list(dict.fromkeys(categories["question"]))
     heights = [int((categories["question"] == q).sum()) for q in questions]
     with matplotlib.rc_context(FIGURE_RC):
-        fig, axes = plt.subplots(len(questions), 1, figsize=(7.5, 0.42 * sum(heights) + 1.0 * len(questions)),
-                                 gridspec_kw={"height_ratios": heights}, sharex=True, squeeze=False)
+        fig, axes = plt.subplots(
+            len(questions),
+            1,
+            figsize=(7.5, 0.42 * sum(heights) + 1.0 * len(questions)),
+            gridspec_kw={"height_ratios": heights},
+            sharex=True,
+            squeeze=False,
+        )
         top = int(categories["n"].max()) if len(categories) else 1
-        for ax, q in zip(axes[:, 0], questions):
+        for ax, q in zip(axes[:, 0], questions, strict=False):
             part = categories[categories["question"] == q]
             sns.barplot(x=part["n"].to_numpy(), y=part["category"].tolist(), orient="h", color=_COLOUR, ax=ax)
             for i, n in enumerate(part["n"]):
@@ -99,18 +112,21 @@ def plot_heatmap(table: pd.DataFrame, *, title: str, xlabel: str) -> plt.Figure:
     return fig
 
 
-def plot_emergence(emergence: pd.DataFrame, *, time: str = "session",
-                   title: str = "Share of dyads in which each category appears") -> plt.Figure:
+def plot_emergence(
+    emergence: pd.DataFrame, *, time: str = "session", title: str = "Share of dyads in which each category appears"
+) -> plt.Figure:
     """Small multiples, one heatmap per source: categories × times, coloured and
     annotated by the share of units (table of :func:`peerstudy.comparisons.emergence_table`)."""
     sources = list(dict.fromkeys(emergence["source"]))
     labels = list(dict.fromkeys(emergence["label"]))
     with matplotlib.rc_context(FIGURE_RC):
-        fig, axes = plt.subplots(1, len(sources), figsize=(2.3 * len(sources) + 4.5, 0.42 * len(labels) + 1.6),
-                                 sharey=True, squeeze=False)
-        for i, (ax, src) in enumerate(zip(axes[0], sources)):
-            grid = (emergence[emergence["source"] == src].pivot(index="label", columns=time, values="share")
-                    .reindex(labels))
+        fig, axes = plt.subplots(
+            1, len(sources), figsize=(2.3 * len(sources) + 4.5, 0.42 * len(labels) + 1.6), sharey=True, squeeze=False
+        )
+        for i, (ax, src) in enumerate(zip(axes[0], sources, strict=False)):
+            grid = (
+                emergence[emergence["source"] == src].pivot(index="label", columns=time, values="share").reindex(labels)
+            )
             sns.heatmap(grid, vmin=0, vmax=1, annot=True, fmt=".1f", cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
             ax.set(title=src, xlabel=time.capitalize(), ylabel="")
             if i:
@@ -148,7 +164,7 @@ def plot_memo_timeline(timeline: pd.DataFrame, *, title: str = "Analytic memos b
     with matplotlib.rc_context(FIGURE_RC):
         fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(labels) + 1.6))
         dates = pd.to_datetime(timeline["date"])
-        ax.scatter(dates, [labels.index(l) for l in timeline["label"]], color=_COLOUR, s=36, zorder=3)
+        ax.scatter(dates, [labels.index(label) for label in timeline["label"]], color=_COLOUR, s=36, zorder=3)
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
         ax.grid(axis="x", color="#dddddd", zorder=0)

@@ -25,12 +25,26 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.readers import read_yaml
 
-__all__ = ["survey_key_figures", "interview_key_figures", "dyad_key_figures", "flatten", "read_published", "compare_published"]
+__all__ = [
+    "survey_key_figures",
+    "interview_key_figures",
+    "dyad_key_figures",
+    "flatten",
+    "read_published",
+    "compare_published",
+]
 
 
-def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame, codings: pd.DataFrame,
-                       codebook: pd.DataFrame, *, characteristics: Sequence[str], continuous: Sequence[str] = (),
-                       analysed_if: str | None = None) -> dict[str, Any]:
+def survey_key_figures(
+    questionnaires: pd.DataFrame,
+    participants: pd.DataFrame,
+    codings: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    characteristics: Sequence[str],
+    continuous: Sequence[str] = (),
+    analysed_if: str | None = None,
+) -> dict[str, Any]:
     """The key figures of a survey, computed from its cleaned and coded tables.
 
     Returns ``n_distributed``, ``n_returned``, ``response_rate_pct``; for each continuous
@@ -50,8 +64,12 @@ def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame,
         values = participants[col].dropna()
         if col in continuous:
             values = values.astype("float64")
-            figures |= {f"{col}_mean": round(float(values.mean()), 1), f"{col}_sd": round(float(values.std(ddof=1)), 1),
-                        f"{col}_min": _number(values.min()), f"{col}_max": _number(values.max())}
+            figures |= {
+                f"{col}_mean": round(float(values.mean()), 1),
+                f"{col}_sd": round(float(values.std(ddof=1)), 1),
+                f"{col}_min": _number(values.min()),
+                f"{col}_max": _number(values.max()),
+            }
         elif pd.api.types.is_bool_dtype(participants[col]):
             n = int(values.astype(bool).sum())
             figures |= {f"{col}_n": n, f"{col}_pct": round(100 * n / len(values), 1)}
@@ -60,8 +78,10 @@ def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame,
             figures[col] = {str(k): int(counts[k]) for k in sorted(counts.index, key=lambda k: (-counts[k], k))}
     counts = codings["code"].value_counts()
     figures["categories"] = {
-        str(root): {str(codebook.at[code, "label"]).lower(): int(counts.get(code, 0))
-                    for code in codebook.index[codebook["parent"] == root]}
+        str(root): {
+            str(codebook.at[code, "label"]).lower(): int(counts.get(code, 0))
+            for code in codebook.index[codebook["parent"] == root]
+        }
         for root in codebook.index[codebook["parent"].isna()]
     }
     if analysed_if:
@@ -69,10 +89,20 @@ def survey_key_figures(questionnaires: pd.DataFrame, participants: pd.DataFrame,
     return figures
 
 
-def interview_key_figures(participants: pd.DataFrame, codings: pd.DataFrame, consensus: pd.DataFrame,
-                          codebook: pd.DataFrame, reliability: pd.DataFrame, stability: pd.DataFrame, *,
-                          characteristics: Sequence[str] = (), continuous: Sequence[str] = (),
-                          band_field: str = "", banded: str = "", level_names: Sequence[str] = ()) -> dict[str, Any]:
+def interview_key_figures(
+    participants: pd.DataFrame,
+    codings: pd.DataFrame,
+    consensus: pd.DataFrame,
+    codebook: pd.DataFrame,
+    reliability: pd.DataFrame,
+    stability: pd.DataFrame,
+    *,
+    characteristics: Sequence[str] = (),
+    continuous: Sequence[str] = (),
+    band_field: str = "",
+    banded: str = "",
+    level_names: Sequence[str] = (),
+) -> dict[str, Any]:
     """The key figures of an interview study.
 
     Returns ``n_participants``; per described participant field, its counts (level →
@@ -109,15 +139,20 @@ def interview_key_figures(participants: pd.DataFrame, codings: pd.DataFrame, con
             figures[field] = {str(k): int(v) for k, v in values.value_counts().sort_index(ascending=False).items()}
     if band_field:
         bands = participants[band_field].value_counts()
-        figures[f"{banded}_groups"] = {str(k): int(bands.get(k, 0)) for k in dict.fromkeys(participants[band_field].dropna())}
+        figures[f"{banded}_groups"] = {
+            str(k): int(bands.get(k, 0)) for k in dict.fromkeys(participants[band_field].dropna())
+        }
     if "units coded by every coder" in stats:
         figures["n_units_coded"] = int(stats["units coded by every coder"])
     figures["n_statements"] = int(consensus["segment"].nunique())
     for d in range(int(codebook["depth"].max()) + 1):
         name = f"n_{level_names[d]}s" if d < len(level_names) else f"n_level_{d}"
         figures[name.replace("ys", "ies") if name.endswith("ys") else name] = int(depth.get(d, 0))
-    for key, statistic in (("percent_agreement", "percent agreement (Miles & Huberman)"),
-                           ("cohen_kappa", "Cohen's kappa"), ("krippendorff_alpha", "Krippendorff's alpha")):
+    for key, statistic in (
+        ("percent_agreement", "percent agreement (Miles & Huberman)"),
+        ("cohen_kappa", "Cohen's kappa"),
+        ("krippendorff_alpha", "Krippendorff's alpha"),
+    ):
         if statistic in stats:
             figures[key] = float(stats[statistic])
     if not stability.empty:
@@ -126,10 +161,20 @@ def interview_key_figures(participants: pd.DataFrame, codings: pd.DataFrame, con
     return figures
 
 
-def dyad_key_figures(documents: pd.DataFrame, segments: pd.DataFrame, consensus: pd.DataFrame,
-                     participants: pd.DataFrame, codebook: pd.DataFrame, *, source_kinds: Mapping[str, str],
-                     dimensions_of: Sequence[str] = (), unit: str = "dyad", time: str = "session",
-                     source: str = "source", role: str = "role") -> dict[str, Any]:
+def dyad_key_figures(
+    documents: pd.DataFrame,
+    segments: pd.DataFrame,
+    consensus: pd.DataFrame,
+    participants: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    source_kinds: Mapping[str, str],
+    dimensions_of: Sequence[str] = (),
+    unit: str = "dyad",
+    time: str = "session",
+    source: str = "source",
+    role: str = "role",
+) -> dict[str, Any]:
     """The key figures of a dyadic study followed across sessions.
 
     Returns ``n_dyads``; per kind of source the study declares (``source_kinds``: source
@@ -157,8 +202,9 @@ def dyad_key_figures(documents: pd.DataFrame, segments: pd.DataFrame, consensus:
         figures["core_category"] = str(codebook.at[roots[0], "label"]).lower()
     for parent in dimensions_of:
         figures[f"{parent}_dimensions"] = [str(codebook.at[c, "label"]).lower() for c in children(codebook, parent)]
-    figures["coded_statements_by_role"] = {str(k): int(by_role.get(k, 0))
-                                           for k in sorted(participants[role].dropna().unique())}
+    figures["coded_statements_by_role"] = {
+        str(k): int(by_role.get(k, 0)) for k in sorted(participants[role].dropna().unique())
+    }
     if "observation notes" in source_kinds.values():
         figures["coded_observation_excerpts"] = int((spoken["participant"].astype(str) == "").sum())
     return figures
@@ -188,10 +234,15 @@ def read_published(path: str | Path) -> dict[str, Any]:
     p = resolve_input(path)
     doc = read_yaml(p, what="a published-figures file (YAML)", parameter="published")
     if not isinstance(doc, dict) or not isinstance(doc.get("figures"), dict) or not doc.get("source"):
-        raise InputError(Problem(file=relative_to_root(p), field="figures",
-                                 expected="'source:' (the citation) and a mapping 'figures:'",
-                                 found=repr(sorted(doc) if isinstance(doc, dict) else doc),
-                                 fix="see studies/supporter-survey/published.yaml for the format"))
+        raise InputError(
+            Problem(
+                file=relative_to_root(p),
+                field="figures",
+                expected="'source:' (the citation) and a mapping 'figures:'",
+                found=repr(sorted(doc) if isinstance(doc, dict) else doc),
+                fix="see studies/supporter-survey/published.yaml for the format",
+            )
+        )
     return doc["figures"]
 
 
@@ -209,7 +260,6 @@ def compare_published(figures: Mapping[str, Any], published: Mapping[str, Any]) 
     rows = []
     for name, value in flatten(published).items():
         got = ours.get(name)
-        rows.append({"figure": name, "published": value, "reproduced": got,
-                     "match": got is not None and got == value})
+        rows.append({"figure": name, "published": value, "reproduced": got, "match": got is not None and got == value})
     frame = pd.DataFrame(rows, columns=["figure", "published", "reproduced", "match"])
     return frame.astype({"figure": "string", "published": "string", "reproduced": "string", "match": "bool"})

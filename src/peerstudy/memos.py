@@ -46,23 +46,54 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
         try:
             day = date.fromisoformat(cells["date"].strip())
         except ValueError:
-            problems.append(Problem(**where, field="date", expected="a date as YYYY-MM-DD", found=repr(cells["date"]),
-                                    fix="write the date the memo was written as YYYY-MM-DD, e.g. 2023-02-15"))
+            problems.append(
+                Problem(
+                    **where,
+                    field="date",
+                    expected="a date as YYYY-MM-DD",
+                    found=repr(cells["date"]),
+                    fix="write the date the memo was written as YYYY-MM-DD, e.g. 2023-02-15",
+                )
+            )
             continue
         codes = [c.strip() for c in cells["codes"].split(";") if c.strip()]
         unknown = [c for c in codes if c not in codebook.index]
         for c in unknown:
-            problems.append(Problem(**where, field="codes", expected="codes defined in the codebook", found=repr(c),
-                                    fix=suggest_code(c, codebook)))
+            problems.append(
+                Problem(
+                    **where,
+                    field="codes",
+                    expected="codes defined in the codebook",
+                    found=repr(c),
+                    fix=suggest_code(c, codebook),
+                )
+            )
         if not codes:
-            problems.append(Problem(**where, field="codes", expected="at least one code the memo develops", found="none",
-                                    fix="list the codes the memo is about, separated by ';'"))
+            problems.append(
+                Problem(
+                    **where,
+                    field="codes",
+                    expected="at least one code the memo develops",
+                    found="none",
+                    fix="list the codes the memo is about, separated by ';'",
+                )
+            )
         if not unknown and codes:
-            rows.append({"memo": cells["memo"].strip(), "date": pd.Timestamp(day), "codes": codes,
-                         "title": cells["title"].strip()})
+            rows.append(
+                {
+                    "memo": cells["memo"].strip(),
+                    "date": pd.Timestamp(day),
+                    "codes": codes,
+                    "title": cells["title"].strip(),
+                }
+            )
     if problems:
         raise InputError(problems)
-    return pd.DataFrame(rows, columns=["memo", "date", "codes", "title"]).sort_values(["date", "memo"]).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=["memo", "date", "codes", "title"])
+        .sort_values(["date", "memo"])
+        .reset_index(drop=True)
+    )
 
 
 def memo_timeline(memos: pd.DataFrame, codebook: pd.DataFrame, *, depth: int = 1) -> pd.DataFrame:
@@ -71,6 +102,13 @@ def memo_timeline(memos: pd.DataFrame, codebook: pd.DataFrame, *, depth: int = 1
     rows = []
     for m in memos.itertuples():
         for code in dict.fromkeys(ancestor(codebook, c, depth) for c in m.codes):
-            rows.append({"memo": m.memo, "date": m.date.date().isoformat(), "code": code,
-                         "label": codebook.at[code, "label"], "title": m.title})
+            rows.append(
+                {
+                    "memo": m.memo,
+                    "date": m.date.date().isoformat(),
+                    "code": code,
+                    "label": codebook.at[code, "label"],
+                    "title": m.title,
+                }
+            )
     return pd.DataFrame(rows, columns=["memo", "date", "code", "label", "title"])

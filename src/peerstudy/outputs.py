@@ -36,12 +36,21 @@ from peerstudy import config  # noqa: E402
 from peerstudy.errors import InputError, Problem  # noqa: E402
 from peerstudy.files import to_json_text, write_atomic, write_bytes_atomic, write_json  # noqa: E402
 
-__all__ = ["StudyOutputs", "write_atomic", "write_bytes_atomic", "to_csv_text", "write_json", "to_json_text", "escape_formulas", "FIGURE_RC"]
+__all__ = [
+    "StudyOutputs",
+    "write_atomic",
+    "write_bytes_atomic",
+    "to_csv_text",
+    "write_json",
+    "to_json_text",
+    "escape_formulas",
+    "FIGURE_RC",
+]
 
 #: Matplotlib settings that make figures identical from run to run.
 FIGURE_RC = {
-    "svg.hashsalt": "peerstudy",   # SVG element ids from a fixed salt, not a random one
-    "svg.fonttype": "path",        # glyphs as paths: the same drawing without the fonts installed
+    "svg.hashsalt": "peerstudy",  # SVG element ids from a fixed salt, not a random one
+    "svg.fonttype": "path",  # glyphs as paths: the same drawing without the fonts installed
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.family": "DejaVu Sans",  # ships with matplotlib
@@ -59,7 +68,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
 def _escape_cell(value: Any) -> Any:
     if not isinstance(value, str) or len(value) < 2:
         return value
-    core = value[_LEADING.match(value).end():]
+    core = value[_LEADING.match(value).end() :]
     risky = value.startswith(("\t", "\r")) or (len(core) > 1 and core.startswith(_FORMULA_START))
     if risky and not _NUMBER.match(core):
         return "'" + value
@@ -157,13 +166,20 @@ class StudyOutputs:
         if not path.is_file() and missing_ok:
             return None
         if not path.is_file():
-            raise InputError(Problem(file=config.relative_to_root(path), expected="a table written by an earlier stage",
-                                     found="no such file",
-                                     fix=f"run the study's earlier notebooks first (python -m peerstudy report --study {self.study})"))
+            raise InputError(
+                Problem(
+                    file=config.relative_to_root(path),
+                    expected="a table written by an earlier stage",
+                    found="no such file",
+                    fix=f"run the study's earlier notebooks first (python -m peerstudy report --study {self.study})",
+                )
+            )
         return pd.read_parquet(path, engine="pyarrow")
 
     # -- publication tables -----------------------------------------------------------
-    def table(self, name: str, frame: pd.DataFrame, *, index: bool = False, notes: list[str] | None = None) -> pd.DataFrame:
+    def table(
+        self, name: str, frame: pd.DataFrame, *, index: bool = False, notes: list[str] | None = None
+    ) -> pd.DataFrame:
         """Write ``reports/<study>/tables/<name>.csv``, ``.md`` and ``.tex``; returns the table.
 
         ``notes`` are numbered caveats printed under the Markdown table. In the CSV,
@@ -180,8 +196,9 @@ class StudyOutputs:
         write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
         from peerstudy.exports import write_latex  # booktabs LaTeX of the same cells as the CSV
 
-        write_latex(self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"),
-                    notes=notes or ())
+        write_latex(
+            self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"), notes=notes or ()
+        )
         return frame
 
     # -- figures ----------------------------------------------------------------------
@@ -200,8 +217,9 @@ class StudyOutputs:
         return Image(data=png.getvalue(), format="png")
 
     # -- exchange with QDA programs ---------------------------------------------------
-    def qda(self, codebook: pd.DataFrame, documents: pd.DataFrame, segments: pd.DataFrame,
-            codings: pd.DataFrame) -> pd.DataFrame:
+    def qda(
+        self, codebook: pd.DataFrame, documents: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame
+    ) -> pd.DataFrame:
         """Write the codebook as ``reports/<study>/qda/codebook.qdc`` and the documents,
         segments and codings as ``reports/<study>/qda/project.qdpx`` (REFI-QDA), for
         NVivo, ATLAS.ti, MAXQDA, QualCoder; returns what was written."""
@@ -213,10 +231,15 @@ class StudyOutputs:
         folder.mkdir(parents=True, exist_ok=True)
         write_qdc(folder / "codebook.qdc", codebook)
         write_qdpx(folder / "project.qdpx", codebook, documents, segments, codings)
-        return pd.DataFrame({"file": ["qda/codebook.qdc", "qda/project.qdpx"],
-                             "holds": [f"{len(codebook)} codes",
-                                       f"{len(documents)} documents, {segments['segment'].nunique()} segments, "
-                                       f"{len(codings)} codings"]})
+        return pd.DataFrame(
+            {
+                "file": ["qda/codebook.qdc", "qda/project.qdpx"],
+                "holds": [
+                    f"{len(codebook)} codes",
+                    f"{len(documents)} documents, {segments['segment'].nunique()} segments, {len(codings)} codings",
+                ],
+            }
+        )
 
     # -- notes ------------------------------------------------------------------------
     def notes(self, notes: list[str]):

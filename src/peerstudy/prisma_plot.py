@@ -111,7 +111,7 @@ def _flow_rows(counts: PrismaCounts) -> list[tuple[str | None, list[str], list[s
 
 def _row_heights(rows: list[tuple[str | None, list[str], list[str] | None]]) -> list[float]:
     """The height of each row: its taller box, or room for a phase label written upwards."""
-    heights = [max(len(l), len(r) if r else 0) * _LINE + 2 * _PAD for _, l, r in rows]
+    heights = [max(len(left), len(right) if right else 0) * _LINE + 2 * _PAD for _, left, right in rows]
     # a phase that spans one row needs room for its label, written upwards
     spans_one = [
         phase is not None and (i + 1 == len(rows) or rows[i + 1][0] is not None) for i, (phase, _, _) in enumerate(rows)
@@ -167,7 +167,7 @@ def plot_prisma_flow(counts: PrismaCounts, *, title: str = "PRISMA 2020 flow dia
         top = total - 0.65
         phase_spans: list[tuple[str, float, float]] = []
         previous_bottom = None
-        for (phase, left, right), h in zip(rows, heights):
+        for (phase, left, right), h in zip(rows, heights, strict=False):
             row_top = top
             lb, lh = _box(ax, left_x, row_top - (h - (len(left) * _LINE + 2 * _PAD)) / 2, left_w, left)
             centre_y = lb + lh / 2

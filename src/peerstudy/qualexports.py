@@ -87,7 +87,7 @@ def _lifted(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFr
         for c in below:
             above.setdefault(c, []).append(code)
     pairs = consensus[["segment", "code"]].drop_duplicates()
-    rows = [(s, a) for s, c in zip(pairs["segment"], pairs["code"]) for a in above.get(c, [c])]
+    rows = [(s, a) for s, c in zip(pairs["segment"], pairs["code"], strict=False) for a in above.get(c, [c])]
     lifted = pd.DataFrame(rows, columns=["segment", "code"]).drop_duplicates()
     return lifted.merge(segments[["segment", "document", "participant"]], on="segment", how="left")
 

@@ -89,10 +89,15 @@ def list_files(folder: str | os.PathLike[str]) -> list[Path]:
                 continue
             else:
                 found = "a special file (a FIFO, socket or device), not data"
-            problems.append(Problem(file=relative_to_root(path), expected="a file or folder of the raw data itself",
-                                    found=found,
-                                    fix="replace it by a copy of what it points to (e.g. `cp -rL`), or remove it: "
-                                        "SHA256SUMS must cover every byte a study reads"))
+            problems.append(
+                Problem(
+                    file=relative_to_root(path),
+                    expected="a file or folder of the raw data itself",
+                    found=found,
+                    fix="replace it by a copy of what it points to (e.g. `cp -rL`), or remove it: "
+                    "SHA256SUMS must cover every byte a study reads",
+                )
+            )
     if problems:
         raise InputError(problems)
     return sorted(files)
@@ -103,8 +108,11 @@ def digest_folder(folder: str | os.PathLike[str]) -> dict[str, str]:
     relative to the folder (``/`` separators), in sorted order; symbolic links and
     special files are refused (see :func:`list_files`)."""
     folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): digest_file(p)
-            for p in list_files(folder) if p.relative_to(folder).as_posix() != CHECKSUMS}
+    return {
+        p.relative_to(folder).as_posix(): digest_file(p)
+        for p in list_files(folder)
+        if p.relative_to(folder).as_posix() != CHECKSUMS
+    }
 
 
 def read_checksums(folder: str | os.PathLike[str]) -> dict[str, str]:
@@ -116,10 +124,16 @@ def read_checksums(folder: str | os.PathLike[str]) -> dict[str, str]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         match = _LINE.match(line)
         if not match:
-            problems.append(Problem(file=relative_to_root(path), row=number,
-                                    expected="a line '<sha256>  <file>' as sha256sum writes it", found=repr(line),
-                                    fix="restore the file from version control, or record the folder again "
-                                        "with `python -m peerstudy accept-raw`"))
+            problems.append(
+                Problem(
+                    file=relative_to_root(path),
+                    row=number,
+                    expected="a line '<sha256>  <file>' as sha256sum writes it",
+                    found=repr(line),
+                    fix="restore the file from version control, or record the folder again "
+                    "with `python -m peerstudy accept-raw`",
+                )
+            )
             continue
         recorded[match.group(2)] = match.group(1)
     if problems:
@@ -128,9 +142,11 @@ def read_checksums(folder: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def _changes(recorded: dict[str, str], current: dict[str, str]) -> dict[str, list[str]]:
-    return {"added": sorted(set(current) - set(recorded)),
-            "changed": sorted(k for k in set(current) & set(recorded) if current[k] != recorded[k]),
-            "removed": sorted(set(recorded) - set(current))}
+    return {
+        "added": sorted(set(current) - set(recorded)),
+        "changed": sorted(k for k in set(current) & set(recorded) if current[k] != recorded[k]),
+        "removed": sorted(set(recorded) - set(current)),
+    }
 
 
 def check_raw(folder: str | os.PathLike[str], *, study: str | None = None) -> dict[str, str]:
@@ -146,22 +162,45 @@ def check_raw(folder: str | os.PathLike[str], *, study: str | None = None) -> di
     shown = relative_to_root(folder)
     accept = f"python -m peerstudy accept-raw --study {study or folder.name}"
     if not folder.is_dir():
-        raise InputError(Problem(file=shown, expected="the study's raw data folder", found="no such folder",
-                                 fix="correct the study's 'raw' entry, or put the raw files there"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="the study's raw data folder",
+                found="no such folder",
+                fix="correct the study's 'raw' entry, or put the raw files there",
+            )
+        )
     current = digest_folder(folder)
     if not (folder / CHECKSUMS).is_file():
-        raise InputError(Problem(file=f"{shown}/{CHECKSUMS}", expected="the checksum list of the raw files",
-                                 found="no such file", fix=f"check the raw files, then record them with `{accept}`"))
+        raise InputError(
+            Problem(
+                file=f"{shown}/{CHECKSUMS}",
+                expected="the checksum list of the raw files",
+                found="no such file",
+                fix=f"check the raw files, then record them with `{accept}`",
+            )
+        )
     changes = _changes(read_checksums(folder), current)
-    found = {"changed": "a file that changed since", "added": "a file not recorded there",
-             "removed": "the file is missing"}
-    undo = {"changed": "raw data are never edited in place: restore the file from version control or the "
-                       "original export",
-            "added": "remove the file if it is not part of the study's raw data",
-            "removed": "restore the file from version control or the original export"}
-    problems = [Problem(file=f"{shown}/{name}", expected=f"the content recorded in {CHECKSUMS}", found=found[kind],
-                        fix=f"{undo[kind]}; or, if the change is deliberate, accept it with `{accept}`")
-                for kind in ("changed", "added", "removed") for name in changes[kind]]
+    found = {
+        "changed": "a file that changed since",
+        "added": "a file not recorded there",
+        "removed": "the file is missing",
+    }
+    undo = {
+        "changed": "raw data are never edited in place: restore the file from version control or the original export",
+        "added": "remove the file if it is not part of the study's raw data",
+        "removed": "restore the file from version control or the original export",
+    }
+    problems = [
+        Problem(
+            file=f"{shown}/{name}",
+            expected=f"the content recorded in {CHECKSUMS}",
+            found=found[kind],
+            fix=f"{undo[kind]}; or, if the change is deliberate, accept it with `{accept}`",
+        )
+        for kind in ("changed", "added", "removed")
+        for name in changes[kind]
+    ]
     if problems:
         raise InputError(problems)
     return current
@@ -172,16 +211,26 @@ def accept_raw(folder: str | os.PathLike[str]) -> dict[str, list[str]]:
     (file names under ``added``, ``changed`` and ``removed``)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(Problem(file=relative_to_root(folder), expected="a raw data folder", found="no such folder",
-                                 fix="create it and put the raw files there first"))
+        raise InputError(
+            Problem(
+                file=relative_to_root(folder),
+                expected="a raw data folder",
+                found="no such folder",
+                fix="create it and put the raw files there first",
+            )
+        )
     current = digest_folder(folder)
     changes = _changes(read_checksums(folder), current)
     text = "".join(f"{digest}  {name}\n" for name, digest in current.items())
     try:
         write_bytes_atomic(folder / CHECKSUMS, text.encode("utf-8"))
     except OSError as exc:
-        raise InputError(Problem(file=relative_to_root(folder / CHECKSUMS), expected="a checksum list that can be written",
-                                 found=exc.strerror or str(exc),
-                                 fix="make the raw folder writable for this one command (or free space), then run "
-                                     "accept-raw again")) from None
+        raise InputError(
+            Problem(
+                file=relative_to_root(folder / CHECKSUMS),
+                expected="a checksum list that can be written",
+                found=exc.strerror or str(exc),
+                fix="make the raw folder writable for this one command (or free space), then run accept-raw again",
+            )
+        ) from None
     return changes

@@ -28,8 +28,15 @@ from peerstudy import agreement
 from peerstudy.codebook import ancestors
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["unit_labels", "reliability_summary", "agreement_by_level", "agreement_by_code", "stability",
-           "one_code_per_unit", "shared_documents"]
+__all__ = [
+    "unit_labels",
+    "reliability_summary",
+    "agreement_by_level",
+    "agreement_by_code",
+    "stability",
+    "one_code_per_unit",
+    "shared_documents",
+]
 
 
 def unit_labels(codings: pd.DataFrame, coders: Sequence[str]) -> pd.DataFrame:
@@ -38,10 +45,16 @@ def unit_labels(codings: pd.DataFrame, coders: Sequence[str]) -> pd.DataFrame:
     twice = part[part.duplicated(["segment", "coder"], keep=False)]
     if not twice.empty:
         first = twice.iloc[0]
-        raise InputError(Problem(file=first.get("sheet"), row=int(first["row"]) if "row" in first else None,
-                                 field="code", expected="one code per unit and coder (for unit-level agreement)",
-                                 found=f"{twice[twice['segment'] == first['segment']]['code'].tolist()} for one unit",
-                                 fix="code each unit once, or use the per-code agreement table instead"))
+        raise InputError(
+            Problem(
+                file=first.get("sheet"),
+                row=int(first["row"]) if "row" in first else None,
+                field="code",
+                expected="one code per unit and coder (for unit-level agreement)",
+                found=f"{twice[twice['segment'] == first['segment']]['code'].tolist()} for one unit",
+                fix="code each unit once, or use the per-code agreement table instead",
+            )
+        )
     table = part.pivot(index="segment", columns="coder", values="code")
     return table.reindex(columns=list(coders))
 
@@ -50,8 +63,9 @@ def _coders(codings: pd.DataFrame, coders: Sequence[str] | None) -> list[str]:
     return list(coders) if coders is not None else list(dict.fromkeys(codings["coder"]))
 
 
-def _lift(codings: pd.DataFrame, codebook: pd.DataFrame, depth: int,
-          coders: Sequence[str] | None) -> tuple[list[str], pd.DataFrame, list[str]]:
+def _lift(
+    codings: pd.DataFrame, codebook: pd.DataFrame, depth: int, coders: Sequence[str] | None
+) -> tuple[list[str], pd.DataFrame, list[str]]:
     """The compared coders, their codings with each code lifted to ``depth``, and the
     codes at that depth in codebook order."""
     coders = _coders(codings, coders)
@@ -114,25 +128,39 @@ def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = No
     """
     coders = _coders(codings, coders)
     if len(coders) < 2:
-        return pd.DataFrame({"statistic": ["coders"], "value": [float(len(coders))],
-                             "detail": ["one coder: inter-coder agreement does not apply"]})
+        return pd.DataFrame(
+            {
+                "statistic": ["coders"],
+                "value": [float(len(coders))],
+                "detail": ["one coder: inter-coder agreement does not apply"],
+            }
+        )
     if not one_code_per_unit(codings, coders):
         return _presence_summary(codings, coders)
     labels = unit_labels(codings, coders).dropna()
     agree = int((labels.nunique(axis=1) == 1).sum())
     disagree = int(len(labels) - agree)
     kappa_name = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa"
-    kappa = (agreement.cohen_kappa(labels[coders[0]], labels[coders[1]]) if len(coders) == 2
-             else agreement.fleiss_kappa(labels))
+    kappa = (
+        agreement.cohen_kappa(labels[coders[0]], labels[coders[1]])
+        if len(coders) == 2
+        else agreement.fleiss_kappa(labels)
+    )
     rows = [
         ("units coded by every coder", float(len(labels)), f"coders: {', '.join(coders)}"),
         ("agreements", float(agree), "units given the same code by every coder"),
         ("disagreements", float(disagree), "units given different codes"),
-        ("percent agreement (Miles & Huberman)", round(100 * agreement.miles_huberman(agree, disagree), 1),
-         "agreements / (agreements + disagreements) × 100"),
+        (
+            "percent agreement (Miles & Huberman)",
+            round(100 * agreement.miles_huberman(agree, disagree), 1),
+            "agreements / (agreements + disagreements) × 100",
+        ),
         (kappa_name, round(float(kappa), 3), "over the units' codes, nominal"),
-        ("Krippendorff's alpha", round(float(agreement.krippendorff_alpha(labels, level="nominal")), 3),
-         "over the units' codes, nominal"),
+        (
+            "Krippendorff's alpha",
+            round(float(agreement.krippendorff_alpha(labels, level="nominal")), 3),
+            "over the units' codes, nominal",
+        ),
     ]
     return pd.DataFrame(rows, columns=["statistic", "value", "detail"])
 
@@ -148,17 +176,24 @@ def _presence_summary(codings: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
         ("units", float(part["segment"].nunique()), f"coders: {', '.join(coders)}; some units have several codes"),
         ("unit × code cells", float(overall["n_units"]), "each code's presence or absence in each unit"),
         ("cells agreed", float(overall["n_all"] + overall["n_none"]), "every coder applied the code, or none did"),
-        ("percent agreement (pooled over codes)", round(100 * float(overall["percent_agreement"]), 1),
-         "agreeing cells / cells × 100"),
+        (
+            "percent agreement (pooled over codes)",
+            round(100 * float(overall["percent_agreement"]), 1),
+            "agreeing cells / cells × 100",
+        ),
         (f"{kappa_name} (pooled over codes)", round(float(overall["kappa"]), 3), "presence or absence, over all cells"),
-        ("Krippendorff's alpha (pooled over codes)", round(float(overall["alpha"]), 3),
-         "presence or absence, over all cells"),
+        (
+            "Krippendorff's alpha (pooled over codes)",
+            round(float(overall["alpha"]), 3),
+            "presence or absence, over all cells",
+        ),
     ]
     return pd.DataFrame(rows, columns=["statistic", "value", "detail"])
 
 
-def agreement_by_level(codings: pd.DataFrame, codebook: pd.DataFrame, *, depth: int,
-                       coders: Sequence[str] | None = None) -> pd.DataFrame:
+def agreement_by_level(
+    codings: pd.DataFrame, codebook: pd.DataFrame, *, depth: int, coders: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Percent agreement per code at one depth of the codebook (e.g. per theme).
 
     Each coding is lifted to its ancestor at ``depth``; for each such code, the units
@@ -169,14 +204,21 @@ def agreement_by_level(codings: pd.DataFrame, codebook: pd.DataFrame, *, depth: 
     coders, lifted, codes = _lift(codings, codebook, depth, coders)
     table = agreement.agreement_table(lifted, coders=coders, ignore_uncoded=True, codes=codes)
     table = table.set_index("code")
-    out = pd.DataFrame({"label": [codebook.at[c, "label"] if c in codebook.index else "all" for c in table.index],
-                        "units": table["n_units"], "agreed": table["n_all"],
-                        "percent_agreement": (100 * table["percent_agreement"]).round(1)}, index=table.index)
+    out = pd.DataFrame(
+        {
+            "label": [codebook.at[c, "label"] if c in codebook.index else "all" for c in table.index],
+            "units": table["n_units"],
+            "agreed": table["n_all"],
+            "percent_agreement": (100 * table["percent_agreement"]).round(1),
+        },
+        index=table.index,
+    )
     return out.reset_index()
 
 
-def agreement_by_code(codings: pd.DataFrame, codebook: pd.DataFrame, *, depth: int,
-                      coders: Sequence[str] | None = None) -> pd.DataFrame:
+def agreement_by_code(
+    codings: pd.DataFrame, codebook: pd.DataFrame, *, depth: int, coders: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Per code at ``depth``: how often each coder applied it, percent agreement and
     Cohen's kappa over every unit (presence or absence of the code), as
     :func:`peerstudy.agreement.agreement_table` computes them; codes no unit received
@@ -199,6 +241,7 @@ def stability(consensus: pd.DataFrame, recoded: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for coder, part in merged.groupby("coder", sort=True):
         same = int((part["code"] == part["code_consensus"]).sum())
-        rows.append({"coder": coder, "units": len(part), "same": same,
-                     "percent_agreement": round(100 * same / len(part), 1)})
+        rows.append(
+            {"coder": coder, "units": len(part), "same": same, "percent_agreement": round(100 * same / len(part), 1)}
+        )
     return pd.DataFrame(rows)

@@ -22,6 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+
 from peerstudy.dedup import (  # noqa: E402  (deduplication lives in peerstudy.dedup; importable from here too)
     extract_surname,
     find_duplicates,
@@ -108,8 +109,9 @@ def _outside(date: tuple[int, int | None] | None, start: tuple[int, int], end: t
     return ""
 
 
-def apply_eligibility(records: pd.DataFrame, *, date_from: str, date_to: str,
-                      languages: Sequence[str] = ("English",)) -> pd.DataFrame:
+def apply_eligibility(
+    records: pd.DataFrame, *, date_from: str, date_to: str, languages: Sequence[str] = ("English",)
+) -> pd.DataFrame:
     """Mark the records that fall outside the search's limits, and give each record its status.
 
     A record's date is the earliest of its e-publication date (``epub_year``,
@@ -154,7 +156,10 @@ def apply_eligibility(records: pd.DataFrame, *, date_from: str, date_to: str,
         if dup is None:
             side = _outside(date, start, end)
             if side:
-                reason, detail = "outside the date range", f"{how} {when}, {side} {date_from if side == 'before' else date_to}"
+                reason, detail = (
+                    "outside the date range",
+                    f"{how} {when}, {side} {date_from if side == 'before' else date_to}",
+                )
             elif lang is not None and not {s.strip().casefold() for s in str(lang).split(";")} & wanted:
                 reason, detail = f"language not {label}", f"in {lang}"
         reasons.append(reason)
@@ -172,8 +177,20 @@ def apply_eligibility(records: pd.DataFrame, *, date_from: str, date_to: str,
 def list_records(records: pd.DataFrame) -> pd.DataFrame:
     """Every record read, with its status, in the order read (no abstracts): the list
     screening decisions refer to by ``record``."""
-    cols = ["record", "database", "status", "duplicate_of", "ineligible", "first_author", "year", "title", "journal",
-            "doi", "pmid", "language"]
+    cols = [
+        "record",
+        "database",
+        "status",
+        "duplicate_of",
+        "ineligible",
+        "first_author",
+        "year",
+        "title",
+        "journal",
+        "doi",
+        "pmid",
+        "language",
+    ]
     return records[[c for c in cols if c in records]].reset_index(drop=True)
 
 
@@ -238,13 +255,22 @@ def tabulate_sources(records: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for db in dict.fromkeys(records["database"].astype(str)):
         mask = records["database"].astype(str) == db
-        rows.append({"database": db, "source": str(source[mask].iloc[0]), "records": int(mask.sum()),
-                     "duplicates": int((status[mask] == "duplicate").sum()),
-                     "removed before screening": int((status[mask] == "ineligible").sum()),
-                     "screened": int((status[mask] == "screened").sum())})
+        rows.append(
+            {
+                "database": db,
+                "source": str(source[mask].iloc[0]),
+                "records": int(mask.sum()),
+                "duplicates": int((status[mask] == "duplicate").sum()),
+                "removed before screening": int((status[mask] == "ineligible").sum()),
+                "screened": int((status[mask] == "screened").sum()),
+            }
+        )
     table = pd.DataFrame(rows)
-    total = {"database": "total", "source": "", **{k: int(table[k].sum()) for k in
-                                                   ("records", "duplicates", "removed before screening", "screened")}}
+    total = {
+        "database": "total",
+        "source": "",
+        **{k: int(table[k].sum()) for k in ("records", "duplicates", "removed before screening", "screened")},
+    }
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
@@ -265,16 +291,21 @@ def declared_categories(columns: Mapping[str, Any], column: str) -> list[str]:
         return []
     kinds = columns.get(column) if isinstance(columns, Mapping) else None
     if not isinstance(kinds, list):
-        raise ConfigError(Problem(field="category_column", expected="a column declared in extraction_columns with a "
-                                  "list of categories", found=repr(column),
-                                  fix=f"declare its categories, e.g. {column}: [a, b], or leave category_column empty"))
+        raise ConfigError(
+            Problem(
+                field="category_column",
+                expected="a column declared in extraction_columns with a list of categories",
+                found=repr(column),
+                fix=f"declare its categories, e.g. {column}: [a, b], or leave category_column empty",
+            )
+        )
     return [str(k) for k in kinds]
 
 
 def _included_with_records(extraction: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     cols = ["record", "authors", "year", "title", "journal"]
     merged = extraction.merge(records[cols], on="record", how="left", validate="one_to_one", suffixes=("", "_record"))
-    merged["study"] = [format_citation(a, y) for a, y in zip(merged["authors"], merged["year"])]
+    merged["study"] = [format_citation(a, y) for a, y in zip(merged["authors"], merged["year"], strict=False)]
     return merged
 
 
@@ -282,9 +313,14 @@ def _shown_name(column: str) -> str:
     return column.replace("_", " ")
 
 
-def tabulate_included(extraction: pd.DataFrame, records: pd.DataFrame, *, categories: Sequence[str] = (),
-                      group_by: str = "category", columns: Sequence[str] = ("design", "sample_size", "outcomes")
-                      ) -> pd.DataFrame:
+def tabulate_included(
+    extraction: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    categories: Sequence[str] = (),
+    group_by: str = "category",
+    columns: Sequence[str] = ("design", "sample_size", "outcomes"),
+) -> pd.DataFrame:
     """Included studies by category (the declared column ``group_by``, in the order of
     ``categories``; none when ``group_by`` is empty), then year and citation, with the
     extraction ``columns`` (headers written with spaces for underscores).
@@ -308,8 +344,9 @@ def tabulate_included(extraction: pd.DataFrame, records: pd.DataFrame, *, catego
     return out.reset_index(drop=True)
 
 
-def tabulate_subgroup(extraction: pd.DataFrame, records: pd.DataFrame, *, where: Mapping[str, str],
-                      columns: Sequence[str]) -> pd.DataFrame:
+def tabulate_subgroup(
+    extraction: pd.DataFrame, records: pd.DataFrame, *, where: Mapping[str, str], columns: Sequence[str]
+) -> pd.DataFrame:
     """Included studies whose extraction columns hold the values in ``where`` (e.g.
     ``{"category": "qualitative"}`` or, for a flag, ``{"principles": "yes"}``), by year and
     citation, with ``columns`` (extraction columns, or the records' ``journal``, ``title``).
@@ -329,22 +366,26 @@ def tabulate_subgroup(extraction: pd.DataFrame, records: pd.DataFrame, *, where:
     return merged[["study", "record", *columns]].reset_index(drop=True)
 
 
-def write_subgroup_tables(report: Any, extraction: pd.DataFrame, records: pd.DataFrame,
-                          tables: Sequence[Mapping[str, Any]]) -> Any:
+def write_subgroup_tables(
+    report: Any, extraction: pd.DataFrame, records: pd.DataFrame, tables: Sequence[Mapping[str, Any]]
+) -> Any:
     """Write each declared subgroup table (``{name, title, where, columns}``, see
     :func:`tabulate_subgroup`) with ``report.table`` and return them, titled, for display."""
     from IPython.display import HTML
 
     parts = []
     for spec in tables:
-        table = report.table(spec["name"], tabulate_subgroup(extraction, records, where=spec.get("where", {}),
-                                                             columns=spec.get("columns", [])))
+        table = report.table(
+            spec["name"],
+            tabulate_subgroup(extraction, records, where=spec.get("where", {}), columns=spec.get("columns", [])),
+        )
         parts.append(f"<h3>{html.escape(str(spec.get('title', spec['name'])))}</h3>" + table.to_html(index=False))
     return HTML("\n".join(parts) or "<p>No subgroup tables declared.</p>")
 
 
-def tabulate_by_year(extraction: pd.DataFrame, records: pd.DataFrame, *, categories: Sequence[str] = (),
-                     group_by: str = "category") -> pd.DataFrame:
+def tabulate_by_year(
+    extraction: pd.DataFrame, records: pd.DataFrame, *, categories: Sequence[str] = (), group_by: str = "category"
+) -> pd.DataFrame:
     """Included studies by publication year (rows, every year from the first to the last)
     and category (columns, in the order given; one column ``included`` when
     ``group_by`` is empty), with totals.
@@ -362,8 +403,9 @@ def tabulate_by_year(extraction: pd.DataFrame, records: pd.DataFrame, *, categor
         merged, group_by, categories = merged.assign(_all="included"), "_all", ["included"]
     years = merged["year"].dropna().astype(int)
     index = list(range(int(years.min()), int(years.max()) + 1)) if len(years) else []
-    table = pd.crosstab(merged["year"].astype("Int64"), merged[group_by]).reindex(index=index, columns=list(categories),
-                                                                                 fill_value=0)
+    table = pd.crosstab(merged["year"].astype("Int64"), merged[group_by]).reindex(
+        index=index, columns=list(categories), fill_value=0
+    )
     table = table.astype("int64")
     table["total"] = table.sum(axis=1)
     table.loc["total"] = table.sum(axis=0)
@@ -372,8 +414,9 @@ def tabulate_by_year(extraction: pd.DataFrame, records: pd.DataFrame, *, categor
     return table
 
 
-def tabulate_by_design(extraction: pd.DataFrame, *, categories: Sequence[str] = (), group_by: str = "category",
-                       column: str = "design") -> pd.DataFrame:
+def tabulate_by_design(
+    extraction: pd.DataFrame, *, categories: Sequence[str] = (), group_by: str = "category", column: str = "design"
+) -> pd.DataFrame:
     """Included studies by category and design (or any declared ``column``); empty when
     ``column`` is.
 
@@ -395,9 +438,15 @@ def tabulate_by_design(extraction: pd.DataFrame, *, categories: Sequence[str] = 
     return counts.drop(columns="_order", errors="ignore").reset_index(drop=True)
 
 
-def compute_key_figures(counts: PrismaCounts, extraction: pd.DataFrame, *, categories: Sequence[str] = (),
-                        group_by: str = "category", category_counts: Mapping[str, str | Sequence[str]] | None = None,
-                        flag_counts: Mapping[str, str] | None = None) -> dict[str, Any]:
+def compute_key_figures(
+    counts: PrismaCounts,
+    extraction: pd.DataFrame,
+    *,
+    categories: Sequence[str] = (),
+    group_by: str = "category",
+    category_counts: Mapping[str, str | Sequence[str]] | None = None,
+    flag_counts: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """The review's key figures, from the flow counts and the extraction sheet.
 
     ``selected_on_abstract`` is the number of records that met the criteria on title and
@@ -438,14 +487,17 @@ def compute_key_figures(counts: PrismaCounts, extraction: pd.DataFrame, *, categ
     if group_by:
         figures["included_by_category"] = {k: int(by_category.get(k, 0)) for k in categories}
     for name, which in (category_counts or {}).items():
-        figures[name] = int(by_category.get(which, 0)) if isinstance(which, str) else {
-            k: int(by_category.get(k, 0)) for k in which}
+        figures[name] = (
+            int(by_category.get(which, 0)) if isinstance(which, str) else {k: int(by_category.get(k, 0)) for k in which}
+        )
     for name, column in (flag_counts or {}).items():
         figures[name] = int((extraction[column].fillna("").astype(str).str.strip().str.casefold() == "yes").sum())
     return figures
 
 
-def plot_studies_by_year(by_year: pd.DataFrame, *, title: str = "Included studies by year of publication") -> plt.Figure:
+def plot_studies_by_year(
+    by_year: pd.DataFrame, *, title: str = "Included studies by year of publication"
+) -> plt.Figure:
     """Stacked bars of included studies per year, one colour per category.
 
     ``by_year`` is the table of :func:`tabulate_by_year` (its ``total`` row and
@@ -467,7 +519,7 @@ def plot_studies_by_year(by_year: pd.DataFrame, *, title: str = "Included studie
         for i, category in enumerate(data.columns):
             values = data[category].astype(int).tolist()
             ax.bar(x, values, bottom=bottom, color=colours[i % len(colours)], label=str(category), width=0.8)
-            bottom = [b + v for b, v in zip(bottom, values)]
+            bottom = [b + v for b, v in zip(bottom, values, strict=False)]
         ax.set_xticks(x, [str(y) for y in data.index], rotation=90, fontsize=8)
         top = max(bottom) if bottom else 1
         ax.set_yticks(range(0, top + 2))

@@ -242,7 +242,7 @@ def read_screening_export(entry: Mapping[str, Any], records: pd.DataFrame) -> pd
     votes, problems = _rows_of_tool(table, entry, shown)
     rows = sorted({v["row"] for v in votes})
     matched, how, unmatched = match_records(select_identifiers(table, fmt).loc[rows], records, file=shown)
-    by_row = dict(zip(rows, zip(matched, how)))
+    by_row = dict(zip(rows, zip(matched, how, strict=False), strict=False))
     problems += unmatched
     if problems:
         raise InputError(problems)

@@ -145,7 +145,7 @@ def _included_rows(decisions: pd.DataFrame) -> dict[str, tuple[int, str | None]]
     full = decisions[decisions["stage"] == "full-text"]
     included = full.loc[full["decision"] == "include"]
     files = included["file"] if "file" in included else [None] * len(included)
-    return {rid: (row, where) for rid, row, where in zip(included["record"], included["row"], files)}
+    return {rid: (row, where) for rid, row, where in zip(included["record"], included["row"], files, strict=False)}
 
 
 def read_extraction(

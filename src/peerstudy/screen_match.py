@@ -116,6 +116,7 @@ class _Index:
             records["title"],
             records["status"].astype(str),
             records.get("ineligible_detail", empty),
+            strict=False,
         ):
             kept = str(rec) if is_missing(kept) else str(kept)
             index.status[str(rec)] = status

@@ -101,7 +101,7 @@ def _read_resolutions(path: str | os.PathLike[str] | None, records: pd.DataFrame
     table = read_csv_table(path, required=["stage", "decision"], parameter="resolutions").apply(lambda c: c.str.strip())
     matched, _, problems = match_records(select_identifiers(table, "sheet"), records, file=shown)
     found: dict[tuple[str, str], dict] = {}
-    for (row, rec), rid in zip(table.iterrows(), matched):
+    for (row, rec), rid in zip(table.iterrows(), matched, strict=False):
         problems += _resolution_problems(rec, int(row), shown)
         if rid is None:
             continue
@@ -237,7 +237,7 @@ def resolve_decisions(
     """
     resolved, problems = _read_resolutions(resolutions, records)
     decisions, conflicts = [], []
-    keys = list(dict.fromkeys(zip(votes["record"], votes["stage"])))
+    keys = list(dict.fromkeys(zip(votes["record"], votes["stage"], strict=False)))
     keys += [k for k in resolved if k not in set(keys)]
     for rid, stage in keys:
         part = votes[(votes["record"] == rid) & (votes["stage"] == stage)]
@@ -287,9 +287,13 @@ def _row_problems(rec: Mapping[str, Any], row: int, file: str, *, reasons: Seque
 
 def _id_problems(rid: str, row: int, file: str, records: pd.DataFrame) -> list[Problem]:
     """A decision that names a record by the project's id (the table of final decisions)."""
-    status = dict(zip(records["record"], records["status"].astype(str)))
-    kept = dict(zip(records["record"], records["duplicate_of"]))
-    detail = dict(zip(records["record"], records["ineligible_detail"])) if "ineligible_detail" in records else {}
+    status = dict(zip(records["record"], records["status"].astype(str), strict=False))
+    kept = dict(zip(records["record"], records["duplicate_of"], strict=False))
+    detail = (
+        dict(zip(records["record"], records["ineligible_detail"], strict=False))
+        if "ineligible_detail" in records
+        else {}
+    )
     if rid not in status:
         expected = "the id of a record read from the exports"
         found, fix = (
@@ -315,7 +319,7 @@ def _each_row_problems(
     """Problems of each row on its own, and a second decision for a record at one stage."""
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
-    for (_, rec), where in zip(decisions.iterrows(), files):
+    for (_, rec), where in zip(decisions.iterrows(), files, strict=False):
         rid, row = rec["record"], int(rec["row"])
         if by_record_id:
             problems += _id_problems(rid, row, where, records)
@@ -420,7 +424,7 @@ def check_decisions(
     ["s.csv, row 2, field 'record': expected a full-text decision for every record included on title and abstract, found none for 'a'. Fix: add a full-text row (use the reason 'gone' if the report was not retrieved)."]
     """
     files = decisions["file"].tolist() if "file" in decisions else [file] * len(decisions)
-    where_of = dict(zip(decisions.index, files))
+    where_of = dict(zip(decisions.index, files, strict=False))
     problems = _each_row_problems(decisions, records, files, reasons=reasons, by_record_id=by_record_id)
     problems += _full_text_without_inclusion(decisions, records, where_of)
     problems += _missing_decisions(

@@ -123,7 +123,11 @@ class SurveyExport:
         that heads exactly one column."""
         if declared in self.table.columns:
             return declared
-        hits = [c for c, label in zip(self.columns, self.labels) if label and label.strip() == declared.strip()]
+        hits = [
+            c
+            for c, label in zip(self.columns, self.labels, strict=False)
+            if label and label.strip() == declared.strip()
+        ]
         return hits[0] if len(hits) == 1 else None
 
     def option_columns(self, declared: str) -> list[tuple[str, str]]:
@@ -157,7 +161,7 @@ class SurveyExport:
             if match
         }
         rows = []
-        for column, label in zip(self.columns, self.labels):
+        for column, label in zip(self.columns, self.labels, strict=False):
             base, option = groups.get(column, (column, None))
             for row, cell in self.table[column].items():
                 if not self.is_missing(cell):
@@ -362,7 +366,7 @@ def _name_monkey(first: list[str], second: list[str]) -> tuple[list[str], list[s
         question = cell or question
         owner.append(question)
     names = []
-    for i, (q, sub) in enumerate(zip(owner, second)):
+    for i, (q, sub) in enumerate(zip(owner, second, strict=False)):
         spans = sum(1 for o in owner if o == q) > 1 and q != ""
         if not spans or (sub.casefold() in _MONKEY_PLAIN and first[i]):
             names.append(q if first[i] or not sub else sub)

@@ -21,17 +21,39 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.readers import read_yaml
 
-__all__ = ["declared_characteristics", "characteristics_table", "stand_in_notes", "category_table", "assign_bands", "hierarchy_table",
-           "quote_table", "saturation_table", "crosstab_codes"]
+__all__ = [
+    "declared_characteristics",
+    "characteristics_table",
+    "stand_in_notes",
+    "category_table",
+    "assign_bands",
+    "hierarchy_table",
+    "quote_table",
+    "saturation_table",
+    "crosstab_codes",
+]
 
 
 #: How each declared field type is summarised: counts and % per level, or mean/SD/range.
-SUMMARY_BY_TYPE = {"category": "counts", "boolean": "counts", "likert": "counts", "label": "counts", "multi": "counts",
-                   "integer": "continuous", "number": "continuous", "decimal": "continuous"}
+SUMMARY_BY_TYPE = {
+    "category": "counts",
+    "boolean": "counts",
+    "likert": "counts",
+    "label": "counts",
+    "multi": "counts",
+    "integer": "continuous",
+    "number": "continuous",
+    "decimal": "continuous",
+}
 
 
-def declared_characteristics(fields_file: str | Path, characteristics: Sequence[str] = (), *,
-                             derived: Sequence[str] = (), parameter: str = "characteristics") -> tuple[list[str], list[str]]:
+def declared_characteristics(
+    fields_file: str | Path,
+    characteristics: Sequence[str] = (),
+    *,
+    derived: Sequence[str] = (),
+    parameter: str = "characteristics",
+) -> tuple[list[str], list[str]]:
     """The participant fields to describe and which of them are continuous, from the
     study's fields file (each field's declared ``type`` decides: category, boolean,
     Likert: n (%); integer, number: mean (SD) and range).
@@ -70,19 +92,41 @@ def declared_characteristics(fields_file: str | Path, characteristics: Sequence[
     types |= {d: "category" for d in derived}
     wanted = list(characteristics) or [f for f, t in types.items() if t in SUMMARY_BY_TYPE and t != "label"]
     shown = relative_to_root(path) if path else "(no participants_fields)"
-    problems = [Problem(file=shown, field=parameter, expected="fields declared in the study's fields file",
-                        found=repr(f), fix=f"declare {f!r} under 'fields:' in {shown}, or remove it from {parameter}")
-                for f in wanted if f not in types]
-    problems += [Problem(file=shown, field=parameter, expected="fields with a summary (category, boolean, likert, "
-                         "integer, number)", found=f"{f!r} of type {types[f]!r}", fix=f"remove {f!r} from {parameter}")
-                 for f in wanted if f in types and types[f] not in SUMMARY_BY_TYPE]
+    problems = [
+        Problem(
+            file=shown,
+            field=parameter,
+            expected="fields declared in the study's fields file",
+            found=repr(f),
+            fix=f"declare {f!r} under 'fields:' in {shown}, or remove it from {parameter}",
+        )
+        for f in wanted
+        if f not in types
+    ]
+    problems += [
+        Problem(
+            file=shown,
+            field=parameter,
+            expected="fields with a summary (category, boolean, likert, integer, number)",
+            found=f"{f!r} of type {types[f]!r}",
+            fix=f"remove {f!r} from {parameter}",
+        )
+        for f in wanted
+        if f in types and types[f] not in SUMMARY_BY_TYPE
+    ]
     if problems:
         raise ConfigError(problems)
     return wanted, [f for f in wanted if SUMMARY_BY_TYPE[types[f]] == "continuous"]
 
 
-def characteristics_table(participants: pd.DataFrame, columns: Sequence[str], *, continuous: Sequence[str] = (),
-                          unpublished: Sequence[str] = (), decimals: int = 1) -> pd.DataFrame:
+def characteristics_table(
+    participants: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    continuous: Sequence[str] = (),
+    unpublished: Sequence[str] = (),
+    decimals: int = 1,
+) -> pd.DataFrame:
     """Participant characteristics ("Table 1"), computed by tableone.
 
     Continuous variables get two rows, mean (SD) and mean [min,max]; categorical and
@@ -109,8 +153,14 @@ def characteristics_table(participants: pd.DataFrame, columns: Sequence[str], *,
     """
     missing = [c for c in columns if c not in participants]
     if missing:
-        raise ConfigError(Problem(field="characteristics", expected="columns of the participants table",
-                                  found=repr(missing), fix=f"use some of {list(participants.columns)}"))
+        raise ConfigError(
+            Problem(
+                field="characteristics",
+                expected="columns of the participants table",
+                found=repr(missing),
+                fix=f"use some of {list(participants.columns)}",
+            )
+        )
     data, order, cont = {}, {}, []
     for col in columns:
         values = participants[col]
@@ -132,9 +182,17 @@ def characteristics_table(participants: pd.DataFrame, columns: Sequence[str], *,
         # (Pandas4Warning); the result is unaffected. Filtered here only, by module.
         warnings.filterwarnings("ignore", category=FutureWarning, module="tableone")
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="tableone")
-        table = TableOne(frame, columns=list(frame.columns), categorical=categorical, continuous=cont,
-                         min_max=[c for c in cont if c.endswith(" range")], order=order, missing=False,
-                         decimals=decimals, label_suffix=True).tableone
+        table = TableOne(
+            frame,
+            columns=list(frame.columns),
+            categorical=categorical,
+            continuous=cont,
+            min_max=[c for c in cont if c.endswith(" range")],
+            order=order,
+            missing=False,
+            decimals=decimals,
+            label_suffix=True,
+        ).tableone
     out = table.reset_index()
     out.columns = ["characteristic", "level", "value"]
     out["characteristic"] = out["characteristic"].astype(str).str.strip()
@@ -148,12 +206,19 @@ def stand_in_notes(unpublished: Sequence[str]) -> list[str]:
     """Caveats printed under a table with values the source paper does not report."""
     if not unpublished:
         return []
-    return [f"{', '.join(unpublished)}: not reported in the source paper; the values shown come from "
-            "the project's stand-in data and are not published figures."]
+    return [
+        f"{', '.join(unpublished)}: not reported in the source paper; the values shown come from "
+        "the project's stand-in data and are not published figures."
+    ]
 
 
-def category_table(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, *,
-                   attribution: str = "Respondent {participant}") -> pd.DataFrame:
+def category_table(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    attribution: str = "Respondent {participant}",
+) -> pd.DataFrame:
     """Categories under each top-level code with their number of excerpts and the excerpts.
 
     Parameters
@@ -179,15 +244,25 @@ def category_table(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.D
     >>> category_table(cods, segs, book).iloc[0].to_dict()
     {'question': 'q', 'category': 'Cat', 'n': 1, 'excerpts': '“It helped.” (Respondent 4)'}
     """
-    merged = codings.merge(segments, on="segment", how="left").sort_values(["participant", "start"], kind="stable",
-                                                                          key=_natural)
+    merged = codings.merge(segments, on="segment", how="left").sort_values(
+        ["participant", "start"], kind="stable", key=_natural
+    )
     rows = []
     for root in codebook.index[codebook["parent"].isna()]:
         for code in children(codebook, root):
             hits = merged[merged["code"] == code]
-            quotes = [f"“{t}” ({attribution.format(participant=p)})" for t, p in zip(hits["text"], hits["participant"])]
-            rows.append({"question": root, "category": codebook.at[code, "label"], "n": len(hits),
-                         "excerpts": "; ".join(quotes)})
+            quotes = [
+                f"“{t}” ({attribution.format(participant=p)})"
+                for t, p in zip(hits["text"], hits["participant"], strict=False)
+            ]
+            rows.append(
+                {
+                    "question": root,
+                    "category": codebook.at[code, "label"],
+                    "n": len(hits),
+                    "excerpts": "; ".join(quotes),
+                }
+            )
     return pd.DataFrame(rows, columns=["question", "category", "n", "excerpts"]).astype({"n": "int64"})
 
 
@@ -207,12 +282,20 @@ def assign_bands(values: pd.Series, bands: dict[str, list]) -> pd.Series:
     >>> assign_bands(pd.Series([3, 7, 12]), {"3-5": [3, 5], "6-9": [6, 9], "10+": [10, None]}).tolist()
     ['3-5', '6-9', '10+']
     """
+
     def label(v):
         for name, (low, high) in bands.items():
             if (low is None or v >= low) and (high is None or v <= high):
                 return name
-        raise ConfigError(Problem(field="bands", expected="bands that cover every value", found=repr(v),
-                                  fix="add a band for this value in the study's YAML"))
+        raise ConfigError(
+            Problem(
+                field="bands",
+                expected="bands that cover every value",
+                found=repr(v),
+                fix="add a band for this value in the study's YAML",
+            )
+        )
+
     return values.map(lambda v: None if pd.isna(v) else label(v)).astype("string")
 
 
@@ -244,9 +327,16 @@ def hierarchy_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: p
     def visit(code: str, path: list[str]) -> None:
         depth = int(codebook.at[code, "depth"])
         hits = lifted[depth][lifted[depth]["at_depth"] == code]
-        rows.append({"depth": depth, "code": code, "label": codebook.at[code, "label"],
-                     "parent": codebook.at[code, "parent"], "statements": int(hits["segment"].nunique()),
-                     "participants": int(hits["participant"].nunique())})
+        rows.append(
+            {
+                "depth": depth,
+                "code": code,
+                "label": codebook.at[code, "label"],
+                "parent": codebook.at[code, "parent"],
+                "statements": int(hits["segment"].nunique()),
+                "participants": int(hits["participant"].nunique()),
+            }
+        )
         for child in children(codebook, code):
             visit(child, path + [code])
 
@@ -255,8 +345,15 @@ def hierarchy_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: p
     return pd.DataFrame(rows).astype({"depth": "int64", "statements": "int64", "participants": "int64"})
 
 
-def quote_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, *, depth: int,
-                per_code: int = 2, attribution: str = "Participant {number}") -> pd.DataFrame:
+def quote_table(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    depth: int,
+    per_code: int = 2,
+    attribution: str = "Participant {number}",
+) -> pd.DataFrame:
     """Quotes for each code at ``depth``, chosen by a fixed rule.
 
     Rule: among the statements coded under the code, take the longest (ties: the
@@ -267,8 +364,9 @@ def quote_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.Da
     """
     merged = _coded(consensus, segments, codebook, depth)
     merged = merged.drop_duplicates(["segment", "at_depth"])
-    merged = merged.assign(length=merged["text"].str.len()).sort_values(["length", "segment"], ascending=[False, True],
-                                                                        kind="stable")
+    merged = merged.assign(length=merged["text"].str.len()).sort_values(
+        ["length", "segment"], ascending=[False, True], kind="stable"
+    )
     rows = []
     for code in [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]:
         seen: set[str] = set()
@@ -277,16 +375,24 @@ def quote_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.Da
                 continue
             seen.add(seg.participant)
             number = "".join(ch for ch in str(seg.participant) if ch.isdigit())
-            rows.append({"code": code, "label": codebook.at[code, "label"], "quote": seg.text,
-                         "attribution": attribution.format(number=number, participant=seg.participant),
-                         "document": seg.document, "segment": seg.segment})
+            rows.append(
+                {
+                    "code": code,
+                    "label": codebook.at[code, "label"],
+                    "quote": seg.text,
+                    "attribution": attribution.format(number=number, participant=seg.participant),
+                    "document": seg.document,
+                    "segment": seg.segment,
+                }
+            )
             if len(seen) == per_code:
                 break
     return pd.DataFrame(rows, columns=["code", "label", "quote", "attribution", "document", "segment"])
 
 
-def saturation_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame,
-                     codebook: pd.DataFrame, *, depth: int) -> pd.DataFrame:
+def saturation_table(
+    consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame, codebook: pd.DataFrame, *, depth: int
+) -> pd.DataFrame:
     """Codes at ``depth`` found in each successive document (in ``documents['order']``):
     how many were new, and the cumulative total (code saturation)."""
     merged = _coded(consensus, segments, codebook, depth)
@@ -296,13 +402,28 @@ def saturation_table(consensus: pd.DataFrame, segments: pd.DataFrame, documents:
         found = set(merged.loc[merged["document"] == doc.document, "at_depth"])
         new = found - seen
         seen |= found
-        rows.append({"order": doc.order, "document": doc.document, "kind": doc.kind, "codes": len(found),
-                     "new": len(new), "cumulative": len(seen)})
+        rows.append(
+            {
+                "order": doc.order,
+                "document": doc.document,
+                "kind": doc.kind,
+                "codes": len(found),
+                "new": len(new),
+                "cumulative": len(seen),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def crosstab_codes(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, *, depth: int,
-                   by: str, attributes: pd.DataFrame | None = None) -> pd.DataFrame:
+def crosstab_codes(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    depth: int,
+    by: str,
+    attributes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Statements per code at ``depth`` (rows, codebook order, labelled) by a column of
     the segments or, with ``attributes`` (participants with a ``participant`` column),
     by a participant attribute (columns)."""

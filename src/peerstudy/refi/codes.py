@@ -92,7 +92,7 @@ def code_tree(codebook: pd.DataFrame, problems: list[Problem]) -> CodeTree:
     order = codebook["order"].tolist() if "order" in codebook else list(range(len(ids)))
     parents = [None if pd.isna(p) else str(p) for p in codebook["parent"]]
     known, orphans = set(ids), set()
-    for _, _, code, parent in sorted(zip(order, range(len(ids)), ids, parents)):
+    for _, _, code, parent in sorted(zip(order, range(len(ids)), ids, parents, strict=False)):
         if parent is not None and parent not in known:
             problems.append(
                 Problem(

@@ -229,7 +229,7 @@ def _score(reading: Reading, texts: list[Located]) -> _Score:
     for loc in texts:
         m = loc.offsets
         names = loc.names or [f"the selection at line {ln}" for ln in loc.lines]
-        for (s, e), name in zip(loc.spans, names):
+        for (s, e), name in zip(loc.spans, names, strict=False):
             a, b = m.codepoint(s, reading), m.codepoint(e, reading)
             if a is None or b is None or a > b:
                 invalid += 1

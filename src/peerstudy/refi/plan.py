@@ -148,7 +148,7 @@ def _check_columns(
 
 def _strings_or_none(column: pd.Series) -> list[str | None]:
     """``str`` of each value, None where it is missing."""
-    return [None if m else str(v) for v, m in zip(column.tolist(), column.isna().tolist())]
+    return [None if m else str(v) for v, m in zip(column.tolist(), column.isna().tolist(), strict=False)]
 
 
 def _split_names(value: Any) -> list[str]:
@@ -159,7 +159,7 @@ def _check_documents(documents: pd.DataFrame, problems: list[Problem]) -> tuple[
     doc_ids = [str(d) for d in documents["document"]]
     if len(set(doc_ids)) != len(doc_ids):
         problems.append(Problem(field="documents.document", expected="unique document ids", found="repeated ids"))
-    texts = dict(zip(doc_ids, documents["text"].astype(object)))
+    texts = dict(zip(doc_ids, documents["text"].astype(object), strict=False))
     for d, t in texts.items():
         if not isinstance(t, str):
             problems.append(Problem(field="documents.text", expected="text", found=f"{t!r} for {d!r}"))
@@ -236,7 +236,14 @@ def _check_codings(
     units = _strings_or_none(codings["unit"]) if "unit" in codings else [None] * n
     notes = _strings_or_none(codings["note"]) if "note" in codings else [None] * n
     coder_list = _strings_or_none(codings["coder"])
-    rows = zip(map(str, codings["segment"].tolist()), map(str, codings["code"].tolist()), coder_list, units, notes)
+    rows = zip(
+        map(str, codings["segment"].tolist()),
+        map(str, codings["code"].tolist()),
+        coder_list,
+        units,
+        notes,
+        strict=False,
+    )
     for i, (sid, code, coder, unit, note) in enumerate(rows):
         unit = unit if unit is not None else sid
         bad = []
@@ -354,7 +361,7 @@ def make_plan(
     problems: list[Problem] = []
     tree = code_tree(codebook, problems)
     doc_ids, texts = _check_documents(documents, problems)
-    doc_parts = {d: _split_names(v) for d, v in zip(doc_ids, documents["participant"])}
+    doc_parts = {d: _split_names(v) for d, v in zip(doc_ids, documents["participant"], strict=False)}
     seg_info: dict[str, dict] = {}
     for row in segments.to_dict("records"):
         _check_segment(row, texts, seg_info, problems)
@@ -367,7 +374,8 @@ def make_plan(
     plan = Plan(tree, coders, doc_ids, texts, doc_parts, case_ids, case_vars, source_vars)
     _plan_selections(plan, seg_info)
     plan.source_values = [
-        _values(r, source_vars, f"document {d!r}", problems) for d, r in zip(doc_ids, documents.to_dict("records"))
+        _values(r, source_vars, f"document {d!r}", problems)
+        for d, r in zip(doc_ids, documents.to_dict("records"), strict=False)
     ]
     rows = (
         participants.set_index(participants["participant"].astype(str)).to_dict("index")

@@ -271,7 +271,7 @@ class _Reader(SourceReading):
         self.problems += built.problems
         self.skipped += built.skipped
         sets = self.read_sets(root, parts.sources, codes_parent)
-        for text, el, used in self.notes.values():
+        for _text, el, used in self.notes.values():
             if not used:
                 self.skip("note", el, "a memo not attached to a coding (only coding notes are imported)")
         self.raise_problems()
@@ -453,5 +453,5 @@ class _Reader(SourceReading):
         counts: dict[str, int] = {}
         for w in wanted:
             counts[w] = counts.get(w, 0) + 1
-        for s, w in zip(sources, wanted):
+        for s, w in zip(sources, wanted, strict=False):
             s.document = w if counts[w] == 1 else s.guid

@@ -72,7 +72,7 @@ def _text_problems(project: RefiProject, documents: pd.DataFrame, shown: str) ->
             )
         elif doc.text != texts[doc.document]:
             at = next(
-                (i for i, (a, b) in enumerate(zip(doc.text, texts[doc.document])) if a != b),
+                (i for i, (a, b) in enumerate(zip(doc.text, texts[doc.document], strict=False)) if a != b),
                 min(len(doc.text), len(texts[doc.document])),
             )
             problems.append(
@@ -144,7 +144,9 @@ def apply_refi(
         {
             "item": [
                 f"skipped {k}: {n or g}"
-                for k, n, g in zip(project.skipped["kind"], project.skipped["name"], project.skipped["guid"])
+                for k, n, g in zip(
+                    project.skipped["kind"], project.skipped["name"], project.skipped["guid"], strict=False
+                )
             ],
             "count": 1,
             "detail": project.skipped["reason"],

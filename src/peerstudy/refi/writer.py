@@ -63,7 +63,7 @@ def _write_cases(out: XmlOut, plan: Plan) -> None:
 
 def _write_sources(out: XmlOut, plan: Plan) -> None:
     out.open(1, "Sources")
-    for d, planned, values in zip(plan.doc_ids, plan.selections, plan.source_values):
+    for d, planned, values in zip(plan.doc_ids, plan.selections, plan.source_values, strict=False):
         guid = refi_guid("source", d)
         attrs = (("guid", guid), ("name", d), ("plainTextPath", f"internal://{guid}.txt"))
         if not (planned or values):

@@ -127,7 +127,7 @@ def _document(
     kind, day = deidentify_all([t.kind, t.date], key, sources["header"])
     offset = 0
     spans = t.spans or ((None, None),) * len(t.turns)
-    for i, ((time, speaker, text, number), span) in enumerate(zip(t.turns, spans), 1):
+    for i, ((time, speaker, text, number), span) in enumerate(zip(t.turns, spans, strict=False), 1):
         label = speakers.label(t, speaker, number, sources["speaker labels"])
         if label is None:
             continue
