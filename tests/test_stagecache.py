@@ -29,16 +29,21 @@ def project(tmp_path, monkeypatch):
     import nbformat
 
     real, root = config.PROJECT_ROOT, tmp_path / "project"
-    shutil.copytree(real / "src" / "peerstudy", root / "src" / "peerstudy",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        real / "src" / "peerstudy", root / "src" / "peerstudy", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(real / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     (root / "studies").mkdir()
     shutil.copy(real / "studies" / f"{STUDY}.yaml", root / "studies")
     shutil.copytree(real / "studies" / STUDY, root / "studies" / STUDY)
     shutil.copytree(real / "data" / "raw" / STUDY, root / "data" / "raw" / STUDY)
     shutil.copy(real / "requirements.lock", root)
-    for name, value in (("PROJECT_ROOT", root), ("RAW_DIR", root / "data" / "raw"),
-                        ("STUDIES_DIR", root / "studies"), ("NOTEBOOKS_DIR", root / "notebooks")):
+    for name, value in (
+        ("PROJECT_ROOT", root),
+        ("RAW_DIR", root / "data" / "raw"),
+        ("STUDIES_DIR", root / "studies"),
+        ("NOTEBOOKS_DIR", root / "notebooks"),
+    ):
         monkeypatch.setattr(config, name, value)
     calls: list[str] = []
 
@@ -98,8 +103,11 @@ def _change_notebook(root: Path) -> None:
     path.write_bytes(path.read_bytes().rstrip() + b"\n\n")
 
 
-@pytest.mark.parametrize("change", [_change_raw, _change_parameter, _change_code, _change_notebook],
-                         ids=["raw-file", "parameter", "code", "notebook"])
+@pytest.mark.parametrize(
+    "change",
+    [_change_raw, _change_parameter, _change_code, _change_notebook],
+    ids=["raw-file", "parameter", "code", "notebook"],
+)
 def test_a_study_reruns_when_any_one_input_changes(project, change):
     root, out, calls = project
     run(out)

@@ -53,8 +53,12 @@ def _digest(path: Path) -> str:
 
 def _files(folder: Path) -> Iterator[Path]:
     for p in sorted(folder.rglob("*")):
-        if p.is_file() and not any(s in p.parts for s in _SKIP_PARTS) and ".egg-info" not in str(p) \
-                and not p.name.endswith(".pyc"):
+        if (
+            p.is_file()
+            and not any(s in p.parts for s in _SKIP_PARTS)
+            and ".egg-info" not in str(p)
+            and not p.name.endswith(".pyc")
+        ):
             yield p
 
 
@@ -172,7 +176,9 @@ def is_fresh(name: str, root: Path, manifest: dict[str, Any]) -> bool:
             return False
         if not (Path(root) / "data" / "processed" / name).is_dir():
             return False
-        return all(os.path.isfile(Path(root) / rel) and _digest(Path(root) / rel) == digest
-                   for rel, digest in entry["outputs"].items())
+        return all(
+            os.path.isfile(Path(root) / rel) and _digest(Path(root) / rel) == digest
+            for rel, digest in entry["outputs"].items()
+        )
     except (OSError, ValueError, yaml.YAMLError):
         return False
