@@ -662,9 +662,11 @@ def _recover(root: Path, study: str, log=print) -> None:
 def _append_run_log(root: Path, entries: list[dict]) -> None:
     path = root / "reports" / "run-log.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        for entry in entries:
-            fh.write(json.dumps(entry, sort_keys=True, default=str) + "\n")
+    text = "".join(json.dumps(entry, sort_keys=True, default=str) + "\n" for entry in entries)
+    with open(path, "ab") as fh:  # studies run in parallel: each appends its lines whole, under a lock
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.write(text.encode("utf-8"))
+        fh.flush()
 
 
 # ------------------------------------------------------------------------ manifest

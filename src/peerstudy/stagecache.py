@@ -24,6 +24,8 @@ Examples
 'clean-survey'
 >>> len(fingerprints["clean-survey"])
 64
+>>> len(study_fingerprints("literature-review")) >= 1  # its parameters hold prose too long to be a path
+True
 """
 
 from __future__ import annotations
@@ -98,10 +100,16 @@ def _named_inputs(doc: dict[str, Any]) -> Iterator[Path]:
     """Files named by parameter values (inputs outside the raw folder, see
     :func:`peerstudy.pipeline.check_inputs`; hashing a few more files than needed is harmless)."""
     for value in _strings({k: v for k, v in doc.items() if k != "raw"}):
-        path = config.resolve_input(value) if value.strip() and ("/" in value or Path(value).suffix) else None
-        if path is not None and path.is_file():
+        if not value.strip() or not ("/" in value or Path(value).suffix):
+            continue
+        path = config.resolve_input(value)
+        try:  # prose (a note, a title) is no path: a name too long to be one is passed over
+            is_file, is_dir = path.is_file(), path.is_dir()
+        except OSError:
+            continue
+        if is_file:
             yield path
-        elif path is not None and path.is_dir():
+        elif is_dir:
             yield from _files(path)
 
 
