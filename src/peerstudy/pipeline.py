@@ -809,11 +809,16 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
     entries = {n: {**old["studies"][n], "code_sha256": code_digest()} for n in names if n not in todo}
     for n in entries:
         log(f"{n}: unchanged since its outputs were made: skipped")
-    entries.update(_run_all(todo, root, jobs, log))
-    extra = {"notebooks_refreshed": stagecache.refresh_fingerprint()} if refresh_sources else {}
-    with _output_errors(root):
+    done, failure = _run_all(todo, root, jobs, log)
+    if failure is not None and not done:
+        raise failure
+    entries.update(done)
+    extra = {"notebooks_refreshed": stagecache.refresh_fingerprint()} if refresh_sources and not failure else {}
+    with _output_errors(root):  # the studies that finished are recorded, even when another failed
         manifest = update_manifest(entries, root=root, extra=extra)
         write_index(manifest, root=root)
+    if failure is not None:
+        raise failure
     log(f"done in {time.monotonic() - started:.1f} s; the reports: {config.relative_to_root(root / 'reports' / 'index.html')}")
     return manifest
 
@@ -823,16 +828,22 @@ def _run_one(name: str, root: Path) -> dict[str, Any]:
     return run_study(name, output_root=root, log=lambda line: print(line, file=sys.stderr, flush=True))
 
 
-def _run_all(names: list[str], root: Path, jobs: int | None, log) -> dict[str, dict[str, Any]]:
-    """Run studies, up to ``jobs`` at once; the first failure is raised once all ended
-    (the others' outputs are then in place, each whole)."""
+def _run_all(names: list[str], root: Path, jobs: int | None, log) -> tuple[dict[str, dict[str, Any]], Exception | None]:
+    """Run studies, up to ``jobs`` at once; return the entries of those that finished
+    and the first failure (one by one, the first failure stops the run; in parallel,
+    the studies under way finish, their outputs in place, each whole)."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(names) or 1))
+    entries, failure = {}, None
     if jobs == 1:
-        return {n: run_study(n, output_root=root, log=log) for n in names}
+        for n in names:
+            try:
+                entries[n] = run_study(n, output_root=root, log=log)
+            except (PeerstudyError, StageFailed) as exc:
+                return entries, exc
+        return entries, None
     import concurrent.futures
     import multiprocessing
 
-    entries, failure = {}, None
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = {pool.submit(_run_one, n, root): n for n in names}
@@ -841,6 +852,4 @@ def _run_all(names: list[str], root: Path, jobs: int | None, log) -> dict[str, d
                 entries[futures[future]] = future.result()
             except (PeerstudyError, StageFailed) as exc:
                 failure = failure or exc
-    if failure is not None:
-        raise failure
-    return {n: entries[n] for n in names}
+    return {n: entries[n] for n in names if n in entries}, failure
