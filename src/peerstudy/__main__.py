@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
                           "notebooks/ are refreshed too")
     rep.add_argument("--output-root", type=Path, metavar="DIR",
                      help="write data/processed/ and reports/ under DIR instead of the project root")
+    rep.add_argument("--force", action="store_true",
+                     help="run every study, even those whose inputs, parameters and code are unchanged")
+    rep.add_argument("--jobs", type=int, metavar="N",
+                     help="run up to N studies at once (default: the number of cores)")
     acc = sub.add_parser("accept-raw", help="record a study's raw data, as they are now, in its SHA256SUMS "
                                             "(after a deliberate change; prints what changed)")
     acc.add_argument("--study", action="append", metavar="NAME", required=True, help="the study (repeatable)")
@@ -33,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     draft.add_argument("--dictionary", type=Path, metavar="CSV", help="a REDCap data dictionary for the export")
     draft.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx export (default: the first)")
     args = parser.parse_args(argv)
+    if args.command == "report" and not args.force and _nothing_to_do(args):
+        return 0
 
     from peerstudy import pipeline
 
@@ -50,11 +56,39 @@ def main(argv: list[str] | None = None) -> int:
         else:
             pipeline.run_studies(args.study, output_root=args.output_root,
                                  refresh_sources=not args.study and not args.output_root,
+                                 force=args.force, jobs=args.jobs,
                                  log=lambda line: print(line, file=sys.stderr))
     except (PeerstudyError, pipeline.StageFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _nothing_to_do(args: argparse.Namespace) -> bool:
+    """Whether every study asked for is unchanged since its outputs were made (and the
+    outputs stored in notebooks/ too, when they would be refreshed): decided before the
+    pipeline (papermill, nbconvert, pandas) is imported, so a run with nothing to do is quick."""
+    import time
+
+    from peerstudy import config, stagecache
+
+    started = time.monotonic()
+    root = args.output_root.resolve() if args.output_root else config.output_root()
+    names = args.study or sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml"))
+    manifest = stagecache.read_manifest(root)
+    if any(n not in manifest.get("studies", {}) for n in names):
+        return False
+    if any(manifest["studies"][n].get("code_sha256") != stagecache.code_digest() for n in names):
+        return False
+    if not all(stagecache.is_fresh(n, root, manifest) for n in names):
+        return False
+    if not args.study and not args.output_root and manifest.get("notebooks_refreshed") != stagecache.refresh_fingerprint():
+        return False
+    for n in names:
+        print(f"{n}: unchanged since its outputs were made: skipped", file=sys.stderr)
+    print(f"done in {time.monotonic() - started:.1f} s; nothing to do; the reports: "
+          f"{config.relative_to_root(root / 'reports' / 'index.html')}", file=sys.stderr)
+    return True
 
 
 def _accept_raw(study) -> None:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -37,7 +37,7 @@ from typing import Any
 
 import nbformat
 
-from peerstudy import config
+from peerstudy import config, stagecache
 from peerstudy.envfiles import direct_requirements
 from peerstudy.errors import ConfigError, InputError, OutputError, PeerstudyError, Problem
 from peerstudy.outputs import write_bytes_atomic, write_json
@@ -49,7 +49,7 @@ __all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "check_study_n
            "raw_inputs", "refresh_notebooks", "run_studies", "normalise_notebook", "render_html", "update_manifest", "write_index"]
 
 KERNEL_NAME = "peerstudy"
-CODE_DIRS = ("src", "notebooks", "studies")
+CODE_DIRS = stagecache.CODE_DIRS
 _TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
 # The kernel's own log (warnings about local unencrypted sockets, "KeyboardInterrupt caught"
 # at shutdown) is about the machinery, not the analysis: silenced. A failing cell still
@@ -249,21 +249,10 @@ def check_inputs(file: Path, raw: Path, parameters: dict[str, Any]) -> tuple[Pat
 
 
 # ------------------------------------------------------------------------ provenance
-def _code_files() -> Iterator[Path]:
-    for top in CODE_DIRS:
-        for p in sorted((config.PROJECT_ROOT / top).rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts \
-                    and not p.name.endswith((".pyc", ".egg-info")) and ".egg-info" not in str(p):
-                yield p
-
-
 def code_digest() -> str:
     """sha256 over the code that produces reports: ``src/``, ``notebooks/``, ``studies/``
-    (each file's path and content, in sorted order)."""
-    h = hashlib.sha256()
-    for p in _code_files():
-        h.update(p.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\0" + digest_file(p).encode() + b"\n")
-    return h.hexdigest()
+    (each file's path and content, in sorted order); see :func:`peerstudy.stagecache.code_digest`."""
+    return stagecache.code_digest()
 
 
 def raw_inputs(study: Study) -> dict[str, str]:
@@ -396,6 +385,7 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
     """
     study = load_study(name)
     name = study.name
+    fingerprints = _fingerprints(study)
     kernel = _check_kernel()
     root = Path(output_root).resolve() if output_root else config.output_root()
     raw = raw_inputs(study)
@@ -411,6 +401,8 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
                 raise StageFailed(f"{name}: raw data changed while the study ran. Nothing was written for {name}; "
                                   "run it again.")
             entry = _manifest_entry(study, run, raw)
+            if fingerprints is not None:
+                entry["fingerprints"] = fingerprints
             # Checks of the finished run's outputs belong here: nothing is in place yet.
             _commit(run, root, name)
             try:
@@ -431,7 +423,7 @@ def _run_notebooks(study: Study, run: Path, root: Path, kernel: str, log) -> lis
     run_log = []
     with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}):
         for nb in study.notebooks:
-            log(f"{name}: running notebooks/{nb}.ipynb")
+            started = time.monotonic()
             out_path = run / rel_reports / f"{nb}.ipynb"
             out_path.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -442,8 +434,17 @@ def _run_notebooks(study: Study, run: Path, root: Path, kernel: str, log) -> lis
             executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
             run_log.append({"study": name, "notebook": nb, **timings})
             write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
+            log(f"{name}: {nb}: ran in {time.monotonic() - started:.1f} s")
     write_pages(name, study.notebooks, study.parameters, run / rel_reports, code_sha256=code_digest())
     return run_log
+
+
+def _fingerprints(study: Study) -> dict[str, str] | None:
+    """The stage fingerprints of a study from its own parameter file (see
+    :mod:`peerstudy.stagecache`); None for a parameter file given by path elsewhere."""
+    if study.file.resolve() != (config.STUDIES_DIR / f"{study.name}.yaml").resolve():
+        return None
+    return stagecache.study_fingerprints(study.name)
 
 
 def _manifest_entry(study: Study, run: Path, raw: dict[str, str]) -> dict[str, Any]:
@@ -645,24 +646,31 @@ def _recover(root: Path, study: str, log=print) -> None:
 def _append_run_log(root: Path, entries: list[dict]) -> None:
     path = root / "reports" / "run-log.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        for entry in entries:
-            fh.write(json.dumps(entry, sort_keys=True, default=str) + "\n")
+    text = "".join(json.dumps(entry, sort_keys=True, default=str) + "\n" for entry in entries)
+    with open(path, "ab") as fh:  # studies run in parallel: each appends its lines whole, under a lock
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.write(text.encode("utf-8"))
+        fh.flush()
 
 
 # ------------------------------------------------------------------------ manifest
-def update_manifest(entries: dict[str, dict[str, Any]], *, root: Path | None = None) -> dict[str, Any]:
-    """Merge study entries into ``reports/manifest.json`` (other studies' entries kept)."""
+def update_manifest(entries: dict[str, dict[str, Any]], *, root: Path | None = None,
+                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge study entries (and the top-level keys ``extra``) into ``reports/manifest.json``
+    (other studies' entries kept)."""
     path = (Path(root) if root else config.output_root()) / "reports" / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     manifest.setdefault("studies", {}).update(entries)
     manifest["studies"] = {k: v for k, v in manifest["studies"].items() if k in list_studies()}
     manifest["python"] = ".".join(map(str, sys.version_info[:2]))
     manifest["packages"] = _package_versions()
+    manifest.update(extra or {})
     manifest["format"] = ("per study: raw_inputs (sha256 of each raw file, as recorded in the raw folder's "
                           "SHA256SUMS), parameters (from "
                           "studies/<study>.yaml), code_sha256 (see peerstudy.pipeline.code_digest), outputs (sha256 "
-                          "of each file in reports/<study>/)")
+                          "of each file in reports/<study>/), fingerprints (sha256 of what each stage depends on, see "
+                          "peerstudy.stagecache; a study is skipped while they hold); notebooks_refreshed (what the "
+                          "outputs stored in notebooks/ were made from)")
     write_json(path, manifest)
     return manifest
 
@@ -715,12 +723,21 @@ def refresh_notebooks(*, log=print) -> list[Path]:
 
 
 def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None = None,
-                refresh_sources: bool = False, log=print) -> dict[str, Any]:
+                refresh_sources: bool = False, force: bool = False, jobs: int | None = None,
+                log=print) -> dict[str, Any]:
     """Run several studies (default: all), then update the manifest and the index page.
 
+    A study whose inputs, parameters and code are unchanged since its outputs in place
+    were made is skipped (see :mod:`peerstudy.stagecache`), unless ``force``. Up to
+    ``jobs`` studies run at once, in processes (default: the number of cores, at most the
+    number of studies); each puts its own outputs in place under its own lock, and the
+    manifest and index are written once, at the end.
+
     With ``refresh_sources``, first re-execute ``notebooks/`` in place (see
-    :func:`refresh_notebooks`); the code digest is computed after that.
+    :func:`refresh_notebooks`), unless nothing changed since the last refresh; the code
+    digest is computed after that.
     """
+    started = time.monotonic()
     names = list(names) if names else list_studies()
     for n in names:  # a name that could reach outside reports/<study>/ is refused before anything else
         check_study_name(n, file=f"studies/{n}.yaml" if n in list_studies() else None)
@@ -730,8 +747,14 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
                                   found=", ".join(map(repr, unknown)), fix="add studies/<name>.yaml or correct the name"))
     root = Path(output_root).resolve() if output_root else config.output_root()
     _check_output_root(root)  # an output root that is a file: said before anything runs
+    old = stagecache.read_manifest(root)
+    refreshed = stagecache.refresh_fingerprint()
+    if refresh_sources and not force and old.get("notebooks_refreshed") == refreshed:
+        log("notebooks/: outputs stored in place are current: skipped")
+        refresh_sources = False
+    todo = [n for n in names if force or not stagecache.is_fresh(n, root, old)]
     problems = []
-    for n in names:  # every study's raw data checked before anything runs; all problems told at once
+    for n in todo:  # every study's raw data checked before anything runs; all problems told at once
         try:
             raw_inputs(load_study(n))
         except PeerstudyError as exc:
@@ -740,9 +763,51 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
         raise InputError(problems)
     if refresh_sources:
         refresh_notebooks(log=log)
-    entries = {n: run_study(n, output_root=root, log=log) for n in names}
-    with _output_errors(root):
-        manifest = update_manifest(entries, root=root)
+        todo = [n for n in names if force or not stagecache.is_fresh(n, root, old)]
+    entries = {n: {**old["studies"][n], "code_sha256": code_digest()} for n in names if n not in todo}
+    for n in entries:
+        log(f"{n}: unchanged since its outputs were made: skipped")
+    done, failure = _run_all(todo, root, jobs, log)
+    if failure is not None and not done:
+        raise failure
+    entries.update(done)
+    extra = {"notebooks_refreshed": stagecache.refresh_fingerprint()} if refresh_sources and not failure else {}
+    with _output_errors(root):  # the studies that finished are recorded, even when another failed
+        manifest = update_manifest(entries, root=root, extra=extra)
         write_index(manifest, root=root)
-    log(f"wrote {config.relative_to_root(root / 'reports' / 'manifest.json')} and reports/index.html")
+    if failure is not None:
+        raise failure
+    log(f"done in {time.monotonic() - started:.1f} s; the reports: {config.relative_to_root(root / 'reports' / 'index.html')}")
     return manifest
+
+
+def _run_one(name: str, root: Path) -> dict[str, Any]:
+    """One study in a worker process; its progress goes to standard error."""
+    return run_study(name, output_root=root, log=lambda line: print(line, file=sys.stderr, flush=True))
+
+
+def _run_all(names: list[str], root: Path, jobs: int | None, log) -> tuple[dict[str, dict[str, Any]], Exception | None]:
+    """Run studies, up to ``jobs`` at once; return the entries of those that finished
+    and the first failure (one by one, the first failure stops the run; in parallel,
+    the studies under way finish, their outputs in place, each whole)."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(names) or 1))
+    entries, failure = {}, None
+    if jobs == 1:
+        for n in names:
+            try:
+                entries[n] = run_study(n, output_root=root, log=log)
+            except (PeerstudyError, StageFailed) as exc:
+                return entries, exc
+        return entries, None
+    import concurrent.futures
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {pool.submit(_run_one, n, root): n for n in names}
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                entries[futures[future]] = future.result()
+            except (PeerstudyError, StageFailed) as exc:
+                failure = failure or exc
+    return {n: entries[n] for n in names if n in entries}, failure
