@@ -148,9 +148,9 @@ def test_commit_is_the_last_one_that_changed_the_code():
     git = shutil.which("git")
     if not git:
         pytest.skip("git is not installed")
-    # Independent source: git rev-list (the module uses git log) over the three code folders.
+    # Independent source: git rev-list (the module uses git log) over the code folders (src, studies).
     done = subprocess.run(
-        [git, "rev-list", "-1", "HEAD", "--", "src", "notebooks", "studies"],
+        [git, "rev-list", "-1", "HEAD", "--", "src", "studies"],
         cwd=Path(__file__).parent.parent,
         capture_output=True,
         text=True,
