@@ -546,41 +546,82 @@ def _parse_rows(
     log: CleaningLog,
 ) -> tuple[pd.DataFrame, Counter, list[Problem]]:
     """Every declared field of every row of ``body`` (the export's rows left in), typed;
-    problems for cells that cannot be read."""
+    problems for cells that cannot be read.
+
+    Cleaning goes column by column, reading each distinct cell (survey answers repeat a
+    lot) once; the log and the problems keep the order of a row-by-row reading."""
     redacted: Counter = Counter()
+    rows = [int(row) for row in body.index]
+    values: dict[str, list[Any]] = {}
+    found: list[tuple[int, int, str, Any, Any, str | None, str | None]] = []
+    for i, s in enumerate(spec.specs):
+        column = where[s.name]
+        if isinstance(column, list):
+            parsed = _parse_option_column_cells(s, body, column, missing, table.tool.startswith("SurveyMonkey"))
+        else:
+            parsed = _parse_column_cells(s, body[column].tolist(), missing, key, redacted)
+        values[s.name] = [value for value, _, _, _ in parsed]
+        for pos, (value, rule, expected, cell) in enumerate(parsed):
+            if expected or rule:
+                found.append((pos, i, s.column, cell, value, rule, expected))
     problems = []
-    values: dict[str, list[Any]] = {s.name: [] for s in spec.specs}
-    for row, cells in body.iterrows():
-        for s in spec.specs:
-            column = where[s.name]
-            if isinstance(column, list):
-                cell = "; ".join(c for _, c in column)
-                value, rule, expected = _parse_option_columns(
-                    s, [(o, c, cells[c]) for o, c in column], missing, any_mark=table.tool.startswith("SurveyMonkey")
+    for pos, i, name, cell, value, rule, expected in sorted(found, key=lambda f: (f[0], f[1])):
+        s = spec.specs[i]
+        if expected:
+            problems.append(
+                Problem(
+                    file=table.file,
+                    row=rows[pos],
+                    field=name,
+                    expected=expected,
+                    found=f"columns {cell[0]}" if isinstance(cell, tuple) else repr(cell),
+                    fix=_parse_fix(s, spec.file),
                 )
-                before = ", ".join(f"{c}={cells[c]}" for _, c in column if normalise_label(cells[c]) not in _UNTICKED)
-            else:
-                cell = cells[column]
-                if s.type == "text":
-                    cell, counts = deidentify(cell, key)
-                    redacted.update(counts)
-                value, rule, expected = _parse_cell(s, cell, missing)
-                before = cell
-            if expected:
-                problems.append(
-                    Problem(
-                        file=table.file,
-                        row=int(row),
-                        field=s.column,
-                        expected=expected,
-                        found=repr(cell) if not isinstance(column, list) else f"columns {cell}",
-                        fix=_parse_fix(s, spec.file),
-                    )
-                )
-            elif rule:
-                log.record(int(row), s.column, before, value, rule)
-            values[s.name].append(value)
+            )
+        else:
+            log.record(rows[pos], name, cell[1] if isinstance(cell, tuple) else cell, value, rule)
     return pd.DataFrame(values, index=body.index), redacted, problems
+
+
+def _parse_column_cells(
+    s: FieldSpec, cells: list[str], missing: tuple[str, ...], key: DeidKey, redacted: Counter
+) -> list[tuple[Any, str | None, str | None, str]]:
+    """(value, rule, problem, cell as shown) for each cell of one column, each distinct
+    cell read (and, for free text, de-identified) once."""
+    seen: dict[str, tuple[Any, str | None, str | None, str]] = {}
+    counts_of: dict[str, Counter] = {}
+    out = []
+    for raw in cells:
+        parsed = seen.get(raw)
+        if parsed is None:
+            cell = raw
+            if s.type == "text":
+                cell, counts_of[raw] = deidentify(raw, key)
+            value, rule, expected = _parse_cell(s, cell, missing)
+            parsed = seen[raw] = (value, rule, expected, cell)
+        if s.type == "text":
+            redacted.update(counts_of[raw])
+        out.append(parsed)
+    return out
+
+
+def _parse_option_column_cells(
+    s: FieldSpec, body: pd.DataFrame, column: list[tuple[str, str]], missing: tuple[str, ...], any_mark: bool
+) -> list[tuple[Any, str | None, str | None, tuple[str, str]]]:
+    """(value, rule, problem, (columns, cells as shown)) for a multi field written one
+    column per option, each distinct combination of marks read once."""
+    names = "; ".join(c for _, c in column)
+    seen: dict[tuple[str, ...], tuple[Any, str | None, str | None, tuple[str, str]]] = {}
+    out = []
+    for marks in zip(*(body[c].tolist() for _, c in column)):
+        parsed = seen.get(marks)
+        if parsed is None:
+            cells = [(o, c, m) for (o, c), m in zip(column, marks)]
+            value, rule, expected = _parse_option_columns(s, cells, missing, any_mark=any_mark)
+            before = ", ".join(f"{c}={m}" for _, c, m in cells if normalise_label(m) not in _UNTICKED)
+            parsed = seen[marks] = (value, rule, expected, (names, before))
+        out.append(parsed)
+    return out
 
 
 def _drop_blank_and_duplicates(
@@ -606,7 +647,9 @@ def _drop_blank_and_duplicates(
     compared = [s.name for s in spec.specs if s.compare_duplicates]
     first_row: dict[Any, int] = {}
     keep, problems = [], []
-    for row, record in typed.iterrows():
+    # only rows whose identifier repeats can be double entries: the others are passed over
+    repeated = typed[spec.id].notna() & typed[spec.id].duplicated(keep=False)
+    for row, record in typed.loc[repeated].iterrows():
         key = record[spec.id]
         if key in first_row and pd.notna(key):
             if _same(typed.loc[first_row[key], compared], record[compared]):
@@ -632,8 +675,11 @@ def _drop_blank_and_duplicates(
             )
         first_row.setdefault(key, int(row))
         keep.append(True)
+    kept = [True] * len(typed)
+    for pos, flag in zip(repeated.to_numpy().nonzero()[0], keep):
+        kept[pos] = flag
     dropped = [("not returned (no answers)", int(blank.sum())), ("identical double entry", keep.count(False))]
-    return typed.loc[keep], questionnaires, problems, dropped
+    return typed.loc[kept], questionnaires, problems, dropped
 
 
 def _parse_fix(spec: FieldSpec, fields_file: str) -> str:
@@ -761,11 +807,14 @@ def _documents(
     typed: pd.DataFrame, spec: Fields, text_fields: Sequence[str], analyse_text_if: str | None, log: CleaningLog
 ) -> pd.DataFrame:
     rows = []
-    for row, record in typed.iterrows():
-        participant = str(record[spec.id])
-        analysed = True if not analyse_text_if else bool(record[analyse_text_if])
+    ids = typed[spec.id].tolist()
+    flags = typed[analyse_text_if].tolist() if analyse_text_if else [True] * len(typed)
+    texts = {name: typed[name].tolist() for name in text_fields}
+    for pos, row in enumerate(typed.index):
+        participant = str(ids[pos])
+        analysed = bool(flags[pos])
         for name in text_fields:
-            text = record[name]
+            text = texts[name][pos]
             if text is None or pd.isna(text):
                 continue
             if not analysed:
