@@ -78,6 +78,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -552,76 +553,78 @@ def _parse_rows(
     lot) once; the log and the problems keep the order of a row-by-row reading."""
     redacted: Counter = Counter()
     rows = [int(row) for row in body.index]
+    width = len(spec.specs)
     values: dict[str, list[Any]] = {}
-    found: list[tuple[int, int, str, Any, Any, str | None, str | None]] = []
+    found: dict[int, tuple[Any, Any, str | None, str | None]] = {}
     for i, s in enumerate(spec.specs):
         column = where[s.name]
         if isinstance(column, list):
-            parsed = _parse_option_column_cells(s, body, column, missing, table.tool.startswith("SurveyMonkey"))
+            codes, parsed = _parse_option_column_cells(s, body, column, missing, table.tool.startswith("SurveyMonkey"))
         else:
-            parsed = _parse_column_cells(s, body[column].tolist(), missing, key, redacted)
-        values[s.name] = [value for value, _, _, _ in parsed]
-        for pos, (value, rule, expected, cell) in enumerate(parsed):
-            if expected or rule:
-                found.append((pos, i, s.column, cell, value, rule, expected))
+            codes, parsed = _parse_column_cells(s, body[column], missing, key, redacted)
+        column_values = [value for value, _, _, _ in parsed]
+        values[s.name] = [column_values[c] for c in codes.tolist()]
+        flagged = np.array([bool(rule or expected) for _, rule, expected, _ in parsed] + [False], dtype=bool)
+        for pos in flagged[codes].nonzero()[0].tolist():
+            found[pos * width + i] = parsed[codes[pos]]
     problems = []
-    for pos, i, name, cell, value, rule, expected in sorted(found, key=lambda f: (f[0], f[1])):
+    for place in sorted(found):
+        pos, i = divmod(place, width)
+        value, rule, expected, cell = found[place]
         s = spec.specs[i]
         if expected:
             problems.append(
                 Problem(
                     file=table.file,
                     row=rows[pos],
-                    field=name,
+                    field=s.column,
                     expected=expected,
                     found=f"columns {cell[0]}" if isinstance(cell, tuple) else repr(cell),
                     fix=_parse_fix(s, spec.file),
                 )
             )
         else:
-            log.record(rows[pos], name, cell[1] if isinstance(cell, tuple) else cell, value, rule)
+            log.record(rows[pos], s.column, cell[1] if isinstance(cell, tuple) else cell, value, rule)
     return pd.DataFrame(values, index=body.index), redacted, problems
 
 
 def _parse_column_cells(
-    s: FieldSpec, cells: list[str], missing: tuple[str, ...], key: DeidKey, redacted: Counter
-) -> list[tuple[Any, str | None, str | None, str]]:
-    """(value, rule, problem, cell as shown) for each cell of one column, each distinct
-    cell read (and, for free text, de-identified) once."""
-    seen: dict[str, tuple[Any, str | None, str | None, str]] = {}
-    counts_of: dict[str, Counter] = {}
-    out = []
-    for raw in cells:
-        parsed = seen.get(raw)
-        if parsed is None:
-            cell = raw
-            if s.type == "text":
-                cell, counts_of[raw] = deidentify(raw, key)
-            value, rule, expected = _parse_cell(s, cell, missing)
-            parsed = seen[raw] = (value, rule, expected, cell)
+    s: FieldSpec, cells: pd.Series, missing: tuple[str, ...], key: DeidKey, redacted: Counter
+) -> tuple[np.ndarray, list[tuple[Any, str | None, str | None, str]]]:
+    """For one column, the code of each cell and (value, rule, problem, cell as shown)
+    for each distinct cell, read (and, for free text, de-identified) once."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    counts = np.bincount(codes, minlength=len(uniques)) if s.type == "text" else None
+    parsed = []
+    for j, raw in enumerate(uniques.tolist()):
+        cell = raw
         if s.type == "text":
-            redacted.update(counts_of[raw])
-        out.append(parsed)
-    return out
+            cell, found = deidentify(raw, key)
+            for kind, n in found.items():
+                redacted[kind] += n * int(counts[j])
+        value, rule, expected = _parse_cell(s, cell, missing)
+        parsed.append((value, rule, expected, cell))
+    return codes, parsed
 
 
 def _parse_option_column_cells(
     s: FieldSpec, body: pd.DataFrame, column: list[tuple[str, str]], missing: tuple[str, ...], any_mark: bool
-) -> list[tuple[Any, str | None, str | None, tuple[str, str]]]:
-    """(value, rule, problem, (columns, cells as shown)) for a multi field written one
-    column per option, each distinct combination of marks read once."""
+) -> tuple[np.ndarray, list[tuple[Any, str | None, str | None, tuple[str, str]]]]:
+    """The code of each row and (value, rule, problem, (columns, cells as shown)) for each
+    distinct combination of marks of a multi field written one column per option."""
     names = "; ".join(c for _, c in column)
-    seen: dict[tuple[str, ...], tuple[Any, str | None, str | None, tuple[str, str]]] = {}
-    out = []
+    seen: dict[tuple[str, ...], int] = {}
+    codes, parsed = [], []
     for marks in zip(*(body[c].tolist() for _, c in column)):
-        parsed = seen.get(marks)
-        if parsed is None:
+        code = seen.get(marks)
+        if code is None:
             cells = [(o, c, m) for (o, c), m in zip(column, marks)]
             value, rule, expected = _parse_option_columns(s, cells, missing, any_mark=any_mark)
             before = ", ".join(f"{c}={m}" for _, c, m in cells if normalise_label(m) not in _UNTICKED)
-            parsed = seen[marks] = (value, rule, expected, (names, before))
-        out.append(parsed)
-    return out
+            code = seen[marks] = len(parsed)
+            parsed.append((value, rule, expected, (names, before)))
+        codes.append(code)
+    return np.array(codes, dtype=np.intp), parsed
 
 
 def _drop_blank_and_duplicates(
