@@ -5,7 +5,9 @@ a date and time, a whole number with a unit, a number, categories, a yes/no, sev
 choices and free text) of 1,000, 10,000 and 100,000 respondents. Each size runs in a child
 process so that its peak memory (ru_maxrss) is its own; times are CPU times (the machine
 is shared), printed with the ratio to read_csv measured in the same child. The goal
-(issue 14) is cleaning <= 20 x read_csv. Run: .venv/bin/python benchmarks/bench_cleaning.py [sizes...]
+(issue 14) is cleaning <= 20 x read_csv. Without arguments it also measures
+the peak memory of reading an export at peerstudy.readers.MAX_TABLE_CELLS (``--limit``).
+Run: .venv/bin/python benchmarks/bench_cleaning.py [sizes...]
 """
 
 from __future__ import annotations
@@ -110,13 +112,46 @@ def measure_one(n: int) -> None:
     )
 
 
+def measure_limit() -> None:
+    """In a child: peak memory of reading (peerstudy.surveyexports.read_export) an export just
+    under peerstudy.readers.MAX_TABLE_CELLS, its rows those of the synthetic export repeated."""
+    from peerstudy import readers
+    from peerstudy.surveyexports import read_export
+
+    with tempfile.TemporaryDirectory(prefix="bench-cleaning-") as tmp:
+        path = write_export(Path(tmp), 1_000)
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        head, body = lines[:2], lines[2:]
+        copies = (readers.MAX_TABLE_CELLS // 10 - 2) // len(body)
+        with path.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(head)
+            for _ in range(copies):
+                out.writelines(body)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.process_time()
+        table = read_export(path, header_rows=2)
+        took = time.process_time() - started
+        cells = table.table.size
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"at the limit (MAX_TABLE_CELLS = {readers.MAX_TABLE_CELLS:,}): read_export of {cells:,} cells "
+        f"{took:.1f} s CPU, peak RSS {peak:,.0f} MiB (before reading {before:,.0f} MiB)",
+        flush=True,
+    )
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--one"]:
         measure_one(int(argv[1]))
         return 0
+    if argv[:1] == ["--limit"]:
+        measure_limit()
+        return 0
     sizes = [int(a) for a in argv] or list(SIZES)
     for n in sizes:
         subprocess.run([sys.executable, __file__, "--one", str(n)], check=True)
+    if not argv:
+        subprocess.run([sys.executable, __file__, "--limit"], check=True)
     return 0
 
 
