@@ -565,8 +565,14 @@ def _parse_rows(
         column_values = [value for value, _, _, _ in parsed]
         values[s.name] = [column_values[c] for c in codes.tolist()]
         flagged = np.array([bool(rule or expected) for _, rule, expected, _ in parsed] + [False], dtype=bool)
+        shown: dict[int, tuple[Any, Any, str | None, str | None]] = {}
         for pos in flagged[codes].nonzero()[0].tolist():
-            found[pos * width + i] = parsed[codes[pos]]
+            code = int(codes[pos])
+            if code not in shown:  # the log's text of a change, made once per distinct cell
+                value, rule, expected, cell = parsed[code]
+                before = cell[1] if isinstance(cell, tuple) else cell
+                shown[code] = (value, rule, expected, cell) if expected else (_show(value), rule, None, _show(before))
+            found[pos * width + i] = shown[code]
     problems = []
     for place in sorted(found):
         pos, i = divmod(place, width)
@@ -584,7 +590,9 @@ def _parse_rows(
                 )
             )
         else:
-            log.record(rows[pos], s.column, cell[1] if isinstance(cell, tuple) else cell, value, rule)
+            log.entries.append(
+                {"file": log.file, "row": rows[pos], "field": s.column, "before": cell, "after": value, "rule": rule}
+            )
     return pd.DataFrame(values, index=body.index), redacted, problems
 
 
@@ -602,9 +610,65 @@ def _parse_column_cells(
             cell, found = deidentify(raw, key)
             for kind, n in found.items():
                 redacted[kind] += n * int(counts[j])
-        value, rule, expected = _parse_cell(s, cell, missing)
+        quick = None if s.type == "text" else _parse_plain(s, raw, missing)
+        value, rule, expected = quick or _parse_cell(s, cell, missing)
         parsed.append((value, rule, expected, cell))
     return codes, parsed
+
+
+_PLAIN_DIGITS = re.compile(r"[0-9]+")
+_DATE_PARTS = {"%Y": r"([0-9]{4})", "%m": r"([0-9]{1,2})", "%d": r"([0-9]{1,2})", "%H": r"([0-9]{1,2})",
+               "%M": r"([0-9]{1,2})", "%S": r"([0-9]{1,2})"}  # fmt: skip
+_DATE_ORDER = ("%Y", "%m", "%d", "%H", "%M", "%S")
+
+
+def _plain_date_pattern(fmt: str) -> tuple[re.Pattern, list[int]] | None:
+    """A strict pattern (ASCII digits, single spaces, no outer space) for a format made only
+    of %Y %m %d %H %M %S and the separators - / : . and space, with the place of each
+    directive in (year, month, day, hour, minute, second); None for any other format."""
+    parts = re.split(r"(%[A-Za-z%])", fmt)
+    directives = parts[1::2]
+    literals = "".join(parts[0::2])
+    if (
+        not set(directives) <= set(_DATE_PARTS)
+        or len(set(directives)) != len(directives)
+        or not {"%Y", "%m", "%d"} <= set(directives)
+        or set(literals) - set("-/:. ")
+        or "  " in fmt
+        or fmt != fmt.strip()
+        or fmt.endswith(".")
+        or not all(parts[2:-1:2])  # two directives side by side: left to strptime
+    ):
+        return None
+    pattern = "".join(_DATE_PARTS.get(part, re.escape(part)) for part in parts)
+    return re.compile(pattern), [_DATE_ORDER.index(d) for d in directives]
+
+
+def _parse_plain(s: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[Any, str | None, str | None] | None:
+    """The reading of a plainly written cell (ASCII digits, no spaces or units: what a survey
+    tool writes itself) without the general rules, giving what :func:`_parse_cell` gives;
+    None when the cell is not plain, and the general rules read it."""
+    if raw in missing:  # a plain cell is its own normalised label
+        return None
+    if (
+        s.type in ("id", "integer")
+        and _PLAIN_DIGITS.fullmatch(raw)
+        and not any(u.strip()[-1:].isdigit() or not u.strip() for u in s.units)
+    ):
+        value = int(raw)
+        return value, (None if raw == str(value) else "number: spaces, unit or full-width digits removed"), None
+    if s.type == "datetime" and s.formats:
+        plain = _plain_date_pattern(s.formats[0])
+        match = plain[0].fullmatch(raw) if plain else None
+        if match:
+            parts = [1, 1, 1, 0, 0, 0]
+            for place, text in zip(plain[1], match.groups()):
+                parts[place] = int(text)
+            try:
+                return pd.Timestamp(datetime(*parts)), None, None
+            except ValueError:
+                return None
+    return None
 
 
 def _parse_option_column_cells(
