@@ -75,6 +75,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -622,6 +623,7 @@ _DATE_PARTS = {"%Y": r"([0-9]{4})", "%m": r"([0-9]{1,2})", "%d": r"([0-9]{1,2})"
 _DATE_ORDER = ("%Y", "%m", "%d", "%H", "%M", "%S")
 
 
+@lru_cache(maxsize=64)
 def _plain_date_pattern(fmt: str) -> tuple[re.Pattern, list[int]] | None:
     """A strict pattern (ASCII digits, single spaces, no outer space) for a format made only
     of %Y %m %d %H %M %S and the separators - / : . and space, with the place of each
