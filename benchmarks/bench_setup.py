@@ -42,7 +42,9 @@ def install(tool: str, uv: list[str], folder: Path) -> float:
     else:
         command = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(LOCK)]
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{tool} could not install {LOCK.name}:\n{done.stderr[-2000:]}")
     return time.perf_counter() - started
 
 
