@@ -664,7 +664,7 @@ def _parse_plain(s: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[Any,
         match = plain[0].fullmatch(raw) if plain else None
         if match:
             parts = [1, 1, 1, 0, 0, 0]
-            for place, text in zip(plain[1], match.groups()):
+            for place, text in zip(plain[1], match.groups(), strict=True):
                 parts[place] = int(text)
             try:
                 return pd.Timestamp(datetime(*parts)), None, None
@@ -681,10 +681,10 @@ def _parse_option_column_cells(
     names = "; ".join(c for _, c in column)
     seen: dict[tuple[str, ...], int] = {}
     codes, parsed = [], []
-    for marks in zip(*(body[c].tolist() for _, c in column)):
+    for marks in zip(*(body[c].tolist() for _, c in column), strict=True):
         code = seen.get(marks)
         if code is None:
-            cells = [(o, c, m) for (o, c), m in zip(column, marks)]
+            cells = [(o, c, m) for (o, c), m in zip(column, marks, strict=True)]
             value, rule, expected = _parse_option_columns(s, cells, missing, any_mark=any_mark)
             before = ", ".join(f"{c}={m}" for _, c, m in cells if normalise_label(m) not in _UNTICKED)
             code = seen[marks] = len(parsed)
@@ -745,7 +745,7 @@ def _drop_blank_and_duplicates(
         first_row.setdefault(key, int(row))
         keep.append(True)
     kept = [True] * len(typed)
-    for pos, flag in zip(repeated.to_numpy().nonzero()[0], keep):
+    for pos, flag in zip(repeated.to_numpy().nonzero()[0], keep, strict=True):
         kept[pos] = flag
     dropped = [("not returned (no answers)", int(blank.sum())), ("identical double entry", keep.count(False))]
     return typed.loc[kept], questionnaires, problems, dropped
