@@ -281,3 +281,27 @@ def test_likert_levels_must_be_declared(tmp_path):
     with pytest.raises(ConfigError) as info:
         read_fields(tmp_path / "fields.yaml")
     assert [p.field for p in info.value.problems] == ["fields.calm.levels", "fields.worried.reverse"]
+
+
+def test_plain_dates_and_numbers_read_quickly_agree_with_the_standard_library():
+    # issue 14: plainly written cells skip the general rules; the expected values come from
+    # datetime.strptime and int() themselves (None where strptime refuses the cell)
+    from datetime import datetime
+
+    from peerstudy.clean import _parse_plain
+    from peerstudy.surveyfields import FieldSpec
+
+    when = FieldSpec(name="e", column="E", type="datetime", formats=("%Y/%m/%d %H:%M", "%d.%m.%Y"))
+    for cell in ["2020/01/02 10:00", "2020/1/2 3:04", "2020/02/30 10:00", "2020/13/02 10:00", "2020/01/02 24:00"]:
+        got = _parse_plain(when, cell, ("", "n/a"))
+        try:
+            expected = datetime.strptime(cell, "%Y/%m/%d %H:%M")
+        except ValueError:
+            expected = None
+        assert (got and got[0]) == expected, cell
+    assert _parse_plain(when, "02.01.2020", ()) is None  # the second format: left to the general rules
+    count = FieldSpec(name="a", column="A", type="integer", units=("years",))
+    assert _parse_plain(count, "007", ())[:2] == (int("007"), "number: spaces, unit or full-width digits removed")
+    assert _parse_plain(count, "12", ())[:2] == (12, None)
+    assert _parse_plain(count, "12", ("12",)) is None  # a declared missing marker is never a number
+    assert _parse_plain(FieldSpec(name="a", column="A", type="integer", units=("2",)), "12", ()) is None

@@ -75,9 +75,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -546,41 +548,149 @@ def _parse_rows(
     log: CleaningLog,
 ) -> tuple[pd.DataFrame, Counter, list[Problem]]:
     """Every declared field of every row of ``body`` (the export's rows left in), typed;
-    problems for cells that cannot be read."""
+    problems for cells that cannot be read.
+
+    Cleaning goes column by column, reading each distinct cell (survey answers repeat a
+    lot) once; the log and the problems keep the order of a row-by-row reading."""
     redacted: Counter = Counter()
+    rows = [int(row) for row in body.index]
+    width = len(spec.specs)
+    values: dict[str, list[Any]] = {}
+    found: dict[int, tuple[Any, Any, str | None, str | None]] = {}
+    for i, s in enumerate(spec.specs):
+        column = where[s.name]
+        if isinstance(column, list):
+            codes, parsed = _parse_option_column_cells(s, body, column, missing, table.tool.startswith("SurveyMonkey"))
+        else:
+            codes, parsed = _parse_column_cells(s, body[column], missing, key, redacted)
+        column_values = [value for value, _, _, _ in parsed]
+        values[s.name] = [column_values[c] for c in codes.tolist()]
+        flagged = np.array([bool(rule or expected) for _, rule, expected, _ in parsed] + [False], dtype=bool)
+        shown: dict[int, tuple[Any, Any, str | None, str | None]] = {}
+        for pos in flagged[codes].nonzero()[0].tolist():
+            code = int(codes[pos])
+            if code not in shown:  # the log's text of a change, made once per distinct cell
+                value, rule, expected, cell = parsed[code]
+                before = cell[1] if isinstance(cell, tuple) else cell
+                shown[code] = (value, rule, expected, cell) if expected else (_show(value), rule, None, _show(before))
+            found[pos * width + i] = shown[code]
     problems = []
-    values: dict[str, list[Any]] = {s.name: [] for s in spec.specs}
-    for row, cells in body.iterrows():
-        for s in spec.specs:
-            column = where[s.name]
-            if isinstance(column, list):
-                cell = "; ".join(c for _, c in column)
-                value, rule, expected = _parse_option_columns(
-                    s, [(o, c, cells[c]) for o, c in column], missing, any_mark=table.tool.startswith("SurveyMonkey")
+    for place in sorted(found):
+        pos, i = divmod(place, width)
+        value, rule, expected, cell = found[place]
+        s = spec.specs[i]
+        if expected:
+            problems.append(
+                Problem(
+                    file=table.file,
+                    row=rows[pos],
+                    field=s.column,
+                    expected=expected,
+                    found=f"columns {cell[0]}" if isinstance(cell, tuple) else repr(cell),
+                    fix=_parse_fix(s, spec.file),
                 )
-                before = ", ".join(f"{c}={cells[c]}" for _, c in column if normalise_label(cells[c]) not in _UNTICKED)
-            else:
-                cell = cells[column]
-                if s.type == "text":
-                    cell, counts = deidentify(cell, key)
-                    redacted.update(counts)
-                value, rule, expected = _parse_cell(s, cell, missing)
-                before = cell
-            if expected:
-                problems.append(
-                    Problem(
-                        file=table.file,
-                        row=int(row),
-                        field=s.column,
-                        expected=expected,
-                        found=repr(cell) if not isinstance(column, list) else f"columns {cell}",
-                        fix=_parse_fix(s, spec.file),
-                    )
-                )
-            elif rule:
-                log.record(int(row), s.column, before, value, rule)
-            values[s.name].append(value)
+            )
+        else:
+            log.entries.append(
+                {"file": log.file, "row": rows[pos], "field": s.column, "before": cell, "after": value, "rule": rule}
+            )
     return pd.DataFrame(values, index=body.index), redacted, problems
+
+
+def _parse_column_cells(
+    s: FieldSpec, cells: pd.Series, missing: tuple[str, ...], key: DeidKey, redacted: Counter
+) -> tuple[np.ndarray, list[tuple[Any, str | None, str | None, str]]]:
+    """For one column, the code of each cell and (value, rule, problem, cell as shown)
+    for each distinct cell, read (and, for free text, de-identified) once."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    counts = np.bincount(codes, minlength=len(uniques)) if s.type == "text" else None
+    parsed = []
+    for j, raw in enumerate(uniques.tolist()):
+        cell = raw
+        if s.type == "text":
+            cell, found = deidentify(raw, key)
+            for kind, n in found.items():
+                redacted[kind] += n * int(counts[j])
+        quick = None if s.type == "text" else _parse_plain(s, raw, missing)
+        value, rule, expected = quick or _parse_cell(s, cell, missing)
+        parsed.append((value, rule, expected, cell))
+    return codes, parsed
+
+
+_PLAIN_DIGITS = re.compile(r"[0-9]+")
+_DATE_PARTS = {"%Y": r"([0-9]{4})", "%m": r"([0-9]{1,2})", "%d": r"([0-9]{1,2})", "%H": r"([0-9]{1,2})",
+               "%M": r"([0-9]{1,2})", "%S": r"([0-9]{1,2})"}  # fmt: skip
+_DATE_ORDER = ("%Y", "%m", "%d", "%H", "%M", "%S")
+
+
+@lru_cache(maxsize=64)
+def _plain_date_pattern(fmt: str) -> tuple[re.Pattern, list[int]] | None:
+    """A strict pattern (ASCII digits, single spaces, no outer space) for a format made only
+    of %Y %m %d %H %M %S and the separators - / : . and space, with the place of each
+    directive in (year, month, day, hour, minute, second); None for any other format."""
+    parts = re.split(r"(%[A-Za-z%])", fmt)
+    directives = parts[1::2]
+    literals = "".join(parts[0::2])
+    if (
+        not set(directives) <= set(_DATE_PARTS)
+        or len(set(directives)) != len(directives)
+        or not {"%Y", "%m", "%d"} <= set(directives)
+        or set(literals) - set("-/:. ")
+        or "  " in fmt
+        or fmt != fmt.strip()
+        or fmt.endswith(".")
+        or not all(parts[2:-1:2])  # two directives side by side: left to strptime
+    ):
+        return None
+    pattern = "".join(_DATE_PARTS.get(part, re.escape(part)) for part in parts)
+    return re.compile(pattern), [_DATE_ORDER.index(d) for d in directives]
+
+
+def _parse_plain(s: FieldSpec, raw: str, missing: tuple[str, ...]) -> tuple[Any, str | None, str | None] | None:
+    """The reading of a plainly written cell (ASCII digits, no spaces or units: what a survey
+    tool writes itself) without the general rules, giving what :func:`_parse_cell` gives;
+    None when the cell is not plain, and the general rules read it."""
+    if raw in missing:  # a plain cell is its own normalised label
+        return None
+    if (
+        s.type in ("id", "integer")
+        and _PLAIN_DIGITS.fullmatch(raw)
+        and not any(u.strip()[-1:].isdigit() or not u.strip() for u in s.units)
+    ):
+        value = int(raw)
+        return value, (None if raw == str(value) else "number: spaces, unit or full-width digits removed"), None
+    if s.type == "datetime" and s.formats:
+        plain = _plain_date_pattern(s.formats[0])
+        match = plain[0].fullmatch(raw) if plain else None
+        if match:
+            parts = [1, 1, 1, 0, 0, 0]
+            for place, text in zip(plain[1], match.groups(), strict=True):
+                parts[place] = int(text)
+            try:
+                return pd.Timestamp(datetime(*parts)), None, None
+            except ValueError:
+                return None
+    return None
+
+
+def _parse_option_column_cells(
+    s: FieldSpec, body: pd.DataFrame, column: list[tuple[str, str]], missing: tuple[str, ...], any_mark: bool
+) -> tuple[np.ndarray, list[tuple[Any, str | None, str | None, tuple[str, str]]]]:
+    """The code of each row and (value, rule, problem, (columns, cells as shown)) for each
+    distinct combination of marks of a multi field written one column per option."""
+    names = "; ".join(c for _, c in column)
+    seen: dict[tuple[str, ...], int] = {}
+    codes, parsed = [], []
+    for marks in zip(*(body[c].tolist() for _, c in column), strict=True):
+        code = seen.get(marks)
+        if code is None:
+            cells = [(o, c, m) for (o, c), m in zip(column, marks, strict=True)]
+            value, rule, expected = _parse_option_columns(s, cells, missing, any_mark=any_mark)
+            before = ", ".join(f"{c}={m}" for _, c, m in cells if normalise_label(m) not in _UNTICKED)
+            code = seen[marks] = len(parsed)
+            parsed.append((value, rule, expected, (names, before)))
+        codes.append(code)
+    return np.array(codes, dtype=np.intp), parsed
 
 
 def _drop_blank_and_duplicates(
@@ -606,7 +716,9 @@ def _drop_blank_and_duplicates(
     compared = [s.name for s in spec.specs if s.compare_duplicates]
     first_row: dict[Any, int] = {}
     keep, problems = [], []
-    for row, record in typed.iterrows():
+    # only rows whose identifier repeats can be double entries: the others are passed over
+    repeated = typed[spec.id].notna() & typed[spec.id].duplicated(keep=False)
+    for row, record in typed.loc[repeated].iterrows():
         key = record[spec.id]
         if key in first_row and pd.notna(key):
             if _same(typed.loc[first_row[key], compared], record[compared]):
@@ -632,8 +744,11 @@ def _drop_blank_and_duplicates(
             )
         first_row.setdefault(key, int(row))
         keep.append(True)
+    kept = [True] * len(typed)
+    for pos, flag in zip(repeated.to_numpy().nonzero()[0], keep, strict=True):
+        kept[pos] = flag
     dropped = [("not returned (no answers)", int(blank.sum())), ("identical double entry", keep.count(False))]
-    return typed.loc[keep], questionnaires, problems, dropped
+    return typed.loc[kept], questionnaires, problems, dropped
 
 
 def _parse_fix(spec: FieldSpec, fields_file: str) -> str:
@@ -761,11 +876,14 @@ def _documents(
     typed: pd.DataFrame, spec: Fields, text_fields: Sequence[str], analyse_text_if: str | None, log: CleaningLog
 ) -> pd.DataFrame:
     rows = []
-    for row, record in typed.iterrows():
-        participant = str(record[spec.id])
-        analysed = True if not analyse_text_if else bool(record[analyse_text_if])
+    ids = typed[spec.id].tolist()
+    flags = typed[analyse_text_if].tolist() if analyse_text_if else [True] * len(typed)
+    texts = {name: typed[name].tolist() for name in text_fields}
+    for pos, row in enumerate(typed.index):
+        participant = str(ids[pos])
+        analysed = bool(flags[pos])
         for name in text_fields:
-            text = record[name]
+            text = texts[name][pos]
             if text is None or pd.isna(text):
                 continue
             if not analysed:

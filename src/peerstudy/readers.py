@@ -225,10 +225,12 @@ def _read_text(path: str | os.PathLike[str], *, encoding: str, what: str, parame
     return text
 
 
-#: Tables (CSV exports, coder sheets) with more cells than this are refused as they are read:
-#: cleaning checks every cell in Python (about 0.1 ms a cell), so a million cells take a
-#: couple of minutes and some hundred MiB; a survey of 20,000 people × 50 questions fits.
-MAX_TABLE_CELLS = 1_000_000
+#: Tables (CSV exports, coder sheets) with more cells than this are refused as they are read.
+#: Cleaning works by columns (each distinct answer read once), so the bound is memory: the
+#: records read before the refusal are held as Python lists of strings (measured by
+#: benchmarks/bench_cleaning.py --limit). At the limit reading
+#: peaks at about 1.4 GiB (20,000,000 cells: 2.6 GiB); 100,000 people x 100 columns fit.
+MAX_TABLE_CELLS = 10_000_000
 
 
 # Lines as a file opened with newline="" gives them (ends kept: CR LF, CR or LF), found
