@@ -60,10 +60,15 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 def clean_survey(folder: Path) -> None:
     """notebooks/clean-survey.ipynb on ``folder`` (export.csv, fields.yaml)."""
     report = StudyOutputs("bad-study")
-    survey = clean_export(folder / "export.csv", folder / "fields.yaml", text_fields=["why"],
-                          analyse_text_if="experienced")
-    report.processed(questionnaires=survey.questionnaires, participants=survey.participants,
-                     documents=survey.documents, cleaning_log=survey.log)
+    survey = clean_export(
+        folder / "export.csv", folder / "fields.yaml", text_fields=["why"], analyse_text_if="experienced"
+    )
+    report.processed(
+        questionnaires=survey.questionnaires,
+        participants=survey.participants,
+        documents=survey.documents,
+        cleaning_log=survey.log,
+    )
     report.table("cleaning-log", survey.log)
 
 
@@ -72,47 +77,91 @@ def clean_interviews(folder: Path, *, transcripts: tuple[str, ...] = ("transcrip
     transcripts/, deid-key.yaml)."""
     report = StudyOutputs("bad-study")
     people = clean_export(folder / "participants.csv", folder / "fields.yaml")
-    clean = clean_transcripts(read_transcripts([folder / t for t in transcripts]), read_key(folder / "deid-key.yaml"),
-                              people.participants, interviewer_labels=("Interviewer",), attributes={})
+    clean = clean_transcripts(
+        read_transcripts([folder / t for t in transcripts]),
+        read_key(folder / "deid-key.yaml"),
+        people.participants,
+        interviewer_labels=("Interviewer",),
+        attributes={},
+    )
     report.table("redactions", clean.redactions)
-    report.processed(participants=people.participants, documents=clean.documents, turns=clean.turns,
-                     cleaning_log=people.log)
+    report.processed(
+        participants=people.participants, documents=clean.documents, turns=clean.turns, cleaning_log=people.log
+    )
 
 
-def code(folder: Path, *, documents: pd.DataFrame, turns: pd.DataFrame | None, coding_sheets: list[str],
-         document_key: list[str], root_code_from: str = "", unit_column: str = "", reconciliation: str = "",
-         stability_sheets: tuple[str, ...] = (), qdpx: str = "") -> None:
+def code(
+    folder: Path,
+    *,
+    documents: pd.DataFrame,
+    turns: pd.DataFrame | None,
+    coding_sheets: list[str],
+    document_key: list[str],
+    root_code_from: str = "",
+    unit_column: str = "",
+    reconciliation: str = "",
+    stability_sheets: tuple[str, ...] = (),
+    qdpx: str = "",
+) -> None:
     """notebooks/code.ipynb: codebook, coder sheets or REFI-QDA project, consensus, re-coding."""
     report = StudyOutputs("bad-study")
     book = read_codebook(folder / "codebook.yaml")
-    coded = read_codings([folder / s for s in coding_sheets], documents, book, qdpx=folder / qdpx if qdpx else None,
-                         document_key=document_key, root_code_from=root_code_from or None, turns=turns,
-                         unit_column=unit_column or None)
+    coded = read_codings(
+        [folder / s for s in coding_sheets],
+        documents,
+        book,
+        qdpx=folder / qdpx if qdpx else None,
+        document_key=document_key,
+        root_code_from=root_code_from or None,
+        turns=turns,
+        unit_column=unit_column or None,
+    )
     reconciled = reconcile(coded, folder / reconciliation if reconciliation else None)
     recoded = read_unit_sheets([folder / s for s in stability_sheets], coded, book)
-    report.processed(codebook=book.reset_index(), segments=coded.segments, codings=coded.codings,
-                     consensus=reconciled.consensus, recodings=recoded)
+    report.processed(
+        codebook=book.reset_index(),
+        segments=coded.segments,
+        codings=coded.codings,
+        consensus=reconciled.consensus,
+        recodings=recoded,
+    )
 
 
 def code_survey(folder: Path) -> None:
     """The code stage as the survey study runs it (one coder, codes under the question)."""
-    code(folder, documents=survey_documents(), turns=None, coding_sheets=["coding-sheet.csv"],
-         document_key=["number", "question"], root_code_from="question")
+    code(
+        folder,
+        documents=survey_documents(),
+        turns=None,
+        coding_sheets=["coding-sheet.csv"],
+        document_key=["number", "question"],
+        root_code_from="question",
+    )
 
 
 def code_interviews(folder: Path, *, qdpx: str = "") -> None:
     """The code stage as the interview study runs it (two coders, units, reconciliation,
     a third coder's re-coding), or from a REFI-QDA project."""
     documents, turns = interview_documents()
-    code(folder, documents=documents, turns=turns, coding_sheets=["coder-a.csv", "coder-b.csv"],
-         document_key=["transcript"], unit_column="unit", reconciliation="reconciliation.csv",
-         stability_sheets=("coder-c.csv",), qdpx=qdpx)
+    code(
+        folder,
+        documents=documents,
+        turns=turns,
+        coding_sheets=["coder-a.csv", "coder-b.csv"],
+        document_key=["transcript"],
+        unit_column="unit",
+        reconciliation="reconciliation.csv",
+        stability_sheets=("coder-c.csv",),
+        qdpx=qdpx,
+    )
 
 
 def code_from_qdpx(name: str) -> Callable[[Path], None]:
     """The interview study's code stage taking its codings from the REFI-QDA file ``name``."""
+
     def run(folder: Path) -> None:
         code_interviews(folder, qdpx=name)
+
     return run
 
 
@@ -125,23 +174,35 @@ def memos(folder: Path) -> None:
 
 def import_records(fmt: str, file: str, *, search_log: str = "") -> Callable[[Path], None]:
     """notebooks/import-records.ipynb with one export (and a search log)."""
+
     def run(folder: Path) -> None:
         report = StudyOutputs("bad-study")
         records = read_exports([{"file": str(folder / file), "database": "PubMed", "format": fmt}])
         if search_log:
             check_search_log(records, read_search_log(folder / search_log), file=search_log)
         report.processed(records=records)
+
     return run
 
 
 def screen_records(folder: Path) -> None:
     """notebooks/screen-records.ipynb: screening decisions against the imported records."""
     report = StudyOutputs("bad-study")
-    records = pd.DataFrame({"record": ["pubmed:1", "pubmed:2"], "database": ["PubMed", "PubMed"],
-                            "status": ["screened", "screened"], "duplicate_of": [None, None],
-                            "ineligible_detail": [None, None]})
-    decisions = read_decisions(folder / "screening.csv", records, reasons=["not peer support", "full text not retrieved"],
-                               not_retrieved_reason="full text not retrieved")
+    records = pd.DataFrame(
+        {
+            "record": ["pubmed:1", "pubmed:2"],
+            "database": ["PubMed", "PubMed"],
+            "status": ["screened", "screened"],
+            "duplicate_of": [None, None],
+            "ineligible_detail": [None, None],
+        }
+    )
+    decisions = read_decisions(
+        folder / "screening.csv",
+        records,
+        reasons=["not peer support", "full text not retrieved"],
+        not_retrieved_reason="full text not retrieved",
+    )
     report.processed(decisions=decisions)
 
 
@@ -152,8 +213,12 @@ def load_study(folder: Path) -> None:
 
 @cache
 def _survey_documents() -> pd.DataFrame:
-    return clean_export(FIXTURES / SURVEY / "export.csv", FIXTURES / SURVEY / "fields.yaml", text_fields=["why"],
-                        analyse_text_if="experienced").documents
+    return clean_export(
+        FIXTURES / SURVEY / "export.csv",
+        FIXTURES / SURVEY / "fields.yaml",
+        text_fields=["why"],
+        analyse_text_if="experienced",
+    ).documents
 
 
 def survey_documents() -> pd.DataFrame:
@@ -165,8 +230,9 @@ def survey_documents() -> pd.DataFrame:
 def _interview_documents() -> tuple[pd.DataFrame, pd.DataFrame]:
     folder = FIXTURES / INTERVIEWS
     people = clean_export(folder / "participants.csv", folder / "fields.yaml")
-    clean = clean_transcripts(read_transcripts(folder / "transcripts"), read_key(folder / "deid-key.yaml"),
-                              people.participants)
+    clean = clean_transcripts(
+        read_transcripts(folder / "transcripts"), read_key(folder / "deid-key.yaml"), people.participants
+    )
     return clean.documents, clean.turns
 
 
@@ -183,34 +249,40 @@ Change = Callable[[Path], None]
 def copy_of(fixture: str, *changes: Change) -> Callable[[Path], Path]:
     """A build step: copy ``tests/fixtures/<fixture>`` into the case's folder, then apply
     ``changes`` to the copy; the copy's folder is what the stage is called on."""
+
     def build(work: Path) -> Path:
         folder = work / fixture
         shutil.copytree(FIXTURES / fixture, folder)
         for change in changes:
             change(folder)
         return folder
+
     return build
 
 
 def study_file(old: str, new: str) -> Callable[[Path], Path]:
     """A build step: the survey study's parameter file with ``old`` replaced by ``new``."""
+
     def build(work: Path) -> Path:
         text = (PROJECT_ROOT / "studies/supporter-survey.yaml").read_text(encoding="utf-8")
         if old not in text:
             raise ValueError(f"{old!r} not in the study file")
         (work / "supporter-survey.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
         return work
+
     return build
 
 
 def replace(file: str, old: str, new: str) -> Change:
     """Replace the first ``old`` by ``new`` in ``file`` (bytes, UTF-8); fails if absent,
     so a case cannot silently build a good input."""
+
     def change(folder: Path) -> None:
         data = (folder / file).read_bytes()
         if old.encode() not in data:
             raise ValueError(f"{old!r} not in {file}")
         (folder / file).write_bytes(data.replace(old.encode(), new.encode(), 1))
+
     return change
 
 
@@ -218,22 +290,27 @@ def write(file: str, data: bytes | str) -> Change:
     def change(folder: Path) -> None:
         (folder / file).parent.mkdir(parents=True, exist_ok=True)
         (folder / file).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
     return change
 
 
 def keep_lines(file: str, n: int) -> Change:
     """Keep only the first ``n`` lines of ``file``."""
+
     def change(folder: Path) -> None:
         lines = (folder / file).read_bytes().splitlines(keepends=True)
         (folder / file).write_bytes(b"".join(lines[:n]))
+
     return change
 
 
 def reencode(file: str, encoding: str) -> Change:
     """Save ``file`` again in ``encoding`` (characters it cannot hold are simplified first)."""
+
     def change(folder: Path) -> None:
         text = (folder / file).read_text(encoding="utf-8-sig").replace("４５", "45").replace("—", "-")
         (folder / file).write_bytes(text.encode(encoding))
+
     return change
 
 
@@ -241,18 +318,23 @@ def copy_file(source: Path, target: str) -> Change:
     def change(folder: Path) -> None:
         (folder / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, folder / target)
+
     return change
 
 
 def damaged_docx(target: str) -> Change:
     """A copy of the fixture's FG1.docx at ``target`` whose document.xml is cut in half
     (a zip that opens, holding XML that does not parse)."""
+
     def change(folder: Path) -> None:
-        with zipfile.ZipFile(FIXTURES / INTERVIEWS / "transcripts/FG1.docx") as source, \
-                zipfile.ZipFile(folder / target, "w") as copy:
+        with (
+            zipfile.ZipFile(FIXTURES / INTERVIEWS / "transcripts/FG1.docx") as source,
+            zipfile.ZipFile(folder / target, "w") as copy,
+        ):
             for info in source.infolist():
                 data = source.read(info)
                 copy.writestr(info, data[: len(data) // 2] if info.filename == "word/document.xml" else data)
+
     return change
 
 
@@ -267,256 +349,611 @@ class Case:
     """One bad input: how it is built, which stage reads it, what the message must say."""
 
     id: str
-    about: str                           # one line: what is wrong with the input
-    build: Callable[[Path], Any]         # writes the bad input under the given folder, returns it
-    call: Callable[[Any], Any]           # the stage that reads it
-    fragments: tuple[str, ...]           # parts of the message: file, row/field, expected, found
+    about: str  # one line: what is wrong with the input
+    build: Callable[[Path], Any]  # writes the bad input under the given folder, returns it
+    call: Callable[[Any], Any]  # the stage that reads it
+    fragments: tuple[str, ...]  # parts of the message: file, row/field, expected, found
     error: type[PeerstudyError] = InputError
-    count: int | None = None             # how many problems the message lists, where that matters
-    max_input_bytes: int | None = None   # peerstudy.readers.MAX_INPUT_BYTES for the case
+    count: int | None = None  # how many problems the message lists, where that matters
+    max_input_bytes: int | None = None  # peerstudy.readers.MAX_INPUT_BYTES for the case
 
 
 CASES = [
     # --- survey export (clean-survey) -------------------------------------------------
-    Case("export-latin1", "survey export saved as Latin-1, not UTF-8 (the bad byte is in spreadsheet row 7)",
-         copy_of(SURVEY, reencode("export.csv", "latin-1")), clean_survey,
-         ("export.csv, row 7: expected text encoded as UTF-8, found byte b'\\xe9', which is not valid UTF-8",
-          "Fix: re-save the file as UTF-8", "Windows-1252 or Latin-1")),
-    Case("export-utf16-bom", "survey export saved as UTF-16 with a byte order mark (Excel 'Unicode text')",
-         copy_of(SURVEY, reencode("export.csv", "utf-16")), clean_survey,
-         ("export.csv", "expected text encoded as UTF-8", "found text encoded as UTF-16", "Fix: re-save the file as UTF-8")),
-    Case("export-utf16-no-bom", "survey export saved as UTF-16 without a byte order mark",
-         copy_of(SURVEY, reencode("export.csv", "utf-16-le")), clean_survey,
-         ("export.csv", "expected text encoded as UTF-8", "found text encoded as UTF-16-LE",
-          "Fix: re-save the file as UTF-8")),
-    Case("export-empty", "survey export of zero bytes",
-         copy_of(SURVEY, write("export.csv", b"")), clean_survey,
-         ("export.csv: expected a CSV file, found an empty file", "Fix: re-export the file")),
-    Case("export-header-only", "survey export with its two header rows and no answers",
-         copy_of(SURVEY, keep_lines("export.csv", 2)), clean_survey,
-         ("export.csv: expected at least one data row, found only the header",)),
-    Case("export-missing-column", "a declared column ('Gender') absent from the export",
-         copy_of(SURVEY, replace("export.csv", "Gender", "Sex")), clean_survey,
-         ("export.csv, row 1, field 'Gender': expected column(s) 'Gender'", "'Sex'")),
-    Case("export-duplicate-column", "two columns headed 'Age'",
-         copy_of(SURVEY, replace("export.csv", "start?\r\n", "start?,Age\r\n")), clean_survey,
-         ("export.csv, row 1, field 'Age': expected unique column names, found 'Age' in columns 3 and 7",)),
-    Case("export-extra-cells", "an unquoted comma in a free-text answer shifts the row",
-         copy_of(SURVEY, replace("export.csv", "Café talk with peers", "Café talk, with peers")), clean_survey,
-         ("export.csv, row 7: expected at most 6 cells, found 7 cells", "quote the cell")),
-    Case("export-unknown-spelling", "a category spelled in a way the fields file does not list",
-         copy_of(SURVEY, replace("export.csv", "60,F,", "60,Femme,")), clean_survey,
-         ("export.csv, row 7, field 'Gender': expected one of the declared spellings", "found 'Femme'",
-          "declare the spelling in")),
-    Case("export-age-out-of-range", "ages of 250 and -3 (the fields file allows 18 to 99)",
-         copy_of(SURVEY, replace("export.csv", " 30 years", "250 years"), replace("export.csv", ",60,", ",-3,")),
-         clean_survey,
-         ("2 problems found", "export.csv, row 3, field 'Age': expected a number from 18 to 99, found 250. Fix:",
-          "export.csv, row 7, field 'Age': expected a number from 18 to 99, found -3. Fix:",
-          "or the declared limits in"), count=2),
-    Case("export-mixed-dates", "entry dates in three formats in one column (only one declared)",
-         copy_of(SURVEY, replace("export.csv", "2020/01/02 10:05", "02.01.2020 10:05"),
-                 replace("export.csv", "2020/01/02 10:09", "2020-01-02 10:09")), clean_survey,
-         ("export.csv, row 5, field 'Entered': expected a date and time as %Y/%m/%d %H:%M, found '02.01.2020 10:05'",
-          "export.csv, row 7, field 'Entered'", "found '2020-01-02 10:09'",
-          "Fix: correct the cell, or add its format to the field's 'format' list")),
-    Case("export-duplicate-id", "questionnaire 3 entered twice with different answers",
-         copy_of(SURVEY, replace("export.csv", "11:00,４５,m", "11:00,４５,f")), clean_survey,
-         ("export.csv, row 6, field 'No.': expected one submission per No., found 3 again",
-          "differ from row 5"), count=1),
-    Case("export-too-large", "an export larger than the input limit (lowered to 1,000 bytes for the test)",
-         copy_of(SURVEY, replace("export.csv", "it helped me.", "it helped me." + " Really." * 300)), clean_survey,
-         ("export.csv: expected a CSV file of at most 1,000 bytes (peerstudy.readers.MAX_INPUT_BYTES), found ",
-          "Fix: split the file into smaller ones; or, if it really is this large, raise peerstudy.readers.MAX_INPUT_BYTES"),
-         max_input_bytes=1000),
-    Case("participants-missing-answer", "a participant whose required sex is left empty",
-         copy_of(INTERVIEWS, replace("participants.csv", "P2,Tom Baker,male", "P2,Tom Baker,")), clean_interviews,
-         ("participants.csv, row 3, field 'sex': expected an answer (the field is required), found no answer",
-          "Fix: fill in the answer")),
-    Case("fields-limit-not-a-number", "a fields file whose minimum age is written in words",
-         copy_of(SURVEY, replace("fields.yaml", "min: 18", "min: eighteen")), clean_survey,
-         ("fields.yaml, field 'fields.age.min': expected a whole number, found 'eighteen'",), error=ConfigError),
-    Case("fields-unknown-type", "a fields file declaring a type the cleaner does not know",
-         copy_of(SURVEY, replace("fields.yaml", "type: integer", "type: numeric")), clean_survey,
-         ("fields.yaml, field 'fields.age.type': expected one of id, integer", "found 'numeric'"),
-         error=ConfigError),
+    Case(
+        "export-latin1",
+        "survey export saved as Latin-1, not UTF-8 (the bad byte is in spreadsheet row 7)",
+        copy_of(SURVEY, reencode("export.csv", "latin-1")),
+        clean_survey,
+        (
+            "export.csv, row 7: expected text encoded as UTF-8, found byte b'\\xe9', which is not valid UTF-8",
+            "Fix: re-save the file as UTF-8",
+            "Windows-1252 or Latin-1",
+        ),
+    ),
+    Case(
+        "export-utf16-bom",
+        "survey export saved as UTF-16 with a byte order mark (Excel 'Unicode text')",
+        copy_of(SURVEY, reencode("export.csv", "utf-16")),
+        clean_survey,
+        (
+            "export.csv",
+            "expected text encoded as UTF-8",
+            "found text encoded as UTF-16",
+            "Fix: re-save the file as UTF-8",
+        ),
+    ),
+    Case(
+        "export-utf16-no-bom",
+        "survey export saved as UTF-16 without a byte order mark",
+        copy_of(SURVEY, reencode("export.csv", "utf-16-le")),
+        clean_survey,
+        (
+            "export.csv",
+            "expected text encoded as UTF-8",
+            "found text encoded as UTF-16-LE",
+            "Fix: re-save the file as UTF-8",
+        ),
+    ),
+    Case(
+        "export-empty",
+        "survey export of zero bytes",
+        copy_of(SURVEY, write("export.csv", b"")),
+        clean_survey,
+        ("export.csv: expected a CSV file, found an empty file", "Fix: re-export the file"),
+    ),
+    Case(
+        "export-header-only",
+        "survey export with its two header rows and no answers",
+        copy_of(SURVEY, keep_lines("export.csv", 2)),
+        clean_survey,
+        ("export.csv: expected at least one data row, found only the header",),
+    ),
+    Case(
+        "export-missing-column",
+        "a declared column ('Gender') absent from the export",
+        copy_of(SURVEY, replace("export.csv", "Gender", "Sex")),
+        clean_survey,
+        ("export.csv, row 1, field 'Gender': expected column(s) 'Gender'", "'Sex'"),
+    ),
+    Case(
+        "export-duplicate-column",
+        "two columns headed 'Age'",
+        copy_of(SURVEY, replace("export.csv", "start?\r\n", "start?,Age\r\n")),
+        clean_survey,
+        ("export.csv, row 1, field 'Age': expected unique column names, found 'Age' in columns 3 and 7",),
+    ),
+    Case(
+        "export-extra-cells",
+        "an unquoted comma in a free-text answer shifts the row",
+        copy_of(SURVEY, replace("export.csv", "Café talk with peers", "Café talk, with peers")),
+        clean_survey,
+        ("export.csv, row 7: expected at most 6 cells, found 7 cells", "quote the cell"),
+    ),
+    Case(
+        "export-unknown-spelling",
+        "a category spelled in a way the fields file does not list",
+        copy_of(SURVEY, replace("export.csv", "60,F,", "60,Femme,")),
+        clean_survey,
+        (
+            "export.csv, row 7, field 'Gender': expected one of the declared spellings",
+            "found 'Femme'",
+            "declare the spelling in",
+        ),
+    ),
+    Case(
+        "export-age-out-of-range",
+        "ages of 250 and -3 (the fields file allows 18 to 99)",
+        copy_of(SURVEY, replace("export.csv", " 30 years", "250 years"), replace("export.csv", ",60,", ",-3,")),
+        clean_survey,
+        (
+            "2 problems found",
+            "export.csv, row 3, field 'Age': expected a number from 18 to 99, found 250. Fix:",
+            "export.csv, row 7, field 'Age': expected a number from 18 to 99, found -3. Fix:",
+            "or the declared limits in",
+        ),
+        count=2,
+    ),
+    Case(
+        "export-mixed-dates",
+        "entry dates in three formats in one column (only one declared)",
+        copy_of(
+            SURVEY,
+            replace("export.csv", "2020/01/02 10:05", "02.01.2020 10:05"),
+            replace("export.csv", "2020/01/02 10:09", "2020-01-02 10:09"),
+        ),
+        clean_survey,
+        (
+            "export.csv, row 5, field 'Entered': expected a date and time as %Y/%m/%d %H:%M, found '02.01.2020 10:05'",
+            "export.csv, row 7, field 'Entered'",
+            "found '2020-01-02 10:09'",
+            "Fix: correct the cell, or add its format to the field's 'format' list",
+        ),
+    ),
+    Case(
+        "export-duplicate-id",
+        "questionnaire 3 entered twice with different answers",
+        copy_of(SURVEY, replace("export.csv", "11:00,４５,m", "11:00,４５,f")),
+        clean_survey,
+        ("export.csv, row 6, field 'No.': expected one submission per No., found 3 again", "differ from row 5"),
+        count=1,
+    ),
+    Case(
+        "export-too-large",
+        "an export larger than the input limit (lowered to 1,000 bytes for the test)",
+        copy_of(SURVEY, replace("export.csv", "it helped me.", "it helped me." + " Really." * 300)),
+        clean_survey,
+        (
+            "export.csv: expected a CSV file of at most 1,000 bytes (peerstudy.readers.MAX_INPUT_BYTES), found ",
+            "Fix: split the file into smaller ones; or, if it really is this large, raise peerstudy.readers.MAX_INPUT_BYTES",
+        ),
+        max_input_bytes=1000,
+    ),
+    Case(
+        "participants-missing-answer",
+        "a participant whose required sex is left empty",
+        copy_of(INTERVIEWS, replace("participants.csv", "P2,Tom Baker,male", "P2,Tom Baker,")),
+        clean_interviews,
+        (
+            "participants.csv, row 3, field 'sex': expected an answer (the field is required), found no answer",
+            "Fix: fill in the answer",
+        ),
+    ),
+    Case(
+        "fields-limit-not-a-number",
+        "a fields file whose minimum age is written in words",
+        copy_of(SURVEY, replace("fields.yaml", "min: 18", "min: eighteen")),
+        clean_survey,
+        ("fields.yaml, field 'fields.age.min': expected a whole number, found 'eighteen'",),
+        error=ConfigError,
+    ),
+    Case(
+        "fields-unknown-type",
+        "a fields file declaring a type the cleaner does not know",
+        copy_of(SURVEY, replace("fields.yaml", "type: integer", "type: numeric")),
+        clean_survey,
+        ("fields.yaml, field 'fields.age.type': expected one of id, integer", "found 'numeric'"),
+        error=ConfigError,
+    ),
     # --- participants sheet, transcripts, key (clean-transcripts) ------------------------
-    Case("participants-duplicate-id", "participant P1 listed twice with different attributes",
-         copy_of(INTERVIEWS, replace("participants.csv", "P2,Tom Baker", "P1,Tom Baker")), clean_interviews,
-         ("participants.csv, row 3, field 'id': expected one submission per id, found P1 again",), count=1),
-    Case("participants-age-out-of-range", "a participant aged 250 (the fields file allows 18 to 80)",
-         copy_of(INTERVIEWS, replace("participants.csv", "male,45,", "male,250,")), clean_interviews,
-         ("participants.csv, row 3, field 'age': expected a number from 18 to 80, found 250",)),
-    Case("participants-ids-do-not-match", "the transcripts' speaker P2 is P3 in the participants sheet",
-         copy_of(INTERVIEWS, replace("participants.csv", "P2,", "P3,")), clean_interviews,
-         ("I02.txt, row 7, field 'speaker': expected a participant of the participants sheet",
-          "found a speaker the key maps to 'P2' (in 2 turns, the first here)", "FG1.docx, row 7, field 'speaker'",
-          "Fix: add 'P2' to the participants sheet, or correct this speaker's pseudonym in"), count=2),
-    Case("transcript-png-as-txt", "a PNG image saved as a .txt transcript",
-         copy_of(INTERVIEWS, write("transcripts/I03.txt", PNG)), clean_interviews,
-         ("I03.txt: expected a transcript (UTF-8 text), found binary content (a PNG image)",
-          "Fix: export the file as text")),
-    Case("transcript-docx-as-txt", "a Word document renamed to .txt",
-         copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/FG1.docx", "transcripts/I03.txt")),
-         clean_interviews,
-         ("I03.txt: expected a transcript (UTF-8 text), found binary content (a zip archive",)),
-    Case("transcript-docx-not-zip", "a text file renamed to .docx",
-         copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/I02.txt", "transcripts/I03.docx")),
-         clean_interviews,
-         ("I03.docx: expected a Word document (.docx), found a file Word cannot open", "Fix: re-save the transcript")),
-    Case("transcript-docx-damaged", "a .docx whose document.xml is cut off",
-         copy_of(INTERVIEWS, damaged_docx("transcripts/I03.docx")), clean_interviews,
-         ("I03.docx: expected a Word document (.docx), found a file Word cannot open",)),
-    Case("transcript-latin1", "a transcript saved as Latin-1",
-         copy_of(INTERVIEWS, replace("transcripts/I02.txt", "the family.", "the famille \xe9lue."),
-                 reencode("transcripts/I02.txt", "latin-1")), clean_interviews,
-         ("I02.txt, row 8: expected text encoded as UTF-8", "found byte b'\\xe9'")),
-    Case("transcript-too-large", "a .docx transcript larger than the input limit (lowered to 2,000 bytes)",
-         copy_of(INTERVIEWS), clean_interviews,
-         ("FG1.docx: expected a transcript (.docx) of at most 2,000 bytes (peerstudy.readers.MAX_INPUT_BYTES)",
-          "raise peerstudy.readers.MAX_INPUT_BYTES before running the stage"),
-         max_input_bytes=2000),
-    Case("transcript-unknown-speaker", "a turn by a speaker the header does not list",
-         copy_of(INTERVIEWS, replace("transcripts/I01.txt", "[00:01:02] Ana Moreno:", "[00:01:02] Ana M.:")),
-         clean_interviews,
-         ("I01.txt, row 8, field 'speaker': expected a speaker from the header (Interviewer; Ana Moreno), found 'Ana M.'",)),
-    Case("transcript-bad-header", "a transcript whose date is not YYYY-MM-DD and whose turns go back in time",
-         copy_of(INTERVIEWS, replace("transcripts/I01.txt", "Date: 2021-03-01", "Date: 1 March 2021"),
-                 replace("transcripts/I01.txt", "[00:01:02]", "[00:00:01]")), clean_interviews,
-         ("I01.txt, row 2, field 'Date': expected a date as YYYY-MM-DD, found '1 March 2021'",
-          "I01.txt, row 8, field 'time': expected times that never go back")),
-    Case("transcript-id-twice", "the same transcript id in two of the study's folders",
-         copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/I01.txt", "more/I01.txt")),
-         lambda folder: clean_interviews(folder, transcripts=("transcripts", "more")),
-         ("I01.txt", "field 'Transcript': expected unique transcript ids, found 'I01' in 2 files",)),
-    Case("deid-key-malformed", "a key file listing participants without their pseudonyms",
-         copy_of(INTERVIEWS, replace("deid-key.yaml", "participants: {Ana Moreno: P1, Ana: P1, Tom Baker: P2, Tom: P2}",
-                                     "participants: [Ana Moreno, Ana, Tom Baker, Tom]")), clean_interviews,
-         ("deid-key.yaml, field 'participants': expected a mapping of name → pseudonym",
-          "found a list of 4 entries (not shown: they name people)")),
+    Case(
+        "participants-duplicate-id",
+        "participant P1 listed twice with different attributes",
+        copy_of(INTERVIEWS, replace("participants.csv", "P2,Tom Baker", "P1,Tom Baker")),
+        clean_interviews,
+        ("participants.csv, row 3, field 'id': expected one submission per id, found P1 again",),
+        count=1,
+    ),
+    Case(
+        "participants-age-out-of-range",
+        "a participant aged 250 (the fields file allows 18 to 80)",
+        copy_of(INTERVIEWS, replace("participants.csv", "male,45,", "male,250,")),
+        clean_interviews,
+        ("participants.csv, row 3, field 'age': expected a number from 18 to 80, found 250",),
+    ),
+    Case(
+        "participants-ids-do-not-match",
+        "the transcripts' speaker P2 is P3 in the participants sheet",
+        copy_of(INTERVIEWS, replace("participants.csv", "P2,", "P3,")),
+        clean_interviews,
+        (
+            "I02.txt, row 7, field 'speaker': expected a participant of the participants sheet",
+            "found a speaker the key maps to 'P2' (in 2 turns, the first here)",
+            "FG1.docx, row 7, field 'speaker'",
+            "Fix: add 'P2' to the participants sheet, or correct this speaker's pseudonym in",
+        ),
+        count=2,
+    ),
+    Case(
+        "transcript-png-as-txt",
+        "a PNG image saved as a .txt transcript",
+        copy_of(INTERVIEWS, write("transcripts/I03.txt", PNG)),
+        clean_interviews,
+        (
+            "I03.txt: expected a transcript (UTF-8 text), found binary content (a PNG image)",
+            "Fix: export the file as text",
+        ),
+    ),
+    Case(
+        "transcript-docx-as-txt",
+        "a Word document renamed to .txt",
+        copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/FG1.docx", "transcripts/I03.txt")),
+        clean_interviews,
+        ("I03.txt: expected a transcript (UTF-8 text), found binary content (a zip archive",),
+    ),
+    Case(
+        "transcript-docx-not-zip",
+        "a text file renamed to .docx",
+        copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/I02.txt", "transcripts/I03.docx")),
+        clean_interviews,
+        ("I03.docx: expected a Word document (.docx), found a file Word cannot open", "Fix: re-save the transcript"),
+    ),
+    Case(
+        "transcript-docx-damaged",
+        "a .docx whose document.xml is cut off",
+        copy_of(INTERVIEWS, damaged_docx("transcripts/I03.docx")),
+        clean_interviews,
+        ("I03.docx: expected a Word document (.docx), found a file Word cannot open",),
+    ),
+    Case(
+        "transcript-latin1",
+        "a transcript saved as Latin-1",
+        copy_of(
+            INTERVIEWS,
+            replace("transcripts/I02.txt", "the family.", "the famille \xe9lue."),
+            reencode("transcripts/I02.txt", "latin-1"),
+        ),
+        clean_interviews,
+        ("I02.txt, row 8: expected text encoded as UTF-8", "found byte b'\\xe9'"),
+    ),
+    Case(
+        "transcript-too-large",
+        "a .docx transcript larger than the input limit (lowered to 2,000 bytes)",
+        copy_of(INTERVIEWS),
+        clean_interviews,
+        (
+            "FG1.docx: expected a transcript (.docx) of at most 2,000 bytes (peerstudy.readers.MAX_INPUT_BYTES)",
+            "raise peerstudy.readers.MAX_INPUT_BYTES before running the stage",
+        ),
+        max_input_bytes=2000,
+    ),
+    Case(
+        "transcript-unknown-speaker",
+        "a turn by a speaker the header does not list",
+        copy_of(INTERVIEWS, replace("transcripts/I01.txt", "[00:01:02] Ana Moreno:", "[00:01:02] Ana M.:")),
+        clean_interviews,
+        (
+            "I01.txt, row 8, field 'speaker': expected a speaker from the header (Interviewer; Ana Moreno), found 'Ana M.'",
+        ),
+    ),
+    Case(
+        "transcript-bad-header",
+        "a transcript whose date is not YYYY-MM-DD and whose turns go back in time",
+        copy_of(
+            INTERVIEWS,
+            replace("transcripts/I01.txt", "Date: 2021-03-01", "Date: 1 March 2021"),
+            replace("transcripts/I01.txt", "[00:01:02]", "[00:00:01]"),
+        ),
+        clean_interviews,
+        (
+            "I01.txt, row 2, field 'Date': expected a date as YYYY-MM-DD, found '1 March 2021'",
+            "I01.txt, row 8, field 'time': expected times that never go back",
+        ),
+    ),
+    Case(
+        "transcript-id-twice",
+        "the same transcript id in two of the study's folders",
+        copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/I01.txt", "more/I01.txt")),
+        lambda folder: clean_interviews(folder, transcripts=("transcripts", "more")),
+        (
+            "I01.txt",
+            "field 'Transcript': expected unique transcript ids, found 'I01' in 2 files",
+        ),
+    ),
+    Case(
+        "deid-key-malformed",
+        "a key file listing participants without their pseudonyms",
+        copy_of(
+            INTERVIEWS,
+            replace(
+                "deid-key.yaml",
+                "participants: {Ana Moreno: P1, Ana: P1, Tom Baker: P2, Tom: P2}",
+                "participants: [Ana Moreno, Ana, Tom Baker, Tom]",
+            ),
+        ),
+        clean_interviews,
+        (
+            "deid-key.yaml, field 'participants': expected a mapping of name → pseudonym",
+            "found a list of 4 entries (not shown: they name people)",
+        ),
+    ),
     # --- codebook, coder sheets, reconciliation, REFI-QDA (code) -------------------------
-    Case("codebook-yaml-syntax", "a codebook entry with an unclosed brace",
-         copy_of(SURVEY, replace("codebook.yaml", "grow., parent: why}", "grow., parent: why")), code_survey,
-         ("codebook.yaml, row 6: expected valid YAML", "Fix: correct the YAML")),
-    Case("codebook-duplicate-code", "two codes with the id 'growth'",
-         copy_of(SURVEY, replace("codebook.yaml", "{code: company", "{code: growth")), code_survey,
-         ("codebook.yaml, row 6, field 'code': expected a code id used once, found 'growth', already defined at line 5",)),
-    Case("codebook-unknown-parent", "a code whose parent does not exist",
-         copy_of(SURVEY, replace("codebook.yaml", "peers., parent: why", "peers., parent: whyy")), code_survey,
-         ("codebook.yaml, row 6, field 'parent': expected the code of another entry, or null, found 'whyy'",
-          "did you mean 'why'")),
-    Case("codebook-cycle", "two codes that are each other's parent",
-         copy_of(SURVEY, replace("codebook.yaml", "question., parent: null", "question., parent: growth")), code_survey,
-         ("codebook.yaml, row 3, field 'parent': expected a tree (no code is its own ancestor)",)),
-    Case("codebook-entry-not-a-mapping", "a codebook entry written as a bare word",
-         copy_of(SURVEY, replace("codebook.yaml", "{code: company, label: Company, definition: Being with peers., parent: why}",
-                                 "company")), code_survey,
-         ("codebook.yaml, row 6, field 'codes': expected a mapping {code, label, definition, parent}, found 'company'",)),
-    Case("sheet-unknown-code", "a coder sheet using a code not in the codebook",
-         copy_of(SURVEY, replace("coding-sheet.csv", "why,growth,", "why,growht,")), code_survey,
-         ("coding-sheet.csv, row 3, field 'code': expected a code defined in the codebook, found 'growht'",
-          "did you mean 'growth'")),
-    Case("sheet-missing-column", "a coder sheet without its excerpt column",
-         copy_of(SURVEY, replace("coding-sheet.csv", ",excerpt,", ",quote,")), code_survey,
-         ("coding-sheet.csv, row 1, field 'excerpt': expected column(s) 'excerpt'",)),
-    Case("sheet-unknown-document", "a coding of a questionnaire that is not in the cleaned data",
-         copy_of(SURVEY, replace("coding-sheet.csv", "4,why,company", "9,why,company")), code_survey,
-         ("coding-sheet.csv, row 4, field 'number, question': expected a document of the cleaned data", "found '9, why'")),
-    Case("sheet-excerpt-not-found", "an excerpt that does not occur in its document",
-         copy_of(SURVEY, replace("coding-sheet.csv", "And to grow.", "And to shrink.")), code_survey,
-         ("coding-sheet.csv, row 3, field 'excerpt': expected text that occurs in document '1/why'",
-          "found 'And to shrink.'")),
-    Case("sheet-excerpt-ambiguous", "an excerpt that occurs twice in its document, with nothing saying which",
-         copy_of(SURVEY, replace("coding-sheet.csv", "And to grow.", "to")), code_survey,
-         # 'I wanted to "give back", really.\nAnd to grow.': "to" at 9 and 37 (newline at 32, "And " 33-36), counted by hand
-         ("coding-sheet.csv, row 3, field 'excerpt': expected text that occurs once in document '1/why'",
-          "found 'to', which occurs 2 times (at [9, 11), [37, 39))")),
-    Case("sheet-overlapping-offsets", "one coder marks two overlapping spans with the same code",
-         copy_of(SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n"
-                                                   "1,why,growth,,AB,0,20\n1,why,growth,,AB,10,30\n")), code_survey,
-         ("coding-sheet.csv, row 3, field 'start, end': expected codings of 'growth' by AB that do not overlap",
-          "found [10, 30), which overlaps [0, 20) of row 2")),
-    Case("sheet-inverted-offsets", "a coding whose start is after its end",
-         copy_of(SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n1,why,growth,,AB,30,10\n")),
-         code_survey,
-         ("coding-sheet.csv, row 2, field 'start, end': expected 0 <= start < end <=", "found start 30, end 10")),
-    Case("sheet-offsets-past-end", "a coding that ends beyond the end of its document",
-         copy_of(SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n4,why,company,,AB,0,999\n")),
-         code_survey,
-         ("coding-sheet.csv, row 2, field 'start, end': expected 0 <= start < end <=", "(the length of document '4/why')",
-          "found start 0, end 999")),
-    Case("sheet-offsets-not-numbers", "offsets that are not whole numbers",
-         copy_of(SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n4,why,company,,AB,0,1O\n")),
-         code_survey,
-         ("coding-sheet.csv, row 2, field 'start, end': expected whole-number offsets", "found '0', '1O'")),
-    Case("reconciliation-unknown-unit", "a reconciliation sheet naming a unit no coder marked",
-         copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U9,S3,drop")), code_interviews,
-         ("reconciliation.csv, row 3, field 'unit': expected a unit of the coder sheets, found 'U9'",)),
-    Case("reconciliation-bad-decision", "a reconciliation decision that is neither keep nor drop",
-         copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U5,S3,maybe")), code_interviews,
-         ("reconciliation.csv, row 3, field 'decision': expected one of ['keep', 'drop'], found 'maybe'",)),
-    Case("reconciliation-duplicate-row", "a reconciliation sheet deciding the same unit and code twice",
-         copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop,about trust rather than tasks\n",
-                                     "U5,S3,drop,about trust rather than tasks\nU5,S3,keep,on second thoughts\n")),
-         code_interviews,
-         ("reconciliation.csv, row 4, field 'unit, code': expected one row per unit and code",
-          "found 'U5', 'S3' again (first in row 3)")),
-    Case("stability-unknown-unit", "a re-coding sheet naming a unit of no coder sheet",
-         copy_of(INTERVIEWS, replace("coder-c.csv", "U6,S3", "U7,S3")), code_interviews,
-         ("coder-c.csv, row 6, field 'unit': expected a unit of the coder sheets, found 'U7'",)),
-    Case("qdpx-not-zip", "a text file named project.qdpx",
-         qda_folder(write("project.qdpx", "<Project/>")), code_from_qdpx("project.qdpx"),
-         ("project.qdpx: expected a REFI-QDA project (.qdpx: a zip archive)", "not a readable zip archive")),
-    Case("qdpx-xxe", "a REFI-QDA project declaring an external entity (file:///etc/passwd)",
-         qda_folder(), code_from_qdpx("xxe.qdpx"),
-         ("xxe.qdpx [project.qde], row 3: expected REFI-QDA XML without entity declarations", "XXE",
-          "Fix: do not open this file")),
-    Case("qdc-billion-laughs", "a REFI-QDA codebook with nested entity expansion",
-         qda_folder(), code_from_qdpx("billion_laughs.qdc"),
-         ("billion_laughs.qdc, row 3: expected REFI-QDA XML without entity declarations", "'lol'")),
-    Case("qdpx-zip-slip", "a REFI-QDA archive with a member named ../../evil.sh",
-         qda_folder(), code_from_qdpx("zip_slip.qdpx"),
-         ("zip_slip.qdpx, field 'member names'", "'../../evil.sh'", "zip slip")),
-    Case("qdpx-zip-bomb", "a 670-byte REFI-QDA archive that inflates to 300 MiB",
-         qda_folder(), code_from_qdpx("zip_bomb.qdpx"),
-         ("zip_bomb.qdpx, field 'sources/bomb.txt'", "inflate to 314572800 bytes", "zip bomb")),
+    Case(
+        "codebook-yaml-syntax",
+        "a codebook entry with an unclosed brace",
+        copy_of(SURVEY, replace("codebook.yaml", "grow., parent: why}", "grow., parent: why")),
+        code_survey,
+        ("codebook.yaml, row 6: expected valid YAML", "Fix: correct the YAML"),
+    ),
+    Case(
+        "codebook-duplicate-code",
+        "two codes with the id 'growth'",
+        copy_of(SURVEY, replace("codebook.yaml", "{code: company", "{code: growth")),
+        code_survey,
+        (
+            "codebook.yaml, row 6, field 'code': expected a code id used once, found 'growth', already defined at line 5",
+        ),
+    ),
+    Case(
+        "codebook-unknown-parent",
+        "a code whose parent does not exist",
+        copy_of(SURVEY, replace("codebook.yaml", "peers., parent: why", "peers., parent: whyy")),
+        code_survey,
+        (
+            "codebook.yaml, row 6, field 'parent': expected the code of another entry, or null, found 'whyy'",
+            "did you mean 'why'",
+        ),
+    ),
+    Case(
+        "codebook-cycle",
+        "two codes that are each other's parent",
+        copy_of(SURVEY, replace("codebook.yaml", "question., parent: null", "question., parent: growth")),
+        code_survey,
+        ("codebook.yaml, row 3, field 'parent': expected a tree (no code is its own ancestor)",),
+    ),
+    Case(
+        "codebook-entry-not-a-mapping",
+        "a codebook entry written as a bare word",
+        copy_of(
+            SURVEY,
+            replace(
+                "codebook.yaml",
+                "{code: company, label: Company, definition: Being with peers., parent: why}",
+                "company",
+            ),
+        ),
+        code_survey,
+        ("codebook.yaml, row 6, field 'codes': expected a mapping {code, label, definition, parent}, found 'company'",),
+    ),
+    Case(
+        "sheet-unknown-code",
+        "a coder sheet using a code not in the codebook",
+        copy_of(SURVEY, replace("coding-sheet.csv", "why,growth,", "why,growht,")),
+        code_survey,
+        (
+            "coding-sheet.csv, row 3, field 'code': expected a code defined in the codebook, found 'growht'",
+            "did you mean 'growth'",
+        ),
+    ),
+    Case(
+        "sheet-missing-column",
+        "a coder sheet without its excerpt column",
+        copy_of(SURVEY, replace("coding-sheet.csv", ",excerpt,", ",quote,")),
+        code_survey,
+        ("coding-sheet.csv, row 1, field 'excerpt': expected column(s) 'excerpt'",),
+    ),
+    Case(
+        "sheet-unknown-document",
+        "a coding of a questionnaire that is not in the cleaned data",
+        copy_of(SURVEY, replace("coding-sheet.csv", "4,why,company", "9,why,company")),
+        code_survey,
+        (
+            "coding-sheet.csv, row 4, field 'number, question': expected a document of the cleaned data",
+            "found '9, why'",
+        ),
+    ),
+    Case(
+        "sheet-excerpt-not-found",
+        "an excerpt that does not occur in its document",
+        copy_of(SURVEY, replace("coding-sheet.csv", "And to grow.", "And to shrink.")),
+        code_survey,
+        (
+            "coding-sheet.csv, row 3, field 'excerpt': expected text that occurs in document '1/why'",
+            "found 'And to shrink.'",
+        ),
+    ),
+    Case(
+        "sheet-excerpt-ambiguous",
+        "an excerpt that occurs twice in its document, with nothing saying which",
+        copy_of(SURVEY, replace("coding-sheet.csv", "And to grow.", "to")),
+        code_survey,
+        # 'I wanted to "give back", really.\nAnd to grow.': "to" at 9 and 37 (newline at 32, "And " 33-36), counted by hand
+        (
+            "coding-sheet.csv, row 3, field 'excerpt': expected text that occurs once in document '1/why'",
+            "found 'to', which occurs 2 times (at [9, 11), [37, 39))",
+        ),
+    ),
+    Case(
+        "sheet-overlapping-offsets",
+        "one coder marks two overlapping spans with the same code",
+        copy_of(
+            SURVEY,
+            write(
+                "coding-sheet.csv",
+                "number,question,code,excerpt,coder,start,end\n1,why,growth,,AB,0,20\n1,why,growth,,AB,10,30\n",
+            ),
+        ),
+        code_survey,
+        (
+            "coding-sheet.csv, row 3, field 'start, end': expected codings of 'growth' by AB that do not overlap",
+            "found [10, 30), which overlaps [0, 20) of row 2",
+        ),
+    ),
+    Case(
+        "sheet-inverted-offsets",
+        "a coding whose start is after its end",
+        copy_of(
+            SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n1,why,growth,,AB,30,10\n")
+        ),
+        code_survey,
+        ("coding-sheet.csv, row 2, field 'start, end': expected 0 <= start < end <=", "found start 30, end 10"),
+    ),
+    Case(
+        "sheet-offsets-past-end",
+        "a coding that ends beyond the end of its document",
+        copy_of(
+            SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n4,why,company,,AB,0,999\n")
+        ),
+        code_survey,
+        (
+            "coding-sheet.csv, row 2, field 'start, end': expected 0 <= start < end <=",
+            "(the length of document '4/why')",
+            "found start 0, end 999",
+        ),
+    ),
+    Case(
+        "sheet-offsets-not-numbers",
+        "offsets that are not whole numbers",
+        copy_of(
+            SURVEY, write("coding-sheet.csv", "number,question,code,excerpt,coder,start,end\n4,why,company,,AB,0,1O\n")
+        ),
+        code_survey,
+        ("coding-sheet.csv, row 2, field 'start, end': expected whole-number offsets", "found '0', '1O'"),
+    ),
+    Case(
+        "reconciliation-unknown-unit",
+        "a reconciliation sheet naming a unit no coder marked",
+        copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U9,S3,drop")),
+        code_interviews,
+        ("reconciliation.csv, row 3, field 'unit': expected a unit of the coder sheets, found 'U9'",),
+    ),
+    Case(
+        "reconciliation-bad-decision",
+        "a reconciliation decision that is neither keep nor drop",
+        copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U5,S3,maybe")),
+        code_interviews,
+        ("reconciliation.csv, row 3, field 'decision': expected one of ['keep', 'drop'], found 'maybe'",),
+    ),
+    Case(
+        "reconciliation-duplicate-row",
+        "a reconciliation sheet deciding the same unit and code twice",
+        copy_of(
+            INTERVIEWS,
+            replace(
+                "reconciliation.csv",
+                "U5,S3,drop,about trust rather than tasks\n",
+                "U5,S3,drop,about trust rather than tasks\nU5,S3,keep,on second thoughts\n",
+            ),
+        ),
+        code_interviews,
+        (
+            "reconciliation.csv, row 4, field 'unit, code': expected one row per unit and code",
+            "found 'U5', 'S3' again (first in row 3)",
+        ),
+    ),
+    Case(
+        "stability-unknown-unit",
+        "a re-coding sheet naming a unit of no coder sheet",
+        copy_of(INTERVIEWS, replace("coder-c.csv", "U6,S3", "U7,S3")),
+        code_interviews,
+        ("coder-c.csv, row 6, field 'unit': expected a unit of the coder sheets, found 'U7'",),
+    ),
+    Case(
+        "qdpx-not-zip",
+        "a text file named project.qdpx",
+        qda_folder(write("project.qdpx", "<Project/>")),
+        code_from_qdpx("project.qdpx"),
+        ("project.qdpx: expected a REFI-QDA project (.qdpx: a zip archive)", "not a readable zip archive"),
+    ),
+    Case(
+        "qdpx-xxe",
+        "a REFI-QDA project declaring an external entity (file:///etc/passwd)",
+        qda_folder(),
+        code_from_qdpx("xxe.qdpx"),
+        (
+            "xxe.qdpx [project.qde], row 3: expected REFI-QDA XML without entity declarations",
+            "XXE",
+            "Fix: do not open this file",
+        ),
+    ),
+    Case(
+        "qdc-billion-laughs",
+        "a REFI-QDA codebook with nested entity expansion",
+        qda_folder(),
+        code_from_qdpx("billion_laughs.qdc"),
+        ("billion_laughs.qdc, row 3: expected REFI-QDA XML without entity declarations", "'lol'"),
+    ),
+    Case(
+        "qdpx-zip-slip",
+        "a REFI-QDA archive with a member named ../../evil.sh",
+        qda_folder(),
+        code_from_qdpx("zip_slip.qdpx"),
+        ("zip_slip.qdpx, field 'member names'", "'../../evil.sh'", "zip slip"),
+    ),
+    Case(
+        "qdpx-zip-bomb",
+        "a 670-byte REFI-QDA archive that inflates to 300 MiB",
+        qda_folder(),
+        code_from_qdpx("zip_bomb.qdpx"),
+        ("zip_bomb.qdpx, field 'sources/bomb.txt'", "inflate to 314572800 bytes", "zip bomb"),
+    ),
     # --- memos (results-dyads) ----------------------------------------------------------
-    Case("memo-bad-date-and-code", "a memo dated day/month/year and tagged with an unknown code",
-         copy_of(INTERVIEWS, write("memos.csv", "memo,date,codes,title,text\nM01,15/02/2023,S1,Trust,t\n"
-                                                "M02,2023-02-20,S9,Roles,t\n")), memos,
-         ("memos.csv, row 2, field 'date': expected a date as YYYY-MM-DD, found '15/02/2023'",
-          "memos.csv, row 3, field 'codes': expected codes defined in the codebook, found 'S9'")),
+    Case(
+        "memo-bad-date-and-code",
+        "a memo dated day/month/year and tagged with an unknown code",
+        copy_of(
+            INTERVIEWS,
+            write("memos.csv", "memo,date,codes,title,text\nM01,15/02/2023,S1,Trust,t\nM02,2023-02-20,S9,Roles,t\n"),
+        ),
+        memos,
+        (
+            "memos.csv, row 2, field 'date': expected a date as YYYY-MM-DD, found '15/02/2023'",
+            "memos.csv, row 3, field 'codes': expected codes defined in the codebook, found 'S9'",
+        ),
+    ),
     # --- literature review (import-records, screen-records) ------------------------------
-    Case("ris-malformed", "a RIS export whose record lost its closing ER line",
-         copy_of(BIB), import_records("ris", "malformed.ris"),
-         ("malformed.ris, row 7, field 'ER': expected 'ER  - ' closing the record that starts at line 7",
-          "found a new record at line 12")),
-    Case("medline-broken-line", "a MEDLINE export with a line that is neither a tag nor a continuation",
-         copy_of(BIB, replace("mini.nbib", "PG  - 112-119", "PG: 112-119")), import_records("medline", "mini.nbib"),
-         ("mini.nbib, row 8: expected a MEDLINE tag line", "found 'PG: 112-119'")),
-    Case("search-log-wrong-type", "a search log whose number of results is not a number",
-         copy_of(BIB, write("search-log.yaml", "searches:\n  - {database: PubMed, searched: 2010-09-06, "
-                                               "query: peer, results: about forty}\n")),
-         import_records("medline", "mini.nbib", search_log="search-log.yaml"),
-         ("search-log.yaml, field 'searches[1].results': expected a whole number of records", "found 'about forty'")),
-    Case("screening-unknown-record", "a screening decision for a record id that was never imported",
-         copy_of(BIB, write("screening.csv", "record,stage,decision,reason\npubmed:1,title-abstract,exclude,\n"
-                                             "pubmed:2,title-abstract,exclude,\npubmed:9,title-abstract,exclude,\n")),
-         screen_records,
-         ("screening.csv, row 4, field 'record': expected the id of a record read from the exports, found 'pubmed:9'",)),
+    Case(
+        "ris-malformed",
+        "a RIS export whose record lost its closing ER line",
+        copy_of(BIB),
+        import_records("ris", "malformed.ris"),
+        (
+            "malformed.ris, row 7, field 'ER': expected 'ER  - ' closing the record that starts at line 7",
+            "found a new record at line 12",
+        ),
+    ),
+    Case(
+        "medline-broken-line",
+        "a MEDLINE export with a line that is neither a tag nor a continuation",
+        copy_of(BIB, replace("mini.nbib", "PG  - 112-119", "PG: 112-119")),
+        import_records("medline", "mini.nbib"),
+        ("mini.nbib, row 8: expected a MEDLINE tag line", "found 'PG: 112-119'"),
+    ),
+    Case(
+        "search-log-wrong-type",
+        "a search log whose number of results is not a number",
+        copy_of(
+            BIB,
+            write(
+                "search-log.yaml",
+                "searches:\n  - {database: PubMed, searched: 2010-09-06, query: peer, results: about forty}\n",
+            ),
+        ),
+        import_records("medline", "mini.nbib", search_log="search-log.yaml"),
+        ("search-log.yaml, field 'searches[1].results': expected a whole number of records", "found 'about forty'"),
+    ),
+    Case(
+        "screening-unknown-record",
+        "a screening decision for a record id that was never imported",
+        copy_of(
+            BIB,
+            write(
+                "screening.csv",
+                "record,stage,decision,reason\npubmed:1,title-abstract,exclude,\n"
+                "pubmed:2,title-abstract,exclude,\npubmed:9,title-abstract,exclude,\n",
+            ),
+        ),
+        screen_records,
+        ("screening.csv, row 4, field 'record': expected the id of a record read from the exports, found 'pubmed:9'",),
+    ),
     # --- study parameter file (python -m peerstudy report) --------------------------------
-    Case("study-unknown-key", "a misspelt parameter in a study's YAML file",
-         study_file("codebook:", "codebok:"), load_study,
-         ("supporter-survey.yaml, field 'codebok': expected a parameter declared by one of its notebooks",),
-         error=ConfigError),
-    Case("study-wrong-type", "a parameter of the wrong type in a study's YAML file",
-         study_file("text_fields: [motivation, fulfilment, issues]", "text_fields: motivation"), load_study,
-         ("supporter-survey.yaml, field 'text_fields': expected a value of type list", "found 'motivation' (str)"),
-         error=ConfigError),
-    Case("study-yaml-syntax", "a study file with a tab-indented line",
-         study_file("study: supporter-survey", "study: supporter-survey\n\tbad: indent"), load_study,
-         ("supporter-survey.yaml, row", "expected valid YAML, found character '\\t' that cannot start any token",
-          "Fix: correct the YAML syntax at that line")),
+    Case(
+        "study-unknown-key",
+        "a misspelt parameter in a study's YAML file",
+        study_file("codebook:", "codebok:"),
+        load_study,
+        ("supporter-survey.yaml, field 'codebok': expected a parameter declared by one of its notebooks",),
+        error=ConfigError,
+    ),
+    Case(
+        "study-wrong-type",
+        "a parameter of the wrong type in a study's YAML file",
+        study_file("text_fields: [motivation, fulfilment, issues]", "text_fields: motivation"),
+        load_study,
+        ("supporter-survey.yaml, field 'text_fields': expected a value of type list", "found 'motivation' (str)"),
+        error=ConfigError,
+    ),
+    Case(
+        "study-yaml-syntax",
+        "a study file with a tab-indented line",
+        study_file("study: supporter-survey", "study: supporter-survey\n\tbad: indent"),
+        load_study,
+        (
+            "supporter-survey.yaml, row",
+            "expected valid YAML, found character '\\t' that cannot start any token",
+            "Fix: correct the YAML syntax at that line",
+        ),
+    ),
 ]
 
 
@@ -528,13 +965,37 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 #: The situations the catalogue must hold (the list of the issue that asked for it).
 REQUIRED = {
-    "export-latin1", "export-utf16-bom", "export-utf16-no-bom", "export-empty", "export-header-only",
-    "export-missing-column", "export-duplicate-column", "participants-duplicate-id", "export-age-out-of-range",
-    "export-mixed-dates", "sheet-unknown-code", "sheet-overlapping-offsets", "sheet-inverted-offsets",
-    "sheet-offsets-past-end", "sheet-excerpt-not-found", "transcript-png-as-txt", "transcript-docx-not-zip",
-    "export-too-large", "codebook-yaml-syntax", "codebook-duplicate-code", "codebook-unknown-parent",
-    "study-unknown-key", "study-wrong-type", "deid-key-malformed", "participants-ids-do-not-match",
-    "reconciliation-unknown-unit", "ris-malformed", "qdpx-xxe", "qdc-billion-laughs", "qdpx-zip-slip", "qdpx-zip-bomb",
+    "export-latin1",
+    "export-utf16-bom",
+    "export-utf16-no-bom",
+    "export-empty",
+    "export-header-only",
+    "export-missing-column",
+    "export-duplicate-column",
+    "participants-duplicate-id",
+    "export-age-out-of-range",
+    "export-mixed-dates",
+    "sheet-unknown-code",
+    "sheet-overlapping-offsets",
+    "sheet-inverted-offsets",
+    "sheet-offsets-past-end",
+    "sheet-excerpt-not-found",
+    "transcript-png-as-txt",
+    "transcript-docx-not-zip",
+    "export-too-large",
+    "codebook-yaml-syntax",
+    "codebook-duplicate-code",
+    "codebook-unknown-parent",
+    "study-unknown-key",
+    "study-wrong-type",
+    "deid-key-malformed",
+    "participants-ids-do-not-match",
+    "reconciliation-unknown-unit",
+    "ris-malformed",
+    "qdpx-xxe",
+    "qdc-billion-laughs",
+    "qdpx-zip-slip",
+    "qdpx-zip-bomb",
 }
 
 
@@ -584,8 +1045,12 @@ def test_utf8_export_with_a_byte_order_mark_is_accepted(tmp_path, monkeypatch):
     data = (with_bom / "export.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     (without / "export.csv").write_bytes(data[3:])
-    a = clean_export(with_bom / "export.csv", with_bom / "fields.yaml", text_fields=["why"], analyse_text_if="experienced")
-    b = clean_export(without / "export.csv", without / "fields.yaml", text_fields=["why"], analyse_text_if="experienced")
+    a = clean_export(
+        with_bom / "export.csv", with_bom / "fields.yaml", text_fields=["why"], analyse_text_if="experienced"
+    )
+    b = clean_export(
+        without / "export.csv", without / "fields.yaml", text_fields=["why"], analyse_text_if="experienced"
+    )
     assert a.participants["number"].tolist() == [1, 3, 4]
     pd.testing.assert_frame_equal(a.participants, b.participants)
     pd.testing.assert_frame_equal(a.documents, b.documents)
@@ -608,10 +1073,13 @@ def test_formula_like_answers_are_data_and_survive_cleaning(tmp_path):
     """A free-text answer starting with '=' or '@' is not an input error: cleaning keeps
     it exactly as typed (escaping is a matter of writing spreadsheets, not of reading)."""
     folder = formula_export(tmp_path)
-    result = clean_export(folder / "export.csv", folder / "fields.yaml", text_fields=["why"],
-                          analyse_text_if="experienced")
-    assert dict(zip(result.documents["document"], result.documents["text"])) == {"1/why": FORMULAS[1],
-                                                                                 "4/why": FORMULAS[0]}
+    result = clean_export(
+        folder / "export.csv", folder / "fields.yaml", text_fields=["why"], analyse_text_if="experienced"
+    )
+    assert dict(zip(result.documents["document"], result.documents["text"], strict=False)) == {
+        "1/why": FORMULAS[1],
+        "4/why": FORMULAS[0],
+    }
     assert not result.log["before"].isin(FORMULAS).any(), "cleaning changed a formula-like answer"
 
 
@@ -619,30 +1087,45 @@ def test_published_csv_tables_escape_formula_like_cells(tmp_path):
     """A CSV table opened in a spreadsheet must not run a cell as a formula: cells that
     start with '=', '+', '-', '@' are written with a leading single quote."""
     folder = formula_export(tmp_path / "in")
-    documents = clean_export(folder / "export.csv", folder / "fields.yaml", text_fields=["why"],
-                             analyse_text_if="experienced").documents
+    documents = clean_export(
+        folder / "export.csv", folder / "fields.yaml", text_fields=["why"], analyse_text_if="experienced"
+    ).documents
     StudyOutputs("formulas", root=tmp_path / "out").table("answers", documents[["document", "text"]])
     written = pd.read_csv(tmp_path / "out/reports/formulas/tables/answers.csv", dtype=str, keep_default_na=False)
-    assert dict(zip(written["document"], written["text"])) == {"1/why": "'" + FORMULAS[1], "4/why": "'" + FORMULAS[0]}
+    assert dict(zip(written["document"], written["text"], strict=False)) == {
+        "1/why": "'" + FORMULAS[1],
+        "4/why": "'" + FORMULAS[0],
+    }
 
 
 # ----------------------------------------------------------------------------- issue 17: screening (screening engineer)
 # A review of one's own (tests/fixtures/mini-review/) run end to end: a screening export whose
 # identifiers and titles match no record, and an extraction sheet missing a declared column, each
 # stop the run with one message naming the file, and nothing is written for the study.
-@pytest.mark.parametrize("file, old, new, message", [
-    ("full-text.csv", "Ana,10.5555/mini.2020.001,,,include,,", "Ana,10.5555/nowhere.404,,A paper nobody exported,include,,",
-     r"full-text\.csv, row 2, field 'doi, pmid, title': expected a record read from the exports \(matched by DOI, then "
-     r"PMID, then title\), found doi '10\.5555/nowhere\.404', title 'A paper nobody exported'"),
-    ("extraction.csv", "doi,title,study_type,setting,participants,fidelity_reported",
-     "doi,title,study_type,setting,n,fidelity_reported",
-     r"extraction\.csv, row 1, field 'participants': expected column\(s\) 'participants'"),
-])
+@pytest.mark.parametrize(
+    "file, old, new, message",
+    [
+        (
+            "full-text.csv",
+            "Ana,10.5555/mini.2020.001,,,include,,",
+            "Ana,10.5555/nowhere.404,,A paper nobody exported,include,,",
+            r"full-text\.csv, row 2, field 'doi, pmid, title': expected a record read from the exports \(matched by DOI, then "
+            r"PMID, then title\), found doi '10\.5555/nowhere\.404', title 'A paper nobody exported'",
+        ),
+        (
+            "extraction.csv",
+            "doi,title,study_type,setting,participants,fidelity_reported",
+            "doi,title,study_type,setting,n,fidelity_reported",
+            r"extraction\.csv, row 1, field 'participants': expected column\(s\) 'participants'",
+        ),
+    ],
+)
 def test_review_screening_bad_input_stops_the_run(tmp_path, file, old, new, message):
     import shutil
 
-    from peerstudy import pipeline
     from test_review_pipeline import write_study
+
+    from peerstudy import pipeline
 
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / "mini-review", data)
@@ -656,41 +1139,78 @@ def test_review_screening_bad_input_stops_the_run(tmp_path, file, old, new, mess
     assert text.count("expected") == 1 and "Traceback" not in text
     assert "Nothing was written for mini-review" in text
     assert not (out / "data/processed/mini-review").exists() and not (out / "reports/mini-review").exists()
+
+
 # ----------------------------------------------------------------------------- export formats (issue 17, bibfmt)
 # Exports whose format is recognised from the content: each bad one is refused with one
 # message, through the same stage as above (read the exports, write the records).
 def import_export(file: str, fmt: str | None = None) -> Callable[[Path], None]:
     """notebooks/import-records.ipynb with one export, its format declared or recognised."""
+
     def run(folder: Path) -> None:
         report = StudyOutputs("bad-study")
         export = {"file": str(folder / file), "database": "Embase", **({"format": fmt} if fmt else {})}
         report.processed(records=read_exports([export]))
+
     return run
 
 
 WOS_TAB = "PT\tAU\tTI\tSO\tPY\tDI\tUT\t\nJ\tLee, S\tA fictional record\tFICT J\t2024\t10.5555/x\tWOS:1\t\n"
-XXE = ('<?xml version="1.0"?>\n<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-       "<xml><records><record><titles><title>&xxe;</title></titles></record></records></xml>\n")
+XXE = (
+    '<?xml version="1.0"?>\n<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    "<xml><records><record><titles><title>&xxe;</title></titles></record></records></xml>\n"
+)
 
 EXPORT_FORMAT_CASES = [
-    Case("ris-binary", "a PNG image saved with the name of a RIS export",
-         copy_of(BIB, write("search.ris", PNG)), import_export("search.ris"),
-         ("search.ris: expected a bibliographic export, found binary content (a PNG image), not text",
-          "Fix: export the file as text")),
-    Case("bibtex-unclosed-brace", "a BibTeX entry whose title brace is never closed",
-         copy_of(BIB, write("refs.bib", "@article{ok,\n  title = {Fine},\n  year = {2001}\n}\n\n"
-                                        "@article{bad,\n  title = {Unclosed {brace},\n  year = {2002}\n}\n")),
-         import_export("refs.bib"),
-         ("refs.bib, row 6: expected a BibTeX entry with balanced braces and quotes, found an entry that cannot be read",
-          "Fix: close the brace or quote that is left open"), count=1),
-    Case("endnote-xml-xxe", "EndNote XML declaring an external entity that would read a local file",
-         copy_of(BIB, write("library.xml", XXE)), import_export("library.xml"),
-         ("library.xml: expected EndNote XML without a document type declaration (DTD) or entities",
-          "found an external entity 'xxe' (SYSTEM 'file:///etc/passwd')")),
-    Case("wos-tab-declared-as-ris", "a Web of Science tab-delimited export declared as RIS",
-         copy_of(BIB, write("savedrecs.txt", WOS_TAB)), import_export("savedrecs.txt", "ris"),
-         ("savedrecs.txt, field 'format': expected a RIS export (the format declared), "
-          "found a Web of Science tab-delimited export", "Fix: declare format: wos-tab for this export")),
+    Case(
+        "ris-binary",
+        "a PNG image saved with the name of a RIS export",
+        copy_of(BIB, write("search.ris", PNG)),
+        import_export("search.ris"),
+        (
+            "search.ris: expected a bibliographic export, found binary content (a PNG image), not text",
+            "Fix: export the file as text",
+        ),
+    ),
+    Case(
+        "bibtex-unclosed-brace",
+        "a BibTeX entry whose title brace is never closed",
+        copy_of(
+            BIB,
+            write(
+                "refs.bib",
+                "@article{ok,\n  title = {Fine},\n  year = {2001}\n}\n\n"
+                "@article{bad,\n  title = {Unclosed {brace},\n  year = {2002}\n}\n",
+            ),
+        ),
+        import_export("refs.bib"),
+        (
+            "refs.bib, row 6: expected a BibTeX entry with balanced braces and quotes, found an entry that cannot be read",
+            "Fix: close the brace or quote that is left open",
+        ),
+        count=1,
+    ),
+    Case(
+        "endnote-xml-xxe",
+        "EndNote XML declaring an external entity that would read a local file",
+        copy_of(BIB, write("library.xml", XXE)),
+        import_export("library.xml"),
+        (
+            "library.xml: expected EndNote XML without a document type declaration (DTD) or entities",
+            "found an external entity 'xxe' (SYSTEM 'file:///etc/passwd')",
+        ),
+    ),
+    Case(
+        "wos-tab-declared-as-ris",
+        "a Web of Science tab-delimited export declared as RIS",
+        copy_of(BIB, write("savedrecs.txt", WOS_TAB)),
+        import_export("savedrecs.txt", "ris"),
+        (
+            "savedrecs.txt, field 'format': expected a RIS export (the format declared), "
+            "found a Web of Science tab-delimited export",
+            "Fix: declare format: wos-tab for this export",
+        ),
+    ),
 ]
 
 
@@ -701,22 +1221,46 @@ def test_bad_export_format_gives_one_clear_message_and_writes_nothing(case: Case
 
 # ----------------------------------------------------------------------------- issue 15: transcript formats
 # (transcripts: .vtt/.srt/.odt readers; the format is recognised from the content)
-BROKEN_CUES = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nInterviewer: How did it start?\n\n"
-               "2\n00:00:05,120 --> 00:00:07.000\nAna Moreno: Slowly.\n")
+BROKEN_CUES = (
+    "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nInterviewer: How did it start?\n\n"
+    "2\n00:00:05,120 --> 00:00:07.000\nAna Moreno: Slowly.\n"
+)
 TRANSCRIPT_FORMAT_CASES = [
-    Case("transcript-vtt-broken-cue-times", "a .vtt whose second cue has a comma in its start time (SubRip style)",
-         copy_of(INTERVIEWS, write("transcripts/I03.vtt", BROKEN_CUES)), clean_interviews,
-         ("I03.vtt, row 8, field 'cue 2': expected cue times 'hh:mm:ss.mmm --> hh:mm:ss.mmm'",
-          "found '00:00:05,120 --> 00:00:07.000'", "Fix: correct the times of cue 2"), count=1),
-    Case("transcript-webvtt-as-txt", "a Zoom WebVTT transcript saved with the name I03.txt",
-         copy_of(INTERVIEWS, copy_file(FIXTURES / "transcripts/zoom.vtt", "transcripts/I03.txt")), clean_interviews,
-         ("I03.txt: expected plain text (the file's name ends in .txt), found WebVTT captions",
-          "this is WebVTT, not plain text", "Fix: rename the file to end in .vtt"), count=1),
-    Case("transcript-odt-not-zip", "a plain-text transcript renamed to .odt",
-         copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/I02.txt", "transcripts/I03.odt")),
-         clean_interviews,
-         ("I03.odt: expected an OpenDocument text (.odt), found plain text, not a zip archive",
-          "Fix: re-save the transcript from the word processor as .odt, or rename it to end in .txt"), count=1),
+    Case(
+        "transcript-vtt-broken-cue-times",
+        "a .vtt whose second cue has a comma in its start time (SubRip style)",
+        copy_of(INTERVIEWS, write("transcripts/I03.vtt", BROKEN_CUES)),
+        clean_interviews,
+        (
+            "I03.vtt, row 8, field 'cue 2': expected cue times 'hh:mm:ss.mmm --> hh:mm:ss.mmm'",
+            "found '00:00:05,120 --> 00:00:07.000'",
+            "Fix: correct the times of cue 2",
+        ),
+        count=1,
+    ),
+    Case(
+        "transcript-webvtt-as-txt",
+        "a Zoom WebVTT transcript saved with the name I03.txt",
+        copy_of(INTERVIEWS, copy_file(FIXTURES / "transcripts/zoom.vtt", "transcripts/I03.txt")),
+        clean_interviews,
+        (
+            "I03.txt: expected plain text (the file's name ends in .txt), found WebVTT captions",
+            "this is WebVTT, not plain text",
+            "Fix: rename the file to end in .vtt",
+        ),
+        count=1,
+    ),
+    Case(
+        "transcript-odt-not-zip",
+        "a plain-text transcript renamed to .odt",
+        copy_of(INTERVIEWS, copy_file(FIXTURES / INTERVIEWS / "transcripts/I02.txt", "transcripts/I03.odt")),
+        clean_interviews,
+        (
+            "I03.odt: expected an OpenDocument text (.odt), found plain text, not a zip archive",
+            "Fix: re-save the transcript from the word processor as .odt, or rename it to end in .txt",
+        ),
+        count=1,
+    ),
 ]
 
 
@@ -744,41 +1288,49 @@ from peerstudy.rawdata import accept_raw  # noqa: E402
 #: A "billion laughs" YAML block: nine levels of nine aliases, 9**9 (387,420,489) strings
 #: when expanded (Wikipedia, "Billion laughs attack", the YAML variant).
 LOL = "lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"lol{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    f"lol{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9)
+)
 
 
 def reseparate(file: str, delimiter: str) -> Change:
     """Write ``file`` again with another delimiter (as Excel does in some locales)."""
+
     def change(folder: Path) -> None:
         text = (folder / file).read_text(encoding="utf-8-sig")
         rows = list(csv.reader(io.StringIO(text, newline="")))
         out = io.StringIO()
         csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
         (folder / file).write_text(out.getvalue(), encoding="utf-8", newline="")
+
     return change
 
 
 def double_line_ends(file: str) -> Change:
     """CRLF converted to CRLF once more: every line ends in CR CR LF."""
+
     def change(folder: Path) -> None:
         data = (folder / file).read_bytes()
         assert b"\r\n" in data
         (folder / file).write_bytes(data.replace(b"\r\n", b"\r\r\n"))
+
     return change
 
 
 def append(file: str, data: bytes) -> Change:
     def change(folder: Path) -> None:
         (folder / file).write_bytes((folder / file).read_bytes() + data)
+
     return change
 
 
 def study_file_named(file_name: str) -> Callable[[Path], Path]:
     """A build step: the survey study's parameter file saved as ``file_name``."""
+
     def build(work: Path) -> Path:
         text = (PROJECT_ROOT / "studies/supporter-survey.yaml").read_text(encoding="utf-8")
         (work / file_name).write_text(text, encoding="utf-8")
         return work / file_name
+
     return build
 
 
@@ -786,6 +1338,7 @@ def study_file_naming_outside(via_link: bool) -> Callable[[Path], Path]:
     """A build step: the survey's parameter file (kept outside the project) whose codebook
     lies outside both the project and the parameter file's folder, named directly or
     through a symbolic link in that folder."""
+
     def build(work: Path) -> Path:
         outside = work.parent / "outside"
         outside.mkdir()
@@ -795,6 +1348,7 @@ def study_file_naming_outside(via_link: bool) -> Callable[[Path], Path]:
             (work / "codebook.yaml").symlink_to(named)
             named = work / "codebook.yaml"
         return study_file("codebook: data/raw/supporter-survey/codebook.yaml", f"codebook: {named}")(work)
+
     return build
 
 
@@ -808,93 +1362,216 @@ def raw_with_link(work: Path) -> Path:
     return raw
 
 
-UTF16_TRANSCRIPT = ("Transcript: I03 (individual interview)\nDate: 2021-03-04\nDuration: 30 min\n"
-                    "Participants: Interviewer; Tom Baker\n\n[00:00:02] Interviewer: 가족과 함께 가요?\n"
-                    "[00:00:15] Tom Baker: 네, 가끔 가요. 가게에도 가요.\n")
+UTF16_TRANSCRIPT = (
+    "Transcript: I03 (individual interview)\nDate: 2021-03-04\nDuration: 30 min\n"
+    "Participants: Interviewer; Tom Baker\n\n[00:00:02] Interviewer: 가족과 함께 가요?\n"
+    "[00:00:15] Tom Baker: 네, 가끔 가요. 가게에도 가요.\n"
+)
 
 SAFETY_CASES = [
     # --- study names and input paths -------------------------------------------------
-    Case("study-name-dot", "a parameter file studies/..yaml (study name '.')",
-         study_file_named("..yaml"), pipeline.load_study,
-         ("..yaml, field 'study': expected a study name of lowercase letters, digits and hyphens", "found '.'",
-          "Fix: rename the parameter file"), error=ConfigError),
-    Case("study-name-dotdot", "a parameter file ...yaml (study name '..')",
-         study_file_named("...yaml"), pipeline.load_study,
-         ("...yaml, field 'study': expected a study name of lowercase letters", "found '..'"), error=ConfigError),
-    Case("study-input-outside", "a study naming a codebook outside the project and outside its own folder",
-         study_file_naming_outside(via_link=False), load_study,
-         ("supporter-survey.yaml, field 'codebook': expected a path inside the project root or ",
-          "(links resolved)", "outside/codebook.yaml", "Fix: copy the file into the study's raw folder"),
-         error=ConfigError),
-    Case("study-input-link-outside", "a study naming a symbolic link that leads outside the project",
-         study_file_naming_outside(via_link=True), load_study,
-         ("supporter-survey.yaml, field 'codebook': expected a path inside", "which leads to ",
-          "outside/codebook.yaml"), error=ConfigError),
-    Case("study-raw-is-the-project", "a study whose raw folder is the whole project (raw: .)",
-         study_file("raw: data/raw/supporter-survey", "raw: ."), load_study,
-         ("supporter-survey.yaml, field 'raw': expected a folder holding only the study's raw data",
-          "which holds the project's code or outputs too", "Fix: give the study a raw folder of its own"),
-         error=ConfigError),
-    Case("study-key-twice", "a study file giving the key 'codebook' twice (YAML keeps the last, silently)",
-         study_file("title:", "codebook: data/raw/supporter-survey/codebook.yaml\ntitle:"), load_study,
-         ("supporter-survey.yaml, row ", "field 'codebook': expected each key once in its mapping",
-          "found 'codebook' again (first at line ")),
-    Case("raw-symlinked-folder", "accept-raw on a raw folder whose sub-folder is a symbolic link",
-         raw_with_link, accept_raw,
-         ("mini-survey/more: expected a file or folder of the raw data itself, found a symbolic link (to ",
-          "Fix: replace it by a copy of what it points to")),
+    Case(
+        "study-name-dot",
+        "a parameter file studies/..yaml (study name '.')",
+        study_file_named("..yaml"),
+        pipeline.load_study,
+        (
+            "..yaml, field 'study': expected a study name of lowercase letters, digits and hyphens",
+            "found '.'",
+            "Fix: rename the parameter file",
+        ),
+        error=ConfigError,
+    ),
+    Case(
+        "study-name-dotdot",
+        "a parameter file ...yaml (study name '..')",
+        study_file_named("...yaml"),
+        pipeline.load_study,
+        ("...yaml, field 'study': expected a study name of lowercase letters", "found '..'"),
+        error=ConfigError,
+    ),
+    Case(
+        "study-input-outside",
+        "a study naming a codebook outside the project and outside its own folder",
+        study_file_naming_outside(via_link=False),
+        load_study,
+        (
+            "supporter-survey.yaml, field 'codebook': expected a path inside the project root or ",
+            "(links resolved)",
+            "outside/codebook.yaml",
+            "Fix: copy the file into the study's raw folder",
+        ),
+        error=ConfigError,
+    ),
+    Case(
+        "study-input-link-outside",
+        "a study naming a symbolic link that leads outside the project",
+        study_file_naming_outside(via_link=True),
+        load_study,
+        ("supporter-survey.yaml, field 'codebook': expected a path inside", "which leads to ", "outside/codebook.yaml"),
+        error=ConfigError,
+    ),
+    Case(
+        "study-raw-is-the-project",
+        "a study whose raw folder is the whole project (raw: .)",
+        study_file("raw: data/raw/supporter-survey", "raw: ."),
+        load_study,
+        (
+            "supporter-survey.yaml, field 'raw': expected a folder holding only the study's raw data",
+            "which holds the project's code or outputs too",
+            "Fix: give the study a raw folder of its own",
+        ),
+        error=ConfigError,
+    ),
+    Case(
+        "study-key-twice",
+        "a study file giving the key 'codebook' twice (YAML keeps the last, silently)",
+        study_file("title:", "codebook: data/raw/supporter-survey/codebook.yaml\ntitle:"),
+        load_study,
+        (
+            "supporter-survey.yaml, row ",
+            "field 'codebook': expected each key once in its mapping",
+            "found 'codebook' again (first at line ",
+        ),
+    ),
+    Case(
+        "raw-symlinked-folder",
+        "accept-raw on a raw folder whose sub-folder is a symbolic link",
+        raw_with_link,
+        accept_raw,
+        (
+            "mini-survey/more: expected a file or folder of the raw data itself, found a symbolic link (to ",
+            "Fix: replace it by a copy of what it points to",
+        ),
+    ),
     # --- YAML bombs and duplicates -----------------------------------------------------
-    Case("study-billion-laughs", "a study file with a 'billion laughs' alias bomb",
-         study_file("study: supporter-survey", "study: supporter-survey\n" + LOL), load_study,
-         ("supporter-survey.yaml, row 19: expected YAML whose aliases (*name) add at most 10,000 values",
-          "(an alias bomb, 'billion laughs')")),
-    Case("fields-billion-laughs", "a fields file with a 'billion laughs' alias bomb",
-         copy_of(SURVEY, replace("fields.yaml", "header_rows: 2\n", "header_rows: 2\n" + LOL)), clean_survey,
-         ("fields.yaml, row ", "expected YAML whose aliases (*name) add at most 10,000 values", "billion laughs")),
-    Case("codebook-billion-laughs", "a codebook with a 'billion laughs' alias bomb",
-         copy_of(SURVEY, replace("codebook.yaml", "codes:\n", LOL + "codes:\n")), code_survey,
-         ("codebook.yaml, row ", "expected YAML whose aliases (*name) add at most 10,000 values")),
-    Case("codebook-deep-yaml", "a codebook nested 5,000 levels deep",
-         copy_of(SURVEY, write("codebook.yaml", "codes: " + "[" * 5000 + "]" * 5000 + "\n")), code_survey,
-         ("codebook.yaml, row 1: expected YAML nested at most 50 levels deep", "Fix: flatten the structure")),
-    Case("codebook-deep-tree", "a codebook whose parents chain 300 codes deep",
-         copy_of(SURVEY, write("codebook.yaml", "codes:\n" + "".join(
-             f"  - {{code: c{i}, label: C{i}, definition: d, parent: {f'c{i - 1}' if i else 'null'}}}\n"
-             for i in range(300)))), code_survey,
-         ("codebook.yaml, row ", "field 'parent': expected a tree at most 50 levels deep")),
-    Case("fields-key-twice", "a fields file declaring the field 'age' twice",
-         copy_of(SURVEY, replace("fields.yaml", "  sex:\n", "  age: {column: Age, type: integer}\n  sex:\n")),
-         clean_survey,
-         ("fields.yaml, row 8, field 'age': expected each key once in its mapping", "found 'age' again (first at line 7)")),
-    Case("deid-key-twice", "a de-identification key listing 'places' twice",
-         copy_of(INTERVIEWS, append("deid-key.yaml", b"places: [Elsewhere]\n")), clean_interviews,
-         ("deid-key.yaml, row ", "field 'places': expected each key once in its mapping")),
+    Case(
+        "study-billion-laughs",
+        "a study file with a 'billion laughs' alias bomb",
+        study_file("study: supporter-survey", "study: supporter-survey\n" + LOL),
+        load_study,
+        (
+            "supporter-survey.yaml, row 19: expected YAML whose aliases (*name) add at most 10,000 values",
+            "(an alias bomb, 'billion laughs')",
+        ),
+    ),
+    Case(
+        "fields-billion-laughs",
+        "a fields file with a 'billion laughs' alias bomb",
+        copy_of(SURVEY, replace("fields.yaml", "header_rows: 2\n", "header_rows: 2\n" + LOL)),
+        clean_survey,
+        ("fields.yaml, row ", "expected YAML whose aliases (*name) add at most 10,000 values", "billion laughs"),
+    ),
+    Case(
+        "codebook-billion-laughs",
+        "a codebook with a 'billion laughs' alias bomb",
+        copy_of(SURVEY, replace("codebook.yaml", "codes:\n", LOL + "codes:\n")),
+        code_survey,
+        ("codebook.yaml, row ", "expected YAML whose aliases (*name) add at most 10,000 values"),
+    ),
+    Case(
+        "codebook-deep-yaml",
+        "a codebook nested 5,000 levels deep",
+        copy_of(SURVEY, write("codebook.yaml", "codes: " + "[" * 5000 + "]" * 5000 + "\n")),
+        code_survey,
+        ("codebook.yaml, row 1: expected YAML nested at most 50 levels deep", "Fix: flatten the structure"),
+    ),
+    Case(
+        "codebook-deep-tree",
+        "a codebook whose parents chain 300 codes deep",
+        copy_of(
+            SURVEY,
+            write(
+                "codebook.yaml",
+                "codes:\n"
+                + "".join(
+                    f"  - {{code: c{i}, label: C{i}, definition: d, parent: {f'c{i - 1}' if i else 'null'}}}\n"
+                    for i in range(300)
+                ),
+            ),
+        ),
+        code_survey,
+        ("codebook.yaml, row ", "field 'parent': expected a tree at most 50 levels deep"),
+    ),
+    Case(
+        "fields-key-twice",
+        "a fields file declaring the field 'age' twice",
+        copy_of(SURVEY, replace("fields.yaml", "  sex:\n", "  age: {column: Age, type: integer}\n  sex:\n")),
+        clean_survey,
+        (
+            "fields.yaml, row 8, field 'age': expected each key once in its mapping",
+            "found 'age' again (first at line 7)",
+        ),
+    ),
+    Case(
+        "deid-key-twice",
+        "a de-identification key listing 'places' twice",
+        copy_of(INTERVIEWS, append("deid-key.yaml", b"places: [Elsewhere]\n")),
+        clean_interviews,
+        ("deid-key.yaml, row ", "field 'places': expected each key once in its mapping"),
+    ),
     # --- tabular exports -----------------------------------------------------------------
-    Case("export-semicolons", "a survey export separated by semicolons (Excel in a comma-decimal locale)",
-         copy_of(SURVEY, reseparate("export.csv", ";")), clean_survey,
-         ("export.csv, row 1: expected values separated by commas (CSV), found values separated by semicolons",
-          "Fix: re-export the file as comma-separated CSV")),
-    Case("export-tabs", "a survey export separated by tabs",
-         copy_of(SURVEY, reseparate("export.csv", "\t")), clean_survey,
-         ("export.csv, row 1: expected values separated by commas (CSV), found values separated by tabs",
-          "tab-separated export")),
-    Case("export-cr-cr-lf", "a survey export whose lines end in CR CR LF",
-         copy_of(SURVEY, double_line_ends("export.csv")), clean_survey,
-         ("export.csv, row 1: expected lines that end in CR LF or LF, found lines that end in CR CR LF",
-          "Fix: undo the second conversion")),
-    Case("export-nul-late", "a NUL byte after the first 4 KiB of a survey export",
-         copy_of(SURVEY, replace("export.csv", "it helped me.", "it helped me." + " Really." * 600 + "\x00")),
-         clean_survey,
-         ("export.csv, row 7: expected a CSV file without NUL (zero) bytes, found a NUL byte at byte ",
-          "Fix: the file is damaged")),
-    Case("transcript-utf16-no-bom-cjk", "a Korean transcript saved as UTF-16 without a byte order mark",
-         copy_of(INTERVIEWS, write("transcripts/I03.txt", UTF16_TRANSCRIPT.encode("utf-16-le"))), clean_interviews,
-         ("I03.txt: expected text encoded as UTF-8, found text encoded as UTF-16-LE (without a byte order mark)",
-          "Fix: re-save the file as UTF-8")),
-    Case("export-too-many-cells", "a survey export of 10.2 million cells (12 MB of empty rows)",
-         copy_of(SURVEY, append("export.csv", b",,,,,\r\n" * 1_700_000)), clean_survey,
-         ("export.csv, row ", "expected a table of at most 10,000,000 cells (peerstudy.readers.MAX_TABLE_CELLS)",
-          "Fix: split the export")),
+    Case(
+        "export-semicolons",
+        "a survey export separated by semicolons (Excel in a comma-decimal locale)",
+        copy_of(SURVEY, reseparate("export.csv", ";")),
+        clean_survey,
+        (
+            "export.csv, row 1: expected values separated by commas (CSV), found values separated by semicolons",
+            "Fix: re-export the file as comma-separated CSV",
+        ),
+    ),
+    Case(
+        "export-tabs",
+        "a survey export separated by tabs",
+        copy_of(SURVEY, reseparate("export.csv", "\t")),
+        clean_survey,
+        (
+            "export.csv, row 1: expected values separated by commas (CSV), found values separated by tabs",
+            "tab-separated export",
+        ),
+    ),
+    Case(
+        "export-cr-cr-lf",
+        "a survey export whose lines end in CR CR LF",
+        copy_of(SURVEY, double_line_ends("export.csv")),
+        clean_survey,
+        (
+            "export.csv, row 1: expected lines that end in CR LF or LF, found lines that end in CR CR LF",
+            "Fix: undo the second conversion",
+        ),
+    ),
+    Case(
+        "export-nul-late",
+        "a NUL byte after the first 4 KiB of a survey export",
+        copy_of(SURVEY, replace("export.csv", "it helped me.", "it helped me." + " Really." * 600 + "\x00")),
+        clean_survey,
+        (
+            "export.csv, row 7: expected a CSV file without NUL (zero) bytes, found a NUL byte at byte ",
+            "Fix: the file is damaged",
+        ),
+    ),
+    Case(
+        "transcript-utf16-no-bom-cjk",
+        "a Korean transcript saved as UTF-16 without a byte order mark",
+        copy_of(INTERVIEWS, write("transcripts/I03.txt", UTF16_TRANSCRIPT.encode("utf-16-le"))),
+        clean_interviews,
+        (
+            "I03.txt: expected text encoded as UTF-8, found text encoded as UTF-16-LE (without a byte order mark)",
+            "Fix: re-save the file as UTF-8",
+        ),
+    ),
+    Case(
+        "export-too-many-cells",
+        "a survey export of 10.2 million cells (12 MB of empty rows)",
+        copy_of(SURVEY, append("export.csv", b",,,,,\r\n" * 1_700_000)),
+        clean_survey,
+        (
+            "export.csv, row ",
+            "expected a table of at most 10,000,000 cells (peerstudy.readers.MAX_TABLE_CELLS)",
+            "Fix: split the export",
+        ),
+    ),
 ]
 
 
@@ -938,8 +1615,10 @@ def quick_runs(monkeypatch):
         return pipeline.run_study(SURVEY_STUDY, output_root=out, log=lambda line: None)
 
     def held(out: Path) -> dict[str, str | None]:
-        return {rel: (out / rel / "tag.txt").read_text() if (out / rel).exists() else None
-                for rel in (f"data/processed/{SURVEY_STUDY}", f"reports/{SURVEY_STUDY}")}
+        return {
+            rel: (out / rel / "tag.txt").read_text() if (out / rel).exists() else None
+            for rel in (f"data/processed/{SURVEY_STUDY}", f"reports/{SURVEY_STUDY}")
+        }
 
     return run, held
 
@@ -985,8 +1664,9 @@ def test_commit_into_a_read_only_reports_folder_changes_nothing_and_the_next_run
 
 
 @pytest.mark.parametrize("where", ["record", "second-folder"])
-def test_a_full_disk_during_the_commit_changes_nothing_and_the_next_run_completes(tmp_path, quick_runs, monkeypatch,
-                                                                                   where):
+def test_a_full_disk_during_the_commit_changes_nothing_and_the_next_run_completes(
+    tmp_path, quick_runs, monkeypatch, where
+):
     """ENOSPC (simulated) while the commit is recorded, or while the second of the two
     folders is put in place (the first one already moved): one message, the previous
     outputs whole, and the next run succeeds."""
@@ -1012,8 +1692,9 @@ def test_a_full_disk_during_the_commit_changes_nothing_and_the_next_run_complete
             fault.setattr(pipeline, "_put_in_place", put_in_place)
         with pytest.raises(OutputError) as info:
             run(out, "B")
-    assert str(info.value).startswith(f"{out}/reports/{SURVEY_STUDY}, field '--output-root': expected an output "
-                                      "root that can take the outputs (")
+    assert str(info.value).startswith(
+        f"{out}/reports/{SURVEY_STUDY}, field '--output-root': expected an output root that can take the outputs ("
+    )
     assert f"found no space left on the device; nothing was changed for {SURVEY_STUDY}" in str(info.value)
     assert "Fix: free some space" in str(info.value)
     assert snapshot(out) == before
@@ -1040,8 +1721,10 @@ def test_an_output_root_that_is_a_file_is_one_message_and_exit_2(tmp_path):
     root.write_text("not a folder")
     done = _command("report", "--study", SURVEY_STUDY, "--output-root", str(root))
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith(f"error: {root}, field '--output-root': expected an output root that can take the "
-                                  f"outputs ({root}), found a file where a folder must be. Fix: move the file away")
+    assert done.stderr.startswith(
+        f"error: {root}, field '--output-root': expected an output root that can take the "
+        f"outputs ({root}), found a file where a folder must be. Fix: move the file away"
+    )
     assert "Traceback" not in done.stderr
     assert root.read_text() == "not a folder"
 
@@ -1062,9 +1745,11 @@ def test_a_read_only_output_root_is_one_message_and_exit_2(tmp_path):
 def test_an_unsafe_study_name_on_the_command_line_is_refused_before_anything_runs(tmp_path, name):
     done = _command("report", "--study", name, "--output-root", str(tmp_path / "out"))
     assert done.returncode == 2
-    assert done.stderr.startswith(f"error: field 'study': expected a study name of lowercase letters, digits and "
-                                  f"hyphens (at most 64, starting with a letter or digit), as its parameter file is "
-                                  f"named, found {name!r}. Fix: rename the parameter file")
+    assert done.stderr.startswith(
+        f"error: field 'study': expected a study name of lowercase letters, digits and "
+        f"hyphens (at most 64, starting with a letter or digit), as its parameter file is "
+        f"named, found {name!r}. Fix: rename the parameter file"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -1072,8 +1757,9 @@ def test_an_unsafe_study_name_on_the_command_line_is_refused_before_anything_run
 # (engineer deid) A key or a study setting that de-identification cannot apply, and
 # problems that involve a keyed person: one clear message that names no one, nothing
 # written. The stages call the de-identification the notebooks call (peerstudy.deid).
-def clean_interviews_redacted(folder: Path, *, regions: tuple[str, ...] | None = None,
-                              participants: list[str] | None = None) -> None:
+def clean_interviews_redacted(
+    folder: Path, *, regions: tuple[str, ...] | None = None, participants: list[str] | None = None
+) -> None:
     """notebooks/clean-transcripts.ipynb as it runs now: the study's key (with its phone
     regions), and every message de-identified with it."""
     from peerstudy.deid import redacted_errors, study_key
@@ -1088,19 +1774,36 @@ def clean_interviews_redacted(folder: Path, *, regions: tuple[str, ...] | None =
 
 
 DEID_CASES = [
-    Case("deid-unknown-phone-region", "the study declares a phone region libphonenumber does not know",
-         copy_of(INTERVIEWS), lambda f: clean_interviews_redacted(f, regions=("KR", "XK1")),
-         ("deid-key.yaml", "field 'phone_regions'", "expected ISO 3166 region codes", "found 'XK1'")),
-    Case("deid-entry-under-two-headings-any-case", "one person under participants and, in capitals, under names",
-         copy_of(INTERVIEWS, replace("deid-key.yaml", "names: [Rita Sollis, Rita]", "names: [Rita Sollis, TOM]")),
-         clean_interviews_redacted,
-         ("deid-key.yaml", "field 'names'", "expected each identifier listed once",
-          "found entry 2 also under participants (entry 4)")),
-    Case("deid-unmatched-speaker-names-no-one", "a speaker keyed to a pseudonym the participants sheet lacks",
-         copy_of(INTERVIEWS, replace("transcripts/I01.txt", "Transcript: I01 (", "Transcript: I01 Ana Moreno ("),
-                 lambda f: (f / "transcripts/I01.txt").rename(f / "transcripts/I01 Ana Moreno.txt")),
-         lambda f: clean_interviews_redacted(f, participants=["P2"]),
-         ("I01 P1.txt, row 7, field 'speaker'", "found a speaker the key maps to 'P1'")),
+    Case(
+        "deid-unknown-phone-region",
+        "the study declares a phone region libphonenumber does not know",
+        copy_of(INTERVIEWS),
+        lambda f: clean_interviews_redacted(f, regions=("KR", "XK1")),
+        ("deid-key.yaml", "field 'phone_regions'", "expected ISO 3166 region codes", "found 'XK1'"),
+    ),
+    Case(
+        "deid-entry-under-two-headings-any-case",
+        "one person under participants and, in capitals, under names",
+        copy_of(INTERVIEWS, replace("deid-key.yaml", "names: [Rita Sollis, Rita]", "names: [Rita Sollis, TOM]")),
+        clean_interviews_redacted,
+        (
+            "deid-key.yaml",
+            "field 'names'",
+            "expected each identifier listed once",
+            "found entry 2 also under participants (entry 4)",
+        ),
+    ),
+    Case(
+        "deid-unmatched-speaker-names-no-one",
+        "a speaker keyed to a pseudonym the participants sheet lacks",
+        copy_of(
+            INTERVIEWS,
+            replace("transcripts/I01.txt", "Transcript: I01 (", "Transcript: I01 Ana Moreno ("),
+            lambda f: (f / "transcripts/I01.txt").rename(f / "transcripts/I01 Ana Moreno.txt"),
+        ),
+        lambda f: clean_interviews_redacted(f, participants=["P2"]),
+        ("I01 P1.txt, row 7, field 'speaker'", "found a speaker the key maps to 'P1'"),
+    ),
 ]
 
 
@@ -1123,16 +1826,24 @@ def test_deidentification_input_gives_one_clear_message_naming_no_one(case: Case
         assert name not in message, message
     assert snapshot(tmp_path) == before
     assert not any(out.iterdir())
+
+
 # ----------------------------------------------------------------------------- survey-tool exports (issue 15)
 # Exports from survey tools (tests/fixtures/surveys/, invented respondents) and REDCap data
 # dictionaries, run through the clean-survey stage or `python -m peerstudy draft-fields`.
 def clean_tool_export(export: str, fields: str) -> Callable[[Path], None]:
     """The clean-survey stage on one export of tests/fixtures/surveys/ and its fields file."""
+
     def run(folder: Path) -> None:
         report = StudyOutputs("bad-study")
         survey = clean_export(folder / export, folder / fields)
-        report.processed(questionnaires=survey.questionnaires, participants=survey.participants,
-                         documents=survey.documents, cleaning_log=survey.log)
+        report.processed(
+            questionnaires=survey.questionnaires,
+            participants=survey.participants,
+            documents=survey.documents,
+            cleaning_log=survey.log,
+        )
+
     return run
 
 
@@ -1144,35 +1855,76 @@ def draft_from_dictionary(folder: Path) -> None:
 
 
 SURVEY_EXPORT_CASES = [
-    Case("xlsx-really-csv", "a Google Forms CSV export saved under the name responses.xlsx",
-         copy_of("surveys", copy_file(FIXTURES / "surveys/googleforms.csv", "responses.xlsx")),
-         clean_tool_export("responses.xlsx", "googleforms.yaml"),
-         ("responses.xlsx: expected an Excel workbook (.xlsx, a zip archive), found text (it is a CSV file named .xlsx)",
-          "Fix: rename the file to .csv")),
-    Case("surveymonkey-sub-question-twice", "a SurveyMonkey export whose matrix lists the sub-question 'Staff' twice",
-         copy_of("surveys", replace("surveymonkey.csv", "Staff,Peers", "Staff,Staff")),
-         clean_tool_export("surveymonkey.csv", "surveymonkey.yaml"),
-         (("surveymonkey.csv, row 2, field 'How satisfied are you with the support you get from... - Staff': "
-           "expected each sub-question once under its question"),
-          "found sub-question 'Staff' of 'How satisfied are you with the support you get from...' in columns 14 and 15"),
-         count=1),
-    Case("redcap-dictionary-bad-choices", "a REDCap data dictionary whose choices have no codes",
-         copy_of("surveys", replace("redcap_dictionary.csv", "1, Low | 2, Okay | 3, Good", "Low | Okay | Good")),
-         draft_from_dictionary,
-         (("redcap_dictionary.csv, row 4, field 'mood: Choices, Calculations, OR Slider Labels': expected choices "
-           "written 'code, label | code, label'"), "found 'Low | Okay | Good'", "Fix: correct the field's choices"),
-         count=1),
-    Case("exclusion-rule-unknown-column", "an exclusion rule naming a column the export does not have (issue 18)",
-         copy_of("surveys", replace("qualtrics_flow.yaml", "column: Progress", "column: Progres")),
-         clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
-         ("qualtrics_flow.yaml, field 'exclusions[5].column': expected a column of", "found 'Progres'",
-          "Fix: correct the rule's column"), error=ConfigError),
-    Case("likert-answer-outside-levels", "a Likert answer that is none of the declared levels (issue 18)",
-         copy_of("surveys", replace("qualtrics_flow.csv", "Disagree,Neither agree nor disagree,Agree",
-                                    "Disagree,Neither agree nor disagree,Agree strongly")),
-         clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
-         ("qualtrics_flow.csv, row 10, field 'Q1_3': expected one of the levels (1 = Strongly disagree",
-          "found 'Agree strongly'", "Fix: correct the cell, or declare the level"), count=1),
+    Case(
+        "xlsx-really-csv",
+        "a Google Forms CSV export saved under the name responses.xlsx",
+        copy_of("surveys", copy_file(FIXTURES / "surveys/googleforms.csv", "responses.xlsx")),
+        clean_tool_export("responses.xlsx", "googleforms.yaml"),
+        (
+            "responses.xlsx: expected an Excel workbook (.xlsx, a zip archive), found text (it is a CSV file named .xlsx)",
+            "Fix: rename the file to .csv",
+        ),
+    ),
+    Case(
+        "surveymonkey-sub-question-twice",
+        "a SurveyMonkey export whose matrix lists the sub-question 'Staff' twice",
+        copy_of("surveys", replace("surveymonkey.csv", "Staff,Peers", "Staff,Staff")),
+        clean_tool_export("surveymonkey.csv", "surveymonkey.yaml"),
+        (
+            (
+                "surveymonkey.csv, row 2, field 'How satisfied are you with the support you get from... - Staff': "
+                "expected each sub-question once under its question"
+            ),
+            "found sub-question 'Staff' of 'How satisfied are you with the support you get from...' in columns 14 and 15",
+        ),
+        count=1,
+    ),
+    Case(
+        "redcap-dictionary-bad-choices",
+        "a REDCap data dictionary whose choices have no codes",
+        copy_of("surveys", replace("redcap_dictionary.csv", "1, Low | 2, Okay | 3, Good", "Low | Okay | Good")),
+        draft_from_dictionary,
+        (
+            (
+                "redcap_dictionary.csv, row 4, field 'mood: Choices, Calculations, OR Slider Labels': expected choices "
+                "written 'code, label | code, label'"
+            ),
+            "found 'Low | Okay | Good'",
+            "Fix: correct the field's choices",
+        ),
+        count=1,
+    ),
+    Case(
+        "exclusion-rule-unknown-column",
+        "an exclusion rule naming a column the export does not have (issue 18)",
+        copy_of("surveys", replace("qualtrics_flow.yaml", "column: Progress", "column: Progres")),
+        clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
+        (
+            "qualtrics_flow.yaml, field 'exclusions[5].column': expected a column of",
+            "found 'Progres'",
+            "Fix: correct the rule's column",
+        ),
+        error=ConfigError,
+    ),
+    Case(
+        "likert-answer-outside-levels",
+        "a Likert answer that is none of the declared levels (issue 18)",
+        copy_of(
+            "surveys",
+            replace(
+                "qualtrics_flow.csv",
+                "Disagree,Neither agree nor disagree,Agree",
+                "Disagree,Neither agree nor disagree,Agree strongly",
+            ),
+        ),
+        clean_tool_export("qualtrics_flow.csv", "qualtrics_flow.yaml"),
+        (
+            "qualtrics_flow.csv, row 10, field 'Q1_3': expected one of the levels (1 = Strongly disagree",
+            "found 'Agree strongly'",
+            "Fix: correct the cell, or declare the level",
+        ),
+        count=1,
+    ),
 ]
 
 
@@ -1203,29 +1955,53 @@ def raw_zip(target: str, members: Callable[[], list[tuple[str, bytes, int, int]]
             n, offset = name.encode(), len(body)
             body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(n), 0)
             body += n + data
-            central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
-                                   len(n), 0, 0, 0, 0, 0, offset) + n
+            central += (
+                struct.pack(
+                    "<IHHHHHHIIIHHHHHII",
+                    0x02014B50,
+                    20,
+                    20,
+                    0,
+                    8,
+                    0,
+                    0x21,
+                    crc,
+                    len(data),
+                    size,
+                    len(n),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+                + n
+            )
         end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(listed), len(listed), len(central), len(body), 0)
         (folder / target).write_bytes(bytes(body + central + end))
+
     return change
 
 
 def _many_compressed_members() -> list[tuple[str, bytes, int, int]]:
     zeros = _deflated(bytes(2**20))
-    sources = "".join(f'<TextSource guid="3f2b5a8e-0000-4000-8000-{i:012d}" name="T{i}" '
-                      f'plainTextPath="internal://t{i}.txt"/>' for i in range(2500))
+    sources = "".join(
+        f'<TextSource guid="3f2b5a8e-0000-4000-8000-{i:012d}" name="T{i}" plainTextPath="internal://t{i}.txt"/>'
+        for i in range(2500)
+    )
     xml = f'<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>{sources}</Sources></Project>'
     return [("project.qde", *_deflated(xml.encode()))] + [(f"sources/t{i}.txt", *zeros) for i in range(2500)]
 
 
 def _deep_qdc(depth: int) -> bytes:
     opening = "".join(f'<Code guid="3f2b5a8e-0000-4000-8000-{i:012d}" name="c{i}">' for i in range(depth))
-    return (f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{opening}{"</Code>" * depth}</Codes></CodeBook>'
-            .encode())
+    return f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{opening}{"</Code>" * depth}</Codes></CodeBook>'.encode()
 
 
 def unzipped_without_sources(name: str) -> Change:
     """The fixture ``name`` unzipped into ``export/``, its sources folder left out."""
+
     def change(folder: Path) -> None:
         with zipfile.ZipFile(folder / name) as zf:
             for member in zf.namelist():
@@ -1233,27 +2009,57 @@ def unzipped_without_sources(name: str) -> Change:
                     continue
                 (folder / "export").mkdir(exist_ok=True)
                 (folder / "export" / member).write_bytes(zf.read(member))
+
     return change
 
 
 REFI_CASES = [
-    Case("qdpx-many-compressed-members", "a .qdpx of 2,500 members of 1 MiB of zeros (2.5 GiB from 3 MiB)",
-         qda_folder(raw_zip("many.qdpx", _many_compressed_members)), code_from_qdpx("many.qdpx"),
-         ("many.qdpx, field 'all members': expected an archive that inflates at most 100 times",
-          "2501 members", "zip bomb", "MAX_COMPRESSION_RATIO"), count=1),
-    Case("qdpx-member-count", "a .qdpx of 10,001 (empty) members",
-         qda_folder(raw_zip("count.qdpx", lambda: [(f"m{i}", *_deflated(b"")) for i in range(10_001)])),
-         code_from_qdpx("count.qdpx"),
-         ("count.qdpx: expected an archive of at most 10000 members", "found 10001 members",
-          "MAX_ARCHIVE_MEMBERS"), count=1),
-    Case("qdc-deep-tree", "a codebook of 100,000 codes, each inside the one before",
-         qda_folder(write("deep.qdc", _deep_qdc(100_000))), code_from_qdpx("deep.qdc"),
-         ("deep.qdc, row 1, field '<Code> (column", "expected elements nested at most 200 deep",
-          "<CodeBook> <Codes> <Code> <Code>"), count=1),
-    Case("qde-without-sources", "an unzipped NVivo export (project.qde) without its sources folder",
-         qda_folder(unzipped_without_sources("nvivo_crlf_emoji.qdpx")), code_from_qdpx("export/project.qde"),
-         ("export/project.qde, row", "plainTextPath of <TextSource guid=",
-          "expected the sources folder beside project.qde", "unzip the whole .qdpx"), count=1),
+    Case(
+        "qdpx-many-compressed-members",
+        "a .qdpx of 2,500 members of 1 MiB of zeros (2.5 GiB from 3 MiB)",
+        qda_folder(raw_zip("many.qdpx", _many_compressed_members)),
+        code_from_qdpx("many.qdpx"),
+        (
+            "many.qdpx, field 'all members': expected an archive that inflates at most 100 times",
+            "2501 members",
+            "zip bomb",
+            "MAX_COMPRESSION_RATIO",
+        ),
+        count=1,
+    ),
+    Case(
+        "qdpx-member-count",
+        "a .qdpx of 10,001 (empty) members",
+        qda_folder(raw_zip("count.qdpx", lambda: [(f"m{i}", *_deflated(b"")) for i in range(10_001)])),
+        code_from_qdpx("count.qdpx"),
+        ("count.qdpx: expected an archive of at most 10000 members", "found 10001 members", "MAX_ARCHIVE_MEMBERS"),
+        count=1,
+    ),
+    Case(
+        "qdc-deep-tree",
+        "a codebook of 100,000 codes, each inside the one before",
+        qda_folder(write("deep.qdc", _deep_qdc(100_000))),
+        code_from_qdpx("deep.qdc"),
+        (
+            "deep.qdc, row 1, field '<Code> (column",
+            "expected elements nested at most 200 deep",
+            "<CodeBook> <Codes> <Code> <Code>",
+        ),
+        count=1,
+    ),
+    Case(
+        "qde-without-sources",
+        "an unzipped NVivo export (project.qde) without its sources folder",
+        qda_folder(unzipped_without_sources("nvivo_crlf_emoji.qdpx")),
+        code_from_qdpx("export/project.qde"),
+        (
+            "export/project.qde, row",
+            "plainTextPath of <TextSource guid=",
+            "expected the sources folder beside project.qde",
+            "unzip the whole .qdpx",
+        ),
+        count=1,
+    ),
 ]
 
 
@@ -1270,6 +2076,7 @@ def interview_characteristics(fields: str, characteristics: list[str]) -> Callab
 
     def run(folder: Path) -> None:
         declared_characteristics(folder / fields, characteristics)
+
     return run
 
 
@@ -1278,24 +2085,49 @@ def dyad_declarations(source_kinds: dict[str, str]) -> Callable[[Path], None]:
     from peerstudy.comparisons import check_dyad_parameters
 
     def run(folder: Path) -> None:
-        documents = pd.DataFrame({"document": ["K1-S1-CALL", "K1-S2-PSW", "K1-S2-PIR"],
-                                  "source": ["call", "PSW interview", "PIR interview"]})
-        check_dyad_parameters(documents, read_codebook(folder / "codebook.yaml"), source_kinds=source_kinds,
-                              sources=list(source_kinds), shared_sources=["PSW interview", "PIR interview"],
-                              dimensions_of=["connection"], depth=0, file="own-dyads.yaml")
+        documents = pd.DataFrame(
+            {"document": ["K1-S1-CALL", "K1-S2-PSW", "K1-S2-PIR"], "source": ["call", "PSW interview", "PIR interview"]}
+        )
+        check_dyad_parameters(
+            documents,
+            read_codebook(folder / "codebook.yaml"),
+            source_kinds=source_kinds,
+            sources=list(source_kinds),
+            shared_sources=["PSW interview", "PIR interview"],
+            dimensions_of=["connection"],
+            depth=0,
+            file="own-dyads.yaml",
+        )
+
     return run
 
 
 QUALCODING_CASES = [
-    Case("characteristic-not-declared", "results-interviews describes a participant field the fields file does not declare",
-         copy_of("own-interviews"), interview_characteristics("fields.yaml", ["gender", "service_years"]),
-         ("fields.yaml, field 'characteristics': expected fields declared in the study's fields file",
-          "found 'service_years'", "Fix: declare 'service_years' under 'fields:'"), error=ConfigError, count=1),
-    Case("dyad-unknown-source-kind", "a dyad study declares a source of a kind the notebooks do not know",
-         copy_of("own-dyads"),
-         dyad_declarations({"call": "video", "PSW interview": "interview", "PIR interview": "interview"}),
-         ("own-dyads.yaml, field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview'",
-          "found 'video' (for source 'call')"), error=ConfigError, count=1),
+    Case(
+        "characteristic-not-declared",
+        "results-interviews describes a participant field the fields file does not declare",
+        copy_of("own-interviews"),
+        interview_characteristics("fields.yaml", ["gender", "service_years"]),
+        (
+            "fields.yaml, field 'characteristics': expected fields declared in the study's fields file",
+            "found 'service_years'",
+            "Fix: declare 'service_years' under 'fields:'",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
+    Case(
+        "dyad-unknown-source-kind",
+        "a dyad study declares a source of a kind the notebooks do not know",
+        copy_of("own-dyads"),
+        dyad_declarations({"call": "video", "PSW interview": "interview", "PIR interview": "interview"}),
+        (
+            "own-dyads.yaml, field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview'",
+            "found 'video' (for source 'call')",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
 ]
 
 

@@ -17,24 +17,43 @@ from peerstudy.errors import ConfigError, InputError
 
 
 # ----------------------------------------------------------------------------- rules
-@pytest.mark.parametrize("raw, expected", [
-    ("Schizophrenia", "schizophrenia"), (" SCHIZOPHRENIA", "schizophrenia"), ("schizophrenia.", "schizophrenia"),
-    ("Mood  Disorder", "mood disorder"), ("ＡＳＤ", "asd"), ("統合失調症", "統合失調症"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Schizophrenia", "schizophrenia"),
+        (" SCHIZOPHRENIA", "schizophrenia"),
+        ("schizophrenia.", "schizophrenia"),
+        ("Mood  Disorder", "mood disorder"),
+        ("ＡＳＤ", "asd"),
+        ("統合失調症", "統合失調症"),
+    ],
+)
 def test_normalise_label(raw, expected):
     assert normalise_label(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("29歳", 29), (" 30", 30), ("61 years", 61), ("54 yrs", 54), ("３１", 31), ("58 ", 58), ("-3", -3),
-    ("", None), ("forty", None), ("4 5", None), ("45.5", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("29歳", 29),
+        (" 30", 30),
+        ("61 years", 61),
+        ("54 yrs", 54),
+        ("３１", 31),
+        ("58 ", 58),
+        ("-3", -3),
+        ("", None),
+        ("forty", None),
+        ("4 5", None),
+        ("45.5", None),
+    ],
+)
 def test_parse_integer(raw, expected):
     assert parse_integer(raw, units=["歳", "years", "yrs"]) == expected
 
 
 def test_normalise_text_keeps_content_and_fixes_layout():
-    raw = "  He said \"thank you\", and — café\u0301?\r\nNext line   \rlast  "
+    raw = '  He said "thank you", and — café\u0301?\r\nNext line   \rlast  '
     assert normalise_text(raw) == 'He said "thank you", and — café́?\nNext line\nlast'
 
 
@@ -58,7 +77,8 @@ def test_fields_file_rejects_bare_yes_no_and_unknown_type(tmp_path):
     (tmp_path / "f.yaml").write_text(
         "fields:\n  n: {column: N, type: id}\n"
         "  e: {column: E, type: boolean, 'true': [yes], 'false': [no]}\n"
-        "  t: {column: T, type: txt}\n")
+        "  t: {column: T, type: txt}\n"
+    )
     with pytest.raises(ConfigError) as info:
         read_fields(tmp_path / "f.yaml")
     text = str(info.value)
@@ -68,7 +88,8 @@ def test_fields_file_rejects_bare_yes_no_and_unknown_type(tmp_path):
 
 def test_fields_file_rejects_a_spelling_under_two_values(tmp_path):
     (tmp_path / "f.yaml").write_text(
-        "fields:\n  n: {column: N, type: id}\n  s: {column: S, type: category, categories: {a: [x], b: [X]}}\n")
+        "fields:\n  n: {column: N, type: id}\n  s: {column: S, type: category, categories: {a: [x], b: [X]}}\n"
+    )
     with pytest.raises(ConfigError, match="each spelling under one value only"):
         read_fields(tmp_path / "f.yaml")
 
@@ -83,8 +104,9 @@ def mini(tmp_path):
 
 
 def clean(folder, **kw):
-    return clean_export(folder / "export.csv", folder / "fields.yaml", text_fields=["why"],
-                        analyse_text_if="experienced", **kw)
+    return clean_export(
+        folder / "export.csv", folder / "fields.yaml", text_fields=["why"], analyse_text_if="experienced", **kw
+    )
 
 
 def test_mini_survey_is_cleaned(mini):
@@ -102,7 +124,7 @@ def test_mini_survey_is_cleaned(mini):
 def test_every_change_is_logged_with_file_row_field_before_after_rule(mini):
     log = clean(mini).log
     assert list(log.columns) == ["file", "row", "field", "before", "after", "rule"]
-    rules = dict(zip(zip(log["row"], log["field"]), log["rule"]))
+    rules = dict(zip(zip(log["row"], log["field"], strict=False), log["rule"], strict=False))
     assert rules[(2, "(whole row)")] == "extra header row dropped"
     assert rules[(4, "(whole row)")] == "blank (unreturned) questionnaire dropped"
     assert rules[(6, "(whole row)")] == "duplicate submission dropped"
@@ -121,20 +143,22 @@ def test_raw_file_is_not_modified(mini):
 
 def test_problems_are_all_reported_with_row_and_column(mini):
     text = (mini / "export.csv").read_text(encoding="utf-8-sig")
-    text = text.replace("４５", "forty-five", 1).replace("\"F\"", "F").replace(",F,", ",Femme,").replace(",60,", ",160,")
+    text = text.replace("４５", "forty-five", 1).replace('"F"', "F").replace(",F,", ",Femme,").replace(",60,", ",160,")
     (mini / "export.csv").write_text(text, encoding="utf-8-sig", newline="")
     with pytest.raises(InputError) as info:
         clean(mini)
     messages = [str(p) for p in info.value.problems]
     assert any("row 5, field 'Age': expected a whole number" in m and "'forty-five'" in m for m in messages)
-    assert any("row 7, field 'Gender': expected one of the declared spellings" in m and "'Femme'" in m for m in messages)
+    assert any(
+        "row 7, field 'Gender': expected one of the declared spellings" in m and "'Femme'" in m for m in messages
+    )
     assert any("row 7, field 'Age': expected a number from 18 to 99, found 160" in m for m in messages)
 
 
 def test_conflicting_duplicate_is_an_error(mini):
     data = (mini / "export.csv").read_bytes()
-    i = data.rfind(b",m,")   # the second submission of number 3 now differs from the first
-    (mini / "export.csv").write_bytes(data[:i] + b",f," + data[i + 3:])
+    i = data.rfind(b",m,")  # the second submission of number 3 now differs from the first
+    (mini / "export.csv").write_bytes(data[:i] + b",f," + data[i + 3 :])
     with pytest.raises(InputError, match=r"row 6, field 'No\.': expected one submission per No\., found 3 again"):
         clean(mini)
 
@@ -142,7 +166,9 @@ def test_conflicting_duplicate_is_an_error(mini):
 def test_missing_required_answer(mini):
     text = (mini / "export.csv").read_text(encoding="utf-8-sig").replace(",60,", ",,")
     (mini / "export.csv").write_text(text, encoding="utf-8-sig", newline="")
-    with pytest.raises(InputError, match=r"row 7, field 'Age': expected an answer \(the field is required\), found no answer"):
+    with pytest.raises(
+        InputError, match=r"row 7, field 'Age': expected an answer \(the field is required\), found no answer"
+    ):
         clean(mini)
 
 
@@ -160,16 +186,28 @@ def test_free_text_is_deidentified_before_cleaning_and_logging(mini):
     export = mini / "export.csv"
     text = export.read_text(encoding="utf-8-sig")
     text = text.replace("Café talk with peers", "Café talk with Rita Sollis (ring 9123 4567)")
-    text = text.replace("3,2020/01/02 10:05,４５,m,no,N/A\n3,2020/01/02 11:00,４５,m,no,N/A",
-                        "3,2020/01/02 10:05,４５,m,no,Mail me: ken@example.org  \n"
-                        "3,2020/01/02 11:00,４５,m,no,Mail me: ken@example.org  ")
+    text = text.replace(
+        "3,2020/01/02 10:05,４５,m,no,N/A\n3,2020/01/02 11:00,４５,m,no,N/A",
+        "3,2020/01/02 10:05,４５,m,no,Mail me: ken@example.org  \n"
+        "3,2020/01/02 11:00,４５,m,no,Mail me: ken@example.org  ",
+    )
     export.write_text(text, encoding="utf-8")
     result = clean(mini, deid_key=DeidKey(names=("Rita Sollis",)))
-    assert result.documents.set_index("document").at["4/why", "text"] == "Café talk with [NAME] (ring [PHONE]) — it helped me."
+    assert (
+        result.documents.set_index("document").at["4/why", "text"]
+        == "Café talk with [NAME] (ring [PHONE]) — it helped me."
+    )
     logged = " ".join(result.log["before"].astype(str)) + " ".join(result.log["after"].astype(str))
     assert "ken@example.org" not in logged and "[EMAIL]" in logged, "set-aside answers are logged de-identified"
-    assert dict(zip(result.redactions["kind"], result.redactions["replaced"])) == {
-        "participant": 0, "name": 1, "place": 0, "email": 2, "phone": 1, "url": 0, "ip": 0}
+    assert dict(zip(result.redactions["kind"], result.redactions["replaced"], strict=False)) == {
+        "participant": 0,
+        "name": 1,
+        "place": 0,
+        "email": 2,
+        "phone": 1,
+        "url": 0,
+        "ip": 0,
+    }
     # without a key, e-mail addresses and phone numbers are still redacted
     plain = clean(mini)
     assert "Rita Sollis" in plain.documents.set_index("document").at["4/why", "text"]
@@ -186,9 +224,11 @@ def test_text_fields_must_be_declared(mini):
 def test_arbitrary_free_text_never_crashes_the_cleaner(tmp_path_factory, answer):
     folder = tmp_path_factory.mktemp("prop")
     shutil.copytree(MINI, folder, dirs_exist_ok=True)
-    rows = [["No.", "Entered", "Age", "Gender", "Peer support before?", "Why did you start?"],
-            ["", "", "", "", "", ""],
-            ["1", "2020/01/02 10:00", "30", "f", "yes", answer]]
+    rows = [
+        ["No.", "Entered", "Age", "Gender", "Peer support before?", "Why did you start?"],
+        ["", "", "", "", "", ""],
+        ["1", "2020/01/02 10:00", "30", "f", "yes", answer],
+    ]
     with open(folder / "export.csv", "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\r\n").writerows(rows)
     result = clean(folder)
@@ -201,7 +241,8 @@ def test_an_identifier_named_participant_is_the_participant_column(tmp_path):
     """Issue 15: an id field named 'participant' crashed with 'cannot insert participant, already exists'."""
     (tmp_path / "export.csv").write_text("participant_id,age\nP7,40\nP9,51\n", encoding="utf-8")
     (tmp_path / "fields.yaml").write_text(
-        "fields:\n  participant: {column: participant_id, type: id}\n  age: {column: age, type: integer}\n")
+        "fields:\n  participant: {column: participant_id, type: id}\n  age: {column: age, type: integer}\n"
+    )
     result = clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
     assert list(result.participants.columns) == ["participant", "age"]
     assert result.participants["participant"].tolist() == ["P7", "P9"]
@@ -210,31 +251,48 @@ def test_an_identifier_named_participant_is_the_participant_column(tmp_path):
 
 def test_a_field_named_like_an_internal_column_is_one_clear_error(tmp_path):
     (tmp_path / "fields.yaml").write_text(
-        "fields:\n  n: {column: N, type: id}\n  participant: {column: P, type: text}\n  returned: {column: R, type: label}\n")
+        "fields:\n  n: {column: N, type: id}\n  participant: {column: P, type: text}\n  returned: {column: R, type: label}\n"
+    )
     with pytest.raises(ConfigError) as info:
         read_fields(tmp_path / "fields.yaml")
     assert len(info.value.problems) == 2
-    assert "field 'fields.participant': expected a field name other than the cleaned tables' own columns" in str(info.value)
+    assert "field 'fields.participant': expected a field name other than the cleaned tables' own columns" in str(
+        info.value
+    )
     assert "rename the field" in str(info.value)
 
 
 # ----------------------------------------------------------------------------- numbers and choices
-@pytest.mark.parametrize("raw, expected", [
-    ("0.5", 0.5), (" 12 ", 12.0), ("１．５", 1.5), ("3 years", 3.0), (".25", 0.25), ("-2", -2.0),
-    ("1,5", None), ("half", None), ("", None), ("1.2.3", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("0.5", 0.5),
+        (" 12 ", 12.0),
+        ("１．５", 1.5),
+        ("3 years", 3.0),
+        (".25", 0.25),
+        ("-2", -2.0),
+        ("1,5", None),
+        ("half", None),
+        ("", None),
+        ("1.2.3", None),
+    ],
+)
 def test_parse_number(raw, expected):
     from peerstudy.clean import parse_number
 
     assert parse_number(raw, units=["years"]) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Peer group, Walks, outdoors", ["Peer group", "Walks, outdoors"]),   # the option holds the separator
-    ("walks,  OUTDOORS", ["Walks, outdoors"]),                            # spaces and case do not matter
-    ("2, 1", ["Walks, outdoors", "Peer group"]),                          # codes as well as labels
-    ("Peer group, Choir", None),                                          # not a declared option
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Peer group, Walks, outdoors", ["Peer group", "Walks, outdoors"]),  # the option holds the separator
+        ("walks,  OUTDOORS", ["Walks, outdoors"]),  # spaces and case do not matter
+        ("2, 1", ["Walks, outdoors", "Peer group"]),  # codes as well as labels
+        ("Peer group, Choir", None),  # not a declared option
+    ],
+)
 def test_split_choices(raw, expected):
     from peerstudy.clean import split_choices
 
@@ -245,7 +303,8 @@ def test_number_limits_and_undeclared_option_are_reported(tmp_path):
     (tmp_path / "export.csv").write_text("id,years,groups\n1,0.5,Peer group\n2,61.5,Choir\n", encoding="utf-8")
     (tmp_path / "fields.yaml").write_text(
         "fields:\n  id: {column: id, type: id}\n  years: {column: years, type: number, min: 0, max: 60}\n"
-        "  groups: {column: groups, type: multi, options: [Peer group, 'Walks, outdoors']}\n")
+        "  groups: {column: groups, type: multi, options: [Peer group, 'Walks, outdoors']}\n"
+    )
     with pytest.raises(InputError) as info:
         clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
     text = str(info.value)
@@ -257,12 +316,14 @@ def test_number_limits_and_undeclared_option_are_reported(tmp_path):
 # ----------------------------------------------------------------------------- Likert items
 def test_likert_scores_labels_and_reverse_scored_items(tmp_path):
     (tmp_path / "export.csv").write_text(
-        "id,calm,worried\n1,Agree,Agree\n2,1,strongly AGREE\n3,Neutral,2\n4,,Disagree\n", encoding="utf-8")
+        "id,calm,worried\n1,Agree,Agree\n2,1,strongly AGREE\n3,Neutral,2\n4,,Disagree\n", encoding="utf-8"
+    )
     (tmp_path / "fields.yaml").write_text(
         "fields:\n  id: {column: id, type: id}\n"
         "  calm: {column: calm, type: likert, levels: [Strongly disagree, Disagree, Neutral, Agree, Strongly agree]}\n"
         "  worried:\n    column: worried\n    type: likert\n    reverse: true\n"
-        "    levels: {1: Strongly disagree, 2: Disagree, 3: Neutral, 4: Agree, 5: Strongly agree}\n")
+        "    levels: {1: Strongly disagree, 2: Disagree, 3: Neutral, 4: Agree, 5: Strongly agree}\n"
+    )
     result = clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
     p = result.participants
     # by hand: Agree = 4; reversed on a 1..5 scale, a score s becomes 6 - s
@@ -277,7 +338,8 @@ def test_likert_scores_labels_and_reverse_scored_items(tmp_path):
 def test_likert_levels_must_be_declared(tmp_path):
     (tmp_path / "fields.yaml").write_text(
         "fields:\n  id: {column: id, type: id}\n  calm: {column: calm, type: likert, levels: [Only one]}\n"
-        "  worried: {column: w, type: likert, levels: [a, b], reverse: maybe}\n")
+        "  worried: {column: w, type: likert, levels: [a, b], reverse: maybe}\n"
+    )
     with pytest.raises(ConfigError) as info:
         read_fields(tmp_path / "fields.yaml")
     assert [p.field for p in info.value.problems] == ["fields.calm.levels", "fields.worried.reverse"]

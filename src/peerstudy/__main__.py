@@ -18,21 +18,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m peerstudy", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("report", help="regenerate reports from the raw data (all studies by default)")
-    rep.add_argument("--study", action="append", metavar="NAME",
-                     help="only this study (repeatable); without it, every study, and the outputs stored in "
-                          "notebooks/ are refreshed too")
-    rep.add_argument("--output-root", type=Path, metavar="DIR",
-                     help="write data/processed/ and reports/ under DIR instead of the project root")
-    rep.add_argument("--force", action="store_true",
-                     help="run every study, even those whose inputs, parameters and code are unchanged")
-    rep.add_argument("--jobs", type=int, metavar="N",
-                     help="run up to N studies at once (default: the number of cores)")
-    acc = sub.add_parser("accept-raw", help="record a study's raw data, as they are now, in its SHA256SUMS "
-                                            "(after a deliberate change; prints what changed)")
+    rep.add_argument(
+        "--study",
+        action="append",
+        metavar="NAME",
+        help="only this study (repeatable); without it, every study, and the outputs stored in "
+        "notebooks/ are refreshed too",
+    )
+    rep.add_argument(
+        "--output-root",
+        type=Path,
+        metavar="DIR",
+        help="write data/processed/ and reports/ under DIR instead of the project root",
+    )
+    rep.add_argument(
+        "--force",
+        action="store_true",
+        help="run every study, even those whose inputs, parameters and code are unchanged",
+    )
+    rep.add_argument("--jobs", type=int, metavar="N", help="run up to N studies at once (default: the number of cores)")
+    acc = sub.add_parser(
+        "accept-raw",
+        help="record a study's raw data, as they are now, in its SHA256SUMS "
+        "(after a deliberate change; prints what changed)",
+    )
     acc.add_argument("--study", action="append", metavar="NAME", required=True, help="the study (repeatable)")
     sub.add_parser("studies", help="list the studies that have a parameter file")
-    draft = sub.add_parser("draft-fields", help="print a draft fields file for a survey export (to review, then save "
-                                                "as studies/<study>/fields.yaml)")
+    draft = sub.add_parser(
+        "draft-fields",
+        help="print a draft fields file for a survey export (to review, then save as studies/<study>/fields.yaml)",
+    )
     draft.add_argument("export", type=Path, help="the survey export (CSV or .xlsx)")
     draft.add_argument("--dictionary", type=Path, metavar="CSV", help="a REDCap data dictionary for the export")
     draft.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx export (default: the first)")
@@ -54,10 +69,14 @@ def main(argv: list[str] | None = None) -> int:
             for name in args.study:
                 _accept_raw(pipeline.load_study(name))
         else:
-            pipeline.run_studies(args.study, output_root=args.output_root,
-                                 refresh_sources=not args.study and not args.output_root,
-                                 force=args.force, jobs=args.jobs,
-                                 log=lambda line: print(line, file=sys.stderr))
+            pipeline.run_studies(
+                args.study,
+                output_root=args.output_root,
+                refresh_sources=not args.study and not args.output_root,
+                force=args.force,
+                jobs=args.jobs,
+                log=lambda line: print(line, file=sys.stderr),
+            )
     except (PeerstudyError, pipeline.StageFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -82,12 +101,19 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
         return False
     if not all(stagecache.is_fresh(n, root, manifest) for n in names):
         return False
-    if not args.study and not args.output_root and manifest.get("notebooks_refreshed") != stagecache.refresh_fingerprint():
+    if (
+        not args.study
+        and not args.output_root
+        and manifest.get("notebooks_refreshed") != stagecache.refresh_fingerprint()
+    ):
         return False
     for n in names:
         print(f"{n}: unchanged since its outputs were made: skipped", file=sys.stderr)
-    print(f"done in {time.monotonic() - started:.1f} s; nothing to do; the reports: "
-          f"{config.relative_to_root(root / 'reports' / 'index.html')}", file=sys.stderr)
+    print(
+        f"done in {time.monotonic() - started:.1f} s; nothing to do; the reports: "
+        f"{config.relative_to_root(root / 'reports' / 'index.html')}",
+        file=sys.stderr,
+    )
     return True
 
 

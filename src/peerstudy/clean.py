@@ -789,7 +789,7 @@ def _check_options(spec: Fields, text_fields: Sequence[str], analyse_text_if: st
 
 
 def _same(a: pd.Series, b: pd.Series) -> bool:
-    return all((pd.isna(x) and pd.isna(y)) or x == y for x, y in zip(a, b))
+    return all((pd.isna(x) and pd.isna(y)) or x == y for x, y in zip(a, b, strict=False))
 
 
 def _schema(spec: Fields) -> pa.DataFrameSchema:

@@ -45,8 +45,24 @@ from peerstudy.pages import render_html, write_index, write_pages  # noqa: F401 
 from peerstudy.rawdata import check_raw, digest_file, list_files
 from peerstudy.readers import read_yaml
 
-__all__ = ["KERNEL_NAME", "Study", "StageFailed", "list_studies", "check_study_name", "load_study", "check_inputs", "run_study", "code_digest",
-           "raw_inputs", "refresh_notebooks", "run_studies", "normalise_notebook", "render_html", "update_manifest", "write_index"]
+__all__ = [
+    "KERNEL_NAME",
+    "Study",
+    "StageFailed",
+    "list_studies",
+    "check_study_name",
+    "load_study",
+    "check_inputs",
+    "run_study",
+    "code_digest",
+    "raw_inputs",
+    "refresh_notebooks",
+    "run_studies",
+    "normalise_notebook",
+    "render_html",
+    "update_manifest",
+    "write_index",
+]
 
 KERNEL_NAME = "peerstudy"
 CODE_DIRS = stagecache.CODE_DIRS
@@ -104,12 +120,17 @@ def check_study_name(name: str, *, file: str | None = None) -> None:
     peerstudy.errors.ConfigError: field 'study': expected a study name of lowercase letters, digits and hyphens ...
     """
     if not isinstance(name, str) or not _STUDY_NAME.fullmatch(name):
-        raise ConfigError(Problem(file=file, field="study",
-                                  expected="a study name of lowercase letters, digits and hyphens (at most 64, "
-                                           "starting with a letter or digit), as its parameter file is named",
-                                  found=repr(name),
-                                  fix="rename the parameter file to studies/<name>.yaml with such a name "
-                                      "(e.g. studies/my-survey.yaml), and set study: <name> in it"))
+        raise ConfigError(
+            Problem(
+                file=file,
+                field="study",
+                expected="a study name of lowercase letters, digits and hyphens (at most 64, "
+                "starting with a letter or digit), as its parameter file is named",
+                found=repr(name),
+                fix="rename the parameter file to studies/<name>.yaml with such a name "
+                "(e.g. studies/my-survey.yaml), and set study: <name> in it",
+            )
+        )
 
 
 def load_study(name: str | Path) -> Study:
@@ -125,55 +146,108 @@ def load_study(name: str | Path) -> Study:
     shown = config.relative_to_root(path)
     check_study_name(name, file=shown)
     if not path.is_file():
-        raise ConfigError(Problem(file=shown, expected="a study parameter file", found="no such file",
-                                  fix=f"choose one of: {', '.join(list_studies()) or '(none)'}; or add studies/{name}.yaml"))
+        raise ConfigError(
+            Problem(
+                file=shown,
+                expected="a study parameter file",
+                found="no such file",
+                fix=f"choose one of: {', '.join(list_studies()) or '(none)'}; or add studies/{name}.yaml",
+            )
+        )
     doc = read_yaml(path, what="a study parameter file (YAML)")
     problems = []
     if not isinstance(doc, dict):
         raise ConfigError(Problem(file=shown, expected="a mapping of parameter names to values", found=repr(doc)))
     notebooks = doc.get("notebooks")
     if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
-        raise ConfigError(Problem(file=shown, field="notebooks", expected="a list of notebook names from notebooks/",
-                                  found=repr(notebooks), fix="e.g. notebooks: [clean-survey, code, results-survey]"))
+        raise ConfigError(
+            Problem(
+                file=shown,
+                field="notebooks",
+                expected="a list of notebook names from notebooks/",
+                found=repr(notebooks),
+                fix="e.g. notebooks: [clean-survey, code, results-survey]",
+            )
+        )
     declared = {}
     for nb in notebooks:
         nb_path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
         if not nb_path.is_file():
             available = ", ".join(sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")))
-            problems.append(Problem(file=shown, field="notebooks", expected="names of notebooks in notebooks/",
-                                    found=repr(nb), fix=f"choose from: {available}"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    field="notebooks",
+                    expected="names of notebooks in notebooks/",
+                    found=repr(nb),
+                    fix=f"choose from: {available}",
+                )
+            )
             continue
         declared[nb] = papermill.inspect_notebook(str(nb_path))
     if problems:
         raise ConfigError(problems)
     raw = doc.get("raw", f"data/raw/{name}")
     if not isinstance(raw, str) or not raw:
-        raise ConfigError(Problem(file=shown, field="raw", expected="the folder of the study's raw data",
-                                  found=repr(raw), fix=f"e.g. raw: data/raw/{name}"))
+        raise ConfigError(
+            Problem(
+                file=shown,
+                field="raw",
+                expected="the folder of the study's raw data",
+                found=repr(raw),
+                fix=f"e.g. raw: data/raw/{name}",
+            )
+        )
     params = {k: v for k, v in doc.items() if k not in _STUDY_KEYS}
     if params.get("study") != name:
-        problems.append(Problem(file=shown, field="study", expected=f"the file's name, {name!r}",
-                                found=repr(params.get("study")), fix=f"set study: {name}"))
+        problems.append(
+            Problem(
+                file=shown,
+                field="study",
+                expected=f"the file's name, {name!r}",
+                found=repr(params.get("study")),
+                fix=f"set study: {name}",
+            )
+        )
     for key, value in params.items():
         owners = [nb for nb, decl in declared.items() if key in decl]
         if not owners:
-            problems.append(Problem(file=shown, field=key, expected="a parameter declared by one of its notebooks",
-                                    found="a key no notebook declares",
-                                    fix="correct the name (see `papermill --help-notebook notebooks/<name>.ipynb`) or remove it"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    field=key,
+                    expected="a parameter declared by one of its notebooks",
+                    found="a key no notebook declares",
+                    fix="correct the name (see `papermill --help-notebook notebooks/<name>.ipynb`) or remove it",
+                )
+            )
             continue
         for nb in owners:
             wanted = _TYPES.get(str(declared[nb][key].get("inferred_type_name", "")).split("[")[0])
             if wanted and not (isinstance(value, wanted) and not (wanted is not bool and isinstance(value, bool))):
-                problems.append(Problem(file=shown, field=key,
-                                        expected=f"a value of type {declared[nb][key]['inferred_type_name']} (as notebooks/{nb}.ipynb declares)",
-                                        found=f"{value!r} ({type(value).__name__})", fix="correct the value"))
+                problems.append(
+                    Problem(
+                        file=shown,
+                        field=key,
+                        expected=f"a value of type {declared[nb][key]['inferred_type_name']} (as notebooks/{nb}.ipynb declares)",
+                        found=f"{value!r} ({type(value).__name__})",
+                        fix="correct the value",
+                    )
+                )
                 break
     if problems:
         raise ConfigError(problems)
     raw_folder = config.resolve_input(raw)
     others = check_inputs(path, raw_folder, params)
-    return Study(name=name, file=path, raw=raw_folder, notebooks=tuple(notebooks),
-                 parameters=params, declared=declared, other_inputs=others)
+    return Study(
+        name=name,
+        file=path,
+        raw=raw_folder,
+        notebooks=tuple(notebooks),
+        parameters=params,
+        declared=declared,
+        other_inputs=others,
+    )
 
 
 def _strings(value: Any, key: str) -> Iterator[tuple[str, str]]:
@@ -228,19 +302,31 @@ def check_inputs(file: Path, raw: Path, parameters: dict[str, Any]) -> tuple[Pat
     named = [("raw", str(raw))] + [pair for key, value in parameters.items() for pair in _strings(value, key)]
     covered = [Path(os.path.realpath(raw)), Path(os.path.realpath(config.STUDIES_DIR))]
     if any(_inside(Path(os.path.realpath(p)), covered[0]) for p in (config.STUDIES_DIR, config.output_root())):
-        problems.append(Problem(file=shown, field="raw", expected="a folder holding only the study's raw data",
-                                found=f"{str(raw)!r}, which holds the project's code or outputs too",
-                                fix="give the study a raw folder of its own, e.g. raw: data/raw/<study>"))
+        problems.append(
+            Problem(
+                file=shown,
+                field="raw",
+                expected="a folder holding only the study's raw data",
+                found=f"{str(raw)!r}, which holds the project's code or outputs too",
+                fix="give the study a raw folder of its own, e.g. raw: data/raw/<study>",
+            )
+        )
     for where, value in named:
         given = config.resolve_input(value) if value.strip() else None
         if given is None or not ("/" in value or os.sep in value or given.suffix) or not os.path.lexists(given):
             continue
         real = Path(os.path.realpath(given))
         if not any(_inside(real, b) for b in bases):
-            problems.append(Problem(file=shown, field=where, expected=f"a path inside {allowed} (links resolved)",
-                                    found=f"{value!r}, which leads to {real}",
-                                    fix="copy the file into the study's raw folder and record it with `python -m "
-                                        "peerstudy accept-raw`; then name it there"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    field=where,
+                    expected=f"a path inside {allowed} (links resolved)",
+                    found=f"{value!r}, which leads to {real}",
+                    fix="copy the file into the study's raw folder and record it with `python -m "
+                    "peerstudy accept-raw`; then name it there",
+                )
+            )
         elif where != "raw" and not any(_inside(real, c) for c in covered) and real not in others:
             others.append(real)
     if problems:
@@ -316,9 +402,14 @@ def _study_lock(root: Path, study: str) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ConfigError(Problem(field="study", expected=f"no other run of {study!r} in progress",
-                                      found="another run holds the lock",
-                                      fix="wait for the other run to finish, then run again")) from None
+            raise ConfigError(
+                Problem(
+                    field="study",
+                    expected=f"no other run of {study!r} in progress",
+                    found="another run holds the lock",
+                    fix="wait for the other run to finish, then run again",
+                )
+            ) from None
         yield
 
 
@@ -345,8 +436,14 @@ def _check_kernel() -> str:
     if env_path not in paths.split(os.pathsep):
         os.environ["JUPYTER_PATH"] = os.pathsep.join([env_path, paths]) if paths else env_path
     if KERNEL_NAME not in KernelSpecManager().find_kernel_specs():
-        raise ConfigError(Problem(field="kernel", expected=f"the Jupyter kernel {KERNEL_NAME!r}", found="not installed",
-                                  fix=f"run `make report` (it installs it), or `python -m ipykernel install --sys-prefix --name {KERNEL_NAME}`"))
+        raise ConfigError(
+            Problem(
+                field="kernel",
+                expected=f"the Jupyter kernel {KERNEL_NAME!r}",
+                found="not installed",
+                fix=f"run `make report` (it installs it), or `python -m ipykernel install --sys-prefix --name {KERNEL_NAME}`",
+            )
+        )
     return KERNEL_NAME
 
 
@@ -354,9 +451,17 @@ def _execute(source: Path, target: Path, parameters: dict[str, Any] | None, kern
     """Run one notebook with papermill, from the notebooks folder, as JupyterLab would."""
     import papermill
 
-    papermill.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=kernel,
-                               cwd=str(config.NOTEBOOKS_DIR), progress_bar=False, log_output=False,
-                               request_save_on_cell_execute=False, extra_arguments=_KERNEL_ARGS)
+    papermill.execute_notebook(
+        str(source),
+        str(target),
+        parameters=parameters,
+        kernel_name=kernel,
+        cwd=str(config.NOTEBOOKS_DIR),
+        progress_bar=False,
+        log_output=False,
+        request_save_on_cell_execute=False,
+        extra_arguments=_KERNEL_ARGS,
+    )
 
 
 def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
@@ -398,8 +503,9 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
 
             check_outputs(name, study.parameters, study.raw, run)  # a hit raises: nothing is put in place
             if raw_inputs(study) != raw:
-                raise StageFailed(f"{name}: raw data changed while the study ran. Nothing was written for {name}; "
-                                  "run it again.")
+                raise StageFailed(
+                    f"{name}: raw data changed while the study ran. Nothing was written for {name}; run it again."
+                )
             entry = _manifest_entry(study, run, raw)
             if fingerprints is not None:
                 entry["fingerprints"] = fingerprints
@@ -454,8 +560,9 @@ def _manifest_entry(study: Study, run: Path, raw: dict[str, str]) -> dict[str, A
         "parameters": study.parameters,
         "raw_inputs": raw,
         "code_sha256": code_digest(),
-        "outputs": {p.relative_to(run).as_posix(): digest_file(p)
-                    for p in sorted((run / rel_reports).rglob("*")) if p.is_file()},
+        "outputs": {
+            p.relative_to(run).as_posix(): digest_file(p) for p in sorted((run / rel_reports).rglob("*")) if p.is_file()
+        },
     }
 
 
@@ -469,10 +576,14 @@ def _discard_run(run: Path, root: Path, study: str) -> None:
 _OUTPUT_FAULTS = {
     errno.ENOSPC: ("no space left on the device", "free some space, or choose another --output-root, and run again"),
     errno.EDQUOT: ("the disk quota used up", "free some space, or choose another --output-root, and run again"),
-    errno.EACCES: ("a folder that may not be written (permission denied)",
-                   "make the output root writable (chmod u+w), or choose another with --output-root"),
-    errno.EPERM: ("a folder that may not be changed (operation not permitted)",
-                  "make the output root writable (chmod u+w; chattr -i), or choose another with --output-root"),
+    errno.EACCES: (
+        "a folder that may not be written (permission denied)",
+        "make the output root writable (chmod u+w), or choose another with --output-root",
+    ),
+    errno.EPERM: (
+        "a folder that may not be changed (operation not permitted)",
+        "make the output root writable (chmod u+w; chattr -i), or choose another with --output-root",
+    ),
     errno.EROFS: ("a read-only file system", "choose an output root on a writable disk with --output-root"),
     errno.ENOTDIR: ("a file where a folder must be", "move the file away, or choose another --output-root"),
     errno.EEXIST: ("a file where a folder must be", "move the file away, or choose another --output-root"),
@@ -491,9 +602,13 @@ def output_problem(exc: OSError, root: Path, study: str | None = None) -> Proble
     found, fix = _OUTPUT_FAULTS.get(exc.errno, (exc.strerror or str(exc), "correct the cause, and run again"))
     where = exc.filename if exc.filename else root
     kept = f"; nothing was changed for {study}: its previous outputs are in place" if study else ""
-    return Problem(file=config.relative_to_root(where), field="--output-root",
-                   expected=f"an output root that can take the outputs ({config.relative_to_root(root)})",
-                   found=found + kept, fix=fix)
+    return Problem(
+        file=config.relative_to_root(where),
+        field="--output-root",
+        expected=f"an output root that can take the outputs ({config.relative_to_root(root)})",
+        found=found + kept,
+        fix=fix,
+    )
 
 
 def _check_output_root(root: Path) -> None:
@@ -594,8 +709,9 @@ def _commit(run: Path, root: Path, study: str) -> None:
     fails (a read-only folder, a full disk), the moves done are undone, the record is
     removed and the error raised: the previous outputs stay, whole. If undoing fails too,
     the record stays, and the next run completes the commit (or undoes it)."""
-    folders = {rel: _identity(run / rel) for rel in (f"data/processed/{study}", f"reports/{study}")
-               if (run / rel).exists()}
+    folders = {
+        rel: _identity(run / rel) for rel in (f"data/processed/{study}", f"reports/{study}") if (run / rel).exists()
+    }
     journal = _staging(root, study) / "commit.json"
     write_json(journal, {"run": run.name, "folders": folders})
     try:
@@ -632,10 +748,16 @@ def _recover(root: Path, study: str, log=print) -> None:
                         _take_back(run, root, rel, identity)
                 except OSError as exc:
                     problem = output_problem(exc, root)
-                    raise OutputError(Problem(file=problem.file, field=problem.field, expected=problem.expected,
-                                              found=f"{problem.found}, while the outputs of {study}'s interrupted run "
-                                                    "were being put in place (they are recorded, not lost)",
-                                              fix=f"{problem.fix}; the next run then completes them")) from None
+                    raise OutputError(
+                        Problem(
+                            file=problem.file,
+                            field=problem.field,
+                            expected=problem.expected,
+                            found=f"{problem.found}, while the outputs of {study}'s interrupted run "
+                            "were being put in place (they are recorded, not lost)",
+                            fix=f"{problem.fix}; the next run then completes them",
+                        )
+                    ) from None
         journal.unlink()
     for left in sorted(folder.glob("run-*")):
         shutil.rmtree(left)
@@ -654,8 +776,9 @@ def _append_run_log(root: Path, entries: list[dict]) -> None:
 
 
 # ------------------------------------------------------------------------ manifest
-def update_manifest(entries: dict[str, dict[str, Any]], *, root: Path | None = None,
-                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def update_manifest(
+    entries: dict[str, dict[str, Any]], *, root: Path | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Merge study entries (and the top-level keys ``extra``) into ``reports/manifest.json``
     (other studies' entries kept)."""
     path = (Path(root) if root else config.output_root()) / "reports" / "manifest.json"
@@ -665,12 +788,14 @@ def update_manifest(entries: dict[str, dict[str, Any]], *, root: Path | None = N
     manifest["python"] = ".".join(map(str, sys.version_info[:2]))
     manifest["packages"] = _package_versions()
     manifest.update(extra or {})
-    manifest["format"] = ("per study: raw_inputs (sha256 of each raw file, as recorded in the raw folder's "
-                          "SHA256SUMS), parameters (from "
-                          "studies/<study>.yaml), code_sha256 (see peerstudy.pipeline.code_digest), outputs (sha256 "
-                          "of each file in reports/<study>/), fingerprints (sha256 of what each stage depends on, see "
-                          "peerstudy.stagecache; a study is skipped while they hold); notebooks_refreshed (what the "
-                          "outputs stored in notebooks/ were made from)")
+    manifest["format"] = (
+        "per study: raw_inputs (sha256 of each raw file, as recorded in the raw folder's "
+        "SHA256SUMS), parameters (from "
+        "studies/<study>.yaml), code_sha256 (see peerstudy.pipeline.code_digest), outputs (sha256 "
+        "of each file in reports/<study>/), fingerprints (sha256 of what each stage depends on, see "
+        "peerstudy.stagecache; a study is skipped while they hold); notebooks_refreshed (what the "
+        "outputs stored in notebooks/ were made from)"
+    )
     write_json(path, manifest)
     return manifest
 
@@ -690,23 +815,35 @@ def refresh_notebooks(*, log=print) -> list[Path]:
 
     kernel = _check_kernel()
     sources = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-    defaults = {p.stem: str(papermill.inspect_notebook(str(p)).get("study", {}).get("default", "")).strip("\"'")
-                for p in sources}
+    defaults = {
+        p.stem: str(papermill.inspect_notebook(str(p)).get("study", {}).get("default", "")).strip("\"'")
+        for p in sources
+    }
     written = []
     for name in sorted(set(defaults.values())):
         study = load_study(name)
         orphans = [nb for nb, d in defaults.items() if d == name and nb not in study.notebooks]
         if orphans:
-            raise ConfigError(Problem(file=config.relative_to_root(study.file), field="notebooks",
-                                      expected="every notebook whose default study is this one",
-                                      found=f"{', '.join(orphans)} missing", fix="add them, or change their default 'study'"))
-        with tempfile.TemporaryDirectory(prefix="peerstudy-defaults-") as tmp, \
-                _environment(**{config.OUTPUT_ROOT_ENV: tmp}):
+            raise ConfigError(
+                Problem(
+                    file=config.relative_to_root(study.file),
+                    field="notebooks",
+                    expected="every notebook whose default study is this one",
+                    found=f"{', '.join(orphans)} missing",
+                    fix="add them, or change their default 'study'",
+                )
+            )
+        with (
+            tempfile.TemporaryDirectory(prefix="peerstudy-defaults-") as tmp,
+            _environment(**{config.OUTPUT_ROOT_ENV: tmp}),
+        ):
             for nb in study.notebooks:
                 keep = defaults.get(nb) == name
                 path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
                 out = Path(tmp) / f"{nb}.ipynb"
-                log(f"notebooks/{nb}.ipynb: {'refreshing outputs with the default parameters' if keep else f'running for {name}'}")
+                log(
+                    f"notebooks/{nb}.ipynb: {'refreshing outputs with the default parameters' if keep else f'running for {name}'}"
+                )
                 try:
                     _execute(path, out, None if keep else study.parameters_for(nb), kernel)
                 except PapermillExecutionError as exc:
@@ -722,9 +859,15 @@ def refresh_notebooks(*, log=print) -> list[Path]:
     return written
 
 
-def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None = None,
-                refresh_sources: bool = False, force: bool = False, jobs: int | None = None,
-                log=print) -> dict[str, Any]:
+def run_studies(
+    names: Sequence[str] | None = None,
+    *,
+    output_root: Path | None = None,
+    refresh_sources: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    log=print,
+) -> dict[str, Any]:
     """Run several studies (default: all), then update the manifest and the index page.
 
     A study whose inputs, parameters and code are unchanged since its outputs in place
@@ -743,8 +886,14 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
         check_study_name(n, file=f"studies/{n}.yaml" if n in list_studies() else None)
     unknown = [n for n in names if n not in list_studies()]
     if unknown:
-        raise ConfigError(Problem(field="--study", expected=f"one of {', '.join(list_studies())}",
-                                  found=", ".join(map(repr, unknown)), fix="add studies/<name>.yaml or correct the name"))
+        raise ConfigError(
+            Problem(
+                field="--study",
+                expected=f"one of {', '.join(list_studies())}",
+                found=", ".join(map(repr, unknown)),
+                fix="add studies/<name>.yaml or correct the name",
+            )
+        )
     root = Path(output_root).resolve() if output_root else config.output_root()
     _check_output_root(root)  # an output root that is a file: said before anything runs
     old = stagecache.read_manifest(root)
@@ -777,7 +926,9 @@ def run_studies(names: Sequence[str] | None = None, *, output_root: Path | None 
         write_index(manifest, root=root)
     if failure is not None:
         raise failure
-    log(f"done in {time.monotonic() - started:.1f} s; the reports: {config.relative_to_root(root / 'reports' / 'index.html')}")
+    log(
+        f"done in {time.monotonic() - started:.1f} s; the reports: {config.relative_to_root(root / 'reports' / 'index.html')}"
+    )
     return manifest
 
 

@@ -36,8 +36,18 @@ import yaml
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["MAX_INPUT_BYTES", "MAX_TABLE_CELLS", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_ALIAS_NODES",
-           "check_size", "read_text", "read_csv_table", "read_yaml", "read_yaml_node"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_TABLE_CELLS",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_ALIAS_NODES",
+    "check_size",
+    "read_text",
+    "read_csv_table",
+    "read_yaml",
+    "read_yaml_node",
+]
 
 #: Inputs larger than this are refused with a clear message rather than read.
 MAX_INPUT_BYTES = 200 * 1024 * 1024
@@ -94,11 +104,15 @@ def check_size(path: str | os.PathLike[str], *, what: str = "a file") -> None:
     p = resolve_input(path)
     size = p.stat().st_size
     if size > MAX_INPUT_BYTES:
-        raise InputError(Problem(file=relative_to_root(p),
-                                 expected=f"{what} of at most {_size(MAX_INPUT_BYTES)} (peerstudy.readers.MAX_INPUT_BYTES)",
-                                 found=_size(size),
-                                 fix="split the file into smaller ones; or, if it really is this large, "
-                                     "raise peerstudy.readers.MAX_INPUT_BYTES before running the stage"))
+        raise InputError(
+            Problem(
+                file=relative_to_root(p),
+                expected=f"{what} of at most {_size(MAX_INPUT_BYTES)} (peerstudy.readers.MAX_INPUT_BYTES)",
+                found=_size(size),
+                fix="split the file into smaller ones; or, if it really is this large, "
+                "raise peerstudy.readers.MAX_INPUT_BYTES before running the stage",
+            )
+        )
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -128,29 +142,44 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _refuse_nul(data: bytes, shown: str, what: str, name: str, resave: str,
-                row_of: Callable[[str], int]) -> None:
+def _refuse_nul(data: bytes, shown: str, what: str, name: str, resave: str, row_of: Callable[[str], int]) -> None:
     """Refuse text with NUL bytes anywhere: UTF-16 (with or without a byte order mark),
     binary content, or a damaged file (a NUL deep inside otherwise good text)."""
-    utf16 = ("UTF-16 (it starts with a UTF-16 byte order mark)"
-             if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None)
+    utf16 = (
+        "UTF-16 (it starts with a UTF-16 byte order mark)"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        else None
+    )
     at = data.find(b"\x00")
     if utf16 is None and at >= 0:
         found = _utf16_without_bom(data)
         if found:
             utf16 = f"{found} (without a byte order mark)"
         elif at < 4096:
-            raise InputError(Problem(file=shown, expected=what, found="binary content (zero bytes), not text",
-                                     fix="export the file as text (CSV/TXT/YAML) rather than renaming it"))
+            raise InputError(
+                Problem(
+                    file=shown,
+                    expected=what,
+                    found="binary content (zero bytes), not text",
+                    fix="export the file as text (CSV/TXT/YAML) rather than renaming it",
+                )
+            )
         else:
             row = row_of(data[:at].decode("utf-8", errors="replace"))
-            raise InputError(Problem(file=shown, row=row, expected=f"{what} without NUL (zero) bytes",
-                                     found=f"a NUL byte at byte {at:,}",
-                                     fix="the file is damaged or not entirely text: re-export it from the program "
-                                         "that made it (and check that line in the original)"))
+            raise InputError(
+                Problem(
+                    file=shown,
+                    row=row,
+                    expected=f"{what} without NUL (zero) bytes",
+                    found=f"a NUL byte at byte {at:,}",
+                    fix="the file is damaged or not entirely text: re-export it from the program "
+                    "that made it (and check that line in the original)",
+                )
+            )
     if utf16:
-        raise InputError(Problem(file=shown, expected=f"text encoded as {name}", found=f"text encoded as {utf16}",
-                                 fix=resave))
+        raise InputError(
+            Problem(file=shown, expected=f"text encoded as {name}", found=f"text encoded as {utf16}", fix=resave)
+        )
 
 
 def _line_of(prefix: str) -> int:
@@ -166,8 +195,13 @@ def _csv_row_of(prefix: str) -> int:
         return _line_of(prefix)
 
 
-def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig",
-              what: str = "a text file", parameter: str | None = None) -> str:
+def read_text(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str = "utf-8-sig",
+    what: str = "a text file",
+    parameter: str | None = None,
+) -> str:
     """The whole text of a file, decoded strictly.
 
     Parameters
@@ -192,36 +226,53 @@ def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig",
     return _read_text(path, encoding=encoding, what=what, parameter=parameter, row_of=_line_of)
 
 
-def _read_text(path: str | os.PathLike[str], *, encoding: str, what: str, parameter: str | None,
-               row_of: Callable[[str], int]) -> str:
+def _read_text(
+    path: str | os.PathLike[str], *, encoding: str, what: str, parameter: str | None, row_of: Callable[[str], int]
+) -> str:
     p = resolve_input(path)
     shown = relative_to_root(p)
     where = f"the parameter {parameter!r} in the study's YAML file" if parameter else "the path"
     if not p.is_file():
-        raise InputError(Problem(file=shown, expected=what, found="no such file",
-                                 fix=f"check {where}, or add the file"))
+        raise InputError(
+            Problem(file=shown, expected=what, found="no such file", fix=f"check {where}, or add the file")
+        )
     check_size(p, what=what)
     data = p.read_bytes()
     name = _encoding_name(encoding)
-    resave = f"re-save the file as {name}" + (" (Excel: Save As 'CSV UTF-8'; a text editor: encoding UTF-8)"
-                                             if name == "UTF-8" else "")
+    resave = f"re-save the file as {name}" + (
+        " (Excel: Save As 'CSV UTF-8'; a text editor: encoding UTF-8)" if name == "UTF-8" else ""
+    )
     kind = next((k for magic, k in _BINARY_MAGIC.items() if data.startswith(magic)), None)
     if kind:
-        raise InputError(Problem(file=shown, expected=what, found=f"binary content ({kind}), not text",
-                                 fix="export the file as text (CSV/TXT/YAML) rather than renaming it"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=what,
+                found=f"binary content ({kind}), not text",
+                fix="export the file as text (CSV/TXT/YAML) rather than renaming it",
+            )
+        )
     if name == "UTF-8":
         _refuse_nul(data, shown, what, name, resave, row_of)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         row = row_of(data[: exc.start].decode(encoding))
-        raise InputError(Problem(file=shown, row=row, expected=f"text encoded as {name}",
-                                 found=f"byte {data[exc.start:exc.start + 1]!r}, which is not valid {name}",
-                                 fix=f"{resave}; it is probably in an older encoding such as Windows-1252 or Latin-1"
-                                 if name == "UTF-8" else resave)) from None
+        raise InputError(
+            Problem(
+                file=shown,
+                row=row,
+                expected=f"text encoded as {name}",
+                found=f"byte {data[exc.start : exc.start + 1]!r}, which is not valid {name}",
+                fix=f"{resave}; it is probably in an older encoding such as Windows-1252 or Latin-1"
+                if name == "UTF-8"
+                else resave,
+            )
+        ) from None
     if not text.strip():
-        raise InputError(Problem(file=shown, expected=what, found="an empty file",
-                                 fix="re-export the file; it holds no data"))
+        raise InputError(
+            Problem(file=shown, expected=what, found="an empty file", fix="re-export the file; it holds no data")
+        )
     return text
 
 
@@ -248,19 +299,29 @@ def _csv_records(text: str, shown: str) -> list[list[str]]:
         for record in reader:
             cells += max(len(record), 1)
             if cells > MAX_TABLE_CELLS:
-                raise InputError(Problem(file=shown, row=len(records) + 1,
-                                         expected=f"a table of at most {MAX_TABLE_CELLS:,} cells "
-                                                  "(peerstudy.readers.MAX_TABLE_CELLS)",
-                                         found=f"more by this row ({len(text):,} characters in all)",
-                                         fix="split the export into smaller files (by wave or site), or drop columns "
-                                             "the study does not use; or, if it really is this large, raise "
-                                             "peerstudy.readers.MAX_TABLE_CELLS before running the stage"))
+                raise InputError(
+                    Problem(
+                        file=shown,
+                        row=len(records) + 1,
+                        expected=f"a table of at most {MAX_TABLE_CELLS:,} cells (peerstudy.readers.MAX_TABLE_CELLS)",
+                        found=f"more by this row ({len(text):,} characters in all)",
+                        fix="split the export into smaller files (by wave or site), or drop columns "
+                        "the study does not use; or, if it really is this large, raise "
+                        "peerstudy.readers.MAX_TABLE_CELLS before running the stage",
+                    )
+                )
             records.append(record)
     except csv.Error as exc:
-        raise InputError(Problem(file=shown, row=len(records) + 1, expected="a CSV record",
-                                 found=f"a record the CSV reader cannot read ({exc})",
-                                 fix="re-export the file; a cell longer than "
-                                     f"{csv.field_size_limit():,} characters is not a survey answer")) from None
+        raise InputError(
+            Problem(
+                file=shown,
+                row=len(records) + 1,
+                expected="a CSV record",
+                found=f"a record the CSV reader cannot read ({exc})",
+                fix="re-export the file; a cell longer than "
+                f"{csv.field_size_limit():,} characters is not a survey answer",
+            )
+        ) from None
     return records
 
 
@@ -268,33 +329,49 @@ def _refuse_doubled_line_ends(text: str, shown: str) -> None:
     """Refuse lines that end in CR CR LF (a CRLF file converted to CRLF once more): read
     as they are, every record would be followed by an empty one."""
     end = text.find("\n")
-    if end >= 2 and text[end - 2:end] == "\r\r":
-        raise InputError(Problem(file=shown, row=1, expected="lines that end in CR LF or LF",
-                                 found="lines that end in CR CR LF (a Windows file whose line ends were converted "
-                                       "twice)",
-                                 fix="undo the second conversion (e.g. run `dos2unix` once on a copy), or "
-                                     "re-export the file from the program that made it"))
+    if end >= 2 and text[end - 2 : end] == "\r\r":
+        raise InputError(
+            Problem(
+                file=shown,
+                row=1,
+                expected="lines that end in CR LF or LF",
+                found="lines that end in CR CR LF (a Windows file whose line ends were converted twice)",
+                fix="undo the second conversion (e.g. run `dos2unix` once on a copy), or "
+                "re-export the file from the program that made it",
+            )
+        )
 
 
 def _refuse_other_delimiters(text: str, header: list[str], shown: str) -> None:
     """Refuse a file whose header splits into more columns at semicolons or tabs than at
     commas: an export with another separator, whose columns would all seem missing."""
     line = text.split("\n", 1)[0].rstrip("\r")
-    for sep, name, why in ((";", "semicolons (';')", "semicolons are what Excel writes where the decimal mark is "
-                                                     "a comma"),
-                           ("\t", "tabs", "this is a tab-separated export (.tsv, or Excel 'Unicode Text')")):
+    for sep, name, why in (
+        (";", "semicolons (';')", "semicolons are what Excel writes where the decimal mark is a comma"),
+        ("\t", "tabs", "this is a tab-separated export (.tsv, or Excel 'Unicode Text')"),
+    ):
         columns = len(next(csv.reader([line], delimiter=sep), []))
         if columns > len(header):
-            raise InputError(Problem(file=shown, row=1, expected="values separated by commas (CSV)",
-                                     found=f"values separated by {name}: {columns} columns split there, "
-                                           f"{len(header)} split at commas",
-                                     fix=f"re-export the file as comma-separated CSV (Excel: Save As 'CSV UTF-8 "
-                                         f"(Comma delimited)'); {why}"))
+            raise InputError(
+                Problem(
+                    file=shown,
+                    row=1,
+                    expected="values separated by commas (CSV)",
+                    found=f"values separated by {name}: {columns} columns split there, {len(header)} split at commas",
+                    fix=f"re-export the file as comma-separated CSV (Excel: Save As 'CSV UTF-8 "
+                    f"(Comma delimited)'); {why}",
+                )
+            )
 
 
-def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
-                   required: Iterable[str] = (), encoding: str = "utf-8-sig",
-                   parameter: str | None = None) -> pd.DataFrame:
+def read_csv_table(
+    path: str | os.PathLike[str],
+    *,
+    header_rows: int = 1,
+    required: Iterable[str] = (),
+    encoding: str = "utf-8-sig",
+    parameter: str | None = None,
+) -> pd.DataFrame:
     """A CSV export as a table of strings indexed by spreadsheet row number.
 
     The first header row names the columns; further header rows (survey tools write a
@@ -325,33 +402,65 @@ def read_csv_table(path: str | os.PathLike[str], *, header_rows: int = 1,
     _refuse_doubled_line_ends(text, shown)
     records = _csv_records(text, shown)
     if len(records) <= header_rows - 1 or not records:
-        raise InputError(Problem(file=shown, expected=f"{header_rows} header row(s) and data",
-                                 found=f"{len(records)} row(s)", fix="re-export the file"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=f"{header_rows} header row(s) and data",
+                found=f"{len(records)} row(s)",
+                fix="re-export the file",
+            )
+        )
     _refuse_other_delimiters(text, records[0], shown)
     header = [h.strip() for h in records[0]]
     problems = []
     seen: dict[str, int] = {}
     for i, name in enumerate(header, 1):
         if name in seen:
-            problems.append(Problem(file=shown, row=1, field=name, expected="unique column names",
-                                    found=f"{name!r} in columns {seen[name]} and {i}",
-                                    fix="rename or remove one of the two columns"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=1,
+                    field=name,
+                    expected="unique column names",
+                    found=f"{name!r} in columns {seen[name]} and {i}",
+                    fix="rename or remove one of the two columns",
+                )
+            )
         seen.setdefault(name, i)
     missing = [c for c in required if c not in seen]
     if missing:
-        problems.append(Problem(file=shown, row=1, field=", ".join(missing),
-                                expected=f"column(s) {', '.join(map(repr, missing))}",
-                                found=f"columns {', '.join(map(repr, header))}",
-                                fix="restore the column in the export, or correct the column name declared for it"))
+        problems.append(
+            Problem(
+                file=shown,
+                row=1,
+                field=", ".join(missing),
+                expected=f"column(s) {', '.join(map(repr, missing))}",
+                found=f"columns {', '.join(map(repr, header))}",
+                fix="restore the column in the export, or correct the column name declared for it",
+            )
+        )
     body = records[header_rows:]
     if not body:
-        problems.append(Problem(file=shown, expected="at least one data row",
-                                found="only the header", fix="re-export the file with its data"))
+        problems.append(
+            Problem(
+                file=shown,
+                expected="at least one data row",
+                found="only the header",
+                fix="re-export the file with its data",
+            )
+        )
     for offset, rec in enumerate(body):
         if len(rec) > len(header):
-            problems.append(Problem(file=shown, row=header_rows + offset + 1, field=None,
-                                    expected=f"at most {len(header)} cells",
-                                    found=f"{len(rec)} cells", fix="quote the cell that contains a comma, or remove the extra cells"))
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=header_rows + offset + 1,
+                    field=None,
+                    expected=f"at most {len(header)} cells",
+                    found=f"{len(rec)} cells",
+                    fix="quote the cell that contains a comma, or remove the extra cells",
+                )
+            )
     if problems:
         raise InputError(problems)
     rows = [(rec + [""] * len(header))[: len(header)] for rec in body]
@@ -396,11 +505,12 @@ class _BoundedLoader(yaml.SafeLoader):
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
-                raise _YamlRefused(self.peek_event().start_mark.line + 1,
-                                   f"YAML nested at most {MAX_YAML_DEPTH} levels deep",
-                                   f"nesting deeper than {MAX_YAML_DEPTH} levels",
-                                   "flatten the structure (a codebook, for one, is a flat list of codes, "
-                                   "each naming its parent)")
+                raise _YamlRefused(
+                    self.peek_event().start_mark.line + 1,
+                    f"YAML nested at most {MAX_YAML_DEPTH} levels deep",
+                    f"nesting deeper than {MAX_YAML_DEPTH} levels",
+                    "flatten the structure (a codebook, for one, is a flat list of codes, each naming its parent)",
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -433,12 +543,13 @@ def _check_aliases(root: yaml.Node) -> None:
             if not big:
                 break
             node = big[0]
-        raise _YamlRefused(node.start_mark.line + 1,
-                           f"YAML whose aliases (*name) add at most {MAX_YAML_ALIAS_NODES:,} values when expanded "
-                           "(peerstudy.readers.MAX_YAML_ALIAS_NODES)",
-                           f"aliases that expand to {_amount(added)} values (an alias bomb, 'billion laughs')",
-                           "write the repeated values out instead of nesting aliases; do not run a file of unknown "
-                           "origin")
+        raise _YamlRefused(
+            node.start_mark.line + 1,
+            f"YAML whose aliases (*name) add at most {MAX_YAML_ALIAS_NODES:,} values when expanded "
+            "(peerstudy.readers.MAX_YAML_ALIAS_NODES)",
+            f"aliases that expand to {_amount(added)} values (an alias bomb, 'billion laughs')",
+            "write the repeated values out instead of nesting aliases; do not run a file of unknown origin",
+        )
 
 
 def _count_nodes(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int:
@@ -448,9 +559,12 @@ def _count_nodes(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int
     if key in sizes:
         return sizes[key]
     if key in open_:
-        raise _YamlRefused(node.start_mark.line + 1, "YAML aliases that refer to finished values",
-                           "an alias inside the value it names (an endless structure)",
-                           "write the value out instead of the alias")
+        raise _YamlRefused(
+            node.start_mark.line + 1,
+            "YAML aliases that refer to finished values",
+            "an alias inside the value it names (an endless structure)",
+            "write the value out instead of the alias",
+        )
     open_.add(key)
     total = 1 + sum(_count_nodes(child, sizes, open_) for child in _children(node))
     open_.discard(key)
@@ -479,25 +593,42 @@ def _load_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
             _check_aliases(node)
         doc = loader.construct_document(node) if node is not None else None
     except _YamlRefused as exc:
-        raise InputError(Problem(file=shown, row=exc.line, expected=exc.expected, found=exc.found,
-                                 fix=exc.fix)) from None
+        raise InputError(
+            Problem(file=shown, row=exc.line, expected=exc.expected, found=exc.found, fix=exc.fix)
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(file=shown, row=mark.line + 1 if mark else None,
-                                 expected="valid YAML", found=str(getattr(exc, "problem", exc)).removeprefix("found "),
-                                 fix="correct the YAML syntax at that line")) from None
+        raise InputError(
+            Problem(
+                file=shown,
+                row=mark.line + 1 if mark else None,
+                expected="valid YAML",
+                found=str(getattr(exc, "problem", exc)).removeprefix("found "),
+                fix="correct the YAML syntax at that line",
+            )
+        ) from None
     finally:
         loader.dispose()
     if loader.duplicates:
-        raise InputError([Problem(file=shown, row=line, field=str(key), expected="each key once in its mapping",
-                                  found=f"{key!r} again (first at line {first})",
-                                  fix="keep one of the two (YAML would silently use the last)")
-                          for key, line, first in loader.duplicates])
+        raise InputError(
+            [
+                Problem(
+                    file=shown,
+                    row=line,
+                    field=str(key),
+                    expected="each key once in its mapping",
+                    found=f"{key!r} again (first at line {first})",
+                    fix="keep one of the two (YAML would silently use the last)",
+                )
+                for key, line, first in loader.duplicates
+            ]
+        )
     return doc, node
 
 
-def read_yaml_node(path: str | os.PathLike[str], *, what: str = "a YAML file",
-                   parameter: str | None = None) -> tuple[Any, yaml.Node | None]:
+def read_yaml_node(
+    path: str | os.PathLike[str], *, what: str = "a YAML file", parameter: str | None = None
+) -> tuple[Any, yaml.Node | None]:
     """Like :func:`read_yaml`, and also the composed YAML node tree (for the line of each entry).
 
     Examples
@@ -512,16 +643,18 @@ def read_yaml_node(path: str | os.PathLike[str], *, what: str = "a YAML file",
     path = resolve_input(path)
     shown = relative_to_root(path)
     if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
-        raise InputError(Problem(file=shown, expected=f"{what} of at most {_size(MAX_YAML_BYTES)} "
-                                                      "(peerstudy.readers.MAX_YAML_BYTES)",
-                                 found=_size(path.stat().st_size),
-                                 fix="YAML files are written by hand and stay small: check that this is the right "
-                                     "file, or split it"))
+        raise InputError(
+            Problem(
+                file=shown,
+                expected=f"{what} of at most {_size(MAX_YAML_BYTES)} (peerstudy.readers.MAX_YAML_BYTES)",
+                found=_size(path.stat().st_size),
+                fix="YAML files are written by hand and stay small: check that this is the right file, or split it",
+            )
+        )
     return _load_yaml(read_text(path, what=what, parameter=parameter), shown)
 
 
-def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file",
-              parameter: str | None = None) -> Any:
+def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file", parameter: str | None = None) -> Any:
     """Parse a YAML file safely: no arbitrary objects, no key given twice in a mapping,
     aliases and nesting bounded (:data:`MAX_YAML_ALIAS_NODES`, :data:`MAX_YAML_DEPTH`),
     size bounded (:data:`MAX_YAML_BYTES`); every problem names the file and line.
