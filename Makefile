@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report)
 	$(BIN)/python -m peerstudy report
 
-test: $(STAMP)    ## the whole suite: unit, doctests, nbval, backtest
+test: lint       ## the lint gate, then the whole suite: unit, doctests, nbval, backtest
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)    ## the lint and format gate (ruff, configured in pyproject.toml)
@@ -21,8 +21,8 @@ format: $(STAMP)  ## apply the formatter and the safe lint fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test-fast: $(STAMP)  ## everything but whole pipeline runs, nbval and the backtest (tests marked slow)
-	$(BIN)/python -m pytest -m "not slow" -q
+test-fast: lint  ## the lint gate, then everything but pipeline runs, nbval and the backtest (marked slow)
+	$(BIN)/python -m pytest -m "not slow" -q -n 2
 
 # JupyterLab refuses to start as root unless told; containers and CI machines often are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -236,3 +236,31 @@ def tree_digest_of(name, text):
     import hashlib
 
     return {name: hashlib.sha256(text.encode()).hexdigest()}
+
+
+def test_a_failed_run_names_no_keyed_person_in_its_message_or_kept_notebook(tmp_path, monkeypatch):
+    """A stage that fails with an error quoting a keyed name (here, a stand-in for
+    papermill raising what a notebook's KeyError would give) and whose executed
+    notebook holds that name: the message and the notebook kept under
+    ``.staging/<study>/failed/`` show the pseudonym instead (issue 13)."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    from helpers import copy_study
+
+    def failing_execute(source, target, parameters, kernel):
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells.append(nbformat.v4.new_markdown_cell("Kang Tae-hoon said it first."))
+        nbformat.write(notebook, str(target))
+        raise PapermillExecutionError(0, 1, "KeyError: 'Kang Tae-hoon'", "KeyError", "'Kang Tae-hoon'", [])
+
+    monkeypatch.setattr(pipeline, "_execute", failing_execute)
+    out = tmp_path / "out"
+    study = copy_study(tmp_path, "professional-interviews", lambda raw: None, name="failing")
+    with pytest.raises(pipeline.StageFailed) as info:
+        pipeline.run_study(study, output_root=out)
+    kept = next((out / ".staging/failing/failed").glob("*.ipynb")).read_text(encoding="utf-8")
+    # the stand-in key (data/raw/professional-interviews/deid-key.yaml) maps Kang Tae-hoon to a pseudonym
+    for shown in (str(info.value), kept):
+        assert "kang" not in shown.lower() and "tae-hoon" not in shown.lower()
+    assert "said it first" in kept and "KeyError" in str(info.value)

@@ -29,7 +29,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -535,7 +535,7 @@ def _run_notebooks(study: Study, run: Path, root: Path, kernel: str, log) -> lis
             try:
                 _execute(config.NOTEBOOKS_DIR / f"{nb}.ipynb", out_path, study.parameters_for(nb), kernel)
             except PapermillExecutionError as exc:
-                raise StageFailed(_failure_message(name, nb, exc, out_path, root)) from None
+                raise StageFailed(_failure_message(name, nb, exc, out_path, root, _redactor(study))) from None
             executed = nbformat.read(out_path, as_version=4)
             executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
             run_log.append({"study": name, "notebook": nb, **timings})
@@ -626,15 +626,35 @@ def _output_errors(root: Path, study: str | None = None) -> Iterator[None]:
         raise OutputError(output_problem(exc, root, study)) from None
 
 
-def _failure_message(study: str, nb: str, exc: Exception, out_path: Path, root: Path) -> str:
+def _redactor(study: Study) -> Callable[[str], str]:
+    """De-identification with the study's key (its ``deid_key`` and ``phone_regions``),
+    for what a failed run shows: its message and the notebook kept for inspection. A key
+    that cannot be read (the failure itself may be about it) still removes phone
+    numbers, e-mail, URL and IP addresses."""
+    from peerstudy.deid import deidentify, study_key
+    from peerstudy.errors import PeerstudyError as _Error
+
+    regions = study.parameters.get("phone_regions") or None
+    try:
+        key = study_key(study.parameters.get("deid_key") or "", regions)
+    except _Error:
+        key = study_key("", None)
+    return lambda text: deidentify(text, key)[0]
+
+
+def _failure_message(
+    study: str, nb: str, exc: Exception, out_path: Path, root: Path, redact: Callable[[str], str] = str
+) -> str:
+    """The message of a failed stage, and the failed notebook kept for inspection; both
+    de-identified (``redact``), so that neither names a person of the study's key."""
     kept = _staging(root, study) / "failed" / f"{nb}.ipynb"
     if out_path.is_file():
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out_path, kept)
+        text = out_path.read_text(encoding="utf-8", errors="replace")
+        write_bytes_atomic(kept, redact(text).encode("utf-8"))
     ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
     ours = ename in {cls.__name__ for cls in _error_classes()}
     head = f"{study}: notebooks/{nb}.ipynb stopped"
-    detail = evalue if ours else f"{ename}: {evalue}"
+    detail = redact(evalue if ours else f"{ename}: {evalue}")
     return f"{head}: {detail}\nNothing was written for {study}. The failed notebook is kept at {config.relative_to_root(kept)}."
 
 
