@@ -367,3 +367,10 @@ def test_plain_dates_and_numbers_read_quickly_agree_with_the_standard_library():
     assert _parse_plain(count, "12", ())[:2] == (12, None)
     assert _parse_plain(count, "12", ("12",)) is None  # a declared missing marker is never a number
     assert _parse_plain(FieldSpec(name="a", column="A", type="integer", units=("2",)), "12", ()) is None
+
+
+@pytest.mark.parametrize("text", ["\u2025", "\u2026", "a . .", "x\u2026 ."])
+def test_label_normalisation_is_idempotent_on_runs_of_final_stops(text):
+    # found by Hypothesis: '‥' (U+2025) is '..' once NFKC-normalised, so one stop removed left one
+    once = normalise_label(text)
+    assert normalise_label(once) == once and not once.endswith(".")

@@ -79,10 +79,14 @@ def normalise_label(value: str) -> str:
     True
     >>> normalise_label(normalise_label("Ａ  b.")) == normalise_label("Ａ  b.")
     True
+    >>> normalise_label("unknown\u2025"), normalise_label("unknown . .")
+    ('unknown', 'unknown')
     """
-    text = unicodedata.normalize("NFKC", value).casefold()
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
     text = re.sub(r"\s+", " ", text).strip()
-    return text[:-1].rstrip() if text.endswith(".") else text
+    while text.endswith("."):  # every final stop: "…" is "..." once NFKC-normalised
+        text = text[:-1].rstrip()
+    return text
 
 
 @dataclass(frozen=True)
