@@ -101,11 +101,7 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
         return False
     if not all(stagecache.is_fresh(n, root, manifest) for n in names):
         return False
-    if (
-        not args.study
-        and not args.output_root
-        and manifest.get("notebooks_refreshed") != stagecache.refresh_fingerprint()
-    ):
+    if not args.study and not args.output_root and stagecache.read_refreshed(root) != stagecache.refresh_fingerprint():
         return False
     for n in names:
         print(f"{n}: unchanged since its outputs were made: skipped", file=sys.stderr)

@@ -813,8 +813,7 @@ def update_manifest(
         "SHA256SUMS), parameters (from "
         "studies/<study>.yaml), code_sha256 (see peerstudy.pipeline.code_digest), outputs (sha256 "
         "of each file in reports/<study>/), fingerprints (sha256 of what each stage depends on, see "
-        "peerstudy.stagecache; a study is skipped while they hold); notebooks_refreshed (what the "
-        "outputs stored in notebooks/ were made from)"
+        "peerstudy.stagecache; a study is skipped while they hold)"
     )
     write_json(path, manifest)
     return manifest
@@ -918,7 +917,7 @@ def run_studies(
     _check_output_root(root)  # an output root that is a file: said before anything runs
     old = stagecache.read_manifest(root)
     refreshed = stagecache.refresh_fingerprint()
-    if refresh_sources and not force and old.get("notebooks_refreshed") == refreshed:
+    if refresh_sources and not force and stagecache.read_refreshed(root) == refreshed:
         log("notebooks/: outputs stored in place are current: skipped")
         refresh_sources = False
     todo = [n for n in names if force or not stagecache.is_fresh(n, root, old)]
@@ -940,10 +939,11 @@ def run_studies(
     if failure is not None and not done:
         raise failure
     entries.update(done)
-    extra = {"notebooks_refreshed": stagecache.refresh_fingerprint()} if refresh_sources and not failure else {}
     with _output_errors(root):  # the studies that finished are recorded, even when another failed
-        manifest = update_manifest(entries, root=root, extra=extra)
+        manifest = update_manifest(entries, root=root)
         write_index(manifest, root=root)
+        if refresh_sources and not failure:
+            stagecache.write_refreshed(root, stagecache.refresh_fingerprint())
     if failure is not None:
         raise failure
     log(

@@ -140,6 +140,10 @@ def study_fingerprints(name: str) -> dict[str, str]:
     return fingerprints
 
 
+#: The file (under ``reports/``) recording the last refresh of ``notebooks/``.
+REFRESHED = "notebooks-refreshed.json"
+
+
 def refresh_fingerprint() -> str:
     """What the outputs stored in ``notebooks/`` depend on: all the code (the notebooks
     included) and every study's stage fingerprints.
@@ -156,6 +160,24 @@ def refresh_fingerprint() -> str:
         except (OSError, ValueError, yaml.YAMLError):
             parts.append(f"{name}: unreadable")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def read_refreshed(root: Path) -> str | None:
+    """The :func:`refresh_fingerprint` recorded when ``notebooks/`` was last refreshed
+    (``reports/notebooks-refreshed.json`` under ``root``), or ``None``. Kept out of the
+    manifest: the manifest records how the reports were made, and regenerating the
+    reports alone (as the backtest does) does not refresh ``notebooks/``."""
+    try:
+        return json.loads((root / "reports" / REFRESHED).read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def write_refreshed(root: Path, fingerprint: str) -> None:
+    """Record that ``notebooks/`` was refreshed from code and studies of ``fingerprint``."""
+    from peerstudy.files import write_json
+
+    write_json(root / "reports" / REFRESHED, {"fingerprint": fingerprint})
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
