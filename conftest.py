@@ -61,15 +61,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Before a notebook's kernel starts, point it at the right output root: the reports'
     notebooks at the regenerated root, the notebooks of ``notebooks/`` (run with their
-    default parameters, which need not be their study's) at a copy of it, so that what
-    they write never changes what the reports' notebooks and the backtest read."""
+    default parameters, which need not be their study's) at a root of their own where
+    those default runs were first made in order, as ``make report`` made the outputs they
+    store, so that what they write never changes what the reports' notebooks read."""
     if item.path.suffix != ".ipynb":
         return
     root = regenerate()
     if item.path.parent.name == "notebooks" and item.path.parent.parent == Path(__file__).parent:
-        if "defaults" not in _STATE:
-            _STATE["defaults"] = root.parent / f"{root.name}-defaults"
-            shutil.copytree(root, _STATE["defaults"], symlinks=True)
+        if "defaults" not in _STATE:  # the default runs, in order, as `make report` made the stored outputs
+            from peerstudy import pipeline
+
+            defaults = root.parent / f"{root.name}-defaults"
+            defaults.mkdir()
+            pipeline.refresh_notebooks(output_root=defaults, store=False, log=lambda line: None)
+            _STATE["defaults"] = defaults
         root = _STATE["defaults"]
     os.environ["PEERSTUDY_OUTPUT_ROOT"] = str(root)
 

@@ -185,7 +185,10 @@ def raw_identifiers(parameters: Mapping[str, Any], raw: Path) -> dict[str, str]:
         if path.name in SKIPPED_RAW:
             continue
         texts += [text for _, text in _texts_of(path.name, _read_bounded(path, path.name), raw=True)]
-    return find_identifiers(key, *texts)
+    found = find_identifiers(key, *texts)
+    # a speaker already labelled by the pseudonym (a key entry "P3: P3") is no identifier
+    pseudonyms = set(key.participants.values())
+    return {value: kind for value, kind in found.items() if not (kind == "participant" and value in pseudonyms)}
 
 
 def _search_table(identifiers: Mapping[str, str]) -> dict[str, tuple[str, str]]:

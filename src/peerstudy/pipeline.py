@@ -819,7 +819,7 @@ def update_manifest(
     return manifest
 
 
-def refresh_notebooks(*, log=print) -> list[Path]:
+def refresh_notebooks(*, log=print, output_root: Path | None = None, store: bool = True) -> list[Path]:
     """Re-execute the notebooks in ``notebooks/`` with their default parameters and store
     their outputs in place (so they open in JupyterLab with results shown, and nbval
     can check them).
@@ -827,7 +827,9 @@ def refresh_notebooks(*, log=print) -> list[Path]:
     Each notebook's default ``study`` names the study it shows. For every such study,
     its notebooks run in order in a temporary output root: those whose default is this
     study with no parameters (their outputs are kept), the others with the study's
-    parameters (only to produce what later notebooks read). Data outputs are discarded.
+    parameters (only to produce what later notebooks read). Data outputs are discarded,
+    unless ``output_root`` names where to run (the tests run the default runs there, with
+    ``store=False``, to check the stored outputs against them).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -852,10 +854,12 @@ def refresh_notebooks(*, log=print) -> list[Path]:
                     fix="add them, or change their default 'study'",
                 )
             )
-        with (
-            tempfile.TemporaryDirectory(prefix="peerstudy-defaults-") as tmp,
-            _environment(**{config.OUTPUT_ROOT_ENV: tmp}),
-        ):
+        where = (
+            contextlib.nullcontext(str(output_root))
+            if output_root
+            else tempfile.TemporaryDirectory(prefix="peerstudy-defaults-")
+        )
+        with where as tmp, _environment(**{config.OUTPUT_ROOT_ENV: tmp}):
             for nb in study.notebooks:
                 keep = defaults.get(nb) == name
                 path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
@@ -867,7 +871,7 @@ def refresh_notebooks(*, log=print) -> list[Path]:
                     _execute(path, out, None if keep else study.parameters_for(nb), kernel)
                 except PapermillExecutionError as exc:
                     raise StageFailed(f"notebooks/{nb}.ipynb failed for {name}: {exc.ename}: {exc.evalue}") from None
-                if not keep:
+                if not keep or not store:
                     continue
                 executed, _ = normalise_notebook(nbformat.read(out, as_version=4), output_path="")
                 executed.metadata.pop("papermill", None)
