@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from peerstudy.errors import ConfigError, Problem
 
-__all__ = ["UNATTRIBUTED", "Layout", "Transcript", "Turn", "read_layout"]
+__all__ = ["UNATTRIBUTED", "Layout", "Transcript", "Turn", "read_layout", "is_header_row"]
 
 #: The speaker of a turn whose speaker the source does not name (a caption cue without a
 #: voice or label): kept as its own turn, never given to the speaker before it.
@@ -173,3 +173,33 @@ def read_layout(value: dict[str, Any] | Layout | None, *, where: str = "transcri
         speaker_labels=tuple(labels.items()),
         source_offsets=bool(offsets),
     )
+
+
+# Column names a transcript table's first row may carry (Time | Speaker | Text): layout, not talk.
+_HEADER_WORDS = {
+    "time",
+    "timestamp",
+    "start",
+    "speaker",
+    "name",
+    "who",
+    "text",
+    "transcript",
+    "utterance",
+    "speech",
+    "content",
+    "turn",
+    "",
+}
+
+
+def is_header_row(cells: list[str]) -> bool:
+    """Whether a table's first row names its columns rather than holding a turn
+    (read by the .docx and .odt readers alike).
+
+    Examples
+    --------
+    >>> is_header_row(["Time", "Speaker", "Text"]), is_header_row(["[00:01]", "Ana", "Hello"])
+    (True, False)
+    """
+    return len(cells) > 1 and all(c.strip().lower() in _HEADER_WORDS for c in cells)

@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 
 from peerstudy.errors import InputError, Problem
+from peerstudy.transcripts.model import is_header_row
 
 __all__ = ["odt_text"]
 
@@ -36,21 +37,6 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 MAX_DEPTH = 40
-_HEADER_WORDS = {
-    "time",
-    "timestamp",
-    "start",
-    "speaker",
-    "name",
-    "who",
-    "text",
-    "transcript",
-    "utterance",
-    "speech",
-    "content",
-    "turn",
-    "",
-}
 _BLOCK_WRAPPERS = {
     (_TEXT, "section"),
     (_TEXT, "list"),
@@ -161,7 +147,7 @@ class _Reader:
                 if getattr(cell, "qname", None) == (_TABLE, "table-cell")
             ]
             rows.append(cells)
-        if rows and len(rows[0]) > 1 and all(c.strip().lower() in _HEADER_WORDS for c in rows[0]):
+        if rows and is_header_row(rows[0]):
             rows = rows[1:]
         return [line for cells in rows for line in "\t".join(cells).split("\n")]
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from peerstudy.errors import InputError, Problem
+from peerstudy.transcripts.model import is_header_row
 
 __all__ = ["docx_text"]
 
@@ -39,21 +40,6 @@ _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _NOTES = {"footnotes": "footnote", "endnotes": "endnote"}
 #: Containers deeper than this (tables in tables in text boxes ...) are refused.
 MAX_DEPTH = 40
-_HEADER_WORDS = {
-    "time",
-    "timestamp",
-    "start",
-    "speaker",
-    "name",
-    "who",
-    "text",
-    "transcript",
-    "utterance",
-    "speech",
-    "content",
-    "turn",
-    "",
-}
 _SKIPPED = {f"{_W}del", f"{_W}moveFrom"}
 _WRAPPERS = {f"{_W}{t}" for t in ("ins", "moveTo", "hyperlink", "smartTag", "customXml", "fldSimple", "bdo", "dir")}
 
@@ -144,7 +130,7 @@ class _Reader:
                 continue  # a row deleted with tracked changes
             cells = ["\n".join(self.block(tc, depth)) for tc in _children(tr, f"{_W}tc")]
             rows.append(cells)
-        if rows and len(rows[0]) > 1 and all(c.strip().lower() in _HEADER_WORDS for c in rows[0]):
+        if rows and is_header_row(rows[0]):
             rows = rows[1:]
         return [line for cells in rows for line in "\t".join(cells).split("\n")]
 
