@@ -70,7 +70,7 @@ lock:
 	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
 	.venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock.new
 	mv requirements.lock.new requirements.lock
-	.venv-lock/bin/python -m peerstudy.envfiles > environment.yml.new
+	.venv-lock/bin/python -m peerstudy.pipeline.envfiles > environment.yml.new
 	mv environment.yml.new environment.yml
 	rm -rf .venv-lock
 

@@ -1,4 +1,4 @@
-"""Benchmark: survey cleaning (peerstudy.clean.clean_export) against pandas.read_csv of the same export.
+"""Benchmark: survey cleaning (peerstudy.cleaning.clean.clean_export) against pandas.read_csv of the same export.
 
 Synthetic exports (fixed seed) shaped like the mini-survey fixture's fields file (an id,
 a date and time, a whole number with a unit, a number, categories, a yes/no, several
@@ -6,7 +6,7 @@ choices and free text) of 1,000, 10,000 and 100,000 respondents. Each size runs 
 process so that its peak memory (ru_maxrss) is its own; times are CPU times (the machine
 is shared), printed with the ratio to read_csv measured in the same child. The goal
 (issue 14) is cleaning <= 20 x read_csv. Without arguments it also measures
-the peak memory of reading an export at peerstudy.readers.MAX_TABLE_CELLS (``--limit``).
+the peak memory of reading an export at peerstudy.io.readers.MAX_TABLE_CELLS (``--limit``).
 Run: .venv/bin/python benchmarks/bench_cleaning.py [sizes...]
 """
 
@@ -92,7 +92,7 @@ def measure_one(n: int) -> None:
     """In a child: write, read and clean an export of ``n`` respondents; print one line."""
     import pandas as pd
 
-    from peerstudy.clean import clean_export
+    from peerstudy.cleaning.clean import clean_export
 
     with tempfile.TemporaryDirectory(prefix="bench-cleaning-") as tmp:
         # one small run first, so that neither side pays the one-off lazy imports (pandera's)
@@ -118,10 +118,10 @@ def measure_one(n: int) -> None:
 
 
 def measure_limit() -> None:
-    """In a child: peak memory of reading (peerstudy.surveyexports.read_export) an export just
-    under peerstudy.readers.MAX_TABLE_CELLS, its rows those of the synthetic export repeated."""
-    from peerstudy import readers
-    from peerstudy.surveyexports import read_export
+    """In a child: peak memory of reading (peerstudy.cleaning.surveyexports.read_export) an export just
+    under peerstudy.io.readers.MAX_TABLE_CELLS, its rows those of the synthetic export repeated."""
+    from peerstudy.cleaning.surveyexports import read_export
+    from peerstudy.io import readers
 
     with tempfile.TemporaryDirectory(prefix="bench-cleaning-") as tmp:
         path = write_export(Path(tmp), 1_000)

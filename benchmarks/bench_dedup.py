@@ -1,4 +1,4 @@
-"""Benchmark of peerstudy.dedup.find_duplicates: accuracy on real labelled sets, speed
+"""Benchmark of peerstudy.review.dedup.find_duplicates: accuracy on real labelled sets, speed
 and memory on a synthetic search of 50,000 records, and bib-dedupe in the same run.
 
 1. Every labelled set in ``../shared/samples/dedup/<set>/`` (``records_pre_merged.csv``
@@ -46,9 +46,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from peerstudy.bibliography import read_exports
 from peerstudy.config import PROJECT_ROOT
-from peerstudy.dedup import find_duplicates
+from peerstudy.review.bibliography import read_exports
+from peerstudy.review.dedup import find_duplicates
 
 Pair = tuple[str, str]
 
@@ -494,7 +494,7 @@ def main() -> None:
     parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args()
     bib_python = find_bib_dedupe(args.bib_dedupe_python)
-    print("peerstudy.dedup benchmark" + (f" (bib-dedupe from {bib_python})" if bib_python else ""))
+    print("peerstudy.review.dedup benchmark" + (f" (bib-dedupe from {bib_python})" if bib_python else ""))
     bench_labelled(args.samples, bib_python)
     print("\n2. bib-dedupe: " + ("compared above, in the same run" if bib_python else "not available in this run"))
     if not args.skip_synthetic:

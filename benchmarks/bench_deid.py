@@ -3,7 +3,7 @@
 Each interview has 9 turns of about 200 characters that name its participant, other
 people and places, and now and then a phone number or an e-mail address; the key grows
 with the study (1.5 entries per interview: 1,500 at 1,000 interviews, as in issue 14).
-Printed per size: the CPU time (``time.process_time``: the machine is shared) of :func:`peerstudy.deid.deidentify` over every turn (with
+Printed per size: the CPU time (``time.process_time``: the machine is shared) of :func:`peerstudy.cleaning.deid.deidentify` over every turn (with
 the key built and compiled in the timing), the time of a reference pass measured in the
 same run (one ``str.replace`` over every turn: the cost of reading the text once), their
 ratio, and the growth exponent ``log(t_1000 / t_100) / log(10)`` (1 = linear, 2 =
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from peerstudy.deid import DeidKey, deidentify
+from peerstudy.cleaning.deid import DeidKey, deidentify
 
 SYLLABLES = [
     "min",

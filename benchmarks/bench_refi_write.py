@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from peerstudy.refi import write_qdpx
+from peerstudy.qualitative.refi import write_qdpx
 
 
 def tables(n_docs: int = 200, per_doc: int = 250) -> tuple[pd.DataFrame, ...]:

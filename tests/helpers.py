@@ -25,7 +25,7 @@ def copy_study(tmp_path: Path, study: str, change, name: str = "bad-study") -> P
     import shutil
 
     from peerstudy.config import PROJECT_ROOT
-    from peerstudy.rawdata import accept_raw
+    from peerstudy.io.rawdata import accept_raw
 
     raw = tmp_path / "raw"
     shutil.copytree(PROJECT_ROOT / "data/raw" / study, raw)

@@ -1,4 +1,4 @@
-"""Tests of peerstudy.agreement: published values, properties, cross-checks, validation."""
+"""Tests of peerstudy.stats.agreement: published values, properties, cross-checks, validation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from peerstudy.agreement import (
+from peerstudy.errors import ConfigError, InputError
+from peerstudy.stats.agreement import (
     Estimate,
     agreement_table,
     apply_reconciliation,
@@ -26,7 +27,6 @@ from peerstudy.agreement import (
     miles_huberman,
     percent_agreement,
 )
-from peerstudy.errors import ConfigError, InputError
 
 N = None
 

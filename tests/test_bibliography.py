@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 
 from helpers import FIXTURES, samples_dir
-from peerstudy.bib_ids import is_missing, normalise_pmid
-from peerstudy.bib_tagged import map_ris
-from peerstudy.bibliography import (
+from peerstudy.config import PROJECT_ROOT
+from peerstudy.errors import ConfigError, InputError
+from peerstudy.review.bib_ids import is_missing, normalise_pmid
+from peerstudy.review.bib_tagged import map_ris
+from peerstudy.review.bibliography import (
     RECORD_COLUMNS,
     check_search_log,
     detect_format,
@@ -37,8 +39,6 @@ from peerstudy.bibliography import (
     read_search_log,
     read_wos,
 )
-from peerstudy.config import PROJECT_ROOT
-from peerstudy.errors import ConfigError, InputError
 
 BIB = FIXTURES / "bib"
 RAW = PROJECT_ROOT / "data/raw/literature-review"

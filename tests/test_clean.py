@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import MINI
-from peerstudy.clean import clean_export, normalise_label, normalise_text, parse_integer, read_fields
+from peerstudy.cleaning.clean import clean_export, normalise_label, normalise_text, parse_integer, read_fields
 from peerstudy.errors import ConfigError, InputError
 
 
@@ -181,7 +181,7 @@ def test_missing_column_names_it(mini):
 
 def test_free_text_is_deidentified_before_cleaning_and_logging(mini):
     """Identifiers in answers (analysed or set aside) never reach documents or the log."""
-    from peerstudy.deid import DeidKey
+    from peerstudy.cleaning.deid import DeidKey
 
     export = mini / "export.csv"
     text = export.read_text(encoding="utf-8-sig")
@@ -279,7 +279,7 @@ def test_a_field_named_like_an_internal_column_is_one_clear_error(tmp_path):
     ],
 )
 def test_parse_number(raw, expected):
-    from peerstudy.clean import parse_number
+    from peerstudy.cleaning.clean import parse_number
 
     assert parse_number(raw, units=["years"]) == expected
 
@@ -294,7 +294,7 @@ def test_parse_number(raw, expected):
     ],
 )
 def test_split_choices(raw, expected):
-    from peerstudy.clean import split_choices
+    from peerstudy.cleaning.clean import split_choices
 
     assert split_choices(raw, [("1", "Peer group"), ("2", "Walks, outdoors")], separator=",") == expected
 
@@ -350,8 +350,8 @@ def test_plain_dates_and_numbers_read_quickly_agree_with_the_standard_library():
     # datetime.strptime and int() themselves (None where strptime refuses the cell)
     from datetime import datetime
 
-    from peerstudy.clean import _parse_plain
-    from peerstudy.surveyfields import FieldSpec
+    from peerstudy.cleaning.clean import _parse_plain
+    from peerstudy.cleaning.surveyfields import FieldSpec
 
     when = FieldSpec(name="e", column="E", type="datetime", formats=("%Y/%m/%d %H:%M", "%d.%m.%Y"))
     for cell in ["2020/01/02 10:00", "2020/1/2 3:04", "2020/02/30 10:00", "2020/13/02 10:00", "2020/01/02 24:00"]:

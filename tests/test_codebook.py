@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from helpers import MINI
-from peerstudy.codebook import children, read_codebook
 from peerstudy.errors import InputError
+from peerstudy.qualitative.codebook import children, read_codebook
 
 
 def test_tree_depths_and_roots():

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from helpers import MINI
-from peerstudy.clean import clean_export
-from peerstudy.codebook import read_codebook
-from peerstudy.coding import Coded, apply_coding_sheets, count_codes, reconcile
+from peerstudy.cleaning.clean import clean_export
 from peerstudy.errors import InputError
+from peerstudy.qualitative.codebook import read_codebook
+from peerstudy.qualitative.coding import Coded, apply_coding_sheets, count_codes, reconcile
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from peerstudy.comparisons import dimension_table, dyad_profiles, emergence_table, role_table, shared_views
 from peerstudy.errors import ConfigError
+from peerstudy.report.comparisons import dimension_table, dyad_profiles, emergence_table, role_table, shared_views
 
 BOOK = pd.DataFrame(
     {
@@ -121,7 +121,7 @@ def test_unknown_attribute_is_a_config_error():
 
 
 def test_counts_by_session_and_role_at_every_level():
-    from peerstudy.comparisons import counts_by_time_and_role
+    from peerstudy.report.comparisons import counts_by_time_and_role
 
     # By hand from CONS/SEGS: session 1: a, e (observations, no speaker) -> trust; session 3: b (PSW01, empathy),
     # c (PIR01, empathy), d (PIR01, trust), f (PIR02, empathy), g (PSW01, trust).
@@ -141,7 +141,7 @@ def test_shared_views_count_only_the_declared_sources():
 
 
 def test_dyad_declarations_are_checked_together():
-    from peerstudy.comparisons import check_dyad_parameters
+    from peerstudy.report.comparisons import check_dyad_parameters
 
     kinds = {"observation": "field notes", "PSW interview": "interview", "PIR interview": "interview"}
     with pytest.raises(ConfigError) as info:
@@ -159,7 +159,7 @@ def test_dyad_declarations_are_checked_together():
 
 
 def test_dyad_key_figures_count_the_declared_kinds():
-    from peerstudy.keyfigures import dyad_key_figures
+    from peerstudy.report.keyfigures import dyad_key_figures
 
     # 4 observation documents and 3 interviews in DOCS (counted from its source column above)
     kinds = {"observation": "observation notes", "PSW interview": "interview", "PIR interview": "interview"}

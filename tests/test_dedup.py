@@ -1,4 +1,4 @@
-"""Deduplication (peerstudy.dedup): precision first, every merge and near miss listed with
+"""Deduplication (peerstudy.review.dedup): precision first, every merge and near miss listed with
 its evidence. Expected values come from hand-made records whose answer is known by
 construction (every person, journal and DOI below is invented), from the labels of real
 labelled sets (shared/samples/dedup/, skipped where absent) and from counts of DOIs made
@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES, samples_dir
-from peerstudy.bibliography import read_exports, read_medline, read_ris, read_wos
-from peerstudy.dedup import (
+from peerstudy.errors import ConfigError
+from peerstudy.review.bibliography import read_exports, read_medline, read_ris, read_wos
+from peerstudy.review.dedup import (
     _candidate_pairs,
     _prepare,
     find_duplicates,
@@ -29,7 +30,6 @@ from peerstudy.dedup import (
     select_pairs_to_check,
     summarise_pairs,
 )
-from peerstudy.errors import ConfigError
 
 BIB = FIXTURES / "bib"
 

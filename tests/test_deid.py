@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import FIXTURES
-from peerstudy.deid import (
+from peerstudy.cleaning.deid import (
     DeidKey,
     deidentify,
     deidentify_frame,
@@ -330,11 +330,11 @@ def _mini_study(tmp_path):
 
 
 def test_ids_file_names_notes_definitions_reasons_and_memo_titles_are_deidentified(tmp_path):
-    from peerstudy.clean import clean_export
-    from peerstudy.codebook import read_codebook
-    from peerstudy.coding import read_codings, reconcile
-    from peerstudy.memos import read_memos
-    from peerstudy.transcripts import clean_transcripts, read_transcripts
+    from peerstudy.cleaning.clean import clean_export
+    from peerstudy.cleaning.transcripts import clean_transcripts, read_transcripts
+    from peerstudy.qualitative.codebook import read_codebook
+    from peerstudy.qualitative.coding import read_codings, reconcile
+    from peerstudy.qualitative.memos import read_memos
 
     folder = _mini_study(tmp_path)
     key = read_key(folder / "deid-key.yaml")
@@ -362,7 +362,7 @@ def test_ids_file_names_notes_definitions_reasons_and_memo_titles_are_deidentifi
 
 
 def test_a_transcript_problem_never_quotes_a_keyed_name(tmp_path):
-    from peerstudy.transcripts import clean_transcripts, read_transcripts
+    from peerstudy.cleaning.transcripts import clean_transcripts, read_transcripts
 
     folder = _mini_study(tmp_path)
     key = read_key(folder / "deid-key.yaml")
@@ -384,8 +384,8 @@ def test_descriptions_of_imported_qdpx_selections_are_deidentified(tmp_path):
     """A QDA program's selection description (a coder's note) goes through the key too."""
     import zipfile
 
-    from peerstudy.coding import read_codings
-    from peerstudy.refi import read_refi
+    from peerstudy.qualitative.coding import read_codings
+    from peerstudy.qualitative.refi import read_refi
 
     source = FIXTURES / "qdpx/two_coders.qdpx"
     target = tmp_path / "described.qdpx"

@@ -8,7 +8,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from peerstudy.config import PROJECT_ROOT
-from peerstudy.envfiles import direct_requirements, normalise_name, read_lock, render_environment
+from peerstudy.pipeline.envfiles import direct_requirements, normalise_name, read_lock, render_environment
 
 
 def test_environment_yml_is_rendered_from_pyproject_and_lock():

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import MINI
-from peerstudy.codebook import read_codebook
-from peerstudy.coding import apply_coding_sheets
 from peerstudy.errors import InputError
-from peerstudy.excerpts import TurnIndex, find_excerpt, fold_text
+from peerstudy.qualitative.codebook import read_codebook
+from peerstudy.qualitative.coding import apply_coding_sheets
+from peerstudy.qualitative.excerpts import TurnIndex, find_excerpt, fold_text
 
 TEXT = "I said \u201cyes\u201d. Later I said yes again \u2013 twice."
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from helpers import FIXTURES
-from peerstudy.clean import clean_export
+from peerstudy.cleaning.clean import clean_export
+from peerstudy.cleaning.exclusions import apply_exclusions
+from peerstudy.cleaning.surveyfields import ExclusionRule, read_fields
 from peerstudy.errors import ConfigError, InputError
-from peerstudy.exclusions import apply_exclusions
-from peerstudy.surveyfields import ExclusionRule, read_fields
 
 SURVEYS = FIXTURES / "surveys"
 

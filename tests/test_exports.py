@@ -14,8 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from peerstudy.exports import describe_tables, write_manuscript_exports
-from peerstudy.outputs import StudyOutputs
+from peerstudy.report.exports import describe_tables, write_manuscript_exports
+from peerstudy.report.outputs import StudyOutputs
 
 LONG = "agreement-by-subcategory-and-coder-round"  # 40 characters: over Excel's 31 for a sheet name
 LONG_TWIN = "agreement-by-subcategory-and-coder-pairs"  # the same first 31 characters
@@ -56,7 +56,7 @@ def _csv_cells(path) -> list[list[str]]:
 
 
 def _unguard(cell: str) -> str:
-    """A CSV cell without the quote that guards formula-like text (peerstudy.outputs.escape_formulas)."""
+    """A CSV cell without the quote that guards formula-like text (peerstudy.report.outputs.escape_formulas)."""
     return cell[1:] if re.match(r"^'[=+\-@]", cell) else cell
 
 

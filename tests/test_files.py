@@ -1,6 +1,6 @@
 """The low-level writers load no plotting or table library.
 
-``peerstudy.rawdata`` (all that ``accept-raw`` needs) and ``peerstudy.files`` must not
+``peerstudy.io.rawdata`` (all that ``accept-raw`` needs) and ``peerstudy.io.files`` must not
 import pandas or matplotlib (issue 14: ``accept-raw`` answering in under a second; issue
 12: importing the I/O layer loads no plotting library). Checked in a fresh interpreter,
 since this test session has long imported both.
@@ -15,7 +15,9 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["peerstudy.files", "peerstudy.rawdata", "peerstudy.errors", "peerstudy.config"])
+@pytest.mark.parametrize(
+    "module", ["peerstudy.io.files", "peerstudy.io.rawdata", "peerstudy.errors", "peerstudy.config"]
+)
 def test_the_io_layer_imports_no_table_or_plotting_library(module):
     code = (
         f"import sys, json, {module}; "

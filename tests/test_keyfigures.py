@@ -7,7 +7,7 @@ import json
 import pytest
 
 from peerstudy.config import PROJECT_ROOT
-from peerstudy.keyfigures import compare_published, flatten, read_published
+from peerstudy.report.keyfigures import compare_published, flatten, read_published
 
 PUBLISHED = "studies/supporter-survey/published.yaml"
 

@@ -13,11 +13,12 @@ import pytest
 
 from leaks import find_leaks
 from peerstudy import pipeline
+from peerstudy.cleaning.deid import identifiers, read_key
+from peerstudy.cleaning.transcripts import read_transcripts
 from peerstudy.config import PROJECT_ROOT
-from peerstudy.deid import identifiers, read_key
-from peerstudy.leakcheck import LeakFound, check_outputs, raw_identifiers, scan_outputs
-from peerstudy.readers import read_text
-from peerstudy.transcripts import read_transcripts
+from peerstudy.io.readers import read_text
+from peerstudy.pipeline import run as pipeline_run
+from peerstudy.pipeline.leakcheck import LeakFound, check_outputs, raw_identifiers, scan_outputs
 
 DEID_STUDIES = [s for s in pipeline.list_studies() if pipeline.load_study(s).parameters.get("deid_key")]
 
@@ -74,7 +75,7 @@ def test_the_scan_ignores_image_pixels_and_longer_words(tmp_path):
 
 
 # ----------------------------------------------------------------------------- the pipeline's leak check
-# peerstudy.leakcheck is what run_study calls before putting a study's outputs in place.
+# peerstudy.pipeline.leakcheck is what run_study calls before putting a study's outputs in place.
 
 PLANTED = {
     "Han Ji-woo": "participant",
@@ -217,7 +218,7 @@ def test_run_study_puts_nothing_in_place_when_an_output_leaks(tmp_path, monkeypa
         processed.mkdir(parents=True, exist_ok=True)
         (processed / "notes.csv").write_text("note\nring 01004812297\n", encoding="utf-8")
 
-    monkeypatch.setattr(pipeline, "_execute", leaky_execute)
+    monkeypatch.setattr(pipeline_run, "_execute", leaky_execute)
     out = tmp_path / "out"
     (out / "reports/leaky").mkdir(parents=True)
     (out / "reports/leaky/keep.txt").write_text("previous report")
@@ -254,7 +255,7 @@ def test_a_failed_run_names_no_keyed_person_in_its_message_or_kept_notebook(tmp_
         nbformat.write(notebook, str(target))
         raise PapermillExecutionError(0, 1, "KeyError: 'Kang Tae-hoon'", "KeyError", "'Kang Tae-hoon'", [])
 
-    monkeypatch.setattr(pipeline, "_execute", failing_execute)
+    monkeypatch.setattr(pipeline_run, "_execute", failing_execute)
     out = tmp_path / "out"
     study = copy_study(tmp_path, "professional-interviews", lambda raw: None, name="failing")
     with pytest.raises(pipeline.StageFailed) as info:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from peerstudy.errors import InputError
-from peerstudy.memos import memo_timeline, read_memos
+from peerstudy.qualitative.memos import memo_timeline, read_memos
 
 BOOK = pd.DataFrame(
     {

@@ -9,8 +9,8 @@ import os
 import pandas as pd
 import pytest
 
-from peerstudy import outputs
-from peerstudy.outputs import StudyOutputs, to_csv_text, write_atomic, write_bytes_atomic
+from peerstudy.report import outputs
+from peerstudy.report.outputs import StudyOutputs, to_csv_text, write_atomic, write_bytes_atomic
 
 
 def test_a_lone_carriage_return_is_quoted_so_a_spreadsheet_keeps_the_row(tmp_path):

@@ -15,7 +15,7 @@ import yaml
 
 from helpers import FIXTURES
 from peerstudy import pipeline
-from peerstudy.rawdata import accept_raw
+from peerstudy.io.rawdata import accept_raw
 
 pytestmark = pytest.mark.slow  # runs whole studies through the pipeline
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from peerstudy import pages
+from peerstudy.report import pages
 
 STUDY = "mini-demo"
 NOTEBOOKS = ["clean", "results"]

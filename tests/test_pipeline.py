@@ -19,6 +19,7 @@ from helpers import copy_study, replace_in, tree_digest
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import ConfigError
+from peerstudy.pipeline import commit
 
 STUDY = "supporter-survey"
 COMMITTED = PROJECT_ROOT / "reports"
@@ -92,7 +93,7 @@ def test_executed_notebooks_hold_no_run_specific_facts():
 def test_html_hides_code_and_parameters():
     html = (COMMITTED / STUDY / "results-survey.html").read_text()
     assert "characteristics_table(" not in html
-    body = html.split("</header>", 1)[-1]  # the page header lists the parameters on purpose (peerstudy.pages)
+    body = html.split("</header>", 1)[-1]  # the page header lists the parameters on purpose (peerstudy.report.pages)
     assert "survey_export" not in body and "injected-parameters" not in html
     assert "42.1 (14.1)" in html
 
@@ -186,7 +187,7 @@ def _exchange_works(tmp_path):
     a.mkdir(), b.mkdir()
     (a / "x").touch()
     try:
-        return pipeline._exchange(a, b) and (b / "x").exists()
+        return commit.exchange_paths(a, b) and (b / "x").exists()
     finally:
         shutil.rmtree(a), shutil.rmtree(b)
 
@@ -220,9 +221,9 @@ def test_a_run_killed_at_any_step_of_putting_outputs_in_place_is_completed_by_th
                 return wrapped
 
             os.replace = step(os.replace)
-            pipeline._exchange = step(pipeline._exchange if exchange else (lambda a, b: False))
+            commit.exchange_paths = step(commit.exchange_paths if exchange else (lambda a, b: False))
             Path.unlink = step(Path.unlink)
-            pipeline._commit(run, root, "s")
+            commit.commit_run(run, root, "s")
             status = 0
         finally:
             os._exit(status)
@@ -236,7 +237,7 @@ def test_a_run_killed_at_any_step_of_putting_outputs_in_place_is_completed_by_th
         for rel, held in state.items():
             assert held is not None or (run / "previous" / rel / "table.csv").read_text() == "old"
     begun = (root / ".staging/s/commit.json").is_file()
-    pipeline._recover(root, "s", log=lambda line: None)
+    commit.recover_run(root, "s", log=lambda line: None)
     final = _state(root)
     if killed and not begun and state == dict.fromkeys(FOLDERS, "old"):
         assert final == dict.fromkeys(FOLDERS, "old"), "a commit not begun leaves the previous outputs"
@@ -277,7 +278,7 @@ def test_a_study_run_killed_midway_leaves_the_previous_outputs_and_the_next_run_
 
 def test_a_second_run_of_the_same_study_is_refused_while_one_holds_the_lock(tmp_path):
     out = tmp_path / "out"
-    with pipeline._study_lock(out, STUDY):
+    with commit.lock_study(out, STUDY):
         with pytest.raises(
             ConfigError,
             match=r"field 'study': expected no other run of 'supporter-survey' in "
@@ -356,14 +357,14 @@ def test_a_commit_into_a_read_only_folder_is_undone(tmp_path, exchange):
     _outputs(root, "old")
     run = root / ".staging/s/run-test"
     _outputs(run, "new")
-    saved = pipeline._exchange
+    saved = commit.exchange_paths
     try:
         if not exchange:
-            pipeline._exchange = lambda a, b: False
+            commit.exchange_paths = lambda a, b: False
         with _read_only(root / "reports"), pytest.raises(OSError):
-            pipeline._commit(run, root, "s")
+            commit.commit_run(run, root, "s")
     finally:
-        pipeline._exchange = saved
+        commit.exchange_paths = saved
     assert _state(root) == dict.fromkeys(FOLDERS, "old")
     assert _state(run) == dict.fromkeys(FOLDERS, "new"), "the new outputs are back in their run folder"
     assert not (root / ".staging/s/commit.json").exists()
@@ -396,10 +397,10 @@ def test_a_run_killed_while_a_failed_commit_is_undone_is_finished_by_the_next(tm
                     return wrapped
 
                 os.replace = step(os.replace)
-                pipeline._exchange = step(pipeline._exchange)
+                commit.exchange_paths = step(commit.exchange_paths)
                 Path.unlink = step(Path.unlink)
                 try:
-                    pipeline._commit(run, root, "s")
+                    commit.commit_run(run, root, "s")
                 except OSError:
                     status = 0
             finally:
@@ -408,7 +409,7 @@ def test_a_run_killed_while_a_failed_commit_is_undone_is_finished_by_the_next(tm
     killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     assert killed or os.WEXITSTATUS(status) == 0, "the failed commit did not raise"
     begun = (root / ".staging/s/commit.json").is_file()
-    pipeline._recover(root, "s", log=lambda line: None)
+    commit.recover_run(root, "s", log=lambda line: None)
     assert _state(root) == dict.fromkeys(FOLDERS, "new" if begun else "old")
     assert sorted(p.name for p in (root / ".staging/s").iterdir()) == []
 
@@ -419,7 +420,7 @@ def test_a_commit_record_whose_run_folder_is_gone_is_discarded(tmp_path):
     (root / ".staging/s").mkdir(parents=True)
     (root / ".staging/s/commit.json").write_text('{"run": "run-gone", "folders": {"reports/s": [1, 2]}}')
     lines = []
-    pipeline._recover(root, "s", log=lines.append)
+    commit.recover_run(root, "s", log=lines.append)
     assert lines == ["s: discarding the record of an earlier replacement of its outputs, whose run folder is gone"]
     assert _state(root) == dict.fromkeys(FOLDERS, "old")
     assert not (root / ".staging/s/commit.json").exists()

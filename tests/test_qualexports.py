@@ -15,8 +15,7 @@ import pandas as pd
 import pytest
 
 from peerstudy.config import PROJECT_ROOT
-from peerstudy.outputs import StudyOutputs
-from peerstudy.qualexports import (
+from peerstudy.qualitative.qualexports import (
     code_attribute_matrix,
     code_case_matrix,
     code_cooccurrence,
@@ -26,6 +25,7 @@ from peerstudy.qualexports import (
     participant_attributes,
     write_attribute_matrices,
 )
+from peerstudy.report.outputs import StudyOutputs
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "qual-exports"
 

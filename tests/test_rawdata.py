@@ -14,7 +14,7 @@ from helpers import tree_digest
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import InputError
-from peerstudy.rawdata import CHECKSUMS, accept_raw, check_raw, digest_folder, read_checksums
+from peerstudy.io.rawdata import CHECKSUMS, accept_raw, check_raw, digest_folder, read_checksums
 
 STUDY = "supporter-survey"
 

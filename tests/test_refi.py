@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -18,13 +17,13 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from helpers import FIXTURES, samples_dir
-from peerstudy import refi
-from peerstudy.agreement import agreement_table
-from peerstudy.codebook import read_codebook
-from peerstudy.coding import Coded, apply_coding_sheets
 from peerstudy.errors import ConfigError, InputError
-from peerstudy.refi import coded_from_refi, read_refi, refi_guid, write_qdc, write_qdpx
-from peerstudy.reliability import reliability_summary
+from peerstudy.qualitative import refi
+from peerstudy.qualitative.codebook import read_codebook
+from peerstudy.qualitative.coding import Coded, apply_coding_sheets
+from peerstudy.qualitative.refi import coded_from_refi, read_refi, refi_guid, write_qdc, write_qdpx
+from peerstudy.qualitative.reliability import reliability_summary
+from peerstudy.stats.agreement import agreement_table
 
 QDPX = FIXTURES / "qdpx"
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -345,11 +344,10 @@ def test_external_entity_is_refused():
     assert "root:" not in message
 
 
-def test_billion_laughs_is_refused_quickly():
-    started = time.perf_counter()
-    with pytest.raises(InputError, match="entity declaration 'lol'") as err:
-        read_refi(QDPX / "billion_laughs.qdc")
-    assert time.perf_counter() - started < 2
+def test_billion_laughs_is_refused_without_expanding():
+    error, peak = _measured(lambda: read_refi(QDPX / "billion_laughs.qdc"))
+    assert "entity declaration 'lol'" in str(error) and peak < 16 * 2**20
+    err = type("Raised", (), {"value": error})
     assert err.value.problems[0].row == 3 and "billion_laughs.qdc" in str(err.value)
 
 
@@ -1006,14 +1004,13 @@ def _measured(call):
     import tracemalloc
 
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(InputError) as err:
             call()
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    return err.value, time.perf_counter() - started, peak
+    return err.value, peak
 
 
 def test_many_small_highly_compressed_members_are_a_bomb(tmp_path):
@@ -1031,20 +1028,20 @@ def test_many_small_highly_compressed_members_are_a_bomb(tmp_path):
         tmp_path / "many.qdpx", [("project.qde", *xml)] + [(f"sources/t{i}.txt", *zeros) for i in range(2500)]
     )
     assert path.stat().st_size < 5 * 2**20
-    error, seconds, peak = _measured(lambda: read_refi(path))
+    error, peak = _measured(lambda: read_refi(path))
     message = str(error)
     assert "field 'all members'" in message and "inflates at most 100 times" in message and "zip bomb" in message
     assert f"{2500 * 2**20 + xml[1]} bytes" in message  # the declared total, computed here
-    assert seconds < 5 and peak < 64 * 2**20
+    assert peak < 64 * 2**20
 
 
 def test_too_many_members_are_refused_with_the_limit(tmp_path):
     empty = _deflated(b"")
     path = raw_zip(tmp_path / "count.qdpx", [(f"m{i}", *empty) for i in range(10_001)])
-    error, seconds, peak = _measured(lambda: read_refi(path))
+    error, peak = _measured(lambda: read_refi(path))
     assert "expected an archive of at most 10000 members" in str(error) and "10001 members" in str(error)
     assert "MAX_ARCHIVE_MEMBERS" in str(error)
-    assert seconds < 5 and peak < 64 * 2**20
+    assert peak < 64 * 2**20
 
 
 def test_reading_stops_at_the_read_budget(tmp_path, monkeypatch):
@@ -1067,11 +1064,11 @@ def _deep_codebook(depth: int) -> bytes:
 def test_a_deep_codebook_is_refused_not_a_recursion_error(tmp_path):
     path = tmp_path / "deep.qdc"
     path.write_bytes(_deep_codebook(100_000))
-    error, seconds, peak = _measured(lambda: read_refi(path))
+    error, peak = _measured(lambda: read_refi(path))
     message = str(error)
     assert "expected elements nested at most 200 deep" in message and "<CodeBook> <Codes> <Code> <Code>" in message
     assert "field '<Code> (column " in message and "row 1" in message
-    assert seconds < 5 and peak < 64 * 2**20
+    assert peak < 64 * 2**20
 
 
 def test_a_codebook_just_under_the_depth_limit_is_read_without_recursion(tmp_path):
@@ -1134,7 +1131,7 @@ def test_offset_mapping_equals_a_character_by_character_count(text, bom):
     """Every reading's mapping against a naive count: each character's units (two for one
     beyond U+FFFF in UTF-16, none for the CR of a CRLF counted as one), one more for a
     counted BOM; a unit offset maps to the first code-point boundary that reaches it."""
-    from peerstudy.refi.offsets import Reading, TextOffsets
+    from peerstudy.qualitative.refi.offsets import Reading, TextOffsets
 
     m = TextOffsets(text, bom)
     for reading in [Reading(u, c, b) for u in ("codepoints", "utf16") for c in (2, 1) for b in (False, True)]:

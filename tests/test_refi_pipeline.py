@@ -10,7 +10,7 @@ import pandas as pd
 
 from peerstudy import pipeline
 from peerstudy.config import PROJECT_ROOT
-from peerstudy.refi import read_refi, write_qdpx
+from peerstudy.qualitative.refi import read_refi, write_qdpx
 
 STUDY = "professional-interviews"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from peerstudy.agreement import cohen_kappa
 from peerstudy.errors import InputError
-from peerstudy.reliability import (
+from peerstudy.qualitative.reliability import (
     agreement_by_code,
     agreement_by_level,
     one_code_per_unit,
@@ -16,6 +15,7 @@ from peerstudy.reliability import (
     stability,
     unit_labels,
 )
+from peerstudy.stats.agreement import cohen_kappa
 
 BOOK = pd.DataFrame(
     {

@@ -13,26 +13,25 @@ import pytest
 
 from helpers import FIXTURES, copy_study, tree_digest
 from peerstudy import pipeline
-from peerstudy.bibliography import read_exports
-from peerstudy.dedup import find_duplicates
 from peerstudy.errors import InputError
-from peerstudy.outputs import FIGURE_RC
-from peerstudy.prisma import (
-    PrismaCounts,
-    check_prisma_flow,
-    count_prisma_flow,
-    plot_prisma_flow,
-    tabulate_exclusion_reasons,
-)
-from peerstudy.review import (
+from peerstudy.report.outputs import FIGURE_RC
+from peerstudy.report.review_figures import plot_prisma_flow, plot_studies_by_year
+from peerstudy.review.bibliography import read_exports
+from peerstudy.review.dedup import find_duplicates
+from peerstudy.review.eligibility import (
     apply_eligibility,
     format_citation,
-    plot_studies_by_year,
     tabulate_by_year,
     tabulate_included,
     tabulate_subgroup,
 )
-from peerstudy.screening import read_decisions, read_extraction
+from peerstudy.review.prisma import (
+    PrismaCounts,
+    check_prisma_flow,
+    count_prisma_flow,
+    tabulate_exclusion_reasons,
+)
+from peerstudy.review.screening import read_decisions, read_extraction
 
 BIB = FIXTURES / "bib"
 STUDY = "literature-review"
@@ -543,7 +542,7 @@ def mini_records():
 
 
 def mini_screening(mini_records, **changes):
-    from peerstudy.screening import screen_records
+    from peerstudy.review.screening import screen_records
 
     args = {
         "screening_exports": [
@@ -558,7 +557,7 @@ def mini_screening(mini_records, **changes):
 
 
 def test_rayyan_votes_are_matched_by_doi_pmid_then_title(mini_records):
-    from peerstudy.screening import read_screening_export
+    from peerstudy.review.screening import read_screening_export
 
     votes = read_screening_export(
         {"file": str(MINI / "rayyan-title-abstract.csv"), "format": "rayyan", "stage": "title-abstract"}, mini_records
@@ -608,7 +607,7 @@ def test_conflicts_and_their_resolution(mini_records):
 
 
 def test_agreement_per_stage_against_a_hand_computation(mini_records):
-    from peerstudy.screening import tabulate_agreement
+    from peerstudy.review.screening import tabulate_agreement
 
     table = tabulate_agreement(mini_screening(mini_records).votes).set_index("stage")
     # Title/abstract, 9 records. Ana: 6 include, 3 exclude; Ben: 5 include, 3 exclude, 1 maybe; they agree on 6.
@@ -622,7 +621,7 @@ def test_agreement_per_stage_against_a_hand_computation(mini_records):
 
 
 def test_fleiss_kappa_of_three_reviewers_against_a_hand_computation():
-    from peerstudy.screening import tabulate_fleiss_kappa
+    from peerstudy.review.screening import tabulate_fleiss_kappa
 
     decided = {  # record: decisions of Ana, Ben, Cy at title/abstract (I include, E exclude)
         "r1": "III",
@@ -657,7 +656,7 @@ def test_fleiss_kappa_of_three_reviewers_against_a_hand_computation():
 
 
 def test_fleiss_kappa_is_empty_with_a_note_when_every_decision_is_the_same():
-    from peerstudy.screening import tabulate_fleiss_kappa
+    from peerstudy.review.screening import tabulate_fleiss_kappa
 
     votes = pd.DataFrame(
         {
@@ -674,7 +673,7 @@ def test_fleiss_kappa_is_empty_with_a_note_when_every_decision_is_the_same():
 
 
 def test_covidence_lists_are_final_decisions_and_asreview_labels_votes(mini_records):
-    from peerstudy.screening import read_screening_exports, resolve_decisions
+    from peerstudy.review.screening import read_screening_exports, resolve_decisions
 
     screens = FIXTURES / "screening"
     votes = read_screening_exports(
@@ -712,7 +711,7 @@ def test_covidence_lists_are_final_decisions_and_asreview_labels_votes(mini_reco
 
 
 def test_identifiers_of_screening_rows_are_normalised_as_the_records_were(tmp_path, mini_records):
-    from peerstudy.screening import match_records
+    from peerstudy.review.screening import match_records
 
     # A PMID written as a float ("39000001.0", as pandas writes a column with an empty cell), as a PubMed link,
     # a DOI as a resolver link in capitals, and R's NA: each is read as the records' readers read it.

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from helpers import tree_digest
-from peerstudy import config, pipeline, stagecache
-from peerstudy.rawdata import accept_raw
+from peerstudy import config, pipeline
+from peerstudy.io.rawdata import accept_raw
+from peerstudy.pipeline import run as pipeline_run
+from peerstudy.pipeline import stagecache
 
 STUDY = "supporter-survey"
 
@@ -55,7 +57,7 @@ def project(tmp_path, monkeypatch):
             (out / rel).mkdir(parents=True, exist_ok=True)
             (out / rel / "stage.txt").write_text(Path(source).stem)
 
-    monkeypatch.setattr(pipeline, "_execute", execute)
+    monkeypatch.setattr(pipeline_run, "_execute", execute)
     return root, tmp_path / "out", calls
 
 
@@ -94,7 +96,7 @@ def _change_parameter(root: Path) -> None:
 
 
 def _change_code(root: Path) -> None:
-    with open(root / "src/peerstudy/tables.py", "a") as fh:
+    with open(root / "src/peerstudy/report/tables.py", "a") as fh:
         fh.write("\n# a change\n")
 
 

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from helpers import FIXTURES, samples_dir
-from peerstudy.clean import clean_export
+from peerstudy.cleaning.clean import clean_export
+from peerstudy.cleaning.surveyexports import read_export
 from peerstudy.errors import InputError
-from peerstudy.surveyexports import read_export
 
 SURVEYS = FIXTURES / "surveys"
 

@@ -8,10 +8,10 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from peerstudy.clean import clean_export
-from peerstudy.codebook import read_codebook
-from peerstudy.coding import apply_coding_sheets
-from peerstudy.tables import category_table, characteristics_table, stand_in_notes
+from peerstudy.cleaning.clean import clean_export
+from peerstudy.qualitative.codebook import read_codebook
+from peerstudy.qualitative.coding import apply_coding_sheets
+from peerstudy.report.tables import category_table, characteristics_table, stand_in_notes
 
 RAW = "data/raw/supporter-survey"
 
@@ -93,7 +93,7 @@ def test_category_table_counts_match_the_sheet(survey):
 
 
 # ----------------------------------------------------------------------------- interview views
-from peerstudy.tables import assign_bands, crosstab_codes, hierarchy_table, quote_table, saturation_table  # noqa: E402
+from peerstudy.report.tables import assign_bands, crosstab_codes, hierarchy_table, quote_table, saturation_table  # noqa: E402
 
 BOOK = pd.DataFrame(
     {
@@ -154,7 +154,7 @@ def test_bands_cover_every_value():
 
 def test_characteristics_follow_the_declared_types(tmp_path):
     from peerstudy.errors import ConfigError
-    from peerstudy.tables import declared_characteristics
+    from peerstudy.report.tables import declared_characteristics
 
     (tmp_path / "fields.yaml").write_text(
         "fields:\n  id: {column: id, type: id}\n  band: {column: b, type: category}\n"

@@ -13,9 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES
-from peerstudy.deid import DeidKey, read_key
+from peerstudy.cleaning.deid import DeidKey, read_key
+from peerstudy.cleaning.transcripts import (
+    UNATTRIBUTED,
+    clean_transcripts,
+    parse_transcript,
+    read_transcript,
+    read_transcripts,
+)
 from peerstudy.errors import InputError
-from peerstudy.transcripts import UNATTRIBUTED, clean_transcripts, parse_transcript, read_transcript, read_transcripts
 
 MINI = FIXTURES / "mini-interviews"
 HEAD = ["Transcript: I9 (individual interview)", "Date: 2021-01-01", "Participants: Interviewer; Ann", ""]

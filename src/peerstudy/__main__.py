@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "draft-fields":
-            from peerstudy.draftfields import draft_fields
+            from peerstudy.cleaning.draftfields import draft_fields
 
             dictionary = args.dictionary.absolute() if args.dictionary else None
             sys.stdout.write(draft_fields(args.export.absolute(), dictionary, sheet=args.sheet))
@@ -89,7 +89,8 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
     pipeline (papermill, nbconvert, pandas) is imported, so a run with nothing to do is quick."""
     import time
 
-    from peerstudy import config, stagecache
+    from peerstudy import config
+    from peerstudy.pipeline import stagecache
 
     started = time.monotonic()
     root = args.output_root.resolve() if args.output_root else config.output_root()
@@ -115,7 +116,7 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
 
 def _accept_raw(study) -> None:
     from peerstudy.config import relative_to_root
-    from peerstudy.rawdata import CHECKSUMS, accept_raw
+    from peerstudy.io.rawdata import CHECKSUMS, accept_raw
 
     changes = accept_raw(study.raw)
     listed = [f"  {kind} {name}" for kind in ("added", "changed", "removed") for name in changes[kind]]

@@ -1,0 +1,512 @@
+"""Recognise a survey tool's export from its content and read it into one header and rows.
+
+Survey tools write their exports in their own ways; this module turns each into a
+:class:`SurveyExport`: one name per column, the question text of each column where the tool
+writes one, and the answers as text cells indexed by spreadsheet row. Cleaning
+(:mod:`peerstudy.cleaning.clean`) then works on that table, whatever the tool.
+
+Recognised from the content (the file name is not trusted):
+
+``Qualtrics``
+    Three header rows: column names (``Q1``, ``ResponseId``), question texts, and
+    ``{"ImportId": ...}`` cells.
+``Qualtrics (legacy)``
+    Two header rows: ``V1``, ``V2``, ... and question names, then the texts.
+``SurveyMonkey``
+    Two header rows: the question (blank over its further columns), then the
+    sub-question, an option or ``Response``/``Open-Ended Response``. A question with one
+    column is named by its text; a column of a question with several is named
+    ``question - sub-question``.
+``REDCap``
+    Variable names (``record_id``, ``name___1`` for each checkbox option); placeholders
+    such as ``[not completed]`` are no answer.
+``LimeSurvey``
+    Codes (``id``, ``submitdate``, ``Q1[SQ001]``) or full question texts (``Response ID``,
+    ``Date submitted``).
+``Google Forms``
+    A ``Timestamp`` first column and the questions' texts as headers.
+
+Excel workbooks (``.xlsx``) are read with openpyxl (the first sheet or a named one) and
+then recognised in the same way. A fields file that declares ``header_rows`` is read as
+before, with that many header rows and the first one naming the columns.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "monkey.csv"
+>>> _ = path.write_text("Respondent ID,Age,Which fruit?,,\\n,Response,Apples,Pears,Other\\n"
+...                     "101,34,Apples,,Kiwi\\n", encoding="utf-8")
+>>> export = read_export(path)
+>>> export.tool, export.header_rows
+('SurveyMonkey', 2)
+>>> export.columns[2:]
+('Which fruit? - Apples', 'Which fruit? - Pears', 'Which fruit? - Other')
+>>> export.table.loc[3, "Which fruit? - Other"]
+'Kiwi'
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.errors import InputError, Problem
+from peerstudy.io.readers import _csv_row_of, _read_text, check_size, read_csv_table
+
+__all__ = ["PLACEHOLDERS", "SurveyExport", "guess_delimiter", "read_export", "recognise_tool"]
+
+#: Cell values a tool writes where there is no answer, by tool (compared case-insensitively).
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "REDCap": ("[not completed]", "[not started]", "[no data]"),
+}
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+_MONKEY_PLAIN = ("response", "open-ended response")
+_MONKEY_META = ("respondent id", "collector id")
+_LIME_CODES = {"id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp"}
+_LIME_TEXTS = {
+    "response id",
+    "date submitted",
+    "last page",
+    "start language",
+    "seed",
+    "date started",
+    "date last action",
+}
+_FORMS_TIMESTAMP = ("timestamp", "zeitstempel", "horodateur", "marca temporal", "marca de temps", "tijdstempel")
+_REDCAP_OPTION = re.compile(r"^(?P<base>.+?)___(?P<code>[^_].*)$")
+_REDCAP_LABEL_OPTION = re.compile(r"^(?P<base>.+) \(choice=(?P<code>.+)\)$")
+#: Headers a REDCap export with labels as headers writes once per form.
+_REDCAP_REPEATED = ("Complete?", "Survey Timestamp", "Survey Identifier")
+_LIME_OPTION = re.compile(r"^(?P<base>[^\[]+)\[(?P<code>[^\]]+)\]$")
+
+
+@dataclass(frozen=True)
+class SurveyExport:
+    """One export read into a header and rows.
+
+    Attributes
+    ----------
+    file
+        The file as shown in messages (relative to the project root where possible).
+    tool
+        The tool recognised (``"Qualtrics"``, ``"REDCap"``, ...), or ``"CSV"``/``"Excel"``.
+    header_rows
+        Rows above the first answer.
+    columns
+        One unique name per column.
+    labels
+        The question text of each column ("" where the tool writes none).
+    table
+        The answers as text (an empty cell is ``""``), index = spreadsheet row number.
+    placeholders
+        Cell values the tool writes for "no answer" (besides the empty cell).
+    """
+
+    file: str
+    tool: str
+    header_rows: int
+    columns: tuple[str, ...]
+    labels: tuple[str, ...]
+    table: pd.DataFrame
+    placeholders: tuple[str, ...] = ()
+
+    def find_column(self, declared: str) -> str | None:
+        """The column a fields file means by ``declared``: its name, else a question text
+        that heads exactly one column."""
+        if declared in self.table.columns:
+            return declared
+        hits = [
+            c
+            for c, label in zip(self.columns, self.labels, strict=False)
+            if label and label.strip() == declared.strip()
+        ]
+        return hits[0] if len(hits) == 1 else None
+
+    def option_columns(self, declared: str) -> list[tuple[str, str]]:
+        """``(option, column)`` of a question written one column per option: REDCap
+        ``name___code``, LimeSurvey ``name[code]`` or SurveyMonkey ``question - option``."""
+        found = []
+        for column in self.columns:
+            for pattern in (_REDCAP_OPTION, _LIME_OPTION, _REDCAP_LABEL_OPTION):
+                match = pattern.match(column)
+                if match and match["base"].strip() == declared.strip():
+                    found.append((match["code"], column))
+            if column.startswith(declared + " - ") and self.tool == "SurveyMonkey":
+                found.append((column[len(declared) + 3 :], column))
+        return found
+
+    def is_missing(self, cell: str) -> bool:
+        """Whether ``cell`` is empty or one of the tool's placeholders."""
+        text = cell.strip().casefold()
+        return text == "" or text in self.placeholders
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per answered cell: ``row``, ``column``, ``question``, ``field`` (the
+        question a one-column-per-option column belongs to, else the column), ``option``
+        and ``value``; empty cells and placeholders are left out."""
+        groups = {
+            column: (match["base"], match["code"])
+            for column in self.columns
+            for match in [
+                _REDCAP_OPTION.match(column) or _LIME_OPTION.match(column) or _REDCAP_LABEL_OPTION.match(column)
+            ]
+            if match
+        }
+        rows = []
+        for column, label in zip(self.columns, self.labels, strict=False):
+            base, option = groups.get(column, (column, None))
+            for row, cell in self.table[column].items():
+                if not self.is_missing(cell):
+                    rows.append((int(row), column, label, base, option, cell))
+        frame = pd.DataFrame(rows, columns=["row", "column", "question", "field", "option", "value"])
+        return frame.astype({"row": "int64"})
+
+
+def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
+    """The tool that wrote an export and its number of header rows, from its first rows.
+
+    Examples
+    --------
+    >>> recognise_tool([["Timestamp", "How are you?"], ["2024/03/01 9:00:01", "Fine"]])
+    ('Google Forms', 1)
+    >>> recognise_tool([["record_id", "fruit___1"], ["1", "0"]])
+    ('REDCap', 1)
+    >>> recognise_tool([["a", "b"], ["1", "2"]])
+    ('CSV', 1)
+    """
+    first = [c.strip() for c in records[0]] if records else []
+    second = [c.strip() for c in records[1]] if len(records) > 1 else []
+    third = [c.strip() for c in records[2]] if len(records) > 2 else []
+    lowered = {c.casefold() for c in first}
+    if third and sum(c.startswith('{"ImportId"') for c in third) >= max(1, len([c for c in third if c]) // 2):
+        return "Qualtrics", 3
+    if first[:2] == ["V1", "V2"] and "ResponseID" in second:
+        return "Qualtrics (legacy)", 2
+    plain = sum(c.casefold() in _MONKEY_PLAIN for c in second)
+    if any(m in lowered for m in _MONKEY_META) or plain >= 2 or (plain and "" in first[1:]):
+        return "SurveyMonkey", 2
+    if first and first[0].casefold() in _FORMS_TIMESTAMP:
+        return "Google Forms", 1
+    if len(lowered & _LIME_CODES) >= 3 or len(lowered & _LIME_TEXTS) >= 3:
+        return "LimeSurvey", 1
+    if (
+        (first and first[0] == "record_id")
+        or any(_REDCAP_OPTION.match(c) or _REDCAP_LABEL_OPTION.match(c) for c in first)
+        or (first and first[0] == "Record ID" and "Complete?" in first)
+        or any(c.startswith("redcap_") or c.endswith("_complete") for c in first)
+    ):
+        return "REDCap", 1
+    return "CSV", 1
+
+
+def guess_delimiter(text: str) -> str:
+    """The delimiter of a CSV export: a comma, or the semicolon or tab that spreadsheet
+    programs in many locales write, whichever the header line holds most of (outside quotes).
+
+    Examples
+    --------
+    >>> guess_delimiter('id;"Age, years";Sex\\n1;34;f\\n'), guess_delimiter("id,age\\n1,2\\n")
+    (';', ',')
+    """
+    unquoted, quoted = [], False
+    for char in text[:65536]:
+        if char == '"':
+            quoted = not quoted
+        elif char in "\r\n" and not quoted:
+            break
+        elif not quoted:
+            unquoted.append(char)
+    line = "".join(unquoted)
+    counts = {d: line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def read_export(
+    path: str | Path, *, header_rows: int | None = None, sheet: str | None = None, parameter: str | None = None
+) -> SurveyExport:
+    """Read a survey export (CSV or ``.xlsx``), recognising the tool that wrote it.
+
+    Parameters
+    ----------
+    path
+        The export, relative to the project root or absolute.
+    header_rows
+        Declared header rows: the first names the columns, the others are skipped, and the
+        tool is not guessed. ``None``: recognise the tool from the content.
+    sheet
+        For a workbook, the sheet to read (default: the first).
+    parameter
+        The study parameter that points at the file, for the fix hint.
+
+    Returns
+    -------
+    SurveyExport
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (see :func:`peerstudy.io.readers.read_csv_table`), an
+        ``.xlsx`` is not a workbook, the sheet does not exist, two columns have one name
+        (for SurveyMonkey: one sub-question declared twice), or a row has more cells than
+        the header.
+    """
+    p = resolve_input(path)
+    shown = relative_to_root(p)
+    excel = p.suffix.lower() in _EXCEL_SUFFIXES
+    if header_rows is not None and not excel:
+        table = read_csv_table(p, header_rows=header_rows, parameter=parameter)
+        return SurveyExport(
+            file=shown,
+            tool="CSV",
+            header_rows=header_rows,
+            columns=tuple(table.columns),
+            labels=("",) * len(table.columns),
+            table=table,
+        )
+    if excel:
+        records = _read_workbook(p, shown, sheet, parameter)
+    else:
+        text = _read_text(p, encoding="utf-8-sig", what="a CSV file", parameter=parameter, row_of=_csv_row_of)
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=guess_delimiter(text)))
+    tool, rows = ("Excel", header_rows) if header_rows is not None else recognise_tool(records)
+    if excel and header_rows is None:
+        tool = f"{tool} (Excel workbook)" if tool != "CSV" else "Excel"
+    return _build(records, shown, tool, rows)
+
+
+def _build(records: list[list[str]], shown: str, tool: str, header_rows: int) -> SurveyExport:
+    if len(records) < header_rows + 1:
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="at least one data row",
+                found="only the header" if records else "no rows",
+                fix="re-export the file with its data",
+            )
+        )
+    names, labels = _name_columns(records, tool, header_rows)
+    keep = [
+        i for i, name in enumerate(names) if name or any(i < len(r) and r[i].strip() for r in records[header_rows:])
+    ]
+    problems = _check_names(names, keep, shown, tool)
+    body = records[header_rows:]
+    for offset, rec in enumerate(body):
+        if len(rec) > len(names) and any(c.strip() for c in rec[len(names) :]):
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=header_rows + offset + 1,
+                    expected=f"at most {len(names)} cells",
+                    found=f"{len(rec)} cells",
+                    fix="quote the cell that contains a comma, or remove the extra cells",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    rows = [[(rec + [""] * len(names))[i] for i in keep] for rec in body]
+    index = pd.RangeIndex(header_rows + 1, header_rows + 1 + len(rows), name="row")
+    columns = [names[i] or f"column {i + 1}" for i in keep]
+    table = pd.DataFrame(rows, columns=columns, index=index, dtype=str)
+    tool_name = tool.removesuffix(" (Excel workbook)")
+    return SurveyExport(
+        file=shown,
+        tool=tool,
+        header_rows=header_rows,
+        columns=tuple(columns),
+        labels=tuple(labels[i] for i in keep),
+        table=table,
+        placeholders=PLACEHOLDERS.get(tool_name, ()),
+    )
+
+
+def _name_columns(records: list[list[str]], tool: str, header_rows: int) -> tuple[list[str], list[str]]:
+    """One name and one question text per column, as the tool lays its header out."""
+    width = max(len(r) for r in records[: header_rows + 1])
+    head = [[(r + [""] * width)[i].strip() for i in range(width)] for r in records[:header_rows]]
+    first = head[0]
+    if tool.startswith("SurveyMonkey"):
+        return _name_monkey(first, head[1])
+    if header_rows >= 2 and tool.startswith("Qualtrics"):
+        return first, head[1]
+    if tool.startswith("REDCap"):
+        return _number_repeats(first), [""] * width
+    return first, [""] * width
+
+
+def _number_repeats(names: list[str]) -> list[str]:
+    """REDCap's labels-as-headers export repeats "Complete?" (and the survey timestamp)
+    once per form: the second is named "Complete? (2)", and so on.
+
+    Examples
+    --------
+    >>> _number_repeats(["Record ID", "Complete?", "Mood", "Complete?"])
+    ['Record ID', 'Complete?', 'Mood', 'Complete? (2)']
+    """
+    seen: dict[str, int] = {}
+    named = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        named.append(f"{name} ({seen[name]})" if name in _REDCAP_REPEATED and seen[name] > 1 else name)
+    return named
+
+
+def _name_monkey(first: list[str], second: list[str]) -> tuple[list[str], list[str]]:
+    """SurveyMonkey: a question heads its first column; blank cells continue it."""
+    owner, question = [], ""
+    for cell in first:
+        question = cell or question
+        owner.append(question)
+    names = []
+    for i, (q, sub) in enumerate(zip(owner, second, strict=False)):
+        spans = sum(1 for o in owner if o == q) > 1 and q != ""
+        if not spans or (sub.casefold() in _MONKEY_PLAIN and first[i]):
+            names.append(q if first[i] or not sub else sub)
+        else:
+            names.append(f"{q} - {sub}" if sub else q)
+    return names, owner
+
+
+def _check_names(names: list[str], keep: list[int], shown: str, tool: str) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i in keep:
+        name = names[i]
+        if name in seen:
+            if tool.startswith("SurveyMonkey") and " - " in name:
+                question, sub = name.split(" - ", 1)
+                problems.append(
+                    Problem(
+                        file=shown,
+                        row=2,
+                        field=name,
+                        expected="each sub-question once under its question",
+                        found=f"sub-question {sub!r} of {question!r} in columns {seen[name]} and {i + 1}",
+                        fix="re-export the survey from SurveyMonkey, or remove the repeated column in a "
+                        "corrected copy of the export",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        file=shown,
+                        row=1,
+                        field=name,
+                        expected="unique column names",
+                        found=f"{name!r} in columns {seen[name]} and {i + 1}",
+                        fix="rename or remove one of the two columns",
+                    )
+                )
+        seen.setdefault(name, i + 1)
+    return problems
+
+
+# --------------------------------------------------------------------------- Excel
+def _read_workbook(path: Path, shown: str, sheet: str | None, parameter: str | None) -> list[list[str]]:
+    """The cells of one sheet as text (numbers as written, dates as ISO)."""
+    from openpyxl import load_workbook
+
+    _check_workbook_file(path, shown, parameter)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="an Excel workbook (.xlsx)",
+                found=f"a zip archive that is not a workbook ({type(exc).__name__})",
+                fix="save the file again from Excel as 'Excel Workbook (.xlsx)'",
+            )
+        ) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError(
+                Problem(
+                    file=shown,
+                    field="sheet",
+                    expected=f"one of the sheets {book.sheetnames}",
+                    found=repr(sheet),
+                    fix="correct 'sheet' in the fields file",
+                )
+            )
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        records = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while records and not any(records[-1]):
+        records.pop()
+    if not records:
+        raise InputError(
+            Problem(
+                file=shown,
+                field=ws.title,
+                expected="a sheet with a header and answers",
+                found="an empty sheet",
+                fix="choose the sheet that holds the export",
+            )
+        )
+    return records
+
+
+def _check_workbook_file(path: Path, shown: str, parameter: str | None) -> None:
+    """Refuse a missing or too large workbook, or a file named .xlsx that is not a zip archive."""
+    if not path.is_file():
+        where = f"the parameter {parameter!r} in the study's YAML file" if parameter else "the path"
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="an Excel workbook (.xlsx)",
+                found="no such file",
+                fix=f"check {where}, or add the file",
+            )
+        )
+    check_size(path, what="an Excel workbook")
+    with open(path, "rb") as fh:
+        start = fh.read(4096)
+    if not start.startswith(b"PK\x03\x04"):
+        found = "text (it is a CSV file named .xlsx)" if _looks_like_text(start) else "neither a zip archive nor text"
+        raise InputError(
+            Problem(
+                file=shown,
+                expected="an Excel workbook (.xlsx, a zip archive)",
+                found=found,
+                fix="rename the file to .csv if it is a CSV export, or save it from Excel as 'Excel Workbook (.xlsx)'",
+            )
+        )
+
+
+def _looks_like_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in data
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV export would hold.
+
+    Examples
+    --------
+    >>> _cell_text(34.0), _cell_text(0.5), _cell_text(None), _cell_text(dt.datetime(2024, 3, 1, 9, 5))
+    ('34', '0.5', '', '2024-03-01 09:05:00')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() else value.strftime("%Y-%m-%d")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,275 @@
+"""Load and check a study: its parameter file, its name, and the inputs it declares.
+
+May import: :mod:`peerstudy.errors`, :mod:`peerstudy.config`, :mod:`peerstudy.io`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peerstudy import config
+from peerstudy.errors import ConfigError, Problem
+from peerstudy.io.readers import read_yaml
+
+# Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
+_STUDY_KEYS = ("notebooks", "raw")
+_STUDY_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study's parameter file, checked against its notebooks: its name, the file, its
+    raw data folder, the notebooks that run and the parameters they receive."""
+
+    name: str
+    file: Path
+    raw: Path
+    notebooks: tuple[str, ...]
+    parameters: dict[str, Any]
+    declared: dict[str, dict[str, Any]] = field(repr=False)
+    #: Inputs named by parameters outside the raw folder and outside ``studies/``: checksummed
+    #: and listed with the raw inputs (see :func:`raw_inputs`).
+    other_inputs: tuple[Path, ...] = ()
+
+    def parameters_for(self, notebook: str) -> dict[str, Any]:
+        """The parameters that ``notebook`` declares, with this study's values."""
+        return {k: v for k, v in self.parameters.items() if k in self.declared[notebook]}
+
+
+def list_studies() -> list[str]:
+    """Names of the studies with a parameter file in ``studies/``."""
+    return sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml"))
+
+
+def check_study_name(name: str, *, file: str | None = None) -> None:
+    """Refuse a study name that is not a safe slug (it names folders under
+    ``data/processed/`` and ``reports/``: ``.``, ``..`` or ``a/b`` would reach other
+    studies' outputs).
+
+    Examples
+    --------
+    >>> check_study_name("supporter-survey")
+    >>> check_study_name("..")
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.ConfigError: field 'study': expected a study name of lowercase letters, digits and hyphens ...
+    """
+    if not isinstance(name, str) or not _STUDY_NAME.fullmatch(name):
+        raise ConfigError(
+            Problem(
+                file=file,
+                field="study",
+                expected="a study name of lowercase letters, digits and hyphens (at most 64, "
+                "starting with a letter or digit), as its parameter file is named",
+                found=repr(name),
+                fix="rename the parameter file to studies/<name>.yaml with such a name "
+                "(e.g. studies/my-survey.yaml), and set study: <name> in it",
+            )
+        )
+
+
+def load_study(name: str | Path) -> Study:
+    """Read ``studies/<name>.yaml`` (or a parameter file given by path) and check it
+    against the notebooks it names, and every input path it names (see :func:`check_inputs`)."""
+    import papermill
+
+    by_path = str(name).endswith((".yaml", ".yml"))
+    if not by_path:
+        check_study_name(str(name))
+    path = config.resolve_input(Path(name) if by_path else config.STUDIES_DIR / f"{name}.yaml")
+    name = path.stem
+    shown = config.relative_to_root(path)
+    check_study_name(name, file=shown)
+    if not path.is_file():
+        raise ConfigError(
+            Problem(
+                file=shown,
+                expected="a study parameter file",
+                found="no such file",
+                fix=f"choose one of: {', '.join(list_studies()) or '(none)'}; or add studies/{name}.yaml",
+            )
+        )
+    doc = read_yaml(path, what="a study parameter file (YAML)")
+    problems = []
+    if not isinstance(doc, dict):
+        raise ConfigError(Problem(file=shown, expected="a mapping of parameter names to values", found=repr(doc)))
+    notebooks = doc.get("notebooks")
+    if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
+        raise ConfigError(
+            Problem(
+                file=shown,
+                field="notebooks",
+                expected="a list of notebook names from notebooks/",
+                found=repr(notebooks),
+                fix="e.g. notebooks: [clean-survey, code, results-survey]",
+            )
+        )
+    declared = {}
+    for nb in notebooks:
+        nb_path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
+        if not nb_path.is_file():
+            available = ", ".join(sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")))
+            problems.append(
+                Problem(
+                    file=shown,
+                    field="notebooks",
+                    expected="names of notebooks in notebooks/",
+                    found=repr(nb),
+                    fix=f"choose from: {available}",
+                )
+            )
+            continue
+        declared[nb] = papermill.inspect_notebook(str(nb_path))
+    if problems:
+        raise ConfigError(problems)
+    raw = doc.get("raw", f"data/raw/{name}")
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError(
+            Problem(
+                file=shown,
+                field="raw",
+                expected="the folder of the study's raw data",
+                found=repr(raw),
+                fix=f"e.g. raw: data/raw/{name}",
+            )
+        )
+    params = {k: v for k, v in doc.items() if k not in _STUDY_KEYS}
+    if params.get("study") != name:
+        problems.append(
+            Problem(
+                file=shown,
+                field="study",
+                expected=f"the file's name, {name!r}",
+                found=repr(params.get("study")),
+                fix=f"set study: {name}",
+            )
+        )
+    for key, value in params.items():
+        owners = [nb for nb, decl in declared.items() if key in decl]
+        if not owners:
+            problems.append(
+                Problem(
+                    file=shown,
+                    field=key,
+                    expected="a parameter declared by one of its notebooks",
+                    found="a key no notebook declares",
+                    fix="correct the name (see `papermill --help-notebook notebooks/<name>.ipynb`) or remove it",
+                )
+            )
+            continue
+        for nb in owners:
+            wanted = _TYPES.get(str(declared[nb][key].get("inferred_type_name", "")).split("[")[0])
+            if wanted and not (isinstance(value, wanted) and not (wanted is not bool and isinstance(value, bool))):
+                problems.append(
+                    Problem(
+                        file=shown,
+                        field=key,
+                        expected=f"a value of type {declared[nb][key]['inferred_type_name']} (as notebooks/{nb}.ipynb declares)",
+                        found=f"{value!r} ({type(value).__name__})",
+                        fix="correct the value",
+                    )
+                )
+                break
+    if problems:
+        raise ConfigError(problems)
+    raw_folder = config.resolve_input(raw)
+    others = check_inputs(path, raw_folder, params)
+    return Study(
+        name=name,
+        file=path,
+        raw=raw_folder,
+        notebooks=tuple(notebooks),
+        parameters=params,
+        declared=declared,
+        other_inputs=others,
+    )
+
+
+def _strings(value: Any, key: str) -> Iterator[tuple[str, str]]:
+    """Every string in a parameter value (lists and mappings walked), with where it is."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{key}[{i}]")
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            yield from _strings(item, f"{key}.{k}")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_inputs(file: Path, raw: Path, parameters: dict[str, Any]) -> tuple[Path, ...]:
+    """Check every input path a study's parameters name; return those to checksum apart.
+
+    A parameter value is an input path when it names an existing file or folder
+    (absolute, or relative to the project root) and looks like a path (it has a ``/`` or
+    a suffix). With symbolic links resolved, each must lie inside the project root (or,
+    for a parameter file kept outside the project, beside that file), and so must the
+    raw folder. Inputs under the raw folder are covered by its ``SHA256SUMS``, inputs
+    under ``studies/`` by the code digest; any other is returned, to be checksummed and
+    listed in the manifest with the raw inputs (:func:`raw_inputs`). So every byte a
+    study reads is recorded, whichever path names it.
+
+    Raises
+    ------
+    ConfigError
+        Naming each parameter whose path leads outside.
+
+    Examples
+    --------
+    >>> study = config.STUDIES_DIR / "supporter-survey.yaml"
+    >>> check_inputs(study, config.RAW_DIR / "supporter-survey", {"codebook": "data/raw/supporter-survey/codebook.yaml"})
+    ()
+    >>> check_inputs(study, config.RAW_DIR / "supporter-survey", {"codebook": "/etc/passwd"})
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.ConfigError: studies/supporter-survey.yaml, field 'codebook': expected a path inside the project root (links resolved), found '/etc/passwd', which leads to /etc/passwd. Fix: ...
+    """
+    file = Path(os.path.realpath(file))
+    project = Path(os.path.realpath(config.PROJECT_ROOT))
+    bases = [project] if _inside(file, project) else [project, file.parent]
+    shown = config.relative_to_root(file)
+    allowed = " or ".join(config.relative_to_root(b) if b != project else "the project root" for b in bases)
+    problems, others = [], []
+    named = [("raw", str(raw))] + [pair for key, value in parameters.items() for pair in _strings(value, key)]
+    covered = [Path(os.path.realpath(raw)), Path(os.path.realpath(config.STUDIES_DIR))]
+    if any(_inside(Path(os.path.realpath(p)), covered[0]) for p in (config.STUDIES_DIR, config.output_root())):
+        problems.append(
+            Problem(
+                file=shown,
+                field="raw",
+                expected="a folder holding only the study's raw data",
+                found=f"{str(raw)!r}, which holds the project's code or outputs too",
+                fix="give the study a raw folder of its own, e.g. raw: data/raw/<study>",
+            )
+        )
+    for where, value in named:
+        given = config.resolve_input(value) if value.strip() else None
+        if given is None or not ("/" in value or os.sep in value or given.suffix) or not os.path.lexists(given):
+            continue
+        real = Path(os.path.realpath(given))
+        if not any(_inside(real, b) for b in bases):
+            problems.append(
+                Problem(
+                    file=shown,
+                    field=where,
+                    expected=f"a path inside {allowed} (links resolved)",
+                    found=f"{value!r}, which leads to {real}",
+                    fix="copy the file into the study's raw folder and record it with `python -m "
+                    "peerstudy accept-raw`; then name it there",
+                )
+            )
+        elif where != "raw" and not any(_inside(real, c) for c in covered) and real not in others:
+            others.append(real)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(others)

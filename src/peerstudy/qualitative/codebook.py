@@ -1,0 +1,240 @@
+"""The codebook: one tree of codes (REFI-QDA ``CodeBook``), read from plain YAML.
+
+A codebook file holds a flat list ``codes`` of entries ``{code, label, definition,
+parent}``; ``parent`` is another entry's ``code`` or null for a top-level code. Levels
+such as question → category, or theme → category → subcategory, are depths of the one
+tree.
+
+Examples
+--------
+>>> book = read_codebook("data/raw/supporter-survey/codebook.yaml")
+>>> [str(v) for v in book.loc["self-growth", ["label", "parent", "depth", "root"]]]
+['Self-growth', 'motivation', '1', 'motivation']
+>>> children(book, "issues")[:2]
+['creating-a-stable-environment-for-self-management', 'raising-awareness-in-society']
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from peerstudy.cleaning.deid import DeidKey, deidentify_frame, redacted_errors
+from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.errors import InputError, Problem
+from peerstudy.io.readers import read_yaml_node
+
+__all__ = ["MAX_DEPTH", "CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "ancestors", "suggest_code"]
+
+#: Deepest tree accepted: deeper chains of parents are refused (they are mistakes, and the
+#: REFI-QDA writer and readers walk the tree).
+MAX_DEPTH = 50
+CODEBOOK_COLUMNS = ["label", "definition", "parent", "depth", "root", "order"]
+
+
+def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
+    """Read and check a codebook file.
+
+    Parameters
+    ----------
+    path
+        The YAML codebook, relative to the project root or absolute.
+    key
+        The study's de-identification key: labels and definitions are de-identified
+        (:mod:`peerstudy.cleaning.deid`), and no message names a person.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``code``, with ``label``, ``definition``, ``parent`` (``<NA>`` at the
+        top), ``depth`` (0 at the top), ``root`` (the top-level ancestor) and ``order``
+        (position in the file), in file order.
+
+    Raises
+    ------
+    InputError
+        Every problem at once: missing keys, duplicate codes, unknown parents, cycles;
+        each names the file and the line of the entry.
+    """
+    if key is not None:  # researcher-written text (issue 13)
+        with redacted_errors(key):
+            return deidentify_frame(read_codebook(path), key, columns=["label", "definition"])
+    p = resolve_input(path)
+    shown = relative_to_root(p)
+    doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook")
+    if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list) or not doc["codes"]:
+        raise InputError(
+            Problem(
+                file=shown,
+                field="codes",
+                expected="a list 'codes:' of {code, label, definition, parent}",
+                found="no such list",
+                fix="see data/raw/supporter-survey/codebook.yaml for the format",
+            )
+        )
+    lines = _item_lines(node, "codes")
+    problems: list[Problem] = []
+    rows = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(doc["codes"]):
+        line = lines[i] if i < len(lines) else None
+        if not isinstance(entry, dict):
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=line,
+                    field="codes",
+                    expected="a mapping {code, label, definition, parent}",
+                    found=repr(entry),
+                    fix="write the entry as {code: …, label: …, definition: …, parent: …}",
+                )
+            )
+            continue
+        missing = [k for k in ("code", "label", "definition") if not str(entry.get(k) or "").strip()]
+        if missing:
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=line,
+                    field=", ".join(missing),
+                    expected="a non-empty value",
+                    found="nothing",
+                    fix="fill in every code's code, label and definition",
+                )
+            )
+            continue
+        code = str(entry["code"]).strip()
+        if code in seen:
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=line,
+                    field="code",
+                    expected="a code id used once",
+                    found=f"{code!r}, already defined at line {seen[code]}",
+                    fix="rename one of them",
+                )
+            )
+            continue
+        seen[code] = line
+        parent = entry.get("parent")
+        rows.append(
+            {
+                "code": code,
+                "label": str(entry["label"]).strip(),
+                "definition": " ".join(str(entry["definition"]).split()),
+                "parent": None if parent is None else str(parent).strip(),
+                "line": line,
+            }
+        )
+    by_code = {r["code"]: r for r in rows}
+    for r in rows:
+        if r["parent"] is not None and r["parent"] not in by_code:
+            problems.append(
+                Problem(
+                    file=shown,
+                    row=r["line"],
+                    field="parent",
+                    expected="the code of another entry, or null",
+                    found=repr(r["parent"]),
+                    fix=_did_you_mean(r["parent"], by_code),
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    for r in rows:
+        chain, node_code = [], r["code"]
+        while node_code is not None:
+            if node_code in chain:
+                raise InputError(
+                    Problem(
+                        file=shown,
+                        row=r["line"],
+                        field="parent",
+                        expected="a tree (no code is its own ancestor)",
+                        found=" → ".join(chain + [node_code]),
+                        fix="correct one of these parents",
+                    )
+                )
+            chain.append(node_code)
+            if len(chain) > MAX_DEPTH:
+                raise InputError(
+                    Problem(
+                        file=shown,
+                        row=r["line"],
+                        field="parent",
+                        expected=f"a tree at most {MAX_DEPTH} levels deep (peerstudy.qualitative.codebook.MAX_DEPTH)",
+                        found=f"a chain of more than {MAX_DEPTH} parents above {r['code']!r}",
+                        fix="check the parents: codebooks have a few levels (theme, category, code)",
+                    )
+                )
+            node_code = by_code[node_code]["parent"]
+        r["depth"], r["root"] = len(chain) - 1, chain[-1]
+    frame = pd.DataFrame(rows).drop(columns="line")
+    frame["order"] = range(len(frame))
+    frame = frame.set_index("code")
+    return frame.astype(
+        {
+            "label": "string",
+            "definition": "string",
+            "parent": "string",
+            "root": "string",
+            "depth": "int64",
+            "order": "int64",
+        }
+    )[CODEBOOK_COLUMNS]
+
+
+def children(codebook: pd.DataFrame, code: str) -> list[str]:
+    """Direct children of ``code``, in codebook order."""
+    return codebook.index[codebook["parent"] == code].tolist()
+
+
+def ancestor(codebook: pd.DataFrame, code: str, depth: int) -> str:
+    """The ancestor of ``code`` at ``depth`` (the code itself if it is not deeper).
+
+    Examples
+    --------
+    >>> book = read_codebook("data/raw/supporter-survey/codebook.yaml")
+    >>> ancestor(book, "self-growth", 0), ancestor(book, "self-growth", 1)
+    ('motivation', 'self-growth')
+    """
+    while int(codebook.at[code, "depth"]) > depth:
+        code = str(codebook.at[code, "parent"])
+    return code
+
+
+def ancestors(codebook: pd.DataFrame, codes, depth: int) -> list[str]:
+    """:func:`ancestor` of each code, in order (codes lifted to one level of the tree).
+
+    Examples
+    --------
+    >>> book = read_codebook("data/raw/supporter-survey/codebook.yaml")
+    >>> ancestors(book, ["self-growth", "issues"], 0)
+    ['motivation', 'issues']
+    """
+    return [ancestor(codebook, c, depth) for c in codes]
+
+
+def suggest_code(code: str, codebook: pd.DataFrame) -> str:
+    """A fix hint for an unknown code: the nearest known codes, if any."""
+    return _did_you_mean(code, codebook.index)
+
+
+def _did_you_mean(code: str, known) -> str:
+    close = difflib.get_close_matches(str(code), list(known), n=3)
+    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    return f"{hint}use a code defined in the codebook, or add it there"
+
+
+def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
+    """1-based line of each item of the top-level sequence ``key``."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for k, v in node.value:
+        if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in v.value]
+    return []

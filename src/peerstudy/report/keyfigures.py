@@ -1,0 +1,265 @@
+"""Key figures of a study, and their comparison with the figures the paper published.
+
+``key-figures.json`` holds the numbers a reader checks first, computed from the data.
+:func:`compare_published` sets them beside the published values (from a study's
+``published.yaml``, which cites its source) so a reviewer sees at once what the
+pipeline reproduced.
+
+Examples
+--------
+>>> flatten({"a": 1, "b": {"c": 2}})
+{'a': 1, 'b.c': 2}
+>>> compare_published({"n": 20, "sd": 14.1}, {"n": 20, "sd": 14.2})["match"].tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.errors import InputError, Problem
+from peerstudy.io.readers import read_yaml
+
+__all__ = [
+    "survey_key_figures",
+    "interview_key_figures",
+    "dyad_key_figures",
+    "flatten",
+    "read_published",
+    "compare_published",
+]
+
+
+def survey_key_figures(
+    questionnaires: pd.DataFrame,
+    participants: pd.DataFrame,
+    codings: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    characteristics: Sequence[str],
+    continuous: Sequence[str] = (),
+    analysed_if: str | None = None,
+) -> dict[str, Any]:
+    """The key figures of a survey, computed from its cleaned and coded tables.
+
+    Returns ``n_distributed``, ``n_returned``, ``response_rate_pct``; for each continuous
+    characteristic ``<c>_mean``, ``<c>_sd`` (sample SD), ``<c>_min``, ``<c>_max``; for each
+    yes/no characteristic ``<c>_n`` and ``<c>_pct``; for each other characteristic a
+    mapping level → n; ``categories`` as question → category label (lower case) → number
+    of coded excerpts. Means, SDs and percentages are rounded to one decimal.
+    """
+    n_distributed = int(len(questionnaires))
+    n_returned = int(questionnaires["returned"].sum())
+    figures: dict[str, Any] = {
+        "n_distributed": n_distributed,
+        "n_returned": n_returned,
+        "response_rate_pct": round(100 * n_returned / n_distributed, 1),
+    }
+    for col in characteristics:
+        values = participants[col].dropna()
+        if col in continuous:
+            values = values.astype("float64")
+            figures |= {
+                f"{col}_mean": round(float(values.mean()), 1),
+                f"{col}_sd": round(float(values.std(ddof=1)), 1),
+                f"{col}_min": _number(values.min()),
+                f"{col}_max": _number(values.max()),
+            }
+        elif pd.api.types.is_bool_dtype(participants[col]):
+            n = int(values.astype(bool).sum())
+            figures |= {f"{col}_n": n, f"{col}_pct": round(100 * n / len(values), 1)}
+        else:
+            counts = values.astype(str).value_counts()
+            figures[col] = {str(k): int(counts[k]) for k in sorted(counts.index, key=lambda k: (-counts[k], k))}
+    counts = codings["code"].value_counts()
+    figures["categories"] = {
+        str(root): {
+            str(codebook.at[code, "label"]).lower(): int(counts.get(code, 0))
+            for code in codebook.index[codebook["parent"] == root]
+        }
+        for root in codebook.index[codebook["parent"].isna()]
+    }
+    if analysed_if:
+        figures["free_text_analysed_for"] = analysed_if
+    return figures
+
+
+def interview_key_figures(
+    participants: pd.DataFrame,
+    codings: pd.DataFrame,
+    consensus: pd.DataFrame,
+    codebook: pd.DataFrame,
+    reliability: pd.DataFrame,
+    stability: pd.DataFrame,
+    *,
+    characteristics: Sequence[str] = (),
+    continuous: Sequence[str] = (),
+    band_field: str = "",
+    banded: str = "",
+    level_names: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The key figures of an interview study.
+
+    Returns ``n_participants``; per described participant field, its counts (level →
+    n) or, for a continuous one, ``<field>_mean``, ``_min`` and ``_max``; with bands,
+    ``<banded>_groups`` (band → n, from ``band_field``); ``n_units_coded`` (units the
+    independent coders marked, when each unit has one code); ``n_statements`` (units in
+    the consensus); ``n_<level>s`` per depth of the codebook (named by ``level_names``,
+    else ``n_level_<depth>``); ``percent_agreement``, ``cohen_kappa``,
+    ``krippendorff_alpha`` (from the reliability summary, those it holds);
+    ``third_coder_agreement`` (percent, from the stability table); ``n_codings``.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"participant": ["P1", "P2"], "sex": ["f", "m"], "age": [30, 41]})
+    >>> book = pd.DataFrame({"depth": [0]}, index=pd.Index(["a"], name="code"))
+    >>> one = pd.DataFrame({"statistic": ["coders"], "value": [1.0], "detail": [""]})
+    >>> cods = pd.DataFrame({"segment": ["s"], "code": ["a"], "coder": ["X"]})
+    >>> key = interview_key_figures(people, cods, cods, book, one, pd.DataFrame(), characteristics=["sex", "age"],
+    ...                             continuous=["age"], level_names=["theme"])
+    >>> key["sex"], key["age_mean"], key["n_themes"]
+    ({'m': 1, 'f': 1}, 35.5, 1)
+    """
+    stats = reliability.set_index("statistic")["value"]
+    depth = codebook["depth"].value_counts()
+    figures: dict[str, Any] = {"n_participants": int(len(participants))}
+    for field in characteristics:
+        if field == band_field:
+            continue
+        values = participants[field].dropna()
+        if field in continuous:
+            figures[f"{field}_mean"] = round(float(values.astype(float).mean()), 1)
+            figures[f"{field}_min"], figures[f"{field}_max"] = _number(values.min()), _number(values.max())
+        else:
+            figures[field] = {str(k): int(v) for k, v in values.value_counts().sort_index(ascending=False).items()}
+    if band_field:
+        bands = participants[band_field].value_counts()
+        figures[f"{banded}_groups"] = {
+            str(k): int(bands.get(k, 0)) for k in dict.fromkeys(participants[band_field].dropna())
+        }
+    if "units coded by every coder" in stats:
+        figures["n_units_coded"] = int(stats["units coded by every coder"])
+    figures["n_statements"] = int(consensus["segment"].nunique())
+    for d in range(int(codebook["depth"].max()) + 1):
+        name = f"n_{level_names[d]}s" if d < len(level_names) else f"n_level_{d}"
+        figures[name.replace("ys", "ies") if name.endswith("ys") else name] = int(depth.get(d, 0))
+    for key, statistic in (
+        ("percent_agreement", "percent agreement (Miles & Huberman)"),
+        ("cohen_kappa", "Cohen's kappa"),
+        ("krippendorff_alpha", "Krippendorff's alpha"),
+    ):
+        if statistic in stats:
+            figures[key] = float(stats[statistic])
+    if not stability.empty:
+        figures["third_coder_agreement"] = float(stability["percent_agreement"].iloc[0])
+    figures["n_codings"] = int(len(codings))
+    return figures
+
+
+def dyad_key_figures(
+    documents: pd.DataFrame,
+    segments: pd.DataFrame,
+    consensus: pd.DataFrame,
+    participants: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    source_kinds: Mapping[str, str],
+    dimensions_of: Sequence[str] = (),
+    unit: str = "dyad",
+    time: str = "session",
+    source: str = "source",
+    role: str = "role",
+) -> dict[str, Any]:
+    """The key figures of a dyadic study followed across sessions.
+
+    Returns ``n_dyads``; per kind of source the study declares (``source_kinds``: source
+    → kind, see :data:`peerstudy.report.comparisons.SOURCE_KINDS`) the number of its documents:
+    ``n_observations``, ``n_recorded_sessions``, ``n_interviews``; ``sessions``;
+    ``core_category`` (the label of the codebook's top-level code, lower case, when it
+    has exactly one); ``<code>_dimensions`` (labels of the children of each code in
+    ``dimensions_of``, lower case); ``coded_statements_by_role`` (statements in the
+    consensus by the speaker's role) and, with observation notes,
+    ``coded_observation_excerpts`` (statements attributed to no participant).
+    """
+    from peerstudy.qualitative.codebook import children
+    from peerstudy.report.comparisons import SOURCE_KINDS
+
+    roots = codebook.index[codebook["parent"].isna()].tolist()
+    spoken = consensus.drop_duplicates("segment").merge(segments[["segment", "participant"]], on="segment")
+    by_role = spoken.merge(participants[["participant", role]], on="participant")[role].value_counts()
+    kinds = documents[source].astype(str).map(dict(source_kinds))
+    figures: dict[str, Any] = {"n_dyads": int(documents[unit].nunique())}
+    for kind, name in SOURCE_KINDS.items():
+        if kind in source_kinds.values():
+            figures[name] = int((kinds == kind).sum())
+    figures["sessions"] = sorted(int(s) for s in documents[time].unique())
+    if len(roots) == 1:
+        figures["core_category"] = str(codebook.at[roots[0], "label"]).lower()
+    for parent in dimensions_of:
+        figures[f"{parent}_dimensions"] = [str(codebook.at[c, "label"]).lower() for c in children(codebook, parent)]
+    figures["coded_statements_by_role"] = {
+        str(k): int(by_role.get(k, 0)) for k in sorted(participants[role].dropna().unique())
+    }
+    if "observation notes" in source_kinds.values():
+        figures["coded_observation_excerpts"] = int((spoken["participant"].astype(str) == "").sum())
+    return figures
+
+
+def _number(value: Any) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def flatten(figures: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level with dotted keys."""
+    flat: dict[str, Any] = {}
+    for key, value in figures.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat |= flatten(value, prefix=f"{name}.")
+        else:
+            flat[name] = value
+    return flat
+
+
+def read_published(path: str | Path) -> dict[str, Any]:
+    """The published figures of a study (``figures:``) from its ``published.yaml``; none
+    for an empty path (a study with no published figures to compare with)."""
+    if not str(path):
+        return {}
+    p = resolve_input(path)
+    doc = read_yaml(p, what="a published-figures file (YAML)", parameter="published")
+    if not isinstance(doc, dict) or not isinstance(doc.get("figures"), dict) or not doc.get("source"):
+        raise InputError(
+            Problem(
+                file=relative_to_root(p),
+                field="figures",
+                expected="'source:' (the citation) and a mapping 'figures:'",
+                found=repr(sorted(doc) if isinstance(doc, dict) else doc),
+                fix="see studies/supporter-survey/published.yaml for the format",
+            )
+        )
+    return doc["figures"]
+
+
+def compare_published(figures: Mapping[str, Any], published: Mapping[str, Any]) -> pd.DataFrame:
+    """Each published figure beside the value the pipeline computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure``, ``published``, ``reproduced``, ``match``; one row per published
+        figure (nested ones with dotted names). A figure the pipeline did not compute
+        shows ``reproduced`` as missing and does not match.
+    """
+    ours = flatten(figures)
+    rows = []
+    for name, value in flatten(published).items():
+        got = ours.get(name)
+        rows.append({"figure": name, "published": value, "reproduced": got, "match": got is not None and got == value})
+    frame = pd.DataFrame(rows, columns=["figure", "published", "reproduced", "match"])
+    return frame.astype({"figure": "string", "published": "string", "reproduced": "string", "match": "bool"})

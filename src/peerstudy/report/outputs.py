@@ -1,0 +1,256 @@
+"""Write a study's outputs: whole or not at all, byte for byte the same on every run.
+
+:class:`StudyOutputs` is what a notebook holds to write its results: processed tables
+(parquet) under ``data/processed/<study>/``, publication tables (CSV and Markdown) and
+figures (PNG and SVG) under ``reports/<study>/``, and ``key-figures.json``. Every file
+is written to a temporary name beside its target and renamed into place, so a reader
+never sees half a file. Formats are made deterministic: no timestamps, fixed SVG ids,
+sorted JSON keys, ``\\n`` line endings.
+
+Examples
+--------
+>>> import tempfile
+>>> out = StudyOutputs("demo", root=tempfile.mkdtemp())
+>>> out.table("counts", pd.DataFrame({"code": ["a"], "n": [2]})).shape
+(1, 2)
+>>> sorted(p.name for p in (out.reports / "tables").iterdir())
+['counts.csv', 'counts.md', 'counts.tex']
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from peerstudy import config
+from peerstudy.errors import InputError, Problem
+from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
+
+__all__ = [
+    "StudyOutputs",
+    "write_atomic",
+    "write_bytes_atomic",
+    "to_csv_text",
+    "write_json",
+    "to_json_text",
+    "escape_formulas",
+    "FIGURE_RC",
+]
+
+#: Matplotlib settings that make figures identical from run to run.
+FIGURE_RC = {
+    "svg.hashsalt": "peerstudy",  # SVG element ids from a fixed salt, not a random one
+    "svg.fonttype": "path",  # glyphs as paths: the same drawing without the fonts installed
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.family": "DejaVu Sans",  # ships with matplotlib
+}
+
+
+# A cell starting with one of these may be run as a formula by a spreadsheet program
+# (OWASP, "CSV Injection": = + - @ tab and carriage return), also after leading spaces,
+# line breaks or invisible characters, which spreadsheet programs may drop.
+_FORMULA_START = ("=", "+", "-", "@")
+_LEADING = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]*")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
+
+
+def _escape_cell(value: Any) -> Any:
+    if not isinstance(value, str) or len(value) < 2:
+        return value
+    core = value[_LEADING.match(value).end() :]
+    risky = value.startswith(("\t", "\r")) or (len(core) > 1 and core.startswith(_FORMULA_START))
+    if risky and not _NUMBER.match(core):
+        return "'" + value
+    return value
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` in which text cells that a spreadsheet program would read as a
+    formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also
+    after leading whitespace) begin with a single quote, which spreadsheets show as text.
+    Numbers, signed numbers written as text and a lone sign are left as they are.
+
+    Examples
+    --------
+    >>> escape_formulas(pd.DataFrame({"answer": ["=cmd|' /C calc'!A0", "-3", "-", " \\n@SUM(1)", "fine"],
+    ...                               "n": [1, -2, 3, 4, 5]})).to_dict("list")
+    {'answer': ["'=cmd|' /C calc'!A0", '-3', '-', "' \\n@SUM(1)", 'fine'], 'n': [1, -2, 3, 4, 5]}
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(_escape_cell)
+    out.columns = [_escape_cell(c) for c in out.columns]
+    return out
+
+
+def to_csv_text(frame: pd.DataFrame) -> str:
+    """CSV for spreadsheet programs: formula-like cells escaped (:func:`escape_formulas`),
+    ``\\n`` line ends, and every cell holding a line break quoted, a lone carriage return
+    included (pandas and Python's csv module quote only the characters of the line end
+    they write, so a bare CR would start a new row in a spreadsheet).
+
+    Examples
+    --------
+    >>> to_csv_text(pd.DataFrame({"answer": ["a\\rb", "ok"]})).split("\\n")
+    ['answer', '"a\\rb"', 'ok', '']
+    """
+    safe = escape_formulas(frame)
+    text = safe.to_csv(index=False, lineterminator="\n")
+    if "\r" not in text:
+        return text
+    # Cells with a CR get a marker + LF in place of each CR, which makes the writer quote
+    # them; the marker (a private-use character absent from the table) + LF then becomes CR again.
+    mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+
+    def marked(value: Any) -> Any:
+        return value.replace("\r", mark + "\n") if isinstance(value, str) else value
+
+    safe = safe.map(marked) if hasattr(safe, "map") else safe.applymap(marked)
+    safe.columns = [marked(c) for c in safe.columns]
+    return safe.to_csv(index=False, lineterminator="\n").replace(mark + "\n", "\r")
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    """A GitHub-style Markdown table; line breaks in cells become ``<br>``, pipes are escaped."""
+    cells = frame.astype(object).where(frame.notna(), "")
+    cells = cells.map(lambda v: str(v).replace("|", "\\|").replace("\n", "<br>"))
+    return cells.to_markdown(index=False, tablefmt="github")
+
+
+class StudyOutputs:
+    """The output folders of one study, and writers for each kind of output.
+
+    Parameters
+    ----------
+    study
+        Study name; outputs go to ``data/processed/<study>/`` and ``reports/<study>/``.
+    root
+        Folder holding ``data/processed/`` and ``reports/``; default: the output root
+        (see :mod:`peerstudy.config`).
+    """
+
+    def __init__(self, study: str, root: str | os.PathLike[str] | None = None):
+        base = Path(root) if root is not None else config.output_root()
+        self.study = study
+        self.processed_dir = base / "data" / "processed" / study
+        self.reports = base / "reports" / study
+
+    # -- processed data ---------------------------------------------------------------
+    def processed(self, **tables: pd.DataFrame) -> pd.DataFrame:
+        """Write tidy tables as ``data/processed/<study>/<name>.parquet``; returns a
+        summary (table, rows, columns) for display."""
+        rows = []
+        for name, frame in tables.items():
+            buf = io.BytesIO()
+            frame.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
+            write_bytes_atomic(self.processed_dir / f"{name}.parquet", buf.getvalue())
+            rows.append({"table": f"{name}.parquet", "rows": len(frame), "columns": ", ".join(map(str, frame.columns))})
+        return pd.DataFrame(rows).set_index("table")
+
+    def load(self, name: str, *, missing_ok: bool = False) -> pd.DataFrame | None:
+        """Read a processed table written by an earlier stage (``None`` if it is absent
+        and ``missing_ok``)."""
+        path = self.processed_dir / f"{name}.parquet"
+        if not path.is_file() and missing_ok:
+            return None
+        if not path.is_file():
+            raise InputError(
+                Problem(
+                    file=config.relative_to_root(path),
+                    expected="a table written by an earlier stage",
+                    found="no such file",
+                    fix=f"run the study's earlier notebooks first (python -m peerstudy report --study {self.study})",
+                )
+            )
+        return pd.read_parquet(path, engine="pyarrow")
+
+    # -- publication tables -----------------------------------------------------------
+    def table(
+        self, name: str, frame: pd.DataFrame, *, index: bool = False, notes: list[str] | None = None
+    ) -> pd.DataFrame:
+        """Write ``reports/<study>/tables/<name>.csv``, ``.md`` and ``.tex``; returns the table.
+
+        ``notes`` are numbered caveats printed under the Markdown table. In the CSV,
+        which spreadsheet programs open, cells that would run as formulas are escaped
+        (see :func:`escape_formulas`).
+        """
+        flat = frame.reset_index() if index else frame
+        csv_text = to_csv_text(flat)
+        md = _markdown(flat)
+        if notes:
+            md += "\n\n" + "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1))
+        # UTF-8 with a byte-order mark: Excel reads a CSV without one as the local code page
+        write_bytes_atomic(self.reports / "tables" / f"{name}.csv", csv_text.encode("utf-8-sig"))
+        write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
+        from peerstudy.report.exports import write_latex  # booktabs LaTeX of the same cells as the CSV
+
+        write_latex(
+            self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"), notes=notes or ()
+        )
+        return frame
+
+    # -- figures ----------------------------------------------------------------------
+    def figure(self, name: str, fig: plt.Figure):
+        """Write ``reports/<study>/figures/<name>.png`` and ``.svg`` without timestamps,
+        close the figure, and return the PNG for display."""
+        from IPython.display import Image
+
+        png, svg = io.BytesIO(), io.BytesIO()
+        with matplotlib.rc_context(FIGURE_RC):
+            fig.savefig(png, format="png", metadata={"Software": None}, bbox_inches="tight")
+            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        plt.close(fig)
+        write_bytes_atomic(self.reports / "figures" / f"{name}.png", png.getvalue())
+        write_bytes_atomic(self.reports / "figures" / f"{name}.svg", svg.getvalue())
+        return Image(data=png.getvalue(), format="png")
+
+    # -- exchange with QDA programs ---------------------------------------------------
+    def qda(
+        self, codebook: pd.DataFrame, documents: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Write the codebook as ``reports/<study>/qda/codebook.qdc`` and the documents,
+        segments and codings as ``reports/<study>/qda/project.qdpx`` (REFI-QDA), for
+        NVivo, ATLAS.ti, MAXQDA, QualCoder; returns what was written."""
+        from peerstudy.qualitative.refi import write_qdc, write_qdpx
+
+        # units excluded at reconciliation have no coding: they are not part of the consensus
+        segments = segments[segments["segment"].isin(codings["segment"])]
+        folder = self.reports / "qda"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_qdc(folder / "codebook.qdc", codebook)
+        write_qdpx(folder / "project.qdpx", codebook, documents, segments, codings)
+        return pd.DataFrame(
+            {
+                "file": ["qda/codebook.qdc", "qda/project.qdpx"],
+                "holds": [
+                    f"{len(codebook)} codes",
+                    f"{len(documents)} documents, {segments['segment'].nunique()} segments, {len(codings)} codings",
+                ],
+            }
+        )
+
+    # -- notes ------------------------------------------------------------------------
+    def notes(self, notes: list[str]):
+        """Write numbered notes on the study (discrepancies in the paper, readings
+        chosen) to ``reports/<study>/notes.md`` and return them for display."""
+        from IPython.display import Markdown
+
+        text = "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1)) or "No notes."
+        write_bytes_atomic(self.reports / "notes.md", (text + "\n").encode("utf-8"))
+        return Markdown(text)
+
+    # -- key figures ------------------------------------------------------------------
+    def key_figures(self, figures: Mapping[str, Any]) -> dict[str, Any]:
+        """Write ``reports/<study>/key-figures.json``; returns the figures."""
+        write_json(self.reports / "key-figures.json", dict(figures))
+        return dict(figures)

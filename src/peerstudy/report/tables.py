@@ -1,0 +1,444 @@
+"""Publication tables: one function per table, tidy DataFrames out.
+
+Examples
+--------
+>>> people = pd.DataFrame({"age": [30, 40, 50], "sex": ["f", "m", "f"]})
+>>> characteristics_table(people, ["age", "sex"], continuous=["age"])["value"].tolist()
+['3', '40.0 (10.0)', '40.0 [30.0,50.0]', '2 (66.7)', '1 (33.3)']
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from tableone import TableOne
+
+from peerstudy.config import relative_to_root, resolve_input
+from peerstudy.errors import ConfigError, Problem
+from peerstudy.io.readers import read_yaml
+from peerstudy.qualitative.codebook import children
+
+__all__ = [
+    "declared_characteristics",
+    "characteristics_table",
+    "stand_in_notes",
+    "category_table",
+    "assign_bands",
+    "hierarchy_table",
+    "quote_table",
+    "saturation_table",
+    "crosstab_codes",
+]
+
+
+#: How each declared field type is summarised: counts and % per level, or mean/SD/range.
+SUMMARY_BY_TYPE = {
+    "category": "counts",
+    "boolean": "counts",
+    "likert": "counts",
+    "label": "counts",
+    "multi": "counts",
+    "integer": "continuous",
+    "number": "continuous",
+    "decimal": "continuous",
+}
+
+
+def declared_characteristics(
+    fields_file: str | Path,
+    characteristics: Sequence[str] = (),
+    *,
+    derived: Sequence[str] = (),
+    parameter: str = "characteristics",
+) -> tuple[list[str], list[str]]:
+    """The participant fields to describe and which of them are continuous, from the
+    study's fields file (each field's declared ``type`` decides: category, boolean,
+    Likert: n (%); integer, number: mean (SD) and range).
+
+    Parameters
+    ----------
+    fields_file
+        The study's fields file (parameter ``participants_fields``).
+    characteristics
+        Fields to describe, in order; empty: every declared field that can be summarised.
+    derived
+        Columns the notebook adds (e.g. bands of a number), described as categories.
+    parameter
+        The notebook parameter that names the fields (named in the messages).
+
+    Returns
+    -------
+    tuple
+        ``(columns, continuous)``.
+
+    Raises
+    ------
+    ConfigError
+        Every field named in ``characteristics`` that is not declared, or whose type has
+        no summary (an id, free text), in one message naming the parameter.
+
+    Examples
+    --------
+    >>> declared_characteristics("studies/professional-interviews/fields.yaml", ["sex", "age"])
+    (['sex', 'age'], ['age'])
+    """
+    path = resolve_input(fields_file) if str(fields_file) else None
+    doc = read_yaml(path, what="a fields file (YAML)", parameter="participants_fields") if path else {}
+    fields = doc.get("fields") if isinstance(doc, dict) else None
+    types = {str(k): str((v or {}).get("type", "")) for k, v in fields.items()} if isinstance(fields, dict) else {}
+    types |= {d: "category" for d in derived}
+    wanted = list(characteristics) or [f for f, t in types.items() if t in SUMMARY_BY_TYPE and t != "label"]
+    shown = relative_to_root(path) if path else "(no participants_fields)"
+    problems = [
+        Problem(
+            file=shown,
+            field=parameter,
+            expected="fields declared in the study's fields file",
+            found=repr(f),
+            fix=f"declare {f!r} under 'fields:' in {shown}, or remove it from {parameter}",
+        )
+        for f in wanted
+        if f not in types
+    ]
+    problems += [
+        Problem(
+            file=shown,
+            field=parameter,
+            expected="fields with a summary (category, boolean, likert, integer, number)",
+            found=f"{f!r} of type {types[f]!r}",
+            fix=f"remove {f!r} from {parameter}",
+        )
+        for f in wanted
+        if f in types and types[f] not in SUMMARY_BY_TYPE
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return wanted, [f for f in wanted if SUMMARY_BY_TYPE[types[f]] == "continuous"]
+
+
+def characteristics_table(
+    participants: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    continuous: Sequence[str] = (),
+    unpublished: Sequence[str] = (),
+    decimals: int = 1,
+) -> pd.DataFrame:
+    """Participant characteristics ("Table 1"), computed by tableone.
+
+    Continuous variables get two rows, mean (SD) and mean [min,max]; categorical and
+    yes/no variables get n (%) per level, levels in descending frequency (ties by
+    label). Percentages are of the participants with an answer.
+
+    Parameters
+    ----------
+    participants
+        One row per participant.
+    columns
+        Variables to describe, in order.
+    continuous
+        Which of ``columns`` are continuous.
+    unpublished
+        Variables whose values the source paper does not report; their rows are marked.
+    decimals
+        Decimals of means, SDs and percentages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``characteristic``, ``level``, ``value``, ``note``.
+    """
+    missing = [c for c in columns if c not in participants]
+    if missing:
+        raise ConfigError(
+            Problem(
+                field="characteristics",
+                expected="columns of the participants table",
+                found=repr(missing),
+                fix=f"use some of {list(participants.columns)}",
+            )
+        )
+    data, order, cont = {}, {}, []
+    for col in columns:
+        values = participants[col]
+        if col in continuous:
+            data[col] = values.astype("float64")
+            data[f"{col} range"] = values.astype("float64")
+            cont += [col, f"{col} range"]
+            continue
+        if pd.api.types.is_bool_dtype(values):
+            values = values.map({True: "yes", False: "no"})
+        values = values.astype(object).where(values.notna(), None)
+        data[col] = values
+        counts = values.value_counts()
+        order[col] = sorted(counts.index, key=lambda level: (-counts[level], str(level)))
+    frame = pd.DataFrame(data)
+    categorical = [c for c in frame.columns if c not in cont]
+    with warnings.catch_warnings():
+        # tableone 0.9.6 sets a row with a partial MultiIndex key, which pandas 3 deprecates
+        # (Pandas4Warning); the result is unaffected. Filtered here only, by module.
+        warnings.filterwarnings("ignore", category=FutureWarning, module="tableone")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="tableone")
+        table = TableOne(
+            frame,
+            columns=list(frame.columns),
+            categorical=categorical,
+            continuous=cont,
+            min_max=[c for c in cont if c.endswith(" range")],
+            order=order,
+            missing=False,
+            decimals=decimals,
+            label_suffix=True,
+        ).tableone
+    out = table.reset_index()
+    out.columns = ["characteristic", "level", "value"]
+    out["characteristic"] = out["characteristic"].astype(str).str.strip()
+    out["level"] = out["level"].astype(str).str.strip()
+    base = out["characteristic"].str.replace(r"( range)?, .*$", "", regex=True)
+    out["note"] = ["not published: stand-in value" if b in unpublished else "" for b in base]
+    return out.astype("string")
+
+
+def stand_in_notes(unpublished: Sequence[str]) -> list[str]:
+    """Caveats printed under a table with values the source paper does not report."""
+    if not unpublished:
+        return []
+    return [
+        f"{', '.join(unpublished)}: not reported in the source paper; the values shown come from "
+        "the project's stand-in data and are not published figures."
+    ]
+
+
+def category_table(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    attribution: str = "Respondent {participant}",
+) -> pd.DataFrame:
+    """Categories under each top-level code with their number of excerpts and the excerpts.
+
+    Parameters
+    ----------
+    codings, segments, codebook
+        The coded data (see :mod:`peerstudy.qualitative.coding`).
+    attribution
+        How each excerpt is attributed; ``{participant}`` is replaced.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question`` (top-level code), ``category`` (label), ``n`` (excerpts coded),
+        ``excerpts`` (each in quotes with its attribution, separated by ``"; "``), in codebook
+        order, categories without excerpts included with n = 0.
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"label": ["Q", "Cat"], "parent": [None, "q"], "order": [0, 1]},
+    ...                     index=pd.Index(["q", "c"], name="code"))
+    >>> segs = pd.DataFrame({"segment": ["s"], "participant": ["4"], "text": ["It helped."], "start": [0]})
+    >>> cods = pd.DataFrame({"segment": ["s"], "code": ["c"]})
+    >>> category_table(cods, segs, book).iloc[0].to_dict()
+    {'question': 'q', 'category': 'Cat', 'n': 1, 'excerpts': '“It helped.” (Respondent 4)'}
+    """
+    merged = codings.merge(segments, on="segment", how="left").sort_values(
+        ["participant", "start"], kind="stable", key=_natural
+    )
+    rows = []
+    for root in codebook.index[codebook["parent"].isna()]:
+        for code in children(codebook, root):
+            hits = merged[merged["code"] == code]
+            quotes = [
+                f"“{t}” ({attribution.format(participant=p)})"
+                for t, p in zip(hits["text"], hits["participant"], strict=False)
+            ]
+            rows.append(
+                {
+                    "question": root,
+                    "category": codebook.at[code, "label"],
+                    "n": len(hits),
+                    "excerpts": "; ".join(quotes),
+                }
+            )
+    return pd.DataFrame(rows, columns=["question", "category", "n", "excerpts"]).astype({"n": "int64"})
+
+
+def _natural(col: pd.Series) -> pd.Series:
+    """Sort key: participant ids as numbers where they are numbers."""
+    if col.name == "participant":
+        return col.map(lambda v: (0, int(v), "") if str(v).isdigit() else (1, 0, str(v)))
+    return col
+
+
+def assign_bands(values: pd.Series, bands: dict[str, list]) -> pd.Series:
+    """Label each number with the band it falls in; ``bands`` maps label → [low, high]
+    (inclusive; ``None`` for open-ended).
+
+    Examples
+    --------
+    >>> assign_bands(pd.Series([3, 7, 12]), {"3-5": [3, 5], "6-9": [6, 9], "10+": [10, None]}).tolist()
+    ['3-5', '6-9', '10+']
+    """
+
+    def label(v):
+        for name, (low, high) in bands.items():
+            if (low is None or v >= low) and (high is None or v <= high):
+                return name
+        raise ConfigError(
+            Problem(
+                field="bands",
+                expected="bands that cover every value",
+                found=repr(v),
+                fix="add a band for this value in the study's YAML",
+            )
+        )
+
+    return values.map(lambda v: None if pd.isna(v) else label(v)).astype("string")
+
+
+def _coded(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, depth: int) -> pd.DataFrame:
+    """Consensus codings with their segment and the code lifted to ``depth``."""
+    from peerstudy.qualitative.codebook import ancestors
+
+    merged = consensus.merge(segments, on="segment", how="left")
+    merged["at_depth"] = ancestors(codebook, merged["code"], depth)
+    return merged
+
+
+def hierarchy_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Every code of the tree, depth first, with the number of coded statements and of
+    participants contributing at that level (a statement counts under each ancestor).
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"label": ["T", "C"], "parent": [None, "t"], "depth": [0, 1], "order": [0, 1]},
+    ...                     index=pd.Index(["t", "c"], name="code"))
+    >>> segs = pd.DataFrame({"segment": ["s1", "s2"], "participant": ["P1", "P2"]})
+    >>> hierarchy_table(pd.DataFrame({"segment": ["s1", "s2"], "code": ["c", "c"]}), segs, book)[["code", "statements", "participants"]].values.tolist()
+    [['t', 2, 2], ['c', 2, 2]]
+    """
+    rows = []
+    max_depth = int(codebook["depth"].max())
+    lifted = {d: _coded(consensus, segments, codebook, d) for d in range(max_depth + 1)}
+
+    def visit(code: str, path: list[str]) -> None:
+        depth = int(codebook.at[code, "depth"])
+        hits = lifted[depth][lifted[depth]["at_depth"] == code]
+        rows.append(
+            {
+                "depth": depth,
+                "code": code,
+                "label": codebook.at[code, "label"],
+                "parent": codebook.at[code, "parent"],
+                "statements": int(hits["segment"].nunique()),
+                "participants": int(hits["participant"].nunique()),
+            }
+        )
+        for child in children(codebook, code):
+            visit(child, path + [code])
+
+    for root in codebook.index[codebook["parent"].isna()]:
+        visit(root, [])
+    return pd.DataFrame(rows).astype({"depth": "int64", "statements": "int64", "participants": "int64"})
+
+
+def quote_table(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    depth: int,
+    per_code: int = 2,
+    attribution: str = "Participant {number}",
+) -> pd.DataFrame:
+    """Quotes for each code at ``depth``, chosen by a fixed rule.
+
+    Rule: among the statements coded under the code, take the longest (ties: the
+    earlier segment id); then the longest statement of a participant not quoted yet
+    for this code; and so on, up to ``per_code`` quotes. ``{number}`` in
+    ``attribution`` is the digits of the pseudonym (``P3`` → ``3``), ``{participant}``
+    the pseudonym.
+    """
+    merged = _coded(consensus, segments, codebook, depth)
+    merged = merged.drop_duplicates(["segment", "at_depth"])
+    merged = merged.assign(length=merged["text"].str.len()).sort_values(
+        ["length", "segment"], ascending=[False, True], kind="stable"
+    )
+    rows = []
+    for code in [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]:
+        seen: set[str] = set()
+        for seg in merged[merged["at_depth"] == code].itertuples():
+            if seg.participant in seen:
+                continue
+            seen.add(seg.participant)
+            number = "".join(ch for ch in str(seg.participant) if ch.isdigit())
+            rows.append(
+                {
+                    "code": code,
+                    "label": codebook.at[code, "label"],
+                    "quote": seg.text,
+                    "attribution": attribution.format(number=number, participant=seg.participant),
+                    "document": seg.document,
+                    "segment": seg.segment,
+                }
+            )
+            if len(seen) == per_code:
+                break
+    return pd.DataFrame(rows, columns=["code", "label", "quote", "attribution", "document", "segment"])
+
+
+def saturation_table(
+    consensus: pd.DataFrame, segments: pd.DataFrame, documents: pd.DataFrame, codebook: pd.DataFrame, *, depth: int
+) -> pd.DataFrame:
+    """Codes at ``depth`` found in each successive document (in ``documents['order']``):
+    how many were new, and the cumulative total (code saturation)."""
+    merged = _coded(consensus, segments, codebook, depth)
+    seen: set[str] = set()
+    rows = []
+    for doc in documents.sort_values("order").itertuples():
+        found = set(merged.loc[merged["document"] == doc.document, "at_depth"])
+        new = found - seen
+        seen |= found
+        rows.append(
+            {
+                "order": doc.order,
+                "document": doc.document,
+                "kind": doc.kind,
+                "codes": len(found),
+                "new": len(new),
+                "cumulative": len(seen),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def crosstab_codes(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    depth: int,
+    by: str,
+    attributes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Statements per code at ``depth`` (rows, codebook order, labelled) by a column of
+    the segments or, with ``attributes`` (participants with a ``participant`` column),
+    by a participant attribute (columns)."""
+    merged = _coded(consensus, segments, codebook, depth).drop_duplicates(["segment", "at_depth"])
+    if attributes is not None:
+        merged = merged.join(attributes.set_index("participant")[[by]], on="participant")
+    table = pd.crosstab(merged["at_depth"], merged[by])
+    codes = [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
+    table = table.reindex(codes, fill_value=0)
+    table.index = [f"{c} {codebook.at[c, 'label']}" for c in codes]
+    table.index.name = "code"
+    table.columns = [str(c) for c in table.columns]
+    return table.reindex(columns=sorted(table.columns, key=_natural_key)).astype("int64")
+
+
+def _natural_key(label: str):
+    digits = "".join(ch for ch in label if ch.isdigit())
+    return (label.rstrip("0123456789"), int(digits) if digits and label.endswith(digits) else 0, label)
