@@ -118,6 +118,9 @@ _CORRECTION_TITLE = re.compile(
 )
 # Web of Science titles a correction as the corrected article's title followed by "(vol 104, pg 150, 2017)"
 _WOS_CORRECTION = re.compile(r"\s*\(vol\s+\w+,\s*pg\s+\w+,\s*\d{4}\)\s*$", re.IGNORECASE)
+# Embase titles an erratum as the corrected article's title followed by the citation it corrects,
+# "(New England Journal of Medicine (2009) 360 (542-544))": journal, (year), volume, (pages)
+_EMBASE_CORRECTION = re.compile(r"\s*\([^()]+\(\d{4}\)\s*\d+[^()]*(\([^()]*\)\s*)+\)\s*\.?\s*$")
 # A reply printed after the letter it answers: "<letter's title> - Reply", "...: authors' reply"
 _REPLY_SUFFIX = re.compile(
     r"\s*[:.\-–—(\[]\s*((the|a|an)\s+)?(author'?s'?\s+)?(reply|response)\s*[)\]]?\s*\.?\s*$", re.IGNORECASE
@@ -336,6 +339,7 @@ def _matching_title(title: Any) -> str:
     """The normalised title without an erratum/correction/reply prefix (to find the pair)."""
     text = _strip_markers(html.unescape(_text(title)))
     stripped = _WOS_CORRECTION.sub("", _CORRECTION_TITLE.sub("", text, count=1))
+    stripped = _EMBASE_CORRECTION.sub("", stripped)
     return normalise_title(stripped.strip(" \"'“”‘’"))
 
 
@@ -479,6 +483,8 @@ def is_correction(title: Any, publication_type: Any = None) -> bool:
     True
     >>> is_correction("Peer support groups in psychosis - Reply"), is_correction("Peer support: a response")
     (True, True)
+    >>> is_correction("Peer support groups (Psychiatric Services (2011) 62 (101-108))")  # Embase's erratum title
+    True
     """
     types = _text(publication_type)
     if any(t.strip().casefold() in _CORRECTION_TYPES for t in re.split(r";", types)):
@@ -486,7 +492,7 @@ def is_correction(title: Any, publication_type: Any = None) -> bool:
     text = _text(title)
     if not text:
         return False
-    if _WOS_CORRECTION.search(text) or _REPLY_SUFFIX.search(text):
+    if _WOS_CORRECTION.search(text) or _EMBASE_CORRECTION.search(text) or _REPLY_SUFFIX.search(text):
         return True
     match = _CORRECTION_TITLE.match(text)
     if not match:
@@ -553,6 +559,7 @@ class _Prepared:
     volumes: list[str | None]
     issues: list[str | None]
     first_pages: list[str | None]
+    page_ranges: list[tuple[str, str | None] | None]
     generic: list[bool]
 
     @property
@@ -577,6 +584,7 @@ def _prepare(frame: pd.DataFrame, priority: Sequence[str]) -> _Prepared:
     ptypes = _column(frame, "publication_type")
     years = [_year(y) for y in _column(frame, "year")]
     titles = [_matching_title(t) for t in titles_raw]
+    ranges = [normalise_pages(p) for p in _column(frame, "pages")]
     return _Prepared(
         ids=[str(r) for r in frame["record"].tolist()],
         rank=[(order[db], i) for i, db in enumerate(databases)],
@@ -591,7 +599,8 @@ def _prepare(frame: pd.DataFrame, priority: Sequence[str]) -> _Prepared:
         journals=[_text(j).strip() for j in _column(frame, "journal")],
         volumes=[_first_number(v) for v in _column(frame, "volume")],
         issues=[_first_number(v) for v in _column(frame, "issue")],
-        first_pages=[normalise_pages(p)[0] for p in _column(frame, "pages")],
+        first_pages=[r[0] for r in ranges],
+        page_ranges=[r if r[0] else None for r in ranges],
         generic=[t in _GENERIC_TITLES for t in titles],
     )
 
@@ -606,7 +615,7 @@ class _Clusters:
         ("pmids", "different PMIDs"),
         ("volumes", "different volume"),
         ("issues", "different issue"),
-        ("first_pages", "different pages"),
+        ("page_ranges", "different pages"),
     )
 
     def __init__(self, prep: _Prepared):
@@ -616,6 +625,7 @@ class _Clusters:
             key: [{v} if v else None for v in getattr(prep, key)] for key, _ in self._KEYS
         }
         self.correction = list(prep.corrections)
+        self.size = [1] * prep.n
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -630,14 +640,30 @@ class _Clusters:
         for key, reason in self._KEYS:
             sa, sb = self.sets[key][ra], self.sets[key][rb]
             if sa and sb and not sa & sb:
-                return reason
+                if key != "page_ranges" or not any(_ranges_agree(x, y) for x in sa for y in sb):
+                    return reason
         return ""
+
+    def realign(self, i: int, other: int, p: _Prepared) -> str:
+        """Read a lone record's issue as its volume and its page as its issue (fields shifted
+        by one place), when that removes every conflict with ``other``; the reason otherwise."""
+        if self.size[i] != 1:
+            return self.conflict(i, other)
+        saved = {key: self.sets[key][i] for key, _ in self._KEYS}
+        self.sets["volumes"][i], self.sets["issues"][i] = {p.volumes[other]}, {p.issues[other]}
+        self.sets["page_ranges"][i] = None
+        reason = self.conflict(i, other)
+        if reason:
+            for key, value in saved.items():
+                self.sets[key][i] = value
+        return reason
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if self.rank[rb] < self.rank[ra]:
             ra, rb = rb, ra
         self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
         for key, _ in self._KEYS:
             sets = self.sets[key]
             if sets[rb]:
@@ -645,6 +671,44 @@ class _Clusters:
 
 
 # ------------------------------------------------------------------------ evidence
+def _first_page_typo(x: tuple[str, str | None], y: tuple[str, str | None]) -> bool:
+    """Whether two page ranges are one range whose first page was mistyped by one: both
+    span three pages or more and end on the same page (two articles cannot share two pages)."""
+    if not x[1] or x[1] != y[1] or x[0] == y[0]:
+        return False
+    first_x, first_y, last = int(x[0]), int(y[0]), int(x[1])
+    return abs(first_x - first_y) == 1 and last - max(first_x, first_y) >= 2
+
+
+def _ranges_agree(x: tuple[str, str | None], y: tuple[str, str | None]) -> bool:
+    """The same first page, or the same range with a first page mistyped by one."""
+    return x[0] == y[0] or _first_page_typo(x, y)
+
+
+def _shifted_fields(p: _Prepared, a: int, b: int) -> int | None:
+    """The record of the two whose volume is missing and whose issue and single page hold the
+    other's volume and issue (an export that shifted the fields by one place), else None."""
+    for x, y in ((a, b), (b, a)):
+        pages = p.page_ranges[x]
+        if (
+            p.volumes[x] is None
+            and p.volumes[y]
+            and p.issues[y]
+            and p.issues[x] == p.volumes[y]
+            and pages
+            and pages[1] is None
+            and pages[0] == p.issues[y]
+        ):
+            return x
+    return None
+
+
+def _same_pages(p: _Prepared, a: int, b: int) -> bool:
+    """Whether both records give pages and these agree (see :func:`_ranges_agree`)."""
+    x, y = p.page_ranges[a], p.page_ranges[b]
+    return bool(x and y and _ranges_agree(x, y))
+
+
 def _evidence(p: _Prepared, a: int, b: int, similarity: float) -> tuple[str, str]:
     """The fields on which two records agree and those on which they differ (with both values)."""
     agreed, differed = [], []
@@ -671,7 +735,7 @@ def _evidence(p: _Prepared, a: int, b: int, similarity: float) -> tuple[str, str
     )
     compare("volume", p.volumes[a], p.volumes[b])
     compare("issue", p.issues[a], p.issues[b])
-    compare("first page", p.first_pages[a], p.first_pages[b])
+    compare("first page", p.first_pages[a], p.first_pages[b], _same_pages(p, a, b))
     if p.corrections[a] != p.corrections[b]:
         differed.append("erratum, correction or reply (one of the two)")
     return "; ".join(agreed), "; ".join(differed)
@@ -685,7 +749,7 @@ def _years_compatible(p: _Prepared, a: int, b: int) -> tuple[bool, str]:
         return True, ""
     if ya is None or yb is None or abs(ya - yb) != 1 or not _venues_agree(p.venues[a], p.venues[b]):
         return False, "different year"
-    if p.first_pages[a] is not None and p.first_pages[a] == p.first_pages[b]:
+    if _same_pages(p, a, b):
         return True, "years differ by one; journal and first page agree: check"
     if (
         p.volumes[a] is not None
@@ -739,7 +803,19 @@ class _Matcher:
         if key[0] == key[1] or key in self.seen or key[::-1] in self.seen:
             return
         reason = must_apart or self.clusters.conflict(a, b)
+        shifted = _shifted_fields(self.p, a, b) if reason and not must_apart else None
+        if shifted is not None:
+            reason = self.clusters.realign(shifted, b if shifted == a else a, self.p)
+            if not reason:
+                note = "; ".join(
+                    filter(
+                        None, [note, "fields shifted (volume missing; issue and page read as volume and issue): check"]
+                    )
+                )
         self.seen.add(key)
+        x, y = self.p.page_ranges[a], self.p.page_ranges[b]
+        if not reason and x and y and _first_page_typo(x, y):
+            note = "; ".join(filter(None, [note, "first pages differ by one, same last page: check"]))
         if not reason:
             self.clusters.union(a, b)
         agreed, differed = _evidence(self.p, a, b, similarity)
@@ -911,8 +987,7 @@ def _judge_similar(
         _venues_agree(p.venues[a], p.venues[b])
         and p.volumes[a]
         and p.volumes[a] == p.volumes[b]
-        and p.first_pages[a]
-        and p.first_pages[a] == p.first_pages[b]
+        and _same_pages(p, a, b)
     )
     rule = "similar title, same year and first author"
     variants = _words_are_variants(p.titles[a], p.titles[b])
