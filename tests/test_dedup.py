@@ -17,18 +17,10 @@ from hypothesis import strategies as st
 
 from helpers import FIXTURES, samples_dir
 from peerstudy.bibliography import read_exports, read_medline, read_ris, read_wos
-from peerstudy.dedup import (
-    _candidate_pairs,
-    _prepare,
-    find_duplicates,
-    is_correction,
-    is_generic_title,
-    normalise_pages,
-    normalise_pmid,
-    normalise_title,
-    select_pairs_to_check,
-    summarise_pairs,
-)
+from peerstudy.dedup import find_duplicates, select_pairs_to_check, summarise_pairs
+from peerstudy.dedup_blocking import _candidate_pairs
+from peerstudy.dedup_evidence import _prepare
+from peerstudy.dedup_keys import is_correction, is_generic_title, normalise_pages, normalise_pmid, normalise_title
 from peerstudy.errors import ConfigError
 
 BIB = FIXTURES / "bib"

@@ -24,13 +24,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from peerstudy.dedup import (  # noqa: E402  (deduplication lives in peerstudy.dedup; importable from here too)
-    extract_surname,
     find_duplicates,
-    is_correction,
-    normalise_title,
     select_pairs_to_check,
     summarise_pairs,
 )
+from peerstudy.dedup_keys import extract_surname, is_correction, normalise_title  # noqa: E402
 from peerstudy.errors import ConfigError, Problem  # noqa: E402
 from peerstudy.outputs import FIGURE_RC  # noqa: E402
 from peerstudy.prisma import PrismaCounts  # noqa: E402
