@@ -2,6 +2,6 @@
 exports and the HTML pages, and the ``start`` helper the notebooks call.
 
 May import every package below it (:mod:`peerstudy.io`, :mod:`peerstudy.cleaning`,
-:mod:`peerstudy.qualitative`, :mod:`peerstudy.stats`, :mod:`peerstudy.review`); never
+:mod:`peerstudy.qualitative`, :mod:`peerstudy.stats`, :mod:`peerstudy.review.eligibility`); never
 :mod:`peerstudy.pipeline`.
 """

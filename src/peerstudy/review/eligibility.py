@@ -21,13 +21,11 @@ import pandas as pd  # noqa: E402
 
 from peerstudy.errors import ConfigError, Problem  # noqa: E402
 from peerstudy.review.dedup import (  # noqa: E402  (deduplication lives in peerstudy.review.dedup; importable from here too)
-    extract_surname,
     find_duplicates,
-    is_correction,
-    normalise_title,
     select_pairs_to_check,
     summarise_pairs,
 )
+from peerstudy.review.dedup_keys import extract_surname, is_correction, normalise_title  # noqa: E402
 from peerstudy.review.prisma import PrismaCounts  # noqa: E402
 
 __all__ = [
