@@ -32,7 +32,8 @@ from peerstudy.codebook import suggest_code
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.deid import DeidKey, deidentify, deidentify_frame, redacted_errors
 from peerstudy.errors import ConfigError, InputError, Problem
-from peerstudy.excerpts import TurnIndex, find_excerpt
+from peerstudy.excerpts import TurnIndex, find_excerpt, fold_text
+from peerstudy.offsetmap import OffsetMap, maps_from_turns
 from peerstudy.readers import read_csv_table
 
 __all__ = [
@@ -222,7 +223,7 @@ def apply_coding_sheets(
         tuple(str(v) for v in k): i
         for i, k in zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None), strict=False)
     }
-    state = _SheetState(turn_index=TurnIndex(turns) if turns is not None else None)
+    state = _SheetState(turn_index=TurnIndex(turns) if turns is not None else None, maps=maps_from_turns(turns))
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
@@ -280,6 +281,7 @@ class _SheetState:
     """What :func:`apply_coding_sheets` has gathered so far, across sheets."""
 
     turn_index: TurnIndex | None
+    maps: dict[str, OffsetMap] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     segments: dict[tuple[str, int, int], dict] = field(default_factory=dict)
     codings: list[dict] = field(default_factory=list)
@@ -365,7 +367,12 @@ def _apply_row(
     if problem:
         return problem
     by_offsets = bool(cells.get("start", "").strip() or cells.get("end", "").strip())
-    if by_offsets:
+    source_map = state.maps.get(str(doc["document"]))
+    if by_offsets and source_map is not None:
+        span, problem = _span_from_source_offsets(
+            cells.get("start", ""), cells.get("end", ""), doc, excerpt, source_map
+        )
+    elif by_offsets:
         span, problem = _span_from_offsets(cells.get("start", ""), cells.get("end", ""), doc, excerpt)
     else:
         span, problem = _span_of_excerpt(cells, doc, excerpt, state.turn_index)
@@ -474,6 +481,50 @@ def _span_from_offsets(
             "fix": "correct the offsets or the excerpt",
         }
     return (s, e), None
+
+
+def _span_from_source_offsets(
+    start: str, end: str, doc: pd.Series, excerpt: str, source_map: OffsetMap
+) -> tuple[tuple[int, int] | None, dict | None]:
+    """A span given as offsets into the source text (the transcript as the coder saw it),
+    moved into the document through its map: both whole numbers, 0 <= start < end <= the
+    source's length, selecting some of what was said, and matching the excerpt (as
+    de-identified, tolerantly) when one is given."""
+    size = source_map.source_length
+    try:
+        s, e = int(start), int(end)
+    except ValueError:
+        return None, {
+            "field": "start, end",
+            "expected": "whole-number offsets",
+            "found": f"{start!r}, {end!r}",
+            "fix": "write both offsets as whole numbers (code points from the start of the transcript file), "
+            "or leave both empty and give the excerpt",
+        }
+    if not 0 <= s < e <= size:
+        return None, {
+            "field": "start, end",
+            "expected": f"0 <= start < end <= {size} (the length of transcript {doc['document']!r} as written, "
+            "in code points)",
+            "found": f"start {s}, end {e}",
+            "fix": "correct the offsets (they count from the start of the transcript file), or give the excerpt instead",
+        }
+    span = source_map.span(s, e)
+    if span[0] >= span[1]:
+        return None, {
+            "field": "start, end",
+            "expected": "offsets that select some of what was said",
+            "found": f"start {s}, end {e}: only the header, times or speaker labels of {doc['document']!r}",
+            "fix": "select the words of the turn",
+        }
+    if excerpt and fold_text(doc["text"][span[0] : span[1]])[0].strip() != fold_text(excerpt)[0].strip():
+        return None, {
+            "field": "excerpt",
+            "expected": f"the text at [{s}, {e}) of transcript {doc['document']!r} as written",
+            "found": repr(excerpt[:60]),
+            "fix": "correct the offsets or the excerpt",
+        }
+    return span, None
 
 
 def _span_of_excerpt(

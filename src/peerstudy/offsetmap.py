@@ -40,8 +40,19 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Piece", "OffsetMap", "Table", "compose", "identity", "map_edits", "pieces_of", "align_text"]
+__all__ = [
+    "Piece",
+    "OffsetMap",
+    "Table",
+    "compose",
+    "identity",
+    "map_edits",
+    "pieces_of",
+    "align_text",
+    "maps_from_turns",
+]
 
 #: Where a start and an end at each offset ``0..n`` of an input move (two lists of n + 1).
 Table = tuple[list[int], list[int]]
@@ -247,24 +258,70 @@ def align_text(source: str, made: str) -> list[tuple[int, int, int]]:
     Examples
     --------
     >>> align_text("Slowly.\\n  Then faster.", "Slowly. Then faster.")
-    [(7, 8, 0), (9, 10, 0)]
+    [(7, 10, 1)]
     """
     edits: list[tuple[int, int, int]] = []
-    j = 0
-    pending: list[int] | None = None  # [source start, made characters added]
-    for i, char in enumerate(made):
-        slack = max(0, (len(source) - j) - (len(made) - i))
-        k = source.find(char, j, j + slack + 1)
-        if k < 0:
-            pending = pending or [j, 0]
-            pending[1] += 1
+
+    def add(start: int, end: int, length: int) -> None:
+        if edits and edits[-1][1] == start:
+            start, length = edits[-1][0], edits.pop()[2] + length
+        edits.append((start, end, length))
+
+    i = j = 0
+    while i < len(made):
+        if made[i].isspace() and j < len(source) and source[j].isspace():  # a run of white space for a run
+            i_end, j_end = _space_end(made, i), _space_end(source, j)
+            if source[j:j_end] != made[i:i_end]:
+                add(j, j_end, i_end - i)
+            i, j = i_end, j_end
             continue
-        if k > j or pending:
-            start = pending[0] if pending else j
-            edits.append((start, k, pending[1] if pending else 0))
-            pending = None
-        j = k + 1
-    if j < len(source) or pending:
-        start = pending[0] if pending else j
-        edits.append((start, len(source), pending[1] if pending else 0))
+        slack = max(0, (len(source) - j) - (len(made) - i))
+        k = source.find(made[i], j, j + slack + 1)
+        if k < 0:
+            add(j, j, 1)
+        else:
+            if k > j:
+                add(j, k, 0)
+            j = k + 1
+        i += 1
+    if j < len(source):
+        add(j, len(source), 0)
     return edits
+
+
+def _space_end(text: str, at: int) -> int:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def maps_from_turns(turns: Any) -> dict[str, OffsetMap]:
+    """The map of each document from its turns (a table with ``document``, ``start``,
+    ``end``, ``source_start``, ``source_end``, ``source_map`` and ``source_length``, as
+    :func:`peerstudy.transcripts.clean_transcripts` writes it with source offsets): the
+    pieces of each turn, layout between turns (the header, times, speaker labels, line
+    ends) and after the last; ``{}`` when the table has no source maps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> turns = pd.DataFrame({"document": ["d", "d"], "start": [4, 12], "end": [10, 16],
+    ...                       "source_start": [20, 40], "source_end": [26, 48],
+    ...                       "source_map": ["", "R40:48>12:16"], "source_length": [49, 49]})
+    >>> maps_from_turns(turns)["d"].to_text()
+    'L0:20>0:4 L26:40>10:12 R40:48>12:16 L48:49>16:16'
+    """
+    if turns is None or "source_map" not in getattr(turns, "columns", ()):
+        return {}
+    out = {}
+    ordered = turns.sort_values(["document", "start"], kind="stable")
+    for document, group in ordered.groupby("document", sort=False):
+        pieces, source_at, made_at = [], 0, 0
+        for row in group.itertuples():
+            pieces.append(Piece(source_at, int(row.source_start), made_at, int(row.start), "layout"))
+            pieces += OffsetMap.from_text(row.source_map, 0).pieces
+            source_at, made_at = int(row.source_end), int(row.end)
+        length = int(group["source_length"].iloc[0])
+        pieces.append(Piece(source_at, length, made_at, made_at, "layout"))
+        out[str(document)] = OffsetMap(pieces, length)
+    return out
