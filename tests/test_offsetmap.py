@@ -230,3 +230,53 @@ def test_joined_lines_map_back_to_their_words(parts, data):
         at += len(gap)
         assert made[m.start(at) : m.end(at + len(word))] == word
         at += len(word)
+
+
+def test_a_refi_project_coded_in_the_source_text_is_moved_into_the_cleaned_text(tmp_path):
+    from peerstudy.refi import apply_refi, write_qdpx
+
+    key = read_key(OWN / "deid-key.yaml")
+    clean = clean_transcripts(
+        read_transcripts([{"folder": str(OWN / "transcripts"), "source_offsets": True}]),
+        key,
+        pd.Series([f"P{i}" for i in range(1, 7)]),
+    )
+    book = read_codebook(OWN / "codebook.yaml")
+    source = (OWN / "transcripts/FG1.txt").read_text(encoding="utf-8")
+    # a QDA program's project of FG1 as written: the selection 192-204 starts inside "Hilde" (190-195, counted in
+    # test_source_offsets_that_cut_a_name_take_its_redacted_form) -> 71-86 "[NAME] is great" in the document
+    documents = pd.DataFrame({"document": ["FG1"], "participant": ["P5"], "kind": ["focus group"], "text": [source]})
+    segments = pd.DataFrame(
+        {
+            "segment": ["FG1@192-204"],
+            "document": ["FG1"],
+            "participant": ["P5"],
+            "start": [192],
+            "end": [204],
+            "text": [source[192:204]],
+        }
+    )
+    codings = pd.DataFrame(
+        {
+            "segment": ["FG1@192-204"],
+            "unit": ["u1"],
+            "code": ["listening"],
+            "coder": ["AA"],
+            "round": [1],
+            "note": [""],
+            "sheet": ["x"],
+            "row": [1],
+        }
+    )
+    qdpx = write_qdpx(tmp_path / "source.qdpx", book, documents, segments, codings)
+    coded = apply_refi(qdpx, clean.documents, book, turns=clean.turns)
+    assert coded.segments[["segment", "text", "participant"]].values.tolist() == [
+        ["FG1@71-86", "[NAME] is great", "P5"]
+    ]
+    assert coded.codings["segment"].tolist() == ["FG1@71-86"]
+    # a project whose text is neither the cleaned text nor agrees with the map is still refused
+    documents.loc[0, "text"] = source.replace("great", "grand")
+    segments["text"] = "lde is grand"
+    other = write_qdpx(tmp_path / "other.qdpx", book, documents, segments, codings)
+    with pytest.raises(InputError, match="a different text"):
+        apply_refi(other, clean.documents, book, turns=clean.turns)

@@ -149,6 +149,26 @@ class OffsetMap:
         """``(start, end)`` of the made text for the source span ``[start, end)``."""
         return self.start(start), self.end(end)
 
+    def agrees(self, source: str, made: str) -> bool:
+        """Whether ``source`` can be the source of ``made`` under this map: its length is
+        the map's source length and the text between pieces is the same in both.
+
+        Examples
+        --------
+        >>> m = OffsetMap([Piece(0, 3, 0, 2)], 12)
+        >>> m.agrees("Ann said hi.", "P1 said hi."), m.agrees("Ann said ho.", "P1 said hi.")
+        (True, False)
+        """
+        if len(source) != self.source_length:
+            return False
+        at, made_at = 0, 0
+        for piece in self.pieces:
+            size = piece.source_start - at
+            if source[at : piece.source_start] != made[made_at : made_at + size]:
+                return False
+            at, made_at = piece.source_end, piece.end
+        return source[at:] == made[made_at:]
+
     def to_text(self) -> str:
         """The pieces as words (``R`` replaced, ``L`` layout), e.g. ``'R0:3>0:2 L5:9>4:4'``."""
         return " ".join(
