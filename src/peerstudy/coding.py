@@ -3,9 +3,15 @@
 A coder sheet (CSV) has one row per coding: the columns that identify a document
 (``document_key``, e.g. ``questionnaire, question``), ``code``, ``excerpt`` (the exact
 text the coder marked, copied from the document; empty = the whole document), ``coder``,
-and optionally ``note``, and ``start``/``end`` (offsets into the document, as QDA
-programs export them; when given they locate the segment, and the excerpt, if any, must
-match the text there). Each excerpt becomes a *segment* (REFI-QDA
+and optionally ``note``, and ``start``/``end`` (offsets, as QDA programs export them;
+when given they locate the segment, and the excerpt, if any, must match the text there).
+Offsets count code points into the text as the coder saw it: the transcript file as
+written when the study reads its transcripts with ``source_offsets: true`` (the turns then
+carry the map from the source to the de-identified document, and every offset is moved
+through it, :mod:`peerstudy.offsetmap`: an offset inside a redacted name takes the whole
+redacted form, one on a header line, time or speaker label moves to the words of the
+turn), else the document's own (de-identified) text. An excerpt is de-identified with the
+study's key before it is looked for, so one that names a person matches its redacted form. Each excerpt becomes a *segment* (REFI-QDA
 ``PlainTextSelection``): its document, and ``start``/``end`` offsets in code points into
 the document text, so that ``text[start:end] == segment text``. Each row becomes a
 *coding* (REFI-QDA ``Coding``): segment, code, coder, round, with the sheet file and row
@@ -191,6 +197,8 @@ def apply_coding_sheets(
         for transcripts: each excerpt must lie within one participant's turn, and the
         segment is attributed to that speaker. Documents without participant speakers
         (field notes, where only the observer speaks) are attributed to no participant.
+        Turns with source maps (``source_offsets: true``) make the sheets' offsets offsets
+        into the transcripts as written.
     unit_column
         A sheet column that names each candidate unit (the same in every coder's
         sheet); kept in the codings as ``unit`` so reconciliation and re-coding sheets
@@ -207,7 +215,8 @@ def apply_coding_sheets(
         codebook, codes under the wrong top-level code, excerpts not found in their
         document, offsets that are not numbers or lie outside the document,
         repeated codings, codings of one code by one coder that overlap, missing
-        coder.
+        coder; offsets into a transcript as written (see the module's description) past
+        the end of the transcript or selecting only its layout.
     """
     missing_cols = [c for c in document_key if c not in documents]
     if missing_cols or not document_key:
