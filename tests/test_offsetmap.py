@@ -60,6 +60,15 @@ def test_several_replacements_and_an_address_shift_what_follows_by_their_sum():
     assert m.span(19, 24) == (22, 27) and clean[22:27] == "wrote"  # 19 + 4 + 4 - 5 = 22
 
 
+def test_a_character_composed_by_unicode_normalisation_shortens_the_text_by_one():
+    source = "cafe\u0301 with Bo."
+    clean, m = mapped(source)
+    # "e" + combining acute [3, 5) -> "\u00e9" [3, 4) (-1); " with " [5, 11) -> [4, 10); "Bo" [11, 13) -> [10, 16) (+4)
+    assert clean == "caf\u00e9 with [NAME]."
+    assert m.span(6, 10) == (5, 9) and clean[5:9] == "with"
+    assert m.span(0, 4) == (0, 4)  # an end between the letter and its accent takes the composed letter
+
+
 def test_tables_compose_step_after_step():
     # "abcde" -> "aXde" (bc -> X) -> "aYYYde" (X -> YYY): offset 3 ("d") is at 2 then at 4
     table = compose(map_edits(5, [(1, 3, 1)]), map_edits(4, [(1, 2, 3)]))
@@ -167,6 +176,9 @@ def test_source_offsets_that_cut_a_name_take_its_redacted_form(tmp_path):
     source = (OWN / "transcripts/FG1.txt").read_text(encoding="utf-8")
     assert source[190:195] == "Hilde" and source[195:204] == " is great"
     coded = _coded_fg1(tmp_path, "U1,FG1,,listening,AA,,192,204")
+    assert coded.segments.loc[0, ["start", "end", "text"]].tolist() == [71, 86, "[NAME] is great"]
+    # offsets with the excerpt as the coder copied it: the excerpt is de-identified before it is compared
+    coded = _coded_fg1(tmp_path / "again", "U1,FG1,Hilde is great,listening,AA,,190,204")
     assert coded.segments.loc[0, ["start", "end", "text"]].tolist() == [71, 86, "[NAME] is great"]
 
 
