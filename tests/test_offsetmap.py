@@ -292,3 +292,27 @@ def test_a_refi_project_coded_in_the_source_text_is_moved_into_the_cleaned_text(
     other = write_qdpx(tmp_path / "other.qdpx", book, documents, segments, codings)
     with pytest.raises(InputError, match="a different text"):
         apply_refi(other, clean.documents, book, turns=clean.turns)
+
+
+@pytest.mark.parametrize("name", ["zoom.vtt", "teams.vtt"])
+def test_caption_offsets_map_across_cue_lines_and_voice_tags(tmp_path, name):
+    for both in ("zoom.vtt", "teams.vtt"):  # the sidecar sheet names both
+        shutil.copy(FIXTURES / "transcripts" / both, tmp_path / both)
+    layout = {"folder": str(tmp_path), "sidecar": str(FIXTURES / "transcripts/sessions.csv"), "source_offsets": True}
+    [t] = [t for t in read_transcripts([layout]) if t.file.endswith(name)]
+    clean = clean_transcripts(
+        [t], DeidKey(participants={"Mira Osei": "P1", "Jonas Brecht": "P2"}), pd.Series(["P1", "P2"])
+    )
+    m, doc = maps_from_turns(clean.turns)[t.id], clean.documents.loc[0, "text"]
+    # Read from the file: Mira's two cues are one turn, so "everyone." and "Shall" are separated by a cue's id,
+    # times and voice tag in the file, by one space in the document; Jonas's cue is written on two lines.
+    for written, said in [
+        ("Thanks for joining, everyone.", "Thanks for joining, everyone."),
+        ("how the week went?", "how the week went?"),
+        ("Sorry. The group on Tuesday\nhelped a lot.", "Sorry. The group on Tuesday helped a lot."),
+    ]:
+        at = t.source_text.index(written)
+        start, end = m.span(at, at + len(written))
+        assert doc[start:end] == said
+    first, last = t.source_text.index("Thanks"), t.source_text.index("went?") + len("went?")
+    assert doc[m.start(first) : m.end(last)] == "Thanks for joining, everyone. Shall we start with how the week went?"
