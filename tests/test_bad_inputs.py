@@ -2134,3 +2134,63 @@ QUALCODING_CASES = [
 @pytest.mark.parametrize("case", QUALCODING_CASES, ids=lambda c: c.id)
 def test_bad_results_declaration_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+# ----------------------------------------------------------------------------- issue 18: offsets into the source text
+def code_own_interviews_by_source_offsets(folder: Path) -> None:
+    """The own-interviews study's clean and code stages as its parameter file runs them:
+    transcripts read with source offsets, so coder sheets' offsets count into the
+    transcripts as written (tests/test_own_studies.py)."""
+    people = clean_export(folder / "participants.csv", folder / "fields.yaml")
+    key = read_key(folder / "deid-key.yaml")
+    clean = clean_transcripts(
+        read_transcripts([{"folder": str(folder / "transcripts"), "source_offsets": True}]),
+        key,
+        people.participants,
+        interviewer_labels=("Interviewer",),
+    )
+    report = StudyOutputs("bad-study")
+    book = read_codebook(folder / "codebook.yaml")
+    coded = read_codings(
+        [folder / "coder-a.csv", folder / "coder-b.csv"],
+        clean.documents,
+        book,
+        document_key=["transcript"],
+        turns=clean.turns,
+        unit_column="unit",
+        key=key,
+    )
+    reconciled = reconcile(coded, folder / "reconciliation.csv", key=key)
+    report.processed(segments=coded.segments, codings=coded.codings, consensus=reconciled.consensus)
+
+
+SOURCE_OFFSET_CASES = [
+    Case(
+        "offset-past-the-end-of-its-source",
+        "a coder sheet's end offset lies past the end of the transcript as written (I03.txt is 316 long)",
+        copy_of("own-interviews", replace("coder-a.csv", ",183,235", ",183,400")),
+        code_own_interviews_by_source_offsets,
+        (
+            "coder-a.csv, row 12, field 'start, end'",
+            "expected 0 <= start < end <= 316 (the length of transcript 'I03' as written",
+            "found start 183, end 400",
+        ),
+        count=1,
+    ),
+    Case(
+        "offsets-of-layout-only",
+        "a coder sheet's offsets select only the header of the transcript as written",
+        copy_of("own-interviews", replace("coder-a.csv", ",183,235", ",0,60")),
+        code_own_interviews_by_source_offsets,
+        (
+            "coder-a.csv, row 12, field 'start, end'",
+            "found start 0, end 60: only the header, times or speaker labels of 'I03'",
+        ),
+        count=1,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SOURCE_OFFSET_CASES, ids=lambda c: c.id)
+def test_bad_source_offsets_give_one_clear_message_and_write_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)

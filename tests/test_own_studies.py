@@ -33,7 +33,8 @@ def interview_study(tmp_path, data, **changes):
         "title": "Peer support as its users describe it",
         "participants_sheet": str(data / "participants.csv"),
         "participants_fields": str(data / "fields.yaml"),
-        "transcripts": [str(data / "transcripts")],
+        # coder AA's U9 is given by offsets into the transcript as written (source offsets)
+        "transcripts": [{"folder": str(data / "transcripts"), "source_offsets": True}],
         "deid_key": str(data / "deid-key.yaml"),
         "interviewer_labels": ["Interviewer"],
         "codebook": str(data / "codebook.yaml"),

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -64,6 +65,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from peerstudy.cleaning.offsetmap import Table, compose, identity, map_edits
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
 from peerstudy.io.readers import read_yaml
@@ -74,6 +76,7 @@ __all__ = [
     "DEFAULT_REGIONS",
     "read_key",
     "deidentify",
+    "deidentify_mapped",
     "deidentify_all",
     "identifiers",
     "find_identifiers",
@@ -194,16 +197,16 @@ class _KeyPattern:
             raise KeyError(matched)  # pragma: no cover - every match comes from some entry
         return found
 
-    def sub(self, text: str, counts: Counter) -> str:
+    def edits(self, text: str, counts: Counter) -> list[tuple[int, int, str]]:
+        """``(start, end, replacement)`` of every entry found in ``text``, counted by kind."""
         if self.regex is None:
-            return text
-
-        def swap(match: re.Match) -> str:
+            return []
+        out = []
+        for match in self.regex.finditer(text):
             replacement, kind = self.find(match.group(0))
             counts[kind] += 1
-            return replacement
-
-        return self.regex.sub(swap, text)
+            out.append((match.start(), match.end(), replacement))
+        return out
 
 
 @dataclass(frozen=True)
@@ -429,28 +432,74 @@ def _may_hold(regex: re.Pattern, text: str) -> bool:
     return text.count(":") >= 2
 
 
-def _hold_addresses(text: str, counts: Counter) -> str:
-    if _UNHOLD.search(text):
-        text = _UNHOLD.sub("\ufffd", text)
+def _nfc_edits(text: str) -> list[tuple[int, int, str]]:
+    """Edits that make ``text`` NFC: one per stretch from a character of combining class 0
+    to the next that changes, or one for the whole text where composition crosses them."""
+    if unicodedata.is_normalized("NFC", text):
+        return []
+    cuts = [i for i, c in enumerate(text) if i == 0 or unicodedata.combining(c) == 0] + [len(text)]
+    edits = []
+    for a, b in itertools.pairwise(cuts):
+        chunk = text[a:b]
+        composed = unicodedata.normalize("NFC", chunk)
+        if composed != chunk:
+            edits.append((a, b, composed))
+    if _apply(text, edits) != unicodedata.normalize("NFC", text):  # e.g. Hangul jamo composed across stretches
+        return [(0, len(text), unicodedata.normalize("NFC", text))]
+    return edits
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, replacement)`` (sorted, not overlapping) made."""
+    parts, done = [], 0
+    for start, end, replacement in edits:
+        parts += [text[done:start], replacement]
+        done = end
+    return "".join(parts) + text[done:]
+
+
+class _Steps:
+    """Text changed in steps of edits; with ``track``, the table of where each offset of
+    the first text moves (:mod:`peerstudy.cleaning.offsetmap`)."""
+
+    def __init__(self, text: str, track: bool):
+        self.text = text
+        self.table = identity(len(text)) if track else None
+
+    def apply(self, edits: list[tuple[int, int, str]]) -> None:
+        if not edits:
+            return
+        if self.table is not None:
+            self.table = compose(self.table, map_edits(len(self.text), [(s, e, len(r)) for s, e, r in edits]))
+        self.text = _apply(self.text, edits)
+
+
+def _redact(given: str, key: DeidKey, track: bool) -> tuple[str, Counter, Table | None]:
+    """What :func:`deidentify` returns, and with ``track`` the table of the offsets."""
+    counts: Counter = Counter()
+    steps = _Steps(given, track)
+    steps.apply(_nfc_edits(given))
+    # URLs, e-mail and IP addresses are held first, each finder reading the text with the
+    # earlier ones held; a private-use character that would be taken for one is replaced.
+    steps.apply([(m.start(), m.end(), "\ufffd") for m in _UNHOLD.finditer(steps.text)])
     for kind, regex in (("url", URL), ("email", EMAIL), ("ip", IPV4), ("ip", IPV6)):
-        if not _may_hold(regex, text):
-            continue
-        hits = [m for m in regex.finditer(text) if regex is not IPV6 or _ipv6(m)]
-        for m in reversed(hits):
-            text = text[: m.start()] + _HELD[kind] + text[m.end() :]
-        counts[kind] += len(hits)
-    return text
-
-
-def _redact_phones(text: str, regions: Iterable[str], counts: Counter) -> str:
-    if not _DIGITS.search(text):  # a phone number has six digits or more
-        return text
-    spans = _phone_spans(text, regions)
-    for start, end in reversed(spans):
-        text = text[:start] + _TAGS["phone"] + text[end:]
-    text, n = PHONE.subn(_TAGS["phone"], text)
-    counts["phone"] += len(spans) + n
-    return text
+        if _may_hold(regex, steps.text):
+            hits = [m for m in regex.finditer(steps.text) if regex is not IPV6 or _ipv6(m)]
+            counts[kind] += len(hits)
+            steps.apply([(m.start(), m.end(), _HELD[kind]) for m in hits])
+    steps.apply(key.pattern.edits(steps.text, counts))
+    if _DIGITS.search(steps.text):  # a phone number has six digits or more
+        spans = _phone_spans(steps.text, key.regions)
+        steps.apply([(start, end, _TAGS["phone"]) for start, end in spans])
+        local = [(m.start(), m.end(), _TAGS["phone"]) for m in PHONE.finditer(steps.text)]
+        steps.apply(local)
+        counts["phone"] += len(spans) + len(local)
+    if counts["url"] or counts["email"] or counts["ip"]:
+        tags = {held: _TAGS[kind] for kind, held in _HELD.items()}
+        steps.apply([(m.start(), m.end(), tags[m.group(0)]) for m in _UNHOLD.finditer(steps.text)])
+    if not any(counts.values()):
+        return given, Counter(), identity(len(given)) if track else None
+    return steps.text, Counter({k: counts[k] for k in KINDS if counts[k]}), steps.table
 
 
 def deidentify(text: str, key: DeidKey) -> tuple[str, Counter]:
@@ -466,16 +515,25 @@ def deidentify(text: str, key: DeidKey) -> tuple[str, Counter]:
     ...                                                  regions=("US",)))[0]
     'P1가 [NAME]さん と [PHONE]'
     """
-    counts: Counter = Counter()
-    given, text = text, unicodedata.normalize("NFC", text)
-    text = _hold_addresses(text, counts)
-    text = key.pattern.sub(text, counts)
-    text = _redact_phones(text, key.regions, counts)
-    if counts["url"] or counts["email"] or counts["ip"]:
-        text = _UNHOLD.sub(lambda m: _TAGS[next(k for k, c in _HELD.items() if c == m.group(0))], text)
-    if not any(counts.values()):
-        return given, Counter()
-    return text, Counter({k: counts[k] for k in KINDS if counts[k]})
+    text, counts, _ = _redact(text, key, track=False)
+    return text, counts
+
+
+def deidentify_mapped(text: str, key: DeidKey) -> tuple[str, Counter, Table]:
+    """:func:`deidentify`, and the table of where each offset of ``text`` moves in the
+    de-identified text (:mod:`peerstudy.cleaning.offsetmap`: a start inside a replaced identifier
+    moves to the start of its replacement, an end inside it to its end).
+
+    Examples
+    --------
+    >>> from peerstudy.cleaning.offsetmap import OffsetMap, pieces_of
+    >>> source = "Ask Ann Lee or a@b.org."
+    >>> clean, _, table = deidentify_mapped(source, DeidKey(participants={"Ann Lee": "P1"}))
+    >>> clean, pieces_of(table, source, clean)
+    ('Ask P1 or [EMAIL].', [Piece(source_start=4, source_end=11, start=4, end=6, kind='replaced'), \
+Piece(source_start=15, source_end=22, start=10, end=17, kind='replaced')])
+    """
+    return _redact(text, key, track=True)
 
 
 def deidentify_all(values: Iterable, key: DeidKey, counts: Counter | None = None) -> list:

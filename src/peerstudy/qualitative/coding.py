@@ -3,9 +3,15 @@
 A coder sheet (CSV) has one row per coding: the columns that identify a document
 (``document_key``, e.g. ``questionnaire, question``), ``code``, ``excerpt`` (the exact
 text the coder marked, copied from the document; empty = the whole document), ``coder``,
-and optionally ``note``, and ``start``/``end`` (offsets into the document, as QDA
-programs export them; when given they locate the segment, and the excerpt, if any, must
-match the text there). Each excerpt becomes a *segment* (REFI-QDA
+and optionally ``note``, and ``start``/``end`` (offsets, as QDA programs export them;
+when given they locate the segment, and the excerpt, if any, must match the text there).
+Offsets count code points into the text as the coder saw it: the transcript file as
+written when the study reads its transcripts with ``source_offsets: true`` (the turns then
+carry the map from the source to the de-identified document, and every offset is moved
+through it, :mod:`peerstudy.cleaning.offsetmap`: an offset inside a redacted name takes the whole
+redacted form, one on a header line, time or speaker label moves to the words of the
+turn), else the document's own (de-identified) text. An excerpt is de-identified with the
+study's key before it is looked for, so one that names a person matches its redacted form. Each excerpt becomes a *segment* (REFI-QDA
 ``PlainTextSelection``): its document, and ``start``/``end`` offsets in code points into
 the document text, so that ``text[start:end] == segment text``. Each row becomes a
 *coding* (REFI-QDA ``Coding``): segment, code, coder, round, with the sheet file and row
@@ -29,11 +35,12 @@ from pathlib import Path
 import pandas as pd
 
 from peerstudy.cleaning.deid import DeidKey, deidentify, deidentify_frame, redacted_errors
+from peerstudy.cleaning.offsetmap import OffsetMap, maps_from_turns
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.io.readers import read_csv_table
 from peerstudy.qualitative.codebook import suggest_code
-from peerstudy.qualitative.excerpts import TurnIndex, find_excerpt
+from peerstudy.qualitative.excerpts import TurnIndex, find_excerpt, fold_text
 from peerstudy.qualitative.refi import apply_refi
 from peerstudy.qualitative.segments import Coded, attribute_segments
 
@@ -145,6 +152,8 @@ def apply_coding_sheets(
         for transcripts: each excerpt must lie within one participant's turn, and the
         segment is attributed to that speaker. Documents without participant speakers
         (field notes, where only the observer speaks) are attributed to no participant.
+        Turns with source maps (``source_offsets: true``) make the sheets' offsets offsets
+        into the transcripts as written.
     unit_column
         A sheet column that names each candidate unit (the same in every coder's
         sheet); kept in the codings as ``unit`` so reconciliation and re-coding sheets
@@ -161,7 +170,8 @@ def apply_coding_sheets(
         codebook, codes under the wrong top-level code, excerpts not found in their
         document, offsets that are not numbers or lie outside the document,
         repeated codings, codings of one code by one coder that overlap, missing
-        coder.
+        coder; offsets into a transcript as written (see the module's description) past
+        the end of the transcript or selecting only its layout.
     """
     missing_cols = [c for c in document_key if c not in documents]
     if missing_cols or not document_key:
@@ -177,7 +187,7 @@ def apply_coding_sheets(
         tuple(str(v) for v in k): i
         for i, k in zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None), strict=False)
     }
-    state = _SheetState(turn_index=TurnIndex(turns) if turns is not None else None)
+    state = _SheetState(turn_index=TurnIndex(turns) if turns is not None else None, maps=maps_from_turns(turns))
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
@@ -235,6 +245,7 @@ class _SheetState:
     """What :func:`apply_coding_sheets` has gathered so far, across sheets."""
 
     turn_index: TurnIndex | None
+    maps: dict[str, OffsetMap] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     segments: dict[tuple[str, int, int], dict] = field(default_factory=dict)
     codings: list[dict] = field(default_factory=list)
@@ -320,7 +331,12 @@ def _apply_row(
     if problem:
         return problem
     by_offsets = bool(cells.get("start", "").strip() or cells.get("end", "").strip())
-    if by_offsets:
+    source_map = state.maps.get(str(doc["document"]))
+    if by_offsets and source_map is not None:
+        span, problem = _span_from_source_offsets(
+            cells.get("start", ""), cells.get("end", ""), doc, excerpt, source_map
+        )
+    elif by_offsets:
         span, problem = _span_from_offsets(cells.get("start", ""), cells.get("end", ""), doc, excerpt)
     else:
         span, problem = _span_of_excerpt(cells, doc, excerpt, state.turn_index)
@@ -429,6 +445,50 @@ def _span_from_offsets(
             "fix": "correct the offsets or the excerpt",
         }
     return (s, e), None
+
+
+def _span_from_source_offsets(
+    start: str, end: str, doc: pd.Series, excerpt: str, source_map: OffsetMap
+) -> tuple[tuple[int, int] | None, dict | None]:
+    """A span given as offsets into the source text (the transcript as the coder saw it),
+    moved into the document through its map: both whole numbers, 0 <= start < end <= the
+    source's length, selecting some of what was said, and matching the excerpt (as
+    de-identified, tolerantly) when one is given."""
+    size = source_map.source_length
+    try:
+        s, e = int(start), int(end)
+    except ValueError:
+        return None, {
+            "field": "start, end",
+            "expected": "whole-number offsets",
+            "found": f"{start!r}, {end!r}",
+            "fix": "write both offsets as whole numbers (code points from the start of the transcript file), "
+            "or leave both empty and give the excerpt",
+        }
+    if not 0 <= s < e <= size:
+        return None, {
+            "field": "start, end",
+            "expected": f"0 <= start < end <= {size} (the length of transcript {doc['document']!r} as written, "
+            "in code points)",
+            "found": f"start {s}, end {e}",
+            "fix": "correct the offsets (they count from the start of the transcript file), or give the excerpt instead",
+        }
+    span = source_map.span(s, e)
+    if span[0] >= span[1]:
+        return None, {
+            "field": "start, end",
+            "expected": "offsets that select some of what was said",
+            "found": f"start {s}, end {e}: only the header, times or speaker labels of {doc['document']!r}",
+            "fix": "select the words of the turn",
+        }
+    if excerpt and fold_text(doc["text"][span[0] : span[1]])[0].strip() != fold_text(excerpt)[0].strip():
+        return None, {
+            "field": "excerpt",
+            "expected": f"the text at [{s}, {e}) of transcript {doc['document']!r} as written",
+            "found": repr(excerpt[:60]),
+            "fix": "correct the offsets or the excerpt",
+        }
+    return span, None
 
 
 def _span_of_excerpt(

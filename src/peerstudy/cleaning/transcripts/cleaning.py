@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from peerstudy.cleaning.deid import DeidKey, deidentify_all, redaction_table
+from peerstudy.cleaning.deid import DeidKey, deidentify_all, deidentify_mapped, redaction_table
+from peerstudy.cleaning.offsetmap import OffsetMap, Table, align_text, compose, map_edits, pieces_of
 from peerstudy.cleaning.transcripts.model import UNATTRIBUTED, Transcript
 from peerstudy.errors import InputError, Problem
 
@@ -41,7 +42,10 @@ class CleanTranscripts:
     turns
         One row per turn: ``turn``, ``document``, ``time`` (``""`` when the source has none), ``speaker`` (pseudonym,
         the interviewer label, or ``(unattributed)``), ``start``, ``end``, ``text``; with source offsets asked for,
-        ``source_start`` and ``source_end``: where the turn's text lies in the source file's text.
+        ``source_start`` and ``source_end``: where the turn's text lies in the source file's text, ``source_map``:
+        the map of offsets from that span to the turn's de-identified text in the document (the pieces of
+        :class:`peerstudy.cleaning.offsetmap.OffsetMap`, offsets only), and ``source_length``: the length of the source
+        text (see :func:`peerstudy.cleaning.offsetmap.maps_from_turns`).
     redactions
         Replacements made, by kind (see :data:`peerstudy.cleaning.deid.KINDS`): counts only, in total
         (``replaced``) and per source of text (``text`` of the turns, ``speaker labels``,
@@ -135,9 +139,13 @@ def _document(
             sources["speaker labels"]["participant"] += 1
             if label not in people:
                 people.append(label)
-        clean = deidentify_all([text], key, sources["text"])[0]
         prefix = f"[{time}] {label}: " if time else f"{label}: "
         start = offset + len(prefix)
+        if offsets:
+            clean, found, table = deidentify_mapped(text, key)
+            sources["text"].update(found)
+        else:
+            clean = deidentify_all([text], key, sources["text"])[0]
         row = {
             "turn": f"{ident}#{i}",
             "document": ident,
@@ -149,6 +157,8 @@ def _document(
         }
         if offsets:
             row["source_start"], row["source_end"] = span
+            row["source_map"] = _turn_map(t, span, text, table, clean, start)
+            row["source_length"] = len(t.source_text)
         turn_rows.append(row)
         lines.append(prefix + clean)
         offset += len(prefix) + len(clean) + 1
@@ -161,6 +171,18 @@ def _document(
         "participant": "; ".join(sorted(people, key=_natural)),
         "text": "\n".join(lines),
     }
+
+
+def _turn_map(t: Transcript, span: tuple, text: str, table: Table, clean: str, start: int) -> str:
+    """The pieces of the map from a turn's span of the source to its de-identified text in
+    the document (:mod:`peerstudy.cleaning.offsetmap`), as text: the lines joined with one space,
+    then de-identification."""
+    if span[0] is None:
+        return ""
+    source = t.source_text[span[0] : span[1]]
+    joined = map_edits(len(source), align_text(source, text))
+    pieces = pieces_of(compose(joined, table), source, clean, offset=(span[0], start))
+    return OffsetMap(pieces, len(t.source_text)).to_text()
 
 
 def _attributes(
@@ -276,7 +298,11 @@ def clean_transcripts(
             "text": "string",
         }
     )
-    types = {"start": "int64", "end": "int64"} | ({"source_start": "int64", "source_end": "int64"} if offsets else {})
+    types = {"start": "int64", "end": "int64"} | (
+        {"source_start": "int64", "source_end": "int64", "source_map": "string", "source_length": "int64"}
+        if offsets
+        else {}
+    )
     turns = pd.DataFrame(turn_rows).astype(types)
     return CleanTranscripts(documents=documents, turns=turns, redactions=redaction_table(sources))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from peerstudy.cleaning.offsetmap import OffsetMap, maps_from_turns
 from peerstudy.config import relative_to_root
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.qualitative.refi.project import RefiProject
@@ -55,10 +56,20 @@ def coded_from_refi(project: RefiProject, coders: Iterable[str] | None = None) -
     return Coded(segments=project.segments.copy(), codings=codings.reset_index(drop=True).copy())
 
 
-def _text_problems(project: RefiProject, documents: pd.DataFrame, shown: str) -> list[Problem]:
+def _text_problems(
+    project: RefiProject, documents: pd.DataFrame, shown: str, maps: dict[str, OffsetMap]
+) -> tuple[list[Problem], dict[str, OffsetMap]]:
+    """Problems with the project's texts, and the maps of the documents whose text in the
+    project is their source text (the transcript as written) rather than the cleaned one."""
     problems: list[Problem] = []
+    from_source: dict[str, OffsetMap] = {}
     texts = documents.set_index("document")["text"]
     for doc in project.documents.itertuples():
+        m = maps.get(str(doc.document))
+        if doc.document in texts.index and doc.text != texts[doc.document] and m is not None:
+            if m.agrees(doc.text, texts[doc.document]):
+                from_source[str(doc.document)] = m
+                continue
         element = f'<TextSource name="{doc.document}">'
         if doc.document not in texts.index:
             problems.append(
@@ -81,10 +92,42 @@ def _text_problems(project: RefiProject, documents: pd.DataFrame, shown: str) ->
                     field=element,
                     expected=f"the cleaned text of {doc.document!r}",
                     found=f"a different text (first difference at character {at})",
-                    fix="code the de-identified texts the pipeline wrote, not another version",
+                    fix="code the de-identified texts the pipeline wrote, or the transcripts as written when the "
+                    "study reads them with source_offsets: true, not another version",
                 )
             )
-    return problems
+    return problems, from_source
+
+
+def _from_source(
+    project: RefiProject, documents: pd.DataFrame, maps: dict[str, OffsetMap], shown: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """Segments and codings with the offsets of the documents coded in their source text
+    moved into the cleaned text through their maps (segment ids follow the new offsets)."""
+    texts = documents.set_index("document")["text"]
+    renamed, rows, problems = {}, [], []
+    for seg in project.segments.to_dict("records"):
+        m = maps.get(str(seg["document"]))
+        if m is not None:
+            start, end = m.span(int(seg["start"]), int(seg["end"]))
+            if start >= end:
+                problems.append(
+                    Problem(
+                        file=shown,
+                        field=f"<PlainTextSelection> of {seg['document']!r}",
+                        expected="a selection of some of what was said",
+                        found=f"[{seg['start']}, {seg['end']}): only the header, times or speaker labels",
+                        fix="select the words of the turn in the QDA program",
+                    )
+                )
+                continue
+            new = f"{seg['document']}@{start}-{end}"
+            renamed[seg["segment"]] = new
+            seg |= {"segment": new, "start": start, "end": end, "text": texts[seg["document"]][start:end]}
+        rows.append(seg)
+    segments = pd.DataFrame(rows, columns=project.segments.columns).drop_duplicates("segment")
+    codings = project.codings.assign(segment=project.codings["segment"].replace(renamed))
+    return segments.astype(project.segments.dtypes.to_dict()).reset_index(drop=True), codings, problems
 
 
 def apply_refi(
@@ -98,7 +141,12 @@ def apply_refi(
     """The codings of a REFI-QDA project, laid onto a study's cleaned documents.
 
     Every text source of the project must be one of ``documents`` with exactly the same
-    (de-identified) text, so that offsets mean the same thing; every code must be in
+    (de-identified) text, so that offsets mean the same thing, or, where the study reads
+    its transcripts with ``source_offsets: true`` (``turns`` then carry the map of each
+    document, :func:`peerstudy.cleaning.offsetmap.maps_from_turns`), the transcript as written:
+    its text must agree with the map (same length, same text outside the replaced
+    identifiers and the layout), and the offsets of its selections are moved into the
+    cleaned text through the map; every code must be in
     ``codebook`` (match by id through :func:`refi_guid`, as :func:`write_qdc` writes
     them). Segments are attributed to the speaker of their turn, as coder sheets are.
     The result's ``imported`` is the project's summary (sources, codes, users,
@@ -121,7 +169,11 @@ def apply_refi(
     """
     project = read_refi(path, codebook=codebook)
     shown = project.file or relative_to_root(Path(path))
-    problems = _text_problems(project, documents, shown)
+    problems, from_source = _text_problems(project, documents, shown, maps_from_turns(turns))
+    segments, codings = project.segments, project.codings
+    if from_source:
+        segments, codings, more = _from_source(project, documents, from_source, shown)
+        problems += more
     unknown = sorted(set(project.codings["code"]) - set(codebook.index))
     if unknown:
         problems.append(
@@ -135,7 +187,7 @@ def apply_refi(
         )
     if problems:
         raise InputError(problems)
-    segments, more = attribute_segments(project.segments, documents, turns, file=shown)
+    segments, more = attribute_segments(segments, documents, turns, file=shown)
     if more:
         raise InputError(more)
     skipped = pd.DataFrame(
@@ -151,7 +203,7 @@ def apply_refi(
         }
     )
     imported = pd.concat([project.summary(), skipped], ignore_index=True).astype({"count": "int64"})
-    codings = project.codings.copy()
+    codings = codings.copy()
     if redact is not None:
         for frame, columns in ((codings, ("note", "unit")), (imported, ("item", "detail"))):
             for col in columns:
