@@ -78,10 +78,10 @@ def qda_codings(
     ConfigError
         A coder is called ``consensus_user``: their codings could not be told apart.
     """
-    parts = [_with_columns(codings), _with_columns(consensus, consensus_user)]
+    coders_parts = [_with_columns(codings)]
     if recodings is not None and len(recodings):
-        parts.insert(1, _with_columns(recodings))
-    coders = {str(c) for part in parts[:1] + parts[2:] for c in part["coder"]}
+        coders_parts.append(_with_columns(recodings))
+    coders = {str(c) for part in coders_parts for c in part["coder"]}
     if consensus_user in coders:
         raise ConfigError(
             Problem(
@@ -91,7 +91,7 @@ def qda_codings(
                 fix="label the coder otherwise in the coder sheets",
             )
         )
-    table = pd.concat(parts, ignore_index=True)
+    table = pd.concat([*coders_parts, _with_columns(consensus, consensus_user)], ignore_index=True)
     spans = table.groupby("unit")["segment"].nunique()
     split = table["unit"].isin(spans.index[spans > 1])
     table.loc[split, "unit"] = table.loc[split, "unit"].astype(str) + " " + table.loc[split, "segment"].astype(str)
