@@ -16,7 +16,7 @@ import xmlschema
 from helpers import FIXTURES
 from peerstudy.codebook import read_codebook
 from peerstudy.coding import apply_coding_sheets, read_unit_sheets, reconcile
-from peerstudy.errors import ConfigError, InputError
+from peerstudy.errors import InputError
 from peerstudy.memos import read_memos
 from peerstudy.qdaproject import qda_codings
 from peerstudy.refi import read_refi, write_qdpx
@@ -118,7 +118,7 @@ def test_a_unit_naming_two_spans_gets_a_selection_per_span():
 
 def test_a_coder_called_consensus_is_refused():
     codings = pd.DataFrame({"segment": ["d@0-4"], "code": ["a"], "coder": ["consensus"]})
-    with pytest.raises(ConfigError, match="coder labels other than 'consensus'"):
+    with pytest.raises(InputError, match="coder labels other than 'consensus'"):
         qda_codings(codings, codings[["segment", "code"]])
 
 

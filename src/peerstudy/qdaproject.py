@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from peerstudy.errors import ConfigError, Problem
+from peerstudy.errors import InputError, Problem
 
 __all__ = ["CONSENSUS_USER", "qda_codings"]
 
@@ -44,6 +44,22 @@ def _with_columns(frame: pd.DataFrame, coder: str | None = None) -> pd.DataFrame
     if "note" not in out:
         out["note"] = ""
     return out[_COLUMNS].astype(object)
+
+
+def _named_consensus(frame: pd.DataFrame, consensus_user: str) -> Problem | None:
+    """A problem naming the sheet and row where a coder is labelled ``consensus_user``, or None."""
+    hits = frame[frame["coder"].astype(str) == consensus_user]
+    if hits.empty:
+        return None
+    first = hits.sort_values([c for c in ("sheet", "row") if c in hits]).iloc[0]  # its first row
+    return Problem(
+        file=str(first["sheet"]) if "sheet" in hits else None,
+        row=int(first["row"]) if "row" in hits else None,
+        field="coder",
+        expected=f"coder labels other than {consensus_user!r} (the consensus user of the .qdpx)",
+        found=f"{consensus_user!r} ({len(hits)} codings)",
+        fix="label the coder otherwise in the coder sheets",
+    )
 
 
 def qda_codings(
@@ -75,22 +91,15 @@ def qda_codings(
 
     Raises
     ------
-    ConfigError
+    InputError
         A coder is called ``consensus_user``: their codings could not be told apart.
     """
-    coders_parts = [_with_columns(codings)]
-    if recodings is not None and len(recodings):
-        coders_parts.append(_with_columns(recodings))
-    coders = {str(c) for part in coders_parts for c in part["coder"]}
-    if consensus_user in coders:
-        raise ConfigError(
-            Problem(
-                field="coder",
-                expected=f"coder labels other than {consensus_user!r} (the consensus user of the .qdpx)",
-                found=repr(consensus_user),
-                fix="label the coder otherwise in the coder sheets",
-            )
-        )
+    frames = [codings] + ([recodings] if recodings is not None and len(recodings) else [])
+    problems = [_named_consensus(frame, consensus_user) for frame in frames]
+    problems = [p for p in problems if p is not None]
+    if problems:
+        raise InputError(problems)
+    coders_parts = [_with_columns(frame) for frame in frames]
     table = pd.concat([*coders_parts, _with_columns(consensus, consensus_user)], ignore_index=True)
     spans = table.groupby("unit")["segment"].nunique()
     split = table["unit"].isin(spans.index[spans > 1])
