@@ -2194,3 +2194,46 @@ SOURCE_OFFSET_CASES = [
 @pytest.mark.parametrize("case", SOURCE_OFFSET_CASES, ids=lambda c: c.id)
 def test_bad_source_offsets_give_one_clear_message_and_write_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+# ----------------------------------------------------------------------------- issue 16: per-coder .qdpx
+QDA_TEXTS = {
+    "I01": "At first I had doubts about a peer colleague. Over the months we built trust step by step.",
+    "I02": "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew who "
+    "should call.",
+}
+
+
+def qda_project_codings(folder: Path):
+    """The code stage's .qdpx codings for the qda-study fixture (documents as in tests/test_qdaproject.py)."""
+    from peerstudy.qualitative.coding import apply_coding_sheets
+    from peerstudy.qualitative.qdaproject import qda_codings
+
+    documents = pd.DataFrame(
+        {"document": list(QDA_TEXTS), "participant": ["P1", "P2"], "text": list(QDA_TEXTS.values())}
+    )
+    book = read_codebook(FIXTURES / "mini-interviews" / "codebook.yaml")
+    sheets = [folder / "coder-ko.csv", folder / "coder-lu.csv"]
+    coded = apply_coding_sheets(sheets, documents, book, document_key=["document"], unit_column="unit")
+    return qda_codings(coded.codings, coded.codings[["segment", "unit", "code"]].drop_duplicates())
+
+
+QDA_CASES = [
+    Case(
+        "coder-labelled-consensus",
+        "a coder sheet labels its coder 'consensus', the name of the consensus user in the .qdpx",
+        copy_of("qda-study", *[replace("coder-ko.csv", ",KO,", ",consensus,")] * 4),
+        qda_project_codings,
+        (
+            "coder-ko.csv, row 2, field 'coder': expected coder labels other than 'consensus'",
+            "found 'consensus' (4 codings)",
+            "Fix: label the coder otherwise in the coder sheets",
+        ),
+        count=1,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", QDA_CASES, ids=lambda c: c.id)
+def test_bad_qda_coder_label_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)

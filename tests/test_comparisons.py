@@ -165,7 +165,11 @@ def test_dyad_key_figures_count_the_declared_kinds():
     kinds = {"observation": "observation notes", "PSW interview": "interview", "PIR interview": "interview"}
     key = dyad_key_figures(DOCS, SEGS, CONS, PEOPLE, BOOK, source_kinds=kinds, dimensions_of=["empathy"])
     assert (key["n_observations"], key["n_interviews"]) == (4, 3) and "n_recorded_sessions" not in key
-    assert key["empathy_dimensions"] == ["illness", "family"] and key["core_category"] == "life alliance"
+    assert key["empathy_dimensions"] == ["illness", "family"] and "core_category" not in key
+    # by hand from CONS/SEGS/DOCS: trust (early) in D1-S1, D1-S3, D2-S1 = 3 dyad-sessions;
+    # empathy in D1-S3, D2-S3 = 2; so trust is the most coded category
+    assert key["most_coded_category"] == "trust"
+    assert key["sessions_by_kind"] == {"observation notes": [1, 3], "interview": [3]}
     recorded = dict(kinds, observation="recorded session")
     key = dyad_key_figures(DOCS, SEGS, CONS, PEOPLE, BOOK, source_kinds=recorded)
     assert key["n_recorded_sessions"] == 4 and "n_observations" not in key and "coded_observation_excerpts" not in key

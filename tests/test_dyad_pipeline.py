@@ -23,13 +23,15 @@ def key_figures():
 
 def test_design_figures_of_the_abstract():
     # Yuen (ICMH 2024, abstract): 10 dyads; sessions 1, 3, 9 observed (30 observations);
-    # PSW and PIR interviewed after sessions 3 and 9 (40 interviews); core category
-    # "life alliance"; empathy in the illness, family relationships, employment,
-    # interests in life and self-esteem dimensions.
+    # PSW and PIR interviewed after sessions 3 and 9 (40 interviews); empathy a key
+    # component, in the illness, family relationships, employment, interests in life and
+    # self-esteem dimensions. The core category "life alliance" is the stand-in codebook's
+    # root by construction: not a figure computed from the data.
     key = key_figures()
     assert (key["n_dyads"], key["n_observations"], key["n_interviews"]) == (10, 30, 40)
     assert key["sessions"] == [1, 3, 9]
-    assert key["core_category"] == "life alliance"
+    assert key["sessions_by_kind"] == {"observation notes": [1, 3, 9], "interview": [3, 9]}
+    assert key["most_coded_category"] == "empathy" and "core_category" not in key
     assert {"illness", "family relationships", "employment", "interests in life", "self-esteem"} <= set(
         key["empathy_dimensions"]
     )

@@ -39,13 +39,16 @@ def test_interview_study_from_a_qdpx_gives_the_same_key_figures(tmp_path, regene
     assert imported["codings"].sum() == len(pd.read_parquet(processed / "consensus.parquet"))
 
 
-def test_exported_consensus_reads_back(regenerated):
+def test_exported_codings_read_back_per_coder(regenerated):
     for study in pipeline.list_studies():
         folder = regenerated / "reports" / study / "qda"
         if not folder.exists():
             continue
         project = read_refi(folder / "project.qdpx")
-        consensus = pd.read_parquet(regenerated / "data/processed" / study / "consensus.parquet")
-        assert len(project.codings) == len(consensus)
-        assert set(project.codings["coder"]) == {"consensus"}
-        assert sorted(project.segments["segment"]) == sorted(consensus["segment"].unique())
+        processed = regenerated / "data/processed" / study
+        consensus = pd.read_parquet(processed / "consensus.parquet")
+        coders = pd.concat([pd.read_parquet(processed / f"{t}.parquet") for t in ("codings", "recodings")])
+        expected = coders["coder"].value_counts().to_dict() | {"consensus": len(consensus)}
+        assert project.codings["coder"].value_counts().to_dict() == expected
+        ours = project.codings[project.codings["coder"] == "consensus"]
+        assert sorted(ours["segment"].unique()) == sorted(consensus["segment"].unique())

@@ -170,26 +170,44 @@ def dyad_key_figures(
     *,
     source_kinds: Mapping[str, str],
     dimensions_of: Sequence[str] = (),
+    depth: int = 1,
     unit: str = "dyad",
     time: str = "session",
     source: str = "source",
     role: str = "role",
 ) -> dict[str, Any]:
-    """The key figures of a dyadic study followed across sessions.
+    """The key figures of a dyadic study followed across sessions, each counted from the
+    documents and the consensus codings (never read off a label of the codebook).
 
     Returns ``n_dyads``; per kind of source the study declares (``source_kinds``: source
     → kind, see :data:`peerstudy.report.comparisons.SOURCE_KINDS`) the number of its documents:
     ``n_observations``, ``n_recorded_sessions``, ``n_interviews``; ``sessions``;
-    ``core_category`` (the label of the codebook's top-level code, lower case, when it
-    has exactly one); ``<code>_dimensions`` (labels of the children of each code in
-    ``dimensions_of``, lower case); ``coded_statements_by_role`` (statements in the
-    consensus by the speaker's role) and, with observation notes,
-    ``coded_observation_excerpts`` (statements attributed to no participant).
+    ``sessions_by_kind`` (kind → the sessions its documents come from);
+    ``most_coded_category`` (the label, lower case, of the category at ``depth`` coded
+    in the most dyad-sessions, ties broken by more statements, then codebook order);
+    ``<code>_dimensions`` (labels, lower case, of the children of each code in
+    ``dimensions_of`` that the consensus codes, itself or below it, in codebook order);
+    ``coded_statements_by_role`` (statements in the consensus by the speaker's role)
+    and, with observation notes, ``coded_observation_excerpts`` (statements attributed
+    to no participant).
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"label": ["Core", "Trust", "Empathy", "Illness", "Work"],
+    ...                      "parent": [None, "core", "core", "empathy", "empathy"], "depth": [0, 1, 1, 2, 2]},
+    ...                     index=pd.Index(["core", "trust", "empathy", "ill", "work"], name="code"))
+    >>> docs = pd.DataFrame({"document": ["A", "B"], "dyad": ["D1", "D1"], "session": [1, 3],
+    ...                      "source": ["observation", "observation"]})
+    >>> segs = pd.DataFrame({"segment": ["a", "b", "c"], "document": ["A", "B", "B"], "participant": ["", "", ""]})
+    >>> cons = pd.DataFrame({"segment": ["a", "b", "c"], "code": ["trust", "ill", "trust"]})
+    >>> people = pd.DataFrame({"participant": ["P1"], "role": ["PSW"]})
+    >>> key = dyad_key_figures(docs, segs, cons, people, book, source_kinds={"observation": "observation notes"},
+    ...                        dimensions_of=["empathy"])
+    >>> key["most_coded_category"], key["empathy_dimensions"], key["sessions_by_kind"]
+    ('trust', ['illness'], {'observation notes': [1, 3]})
     """
-    from peerstudy.qualitative.codebook import children
     from peerstudy.report.comparisons import SOURCE_KINDS
 
-    roots = codebook.index[codebook["parent"].isna()].tolist()
     spoken = consensus.drop_duplicates("segment").merge(segments[["segment", "participant"]], on="segment")
     by_role = spoken.merge(participants[["participant", role]], on="participant")[role].value_counts()
     kinds = documents[source].astype(str).map(dict(source_kinds))
@@ -198,16 +216,59 @@ def dyad_key_figures(
         if kind in source_kinds.values():
             figures[name] = int((kinds == kind).sum())
     figures["sessions"] = sorted(int(s) for s in documents[time].unique())
-    if len(roots) == 1:
-        figures["core_category"] = str(codebook.at[roots[0], "label"]).lower()
+    figures["sessions_by_kind"] = {
+        kind: sorted(int(s) for s in documents.loc[kinds == kind, time].unique())
+        for kind in dict.fromkeys(source_kinds.values())
+    }
+    coded = _coded_categories(consensus, segments, documents, codebook, depth, unit=unit, time=time)
+    if len(coded):
+        figures["most_coded_category"] = str(codebook.at[coded.index[0], "label"]).lower()
     for parent in dimensions_of:
-        figures[f"{parent}_dimensions"] = [str(codebook.at[c, "label"]).lower() for c in children(codebook, parent)]
+        figures[f"{parent}_dimensions"] = _coded_children(consensus, codebook, parent)
     figures["coded_statements_by_role"] = {
         str(k): int(by_role.get(k, 0)) for k in sorted(participants[role].dropna().unique())
     }
     if "observation notes" in source_kinds.values():
         figures["coded_observation_excerpts"] = int((spoken["participant"].astype(str) == "").sum())
     return figures
+
+
+def _coded_categories(
+    consensus: pd.DataFrame,
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    codebook: pd.DataFrame,
+    depth: int,
+    *,
+    unit: str,
+    time: str,
+) -> pd.DataFrame:
+    """Per category at ``depth`` coded in the consensus: ``unit_times`` (distinct unit and
+    time, e.g. dyad-sessions) and ``statements``, most coded first (ties: codebook order)."""
+    from peerstudy.qualitative.codebook import ancestor
+
+    coded = consensus[["segment", "code"]].merge(segments[["segment", "document"]], on="segment")
+    coded = coded.merge(documents[["document", unit, time]], on="document")
+    coded = coded[[int(codebook.at[c, "depth"]) >= depth for c in coded["code"]]]
+    coded = coded.assign(category=[ancestor(codebook, c, depth) for c in coded["code"]])
+    table = pd.DataFrame(
+        {
+            "unit_times": coded.drop_duplicates(["category", unit, time])["category"].value_counts(),
+            "statements": coded.drop_duplicates(["category", "segment"])["category"].value_counts(),
+        }
+    )
+    table["order"] = [list(codebook.index).index(c) for c in table.index]
+    return table.sort_values(["unit_times", "statements", "order"], ascending=[False, False, True])
+
+
+def _coded_children(consensus: pd.DataFrame, codebook: pd.DataFrame, parent: str) -> list[str]:
+    """Labels (lower case) of the children of ``parent`` coded in the consensus, themselves or below them."""
+    from peerstudy.qualitative.codebook import ancestors, children
+
+    depth = int(codebook.at[parent, "depth"]) + 1
+    deep = [c for c in consensus["code"].unique() if int(codebook.at[c, "depth"]) >= depth]
+    coded = set(ancestors(codebook, deep, depth))
+    return [str(codebook.at[c, "label"]).lower() for c in children(codebook, parent) if c in coded]
 
 
 def _number(value: Any) -> int | float:
@@ -219,11 +280,24 @@ def flatten(figures: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in figures.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and not _is_includes(value):
             flat |= flatten(value, prefix=f"{name}.")
         else:
             flat[name] = value
     return flat
+
+
+def _is_includes(value: Any) -> bool:
+    """A published figure stated as "including" these items: ``{includes: [...]}``."""
+    return isinstance(value, Mapping) and list(value) == ["includes"] and isinstance(value["includes"], list)
+
+
+def _matches(published: Any, got: Any) -> bool:
+    if got is None:
+        return False
+    if _is_includes(published):
+        return isinstance(got, list) and all(item in got for item in published["includes"])
+    return got == published
 
 
 def read_published(path: str | Path) -> dict[str, Any]:
@@ -249,17 +323,27 @@ def read_published(path: str | Path) -> dict[str, Any]:
 def compare_published(figures: Mapping[str, Any], published: Mapping[str, Any]) -> pd.DataFrame:
     """Each published figure beside the value the pipeline computed.
 
+    A figure the paper states as a list "including" some items (not necessarily all) is
+    written ``{includes: [...]}``: it matches when the computed list holds every one.
+
     Returns
     -------
     pandas.DataFrame
         ``figure``, ``published``, ``reproduced``, ``match``; one row per published
         figure (nested ones with dotted names). A figure the pipeline did not compute
         shows ``reproduced`` as missing and does not match.
+
+    Examples
+    --------
+    >>> table = compare_published({"dims": ["a", "b", "c"]}, {"dims": {"includes": ["a", "c"]}})
+    >>> table[["published", "match"]].values.tolist()
+    [['including a, c', True]]
     """
     ours = flatten(figures)
     rows = []
     for name, value in flatten(published).items():
         got = ours.get(name)
-        rows.append({"figure": name, "published": value, "reproduced": got, "match": got is not None and got == value})
+        shown = f"including {', '.join(map(str, value['includes']))}" if _is_includes(value) else value
+        rows.append({"figure": name, "published": shown, "reproduced": got, "match": _matches(value, got)})
     frame = pd.DataFrame(rows, columns=["figure", "published", "reproduced", "match"])
     return frame.astype({"figure": "string", "published": "string", "reproduced": "string", "match": "bool"})

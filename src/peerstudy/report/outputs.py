@@ -216,25 +216,37 @@ class StudyOutputs:
 
     # -- exchange with QDA programs ---------------------------------------------------
     def qda(
-        self, codebook: pd.DataFrame, documents: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame
+        self,
+        codebook: pd.DataFrame,
+        documents: pd.DataFrame,
+        segments: pd.DataFrame,
+        codings: pd.DataFrame,
+        *,
+        memos: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Write the codebook as ``reports/<study>/qda/codebook.qdc`` and the documents,
-        segments and codings as ``reports/<study>/qda/project.qdpx`` (REFI-QDA), for
+        segments and codings (one REFI-QDA user per ``coder``, see
+        :func:`peerstudy.qualitative.qdaproject.qda_codings`) with the analytic ``memos`` (notes on
+        the codes they develop) as ``reports/<study>/qda/project.qdpx`` (REFI-QDA), for
         NVivo, ATLAS.ti, MAXQDA, QualCoder; returns what was written."""
         from peerstudy.qualitative.refi import write_qdc, write_qdpx
 
-        # units excluded at reconciliation have no coding: they are not part of the consensus
+        # units excluded at reconciliation and coded by no one are not part of the project
         segments = segments[segments["segment"].isin(codings["segment"])]
         folder = self.reports / "qda"
         folder.mkdir(parents=True, exist_ok=True)
         write_qdc(folder / "codebook.qdc", codebook)
-        write_qdpx(folder / "project.qdpx", codebook, documents, segments, codings)
+        write_qdpx(folder / "project.qdpx", codebook, documents, segments, codings, memos=memos)
+        per_user = codings.groupby("coder", sort=False).size()
+        users = "; ".join(f"{n} by {c}" for c, n in per_user.items())
+        memo_text = f", {len(memos)} memos" if memos is not None else ""
         return pd.DataFrame(
             {
                 "file": ["qda/codebook.qdc", "qda/project.qdpx"],
                 "holds": [
                     f"{len(codebook)} codes",
-                    f"{len(documents)} documents, {segments['segment'].nunique()} segments, {len(codings)} codings",
+                    f"{len(documents)} documents, {segments['segment'].nunique()} segments, "
+                    f"{len(codings)} codings ({users}){memo_text}",
                 ],
             }
         )

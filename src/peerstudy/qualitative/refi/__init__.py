@@ -48,7 +48,8 @@ How REFI-QDA maps onto them
   it outside the archive, ``relative://`` to the project's ``basePath``), blank
   exported texts (NVivo for Mac writes one-byte texts: the source is imported, and
   selections that cannot be located in it are skipped rather than refused), empty
-  selections, notes not attached to a coding (memos).
+  selections, notes not attached to a coding (memos: they are also returned, with the
+  codes and documents that refer to them, in :attr:`RefiProject.memos`).
 * Researcher-written text imported (selection and coding notes, a selection's
   ``Description``) is in ``codings.note``; code descriptions in the project's
   ``codebook.definition``; selection names in ``codings.unit``. :func:`apply_refi` keeps
@@ -99,7 +100,11 @@ them, the XML is streamed into the archive, and the file is written to a tempora
 and renamed. Offsets are written as code points; texts as UTF-8 in ``sources/``. Tables
 read from any REFI file come back unchanged from ``read_refi(write_qdpx(...))``
 (codings' ``sheet`` and ``row`` name the new file); codebooks come back in tree order
-(parents before their children); users who made no coding are not written. Tables from
+(parents before their children); users who made no coding are not written. Each
+distinct ``coder`` is a ``<User>`` and the ``creatingUser`` of its codings, so every
+coder's codings and the consensus can share one project
+(:func:`peerstudy.qualitative.qdaproject.qda_codings`); ``memos=`` adds analytic memos as
+``<Note>`` elements that the codes (and sources) they are about refer to. Tables from
 coder sheets keep everything but ``unit`` (it becomes the selection's guid), ``sheet``
 and ``row``; read with ``codebook=`` to get the code ids back.
 

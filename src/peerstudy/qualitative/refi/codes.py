@@ -127,8 +127,10 @@ def code_tree(codebook: pd.DataFrame, problems: list[Problem]) -> CodeTree:
     return tree
 
 
-def write_codes(out: XmlOut, tree: CodeTree, depth: int) -> None:
-    """The nested <Code> elements, children in codebook order, with a stack."""
+def write_codes(out: XmlOut, tree: CodeTree, depth: int, notes: dict[str, list[str]] | None = None) -> None:
+    """The nested <Code> elements, children in codebook order, with a stack; ``notes``
+    gives the guids of the notes (memos) each code refers to."""
+    notes = notes or {}
     stack: list[tuple[str, int, bool]] = [(c, depth, False) for c in reversed(tree.kids.get(None, []))]
     while stack:
         code, d, closing = stack.pop()
@@ -139,12 +141,15 @@ def write_codes(out: XmlOut, tree: CodeTree, depth: int) -> None:
         attrs = (("guid", guid), ("name", label), ("isCodable", codable))
         children = tree.kids.get(code, [])
         definition = tree.definition[code]
-        if not children and not definition:
+        refs = notes.get(code, [])
+        if not children and not definition and not refs:
             out.empty(d, "Code", *attrs)
             continue
         out.open(d, "Code", *attrs)
         if definition:
             out.text(d + 1, "Description", definition)
+        for guid in refs:
+            out.empty(d + 1, "NoteRef", ("targetGUID", guid))
         stack.append((code, d, True))
         stack.extend((k, d + 1, False) for k in reversed(children))
 

@@ -124,6 +124,10 @@ class Plan:
     selections: list[list[tuple[str, str, int, int, list[tuple[str, str, str, str]]]]] = field(default_factory=list)
     selection_cases: dict[str, list[str]] = field(default_factory=dict)
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # guid, code, text
+    # memos: (guid, name, creationDateTime or "", title, text); the notes each code and document refers to
+    memos: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    code_notes: dict[str, list[str]] = field(default_factory=dict)
+    source_notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _check_columns(
@@ -349,12 +353,70 @@ def _plan_codings(
     return out
 
 
+def _memo_list(value: Any) -> list[str]:
+    """A memo's codes or documents: a list (or array) of ids, or ids joined by ";"."""
+    if isinstance(value, str):
+        return [x.strip() for x in value.split(";") if x.strip()]
+    if value is None or (not hasattr(value, "__iter__") and missing(value)):
+        return []
+    return [str(x) for x in value]
+
+
+def _memo_date(value: Any) -> str:
+    if missing(value) or value == "":
+        return ""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        return stamp.tz_convert("UTC").tz_localize(None).isoformat() + "Z"
+    return stamp.isoformat()
+
+
+def _plan_memos(plan: Plan, memos: pd.DataFrame, known_codes: set[str], problems: list[Problem]) -> None:
+    """Check the memos (all problems at once) and plan their notes and who refers to them."""
+    if "memo" not in memos:
+        problems.append(Problem(field="memos", expected="a column memo (the memo's id)", found="none"))
+        return
+    seen: set[str] = set()
+    docs = set(plan.doc_ids)
+    for i, row in enumerate(memos.to_dict("records"), 1):
+        memo = "" if missing(row["memo"]) else str(row["memo"]).strip()
+        where = f"memo {memo or i!r}"
+        if not memo or memo in seen:
+            problems.append(Problem(field="memos.memo", expected="a unique memo id", found=f"{memo!r} (memo {i})"))
+            continue
+        seen.add(memo)
+        codes, documents = _memo_list(row.get("codes")), _memo_list(row.get("documents"))
+        for what, ids, known in (("codes", codes, known_codes), ("documents", documents, docs)):
+            for x in ids:
+                if x not in known:
+                    problems.append(
+                        Problem(field=f"memos.{what}", expected=f"{what} of the project", found=f"{x!r} ({where})")
+                    )
+        try:
+            date = _memo_date(row.get("date"))
+        except (TypeError, ValueError):
+            problems.append(Problem(field="memos.date", expected="a date", found=f"{row.get('date')!r} ({where})"))
+            continue
+        title = "" if missing(row.get("title")) else str(row.get("title"))
+        text = "" if missing(row.get("text")) else str(row.get("text"))
+        for value, what in ((memo, "memos.memo"), (title, "memos.title"), (text, "memos.text")):
+            check_xml_text(value, what, problems)
+        guid = refi_guid("memo", memo)
+        # the text stays with the raw data unless given: the note then holds the title
+        plan.memos.append((guid, memo, date, title, text or title))
+        for c in codes:
+            plan.code_notes.setdefault(c, []).append(guid)
+        for d in documents:
+            plan.source_notes.setdefault(d, []).append(guid)
+
+
 def make_plan(
     codebook: pd.DataFrame,
     documents: pd.DataFrame,
     segments: pd.DataFrame,
     codings: pd.DataFrame,
     participants: pd.DataFrame | None,
+    memos: pd.DataFrame | None = None,
 ) -> Plan:
     """Check every table (all problems at once) and plan the project."""
     _check_columns(documents, segments, codings, participants)
@@ -372,6 +434,8 @@ def make_plan(
     if problems:
         raise InputError(problems)
     plan = Plan(tree, coders, doc_ids, texts, doc_parts, case_ids, case_vars, source_vars)
+    if memos is not None:
+        _plan_memos(plan, memos, {str(c) for c in codebook.index}, problems)
     _plan_selections(plan, seg_info)
     plan.source_values = [
         _values(r, source_vars, f"document {d!r}", problems)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 __all__ = [
     "CODING_COLUMNS",
     "GUID_NAMESPACE",
+    "MEMO_COLUMNS",
     "OFFSET_READINGS",
     "SEGMENT_COLUMNS",
     "SELECTION_COLUMNS",
@@ -23,6 +24,7 @@ __all__ = [
     "SKIPPED_COLUMNS",
     "USER_COLUMNS",
     "RefiProject",
+    "empty_memos",
     "refi_guid",
 ]
 
@@ -40,6 +42,12 @@ SELECTION_COLUMNS = ["selection", "segment", "document", "start", "end", "name",
 SKIPPED_COLUMNS = ["kind", "guid", "name", "line", "reason"]
 USER_COLUMNS = ["user", "name", "id", "coder"]
 SET_COLUMNS = ["set", "guid", "kind", "member"]
+MEMO_COLUMNS = ["memo", "guid", "date", "title", "text", "codes", "documents"]
+
+
+def empty_memos() -> pd.DataFrame:
+    """A memos table with no rows (the type of :attr:`RefiProject.memos`)."""
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in MEMO_COLUMNS})
 
 
 def refi_guid(kind: str, ident: Any) -> str:
@@ -84,6 +92,13 @@ class RefiProject:
         document id, or the guid of a member that was not imported).
     skipped
         What was not imported: ``kind``, ``guid``, ``name``, ``line``, ``reason``.
+    memos
+        The notes that are not coding or selection notes (memos), one row each:
+        ``memo`` (the note's name, else its guid), ``guid``, ``date`` (its
+        ``creationDateTime``, naive UTC; NaT when absent), ``title`` (its
+        ``Description``), ``text`` (its plain text), ``codes`` and ``documents`` (lists:
+        the code ids and documents whose elements refer to it with ``NoteRef``). They
+        stay listed in ``skipped`` too: they do not enter the study's codings.
     file
         The file read, relative to the project root.
     origin
@@ -110,6 +125,7 @@ class RefiProject:
     offsets: str = "codepoints"
     offsets_reason: str = ""
     offsets_reading: str = "code points, CRLF as two, BOM not counted"
+    memos: pd.DataFrame = field(default_factory=empty_memos)
 
     def summary(self) -> pd.DataFrame:
         """What was imported, for a report section: ``item``, ``count``, ``detail``.

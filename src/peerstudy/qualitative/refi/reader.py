@@ -21,7 +21,7 @@ from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.qualitative.refi import archive as _archive
 from peerstudy.qualitative.refi.archive import Archive, open_archive
 from peerstudy.qualitative.refi.offsets import Located, TextOffsets, choose_reading
-from peerstudy.qualitative.refi.project import OFFSET_READINGS, SKIPPED_COLUMNS, RefiProject, refi_guid
+from peerstudy.qualitative.refi.project import MEMO_COLUMNS, OFFSET_READINGS, SKIPPED_COLUMNS, RefiProject, refi_guid
 from peerstudy.qualitative.refi.segments import Source, build_segments
 from peerstudy.qualitative.refi.sources import SourceReading
 from peerstudy.qualitative.refi.tables import (
@@ -183,6 +183,17 @@ class _Parts:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
+def _timestamp(value: str | None) -> pd.Timestamp | None:
+    """An ``xsd:dateTime`` as a naive UTC timestamp; None when absent or not a date."""
+    try:
+        stamp = pd.Timestamp(value) if value else None
+    except ValueError:
+        return None
+    if stamp is not None and stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp
+
+
 class _Reader(SourceReading):
     """Reads the elements of a project or codebook (text sources: :class:`SourceReading`)."""
 
@@ -205,6 +216,7 @@ class _Reader(SourceReading):
         self.source_variables: set[str] = set()
         self.code_ids: dict[str, str] = {}
         self.notes: dict[str, tuple[str, ET.Element, bool]] = {}
+        self.code_notes: dict[str, list[str]] = {}  # note key -> codes whose <Code> refers to it
         self.no_sources_folder = False
 
     def problem(
@@ -280,6 +292,7 @@ class _Reader(SourceReading):
         for _text, el, used in self.notes.values():
             if not used:
                 self.skip("note", el, "a memo not attached to a coding (only coding notes are imported)")
+        memos = self.read_memos(parts.sources)
         self.raise_problems()
         return RefiProject(
             codebook=codebook_frame(parts.book),
@@ -296,6 +309,7 @@ class _Reader(SourceReading):
             offsets=reading.unit,
             offsets_reason=reason,
             offsets_reading=reading.label,
+            memos=memos,
         )
 
     def read_users(self, el: ET.Element | None) -> dict[str, dict]:
@@ -341,6 +355,8 @@ class _Reader(SourceReading):
             self.problem(el, "name", "a name on every <Code> (required by REFI-QDA)", "none")
         code = self.known_codes.get(key(guid), guid)
         self.code_ids[key(guid)] = code
+        for ref in kids(el, "NoteRef"):
+            self.code_notes.setdefault(key(ref.get("targetGUID")), []).append(code)
         codable = el.get("isCodable", "true").strip().lower() not in ("false", "0")
         desc = kid(el, "Description")
         rows.append(
@@ -417,6 +433,32 @@ class _Reader(SourceReading):
                 self.notes[k] = (text, n, True)
                 out.append(text)
         return out
+
+    def read_memos(self, sources: list[Source]) -> pd.DataFrame:
+        """The notes not read as coding or selection notes, with the codes and documents that refer to them."""
+        source_notes: dict[str, list[str]] = {}
+        for s in sources:
+            for ref in kids(s.el, "NoteRef") if s.el is not None else []:
+                source_notes.setdefault(key(ref.get("targetGUID")), []).append(s.document)
+        rows = []
+        for k, (text, el, used) in self.notes.items():
+            if used:
+                continue
+            desc = kid(el, "Description")
+            rows.append(
+                {
+                    "memo": el.get("name") or el.get("guid", ""),
+                    "guid": el.get("guid", ""),
+                    "date": _timestamp(el.get("creationDateTime")),
+                    "title": (desc.text or "") if desc is not None else "",
+                    "text": text,
+                    "codes": self.code_notes.get(k, []),
+                    "documents": source_notes.get(k, []),
+                }
+            )
+        frame = pd.DataFrame(rows, columns=MEMO_COLUMNS)
+        frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+        return frame
 
     def read_cases(self, el: ET.Element | None, variables: dict[str, dict]) -> list[dict]:
         return [

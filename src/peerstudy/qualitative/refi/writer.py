@@ -66,7 +66,8 @@ def _write_sources(out: XmlOut, plan: Plan) -> None:
     for d, planned, values in zip(plan.doc_ids, plan.selections, plan.source_values, strict=False):
         guid = refi_guid("source", d)
         attrs = (("guid", guid), ("name", d), ("plainTextPath", f"internal://{guid}.txt"))
-        if not (planned or values):
+        refs = plan.source_notes.get(d, [])
+        if not (planned or values or refs):
             out.empty(2, "TextSource", *attrs)
             continue
         out.open(2, "TextSource", *attrs)
@@ -89,6 +90,8 @@ def _write_sources(out: XmlOut, plan: Plan) -> None:
                     f'          <CodeRef targetGUID="{code_guid}"/>\n{note}        </Coding>\n'
                 )
             out.line("      </PlainTextSelection>\n")
+        for g in refs:
+            out.empty(3, "NoteRef", ("targetGUID", g))
         write_values(out, 3, values)
         out.close(2, "TextSource")
     out.close(1, "Sources")
@@ -104,7 +107,7 @@ def _write_project(out: XmlOut, plan: Plan, name: str, origin: str) -> None:
     if plan.tree.order:
         out.open(1, "CodeBook")
         out.open(2, "Codes")
-        write_codes(out, plan.tree, 3)
+        write_codes(out, plan.tree, 3, plan.code_notes)
         out.close(2, "Codes")
         out.close(1, "CodeBook")
     variables = [*plan.case_vars, *plan.source_vars]
@@ -117,11 +120,17 @@ def _write_project(out: XmlOut, plan: Plan, name: str, origin: str) -> None:
         _write_cases(out, plan)
     if plan.doc_ids:
         _write_sources(out, plan)
-    if plan.notes:
+    if plan.notes or plan.memos:
         out.open(1, "Notes")
         for nguid, code, note in plan.notes:
             out.open(2, "Note", ("guid", nguid), ("name", f"note on {code}"))
             out.text(3, "PlainTextContent", note)
+            out.close(2, "Note")
+        for guid, memo, date, title, text in plan.memos:
+            out.open(2, "Note", ("guid", guid), ("name", memo), *((("creationDateTime", date),) if date else ()))
+            if title:
+                out.text(3, "Description", title)
+            out.text(3, "PlainTextContent", text)
             out.close(2, "Note")
         out.close(1, "Notes")
     out.close(0, "Project")
@@ -153,6 +162,7 @@ def write_qdpx(
     codings: pd.DataFrame,
     participants: pd.DataFrame | None = None,
     *,
+    memos: pd.DataFrame | None = None,
     name: str = "peerstudy project",
     origin: str = "peerstudy",
 ) -> Path:
@@ -179,13 +189,22 @@ def write_qdpx(
         column's dtype (bool → Boolean, integer → Integer, float → Float, datetime →
         DateTime, Arrow ``date32`` or :class:`datetime.date` values → Date, else Text).
         Cases are also made for participants named in ``documents`` or ``segments``.
+    memos
+        Analytic memos (as :func:`peerstudy.qualitative.memos.read_memos`): ``memo`` (id, the note's
+        name), optionally ``date`` (the note's ``creationDateTime``), ``title`` (its
+        ``Description``), ``text`` (its plain text; the title when absent), ``codes``
+        and ``documents`` (lists of ids, or ids joined by ";"): each is written as a
+        ``<Note>`` that the ``<Code>`` and ``<TextSource>`` elements it is about refer
+        to with ``<NoteRef>``; read back in :attr:`RefiProject.memos`.
     name, origin
         The project's ``name`` and ``origin`` attributes.
 
     Returns
     -------
     pathlib.Path
-        The file written. Users are the coders, in order of first coding.
+        The file written. Users are the coders (one ``<User>`` per value of ``coder``,
+        e.g. each coder's label and "consensus"), in order of first coding; each coding
+        is written with its coder as ``creatingUser``.
 
     Raises
     ------
@@ -206,7 +225,7 @@ def write_qdpx(
     True
     """
     p = output_path(path, ".qdpx")
-    plan = make_plan(codebook, documents, segments, codings, participants)
+    plan = make_plan(codebook, documents, segments, codings, participants, memos)
 
     def write(fh: IO[bytes]) -> None:
         with zipfile.ZipFile(fh, "w") as zf:
