@@ -97,8 +97,13 @@ class Study:
     other_inputs: tuple[Path, ...] = ()
 
     def parameters_for(self, notebook: str) -> dict[str, Any]:
-        """The parameters that ``notebook`` declares, with this study's values."""
-        return {k: v for k, v in self.parameters.items() if k in self.declared[notebook]}
+        """The parameters that ``notebook`` declares, with this study's values, and the empty
+        value of each one it omits whose notebook default is another study's value (issue 16,
+        see :func:`peerstudy.parameters.fill_omitted`)."""
+        from peerstudy.parameters import fill_omitted
+
+        given = {k: v for k, v in self.parameters.items() if k in self.declared[notebook]}
+        return {**given, **fill_omitted(self.declared[notebook], given)}
 
 
 def list_studies() -> list[str]:
