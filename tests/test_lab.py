@@ -15,6 +15,7 @@ import copy
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -165,7 +166,8 @@ def test_without_the_hook_the_same_save_would_leave_a_diff(tmp_path: Path) -> No
     assert (tmp_path / source.name).read_bytes() != source.read_bytes()
 
 
-def test_make_lab_opens_the_project_root_with_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_lab_opens_the_project_root_with_the_config() -> None:
     import subprocess
 
     line = subprocess.run(
@@ -173,3 +175,12 @@ def test_make_lab_opens_the_project_root_with_the_config(monkeypatch: pytest.Mon
     ).stdout
     assert "--config=jupyter_server_config.py" in line
     assert "--ServerApp.root_dir=." in line and "--LabApp.default_url=/lab/tree/notebooks" in line
+
+
+def test_the_pre_save_hook_leaves_other_files_alone() -> None:
+    text = {"type": "file", "format": "text", "content": "language_info: 3.11.7\n"}
+    old_format = {"type": "notebook", "format": "json", "content": {"nbformat": 3, "worksheets": [], "metadata": {}}}
+    for model in (text, old_format):
+        before = copy.deepcopy(model)
+        normalise_saved_notebook(model, path="x", contents_manager=None)
+        assert model == before

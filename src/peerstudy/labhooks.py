@@ -68,8 +68,8 @@ def normalise_saved_notebook(
     >>> model["content"].metadata.kernelspec["name"], model["content"].cells[0].id
     ('peerstudy', 'cell-0')
     """
-    if model.get("type") != "notebook" or not model.get("content"):
-        return
+    if model.get("type") != "notebook" or not model.get("content") or model["content"].get("nbformat") != 4:
+        return  # not a notebook, or one of an older format (saved as it is)
     nb = nbformat.from_dict(model["content"])
     output_path = nb.metadata.get("papermill", {}).get("output_path", "")
     nb, _ = normalise_notebook(nb, output_path=output_path)
