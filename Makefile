@@ -27,8 +27,12 @@ test-fast: lint  ## the lint gate, then everything but pipeline runs, nbval and 
 # JupyterLab refuses to start as root unless told; containers and CI machines often are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: $(STAMP)     ## JupyterLab with the project's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
+# Rooted at the project (studies/, data/, reports/ in reach), opened on notebooks/; saving
+# normalises notebook metadata (jupyter_server_config.py), and notebooks run here write to
+# .scratch/, not reports/ (see README, Working in JupyterLab).
+lab: $(STAMP)     ## JupyterLab with the project's kernel, at the project root, notebooks/ shown
+	$(BIN)/jupyter lab --config=jupyter_server_config.py --ServerApp.root_dir=. \
+	  --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
 
 benchmark: $(STAMP)  ## every benchmark in benchmarks/ (bench_*.py), one after another
 	@set -e; for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(BIN)/python $$bench; done

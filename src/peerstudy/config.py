@@ -10,6 +10,11 @@ names another folder. The pipeline uses that to stage a whole study's outputs in
 temporary folder and move them into place only when every stage succeeded; the tests
 use it to regenerate reports without touching the committed ones.
 
+A notebook run outside the pipeline (opened in JupyterLab, or run by hand), where
+``PEERSTUDY_OUTPUT_ROOT`` is not set, writes under the *scratch root* instead,
+``<project>/.scratch/`` (or the folder ``PEERSTUDY_SCRATCH_ROOT`` names), never into
+``reports/`` or ``data/processed/``; see :func:`peerstudy.report.notebook.start`.
+
 Examples
 --------
 >>> (PROJECT_ROOT / "pyproject.toml").is_file()
@@ -31,7 +36,9 @@ __all__ = [
     "STUDIES_DIR",
     "NOTEBOOKS_DIR",
     "OUTPUT_ROOT_ENV",
+    "SCRATCH_ROOT_ENV",
     "output_root",
+    "scratch_root",
     "resolve_input",
     "relative_to_root",
 ]
@@ -41,12 +48,26 @@ RAW_DIR: Path = PROJECT_ROOT / "data" / "raw"
 STUDIES_DIR: Path = PROJECT_ROOT / "studies"
 NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 OUTPUT_ROOT_ENV = "PEERSTUDY_OUTPUT_ROOT"
+SCRATCH_ROOT_ENV = "PEERSTUDY_SCRATCH_ROOT"
 
 
 def output_root() -> Path:
     """Folder under which ``data/processed/`` and ``reports/`` are written."""
     override = os.environ.get(OUTPUT_ROOT_ENV)
     return Path(override).resolve() if override else PROJECT_ROOT
+
+
+def scratch_root() -> Path:
+    """Folder under which a notebook run outside the pipeline writes its outputs:
+    ``PEERSTUDY_SCRATCH_ROOT`` when set, else ``.scratch/`` in the project root.
+
+    Examples
+    --------
+    >>> scratch_root().is_absolute()
+    True
+    """
+    override = os.environ.get(SCRATCH_ROOT_ENV)
+    return Path(override).resolve() if override else PROJECT_ROOT / ".scratch"
 
 
 def resolve_input(path: str | os.PathLike[str]) -> Path:

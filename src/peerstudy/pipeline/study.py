@@ -15,6 +15,7 @@ from typing import Any
 from peerstudy import config
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.io.readers import read_yaml
+from peerstudy.pipeline.parameters import fill_omitted
 
 # Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
 _STUDY_KEYS = ("notebooks", "raw")
@@ -38,8 +39,11 @@ class Study:
     other_inputs: tuple[Path, ...] = ()
 
     def parameters_for(self, notebook: str) -> dict[str, Any]:
-        """The parameters that ``notebook`` declares, with this study's values."""
-        return {k: v for k, v in self.parameters.items() if k in self.declared[notebook]}
+        """The parameters that ``notebook`` declares, with this study's values, and the empty
+        value of each one it omits whose notebook default is another study's value (issue 16,
+        see :func:`peerstudy.pipeline.parameters.fill_omitted`)."""
+        given = {k: v for k, v in self.parameters.items() if k in self.declared[notebook]}
+        return {**given, **fill_omitted(self.declared[notebook], given)}
 
 
 def list_studies() -> list[str]:
