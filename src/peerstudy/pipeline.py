@@ -44,6 +44,7 @@ from peerstudy.outputs import write_bytes_atomic, write_json
 from peerstudy.pages import render_html, write_index, write_pages  # noqa: F401  (render_html, write_index: re-exported)
 from peerstudy.rawdata import check_raw, digest_file, list_files
 from peerstudy.readers import read_yaml
+from peerstudy.studycheck import check_study
 
 __all__ = [
     "KERNEL_NAME",
@@ -239,6 +240,7 @@ def load_study(name: str | Path) -> Study:
         raise ConfigError(problems)
     raw_folder = config.resolve_input(raw)
     others = check_inputs(path, raw_folder, params)
+    check_study(params, declared, file=path, raw=raw_folder)  # what its notebooks need, before anything runs
     return Study(
         name=name,
         file=path,
