@@ -33,7 +33,15 @@ from typing import Any
 from peerstudy import config
 from peerstudy.errors import ConfigError, PeerstudyError, Problem
 
-__all__ = ["check_study", "effective_parameters", "FILE_PARAMETERS", "REQUIRED"]
+__all__ = [
+    "check_study",
+    "effective_parameters",
+    "needs_value",
+    "default_value",
+    "ALTERNATIVES",
+    "FILE_PARAMETERS",
+    "REQUIRED",
+]
 
 #: Parameters naming one input file, and what the file is (for the messages).
 FILE_PARAMETERS: dict[str, str] = {
@@ -61,8 +69,8 @@ FILE_LIST_PARAMETERS: dict[str, str] = {
 #: Parameters the study must give whatever the notebook's default (the default is the
 #: shipped study's).
 REQUIRED: tuple[str, ...] = ("title",)
-#: A parameter needed only when its alternative is not given: (needed, alternative).
-_ALTERNATIVES = {"coding_sheets": "qdpx", "screening_sheet": "screening_exports"}
+#: A parameter needed only when its alternative is not given: needed -> alternative.
+ALTERNATIVES: dict[str, str] = {"coding_sheets": "qdpx", "screening_sheet": "screening_exports"}
 _COUNTS = ("category_depth", "quotes_per_category")
 
 
@@ -79,11 +87,18 @@ def effective_parameters(parameters: Mapping[str, Any], declared: Mapping[str, M
     for decl in declared.values():
         for key, spec in decl.items():
             if key not in values:
-                values[key] = _default(spec)
+                values[key] = default_value(spec)
     return values | dict(parameters)
 
 
-def _default(spec: Mapping[str, Any]) -> Any:
+def default_value(spec: Mapping[str, Any]) -> Any:
+    """A notebook parameter's default value, from its declaration (``papermill.inspect_notebook``).
+
+    Examples
+    --------
+    >>> default_value({"default": "['a', 1]"})
+    ['a', 1]
+    """
     try:
         return ast.literal_eval(str(spec.get("default", "None")))
     except (ValueError, SyntaxError):
@@ -132,11 +147,22 @@ def check_study(
     problems += _kinds(values, declared, shown)
     problems += _raw_folder(raw, shown)
     problems += _files(values, shown)
-    if not problems:  # the fields are looked up only in files that are there
-        for check in (_survey_fields, _participant_fields, _dyad_sources, _review_columns):
-            problems += check(values, declared, shown)
+    for check in (_survey_fields, _participant_fields, _dyad_sources, _review_columns):
+        problems += check(values, declared, shown)
     if problems:
         raise ConfigError(problems)
+
+
+def needs_value(key: str, default: Any) -> bool:
+    """Whether a study must give ``key`` itself: the notebook's ``default`` belongs to
+    another study (it names a file, or the parameter is the report's title).
+
+    Examples
+    --------
+    >>> needs_value("codebook", "data/raw/supporter-survey/codebook.yaml"), needs_value("memos", "")
+    (True, False)
+    """
+    return key in REQUIRED or any("/" in s for s in _texts(default))
 
 
 def _required(
@@ -148,11 +174,11 @@ def _required(
         for key, spec in decl.items():
             if key in parameters or key in seen:
                 continue
-            default = _default(spec)
-            alternative = _ALTERNATIVES.get(key)
+            default = default_value(spec)
+            alternative = ALTERNATIVES.get(key)
             if alternative and parameters.get(alternative):
                 continue
-            if key in REQUIRED or any("/" in s for s in _texts(default)):
+            if needs_value(key, default):
                 seen.add(key)
                 yield Problem(
                     file=shown,
@@ -178,7 +204,7 @@ def _texts(value: Any) -> Iterator[str]:
 def _kinds(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]], shown: str) -> Iterator[Problem]:
     """List items that are not text where the default is a list of text; negative counts."""
     for key, value in values.items():
-        defaults = [_default(decl[key]) for decl in declared.values() if key in decl]
+        defaults = [default_value(decl[key]) for decl in declared.values() if key in decl]
         texts = any(isinstance(d, list) and d and all(isinstance(x, str) for x in d) for d in defaults)
         if texts and isinstance(value, list):
             for i, item in enumerate(value):
@@ -218,7 +244,7 @@ def _missing(value: str, what: str, key: str, shown: str, *, folder: bool = Fals
         field=key,
         expected=what,
         found=f"{found}: {value!r}",
-        fix="put it there (see the README.txt of the study's raw folder), correct the path, or set '' where optional",
+        fix="put it there (the README.txt of a study made by `new-study` says which files go where) or correct the path",
     )
 
 
@@ -280,6 +306,10 @@ def _coding(values: Mapping[str, Any], shown: str) -> Iterator[Problem]:
         )
 
 
+def _is_file(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and config.resolve_input(value).is_file()
+
+
 def _declared_fields(fields_file: Any) -> dict[str, str]:
     """The declared fields of a fields file and their types ({} when none can be read)."""
     from peerstudy.readers import read_yaml
@@ -309,8 +339,8 @@ def _undeclared(
 
 def _survey_fields(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]], shown: str) -> list[Problem]:
     """A survey's free-text fields, its selecting field and its characteristics are declared."""
-    if "survey_fields" not in values:
-        return []
+    if not _is_file(values.get("survey_fields")):
+        return []  # a missing fields file is told by _files
     fields_file = values["survey_fields"]
     fields = _declared_fields(fields_file)
     problems = []
@@ -344,6 +374,8 @@ def _participant_fields(
 
     checks: list[Callable[[], Any]] = []
     fields_file = values.get("participants_fields", "")
+    if not _is_file(fields_file):
+        return []  # a missing fields file is told by _files
     if "results-interviews" in declared:
         band = values.get("band_field") or ""
         derived = [values.get("band_name", "")] if band else []
