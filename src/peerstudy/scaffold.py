@@ -248,7 +248,7 @@ def new_study(name: str, kind: str, *, root: Path | None = None) -> list[Path]:
     from peerstudy.pipeline import check_study_name
 
     root = Path(root) if root is not None else config.PROJECT_ROOT
-    check_study_name(name)
+    check_study_name(name, file=f"studies/{name}.yaml" if isinstance(name, str) and "/" not in name else None)
     if kind not in KINDS:
         raise ConfigError(
             Problem(field="--kind", expected=f"one of {', '.join(KINDS)}", found=repr(kind), fix="choose one of these")
@@ -258,6 +258,7 @@ def new_study(name: str, kind: str, *, root: Path | None = None) -> list[Path]:
     if taken:
         raise ConfigError(
             Problem(
+                file=f"studies/{name}.yaml",
                 field="study",
                 expected="a name no study uses yet",
                 found=f"{name!r}, which has {', '.join(taken)} already",
