@@ -80,7 +80,22 @@ def test_a_readme_example_is_refused_while_its_data_are_missing(tmp_path, name):
 
 
 @pytest.mark.slow  # runs whole studies through the pipeline
-@pytest.mark.parametrize("name", ["my-interviews", "my-dyads", "my-review"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "my-survey",
+            marks=pytest.mark.xfail(
+                reason="notebooks/results-survey.ipynb still draws participants['diagnosis'] by name (issue 18, "
+                "results-survey); remove this mark when it describes the declared fields",
+                strict=True,
+            ),
+        ),
+        "my-interviews",
+        "my-dyads",
+        "my-review",
+    ],
+)
 def test_a_readme_example_runs_end_to_end(tmp_path, name):
     path, _ = example_study(tmp_path, name)
     pipeline.run_study(path, output_root=tmp_path / "out", log=lambda line: None)

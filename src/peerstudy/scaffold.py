@@ -169,7 +169,7 @@ def parameter_file(name: str, kind: str) -> str:
     >>> text = parameter_file("my-survey", "survey")
     >>> "survey_export: data/raw/my-survey/export.csv" in text, "study: my-survey" in text
     (True, True)
-    >>> print(text.split("# --- clean-survey", 1)[1].splitlines()[1])
+    >>> print(text.split("survey_export:", 1)[0].splitlines()[-1])
     # REQUIRED. the survey tool's CSV export (path from the project root)
     """
     import papermill
@@ -243,7 +243,7 @@ def new_study(name: str, kind: str, *, root: Path | None = None) -> list[Path]:
     >>> new_study("My Study", "survey", root=Path(tempfile.mkdtemp()))
     Traceback (most recent call last):
     ...
-    peerstudy.errors.ConfigError: field 'study': expected a study name of lowercase letters, digits and hyphens ...
+    peerstudy.errors.ConfigError: studies/My Study.yaml, field 'study': expected a study name of lowercase letters, ...
     """
     from peerstudy.pipeline import check_study_name
 
