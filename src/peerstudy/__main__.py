@@ -125,7 +125,7 @@ def _new_study(name: str, kind: str) -> None:
     from peerstudy.scaffold import new_study
 
     written = new_study(name, kind)
-    print(f"{name}: the skeleton of a {kind} study:\n" + "\n".join(f"  {relative_to_root(p)}" for p in written))
+    print(f"{name}: the skeleton of a study of kind {kind}:\n" + "\n".join(f"  {relative_to_root(p)}" for p in written))
     print(
         f"Next: put the data in data/raw/{name}/ (its README.txt says which files), edit studies/{name}.yaml "
         f"and its fields file, then `python -m peerstudy accept-raw --study {name}` and "

@@ -178,7 +178,7 @@ def parameter_file(name: str, kind: str) -> str:
 
     values = _fill(_VALUES[kind], name) | {"study": name, "title": f"{name} (replace by the report's title)"}
     lines = [
-        f"# {name}: a {kind} study. Parameters of every notebook that runs for it",
+        f"# {name}: a study of kind {kind}. Parameters of every notebook that runs for it",
         f"# (papermill -f studies/{name}.yaml); paths are relative to the project root.",
         "# REQUIRED: the study must give its own value (the notebook's default is another study's file);",
         "# '' or [] says it has none. set: give the study's own (the default describes a shipped study).",
