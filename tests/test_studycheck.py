@@ -265,3 +265,14 @@ def test_the_command_line_refuses_an_unsafe_name_without_traceback(capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err and "'../escape'" in err
     assert sorted(p.name for p in config.STUDIES_DIR.iterdir()) == before
+
+
+def test_an_unreadable_fields_file_is_told_where_it_is(tmp_path):
+    def break_fields(data):
+        path = data / "fields.yaml"
+        path.write_text(path.read_text() + "\tbad: indent\n")
+        return str(path)
+
+    problems = refused(fixture_study(tmp_path, "own-interviews", participants_fields=break_fields))
+    # the fields file's YAML error keeps its file and row (not moved to the parameter file)
+    assert problems and all(p.startswith(str(tmp_path / "data/fields.yaml") + ", row ") for p in problems), problems

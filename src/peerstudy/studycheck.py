@@ -72,6 +72,7 @@ REQUIRED: tuple[str, ...] = ("title",)
 #: A parameter needed only when its alternative is not given: needed -> alternative.
 ALTERNATIVES: dict[str, str] = {"coding_sheets": "qdpx", "screening_sheet": "screening_exports"}
 _COUNTS = ("category_depth", "quotes_per_category")
+_FIELD_PARAMETERS = ("characteristics", "band_field", "role_field")
 
 
 def effective_parameters(parameters: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -342,7 +343,10 @@ def _survey_fields(values: Mapping[str, Any], declared: Mapping[str, Mapping[str
     if not _is_file(values.get("survey_fields")):
         return []  # a missing fields file is told by _files
     fields_file = values["survey_fields"]
-    fields = _declared_fields(fields_file)
+    try:
+        fields = _declared_fields(fields_file)
+    except PeerstudyError as exc:  # the fields file itself is unreadable (its YAML): told as it is
+        return list(exc.problems)
     problems = []
     if "clean-survey" in declared:
         problems += _undeclared(values.get("text_fields") or [], fields, "text_fields", fields_file, shown)
@@ -393,7 +397,9 @@ def _participant_fields(
         try:
             check()
         except PeerstudyError as exc:
-            problems += [_in_study_file(p, shown) for p in exc.problems]
+            # a problem with a parameter is told in the parameter file; one in the fields file itself (its
+            # YAML) where it is
+            problems += [_in_study_file(p, shown) if p.field in _FIELD_PARAMETERS else p for p in exc.problems]
     return problems
 
 
