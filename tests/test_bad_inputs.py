@@ -2237,3 +2237,130 @@ QDA_CASES = [
 @pytest.mark.parametrize("case", QDA_CASES, ids=lambda c: c.id)
 def test_bad_qda_coder_label_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+# ----------------------------------------------------------------------------- issue 18: new-study and the pre-run check (newstudy)
+# A study its notebooks cannot handle is refused when it is loaded, before any notebook runs,
+# with every problem at once, each naming the parameter (peerstudy.pipeline.studycheck); new-study
+# refuses a name already in use and writes nothing (peerstudy.pipeline.scaffold).
+def own_study(fixture: str, **changes: Any) -> Callable[[Path], Path]:
+    """A build step: the fixture study's data and parameter file as its own tests write them,
+    with ``changes`` (a value None removes the key; a callable gets the data folder)."""
+    import yaml
+    from test_studycheck import FIXTURE_STUDIES
+
+    def build(work: Path) -> Path:
+        data = work / "data"
+        shutil.copytree(FIXTURES / fixture, data)
+        path = FIXTURE_STUDIES[fixture](work, data)
+        params = yaml.safe_load(path.read_text())
+        for key, value in changes.items():
+            if value is None:
+                params.pop(key)
+            else:
+                params[key] = value(data) if callable(value) else value
+        path.write_text(yaml.safe_dump(params, sort_keys=False))
+        return path
+
+    return build
+
+
+def new_study_over(name: str) -> Callable[[Path], Path]:
+    """A build step: a project root in which the study ``name`` exists already."""
+    from peerstudy.pipeline.scaffold import new_study
+
+    def build(work: Path) -> Path:
+        new_study(name, "interviews", root=work)
+        return work
+
+    return build
+
+
+def new_survey_named(name: str) -> Callable[[Path], None]:
+    from peerstudy.pipeline.scaffold import new_study
+
+    return lambda root: new_study(name, "survey", root=root)
+
+
+NEWSTUDY_CASES = [
+    Case(
+        "study-export-missing",
+        "a survey whose export is not in the raw folder (found before clean-survey runs)",
+        study_file("questionnaire-export.csv", "questionaire-export.csv"),
+        load_study,
+        (
+            "supporter-survey.yaml, field 'survey_export': expected the survey tool's export (CSV or .xlsx), "
+            "found no such file: 'data/raw/supporter-survey/questionaire-export.csv'",
+            "Fix: put it there",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
+    Case(
+        "study-parameter-left-out",
+        "an interview study that leaves out its participants fields (the notebook's default is another study's)",
+        own_study("own-interviews", participants_fields=None),
+        pipeline.load_study,
+        (
+            "own-interviews.yaml, field 'participants_fields': expected a value for this study, found none "
+            "(notebooks/clean-transcripts.ipynb would use its default, 'studies/professional-interviews/fields.yaml', "
+            "which belongs to another study)",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
+    Case(
+        "study-characteristic-undeclared",
+        "results-interviews would describe a field the fields file does not declare (found before clean-transcripts)",
+        own_study("own-interviews", characteristics=["gender", "diagnosis"]),
+        pipeline.load_study,
+        (
+            "own-interviews.yaml, field 'characteristics': expected fields declared in the study's fields file",
+            "'diagnosis'",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
+    Case(
+        "study-coder-sheet-missing",
+        "a dyad study naming a coder sheet that is not there, and a shared-views source it does not declare",
+        own_study(
+            "own-dyads",
+            coding_sheets=lambda d: [str(d / "coding-sheet-2.csv")],
+            shared_views_from=["PSW interview", "carer interview"],
+        ),
+        pipeline.load_study,
+        (
+            "own-dyads.yaml, field 'coding_sheets[0]': expected a coder sheet (CSV), found no such file",
+            "field 'shared_views_from': expected sources declared in source_kinds, found 'carer interview'",
+        ),
+        error=ConfigError,
+        count=2,
+    ),
+    Case(
+        "new-study-name-taken",
+        "new-study over a study that exists already",
+        new_study_over("taken"),
+        lambda root: new_survey_named("taken")(root),
+        (
+            "studies/taken.yaml, field 'study': expected a name no study uses yet, found 'taken', which has "
+            "studies/taken.yaml, studies/taken, data/raw/taken already",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", NEWSTUDY_CASES, ids=lambda c: c.id)
+def test_study_refused_before_anything_runs(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+def test_run_study_stops_before_any_notebook_when_the_check_fails(tmp_path):
+    """run_study on a study missing a file: the check's message, no staging folder, no output."""
+    path = own_study("own-dyads", memos=lambda d: str(d / "memos.csv"))(tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match=r"field 'memos': expected the analytic memos \(CSV\), found no such file"):
+        pipeline.run_study(path, output_root=out, log=lambda line: None)
+    assert not out.exists()

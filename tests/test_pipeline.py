@@ -115,8 +115,9 @@ def test_unknown_parameter_and_wrong_type_are_errors(tmp_path):
     "change, message",
     [
         (
-            lambda raw: (raw / "questionnaire-export.csv").unlink(),
-            r"questionnaire-export\.csv: expected a CSV file, found no such file",
+            # (a missing export is refused before anything runs: peerstudy.pipeline.studycheck, tests/test_studycheck.py)
+            lambda raw: (raw / "questionnaire-export.csv").write_bytes(b""),
+            r"questionnaire-export\.csv: expected .*found an empty file",
         ),
         (
             replace_in("questionnaire-export.csv", "Q2. Sex", "Q2. Gender"),

@@ -1,4 +1,4 @@
-"""Command line: ``python -m peerstudy report [--study NAME ...]``, ``accept-raw``, ``studies``, ``draft-fields``.
+"""Command line: ``python -m peerstudy report [--study NAME ...]``, ``accept-raw``, ``studies``, ``draft-fields``, ``new-study``.
 
 Errors in the input (a missing file, a bad value, an unknown code) are printed as one
 message without a traceback, and the command exits with status 2.
@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     draft.add_argument("export", type=Path, help="the survey export (CSV or .xlsx)")
     draft.add_argument("--dictionary", type=Path, metavar="CSV", help="a REDCap data dictionary for the export")
     draft.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx export (default: the first)")
+    new = sub.add_parser("new-study", help="write the skeleton of a new study: parameter file, fields file, raw folder")
+    new.add_argument("name", help="the study's name (lowercase letters, digits and hyphens)")
+    new.add_argument(
+        "--kind", required=True, choices=["survey", "interviews", "dyads", "review"], help="the kind of study"
+    )
     args = parser.parse_args(argv)
     if args.command == "report" and not args.force and _nothing_to_do(args):
         return 0
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 
             dictionary = args.dictionary.absolute() if args.dictionary else None
             sys.stdout.write(draft_fields(args.export.absolute(), dictionary, sheet=args.sheet))
+        elif args.command == "new-study":
+            _new_study(args.name, args.kind)
         elif args.command == "studies":
             print("\n".join(pipeline.list_studies()))
         elif args.command == "accept-raw":
@@ -112,6 +119,19 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
         file=sys.stderr,
     )
     return True
+
+
+def _new_study(name: str, kind: str) -> None:
+    from peerstudy.config import relative_to_root
+    from peerstudy.pipeline.scaffold import new_study
+
+    written = new_study(name, kind)
+    print(f"{name}: the skeleton of a study of kind {kind}:\n" + "\n".join(f"  {relative_to_root(p)}" for p in written))
+    print(
+        f"Next: put the data in data/raw/{name}/ (its README.txt says which files), edit studies/{name}.yaml "
+        f"and its fields file, then `python -m peerstudy accept-raw --study {name}` and "
+        f"`python -m peerstudy report --study {name}`."
+    )
 
 
 def _accept_raw(study) -> None:

@@ -16,6 +16,7 @@ from peerstudy import config
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.io.readers import read_yaml
 from peerstudy.pipeline.parameters import fill_omitted
+from peerstudy.pipeline.studycheck import check_study
 
 # Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
 _STUDY_KEYS = ("notebooks", "raw")
@@ -184,6 +185,7 @@ def load_study(name: str | Path) -> Study:
         raise ConfigError(problems)
     raw_folder = config.resolve_input(raw)
     others = check_inputs(path, raw_folder, params)
+    check_study(params, declared, file=path, raw=raw_folder)  # what its notebooks need, before anything runs
     return Study(
         name=name,
         file=path,
