@@ -13,7 +13,7 @@ Examples
 >>> spec = FieldSpec("years", "Q2", "number", label="Years of peer support")
 >>> fig = plot_field(pd.Series([0.5, 3.0, 12.75]), spec)
 >>> fig.axes[0].get_title()
-'Years of peer support'
+'Years of peer support (n = 3)'
 """
 
 from __future__ import annotations
