@@ -69,7 +69,7 @@ def plot_field(values: pd.Series, spec: FieldSpec, *, title: str | None = None) 
             values = values.map({True: "yes", False: "no"}, na_action="ignore")
         return plot_counts(values, title=title)
     if kind == "histogram":
-        return _plot_histogram(values, title=title, unit=spec.units[0] if spec.units else "")
+        return _plot_histogram(values, title=title, xlabel=spec.title)
     if kind == "counts per option":
         counts, answered = option_counts(values, spec)
         return _plot_option_counts(counts, answered, title=title)
@@ -153,13 +153,13 @@ def _plot_option_counts(counts: pd.Series, answered: int, *, title: str) -> plt.
     return fig
 
 
-def _plot_histogram(values: pd.Series, *, title: str, unit: str = "") -> plt.Figure:
+def _plot_histogram(values: pd.Series, *, title: str, xlabel: str) -> plt.Figure:
     numbers = values.dropna().astype("float64")
     with matplotlib.rc_context(FIGURE_RC):
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
         bins = np.histogram_bin_edges(numbers, bins="auto") if len(numbers) else 1
         ax.hist(numbers, bins=bins, color=_COLOUR, edgecolor="white")
-        ax.set(title=f"{title} (n = {len(numbers)})", xlabel=unit or "value", ylabel="Participants (n)")
+        ax.set(title=f"{title} (n = {len(numbers)})", xlabel=xlabel, ylabel="Participants (n)")
         ax.yaxis.get_major_locator().set_params(integer=True)
         sns.despine(fig)
         fig.tight_layout()
@@ -188,6 +188,8 @@ def plot_likert(participants: pd.DataFrame, items: Sequence[FieldSpec], *, title
                         label=label if row == 0 else None)  # fmt: skip
                 left += share
         ax.axvline(0, color="#444444", linewidth=0.8)
+        ax.set_xlim(-100, 100)
+        ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
         ax.set_yticks(
             range(len(items)), [f"{s.label or s.column} (n = {participants[s.name].notna().sum()})" for s in items]
         )
