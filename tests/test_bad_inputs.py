@@ -2364,3 +2364,111 @@ def test_run_study_stops_before_any_notebook_when_the_check_fails(tmp_path):
     with pytest.raises(ConfigError, match=r"field 'memos': expected the analytic memos \(CSV\), found no such file"):
         pipeline.run_study(path, output_root=out, log=lambda line: None)
     assert not out.exists()
+
+
+# ----------------------------------------------------------------------------- issue 18: survey results (task "survey")
+# The Qualtrics survey of one's own (tests/fixtures/own-survey/, three header rows, so the first
+# answer is spreadsheet row 4): through the clean-survey stage as its notebook runs it, and the
+# declarations results-survey checks before any table (its Likert items, scales and agree levels).
+def clean_own_survey(folder: Path) -> None:
+    """notebooks/clean-survey.ipynb on the own-survey fixture: clean, then write the tables."""
+    report = StudyOutputs("own-survey")
+    survey = clean_export(folder / "export.csv", folder / "fields.yaml", text_fields=["helped", "change"])
+    report.processed(questionnaires=survey.questionnaires, participants=survey.participants,
+                     documents=survey.documents, cleaning_log=survey.log, flow=survey.flow)  # fmt: skip
+
+
+def survey_results_declarations(scales: dict[str, list[str]]) -> Callable[[Path], None]:
+    """notebooks/results-survey.ipynb: the fields file, the Likert items and the scales, read
+    before any table is written."""
+    from peerstudy.cleaning.surveyfields import read_fields
+    from peerstudy.report.likert import likert_fields, scale_table
+
+    def run(folder: Path) -> None:
+        fields = read_fields(folder / "fields.yaml")
+        likert_fields(fields, [])
+        scale_table(pd.DataFrame({"participant": pd.Series([], dtype="string")}), fields, scales)
+        StudyOutputs("own-survey").table("likert-scales", pd.DataFrame())
+
+    return run
+
+
+OWN_SURVEY_CASES = [
+    Case(
+        "own-survey-declared-field-missing",
+        "a declared question (by its text) that the Qualtrics export does not have",
+        copy_of(
+            "own-survey", replace("fields.yaml", '"Which best describes you?"', '"Which best describes your role?"')
+        ),
+        clean_own_survey,
+        (
+            "export.csv, row 1, field 'Which best describes your role?': expected column(s) 'Which best describes your role?'",
+            "Fix: restore the column in the export, or correct the column name declared for it",
+        ),
+        count=1,
+    ),
+    Case(
+        "own-survey-exclusion-unknown-column",
+        "an exclusion rule naming a column the Qualtrics export does not have",
+        copy_of("own-survey", replace("fields.yaml", "column: Finished", "column: Completed")),
+        clean_own_survey,
+        (
+            "fields.yaml, field 'exclusions[2].column': expected a column of",
+            "found 'Completed'",
+            "Fix: correct the rule's column",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
+    Case(
+        "own-survey-likert-outside-levels",
+        "a Likert answer (spreadsheet row 8, R_1aKd05) that is none of the declared levels",
+        copy_of(
+            "own-survey",
+            replace(
+                "export.csv",
+                "Strongly agree,Strongly agree,Strongly agree,Strongly disagree",
+                "Strongly agreed,Strongly agree,Strongly agree,Strongly disagree",
+            ),
+        ),
+        clean_own_survey,
+        (
+            "export.csv, row 8, field 'Q3_1': expected one of the levels (1 = Strongly disagree",
+            "found 'Strongly agreed'",
+            "Fix: correct the cell, or declare the level under the field's 'levels'",
+        ),
+        count=1,
+    ),
+    Case(
+        "own-survey-agree-not-a-level",
+        "a Likert field's agree levels naming a level it does not have",
+        copy_of("own-survey", replace("fields.yaml", "agree: [Agree, Strongly agree]", "agree: [Agree, Fully agree]")),
+        survey_results_declarations({}),
+        (
+            "fields.yaml, field 'fields.confident.agree': expected a list of the field's levels",
+            "found ['Agree', 'Fully agree']",
+            "Fix: e.g. agree: [Agree, Strongly agree]",
+        ),
+        error=ConfigError,
+        count=1,
+    ),
+    Case(
+        "own-survey-scale-item-not-likert",
+        "a declared scale (likert_scales) naming a number field and a field not declared",
+        copy_of("own-survey"),
+        survey_results_declarations({"peer support": ["listened", "years", "hopefull"]}),
+        (
+            "fields.yaml, field 'likert_scales.peer support': expected names of likert fields declared in",
+            "found 'years' of type 'number'",
+            "found 'hopefull'",
+            "Fix: declare 'hopefull' as a likert field",
+        ),
+        error=ConfigError,
+        count=2,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", OWN_SURVEY_CASES, ids=lambda c: c.id)
+def test_bad_own_survey_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
+    test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)

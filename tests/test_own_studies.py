@@ -1,8 +1,12 @@
-"""Two studies of one's own, newly written under tests/fixtures/, run end to end through
+"""Three studies of one's own, newly written under tests/fixtures/, run end to end through
 the shipped notebooks with data and a parameter file only (issue 18): an interview study
 (four interviews and a focus group, a two-level codebook, two coders of whom one coded
-part of the data, two codes on some units, one coding by offsets) and a dyad study
-(recorded sessions and interviews after some sessions, one coder, a two-level codebook)."""
+part of the data, two codes on some units, one coding by offsets), a dyad study
+(recorded sessions and interviews after some sessions, one coder, a two-level codebook)
+and a Qualtrics survey (three header rows, a preview, unfinished and non-consenting
+responses, a five-item Likert block, a multi-select whose options contain commas,
+decimals, two free-text questions, two coders with two codes on some units, a
+reconciliation sheet)."""
 
 from __future__ import annotations
 
@@ -230,3 +234,131 @@ def test_no_identifier_reaches_the_outputs(interviews, dyads):
         )
         == []
     )
+
+
+# ----------------------------------------------------------------------------- own-survey (issue 18, task "survey")
+SURVEY = FIXTURES / "own-survey"
+
+
+def survey_study(tmp_path, data, **changes):
+    """The parameter file of the Qualtrics survey fixture (raw files in ``data``, accepted)."""
+    accept_raw(data)
+    params = {
+        "notebooks": ["clean-survey", "code", "results-survey"],
+        "raw": str(data),
+        "study": "own-survey",
+        "title": "Peer support as its users rate it",
+        "survey_export": str(data / "export.csv"),
+        "survey_fields": str(data / "fields.yaml"),
+        "text_fields": ["helped", "change"],
+        "analyse_text_if": "",
+        "deid_key": "",
+        "codebook": str(data / "codebook.yaml"),
+        "coding_sheets": [str(data / "coder-a.csv"), str(data / "coder-b.csv")],
+        "document_key": ["response", "question"],
+        "root_code_from": "question",
+        "unit_column": "unit",
+        "reconciliation": str(data / "reconciliation.csv"),
+        "stability_sheets": [],
+        "qdpx": "",
+        "characteristics": ["role", "years", "supports"],
+        "unpublished": [],
+        "distributed": 15,
+        "likert_items": [],
+        "likert_scales": {"peer support": ["listened", "understood", "hopeful", "judged", "confident"]},
+        "published": "",
+        "notes": [],
+    } | changes
+    path = tmp_path / "own-survey.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("own-survey")
+    out = tmp / "out"
+    pipeline.run_study(survey_study(tmp, _copy(SURVEY, tmp)), output_root=out, log=lambda line: None)
+    return out / "reports/own-survey"
+
+
+def test_survey_flow_feeds_n_and_the_response_rate(survey):
+    flow = pd.read_csv(survey / "tables/participant-flow.csv", keep_default_na=False)
+    # By hand from export.csv: 12 responses; R_1aKd02 is a preview, R_1aKd04 (progress 40) and
+    # R_1aKd09 (10) did not finish, R_1aKd06 declined consent; 8 analysed
+    assert flow[["step", "reason", "n"]].values.tolist() == [
+        ["received", "", 12],
+        ["excluded", "survey preview", 1],
+        ["excluded", "did not finish", 2],
+        ["excluded", "consent not given", 1],
+        ["excluded", "not returned (no answers)", 0],
+        ["excluded", "identical double entry", 0],
+        ["analysed", "", 8],
+    ]
+    key = json.loads((survey / "key-figures.json").read_text())
+    # 15 invited (the parameter distributed): 8 / 15 = 53.3%
+    assert (key["n_received"], key["n_returned"], key["n_distributed"], key["response_rate_pct"]) == (12, 8, 15, 53.3)
+    chars = pd.read_csv(survey / "tables/characteristics.csv")
+    assert chars.loc[chars["characteristic"] == "n", "value"].tolist() == ["8"]
+    documents = pd.read_parquet(survey.parent.parent / "data/processed/own-survey/documents.parquet")
+    # excluded rows never become documents: 7 "helped" and 6 "change" answers of the 8 analysed
+    assert not set(documents["participant"]) & {"R_1aKd02", "R_1aKd04", "R_1aKd06", "R_1aKd09"}
+    assert len(documents) == 13
+
+
+def test_survey_likert_summaries(survey):
+    items = pd.read_csv(survey / "tables/likert-items.csv").set_index("item")
+    # By hand (answers as given; tests/test_likert.py writes each count out): n, median, q1, q3, % agree
+    assert items.loc["listened", ["n", "median", "q1", "q3", "pct_agree"]].tolist() == [8, 4.0, 3.75, 5.0, 75.0]
+    assert items.loc["judged", ["n", "median", "q1", "q3", "pct_agree"]].tolist() == [8, 2.0, 1.0, 2.25, 12.5]
+    assert items.loc["confident", ["n", "pct_agree"]].tolist() == [7, 57.1]
+    distribution = pd.read_csv(survey / "tables/likert-distribution.csv").set_index("item")
+    # judged as given: Strongly disagree 3 (R01 R05 R11), Disagree 3 (R03 R08 R12), Neither 1, Agree 1
+    assert distribution.loc["judged", ["Strongly disagree", "Disagree", "Agree"]].tolist() == [
+        "3 (37.5)",
+        "3 (37.5)",
+        "1 (12.5)",
+    ]
+    scales = pd.read_csv(survey / "tables/likert-scales.csv").set_index("scale")
+    # alpha = 935/972 (the hand computation in tests/test_likert.py), over 7 complete respondents
+    assert scales.loc["peer support", ["n", "cronbach_alpha"]].tolist() == [7, round(935 / 972, 3)]
+    assert {p.stem for p in (survey / "figures").glob("*.png")} == {"role", "years", "supports", "likert-items",
+                                                                     "categories"}  # fmt: skip
+
+
+def test_survey_per_code_agreement_and_quotes(survey):
+    table = pd.read_csv(survey / "tables/agreement-by-code.csv").set_index("code")
+    # By hand over the 14 units both coders coded (coder-a.csv, coder-b.csv):
+    # being-heard: AA U1 U5 U6 U7 U8, BB U1 U5 U6 U8 -> 13/14 = 92.9%;
+    #   pe = (5·4 + 9·10)/196 = 110/196, kappa = (182 - 110)/(196 - 110) = 72/86 = .837
+    # more-time: AA U9 U12, BB U9 U11 U12 U14 -> 12/14 = 85.7%; pe = (2·4 + 12·10)/196, kappa 40/68 = .588
+    # overall, 70 unit × code cells, 6 disagree (U3, U7 twice, U11, U14 twice) -> 64/70 = 91.4%;
+    #   each coder applied 17 codes: pe = (17² + 53²)/70², kappa = (4480 - 3098)/(4900 - 3098) = .767
+    assert table.loc["being-heard", ["percent_agreement", "kappa"]].tolist() == [92.9, 0.837]
+    assert table.loc["more-time", ["percent_agreement", "kappa"]].tolist() == [85.7, 0.588]
+    assert table.loc["overall", ["percent_agreement", "kappa"]].tolist() == [91.4, 0.767]
+    categories = pd.read_csv(survey / "tables/categories.csv").set_index("category")
+    # consensus after reconciliation.csv: U7 kept as shared experience only, U11 and U14 as access only
+    assert categories["n"].to_dict() == {
+        "Being heard": 4,
+        "Shared experience": 4,
+        "Practical help": 3,
+        "More time": 2,
+        "Easier access": 4,
+    }
+    assert (
+        "“The group on Thursdays, where nobody judges you.” (Respondent R_1aKd11)"
+        in (categories.loc["Shared experience", "excerpts"])
+    )
+    assert not (survey / "tables/published-comparison.csv").exists()
+    text = " ".join(p.read_text() for p in survey.rglob("*.md"))
+    assert "stand-in" not in text and "paper" not in text
+
+
+def test_survey_leaves_no_e_mail_address_in_the_outputs(survey):
+    from leaks import find_leaks
+
+    addresses = [
+        line.split(",")[8] for line in (SURVEY / "export.csv").read_text(encoding="utf-8-sig").splitlines()[3:]
+    ]
+    assert find_leaks(survey.parent.parent, [a for a in addresses if "@" in a]) == []

@@ -12,6 +12,11 @@ One fields file (YAML) per export, e.g. ``studies/supporter-survey/fields.yaml``
       age: {column: "Q1", type: integer, min: 18, max: 99, units: ["years"]}
       fruit: {column: "Q2", type: multi, options: {"1": "Apples, red", "2": Pears}}
       calm: {column: "Q3_1", type: likert, levels: [Disagree, Neutral, Agree], reverse: false}
+      years: {column: "Q4", type: number, label: "Years of peer support"}
+
+``label`` (optional, any field) is how tables and figures name the field (default: its
+name). A ``likert`` field may declare which levels count as agreeing (``agree: [Agree,
+"Strongly agree"]``, labels or scores; default: the levels above the midpoint).
 
 ``column`` is the column's name as the export writes it, or the question text of the
 column where the tool writes one (Qualtrics, SurveyMonkey). A ``multi`` field may name a
@@ -65,6 +70,8 @@ _KEYS = {
     "options",
     "levels",
     "reverse",
+    "label",
+    "agree",
 }
 
 
@@ -108,6 +115,13 @@ class FieldSpec:
     options: tuple[tuple[str, str], ...] = ()
     levels: tuple[tuple[int, str], ...] = ()
     reverse: bool = False
+    label: str = ""
+    agree: tuple[int, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """How tables and figures name the field: its declared ``label``, else its name."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -316,6 +330,8 @@ def _read_spec(name: str, decl: Any, problems: _Problems) -> FieldSpec | None:
         options=_read_options(name, decl.get("options"), problems),
         levels=_read_levels(name, ftype, decl.get("levels"), problems),
         reverse=_read_reverse(name, decl.get("reverse", False), problems),
+        label=_read_label(name, decl.get("label", ""), problems),
+        agree=_read_agree(name, ftype, decl, problems),
     )
 
 
@@ -425,6 +441,42 @@ def _read_reverse(name: str, reverse: Any, problems: _Problems) -> bool:
         problems.add(f"fields.{name}.reverse", "true or false (a reverse-scored item)", reverse, "e.g. reverse: true")
         return False
     return reverse
+
+
+def _read_label(name: str, label: Any, problems: _Problems) -> str:
+    if not isinstance(label, str):
+        problems.add(
+            f"fields.{name}.label", "the field's name in tables and figures, as text", label, 'e.g. label: "Age"'
+        )
+        return ""
+    return label
+
+
+def _read_agree(name: str, ftype: str, decl: dict, problems: _Problems) -> tuple[int, ...]:
+    """The scores of the levels that count as agreeing: the declared ``agree`` levels (labels
+    or scores), else the levels above the midpoint of the scale."""
+    if ftype != "likert":
+        if "agree" in decl:
+            problems.add(f"fields.{name}.agree", "agree only for a likert field", decl["agree"], "remove 'agree'")
+        return ()
+    levels = _read_levels(name, ftype, decl.get("levels"), _Problems(""))
+    if not levels:
+        return ()
+    if "agree" not in decl:
+        middle = (levels[0][0] + levels[-1][0]) / 2
+        return tuple(n for n, _ in levels if n > middle)
+    agree = decl["agree"]
+    by_key = {k: n for n, label in levels for k in (str(n), normalise_label(label))}
+    chosen = [by_key.get(normalise_label(str(a))) for a in agree] if isinstance(agree, list) and agree else [None]
+    if any(n is None for n in chosen) or any(isinstance(a, bool) for a in agree):
+        problems.add(
+            f"fields.{name}.agree",
+            "a list of the field's levels (labels or scores) that count as agreeing",
+            agree,
+            "e.g. agree: [Agree, Strongly agree]; each must be one of the field's levels",
+        )
+        return ()
+    return tuple(sorted(set(chosen)))
 
 
 def _read_exclusions(rules: Any, problems: _Problems) -> tuple[ExclusionRule, ...]:

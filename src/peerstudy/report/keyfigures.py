@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from peerstudy.cleaning.surveyfields import Fields, FieldSpec
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.readers import read_yaml
@@ -36,46 +37,56 @@ __all__ = [
 
 
 def survey_key_figures(
+    flow: pd.DataFrame,
     questionnaires: pd.DataFrame,
     participants: pd.DataFrame,
     codings: pd.DataFrame,
     codebook: pd.DataFrame,
     *,
+    fields: Fields,
     characteristics: Sequence[str],
-    continuous: Sequence[str] = (),
+    distributed: int = 0,
     analysed_if: str | None = None,
+    likert: pd.DataFrame | None = None,
+    scales: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The key figures of a survey, computed from its cleaned and coded tables.
 
-    Returns ``n_distributed``, ``n_returned``, ``response_rate_pct``; for each continuous
-    characteristic ``<c>_mean``, ``<c>_sd`` (sample SD), ``<c>_min``, ``<c>_max``; for each
-    yes/no characteristic ``<c>_n`` and ``<c>_pct``; for each other characteristic a
-    mapping level → n; ``categories`` as question → category label (lower case) → number
-    of coded excerpts. Means, SDs and percentages are rounded to one decimal.
+    Returns, from the participant flow (:attr:`peerstudy.cleaning.clean.CleanExport.flow`):
+    ``n_received`` (rows of the export), ``excluded`` (reason → n, in order) and
+    ``n_returned`` (the questionnaires analysed); ``n_distributed`` and
+    ``response_rate_pct`` (returned / distributed) where the number distributed is known:
+    ``distributed`` when the study declares it, else the questionnaires the export lists
+    when it lists unreturned ones (blank rows), else neither. Per characteristic, by its
+    declared type: integer, number: ``<c>_mean``, ``<c>_sd`` (sample SD), ``<c>_min``,
+    ``<c>_max``; boolean: ``<c>_n`` and ``<c>_pct``; multi: option → n of respondents
+    choosing it; category, label, likert: level → n. ``likert`` (item → n, median,
+    pct_agree) and ``scales`` (scale → n, cronbach_alpha) from their tables when given;
+    ``categories`` as question → category label (lower case) → number of coded excerpts.
+    Means, SDs and percentages are rounded to one decimal.
     """
-    n_distributed = int(len(questionnaires))
-    n_returned = int(questionnaires["returned"].sum())
+    steps = flow.set_index("step")
+    returned = int(steps.loc["analysed", "n"])
     figures: dict[str, Any] = {
-        "n_distributed": n_distributed,
-        "n_returned": n_returned,
-        "response_rate_pct": round(100 * n_returned / n_distributed, 1),
+        "n_received": int(steps.loc["received", "n"]),
+        "excluded": {str(r): int(n) for r, n in flow.loc[flow["step"] == "excluded", ["reason", "n"]].values},
+        "n_returned": returned,
     }
+    if not distributed and not questionnaires["returned"].all():
+        distributed = int(len(questionnaires))
+    if distributed:
+        figures |= {"n_distributed": int(distributed), "response_rate_pct": round(100 * returned / distributed, 1)}
     for col in characteristics:
-        values = participants[col].dropna()
-        if col in continuous:
-            values = values.astype("float64")
-            figures |= {
-                f"{col}_mean": round(float(values.mean()), 1),
-                f"{col}_sd": round(float(values.std(ddof=1)), 1),
-                f"{col}_min": _number(values.min()),
-                f"{col}_max": _number(values.max()),
-            }
-        elif pd.api.types.is_bool_dtype(participants[col]):
-            n = int(values.astype(bool).sum())
-            figures |= {f"{col}_n": n, f"{col}_pct": round(100 * n / len(values), 1)}
-        else:
-            counts = values.astype(str).value_counts()
-            figures[col] = {str(k): int(counts[k]) for k in sorted(counts.index, key=lambda k: (-counts[k], k))}
+        figures |= _characteristic_figures(participants[col], fields[col])
+    if likert is not None and len(likert):
+        figures["likert"] = {
+            str(r.item): {"n": int(r.n), "median": float(r.median), "pct_agree": float(r.pct_agree)}
+            for r in likert.itertuples()
+        }
+    if scales is not None and len(scales):
+        figures["scales"] = {
+            str(r.scale): {"n": int(r.n), "cronbach_alpha": float(r.cronbach_alpha)} for r in scales.itertuples()
+        }
     counts = codings["code"].value_counts()
     figures["categories"] = {
         str(root): {
@@ -87,6 +98,33 @@ def survey_key_figures(
     if analysed_if:
         figures["free_text_analysed_for"] = analysed_if
     return figures
+
+
+def _characteristic_figures(column: pd.Series, spec: FieldSpec) -> dict[str, Any]:
+    """The key figures of one participant field, by its declared type."""
+    name, values = spec.name, column.dropna()
+    if spec.type in ("integer", "number"):
+        values = values.astype("float64")
+        return {
+            f"{name}_mean": round(float(values.mean()), 1),
+            f"{name}_sd": round(float(values.std(ddof=1)), 1),
+            f"{name}_min": _number(values.min()),
+            f"{name}_max": _number(values.max()),
+        }
+    if spec.type == "boolean":
+        n = int(values.astype(bool).sum())
+        return {f"{name}_n": n, f"{name}_pct": round(100 * n / len(values), 1) if len(values) else 0.0}
+    if spec.type == "multi":
+        from peerstudy.report.fieldfigures import option_counts
+
+        counts, _ = option_counts(values, spec)
+        return {name: {str(k): int(v) for k, v in counts.items()}}
+    if spec.type == "likert":
+        from peerstudy.report.likert import answered_scores
+
+        values = answered_scores(values, spec).map({float(score): label for score, label in spec.levels})
+    counts = values.astype(str).value_counts()
+    return {name: {str(k): int(counts[k]) for k in sorted(counts.index, key=lambda k: (-counts[k], k))}}
 
 
 def interview_key_figures(
