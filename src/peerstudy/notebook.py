@@ -6,12 +6,13 @@ import pandas as pd
 
 from peerstudy.errors import PeerstudyError
 from peerstudy.outputs import StudyOutputs
+from peerstudy.present import render_frame
 
 __all__ = ["start"]
 
 
 def start(study: str) -> StudyOutputs:
-    """Set display options that show whole tables to reviewers, make the project's own
+    """Show every DataFrame by the presentation rules (:mod:`peerstudy.present`), make the project's own
     errors (bad input) show as one readable message instead of a traceback, and return
     the study's :class:`~peerstudy.outputs.StudyOutputs`.
 
@@ -31,6 +32,8 @@ def start(study: str) -> StudyOutputs:
     shell = get_ipython() if get_ipython else None
     if shell is not None:
         shell.set_custom_exc((PeerstudyError,), _show_input_error)
+        # every table a notebook shows follows the presentation rules (peerstudy.present)
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, render_frame)
     return StudyOutputs(study)
 
 
