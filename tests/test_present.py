@@ -15,7 +15,7 @@ import pytest
 
 from peerstudy.labels import label_characteristic, label_name, label_path
 from peerstudy.outputs import StudyOutputs
-from peerstudy.present import KeyFigures, Numbering, format_value, order_bands, render_table
+from peerstudy.present import Numbering, format_value, order_bands, render_table
 
 
 def body_cells(html: str) -> list[list[str]]:
