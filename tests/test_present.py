@@ -95,8 +95,10 @@ def test_a_long_table_is_collapsed_with_its_count_and_a_link_to_the_csv():
     assert len(body_cells(html)) == 25
     assert body_cells(html)[-1] == ["r24"]
     assert 'Showing 25 of 320 rows \u2014 full table: <a href="tables/records.csv">tables/records.csv</a>' in html
-    short = render_table(frame.head(25), link="tables/records.csv")
-    assert "Showing" not in short and len(body_cells(short)) == 25
+    # a table a few rows longer than 25 (up to 30) is shown whole
+    short = render_table(frame.head(30), link="tables/records.csv")
+    assert "Showing" not in short and len(body_cells(short)) == 30
+    assert "Showing 25 of 31 rows" in render_table(frame.head(31))
 
 
 def test_an_empty_table_says_no_rows():
@@ -118,6 +120,7 @@ def test_internal_names_become_labels():
     assert label_characteristic("service_years range, mean [min,max]") == "Service years, mean [min, max]"
     labels = {"motivation": "Motivation", "self-disclosure": "Self-disclosure"}
     assert label_path("categories.motivation.self-disclosure", labels) == "Categories › Motivation › Self-disclosure"
+    assert label_path("n_dyads") == "Dyads, n" and label_path("diagnosis.mood disorder") == "Diagnosis › Mood disorder"
     html = render_table(
         pd.DataFrame({"characteristic": ["age range, mean [min,max]"], "level": [None], "value": ["42.1 [29.0,61.0]"]})
     )
@@ -139,7 +142,7 @@ def test_captions_are_numbered_in_the_order_shown_on_a_page(tmp_path):
     assert "<b>Figure 1.</b> Counts" in figure.caption_html()
     key_html = key._repr_html_()
     assert "<b>Table 3.</b> Key figures" in key_html and "{" not in key_html.split("</style>")[1]
-    assert body_cells(key_html) == [["N returned", "20"], ["Sex › male", "12"]]
+    assert body_cells(key_html) == [["Returned, n", "20"], ["Sex › Male", "12"]]
 
 
 def test_the_files_keep_the_data_and_code_gets_a_dataframe(tmp_path):

@@ -33,6 +33,8 @@ COMMON_LABELS: dict[str, str] = {
     "percent": "Agreement (%)",
     "n_reviewers": "Reviewers",
     "kappa": "Cohen's κ",
+    "cohen_kappa": "Cohen's κ",
+    "krippendorff_alpha": "Krippendorff's α",
     "with code": "With code",
     "with label": "With label",
 }
@@ -85,29 +87,34 @@ def label_name(name: object, labels: Mapping[str, str] | None = None) -> str:
 
 
 def label_path(path: str, labels: Mapping[str, str] | None = None, *, separator: str = ".") -> str:
-    """The label of a dotted key-figure path: each part labelled, joined by " › ".
+    """The label of a dotted key-figure path: each part labelled (the study's labels, then
+    by rule) in sentence case, joined by " › ".
 
     Examples
     --------
-    >>> label_path("categories.motivation.self-disclosure", {"self-disclosure": "Self-disclosure"})
-    'Categories › motivation › Self-disclosure'
-    >>> label_path("age_mean")
-    'Age, mean'
+    >>> label_path("categories.motivation.self-disclosure", {"motivation": "Motivation for engaging"})
+    'Categories › Motivation for engaging › Self-disclosure'
+    >>> label_path("age_mean"), label_path("n_dyads"), label_path("sex.male")
+    ('Age, mean', 'Dyads, n', 'Sex › Male')
     """
-    parts = str(path).split(separator)
-    shown = []
-    for i, part in enumerate(parts):
-        if labels and part in labels:
-            shown.append(str(labels[part]))
-            continue
-        for suffix, word in (("_mean", "mean"), ("_sd", "SD"), ("_min", "minimum"), ("_max", "maximum"), ("_n", "n")):
-            if part.endswith(suffix) and len(part) > len(suffix):
-                shown.append(f"{label_name(part[: -len(suffix)], labels)}, {word}")
-                break
-        else:
-            label = label_name(part, labels)
-            shown.append(label if i == 0 else label[:1].lower() + label[1:] if part[:1].islower() else label)
-    return " › ".join(shown)
+    return " › ".join(_label_part(part, labels) for part in str(path).split(separator))
+
+
+_SUFFIXES = (("_mean", "mean"), ("_sd", "SD"), ("_min", "minimum"), ("_max", "maximum"), ("_n", "n"))
+
+
+def _label_part(part: str, labels: Mapping[str, str] | None) -> str:
+    """One part of a key-figure path, in sentence case: ``n_dyads`` → ``Dyads, n``."""
+    if labels and part in labels:
+        return _sentence(str(labels[part]))
+    if part in COMMON_LABELS:
+        return COMMON_LABELS[part]
+    if part.startswith("n_") and len(part) > 2:
+        return f"{label_name(part[2:], labels)}, n"
+    for suffix, word in _SUFFIXES:
+        if part.endswith(suffix) and len(part) > len(suffix):
+            return f"{label_name(part[: -len(suffix)], labels)}, {word}"
+    return label_name(part, labels)
 
 
 _CHARACTERISTIC = re.compile(r"^(?P<field>.+?)(?P<range> range)?, (?P<stat>.+)$")

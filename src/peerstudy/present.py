@@ -13,7 +13,7 @@ looks to a reader:
   yes/no for booleans;
 - column names and codes as human labels (:mod:`peerstudy.labels`);
 - bands such as ``3-5``, ``6-9``, ``10+`` in their natural order;
-- tables longer than :data:`MAX_ROWS` rows collapsed to their first rows, with the count
+- tables longer than :data:`COLLAPSE_ABOVE` rows collapsed to their first :data:`MAX_ROWS`, with the count
   and a link to the full CSV; an empty table says "No rows.";
 - a numbered caption, "Table N. <title>" above a table and "Figure N. <caption>" below a
   figure, numbered in the order they are shown on a page (:class:`Numbering`).
@@ -60,8 +60,10 @@ __all__ = [
 ]
 
 EM_DASH = "\u2014"
-#: Rows shown before a table is collapsed to its first rows and a link to the full CSV.
+#: Rows shown of a long table, collapsed to its first rows and a link to the full CSV.
 MAX_ROWS = 25
+#: A table is collapsed only when it has more rows than this (a few rows more are shown whole).
+COLLAPSE_ABOVE = 30
 #: Decimals of percentages.
 PERCENT_DECIMALS = 1
 #: The most decimals shown for other non-integer numbers.
@@ -294,7 +296,8 @@ def render_table(
     index
         Show the index as a column (None: when it is named or not the default).
     max_rows
-        Rows shown before the table is collapsed.
+        Rows shown of a collapsed table; with the default, tables of up to
+        :data:`COLLAPSE_ABOVE` rows are shown whole.
     table_id
         Makes the HTML ids of the table unique on its page.
 
@@ -314,7 +317,8 @@ def render_table(
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         return f'<div class="ps-table"><p class="ps-caption">{caption}</p><p class="ps-empty">No rows.</p></div>'
     shown = prepare_table(frame, index=index)
-    cells = _cells(shown.head(max_rows), labels or {}, decimals or {})
+    collapsed = len(shown) > max(max_rows, COLLAPSE_ABOVE if max_rows == MAX_ROWS else max_rows)
+    cells = _cells(shown.head(max_rows) if collapsed else shown, labels or {}, decimals or {})
     numeric = [i for i in range(shown.shape[1]) if _is_numeric(shown.iloc[:, i])]
     styles = list(_CSS)
     for i in range(shown.shape[1]):
@@ -325,7 +329,7 @@ def render_table(
     styler = styler.hide(axis="index").set_table_styles(styles).format(escape="html")
     styler = styler.format_index(escape="html", axis=1)
     out = styler.to_html()
-    if len(shown) > max_rows:
+    if collapsed:
         where = f' \u2014 full table: <a href="{html_lib.escape(link)}">{html_lib.escape(link)}</a>' if link else ""
         out += f'<p class="ps-more">Showing {max_rows} of {len(shown)} rows{where}</p>'
     return f'<div class="ps-table">{out}</div>'
@@ -381,16 +385,16 @@ def show_table(frame: pd.DataFrame, **settings: Any) -> ShownTable:
 
 # -- key figures -------------------------------------------------------------------------
 def flatten_figures(figures: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested key figures as (dotted path, value) pairs, in their order.
+    """Nested key figures as (dotted path, value) pairs, in their order (bands in their natural order).
 
     Examples
     --------
-    >>> flatten_figures({"n": 3, "sex": {"male": 2, "female": 1}})
-    [('n', 3), ('sex.male', 2), ('sex.female', 1)]
+    >>> flatten_figures({"n": 3, "sex": {"male": 2, "female": 1}, "years": {"10+": 1, "3-5": 2}})
+    [('n', 3), ('sex.male', 2), ('sex.female', 1), ('years.3-5', 2), ('years.10+', 1)]
     """
     pairs: list[tuple[str, Any]] = []
-    for key, value in figures.items():
-        path = f"{prefix}{key}"
+    for key in order_bands(list(figures)):
+        value, path = figures[key], f"{prefix}{key}"
         if isinstance(value, Mapping) and value:
             pairs += flatten_figures(value, prefix=path + ".")
         else:
