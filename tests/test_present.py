@@ -66,11 +66,24 @@ def test_a_mixed_value_column_shows_each_figure_as_it_needs():
     assert [row[1] for row in body_cells(render_table(frame))] == ["160", "93.1", "0.928"]
 
 
+def test_the_published_comparison_shows_labels_and_numbers():
+    frame = pd.DataFrame(
+        {
+            "figure": ["n_returned", "diagnosis.mood disorder"],
+            "published": ["20.0", "3.0"],
+            "reproduced": ["20.0", None],
+        }
+    )
+    html = render_table(frame)
+    assert body_cells(html) == [["Returned, n", "20", "20"], ["Diagnosis › Mood disorder", "3", "—"]]
+
+
 def test_text_is_left_aligned_and_numbers_right_aligned():
-    html = render_table(pd.DataFrame({"quote": ["I listened."], "n": [3]}), table_id="q")
+    html = render_table(pd.DataFrame({"quote": ["I listened."], "n": [3], "number": ["12"]}), table_id="q")
     css = html.split("</style>")[0]
     assert re.search(r"#T_q-0 \.col0 \{\s*text-align: left;", css)
     assert re.search(r"#T_q-0 \.col1 \{\s*text-align: right;", css)
+    assert re.search(r"#T_q-0 \.col2 \{\s*text-align: right;", css)  # a number read as text is a number
 
 
 def test_lists_mappings_and_booleans_are_written_for_people():

@@ -72,6 +72,7 @@ MAX_DECIMALS = 3
 _PERCENT = re.compile(r"(%|percent|_pct$)", re.IGNORECASE)
 #: Columns that hold figures of different kinds (a count beside a kappa): each cell at its own precision.
 _MIXED = {"value", "published", "reproduced", "expected", "found"}
+_NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
 _RANGE = re.compile(r"\[(-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)\]")
 _BAND = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[-\u2013]\s*(\d+(?:\.\d+)?)|\+)?\s*$")
 _CSS = [
@@ -163,12 +164,19 @@ def _column_formatter(name: Any, values: pd.Series, declared: int | None) -> Cal
         declared = PERCENT_DECIMALS
     if declared is not None:
         return lambda v: format_value(v, None if isinstance(v, (int, np.integer)) else declared)
-    if str(name).lower() in _MIXED:
-        return format_value  # figures of different kinds in one column: each as it needs
+    if str(name).lower() in _MIXED:  # figures of different kinds in one column: each as it needs
+        return lambda v: format_value(_as_number(v))
     if pd.api.types.is_float_dtype(values):
         needed = _needed_decimals(values)
         return lambda v: format_value(v, None if _is_integral(v) or needed is None else needed)
     return format_value
+
+
+def _as_number(value: Any) -> Any:
+    """A number written as text (``"6.0"``) as the number; anything else as it is."""
+    if isinstance(value, str) and _NUMBER_TEXT.match(value):
+        return float(value)
+    return value
 
 
 def _is_integral(value: Any) -> bool:
@@ -181,7 +189,7 @@ def _is_numeric(values: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(values):
         return True
-    present = [v for v in values if not _is_missing(v)]
+    present = [_as_number(v) for v in values if not _is_missing(v)]
     return bool(present) and all(isinstance(v, Number) and not isinstance(v, (bool, np.bool_)) for v in present)
 
 
@@ -247,6 +255,8 @@ def _cells(shown: pd.DataFrame, labels: Mapping[str, str], decimals: Mapping[str
         write = _column_formatter(name, values, decimals.get(str(name)))
         if name == "characteristic":
             cells = [format_value(label_characteristic(v, labels)) for v in values]
+        elif name == "figure" and "published" in names:
+            cells = [format_value(label_path(v, labels) if isinstance(v, str) else v) for v in values]
         elif name == "value" and "characteristic" in names:
             cells = [_RANGE.sub(_tidy_range, v) if isinstance(v, str) else write(v) for v in values]
         elif name in ("code", "with code") and not has_label and labels:
