@@ -140,6 +140,14 @@ def test_internal_names_become_labels():
     assert body_cells(html) == [["Age, mean [min, max]", "\u2014", "42.1 [29, 61]"]]
 
 
+def test_codes_are_shown_by_their_labels_unless_the_table_shows_them():
+    labels = {"empathy": "Empathy", "hope": "Instilling hope"}
+    html = render_table(pd.DataFrame({"dyad": ["D01"], "code": ["hope"]}), labels=labels)
+    assert body_cells(html) == [["D01", "Instilling hope"]]
+    html = render_table(pd.DataFrame({"code": ["hope"], "dimension": ["Instilling hope"]}), labels=labels)
+    assert body_cells(html) == [["hope", "Instilling hope"]]
+
+
 def test_captions_are_numbered_in_the_order_shown_on_a_page(tmp_path):
     report = StudyOutputs("demo", root=tmp_path)
     first = report.table("first", pd.DataFrame({"n": [1]}), title="First written")

@@ -79,7 +79,7 @@ _CSS = [
     {"selector": "", "props": "border-collapse:collapse;margin:0.4em 0 1.2em 0;font-size:13px;"},
     {
         "selector": "caption",
-        "props": "caption-side:top;text-align:left;font-size:14px;padding:0 0 0.4em 0;color:#222;",
+        "props": "caption-side:top;text-align:left;font-size:14px;padding:0 0 0.4em 0;color:#222;white-space:nowrap;",
     },
     {"selector": "th", "props": "border-bottom:1px solid #444;padding:3px 10px;vertical-align:bottom;"},
     {"selector": "td", "props": "padding:3px 10px;vertical-align:top;border:none;"},
@@ -248,7 +248,9 @@ def _caption(kind: str, number: int | None, title: str | None) -> str:
 def _cells(shown: pd.DataFrame, labels: Mapping[str, str], decimals: Mapping[str, int]) -> pd.DataFrame:
     """Every cell as text, columns labelled (made unique), codes and characteristics labelled."""
     names = [str(c) for c in shown.columns]
-    has_label = "label" in names or "path" in names
+    shown_text = {v for c in range(shown.shape[1]) for v in shown.iloc[:, c] if isinstance(v, str)}
+    # codes are shown by their labels unless the table already shows those labels
+    has_label = "label" in names or "path" in names or bool(shown_text & set(labels.values()))
     columns = {}
     for position, name in enumerate(shown.columns):
         values = shown.iloc[:, position]
