@@ -334,8 +334,7 @@ def render_table(
     numeric = [i for i in range(shown.shape[1]) if _is_numeric(shown.iloc[:, i])]
     styles = list(_CSS)
     for i in range(shown.shape[1]):
-        align = "right" if i in numeric else "left"
-        styles.append({"selector": f".col{i}", "props": f"text-align:{align};"})
+        styles.append({"selector": f".col{i}", "props": _column_css(cells.iloc[:, i], cells.columns[i], i in numeric)})
     uuid = re.sub(r"[^A-Za-z0-9_-]", "-", f"{table_id}-{number if number is not None else 0}")
     styler = Styler(cells, cell_ids=False, uuid=uuid, caption=caption or None)
     styler = styler.hide(axis="index").set_table_styles(styles).format(escape="html")
@@ -344,7 +343,19 @@ def render_table(
     if collapsed:
         where = f' \u2014 full table: <a href="{html_lib.escape(link)}">{html_lib.escape(link)}</a>' if link else ""
         out += f'<p class="ps-more">Showing {max_rows} of {len(shown)} rows{where}</p>'
-    return f'<div class="ps-table">{out}</div>'
+    return f'<div class="ps-table" style="overflow-x:auto">{out}</div>'
+
+
+def _column_css(cells: pd.Series, header: str, numeric: bool) -> str:
+    """Alignment (numbers right, text left) and wrapping: short cells (dates, ids) kept on
+    one line, long text given room."""
+    longest = max([len(str(header))] + [len(c) for c in cells])
+    css = f"text-align:{'right' if numeric else 'left'};"
+    if longest <= 14:
+        css += "white-space:nowrap;"
+    elif max(len(c) for c in cells) > 60:
+        css += "min-width:16em;"
+    return css
 
 
 def render_frame(frame: pd.DataFrame) -> str:
