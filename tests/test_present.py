@@ -15,7 +15,7 @@ import pytest
 
 from peerstudy.labels import label_characteristic, label_name, label_path
 from peerstudy.outputs import StudyOutputs
-from peerstudy.present import Numbering, format_value, order_bands, render_table
+from peerstudy.present import Numbering, format_value, order_bands, render_frame, render_table
 
 
 def body_cells(html: str) -> list[list[str]]:
@@ -182,3 +182,10 @@ def test_numbering_counts_each_kind_on_its_own(kind):
     page = Numbering()
     page.next("Table" if kind == "Figure" else "Figure")
     assert page.next(kind) == 1 and page.next(kind) == 2
+
+
+def test_a_table_renders_the_same_on_every_run():
+    # nbval compares the stored HTML of notebooks: no random ids or memory addresses
+    frame = pd.DataFrame({"a": [1, 2]})
+    assert render_frame(frame) == render_frame(frame.copy())
+    assert "T_f" in render_frame(frame)
