@@ -352,7 +352,7 @@ def _column_css(cells: pd.Series, header: str, numeric: bool) -> str:
     one line, long text given room."""
     longest = max([len(str(header))] + [len(c) for c in cells])
     css = f"text-align:{'right' if numeric else 'left'};"
-    if longest <= 14:
+    if longest <= 20:
         css += "white-space:nowrap;"
     elif max(len(c) for c in cells) > 60:
         css += "min-width:16em;"
