@@ -356,6 +356,8 @@ def _column_css(cells: pd.Series, header: str, numeric: bool) -> str:
         css += "white-space:nowrap;"
     elif max(len(c) for c in cells) > 60:
         css += "min-width:16em;"
+    else:
+        css += "min-width:8em;"
     return css
 
 
