@@ -21,19 +21,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from peerstudy.cleaning.clean import split_choices  # noqa: E402
-from peerstudy.cleaning.surveyfields import Fields, FieldSpec  # noqa: E402
-from peerstudy.errors import ConfigError, Problem  # noqa: E402
-from peerstudy.report.figures import plot_counts  # noqa: E402
-from peerstudy.report.likert import answered_scores  # noqa: E402
-from peerstudy.report.outputs import FIGURE_RC  # noqa: E402
+from peerstudy.cleaning.clean import split_choices
+from peerstudy.cleaning.surveyfields import Fields, FieldSpec
+from peerstudy.errors import ConfigError, Problem
+from peerstudy.report.figures import plot_counts
+from peerstudy.report.likert import answered_scores
+from peerstudy.report.outputs import FIGURE_RC
 
 __all__ = ["FIGURE_BY_TYPE", "plot_field", "plot_characteristics", "plot_likert", "option_counts"]
 

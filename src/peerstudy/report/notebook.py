@@ -21,6 +21,7 @@ import pandas as pd
 from peerstudy import config
 from peerstudy.errors import PeerstudyError
 from peerstudy.report.outputs import StudyOutputs
+from peerstudy.report.present import render_frame
 
 __all__ = ["start", "choose_output_root", "ScratchOutputs"]
 
@@ -84,6 +85,8 @@ def start(study: str) -> StudyOutputs:
     shell = get_ipython() if get_ipython else None
     if shell is not None:
         shell.set_custom_exc((PeerstudyError,), _show_input_error)
+        # every table a notebook shows follows the presentation rules (peerstudy.report.present)
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, render_frame)
     root, scratch = choose_output_root()
     if not scratch:
         return StudyOutputs(study, root=root)

@@ -33,6 +33,8 @@ import pandas as pd
 from peerstudy import config
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
+from peerstudy.report.labels import codebook_labels
+from peerstudy.report.present import KeyFigures, Numbering, ShownFigure, ShownTable, show_table
 
 __all__ = [
     "StudyOutputs",
@@ -144,9 +146,28 @@ class StudyOutputs:
         self.study = study
         self.processed_dir = base / "data" / "processed" / study
         self.reports = base / "reports" / study
+        #: numbers of the tables and figures shown on this page (one StudyOutputs per notebook)
+        self.numbering = Numbering()
+        self._labels: dict[str, str] | None = None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Human labels of the study's codes (from the processed codebook, once written)."""
+        if not self._labels:  # read again until the code stage has written the codebook
+            path = self.processed_dir / "codebook.parquet"
+            book = pd.read_parquet(path, engine="pyarrow") if path.is_file() else None
+            self._labels = codebook_labels(book)
+        return self._labels
+
+    def show(
+        self, frame: pd.DataFrame, title: str | None = None, *, index: bool | None = None, **settings: Any
+    ) -> ShownTable:
+        """``frame`` shown as a numbered table on the page, without writing anything (see
+        :mod:`peerstudy.report.present`)."""
+        return show_table(frame, title=title, numbering=self.numbering, labels=self.labels, index=index, **settings)
 
     # -- processed data ---------------------------------------------------------------
-    def processed(self, **tables: pd.DataFrame) -> pd.DataFrame:
+    def processed(self, **tables: pd.DataFrame) -> ShownTable:
         """Write tidy tables as ``data/processed/<study>/<name>.parquet``; returns a
         summary (table, rows, columns) for display."""
         rows = []
@@ -155,7 +176,7 @@ class StudyOutputs:
             frame.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
             write_bytes_atomic(self.processed_dir / f"{name}.parquet", buf.getvalue())
             rows.append({"table": f"{name}.parquet", "rows": len(frame), "columns": ", ".join(map(str, frame.columns))})
-        return pd.DataFrame(rows).set_index("table")
+        return self.show(pd.DataFrame(rows), f"Tables written to data/processed/{self.study}/")
 
     def load(self, name: str, *, missing_ok: bool = False) -> pd.DataFrame | None:
         """Read a processed table written by an earlier stage (``None`` if it is absent
@@ -176,13 +197,22 @@ class StudyOutputs:
 
     # -- publication tables -----------------------------------------------------------
     def table(
-        self, name: str, frame: pd.DataFrame, *, index: bool = False, notes: list[str] | None = None
-    ) -> pd.DataFrame:
-        """Write ``reports/<study>/tables/<name>.csv``, ``.md`` and ``.tex``; returns the table.
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        *,
+        index: bool = False,
+        notes: list[str] | None = None,
+        title: str | None = None,
+        decimals: Mapping[str, int] | None = None,
+    ) -> ShownTable:
+        """Write ``reports/<study>/tables/<name>.csv``, ``.md`` and ``.tex``; returns the table
+        (a DataFrame shown on the page as "Table N. <title>", see :mod:`peerstudy.report.present`).
 
         ``notes`` are numbered caveats printed under the Markdown table. In the CSV,
         which spreadsheet programs open, cells that would run as formulas are escaped
-        (see :func:`escape_formulas`).
+        (see :func:`escape_formulas`). ``title`` is the caption (default: from ``name``),
+        ``decimals`` declares the decimals shown per column (the files keep every digit).
         """
         flat = frame.reset_index() if index else frame
         csv_text = to_csv_text(flat)
@@ -197,14 +227,18 @@ class StudyOutputs:
         write_latex(
             self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"), notes=notes or ()
         )
-        return frame
+        return self.show(
+            frame, title or _title_of(name), index=index, link=f"tables/{name}.csv", decimals=decimals, table_id=name
+        )
 
     # -- figures ----------------------------------------------------------------------
-    def figure(self, name: str, fig: plt.Figure):
+    def figure(self, name: str, fig: plt.Figure, caption: str | None = None) -> ShownFigure:
         """Write ``reports/<study>/figures/<name>.png`` and ``.svg`` without timestamps,
-        close the figure, and return the PNG for display."""
-        from IPython.display import Image
-
+        close the figure, and return the PNG for display with "Figure N. <caption>" under it
+        (default caption: the title of the figure's first axes, else from ``name``)."""
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+        caption = caption or suptitle or (titles[0] if titles else _title_of(name))
         png, svg = io.BytesIO(), io.BytesIO()
         with matplotlib.rc_context(FIGURE_RC):
             fig.savefig(png, format="png", metadata={"Software": None}, bbox_inches="tight")
@@ -212,7 +246,7 @@ class StudyOutputs:
         plt.close(fig)
         write_bytes_atomic(self.reports / "figures" / f"{name}.png", png.getvalue())
         write_bytes_atomic(self.reports / "figures" / f"{name}.svg", svg.getvalue())
-        return Image(data=png.getvalue(), format="png")
+        return ShownFigure(png.getvalue(), caption, self.numbering)
 
     # -- exchange with QDA programs ---------------------------------------------------
     def qda(
@@ -223,7 +257,7 @@ class StudyOutputs:
         codings: pd.DataFrame,
         *,
         memos: pd.DataFrame | None = None,
-    ) -> pd.DataFrame:
+    ) -> ShownTable:
         """Write the codebook as ``reports/<study>/qda/codebook.qdc`` and the documents,
         segments and codings (one REFI-QDA user per ``coder``, see
         :func:`peerstudy.qualitative.qdaproject.qda_codings`) with the analytic ``memos`` (notes on
@@ -240,7 +274,7 @@ class StudyOutputs:
         per_user = codings.groupby("coder", sort=False).size()
         users = "; ".join(f"{n} by {c}" for c, n in per_user.items())
         memo_text = f", {len(memos)} memos" if memos is not None else ""
-        return pd.DataFrame(
+        written = pd.DataFrame(
             {
                 "file": ["qda/codebook.qdc", "qda/project.qdpx"],
                 "holds": [
@@ -250,6 +284,7 @@ class StudyOutputs:
                 ],
             }
         )
+        return self.show(written, "Files for QDA programs (REFI-QDA)")
 
     # -- notes ------------------------------------------------------------------------
     def notes(self, notes: list[str]):
@@ -262,7 +297,20 @@ class StudyOutputs:
         return Markdown(text)
 
     # -- key figures ------------------------------------------------------------------
-    def key_figures(self, figures: Mapping[str, Any]) -> dict[str, Any]:
-        """Write ``reports/<study>/key-figures.json``; returns the figures."""
+    def key_figures(self, figures: Mapping[str, Any]) -> KeyFigures:
+        """Write ``reports/<study>/key-figures.json``; returns the figures (a dict shown as a
+        two-column table of labelled figures and values)."""
         write_json(self.reports / "key-figures.json", dict(figures))
-        return dict(figures)
+        return KeyFigures(figures, numbering=self.numbering, labels=self.labels)
+
+
+def _title_of(name: str) -> str:
+    """A caption made from a file name: ``"cleaning-log"`` → ``"Cleaning log"``.
+
+    Examples
+    --------
+    >>> _title_of("counts-by-session-and-role-level-0")
+    'Counts by session and role level 0'
+    """
+    text = name.replace("-", " ").replace("_", " ")
+    return text[:1].upper() + text[1:]

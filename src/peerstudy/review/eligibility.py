@@ -12,7 +12,6 @@ category, design, sample size, informants, outcomes).
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -370,8 +369,9 @@ def write_subgroup_tables(
         table = report.table(
             spec["name"],
             tabulate_subgroup(extraction, records, where=spec.get("where", {}), columns=spec.get("columns", [])),
+            title=str(spec.get("title", spec["name"])),
         )
-        parts.append(f"<h3>{html.escape(str(spec.get('title', spec['name'])))}</h3>" + table.to_html(index=False))
+        parts.append(table._repr_html_())  # the numbered, titled table of peerstudy.report.present
     return HTML("\n".join(parts) or "<p>No subgroup tables declared.</p>")
 
 
