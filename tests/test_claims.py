@@ -30,6 +30,8 @@ _NOT_CLAIMS = (
     re.compile(r"\b10\.\d{4,}(?:/\S*)?"),  # DOI prefixes and DOIs
     re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)"),  # years
     re.compile(r"^#+ \d+\.", re.MULTILINE),  # a notebook title's stage number
+    re.compile(r"\b\d+% confidence interval"),  # the level of an interval: a method, not a finding
+    re.compile(r"R's type \d+"),  # a named quantile definition
 )
 
 

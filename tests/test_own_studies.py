@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -278,7 +280,10 @@ def survey_study(tmp_path, data, **changes):
 def survey(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("own-survey")
     out = tmp / "out"
-    pipeline.run_study(survey_study(tmp, _copy(SURVEY, tmp)), output_root=out, log=lambda line: None)
+    # as a new user runs a study of their own: the command line, with data and a parameter file only
+    command = [sys.executable, "-m", "peerstudy", "report", "--study", str(survey_study(tmp, _copy(SURVEY, tmp)))]
+    done = subprocess.run([*command, "--output-root", str(out)], capture_output=True, text=True, cwd=tmp)
+    assert done.returncode == 0, done.stderr[-3000:]
     return out / "reports/own-survey"
 
 

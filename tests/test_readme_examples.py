@@ -83,14 +83,7 @@ def test_a_readme_example_is_refused_while_its_data_are_missing(tmp_path, name):
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(
-            "my-survey",
-            marks=pytest.mark.xfail(
-                reason="notebooks/results-survey.ipynb still draws participants['diagnosis'] by name (issue 18, "
-                "results-survey); remove this mark when it describes the declared fields",
-                strict=True,
-            ),
-        ),
+        "my-survey",
         "my-interviews",
         "my-dyads",
         "my-review",

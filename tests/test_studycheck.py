@@ -154,7 +154,7 @@ def test_review_columns_and_reasons(tmp_path):
 def test_survey_text_fields_and_kinds(tmp_path):
     text = (config.STUDIES_DIR / "supporter-survey.yaml").read_text()
     text = text.replace("text_fields: [motivation,", "text_fields: [motive,").replace(
-        "continuous: [age]", "continuous: [years]"
+        "analyse_text_if: experienced", "analyse_text_if: years"
     )
     text = text.replace(
         "characteristics: [age, sex, diagnosis, experienced]", "characteristics: [age, sex, 3, experienced]"
@@ -167,7 +167,7 @@ def test_survey_text_fields_and_kinds(tmp_path):
     assert "field 'characteristics[2]': expected a name (text), found 3 (int)" in joined
     assert "field 'text_fields'" in joined and "found 'motive'" in joined
     assert "field 'characteristics'" in joined and "found 3" in joined
-    assert "field 'continuous': expected fields listed in characteristics, found 'years'" in joined
+    assert "field 'analyse_text_if'" in joined and "found 'years'" in joined
 
 
 # ----------------------------------------------------------------------------- the skeleton

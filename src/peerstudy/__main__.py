@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
         "--study",
         action="append",
         metavar="NAME",
-        help="only this study (repeatable); without it, every study, and the outputs stored in "
+        help="only this study: its name in studies/, or the path of its parameter file (repeatable); "
+        "without it, every study, and the outputs stored in "
         "notebooks/ are refreshed too",
     )
     rep.add_argument(

@@ -374,14 +374,17 @@ def run_studies(
     """
     started = time.monotonic()
     names = list(names) if names else list_studies()
+    # a parameter file given by its path (a study kept outside studies/) runs under its file's name, always
+    by_path = {str(n) for n in names if str(n).endswith((".yaml", ".yml")) and Path(n).is_file()}
     for n in names:  # a name that could reach outside reports/<study>/ is refused before anything else
-        check_study_name(n, file=f"studies/{n}.yaml" if n in list_studies() else None)
-    unknown = [n for n in names if n not in list_studies()]
+        name = Path(n).stem if n in by_path else n
+        check_study_name(name, file=n if n in by_path else f"studies/{n}.yaml" if n in list_studies() else None)
+    unknown = [n for n in names if n not in list_studies() and n not in by_path]
     if unknown:
         raise ConfigError(
             Problem(
                 field="--study",
-                expected=f"one of {', '.join(list_studies())}",
+                expected=f"one of {', '.join(list_studies())}, or the path of a parameter file (.yaml)",
                 found=", ".join(map(repr, unknown)),
                 fix="add studies/<name>.yaml or correct the name",
             )
@@ -393,7 +396,7 @@ def run_studies(
     if refresh_sources and not force and stagecache.read_refreshed(root) == refreshed:
         log("notebooks/: outputs stored in place are current: skipped")
         refresh_sources = False
-    todo = [n for n in names if force or not stagecache.is_fresh(n, root, old)]
+    todo = [n for n in names if force or n in by_path or not stagecache.is_fresh(n, root, old)]
     problems = []
     for n in todo:  # every study's raw data checked before anything runs; all problems told at once
         try:
@@ -404,7 +407,7 @@ def run_studies(
         raise InputError(problems)
     if refresh_sources:
         refresh_notebooks(log=log)
-        todo = [n for n in names if force or not stagecache.is_fresh(n, root, old)]
+        todo = [n for n in names if force or n in by_path or not stagecache.is_fresh(n, root, old)]
     entries = {n: {**old["studies"][n], "code_sha256": code_digest()} for n in names if n not in todo}
     for n in entries:
         log(f"{n}: unchanged since its outputs were made: skipped")

@@ -70,7 +70,6 @@ _VALUES: dict[str, dict[str, Any]] = {
         **_CODING,
         "document_key": ["respondent", "question"],
         "characteristics": ["age", "gender", "experienced"],
-        "continuous": ["age"],
         "unpublished": [],
         "published": "",
         "notes": [],

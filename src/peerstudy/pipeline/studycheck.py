@@ -32,6 +32,7 @@ from typing import Any
 
 from peerstudy import config
 from peerstudy.errors import ConfigError, PeerstudyError, Problem
+from peerstudy.pipeline.parameters import fill_omitted
 
 __all__ = [
     "check_study",
@@ -72,6 +73,10 @@ REQUIRED: tuple[str, ...] = ("title",)
 #: A parameter needed only when its alternative is not given: needed -> alternative.
 ALTERNATIVES: dict[str, str] = {"coding_sheets": "qdpx", "screening_sheet": "screening_exports"}
 _COUNTS = ("category_depth", "quotes_per_category")
+# lists whose items may also be entries with options (a transcripts folder with `source_offsets`)
+_ENTRY_LISTS = ("transcripts",)
+# parameters whose empty value means "none", which the pipeline passes when a study omits them
+_EMPTY_MEANS_NONE = ("published", "notes", "unpublished", "memos", "deid_key", "qdpx", "reconciliation")
 _FIELD_PARAMETERS = ("characteristics", "band_field", "role_field")
 
 
@@ -143,8 +148,14 @@ def check_study(
       2. studies/mine.yaml, field 'memos': expected the analytic memos (CSV), found no such file: 'nowhere.csv'. ...
     """
     shown = config.relative_to_root(file)
-    values = effective_parameters(parameters, declared)
-    problems = list(_required(parameters, declared, shown))
+    filled: dict[str, Any] = {}  # what the pipeline passes for parameters a study leaves out
+    for decl in declared.values():
+        filled |= fill_omitted(decl, {k: v for k, v in parameters.items() if k in decl})
+    # where an empty value means "none" (no published source, no notes), leaving the
+    # parameter out is as good as writing it empty; anything else must still be given
+    given = {**{k: v for k, v in filled.items() if k in _EMPTY_MEANS_NONE}, **parameters}
+    values = effective_parameters({**filled, **parameters}, declared)
+    problems = list(_required(given, declared, shown))
     problems += _kinds(values, declared, shown)
     problems += _raw_folder(raw, shown)
     problems += _files(values, shown)
@@ -209,7 +220,7 @@ def _kinds(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]],
         texts = any(isinstance(d, list) and d and all(isinstance(x, str) for x in d) for d in defaults)
         if texts and isinstance(value, list):
             for i, item in enumerate(value):
-                if not isinstance(item, str):
+                if not isinstance(item, str) and not (key in _ENTRY_LISTS and isinstance(item, dict)):
                     yield Problem(
                         file=shown,
                         field=f"{key}[{i}]",
@@ -281,6 +292,8 @@ def _files(values: Mapping[str, Any], shown: str) -> Iterator[Problem]:
 
 def _transcripts(values: Mapping[str, Any], shown: str) -> Iterator[Problem]:
     for i, value in enumerate(values.get("transcripts") or []):
+        if isinstance(value, dict):
+            value = value.get("folder") or value.get("file")
         if not isinstance(value, str):
             continue
         problem = _missing(value, "a folder of transcripts", f"transcripts[{i}]", shown, folder=True)
@@ -355,17 +368,6 @@ def _survey_fields(values: Mapping[str, Any], declared: Mapping[str, Mapping[str
     if "results-survey" in declared:
         chosen = values.get("characteristics") or []
         problems += _undeclared(chosen, fields, "characteristics", fields_file, shown)
-        problems += [
-            Problem(
-                file=shown,
-                field="continuous",
-                expected="fields listed in characteristics",
-                found=repr(f),
-                fix="add it to characteristics, or remove it from continuous",
-            )
-            for f in values.get("continuous") or []
-            if f not in chosen
-        ]
     return problems
 
 
