@@ -78,9 +78,9 @@ def _snapshot(*folders: Path) -> dict[str, tuple]:
 def _run_as_jupyterlab(name: str) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
-    from peerstudy.pipeline import KERNEL_NAME, _check_kernel
+    from peerstudy.pipeline.run import KERNEL_NAME, check_kernel
 
-    _check_kernel()  # the venv's kernels first, as `make lab` finds them
+    check_kernel()  # the venv's kernels first, as `make lab` finds them
     nb = nbformat.read(config.NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
     client = NotebookClient(
         nb, kernel_name=KERNEL_NAME, timeout=900, resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}}

@@ -109,7 +109,7 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _check_kernel() -> str:
+def check_kernel() -> str:
     """Make the venv's own kernels win, and check the project's kernel is installed."""
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -173,7 +173,7 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
     study = load_study(name)
     name = study.name
     fingerprints = study_fingerprints(study)
-    kernel = _check_kernel()
+    kernel = check_kernel()
     root = Path(output_root).resolve() if output_root else config.output_root()
     raw = raw_inputs(study)
     with catch_output_errors(root, name), lock_study(root, name):
@@ -303,7 +303,7 @@ def refresh_notebooks(*, log=print, output_root: Path | None = None, store: bool
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    kernel = _check_kernel()
+    kernel = check_kernel()
     sources = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
     defaults = {
         p.stem: str(papermill.inspect_notebook(str(p)).get("study", {}).get("default", "")).strip("\"'")
