@@ -16,7 +16,6 @@ Run: ``.venv/bin/python benchmarks/bench_deid.py``
 from __future__ import annotations
 
 import math
-import random
 import re
 import sys
 import time
@@ -24,65 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from interviews import build
+
 from peerstudy.cleaning.deid import DeidKey, deidentify
-
-SYLLABLES = [
-    "min",
-    "seo",
-    "ji",
-    "woo",
-    "tae",
-    "hoon",
-    "ka",
-    "yan",
-    "mei",
-    "ling",
-    "sze",
-    "wan",
-    "hye",
-    "rin",
-    "dong",
-    "su",
-    "gi",
-    "jun",
-    "young",
-    "eun",
-    "da",
-    "ho",
-    "yin",
-    "lok",
-    "chi",
-    "keung",
-    "pui",
-    "shan",
-]
-SURNAMES = ["Kim", "Lee", "Park", "Chan", "Wong", "Lau", "Kang", "Seo", "Ho", "Yip", "Tsang", "Mak", "Ng", "Lam"]
-FILLER = (
-    "we talked about how the week went and what felt hard at work, and the plan for the next visit "
-    "was to try the bus together before the appointment"
-)
-
-
-def build(n: int, seed: int = 0) -> tuple[DeidKey, list[str]]:
-    """A key and the turns of ``n`` synthetic interviews."""
-    rng = random.Random(seed)
-    participants, names, places, turns = {}, [], [], []
-    for i in range(n):
-        given = "-".join(rng.sample(SYLLABLES, 2)).capitalize()
-        full = f"{rng.choice(SURNAMES)} {given} {i}"  # the number keeps every name unique
-        participants[full] = f"P{i + 1}"
-        other = None
-        if i % 2 == 0:
-            other = f"{rng.choice(SURNAMES)} {'-'.join(rng.sample(SYLLABLES, 2)).capitalize()} {i}"
-            (names if i % 4 == 0 else places).append(other)
-        for t in range(9):
-            extra = ""
-            if t == 4 and other:
-                extra = f" I met {other} there."
-            if t == 7 and i % 10 == 0:
-                extra = f" Call me on 010-{1000 + i % 9000}-{2000 + t} or {given.lower()}@example.org."
-            turns.append(f"{full if t % 3 == 0 else 'Yes,'} {FILLER[: 120 + 7 * t]}.{extra}")
-    return DeidKey(participants=participants, names=tuple(names), places=tuple(places), regions=("KR",)), turns
 
 
 def time_deid(key: DeidKey, turns: list[str]) -> float:
