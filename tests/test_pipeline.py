@@ -64,6 +64,7 @@ def test_processed_tables_are_written(regenerated):
         "codings.parquet",
         "consensus.parquet",
         "documents.parquet",
+        "flow.parquet",
         "participants.parquet",
         "questionnaires.parquet",
         "recodings.parquet",
@@ -300,7 +301,8 @@ def test_command_line_reports_an_unknown_study_without_traceback():
     )
     assert run.returncode == 2
     assert run.stderr.startswith(
-        f"error: field '--study': expected one of {', '.join(pipeline.list_studies())}, found 'no-such-study'"
+        f"error: field '--study': expected one of {', '.join(pipeline.list_studies())}, "
+        "or the path of a parameter file (.yaml), found 'no-such-study'"
     )
     assert "Traceback" not in run.stderr
 

@@ -132,7 +132,7 @@ def test_a_yaml_file_over_the_limit_is_refused_before_parsing(tmp_path, monkeypa
     with pytest.raises(
         InputError,
         match=r"big\.yaml: expected a YAML file of at most 100 bytes "
-        r"\(peerstudy\.readers\.MAX_YAML_BYTES\), found 204 bytes",
+        r"\(peerstudy\.io\.readers\.MAX_YAML_BYTES\), found 204 bytes",
     ):
         read_yaml(tmp_path / "big.yaml")
 

@@ -91,7 +91,7 @@ def check_size(path: str | os.PathLike[str], *, what: str = "a file") -> None:
     >>> import tempfile, pathlib
     >>> big = pathlib.Path(tempfile.mkdtemp()) / "big.csv"
     >>> _ = big.write_bytes(b"x" * 3000)
-    >>> from peerstudy import readers
+    >>> from peerstudy.io import readers
     >>> saved, readers.MAX_INPUT_BYTES = readers.MAX_INPUT_BYTES, 1000
     >>> try:
     ...     check_size(big, what="a CSV file")

@@ -28,6 +28,9 @@ __all__ = ["EMPTY_VALUES", "read_defaults", "default_study", "fill_omitted"]
 
 #: The empty value of each parameter type that has one (papermill's inferred type names).
 EMPTY_VALUES: dict[str, Any] = {"str": "", "list": [], "dict": {}}
+#: Parameters whose notebook default is a convention every study shares, not the default
+#: study's own value ("Interviewer" labels the research team's turns): an omitted one keeps it.
+CONVENTIONS = ("interviewer_labels",)
 
 
 def read_defaults(notebook: str | Path) -> dict[str, Any]:
@@ -94,6 +97,6 @@ def fill_omitted(declared: Mapping[str, Mapping[str, Any]], given: Mapping[str, 
     filled = {}
     for key, spec in declared.items():
         kind = str(spec.get("inferred_type_name", "")).split("[")[0]
-        if key not in given and key in set_there and kind in EMPTY_VALUES:
+        if key not in given and key in set_there and kind in EMPTY_VALUES and key not in CONVENTIONS:
             filled[key] = copy.deepcopy(EMPTY_VALUES[kind])
     return filled

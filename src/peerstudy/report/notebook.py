@@ -60,7 +60,10 @@ class ScratchOutputs(StudyOutputs):
         """Read a processed table: from the scratch root if there, else from the project."""
         if (self.processed_dir / f"{name}.parquet").is_file():
             return super().load(name, missing_ok=missing_ok)
-        return StudyOutputs(self.study, root=config.PROJECT_ROOT).load(name, missing_ok=missing_ok)
+        project = StudyOutputs(self.study, root=config.PROJECT_ROOT)
+        table = project.load(name, missing_ok=missing_ok)
+        self._labels = self._labels or project._labels
+        return table
 
 
 def start(study: str) -> StudyOutputs:

@@ -152,12 +152,10 @@ class StudyOutputs:
 
     @property
     def labels(self) -> dict[str, str]:
-        """Human labels of the study's codes (from the processed codebook, once written)."""
-        if not self._labels:  # read again until the code stage has written the codebook
-            path = self.processed_dir / "codebook.parquet"
-            book = pd.read_parquet(path, engine="pyarrow") if path.is_file() else None
-            self._labels = codebook_labels(book)
-        return self._labels
+        """Human labels of the study's codes: from the codebook this notebook wrote or read
+        (:meth:`processed`, :meth:`load`), never from whatever a previous run left on disk, so
+        that a page shows the same whoever ran it before."""
+        return self._labels or {}
 
     def show(
         self, frame: pd.DataFrame, title: str | None = None, *, index: bool | None = None, **settings: Any
@@ -171,6 +169,8 @@ class StudyOutputs:
         """Write tidy tables as ``data/processed/<study>/<name>.parquet``; returns a
         summary (table, rows, columns) for display."""
         rows = []
+        if "codebook" in tables:
+            self._labels = codebook_labels(tables["codebook"])
         for name, frame in tables.items():
             buf = io.BytesIO()
             frame.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
@@ -193,7 +193,10 @@ class StudyOutputs:
                     fix=f"run the study's earlier notebooks first (python -m peerstudy report --study {self.study})",
                 )
             )
-        return pd.read_parquet(path, engine="pyarrow")
+        table = pd.read_parquet(path, engine="pyarrow")
+        if name == "codebook":
+            self._labels = codebook_labels(table)
+        return table
 
     # -- publication tables -----------------------------------------------------------
     def table(
