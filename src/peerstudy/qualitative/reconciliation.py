@@ -268,8 +268,8 @@ def _read_decisions(
     m, n_codes = len(coded.coders), len(coded.codes)
     pair_id = groups.seg * n_codes + groups.code
     status = dict(zip(pair_id.tolist(), groups.n_applied.tolist(), strict=False))
-    seg_of = coded.segments.get_indexer(decisions[segment_col])
-    code_of = coded.codes.get_indexer(decisions[code_col])
+    seg_of = coded.segments.get_indexer(pd.Index(decisions[segment_col]))
+    code_of = coded.codes.get_indexer(pd.Index(decisions[code_col]))
     problems: list[Problem] = []
     chosen: dict[int, bool] = {}
     for i, (seg, code, raw_seg, raw_code, decision) in enumerate(
@@ -277,7 +277,7 @@ def _read_decisions(
     ):
         row = i + 2  # spreadsheet row: header is row 1
         word = decision.strip().lower() if isinstance(decision, str) else None
-        problems += _row_problems(row, seg, code, raw_seg, raw_code, decision, word, segment_col, code_col)
+        problems += _row_problems(row, int(seg), int(code), raw_seg, raw_code, decision, word, segment_col, code_col)
         if seg < 0 or code < 0:
             continue
         pair = int(seg) * n_codes + int(code)
@@ -371,9 +371,8 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
             done = reconcile(coded, reconciliation)
-        return Reconciled(
-            consensus=done.consensus, disagreements=deidentify_frame(done.disagreements, key, columns=["reason"])
-        )
+        reasons = deidentify_frame(done.disagreements, key, columns=["reason"])  # a frame, since one is given
+        return Reconciled(consensus=done.consensus, disagreements=done.disagreements if reasons is None else reasons)
     codings = coded.codings
     units = codings.drop_duplicates("segment").set_index("segment")["unit"]
     coders = list(dict.fromkeys(codings["coder"]))
@@ -451,7 +450,8 @@ def _read_sheet(path: Path, shown: str, units: pd.Series, sheet: pd.DataFrame) -
 def _check_sheet_rows(table: pd.DataFrame, seg_of: dict[Any, Any], shown: str) -> None:
     """Every row of the reconciliation sheet names a unit of the coder sheets, each (unit,
     code) once; all problems reported together."""
-    problems, first = [], {}
+    problems: list[Problem] = []
+    first: dict[tuple[Any, Any], int] = {}
     for r, u, c in zip(table.index, table["unit"], table["code"], strict=False):
         if u not in seg_of:
             problems.append(
@@ -497,4 +497,3 @@ def _in_file(problem: Problem, file: str) -> Problem:
         field=problem.field,
         fix=problem.fix or _RECONCILIATION_FIXES.get(problem.field or "", ""),
     )
-

@@ -16,7 +16,7 @@ alpha = 1 - (n - 1) * 2 / (2 * n_a * n_b) = 1 - 7 * 2 / 30 = 0.533:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -26,10 +26,11 @@ from peerstudy.stats.ratings import _as_ratings, _is_number, _no_pairs_problem, 
 
 __all__ = ["krippendorff_alpha"]
 
-LEVELS = ("nominal", "ordinal", "interval", "ratio")
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 
-def _kripp_core(values: np.ndarray, level: str, domain: np.ndarray | None, cats: list[Any]) -> float:
+def _kripp_core(values: np.ndarray, level: Level, domain: np.ndarray | None, cats: list[Any]) -> float:
     import krippendorff
 
     pairable = np.count_nonzero(~np.isnan(values), axis=1) >= 2
@@ -45,6 +46,7 @@ def _kripp_core(values: np.ndarray, level: str, domain: np.ndarray | None, cats:
 # ---------------------------------------------------------------------------
 # Public scalar coefficients
 # ---------------------------------------------------------------------------
+
 
 def krippendorff_alpha(
     data: Any,
@@ -121,39 +123,44 @@ def krippendorff_alpha(
         )
     _raise_config(problems)
     ratings = _as_ratings(data, categories=categories)
-    q = len(ratings.categories)
-    if level in ("nominal", "ordinal"):
-        values, domain = ratings.codes, np.arange(q, dtype=float)
+    measured = cast(Level, level)  # one of LEVELS, checked above
+    if measured in ("nominal", "ordinal"):
+        values, domain = ratings.codes, np.arange(len(ratings.categories), dtype=float)
     else:
-        non_numeric = [c for c in ratings.categories if not _is_number(c)]
-        if non_numeric:
-            raise InputError(
-                Problem(
-                    field="data",
-                    expected=f"numeric labels for level {level!r}",
-                    found=f"labels {show_values(non_numeric)}",
-                    fix="use level='nominal' or 'ordinal' for labels",
-                )
-            )
-        numeric = np.asarray(ratings.categories, dtype=float)
-        if level == "ratio" and (numeric < 0).any():
-            raise InputError(
-                Problem(
-                    field="data",
-                    expected="non-negative values for level 'ratio'",
-                    found=f"values {show_values(numeric[numeric < 0].tolist())}",
-                    fix="use level='interval'",
-                )
-            )
-        values = np.full(ratings.codes.shape, np.nan)
-        present = ~np.isnan(ratings.codes)
-        values[present] = numeric[ratings.codes[present].astype(np.int64)]
-        domain = None
+        values, domain = _numeric_values(ratings.codes, ratings.categories, measured), None
     return _with_ci(
-        lambda t: _kripp_core(t, level, domain, ratings.categories),
+        lambda t: _kripp_core(t, measured, domain, ratings.categories),
         values,
         ci,
         n_boot,
         seed,
         f"Krippendorff's alpha ({level})",
     )
+
+
+def _numeric_values(codes: np.ndarray, categories: list[Any], level: Level) -> np.ndarray:
+    """The labels themselves in place of their category positions, for the interval and ratio levels."""
+    non_numeric = [c for c in categories if not _is_number(c)]
+    if non_numeric:
+        raise InputError(
+            Problem(
+                field="data",
+                expected=f"numeric labels for level {level!r}",
+                found=f"labels {show_values(non_numeric)}",
+                fix="use level='nominal' or 'ordinal' for labels",
+            )
+        )
+    numeric = np.asarray(categories, dtype=float)
+    if level == "ratio" and (numeric < 0).any():
+        raise InputError(
+            Problem(
+                field="data",
+                expected="non-negative values for level 'ratio'",
+                found=f"values {show_values(numeric[numeric < 0].tolist())}",
+                fix="use level='interval'",
+            )
+        )
+    values = np.full(codes.shape, np.nan)
+    present = ~np.isnan(codes)
+    values[present] = numeric[codes[present].astype(np.int64)]
+    return values

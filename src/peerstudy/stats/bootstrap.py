@@ -66,7 +66,7 @@ class Estimate:
 def _check_ci_options(ci: Any, n_boot: Any, seed: Any) -> list[Problem]:
     """Problems with the bootstrap options (empty list if none)."""
     problems = []
-    if ci is not None and (isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1):
+    if ci is not None and (isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < float(ci) < 1):
         problems.append(
             Problem(
                 field="ci",

@@ -220,4 +220,3 @@ def fleiss_kappa(data: Any, *, ci: float | None = None, n_boot: int = 1000, seed
         raise InputError(_no_pairs_problem("data"))
     cats = ratings.categories
     return _with_ci(lambda t: _fleiss_core(t, cats), ratings.codes, ci, n_boot, seed, "Fleiss' kappa")
-

@@ -64,7 +64,6 @@ def _gwet_core(codes: np.ndarray, cats: list[Any], kind: str) -> float:
     return (pa - pe) / (1 - pe)
 
 
-
 def miles_huberman(agreements: int, disagreements: int) -> float:
     """Miles & Huberman's reliability: agreements / (agreements + disagreements).
 

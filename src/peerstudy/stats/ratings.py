@@ -43,7 +43,6 @@ class _Ratings(NamedTuple):
     categories: list[Any]
 
 
-
 def show_values(values: Sequence[Any], limit: int = 5) -> str:
     """Short repr of a list of offending values, for an error message.
 
@@ -88,7 +87,9 @@ def _category_list(categories: Any, field: str = "categories") -> list[Any]:
         problems.append(Problem(field=field, expected="labels without missing values", found=show_values(cats)))
     elif len(set(cats)) != len(cats):
         dup = pd.Index(cats)[pd.Index(cats).duplicated()].tolist()
-        problems.append(Problem(field=field, expected="each category listed once", found=f"duplicates {show_values(dup)}"))
+        problems.append(
+            Problem(field=field, expected="each category listed once", found=f"duplicates {show_values(dup)}")
+        )
     if problems:
         raise ConfigError(problems)
     return cats
@@ -130,7 +131,6 @@ def _encode_labels(observed: np.ndarray, categories: Sequence[Any] | None, field
             )
         )
     return codes, cats
-
 
 
 def _as_table(data: Any, field: str) -> np.ndarray:

@@ -68,7 +68,9 @@ def _label_index(values: Any, field: str) -> pd.Index:
     if not index.is_unique:
         problems.append(
             Problem(
-                field=field, expected="each label once", found=f"duplicates {show_values(index[index.duplicated()].tolist())}"
+                field=field,
+                expected="each label once",
+                found=f"duplicates {show_values(index[index.duplicated()].tolist())}",
             )
         )
     if problems:
@@ -121,6 +123,7 @@ def _factorize_codings(codings: Any, cols: tuple[str, str, str]) -> Factors:
     if problems:
         raise InputError(problems)
     return factors
+
 
 def _lookup(factors: Factors, col: str, index: pd.Index) -> tuple[np.ndarray, list[Any]]:
     """Position of each row's label of ``col`` in ``index`` (-1 if absent) and the absent labels.
@@ -341,4 +344,3 @@ def coder_sets(coded: EncodedCodings, groups: PairGroups, subset: np.ndarray) ->
     applied = ["; ".join(n for j, n in enumerate(names) if int(m) >> j & 1) for m in uniq]
     missing = ["; ".join(n for j, n in enumerate(names) if not int(m) >> j & 1) for m in uniq]
     return [applied[i] for i in inverse], [missing[i] for i in inverse]
-
