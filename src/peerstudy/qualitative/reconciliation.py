@@ -9,14 +9,6 @@ sheet. :func:`reconcile` runs the workflow for a study's coder sheets
 study names (by ``unit``), takes documents only some coders coded as they coded them,
 and returns a :class:`Reconciled`. Tidy codings are described in
 :mod:`peerstudy.stats.tidy`.
-
-Examples
---------
->>> codings = pd.DataFrame({"segment": ["s1", "s1", "s2"], "code": ["A", "A", "A"],
-...                         "coder": ["Ann", "Ben", "Ann"]})
->>> sheet = disagreements(codings).assign(decision=["drop"])
->>> apply_reconciliation(codings, sheet).values.tolist()
-[['s1', 'A', 'agreed']]
 """
 
 from __future__ import annotations
@@ -276,8 +268,8 @@ def _read_decisions(
         zip(seg_of, code_of, decisions[segment_col], decisions[code_col], decisions["decision"], strict=False)
     ):
         row = i + 2  # spreadsheet row: header is row 1
-        word = decision.strip().lower() if isinstance(decision, str) else None
-        problems += _row_problems(row, int(seg), int(code), raw_seg, raw_code, decision, word, segment_col, code_col)
+        word = _decision_word(decision)
+        problems += _row_problems(row, (int(seg), int(code)), (raw_seg, raw_code, decision), (segment_col, code_col))
         if seg < 0 or code < 0:
             continue
         pair = int(seg) * n_codes + int(code)
@@ -307,18 +299,17 @@ def _read_decisions(
     return chosen, problems
 
 
+def _decision_word(decision: Any) -> str | None:
+    """A decision cell as a word of :data:`DECISIONS` would be written (None if not text)."""
+    return decision.strip().lower() if isinstance(decision, str) else None
+
+
 def _row_problems(
-    row: int,
-    seg: int,
-    code: int,
-    raw_seg: Any,
-    raw_code: Any,
-    decision: Any,
-    word: str | None,
-    segment_col: str,
-    code_col: str,
+    row: int, found: tuple[int, int], cells: tuple[Any, Any, Any], cols: tuple[str, str]
 ) -> list[Problem]:
-    """Problems of one sheet row on its own: an unknown segment or code, a decision not in the vocabulary."""
+    """Problems of one sheet row on its own: an unknown segment or code (position -1 in ``found``),
+    a decision not in the vocabulary. ``cells`` are the row's segment, code and decision."""
+    (seg, code), (raw_seg, raw_code, decision), (segment_col, code_col) = found, cells, cols
     problems = []
     if seg < 0:
         problems.append(
@@ -328,7 +319,7 @@ def _row_problems(
         problems.append(
             Problem(row=row, field=code_col, expected="a code that appears in the codings", found=repr(raw_code))
         )
-    if word not in DECISIONS:
+    if _decision_word(decision) not in DECISIONS:
         problems.append(
             Problem(
                 row=row,
@@ -367,6 +358,33 @@ def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: De
     coded (one coder on part of the data) are taken as those coders coded them
     ("single coder"). With the study's de-identification ``key``, the reasons are
     de-identified.
+
+    Parameters
+    ----------
+    coded
+        Segments (``segment``, ``document``, ``text``) and codings (``segment``, ``unit``,
+        ``code``, ``coder``).
+    reconciliation, key
+        The reconciliation sheet (CSV); the study's de-identification key.
+
+    Returns
+    -------
+    Reconciled
+
+    Raises
+    ------
+    InputError
+        Disagreements and no sheet; a bad sheet row (see :func:`apply_reconciliation`).
+
+    Examples
+    --------
+    Two coders agree on d1; d2 was coded by X alone:
+
+    >>> segments = pd.DataFrame({"segment": ["a", "b"], "document": ["d1", "d2"], "text": ["x", "y"]})
+    >>> codings = pd.DataFrame({"segment": ["a", "a", "b"], "unit": ["a", "a", "b"],
+    ...                         "code": ["k", "k", "m"], "coder": ["X", "Y", "X"]})
+    >>> reconcile(Coded(segments=segments, codings=codings)).consensus.values.tolist()
+    [['a', 'a', 'k', 'agreed'], ['b', 'b', 'm', 'single coder']]
     """
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
