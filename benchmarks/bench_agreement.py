@@ -1,4 +1,4 @@
-"""Benchmark of peerstudy.stats.agreement.agreement_table on large synthetic codings.
+"""Benchmark of peerstudy.stats.codetable.agreement_table on large synthetic codings.
 
 Builds seeded synthetic tidy codings: every one of two coders applies each code to
 about ``--rate`` of the segments, the second coder mostly agreeing with the first
@@ -36,7 +36,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from peerstudy.stats.agreement import agreement_table
+from peerstudy.stats.codetable import agreement_table
 
 
 def make_codings(

@@ -1,9 +1,9 @@
-"""Tests of peerstudy.stats.agreement: published values, properties, cross-checks, validation."""
+"""Tests of the agreement coefficients and table of peerstudy.stats: published values, properties, cross-checks,
+validation."""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import krippendorff
 import numpy as np
@@ -12,21 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from sklearn.metrics import cohen_kappa_score
+from statsmodels.stats.inter_rater import aggregate_raters
+from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 from peerstudy.errors import ConfigError, InputError
-from peerstudy.stats.agreement import (
-    Estimate,
-    agreement_table,
-    apply_reconciliation,
-    brennan_prediger,
-    cohen_kappa,
-    disagreements,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    miles_huberman,
-    percent_agreement,
-)
+from peerstudy.stats.alpha import krippendorff_alpha
+from peerstudy.stats.bootstrap import Estimate
+from peerstudy.stats.codetable import agreement_table
+from peerstudy.stats.kappa import cohen_kappa, fleiss_kappa
+from peerstudy.stats.percent import brennan_prediger, gwet_ac1, miles_huberman, percent_agreement
 
 N = None
 
@@ -441,14 +436,24 @@ def test_ci_returns_seeded_estimate():
         est.value = 0.0
 
 
-@pytest.mark.parametrize("func", [percent_agreement, fleiss_kappa, krippendorff_alpha, gwet_ac1, brennan_prediger])
-def test_ci_option_on_every_scalar_function(func):
+@pytest.mark.parametrize(
+    ("func", "published"),
+    [
+        # irrCAC distrib.6raters, published values (see DISTRIB_6RATERS above)
+        (percent_agreement, 0.5511111),
+        (fleiss_kappa, 0.4139265),
+        (krippendorff_alpha, 0.4204384),
+        (gwet_ac1, 0.4448007),
+        (brennan_prediger, 0.4388889),
+    ],
+)
+def test_ci_option_on_every_scalar_function(func, published):
     data = expand_counts(DISTRIB_6RATERS)
     est = func(data, ci=0.9, n_boot=50, seed=0)
     assert isinstance(est, Estimate)
-    assert est.value == pytest.approx(func(data))
+    assert est.value == pytest.approx(published, abs=5e-8)  # the point estimate is the published one
     assert est.ci_low <= est.ci_high
-    assert est.n_units == 15
+    assert est.n_units == 15  # 15 patients
 
 
 def test_ci_skips_resamples_where_undefined():
@@ -727,41 +732,45 @@ def tidy_codings(draw, max_coders=3):
     return presence, coders, rows
 
 
+def pairwise_agreement(units):
+    """Percent agreement counted directly: per unit, the share of ordered pairs of distinct
+    coders giving the same value; the mean over units."""
+    m = units.shape[1]
+    pairs = [(i, j) for i in range(m) for j in range(m) if i != j]
+    return np.mean([np.mean([row[i] == row[j] for i, j in pairs]) for row in units])
+
+
+def package_kappa(units):
+    """Cohen's kappa (scikit-learn) with two coders, Fleiss' kappa (statsmodels) with more."""
+    if units.shape[1] == 2:
+        return cohen_kappa_score(units[:, 0], units[:, 1], labels=[0, 1])
+    counts, _ = aggregate_raters(units, n_cat=2)
+    return sm_fleiss_kappa(counts, method="fleiss")
+
+
 @settings(max_examples=50, deadline=None)
 @given(tidy_codings())
-def test_agreement_table_matches_scalar_functions(case):
+def test_agreement_table_matches_the_packages(case):
+    # Each code's presence matrix (segments x coders, 0/1) given to scikit-learn, statsmodels
+    # and krippendorff directly, and percent agreement counted pair by pair.
     presence, coders, rows = case
     if not presence.any(axis=(0, 1)).all():
         return  # a listed coder without any coding is rejected (see validation test)
     segments = [f"s{s}" for s in range(presence.shape[0])]
     codings = tidy(rows)
     table = agreement_table(codings, segments=segments, coders=coders, codes=["A", "B", "C"]).set_index("code")
-    stacked = []
-    for k, code in enumerate(["A", "B", "C"]):
-        units = presence[:, k, :].astype(int)  # segments x coders, 0/1
-        stacked.append(units)
+    per_code = [presence[:, k, :].astype(int) for k in range(3)]
+    for code, units in zip(["A", "B", "C", "overall"], [*per_code, np.vstack(per_code)], strict=True):
         row = table.loc[code]
-        assert row["percent_agreement"] == pytest.approx(percent_agreement(units))
-        if len(coders) == 2:
-            scalar_kappa = lambda t: cohen_kappa(t[:, 0], t[:, 1])  # noqa: E731
-        else:
-            scalar_kappa = fleiss_kappa
-        for column, scalar in (("kappa", scalar_kappa), ("alpha", krippendorff_alpha)):
-            try:
-                expected = scalar(units)
-            except InputError:
-                assert np.isnan(row[column]) and row["reason"].startswith("no variation")
-            else:
-                assert row[column] == pytest.approx(expected, abs=1e-9)
-    pooled = np.vstack(stacked)
-    overall = table.loc["overall"]
-    assert overall["percent_agreement"] == pytest.approx(percent_agreement(pooled))
-    try:
-        expected = krippendorff_alpha(pooled)
-    except InputError:
-        assert np.isnan(overall["alpha"])
-    else:
-        assert overall["alpha"] == pytest.approx(expected, abs=1e-9)
+        assert row["percent_agreement"] == pytest.approx(pairwise_agreement(units))
+        columns = ("kappa", "alpha") if code != "overall" else ("alpha",)  # overall kappa: pe from sums
+        if units.min() == units.max():  # every coder gave every unit the same value
+            assert all(np.isnan(row[c]) for c in columns) and row["reason"].startswith("no variation")
+            continue
+        if "kappa" in columns:
+            assert row["kappa"] == pytest.approx(package_kappa(units), abs=1e-9)
+        expected_alpha = krippendorff.alpha(units.T, level_of_measurement="nominal", value_domain=[0, 1])
+        assert row["alpha"] == pytest.approx(expected_alpha, abs=1e-9)
 
 
 def test_agreement_table_validation():
@@ -793,105 +802,3 @@ def test_agreement_table_validation():
         agreement_table(TWO_CODERS, codes=["A", "B"])
     with pytest.raises(ConfigError, match="True or False"):
         agreement_table(TWO_CODERS, ignore_uncoded="yes")
-
-
-# ---------------------------------------------------------------------------
-# disagreements and apply_reconciliation
-# ---------------------------------------------------------------------------
-
-TEXT = {"s1": "I felt heard.", "s2": "We met weekly.", "s3": "It was hard.", "s4": "No comment."}
-
-
-def test_disagreements_sheet():
-    # from TWO_CODERS: B in s1 (Ann), B in s2 (Ben), C in s3 (Ann), C in s4 (Ben)
-    sheet = disagreements(TWO_CODERS, text=TEXT)
-    assert list(sheet.columns) == ["segment", "code", "applied_by", "not_applied_by", "text", "decision"]
-    assert sheet[["segment", "code", "applied_by", "not_applied_by"]].values.tolist() == [
-        ["s1", "B", "Ann", "Ben"],
-        ["s2", "B", "Ben", "Ann"],
-        ["s3", "C", "Ann", "Ben"],
-        ["s4", "C", "Ben", "Ann"],
-    ]
-    assert sheet["text"].tolist() == ["I felt heard.", "We met weekly.", "It was hard.", "No comment."]
-    assert sheet["decision"].isna().all()
-    # text as a Series or a DataFrame, segments without text -> NaN
-    as_frame = pd.DataFrame({"segment": ["s1", "s3"], "text": ["one", "three"]})
-    assert disagreements(TWO_CODERS, text=as_frame)["text"].tolist()[::2] == ["one", "three"]
-    assert disagreements(TWO_CODERS, text=pd.Series(TEXT))["text"].tolist() == sheet["text"].tolist()
-    assert disagreements(TWO_CODERS)["text"].isna().all()
-
-
-def test_disagreements_three_coders():
-    codings = tidy([("s1", "A", "X"), ("s1", "A", "Z"), ("s1", "B", "X"), ("s1", "B", "Y"), ("s1", "B", "Z")])
-    sheet = disagreements(codings)
-    assert sheet[["segment", "code", "applied_by", "not_applied_by"]].values.tolist() == [["s1", "A", "X; Z", "Y"]]
-
-
-def test_disagreements_text_validation():
-    with pytest.raises(InputError, match="one text per segment"):
-        disagreements(TWO_CODERS, text=pd.Series(["a", "b"], index=["s1", "s1"]))
-    with pytest.raises(InputError, match="columns \\['segment', 'text'\\]"):
-        disagreements(TWO_CODERS, text=pd.DataFrame({"segment": ["s1"], "body": ["x"]}))
-    with pytest.raises(ConfigError, match="a mapping, Series or DataFrame"):
-        disagreements(TWO_CODERS, text=["x"])
-
-
-def test_apply_reconciliation_builds_consensus():
-    sheet = disagreements(TWO_CODERS, text=TEXT)
-    sheet["decision"] = ["keep", "drop", " Keep ", "DROP"]
-    consensus = apply_reconciliation(TWO_CODERS, sheet)
-    # agreed: A in s1 and s2; kept from the sheet: B in s1, C in s3
-    assert consensus.values.tolist() == [
-        ["s1", "A", "agreed"],
-        ["s1", "B", "reconciled"],
-        ["s2", "A", "agreed"],
-        ["s3", "C", "reconciled"],
-    ]
-
-
-def test_apply_reconciliation_missing_decision():
-    sheet = disagreements(TWO_CODERS).iloc[:3].assign(decision=["keep", "drop", "keep"])
-    with pytest.raises(InputError, match="a decision for every disagreement") as err:
-        apply_reconciliation(TWO_CODERS, sheet)
-    assert "('s4', 'C')" in str(err.value)
-    assert err.value.problems[0].field == "decisions"
-
-
-def test_apply_reconciliation_reports_sheet_rows_and_fields():
-    sheet = disagreements(TWO_CODERS).assign(decision=["keep", "drop", "keep", "drop"])
-    extra = pd.DataFrame(
-        {
-            "segment": ["s9", "s1", "s1", "s2", "s1"],
-            "code": ["B", "Z", "A", "B", "B"],
-            "decision": ["keep", "keep", "drop", None, "maybe"],
-        }
-    )
-    bad = pd.concat([sheet, extra], ignore_index=True)  # data rows 2-5 fine, 6-10 bad
-    with pytest.raises(InputError) as err:
-        apply_reconciliation(TWO_CODERS, bad)
-    found = {(p.row, p.field) for p in err.value.problems}
-    assert (6, "segment") in found  # unknown segment s9
-    assert (7, "code") in found  # unknown code Z
-    assert (8, "code") in found  # A in s1 is agreed: no decision allowed
-    assert (9, "decision") in found  # empty decision
-    assert (9, "code") in found  # second row for (s2, B)
-    assert (10, "decision") in found  # 'maybe' is not in the vocabulary
-    message = str(err.value)
-    assert "row 6, field 'segment': expected a segment that appears in the codings, found 's9'" in message
-    assert "expected one of ['keep', 'drop'], found 'maybe'" in message
-
-
-def test_apply_reconciliation_validation():
-    with pytest.raises(InputError, match="columns \\['segment', 'code', 'decision'\\]"):
-        apply_reconciliation(TWO_CODERS, pd.DataFrame({"segment": ["s1"], "code": ["B"]}))
-    with pytest.raises(InputError, match="a DataFrame"):
-        apply_reconciliation(TWO_CODERS, [("s1", "B", "keep")])
-
-
-def test_consensus_agreement_with_itself_is_perfect():
-    sheet = disagreements(TWO_CODERS).assign(decision=["keep", "drop", "keep", "drop"])
-    consensus = apply_reconciliation(TWO_CODERS, sheet)
-    both = pd.concat([consensus.assign(coder="c1"), consensus.assign(coder="c2")])
-    table = agreement_table(both[["segment", "code", "coder"]], segments=ALL_SEGMENTS)
-    assert (table["percent_agreement"] == 1.0).all()
-    assert list(itertools.chain(table["n_some"])) == [0, 0, 0, 0]

@@ -9,7 +9,8 @@ from helpers import MINI
 from peerstudy.cleaning.clean import clean_export
 from peerstudy.errors import InputError
 from peerstudy.qualitative.codebook import read_codebook
-from peerstudy.qualitative.coding import Coded, apply_coding_sheets, count_codes, reconcile
+from peerstudy.qualitative.coding import Coded, apply_coding_sheets, count_codes
+from peerstudy.qualitative.reconciliation import reconcile
 
 
 @pytest.fixture(scope="module")

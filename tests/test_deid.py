@@ -333,8 +333,9 @@ def test_ids_file_names_notes_definitions_reasons_and_memo_titles_are_deidentifi
     from peerstudy.cleaning.clean import clean_export
     from peerstudy.cleaning.transcripts import clean_transcripts, read_transcripts
     from peerstudy.qualitative.codebook import read_codebook
-    from peerstudy.qualitative.coding import read_codings, reconcile
+    from peerstudy.qualitative.coding import read_codings
     from peerstudy.qualitative.memos import read_memos
+    from peerstudy.qualitative.reconciliation import reconcile
 
     folder = _mini_study(tmp_path)
     key = read_key(folder / "deid-key.yaml")

@@ -23,7 +23,7 @@ from peerstudy.qualitative.codebook import read_codebook
 from peerstudy.qualitative.coding import Coded, apply_coding_sheets
 from peerstudy.qualitative.refi import coded_from_refi, read_refi, refi_guid, write_qdc, write_qdpx
 from peerstudy.qualitative.reliability import reliability_summary
-from peerstudy.stats.agreement import agreement_table
+from peerstudy.stats.codetable import agreement_table
 
 QDPX = FIXTURES / "qdpx"
 SCHEMAS = Path(__file__).parent / "schemas"

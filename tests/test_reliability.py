@@ -15,7 +15,6 @@ from peerstudy.qualitative.reliability import (
     stability,
     unit_labels,
 )
-from peerstudy.stats.agreement import cohen_kappa
 
 BOOK = pd.DataFrame(
     {
@@ -42,10 +41,50 @@ def test_miles_huberman_reading_of_study_b():
     assert summary["percent agreement (Miles & Huberman)"] == 93.1
 
 
-def test_kappa_equals_the_direct_computation():
+def test_two_coder_summary_equals_a_hand_computation():
     a, b = ["S1", "S2", "S3", "S1", "S2"], ["S1", "S2", "S3", "S2", "S2"]
+    # By hand: 4 of 5 units agree -> 80%.
+    # Cohen (1960): marginals A (S1, S2, S3) = (2, 2, 1), B = (1, 3, 1); p_o = 4/5,
+    #   p_e = (2*1 + 2*3 + 1*1) / 25 = 9/25, kappa = (20/25 - 9/25) / (16/25) = 11/16 = .6875 -> .688.
+    # Krippendorff (2011), nominal: 10 values, n_S1 = 3, n_S2 = 5, n_S3 = 2; the one disagreeing unit
+    #   puts 2 into off-diagonal coincidences; sum of n_c n_k over c != k = 100 - (9 + 25 + 4) = 62;
+    #   alpha = 1 - (10 - 1) * 2 / 62 = 22/31 = .7097 -> .710.
     summary = reliability_summary(codings(a, b)).set_index("statistic")["value"]
-    assert summary["Cohen's kappa"] == round(cohen_kappa(a, b), 3)
+    assert summary["percent agreement (Miles & Huberman)"] == 80.0
+    assert summary["Cohen's kappa"] == 0.688
+    assert summary["Krippendorff's alpha"] == 0.710
+
+
+def test_two_coder_summary_reproduces_published_values():
+    # irrCAC R package (Gwet), data set cont3x3abstractors: 2 abstractors, 100 pregnancies,
+    # table [[13, 0, 0], [0, 20, 7], [0, 4, 56]]. Published: pa2.table 0.89, kappa2.table
+    # 0.7964094, krippen2.table 0.7972585.
+    table = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
+    labels = ["S1", "S2", "S3"]
+    pairs = [(labels[i], labels[j]) for i in range(3) for j in range(3) for _ in range(table[i][j])]
+    summary = reliability_summary(codings(*zip(*pairs, strict=True))).set_index("statistic")["value"]
+    assert summary["agreements"] == 89
+    assert summary["percent agreement (Miles & Huberman)"] == 89.0
+    assert summary["Cohen's kappa"] == 0.796
+    assert summary["Krippendorff's alpha"] == 0.797
+
+
+def test_three_coder_summary_uses_fleiss_kappa_equal_to_a_hand_computation():
+    # Units u1 x x x, u2 y y y, u3 x x y, u4 x y y; 2 of 4 units agree -> 50%.
+    # Fleiss (1971): P_i = (sum_j n_ij^2 - 3) / 6 = 1, 1, 1/3, 1/3, mean 2/3; p_x = p_y = 6/12,
+    #   P_e = 1/2, kappa = (2/3 - 1/2) / (1/2) = 1/3 -> .333.
+    # Krippendorff (2011), nominal: n = 12 (6 x, 6 y); o_xy = 2*1/2 + 1*2/2 = 2, so the off-diagonal
+    #   coincidences sum to 4; sum of n_c n_k over c != k = 144 - 72 = 72; alpha = 1 - 11 * 4 / 72 = .389.
+    rows = [("u1", "xxx"), ("u2", "yyy"), ("u3", "xxy"), ("u4", "xyy")]
+    three = pd.DataFrame(
+        [(unit, code, coder) for unit, codes in rows for coder, code in zip("ABC", codes, strict=True)],
+        columns=["segment", "code", "coder"],
+    )
+    summary = reliability_summary(three).set_index("statistic")["value"]
+    assert (summary["agreements"], summary["disagreements"]) == (2, 2)
+    assert summary["percent agreement (Miles & Huberman)"] == 50.0
+    assert summary["Fleiss' kappa"] == 0.333
+    assert summary["Krippendorff's alpha"] == 0.389
 
 
 def test_one_coder_is_not_applicable():

@@ -46,13 +46,11 @@ from peerstudy.qualitative.segments import Coded, attribute_segments
 
 __all__ = [
     "Coded",
-    "Reconciled",
     "locate_excerpt",
     "apply_coding_sheets",
     "read_codings",
     "attribute_segments",
     "read_unit_sheets",
-    "reconcile",
     "count_codes",
 ]
 
@@ -622,147 +620,6 @@ def read_unit_sheets(
     if problems:
         raise InputError(problems)
     return pd.DataFrame(rows, columns=_CODING_COLUMNS).astype({"round": "int64", "row": "int64"})
-
-
-@dataclass
-class Reconciled:
-    """The consensus coding and the disagreements it resolved.
-
-    Attributes
-    ----------
-    consensus
-        ``segment``, ``unit``, ``code``, ``source`` ("agreed", "reconciled" or "single
-        coder").
-    disagreements
-        One row per (segment, code) some coders applied and others did not, with the
-        decision and reason from the reconciliation sheet.
-    """
-
-    consensus: pd.DataFrame
-    disagreements: pd.DataFrame
-
-
-def reconcile(coded: Coded, reconciliation: str | Path | None = None, *, key: DeidKey | None = None) -> Reconciled:
-    """Consensus of the coders of :func:`apply_coding_sheets`.
-
-    One coder: their codings are the consensus. Several: codes all of them applied are
-    kept; every disagreement needs a row (``unit``, ``code``, ``decision`` keep/drop,
-    optional ``reason``) in the reconciliation sheet. Documents only some of the coders
-    coded (one coder on part of the data) are taken as those coders coded them
-    ("single coder"). With the study's de-identification ``key``, the reasons are
-    de-identified.
-    """
-    if key is not None:  # researcher-written text (issue 13)
-        with redacted_errors(key):
-            done = reconcile(coded, reconciliation)
-        return Reconciled(
-            consensus=done.consensus, disagreements=deidentify_frame(done.disagreements, key, columns=["reason"])
-        )
-    from peerstudy.stats.agreement import apply_reconciliation, disagreements
-
-    codings = coded.codings
-    units = codings.drop_duplicates("segment").set_index("segment")["unit"]
-    coders = list(dict.fromkeys(codings["coder"]))
-    columns = ["segment", "unit", "code", "applied_by", "not_applied_by", "text", "decision", "reason"]
-    doc_of = coded.segments.set_index("segment")["document"]
-    per_doc = codings.groupby(codings["segment"].map(doc_of))["coder"].nunique()
-    alone = (codings["segment"].map(doc_of).map(per_doc) < len(coders)) | (len(coders) < 2)
-    single = codings.loc[alone, ["segment", "unit", "code"]].drop_duplicates().assign(source="single coder")
-    if len(coders) < 2 or alone.all():
-        return Reconciled(consensus=single.reset_index(drop=True), disagreements=pd.DataFrame(columns=columns))
-    codings = codings[~alone]
-    text = coded.segments.set_index("segment")["text"]
-    shared_segments = [
-        s
-        for s in coded.segments["segment"]
-        if s in set(codings["segment"]) or doc_of[s] in set(codings["segment"].map(doc_of))
-    ]
-    sheet = disagreements(codings[["segment", "code", "coder"]], segments=shared_segments, text=text)
-    sheet.insert(1, "unit", sheet["segment"].map(units))
-    shown = None
-    if reconciliation is None:
-        if not sheet.empty:
-            raise InputError(
-                Problem(
-                    field="reconciliation",
-                    expected="a reconciliation sheet for the disagreements",
-                    found=f"{len(sheet)} disagreements and no sheet",
-                    fix="fill in a sheet with unit, code, decision (keep/drop) and name it in the study's YAML",
-                )
-            )
-        decisions = sheet[["segment", "code", "decision"]]
-        sheet["reason"] = ""
-    else:
-        path = resolve_input(reconciliation)
-        shown = relative_to_root(path)
-        table = read_csv_table(path, required=["unit", "code", "decision"], parameter="reconciliation")
-        seg_of = {u: s for s, u in units.items()}
-        table = table.assign(unit=table["unit"].str.strip(), code=table["code"].str.strip())
-        problems, first = [], {}
-        for r, u, c in zip(table.index, table["unit"], table["code"], strict=False):
-            if u not in seg_of:
-                problems.append(
-                    Problem(
-                        file=shown,
-                        row=int(r),
-                        field="unit",
-                        expected="a unit of the coder sheets",
-                        found=repr(u),
-                        fix="use the unit ids of the coder sheets' unit column (see the disagreements table)",
-                    )
-                )
-            elif (u, c) in first:
-                problems.append(
-                    Problem(
-                        file=shown,
-                        row=int(r),
-                        field="unit, code",
-                        expected="one row per unit and code",
-                        found=f"{u!r}, {c!r} again (first in row {first[u, c]})",
-                        fix="keep one of the two rows",
-                    )
-                )
-            first.setdefault((u, c), int(r))
-        if problems:
-            raise InputError(problems)
-        decisions = pd.DataFrame(
-            {
-                "segment": table["unit"].map(seg_of).to_numpy(),
-                "code": table["code"].to_numpy(),
-                "decision": table["decision"].to_numpy(),
-            }
-        )
-        reasons = table.assign(segment=decisions["segment"].to_numpy()).set_index(["segment", "code"])
-        keys = list(zip(sheet["segment"], sheet["code"], strict=False))
-        sheet["decision"] = [reasons["decision"].get(k, "").strip().lower() for k in keys]
-        sheet["reason"] = [reasons["reason"].get(k, "") if "reason" in reasons else "" for k in keys]
-    try:
-        resolved = apply_reconciliation(codings[["segment", "code", "coder"]], decisions)
-    except InputError as exc:
-        raise InputError([_in_file(p, shown) for p in exc.problems] if shown else exc.problems) from None
-    consensus = resolved.assign(unit=resolved["segment"].map(units))[["segment", "unit", "code", "source"]]
-    if not single.empty:
-        consensus = pd.concat([consensus, single], ignore_index=True)
-    return Reconciled(consensus=consensus.reset_index(drop=True), disagreements=sheet[columns].reset_index(drop=True))
-
-
-_RECONCILIATION_FIXES = {
-    "decision": "write keep (the code applies) or drop (it does not)",
-    "code": "use a code one of the coders applied to this unit",
-}
-
-
-def _in_file(problem: Problem, file: str) -> Problem:
-    """A problem of :func:`peerstudy.stats.agreement.apply_reconciliation`, located in the
-    reconciliation sheet and given a fix if it has none."""
-    return Problem(
-        expected=problem.expected,
-        found=problem.found,
-        file=problem.file or file,
-        row=problem.row,
-        field=problem.field,
-        fix=problem.fix or _RECONCILIATION_FIXES.get(problem.field or "", ""),
-    )
 
 
 def count_codes(codings: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """How far the coders of a study agreed: the numbers a methods section reports.
 
-Built on :mod:`peerstudy.stats.agreement`. The unit is the candidate unit (segment) the coders
+Built on :mod:`peerstudy.stats`. The unit is the candidate unit (segment) the coders
 marked; each independent coder gives it one code. Reported: units, agreements and
 disagreements, percent agreement as Miles & Huberman define it (agreements /
 (agreements + disagreements)), Cohen's kappa (two coders; Fleiss' with more) and
@@ -26,7 +26,10 @@ import pandas as pd
 
 from peerstudy.errors import InputError, Problem
 from peerstudy.qualitative.codebook import ancestors
-from peerstudy.stats import agreement
+from peerstudy.stats.alpha import krippendorff_alpha
+from peerstudy.stats.codetable import agreement_table
+from peerstudy.stats.kappa import cohen_kappa, fleiss_kappa
+from peerstudy.stats.percent import miles_huberman
 
 __all__ = [
     "unit_labels",
@@ -110,7 +113,7 @@ def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = No
     Huberman's percent agreement, Cohen's (Fleiss') kappa and Krippendorff's alpha over
     the units' codes. Where some unit has several codes from one coder, the unit-level
     figures do not apply: the rows are then the pooled agreement over the unit × code
-    presence matrix (:func:`peerstudy.stats.agreement.agreement_table`, row "overall"), as QDA
+    presence matrix (:func:`peerstudy.stats.codetable.agreement_table`, row "overall"), as QDA
     programs report it; per code, see :func:`agreement_by_code`.
 
     Returns
@@ -141,24 +144,20 @@ def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = No
     agree = int((labels.nunique(axis=1) == 1).sum())
     disagree = int(len(labels) - agree)
     kappa_name = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa"
-    kappa = (
-        agreement.cohen_kappa(labels[coders[0]], labels[coders[1]])
-        if len(coders) == 2
-        else agreement.fleiss_kappa(labels)
-    )
+    kappa = cohen_kappa(labels[coders[0]], labels[coders[1]]) if len(coders) == 2 else fleiss_kappa(labels)
     rows = [
         ("units coded by every coder", float(len(labels)), f"coders: {', '.join(coders)}"),
         ("agreements", float(agree), "units given the same code by every coder"),
         ("disagreements", float(disagree), "units given different codes"),
         (
             "percent agreement (Miles & Huberman)",
-            round(100 * agreement.miles_huberman(agree, disagree), 1),
+            round(100 * miles_huberman(agree, disagree), 1),
             "agreements / (agreements + disagreements) × 100",
         ),
         (kappa_name, round(float(kappa), 3), "over the units' codes, nominal"),
         (
             "Krippendorff's alpha",
-            round(float(agreement.krippendorff_alpha(labels, level="nominal")), 3),
+            round(float(krippendorff_alpha(labels, level="nominal")), 3),
             "over the units' codes, nominal",
         ),
     ]
@@ -169,7 +168,7 @@ def _presence_summary(codings: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
     """Pooled agreement over the unit × code presence matrix (several codes per unit)."""
     part = codings[codings["coder"].isin(coders)]
     codes = sorted(part["code"].unique())
-    overall = agreement.agreement_table(part[["segment", "code", "coder"]], coders=coders, codes=codes)
+    overall = agreement_table(part[["segment", "code", "coder"]], coders=coders, codes=codes)
     overall = overall.set_index("code").loc["overall"]
     kappa_name = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa"
     rows = [
@@ -198,11 +197,11 @@ def agreement_by_level(
 
     Each coding is lifted to its ancestor at ``depth``; for each such code, the units
     where any coder applied it count, and agreement is the share where every coder did
-    (MAXQDA's code-specific segment agreement, :func:`peerstudy.stats.agreement.agreement_table`
+    (MAXQDA's code-specific segment agreement, :func:`peerstudy.stats.codetable.agreement_table`
     with ``ignore_uncoded=True``).
     """
     coders, lifted, codes = _lift(codings, codebook, depth, coders)
-    table = agreement.agreement_table(lifted, coders=coders, ignore_uncoded=True, codes=codes)
+    table = agreement_table(lifted, coders=coders, ignore_uncoded=True, codes=codes)
     table = table.set_index("code")
     out = pd.DataFrame(
         {
@@ -221,10 +220,10 @@ def agreement_by_code(
 ) -> pd.DataFrame:
     """Per code at ``depth``: how often each coder applied it, percent agreement and
     Cohen's kappa over every unit (presence or absence of the code), as
-    :func:`peerstudy.stats.agreement.agreement_table` computes them; codes no unit received
+    :func:`peerstudy.stats.codetable.agreement_table` computes them; codes no unit received
     are listed with NaN and the reason."""
     coders, lifted, codes = _lift(codings, codebook, depth, coders)
-    table = agreement.agreement_table(lifted, coders=coders, codes=codes)
+    table = agreement_table(lifted, coders=coders, codes=codes)
     table.insert(1, "label", [codebook.at[c, "label"] if c in codebook.index else "all codes" for c in table["code"]])
     keep = ["code", "label", *[f"n_by_{c}" for c in coders], "percent_agreement", "kappa", "reason"]
     out = table[keep].copy()

@@ -16,7 +16,7 @@ there), :mod:`peerstudy.review.screen_resolve` (conflicts, resolutions, checks o
 decisions) and :mod:`peerstudy.review.screen_extract` (the extraction sheet), whose public
 names are available here too.
 
-May import: the ``screen_*`` modules, :mod:`peerstudy.stats.agreement`, :mod:`peerstudy.errors`.
+May import: the ``screen_*`` modules, :mod:`peerstudy.stats`, :mod:`peerstudy.errors`.
 
 Examples
 --------
@@ -52,7 +52,8 @@ from peerstudy.review.screen_resolve import (
     read_decisions,
     resolve_decisions,
 )
-from peerstudy.stats.agreement import cohen_kappa, fleiss_kappa, percent_agreement
+from peerstudy.stats.kappa import cohen_kappa, fleiss_kappa
+from peerstudy.stats.percent import percent_agreement
 
 __all__ = [
     "COLUMN_TYPES",
@@ -159,7 +160,7 @@ def tabulate_screening(decisions: pd.DataFrame) -> pd.DataFrame:
 
 def tabulate_agreement(votes: pd.DataFrame) -> pd.DataFrame:
     """Agreement between reviewers per stage and pair of reviewers, on the records both
-    decided: percent agreement and Cohen's kappa (from :mod:`peerstudy.stats.agreement`) on
+    decided: percent agreement and Cohen's kappa (from :mod:`peerstudy.stats`) on
     their decisions (include, exclude, maybe); kappa is left empty, with a note, where it
     is undefined (every decision in one category). Tools' final decisions are not votes.
 
@@ -213,7 +214,7 @@ def _votes_by_record(votes: pd.DataFrame, stage: str) -> pd.DataFrame:
 
 def tabulate_fleiss_kappa(votes: pd.DataFrame) -> pd.DataFrame:
     """Agreement among all the reviewers of a stage, where three or more screened it:
-    Fleiss' kappa (:func:`peerstudy.stats.agreement.fleiss_kappa`, Fleiss 1971) on their
+    Fleiss' kappa (:func:`peerstudy.stats.kappa.fleiss_kappa`, Fleiss 1971) on their
     decisions (include, exclude, maybe), over the records every one of them decided
     (records seen by fewer are in the pairwise table, :func:`tabulate_agreement`).
     Kappa is left empty, with a note, where it is undefined (every decision in one
