@@ -34,6 +34,7 @@ from peerstudy import config
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
 from peerstudy.report.labels import codebook_labels
+from peerstudy.report.latex import write_latex
 from peerstudy.report.present import KeyFigures, Numbering, ShownFigure, ShownTable, show_table
 
 __all__ = [
@@ -225,8 +226,7 @@ class StudyOutputs:
         # UTF-8 with a byte-order mark: Excel reads a CSV without one as the local code page
         write_bytes_atomic(self.reports / "tables" / f"{name}.csv", csv_text.encode("utf-8-sig"))
         write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
-        from peerstudy.report.exports import write_latex  # booktabs LaTeX of the same cells as the CSV
-
+        # booktabs LaTeX of the same cells as the CSV
         write_latex(
             self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"), notes=notes or ()
         )
