@@ -173,3 +173,15 @@ def test_dyad_key_figures_count_the_declared_kinds():
     recorded = dict(kinds, observation="recorded session")
     key = dyad_key_figures(DOCS, SEGS, CONS, PEOPLE, BOOK, source_kinds=recorded)
     assert key["n_recorded_sessions"] == 4 and "n_observations" not in key and "coded_observation_excerpts" not in key
+
+
+def test_role_table_counts_the_shared_views_its_options_name():
+    # by hand from SEGS/CONS: in D1 session 3 the PSW (b: illness -> empathy, g: early -> trust) and the
+    # PIR (c: family -> empathy, d: early -> trust) both raised trust and empathy: one shared view each
+    options = {"depth": 1, "roles": ["PSW", "PIR"], "sources": ["PSW interview", "PIR interview"]}
+    table = role_table(CONS, SEGS, DOCS, BOOK, PEOPLE, **options).set_index("code")
+    assert table["shared_views"].to_dict() == {"trust": 1, "empathy": 1}
+    # one role compared: every (dyad, session, code) that role raised counts (D1-S3 trust and empathy)
+    assert len(shared_views(CONS, SEGS, DOCS, BOOK, PEOPLE, roles=["PSW"])) == 2
+    with pytest.raises(TypeError):
+        shared_views(CONS, SEGS, DOCS, BOOK, PEOPLE, dyad="D1")  # not an option

@@ -14,8 +14,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from peerstudy.report.exports import describe_tables, write_manuscript_exports
+from peerstudy.report.exports import write_manuscript_exports
 from peerstudy.report.outputs import StudyOutputs
+from peerstudy.report.tablecatalog import describe_tables
 
 LONG = "agreement-by-subcategory-and-coder-round"  # 40 characters: over Excel's 31 for a sheet name
 LONG_TWIN = "agreement-by-subcategory-and-coder-pairs"  # the same first 31 characters

@@ -61,3 +61,22 @@ def test_the_writer_flushes_to_disk_and_leaves_nothing_on_failure(tmp_path, monk
         write_atomic(tmp_path / "a.txt", full)
     assert (tmp_path / "a.txt").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_a_scratch_run_names_codes_from_the_codebook_it_read_from_the_project(tmp_path, monkeypatch):
+    from peerstudy import config
+    from peerstudy.report.notebook import ScratchOutputs
+
+    project = tmp_path / "project"
+    monkeypatch.setattr(config, "PROJECT_ROOT", project)
+    # an invented two-code codebook, written by an earlier stage in the project only
+    book = pd.DataFrame({"code": ["trust", "hope"], "label": ["Trust", "Hope"]})
+    StudyOutputs("demo", root=project).processed(codebook=book)
+    scratch = ScratchOutputs("demo", root=tmp_path / "scratch")
+    assert scratch.labels == {}  # nothing read yet
+    scratch.load("codebook")
+    assert scratch.labels == {"trust": "Trust", "hope": "Hope"}  # the labels of the table above
+    # a codebook the scratch run wrote itself wins over the project's
+    scratch.processed(codebook=pd.DataFrame({"code": ["trust"], "label": ["Mutual trust"]}))
+    scratch.load("codebook")
+    assert scratch.labels == {"trust": "Mutual trust"}

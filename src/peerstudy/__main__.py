@@ -9,13 +9,39 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peerstudy.errors import PeerstudyError
+
+if TYPE_CHECKING:
+    from peerstudy.pipeline.study import Study
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m peerstudy", description=__doc__.splitlines()[0])
+    args = build_parser().parse_args(argv)
+    if args.command == "report" and not args.force and _nothing_to_do(args):
+        return 0
+
+    from peerstudy import pipeline
+
+    try:
+        _run_command(args)
+    except (PeerstudyError, pipeline.StageFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the command line: one subcommand per job.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["report", "--study", "a", "--jobs", "2"]).jobs
+    2
+    """
+    parser = argparse.ArgumentParser(prog="python -m peerstudy", description=(__doc__ or "").splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("report", help="regenerate reports from the raw data (all studies by default)")
     rep.add_argument(
@@ -57,38 +83,34 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument(
         "--kind", required=True, choices=["survey", "interviews", "dyads", "review"], help="the kind of study"
     )
-    args = parser.parse_args(argv)
-    if args.command == "report" and not args.force and _nothing_to_do(args):
-        return 0
+    return parser
 
+
+def _run_command(args: argparse.Namespace) -> None:
+    """Do what the parsed command line asks (the project's errors pass through)."""
     from peerstudy import pipeline
 
-    try:
-        if args.command == "draft-fields":
-            from peerstudy.cleaning.draftfields import draft_fields
+    if args.command == "draft-fields":
+        from peerstudy.cleaning.draftfields import draft_fields
 
-            dictionary = args.dictionary.absolute() if args.dictionary else None
-            sys.stdout.write(draft_fields(args.export.absolute(), dictionary, sheet=args.sheet))
-        elif args.command == "new-study":
-            _new_study(args.name, args.kind)
-        elif args.command == "studies":
-            print("\n".join(pipeline.list_studies()))
-        elif args.command == "accept-raw":
-            for name in args.study:
-                _accept_raw(pipeline.load_study(name))
-        else:
-            pipeline.run_studies(
-                args.study,
-                output_root=args.output_root,
-                refresh_sources=not args.study and not args.output_root,
-                force=args.force,
-                jobs=args.jobs,
-                log=lambda line: print(line, file=sys.stderr),
-            )
-    except (PeerstudyError, pipeline.StageFailed) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        dictionary = args.dictionary.absolute() if args.dictionary else None
+        sys.stdout.write(draft_fields(args.export.absolute(), dictionary, sheet=args.sheet))
+    elif args.command == "new-study":
+        _new_study(args.name, args.kind)
+    elif args.command == "studies":
+        print("\n".join(pipeline.list_studies()))
+    elif args.command == "accept-raw":
+        for name in args.study:
+            _accept_raw(pipeline.load_study(name))
+    else:
+        pipeline.run_studies(
+            args.study,
+            output_root=args.output_root,
+            refresh_sources=not args.study and not args.output_root,
+            force=args.force,
+            jobs=args.jobs,
+            log=lambda line: print(line, file=sys.stderr),
+        )
 
 
 def _nothing_to_do(args: argparse.Namespace) -> bool:
@@ -135,7 +157,7 @@ def _new_study(name: str, kind: str) -> None:
     )
 
 
-def _accept_raw(study) -> None:
+def _accept_raw(study: Study) -> None:
     from peerstudy.config import relative_to_root
     from peerstudy.io.rawdata import CHECKSUMS, accept_raw
 

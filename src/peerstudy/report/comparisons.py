@@ -26,11 +26,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import pandas as pd
 
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.qualitative.codebook import ancestors, children
+from peerstudy.report.dyadchecks import dyad_declaration_problems
 
 #: The kinds of source a dyad study may declare (``source_kinds``), with the key figure
 #: that counts their documents.
@@ -74,85 +77,18 @@ def check_dyad_parameters(
     ...
     peerstudy.errors.ConfigError: field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview', found 'diary' (for source 'notes'). Fix: declare each source as one of these kinds.
     """
-    kinds = ", ".join(map(repr, SOURCE_KINDS))
-    problems = [
-        Problem(
-            file=file,
-            field="source_kinds",
-            expected=f"one of {kinds}",
-            found=f"{k!r} (for source {s!r})",
-            fix="declare each source as one of these kinds",
-        )
-        for s, k in source_kinds.items()
-        if k not in SOURCE_KINDS
-    ]
-    if source not in documents:
-        problems.append(
-            Problem(
-                file=file,
-                field="document_attributes",
-                expected=f"a document attribute {source!r}",
-                found="none",
-                fix=f"declare {source!r} in the study's document_attributes",
-            )
-        )
-    found = set(documents[source].astype(str)) if source in documents else set()
-    for name, values in (("sources", sources), ("shared_views_from", shared_sources)):
-        problems += [
-            Problem(
-                file=file,
-                field=name,
-                expected="sources declared in source_kinds",
-                found=repr(v),
-                fix=f"add {v!r} to source_kinds, or correct the name",
-            )
-            for v in values
-            if v not in source_kinds
-        ]
-    problems += [
-        Problem(
-            file=file,
-            field="source_kinds",
-            expected=f"sources of the documents ({sorted(found)})",
-            found=repr(s),
-            fix="correct the name, or remove it",
-        )
-        for s in source_kinds
-        if found and s not in found
-    ]
-    problems += [
-        Problem(
-            file=file,
-            field="source_kinds",
-            expected="every source of the documents declared",
-            found=repr(s),
-            fix=f"add {s!r} with its kind",
-        )
-        for s in sorted(found)
-        if s not in source_kinds
-    ]
-    problems += [
-        Problem(
-            file=file,
-            field="dimensions_of",
-            expected="codes of the codebook",
-            found=repr(c),
-            fix="name a category of the codebook, or leave the list empty",
-        )
-        for c in dimensions_of
-        if c not in codebook.index
-    ]
-    top = int(codebook["depth"].max())
-    if not 0 <= depth <= top:
-        problems.append(
-            Problem(
-                file=file,
-                field="category_depth",
-                expected=f"a level of the codebook, 0 to {top}",
-                found=repr(depth),
-                fix="0 is the top level",
-            )
-        )
+    problems = dyad_declaration_problems(
+        documents,
+        codebook,
+        known_kinds=SOURCE_KINDS,
+        source_kinds=source_kinds,
+        sources=sources,
+        shared_sources=shared_sources,
+        dimensions_of=dimensions_of,
+        depth=depth,
+        source=source,
+        file=file,
+    )
     if problems:
         raise ConfigError(problems)
 
@@ -214,6 +150,7 @@ __all__ = [
     "counts_by_time_and_role",
     "code_presence",
     "emergence_table",
+    "RoleOptions",
     "role_table",
     "shared_views",
     "dimension_table",
@@ -251,7 +188,8 @@ def code_presence(
 
 
 def _codes_at(codebook: pd.DataFrame, depth: int) -> list[str]:
-    return [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
+    """The codes at ``depth``, in codebook order."""
+    return codebook.index[codebook["depth"].astype("int64") == depth].tolist()
 
 
 def emergence_table(
@@ -299,39 +237,69 @@ def emergence_table(
     return pd.DataFrame(rows)
 
 
+class RoleOptions(TypedDict, total=False):
+    """The keyword options of :func:`shared_views` and :func:`role_table`, all optional:
+    ``depth`` (the codebook level counted, default 1), the document columns ``unit``
+    (``"dyad"``), ``time`` (``"session"``) and ``source`` (``"source"``), the participants'
+    column ``role`` (``"role"``), the ``roles`` compared (default: every role of the
+    participants) and the ``sources`` whose statements count for shared views (default: all).
+    """
+
+    depth: int
+    unit: str
+    time: str
+    role: str
+    roles: Sequence[str] | None
+    source: str
+    sources: Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class _RoleDesign:
+    """:class:`RoleOptions` with their defaults."""
+
+    depth: int = 1
+    unit: str = "dyad"
+    time: str = "session"
+    role: str = "role"
+    roles: Sequence[str] | None = None
+    source: str = "source"
+    sources: Sequence[str] | None = None
+
+
+def _compared_roles(participants: pd.DataFrame, design: _RoleDesign) -> list[str]:
+    """The roles compared: those named, else every role of the participants, sorted."""
+    return list(design.roles) if design.roles else sorted(participants[design.role].dropna().unique())
+
+
 def shared_views(
     consensus: pd.DataFrame,
     segments: pd.DataFrame,
     documents: pd.DataFrame,
     codebook: pd.DataFrame,
     participants: pd.DataFrame,
-    *,
-    depth: int = 1,
-    unit: str = "dyad",
-    time: str = "session",
-    role: str = "role",
-    roles: Sequence[str] | None = None,
-    source: str = "source",
-    sources: Sequence[str] | None = None,
+    **options: Unpack[RoleOptions],
 ) -> pd.DataFrame:
     """Every (unit, time, code) where a participant of each role raised the code.
 
     Only segments attributed to a participant count (interviews, not field notes), and,
     when ``sources`` is given, only those in documents of these sources (the study's
-    ``shared_views_from``).
+    ``shared_views_from``). ``options``: see :class:`RoleOptions`.
     """
+    design = _RoleDesign(**options)
+    unit, time, role, source, sources = design.unit, design.time, design.role, design.source, design.sources
     present = code_presence(
         consensus,
         segments,
         documents,
         codebook,
-        depth=depth,
+        depth=design.depth,
         columns=[unit, time] + ([source] if sources is not None else []),
     )
     if sources is not None:
         present = present[present[source].astype(str).isin(list(sources))]
     present = present.merge(participants[["participant", role]], on="participant")
-    roles = list(roles) if roles else sorted(participants[role].dropna().unique())
+    roles = _compared_roles(participants, design)
     n_roles = present[present[role].isin(roles)].groupby([unit, time, "code"])[role].nunique()
     out = n_roles[n_roles == len(roles)].reset_index()[[unit, time, "code"]]
     order = {c: i for i, c in enumerate(codebook.index)}
@@ -346,36 +314,19 @@ def role_table(
     documents: pd.DataFrame,
     codebook: pd.DataFrame,
     participants: pd.DataFrame,
-    *,
-    depth: int = 1,
-    unit: str = "dyad",
-    time: str = "session",
-    role: str = "role",
-    roles: Sequence[str] | None = None,
-    source: str = "source",
-    sources: Sequence[str] | None = None,
+    **options: Unpack[RoleOptions],
 ) -> pd.DataFrame:
     """Per code at ``depth``: statements and units in which each role raised it, and the
-    number of shared views (see :func:`shared_views`; ``sources``: those that count)."""
-    roles = list(roles) if roles else sorted(participants[role].dropna().unique())
-    present = code_presence(consensus, segments, documents, codebook, depth=depth, columns=[unit, time])
+    number of shared views (see :func:`shared_views`; ``sources``: those that count).
+    ``options``: see :class:`RoleOptions`."""
+    design = _RoleDesign(**options)
+    unit, role = design.unit, design.role
+    roles = _compared_roles(participants, design)
+    present = code_presence(consensus, segments, documents, codebook, depth=design.depth, columns=[unit, design.time])
     present = present.merge(participants[["participant", role]], on="participant")
-    shared = shared_views(
-        consensus,
-        segments,
-        documents,
-        codebook,
-        participants,
-        depth=depth,
-        unit=unit,
-        time=time,
-        role=role,
-        roles=roles,
-        source=source,
-        sources=sources,
-    )["code"].value_counts()
+    shared = shared_views(consensus, segments, documents, codebook, participants, **options)["code"].value_counts()
     rows = []
-    for code in _codes_at(codebook, depth):
+    for code in _codes_at(codebook, design.depth):
         row = {"code": code, "label": codebook.at[code, "label"]}
         for r in roles:
             part = present[(present["code"] == code) & (present[role] == r)]
@@ -404,7 +355,7 @@ def dimension_table(
     if parent not in codebook.index:
         raise ConfigError(Problem(field="parent", expected="a code of the codebook", found=repr(parent)))
     roles = list(roles) if roles else sorted(participants[role].dropna().unique())
-    depth = int(codebook.at[parent, "depth"]) + 1
+    depth = int(codebook["depth"].astype("int64")[parent]) + 1
     present = code_presence(consensus, segments, documents, codebook, depth=depth, columns=[time])
     present = present.merge(participants[["participant", role]], on="participant", how="left")
     rows = []
@@ -447,6 +398,6 @@ def dyad_profiles(
         row = {unit: u}
         for t in times:
             codes = set(present.loc[(present[unit] == u) & (present[time] == t), "code"])
-            row[f"{time} {t}"] = ", ".join(sorted(codes, key=order.get))
+            row[f"{time} {t}"] = ", ".join(sorted(codes, key=lambda c: order[c]))
         rows.append(row)
     return pd.DataFrame(rows)

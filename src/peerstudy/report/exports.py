@@ -1,61 +1,44 @@
-"""Manuscript exports of a study's tables: LaTeX (booktabs), an Excel workbook, a Word file.
+"""Manuscript exports of a study's tables: an Excel workbook and a Word file.
 
-Every table a notebook writes through :meth:`peerstudy.report.outputs.StudyOutputs.table` gets a
-``tables/<name>.tex`` beside its CSV and Markdown (:func:`latex_table`). At the end of a
-study, :func:`write_manuscript_exports` bundles every CSV of ``reports/<study>/tables/``
+At the end of a study, :func:`write_manuscript_exports` bundles every CSV of
+``reports/<study>/tables/`` (read back by :func:`peerstudy.report.tablecatalog.describe_tables`)
 into ``tables/<study>.xlsx`` (a first sheet describing each table, then one sheet per
 table) and ``tables/<study>.docx`` (the tables short enough for a manuscript, in APA
-style: "Table N", an italic title, horizontal rules only, a note under each table).
+style: "Table N", an italic title, horizontal rules only, a note under each table). The
+LaTeX of each table is written with its CSV (:mod:`peerstudy.report.latex`).
 
-The bundle is made from the CSVs, not from the frames in memory, so that it holds what
-the CSVs hold whichever notebook wrote them. Both files are zip archives: members are
-written in sorted order with a fixed timestamp (1980-01-01) and the document dates set
-to the same instant, so that the same tables give the same bytes.
+Both files are zip archives: members are written in sorted order with a fixed timestamp
+(1980-01-01) and the document dates set to the same instant, so that the same tables
+give the same bytes.
 
 Examples
 --------
->>> print(latex_table([["code", "n"], ["a_b", "2"]], title="Counts & totals"), end="")
-\\begin{table}[htbp]
-\\centering
-\\caption{Counts \\& totals}
-\\begin{tabular}{lr}
-\\toprule
-code & n \\\\
-\\midrule
-a\\_b & 2 \\\\
-\\bottomrule
-\\end{tabular}
-\\end{table}
+>>> _cell_value("007"), _cell_value("12"), _cell_value("0.5"), _cell_value("")
+('007', 12, 0.5, None)
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from peerstudy import config
 from peerstudy.io.files import write_bytes_atomic
-from peerstudy.io.readers import read_yaml
+from peerstudy.report.tablecatalog import TableInfo, describe_tables, is_number, numeric_columns
+
+if TYPE_CHECKING:
+    from peerstudy.report.outputs import StudyOutputs
 
 __all__ = [
     "MANUSCRIPT_MAX_COLUMNS",
     "MANUSCRIPT_MAX_ROWS",
-    "TableInfo",
-    "describe_tables",
     "docx_bytes",
-    "latex_table",
-    "read_table_csv",
     "workbook_bytes",
-    "write_latex",
     "write_manuscript_exports",
 ]
 
@@ -65,114 +48,8 @@ MANUSCRIPT_MAX_COLUMNS = 10
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_DATE = datetime(1980, 1, 1)
-_NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^-?(?:0|[1-9]\d*)$")
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "\n": " ",
-    "\r": " ",
-}
-_FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-@dataclass(frozen=True)
-class TableInfo:
-    """One table of a study: its file name, a title, the notebook that wrote it, its notes."""
-
-    name: str
-    title: str
-    source: str
-    rows: list[list[str]]
-    notes: tuple[str, ...] = ()
-
-
-# ------------------------------------------------------------------------------ LaTeX
-def _escape_latex(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
-
-
-def _numeric_columns(header: Sequence[str], body: Sequence[Sequence[str]]) -> list[bool]:
-    """For each column: does it hold numbers only (and at least one)?"""
-    return [
-        any(r[i] != "" for r in body) and all(_NUMBER.match(r[i]) for r in body if r[i] != "")
-        for i in range(len(header))
-    ]
-
-
-def latex_table(rows: Sequence[Sequence[str]], *, title: str | None = None, notes: Sequence[str] = ()) -> str:
-    """A booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``, no vertical rules)
-    of ``rows`` (the header first, cells as text), with LaTeX's special characters escaped.
-
-    Columns whose every non-empty cell is a number are right-aligned, others left-aligned.
-    ``notes`` are set under the table. Needs ``\\usepackage{booktabs}``.
-
-    Examples
-    --------
-    >>> print(latex_table([["x"], ["50%"]]).splitlines()[6])
-    50\\% \\\\
-    """
-    header, body = list(rows[0]), [list(r) for r in rows[1:]]
-    numeric = _numeric_columns(header, body)
-    lines = ["\\begin{table}[htbp]", "\\centering"]
-    if title:
-        lines.append(f"\\caption{{{_escape_latex(title)}}}")
-    lines += [
-        f"\\begin{{tabular}}{{{''.join('r' if n else 'l' for n in numeric)}}}",
-        "\\toprule",
-        " & ".join(_escape_latex(h) for h in header) + " \\\\",
-        "\\midrule",
-    ]
-    lines += [" & ".join(_escape_latex(c) for c in r) + " \\\\" for r in body]
-    lines += ["\\bottomrule", "\\end{tabular}"]
-    if notes:
-        lines.append(
-            "\\par\\smallskip\\footnotesize\\textit{Note.} "
-            + " ".join(f"{i}. {_escape_latex(n)}" for i, n in enumerate(notes, 1))
-        )
-    lines.append("\\end{table}")
-    return "\n".join(lines) + "\n"
-
-
-def write_latex(path: Path, csv_text: str, *, notes: Sequence[str] = ()) -> Path:
-    """Write ``path`` (``.tex``) from a table's CSV text (see :func:`latex_table`).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = write_latex(Path(tempfile.mkdtemp()) / "t.tex", "a,b\\n1,x\\n")
-    >>> path.read_text().count("\\\\toprule")
-    1
-    """
-    rows = list(csv.reader(io.StringIO(csv_text)))
-    return write_bytes_atomic(path, latex_table(rows, notes=notes).encode("utf-8"))
-
-
-# ------------------------------------------------------------------- reading the tables
-def read_table_csv(path: Path) -> list[list[str]]:
-    """The cells of a table CSV (header first), as text, without the byte-order mark and
-    without the quote that guards cells a spreadsheet would run as formulas (the workbook
-    stores every text cell as text, so the guard is not needed there).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = path.write_bytes("answer,n\\n'=1+2,3\\n".encode("utf-8-sig"))
-    >>> read_table_csv(path)
-    [['answer', 'n'], ['=1+2', '3']]
-    """
-    text = path.read_bytes().decode("utf-8-sig")
-    return [[_FORMULA_ESCAPE.sub("", c) for c in row] for row in csv.reader(io.StringIO(text))]
 
 
 def _cell_value(text: str) -> int | float | str | None:
@@ -182,108 +59,9 @@ def _cell_value(text: str) -> int | float | str | None:
         return None
     if _INTEGER.match(text):
         return int(text)
-    if _NUMBER.match(text) and not re.match(r"^-?0\d", text):
+    if is_number(text) and not re.match(r"^-?0\d", text):
         return float(text)
     return text
-
-
-def _read_notes(md_path: Path) -> tuple[str, ...]:
-    """The numbered notes under a Markdown table written by ``StudyOutputs.table``."""
-    if not md_path.is_file():
-        return ()
-    text = md_path.read_text(encoding="utf-8")
-    _, _, tail = text.partition("\n\n")
-    return tuple(m.group(1) for m in re.finditer(r"^\d+\. (.*)$", tail, flags=re.MULTILINE))
-
-
-def _study_notebooks(study: str, reports: Path) -> list[str]:
-    """The notebooks of a study, in the order they run: from ``studies/<study>.yaml`` when
-    it exists, else the executed notebooks in the report folder, by name."""
-    study_file = config.STUDIES_DIR / f"{study}.yaml"
-    if study_file.is_file():
-        listed = read_yaml(study_file, what="a study parameter file (YAML)").get("notebooks") or []
-        return [str(nb) for nb in listed]
-    return sorted(p.stem for p in reports.glob("*.ipynb"))
-
-
-def _table_sources(notebooks: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """For each table name written by a literal ``.table("name", ...)`` call in the
-    notebooks: the notebook (the last one writing it, as the file holds its output) and
-    the heading of the notebook section that writes it."""
-    found: dict[str, tuple[str, str]] = {}
-    for nb in notebooks:
-        path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
-        if not path.is_file():
-            continue
-        heading = ""
-        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] == "markdown":
-                titles = re.findall(r"^#+\s+(.*)$", source, flags=re.MULTILINE)
-                heading = titles[0].strip() if titles else heading
-                continue
-            for name in re.findall(r"\.table\(\s*\n?\s*[\"']([^\"']+)[\"']", source):
-                found[name] = (nb, heading.replace("`", ""))
-    return found
-
-
-def _listed_tables(notebooks: Sequence[str], reports: Path) -> dict[str, tuple[str, str]]:
-    """Tables whose name is not written literally in a notebook (a helper writing several)
-    but listed as ``tables/<name>.csv`` in the output of a cell of an executed notebook
-    in the report folder: that notebook, and the heading of the cell's section."""
-    found: dict[str, tuple[str, str]] = {}
-    for nb in notebooks:
-        path = reports / f"{nb}.ipynb"
-        if not path.is_file():
-            continue
-        heading = ""
-        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            if cell["cell_type"] == "markdown":
-                titles = re.findall(r"^#+\s+(.*)$", "".join(cell["source"]), flags=re.MULTILINE)
-                heading = titles[0].strip() if titles else heading
-                continue
-            shown = json.dumps(cell.get("outputs", []), ensure_ascii=False)
-            for name in re.findall(r"tables/([\w.-]+)\.csv", shown):
-                found[name] = (nb, heading.replace("`", ""))
-    return found
-
-
-def describe_tables(study: str, reports: Path) -> list[TableInfo]:
-    """Every table of ``reports/<study>/tables/`` (the CSVs, by name) with its title (the
-    heading of the notebook section that writes it, else its name), the notebook that
-    wrote it (a literal ``report.table("<name>", ...)`` call, else an executed notebook
-    whose output lists ``tables/<name>.csv``; empty when neither) and its notes.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from peerstudy.report.outputs import StudyOutputs
-    >>> out = StudyOutputs("supporter-survey", root=tempfile.mkdtemp())
-    >>> _ = out.table("characteristics", pd.DataFrame({"n": [20]}))
-    >>> [(t.title, t.source) for t in describe_tables("supporter-survey", out.reports)]
-    [('Participant characteristics', 'results-survey')]
-    """
-    folder = reports / "tables"
-    notebooks = _study_notebooks(study, reports)
-    sources = {**_listed_tables(notebooks, reports), **_table_sources(notebooks)}
-    tables = []
-    for path in sorted(folder.glob("*.csv")):
-        source, heading = sources.get(path.stem, ("", ""))
-        title = heading or path.stem.replace("-", " ").capitalize()
-        tables.append(
-            TableInfo(
-                name=path.stem,
-                title=title,
-                source=source,
-                rows=read_table_csv(path),
-                notes=_read_notes(path.with_suffix(".md")),
-            )
-        )
-    shared = {t.title for t in tables if sum(u.title == t.title for u in tables) > 1}
-    return [
-        TableInfo(t.name, f"{t.title} ({t.name})" if t.title in shared else t.title, t.source, t.rows, t.notes)
-        for t in tables
-    ]
 
 
 # ---------------------------------------------------------------------- deterministic zip
@@ -419,7 +197,7 @@ def _add_apa_table(doc, number: int, table: TableInfo) -> None:
 
     doc.add_paragraph().add_run(f"Table {number}").bold = True
     doc.add_paragraph().add_run(table.title).italic = True
-    numeric = _numeric_columns(table.rows[0], table.rows[1:])
+    numeric = numeric_columns(table.rows[0], table.rows[1:])
     grid = doc.add_table(rows=len(table.rows), cols=len(table.rows[0]))
     for r, row in enumerate(table.rows):
         for c, text in enumerate(row):
@@ -468,7 +246,7 @@ def _fits_manuscript(table: TableInfo) -> bool:
     return 1 < len(table.rows) <= MANUSCRIPT_MAX_ROWS + 1 and len(table.rows[0]) <= MANUSCRIPT_MAX_COLUMNS
 
 
-def write_manuscript_exports(report) -> pd.DataFrame:
+def write_manuscript_exports(report: StudyOutputs) -> pd.DataFrame:
     """Bundle every table of ``reports/<study>/tables/`` into ``<study>.xlsx`` and the
     manuscript tables (at most :data:`MANUSCRIPT_MAX_ROWS` rows and
     :data:`MANUSCRIPT_MAX_COLUMNS` columns) into ``<study>.docx``; returns what was written.

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from peerstudy.cleaning.clean import split_choices
 from peerstudy.cleaning.surveyfields import Fields, FieldSpec
@@ -155,10 +156,12 @@ def _plot_histogram(values: pd.Series, *, title: str, xlabel: str) -> plt.Figure
     numbers = values.dropna().astype("float64")
     with matplotlib.rc_context(FIGURE_RC):
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
-        bins = np.histogram_bin_edges(numbers, bins="auto") if len(numbers) else 1
+        bins = np.histogram_bin_edges(numbers, bins="auto").tolist() if len(numbers) else 1
         ax.hist(numbers, bins=bins, color=_COLOUR, edgecolor="white")
         ax.set(title=f"{title} (n = {len(numbers)})", xlabel=xlabel, ylabel="Participants (n)")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        locator = ax.yaxis.get_major_locator()
+        if isinstance(locator, MaxNLocator):  # a linear axis's AutoLocator is one
+            locator.set_params(integer=True)
         sns.despine(fig)
         fig.tight_layout()
     return fig

@@ -25,6 +25,7 @@ from peerstudy.cleaning.surveyfields import Fields, FieldSpec
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.readers import read_yaml
+from peerstudy.report.tables import code_depths
 
 __all__ = [
     "survey_key_figures",
@@ -65,10 +66,10 @@ def survey_key_figures(
     ``categories`` as question → category label (lower case) → number of coded excerpts.
     Means, SDs and percentages are rounded to one decimal.
     """
-    steps = flow.set_index("step")
-    returned = int(steps.loc["analysed", "n"])
+    steps = flow.set_index("step")["n"]
+    returned = int(steps["analysed"])
     figures: dict[str, Any] = {
-        "n_received": int(steps.loc["received", "n"]),
+        "n_received": int(steps["received"]),
         "excluded": {str(r): int(n) for r, n in flow.loc[flow["step"] == "excluded", ["reason", "n"]].values},
         "n_returned": returned,
     }
@@ -80,12 +81,15 @@ def survey_key_figures(
         figures |= _characteristic_figures(participants[col], fields[col])
     if likert is not None and len(likert):
         figures["likert"] = {
-            str(r.item): {"n": int(r.n), "median": float(r.median), "pct_agree": float(r.pct_agree)}
-            for r in likert.itertuples()
+            str(item): {"n": int(n), "median": float(median), "pct_agree": float(agree)}
+            for item, n, median, agree in zip(
+                likert["item"], likert["n"], likert["median"], likert["pct_agree"], strict=True
+            )
         }
     if scales is not None and len(scales):
         figures["scales"] = {
-            str(r.scale): {"n": int(r.n), "cronbach_alpha": float(r.cronbach_alpha)} for r in scales.itertuples()
+            str(scale): {"n": int(n), "cronbach_alpha": float(alpha)}
+            for scale, n, alpha in zip(scales["scale"], scales["n"], scales["cronbach_alpha"], strict=True)
         }
     counts = codings["code"].value_counts()
     figures["categories"] = {
@@ -287,7 +291,8 @@ def _coded_categories(
 
     coded = consensus[["segment", "code"]].merge(segments[["segment", "document"]], on="segment")
     coded = coded.merge(documents[["document", unit, time]], on="document")
-    coded = coded[[int(codebook.at[c, "depth"]) >= depth for c in coded["code"]]]
+    depths = code_depths(codebook)
+    coded = coded[[depths[c] >= depth for c in coded["code"]]]
     coded = coded.assign(category=[ancestor(codebook, c, depth) for c in coded["code"]])
     table = pd.DataFrame(
         {
@@ -303,8 +308,9 @@ def _coded_children(consensus: pd.DataFrame, codebook: pd.DataFrame, parent: str
     """Labels (lower case) of the children of ``parent`` coded in the consensus, themselves or below them."""
     from peerstudy.qualitative.codebook import ancestors, children
 
-    depth = int(codebook.at[parent, "depth"]) + 1
-    deep = [c for c in consensus["code"].unique() if int(codebook.at[c, "depth"]) >= depth]
+    depths = code_depths(codebook)
+    depth = depths[parent] + 1
+    deep = [c for c in consensus["code"].unique() if depths[c] >= depth]
     coded = set(ancestors(codebook, deep, depth))
     return [str(codebook.at[c, "label"]).lower() for c in children(codebook, parent) if c in coded]
 

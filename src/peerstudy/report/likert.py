@@ -174,7 +174,8 @@ def cronbach_alpha(items: pd.DataFrame) -> tuple[float, tuple[float, float]]:
 def _scale_items(fields: Fields, scales: Mapping[str, Sequence[str]]) -> dict[str, list[FieldSpec]]:
     """The declared fields of each scale, every problem (unknown or non-Likert items, a
     scale of fewer than two items) reported together."""
-    problems, found = [], {}
+    problems: list[Problem] = []
+    found: dict[str, list[FieldSpec]] = {}
     for scale, names in scales.items():
         try:
             found[scale] = likert_fields(fields, list(names) or ["(none)"], parameter=f"likert_scales.{scale}")

@@ -62,7 +62,7 @@ class ScratchOutputs(StudyOutputs):
             return super().load(name, missing_ok=missing_ok)
         project = StudyOutputs(self.study, root=config.PROJECT_ROOT)
         table = project.load(name, missing_ok=missing_ok)
-        self._labels = self._labels or project._labels
+        self._labels = self._labels or project.labels  # the codebook read from the project names the codes
         return table
 
 

@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -34,7 +34,11 @@ from peerstudy import config
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
 from peerstudy.report.labels import codebook_labels
+from peerstudy.report.latex import write_latex
 from peerstudy.report.present import KeyFigures, Numbering, ShownFigure, ShownTable, show_table
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "StudyOutputs",
@@ -48,7 +52,7 @@ __all__ = [
 ]
 
 #: Matplotlib settings that make figures identical from run to run.
-FIGURE_RC = {
+FIGURE_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "peerstudy",  # SVG element ids from a fixed salt, not a random one
     "svg.fonttype": "path",  # glyphs as paths: the same drawing without the fonts installed
     "figure.dpi": 100,
@@ -68,7 +72,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
 def _escape_cell(value: Any) -> Any:
     if not isinstance(value, str) or len(value) < 2:
         return value
-    core = value[_LEADING.match(value).end() :]
+    core = _LEADING.sub("", value, count=1)
     risky = value.startswith(("\t", "\r")) or (len(core) > 1 and core.startswith(_FORMULA_START))
     if risky and not _NUMBER.match(core):
         return "'" + value
@@ -117,7 +121,7 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     def marked(value: Any) -> Any:
         return value.replace("\r", mark + "\n") if isinstance(value, str) else value
 
-    safe = safe.map(marked) if hasattr(safe, "map") else safe.applymap(marked)
+    safe = safe.map(marked)
     safe.columns = [marked(c) for c in safe.columns]
     return safe.to_csv(index=False, lineterminator="\n").replace(mark + "\n", "\r")
 
@@ -225,8 +229,7 @@ class StudyOutputs:
         # UTF-8 with a byte-order mark: Excel reads a CSV without one as the local code page
         write_bytes_atomic(self.reports / "tables" / f"{name}.csv", csv_text.encode("utf-8-sig"))
         write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
-        from peerstudy.report.exports import write_latex  # booktabs LaTeX of the same cells as the CSV
-
+        # booktabs LaTeX of the same cells as the CSV
         write_latex(
             self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"), notes=notes or ()
         )
@@ -240,7 +243,7 @@ class StudyOutputs:
         close the figure, and return the PNG for display with "Figure N. <caption>" under it
         (default caption: the title of the figure's first axes, else from ``name``)."""
         titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-        suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+        suptitle = fig.get_suptitle()
         caption = caption or suptitle or (titles[0] if titles else _title_of(name))
         png, svg = io.BytesIO(), io.BytesIO()
         with matplotlib.rc_context(FIGURE_RC):

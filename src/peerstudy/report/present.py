@@ -33,15 +33,18 @@ import hashlib
 import html as html_lib
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Number
-from typing import Any
+from typing import TYPE_CHECKING, Any, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
 from peerstudy.report.labels import label_characteristic, label_name, label_path
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style_render import CSSDict
 
 __all__ = [
     "EM_DASH",
@@ -76,7 +79,7 @@ _MIXED = {"value", "published", "reproduced", "expected", "found"}
 _NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
 _RANGE = re.compile(r"\[(-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)\]")
 _BAND = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[-\u2013]\s*(\d+(?:\.\d+)?)|\+)?\s*$")
-_CSS = [
+_CSS: list[CSSDict] = [
     {"selector": "", "props": "border-collapse:collapse;margin:0.4em 0 1.2em 0;font-size:13px;"},
     {
         "selector": "caption",
@@ -137,7 +140,7 @@ def format_value(value: Any, decimals: int | None = None) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, Number):
-        number = float(value)
+        number = float(cast(SupportsFloat, value))  # numbers.Number declares no __float__; these are real
         if decimals is not None:
             return f"{number:.{decimals}f}"
         if number.is_integer():
@@ -149,7 +152,11 @@ def format_value(value: Any, decimals: int | None = None) -> str:
 def _needed_decimals(values: pd.Series) -> int | None:
     """The decimals a float column's non-integral values need (at most MAX_DECIMALS), or
     None when every value is integral (they are then shown as integers)."""
-    numbers = [float(v) for v in values if isinstance(v, Number) and not isinstance(v, bool) and not _is_missing(v)]
+    numbers = [
+        float(cast(SupportsFloat, v))  # numbers.Number declares no __float__; these are real
+        for v in values
+        if isinstance(v, Number) and not isinstance(v, bool) and not _is_missing(v)
+    ]
     fractions = [v for v in numbers if not v.is_integer()]
     if not fractions:
         return None
@@ -181,7 +188,7 @@ def _as_number(value: Any) -> Any:
 
 
 def _is_integral(value: Any) -> bool:
-    return isinstance(value, Number) and not _is_missing(value) and float(value).is_integer()
+    return isinstance(value, Number) and not _is_missing(value) and float(cast(SupportsFloat, value)).is_integer()
 
 
 def _is_numeric(values: pd.Series) -> bool:
@@ -203,7 +210,7 @@ def _band_key(label: Any) -> tuple[float, float] | None:
     return low, float(found[2]) if found[2] else (math.inf if str(label).strip().endswith("+") else low)
 
 
-def order_bands(labels: Sequence[Any]) -> list[Any]:
+def order_bands(labels: Iterable[Any]) -> list[Any]:
     """Labels in their natural order where a run of them are numbers or bands (``3-5``,
     ``6-9``, ``10+``) sorted as text; other labels keep their places.
 
@@ -213,10 +220,11 @@ def order_bands(labels: Sequence[Any]) -> list[Any]:
     ['code', '3-5', '6-9', '10+', 'missing']
     """
     labels = list(labels)
-    places = [i for i, lab in enumerate(labels) if _band_key(lab) is not None]
-    if len(places) < 2:
+    keyed = [(i, key) for i, lab in enumerate(labels) if (key := _band_key(lab)) is not None]
+    if len(keyed) < 2:
         return labels
-    ordered = sorted((labels[i] for i in places), key=_band_key)
+    places = [i for i, _ in keyed]
+    ordered = [labels[i] for i, _ in sorted(keyed, key=lambda place: place[1])]
     for i, lab in zip(places, ordered, strict=True):
         labels[i] = lab
     return labels
@@ -333,7 +341,7 @@ def render_table(
     collapsed = len(shown) > max(max_rows, COLLAPSE_ABOVE if max_rows == MAX_ROWS else max_rows)
     cells = _cells(shown.head(max_rows) if collapsed else shown, labels or {}, decimals or {})
     numeric = [i for i in range(shown.shape[1]) if _is_numeric(shown.iloc[:, i])]
-    styles = list(_CSS)
+    styles: list[CSSDict] = list(_CSS)
     for i in range(shown.shape[1]):
         styles.append({"selector": f".col{i}", "props": _column_css(cells.iloc[:, i], cells.columns[i], i in numeric)})
     uuid = re.sub(r"[^A-Za-z0-9_-]", "-", f"{table_id}-{number if number is not None else 0}")
@@ -383,6 +391,7 @@ class ShownTable(pd.DataFrame):
     it as the table it is; its number is taken when it is first shown."""
 
     _metadata = ["_presentation"]
+    _presentation: dict[str, Any]  # the settings of render_table, set by show_table
 
     @property
     def _constructor(self):
@@ -453,7 +462,8 @@ class ShownFigure:
     """A figure's PNG shown with "Figure N. <caption>" under it, numbered when first shown."""
 
     def __init__(self, png: bytes, caption: str, numbering: Numbering | None = None):
-        self.png, self.caption, self.numbering, self.number = png, caption, numbering, None
+        self.png, self.caption, self.numbering = png, caption, numbering
+        self.number: int | None = None
 
     def caption_html(self) -> str:
         """The caption as HTML, taking the figure's number on first use."""

@@ -115,7 +115,8 @@ def _row_heights(rows: list[tuple[str | None, list[str], list[str] | None]]) -> 
     spans_one = [
         phase is not None and (i + 1 == len(rows) or rows[i + 1][0] is not None) for i, (phase, _, _) in enumerate(rows)
     ]
-    heights = [max(h, 0.25 + 0.085 * len(rows[i][0])) if spans_one[i] else h for i, h in enumerate(heights)]
+    # (a row that spans one has a phase: rows[i][0] is its name)
+    heights = [max(h, 0.25 + 0.085 * len(rows[i][0] or "")) if spans_one[i] else h for i, h in enumerate(heights)]
     return heights
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tableone import TableOne
@@ -27,6 +28,7 @@ __all__ = [
     "stand_in_notes",
     "category_table",
     "assign_bands",
+    "code_depths",
     "hierarchy_table",
     "quote_table",
     "saturation_table",
@@ -299,6 +301,17 @@ def assign_bands(values: pd.Series, bands: dict[str, list]) -> pd.Series:
     return values.map(lambda v: None if pd.isna(v) else label(v)).astype("string")
 
 
+def code_depths(codebook: pd.DataFrame) -> dict[str, int]:
+    """Each code's depth in the codebook's tree (0 the top level), in codebook order.
+
+    Examples
+    --------
+    >>> code_depths(pd.DataFrame({"depth": [0, 1.0]}, index=pd.Index(["t", "c"], name="code")))
+    {'t': 0, 'c': 1}
+    """
+    return dict(zip(codebook.index, codebook["depth"].astype("int64").tolist(), strict=True))
+
+
 def _coded(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, depth: int) -> pd.DataFrame:
     """Consensus codings with their segment and the code lifted to ``depth``."""
     from peerstudy.qualitative.codebook import ancestors
@@ -323,9 +336,10 @@ def hierarchy_table(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: p
     rows = []
     max_depth = int(codebook["depth"].max())
     lifted = {d: _coded(consensus, segments, codebook, d) for d in range(max_depth + 1)}
+    depths = code_depths(codebook)
 
     def visit(code: str, path: list[str]) -> None:
-        depth = int(codebook.at[code, "depth"])
+        depth = depths[code]
         hits = lifted[depth][lifted[depth]["at_depth"] == code]
         rows.append(
             {
@@ -368,8 +382,8 @@ def quote_table(
         ["length", "segment"], ascending=[False, True], kind="stable"
     )
     rows = []
-    for code in [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]:
-        seen: set[str] = set()
+    for code in [c for c, d in code_depths(codebook).items() if d == depth]:
+        seen: set[Any] = set()  # participants quoted for this code
         for seg in merged[merged["at_depth"] == code].itertuples():
             if seg.participant in seen:
                 continue
@@ -431,9 +445,10 @@ def crosstab_codes(
     if attributes is not None:
         merged = merged.join(attributes.set_index("participant")[[by]], on="participant")
     table = pd.crosstab(merged["at_depth"], merged[by])
-    codes = [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
+    codes = [c for c, d in code_depths(codebook).items() if d == depth]
     table = table.reindex(codes, fill_value=0)
-    table.index = [f"{c} {codebook.at[c, 'label']}" for c in codes]
+    labels = codebook["label"].to_dict()
+    table.index = [f"{c} {labels[c]}" for c in codes]
     table.index.name = "code"
     table.columns = [str(c) for c in table.columns]
     return table.reindex(columns=sorted(table.columns, key=_natural_key)).astype("int64")
