@@ -44,7 +44,7 @@ import pandas as pd
 
 from peerstudy import config
 from peerstudy.io.files import write_bytes_atomic
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = [
     "MANUSCRIPT_MAX_COLUMNS",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = ["check_search_log", "read_search_log"]
 
