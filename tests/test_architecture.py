@@ -118,7 +118,9 @@ def _loaded_after(statement: str) -> set[str]:
 
 
 def test_importing_the_io_package_loads_no_plotting_library():
-    loaded = _loaded_after("import peerstudy.io.files, peerstudy.io.rawdata, peerstudy.io.readers")
+    loaded = _loaded_after(
+        "import peerstudy.io.files, peerstudy.io.rawdata, peerstudy.io.readers, peerstudy.io.yamlfiles"
+    )
     # pandas always loads its small `pandas.plotting` front; its matplotlib part is what costs
     assert not {
         m for m in loaded if m.split(".")[0] in {"matplotlib", "seaborn"} or m.startswith("pandas.plotting._matplotlib")

@@ -1276,7 +1276,7 @@ def test_bad_transcript_format_gives_one_clear_message_and_writes_nothing(case: 
 # ============================================================================= issue 13 (safety)
 # Study names, input paths, bounded readers, misleading messages and commit faults
 # (engineer "safety"). Each bomb must be refused within seconds: the limits are the
-# defaults of peerstudy.io.readers, not lowered for the test.
+# defaults of peerstudy.io.readers and peerstudy.io.yamlfiles, not lowered for the test.
 import contextlib  # noqa: E402
 import csv  # noqa: E402
 import errno  # noqa: E402

@@ -18,12 +18,12 @@ import pytest
 from helpers import FIXTURES, samples_dir
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import ConfigError, InputError
+from peerstudy.review.bib_formats import detect_format
 from peerstudy.review.bib_ids import is_missing, normalise_pmid
-from peerstudy.review.bib_tagged import map_ris
+from peerstudy.review.bib_rows import map_ris
 from peerstudy.review.bibliography import (
     RECORD_COLUMNS,
     check_search_log,
-    detect_format,
     list_record_problems,
     normalise_doi,
     normalise_language,

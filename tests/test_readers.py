@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from peerstudy.errors import InputError
-from peerstudy.io.readers import read_csv_table, read_text, read_yaml
+from peerstudy.io.readers import read_csv_table, read_text
+from peerstudy.io.yamlfiles import read_yaml
 
 
 def test_csv_keeps_cells_verbatim_and_numbers_rows_as_a_spreadsheet(tmp_path):
@@ -125,14 +126,14 @@ def test_deep_and_self_referring_yaml_is_refused(tmp_path):
 
 
 def test_a_yaml_file_over_the_limit_is_refused_before_parsing(tmp_path, monkeypatch):
-    from peerstudy.io import readers
+    from peerstudy.io import yamlfiles
 
-    monkeypatch.setattr(readers, "MAX_YAML_BYTES", 100)
+    monkeypatch.setattr(yamlfiles, "MAX_YAML_BYTES", 100)
     (tmp_path / "big.yaml").write_text("a: " + "x" * 200 + "\n")
     with pytest.raises(
         InputError,
         match=r"big\.yaml: expected a YAML file of at most 100 bytes "
-        r"\(peerstudy\.io\.readers\.MAX_YAML_BYTES\), found 204 bytes",
+        r"\(peerstudy\.io\.yamlfiles\.MAX_YAML_BYTES\), found 204 bytes",
     ):
         read_yaml(tmp_path / "big.yaml")
 

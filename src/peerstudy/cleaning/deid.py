@@ -68,7 +68,7 @@ import pandas as pd
 from peerstudy.cleaning.offsetmap import Table, compose, identity, map_edits
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = [
     "DeidKey",

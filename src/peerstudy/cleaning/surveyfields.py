@@ -44,7 +44,7 @@ from typing import Any
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "normalise_label", "read_fields"]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from peerstudy import config
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = ["EMPTY_VALUES", "read_defaults", "default_study", "fill_omitted"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from peerstudy import config
 from peerstudy.errors import ConfigError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 from peerstudy.pipeline.parameters import fill_omitted
 from peerstudy.pipeline.studycheck import check_study
 

@@ -326,7 +326,7 @@ def _is_file(value: Any) -> bool:
 
 def _declared_fields(fields_file: Any) -> dict[str, str]:
     """The declared fields of a fields file and their types ({} when none can be read)."""
-    from peerstudy.io.readers import read_yaml
+    from peerstudy.io.yamlfiles import read_yaml
 
     if not isinstance(fields_file, str) or not fields_file:
         return {}

@@ -25,7 +25,7 @@ import yaml
 from peerstudy.cleaning.deid import DeidKey, deidentify_frame, redacted_errors
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
-from peerstudy.io.readers import read_yaml_node
+from peerstudy.io.yamlfiles import read_yaml_node
 
 __all__ = ["MAX_DEPTH", "CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "ancestors", "suggest_code"]
 

@@ -24,7 +24,7 @@ import pandas as pd
 from peerstudy.cleaning.surveyfields import Fields, FieldSpec
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 from peerstudy.report.tables import code_depths
 
 __all__ = [

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 
 from peerstudy import config
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 from peerstudy.report.outputs import write_bytes_atomic
 
 __all__ = [

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from peerstudy import config
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = ["TableInfo", "describe_tables", "is_number", "numeric_columns", "read_table_csv"]
 

@@ -19,7 +19,7 @@ from tableone import TableOne
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 from peerstudy.qualitative.codebook import children
 
 __all__ = [

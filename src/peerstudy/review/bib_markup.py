@@ -13,9 +13,12 @@ refused before anything is read (they can read local files or expand without bou
 Examples
 --------
 >>> bib = '@article{k1, author = {M{\\\\"u}ller, J. and Lee, K.}, title = {{Peer} support: 50% less}, year = 2001}'
->>> row = map_bibtex(parse_bibtex(bib, file="x.bib")[0])
->>> row["authors"], row["title"], row["year"], row["line"]
-(['Müller, J.', 'Lee, K.'], 'Peer support: 50% less', 2001, 1)
+>>> entry = parse_bibtex(bib, file="x.bib")[0]
+>>> entry["line"], entry["type"], entry["fields"]["author"], entry["fields"]["title"]
+(1, 'article', 'Müller, J. and Lee, K.', 'Peer support: 50% less')
+
+The ``map_*`` functions of :mod:`peerstudy.review.bib_rows` turn these records into rows
+of the records table.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from __future__ import annotations
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from typing import Any
 
 import bibtexparser
@@ -33,19 +35,8 @@ from bibtexparser.model import DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
 from peerstudy.errors import InputError, Problem
-from peerstudy.review.bib_ids import (
-    as_list,
-    clean_text,
-    is_earlier,
-    join_pages,
-    new_row,
-    normalise_doi,
-    normalise_language,
-    normalise_pmid,
-    parse_date,
-)
 
-__all__ = ["map_bibtex", "map_endnote", "parse_bibtex", "parse_endnote_xml"]
+__all__ = ["parse_bibtex", "parse_endnote_xml"]
 
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
@@ -90,7 +81,9 @@ def parse_bibtex(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
     entries: list[Entry] = list(library.entries)
     for block in library.failed_blocks:
         if isinstance(block, DuplicateFieldKeyBlock):
-            entries.append(block.ignore_error_block)
+            kept = block.ignore_error_block  # the entry with the repeated field merged (typed as any block)
+            if isinstance(kept, Entry):
+                entries.append(kept)
         elif isinstance(block, ParsingFailedBlock):
             reason = getattr(block.error, "abort_reason", None) or str(block.error).strip() or "a syntax error"
             problems.append(
@@ -116,64 +109,6 @@ def parse_bibtex(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
             {"line": (entry.start_line or 0) + 1, "type": entry.entry_type.lower(), "key": entry.key, "fields": fields}
         )
     return records
-
-
-def _bib_pmid(fields: Mapping[str, str]) -> str | None:
-    for name in ("pmid", "pubmed_id", "pubmed"):
-        if normalise_pmid(fields.get(name)):
-            return normalise_pmid(fields.get(name))
-    if str(fields.get("eprinttype", "")).lower() == "pubmed":
-        return normalise_pmid(fields.get("eprint"))
-    for name in ("url", "note", "annote"):
-        match = re.search(r"PMID:?\s*(\d{1,9})\b", fields.get(name) or "")
-        if match:
-            return match.group(1)
-        if "pubmed" in (fields.get(name) or "").lower():
-            return normalise_pmid(fields.get(name))
-    return None
-
-
-def map_bibtex(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of the records table from a BibTeX entry (:func:`parse_bibtex`).
-
-    Examples
-    --------
-    >>> entry = parse_bibtex("@book{k, title={T}, year={2001}, url={https://doi.org/10.5555/B}, pages={5--9}}")[0]
-    >>> row = map_bibtex(entry)
-    >>> row["type"], row["doi"], row["pages"]
-    ('book', '10.5555/b', '5-9')
-    """
-    f = record["fields"]
-    row = new_row(record["line"])
-    year, month = parse_date(f.get("year") or f.get("date"))
-    if f.get("month"):
-        month = parse_date(f"{year or 2000} {f['month']}")[1] or month
-    doi = normalise_doi(f.get("doi"))
-    if doi is None and re.search(r"doi\.org/|[?&]doi=", f.get("url") or "", re.IGNORECASE):
-        doi = normalise_doi(f.get("url"))
-    keywords = f.get("keywords") or f.get("author_keywords") or ""
-    row.update(
-        {
-            "type": record["type"],
-            "publication_type": clean_text(f.get("document_type") or f.get("type")),
-            "authors": as_list(re.split(r"\s+and\s+", f.get("author", "")) if f.get("author") else []),
-            "year": year,
-            "month": month,
-            "title": clean_text(f.get("title")),
-            "journal": clean_text(f.get("journal") or f.get("journaltitle") or f.get("booktitle")),
-            "volume": clean_text(f.get("volume")),
-            "issue": clean_text(f.get("number") or f.get("issue")),
-            "pages": clean_text(re.sub(r"\s*[-\u2013\u2014]+\s*", "-", f.get("pages", "")))
-            or clean_text(f.get("art_number")),
-            "doi": doi,
-            "pmid": _bib_pmid(f),
-            "abstract": clean_text(f.get("abstract")),
-            "keywords": as_list(keywords, sep=";" if ";" in keywords else ","),
-            "affiliations": as_list(f.get("affiliation") or f.get("affiliations") or "", sep=";"),
-            "language": normalise_language(f.get("language") or f.get("langid")),
-        }
-    )
-    return row
 
 
 # ------------------------------------------------------------------------ EndNote XML
@@ -223,8 +158,9 @@ def parse_endnote_xml(text: str, *, file: str = "<text>") -> list[dict[str, Any]
     Examples
     --------
     >>> xml = '<xml><records><record><titles><title><style>Peer work</style></title></titles></record></records></xml>'
-    >>> map_endnote(parse_endnote_xml(xml)[0])["title"]
-    'Peer work'
+    >>> record = parse_endnote_xml(xml)[0]
+    >>> record["line"], "".join(record["element"].find("titles/title").itertext())
+    (1, 'Peer work')
     """
     root = _xml_root(text, file)
     elements = list(root.iter("record"))
@@ -244,68 +180,3 @@ def parse_endnote_xml(text: str, *, file: str = "<text>") -> list[dict[str, Any]
         else list(range(1, len(elements) + 1))
     )
     return [{"line": line, "element": el} for line, el in zip(lines, elements, strict=False)]
-
-
-def _texts(el: ET.Element, path: str) -> list[str]:
-    return as_list(["".join(node.itertext()) for node in el.findall(path)])
-
-
-def _one(el: ET.Element, *paths: str) -> str | None:
-    for path in paths:
-        values = _texts(el, path)
-        if values:
-            return re.sub(r"\s+", " ", values[0])
-    return None
-
-
-def map_endnote(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of the records table from an EndNote XML record (:func:`parse_endnote_xml`).
-
-    The DOI from ``electronic-resource-num`` (else a DOI link among the urls); the PMID
-    from ``accession-num`` when the remote database is PubMed/NLM, or a PubMed link; an
-    ``edition`` that is a date earlier than the year (EndNote's "Epub Date" of a journal
-    article) as the e-publication date.
-
-    Examples
-    --------
-    >>> xml = "<xml><records><record><dates><year>2026</year></dates><edition>2025/11/20</edition>" \\
-    ...       "<electronic-resource-num>10.5555/E</electronic-resource-num></record></records></xml>"
-    >>> row = map_endnote(parse_endnote_xml(xml)[0])
-    >>> row["doi"], row["year"], (row["epub_year"], row["epub_month"])
-    ('10.5555/e', 2026, (2025, 11))
-    """
-    el = record["element"]
-    row = new_row(record["line"])
-    year, month = parse_date(_one(el, "dates/year"))
-    date_year, date_month = parse_date(_one(el, "dates/pub-dates/date"))
-    row["year"], row["month"] = year or date_year, month or (date_month if date_year in (None, year) else None)
-    epub = parse_date(_one(el, "edition"))
-    if is_earlier(epub, (row["year"], row["month"])):
-        row["epub_year"], row["epub_month"] = epub
-    urls = _texts(el, "urls//url")
-    doi = normalise_doi(_one(el, "electronic-resource-num"))
-    doi = doi or next((normalise_doi(u) for u in urls if re.search(r"doi\.org/|[?&]doi=", u, re.IGNORECASE)), None)
-    database = " ".join(_texts(el, "remote-database-provider") + _texts(el, "remote-database-name")).lower()
-    pmid = normalise_pmid(_one(el, "accession-num")) if re.search(r"nlm|pubmed|medline", database) else None
-    pmid = pmid or next((normalise_pmid(u) for u in urls if "pubmed" in u.lower()), None)
-    ref_type = el.find("ref-type")
-    row.update(
-        {
-            "type": ref_type.get("name") if ref_type is not None else None,
-            "publication_type": clean_text(_one(el, "work-type"))
-            or (ref_type.get("name") if ref_type is not None else None),
-            "authors": _texts(el, "contributors/authors/author"),
-            "title": _one(el, "titles/title"),
-            "journal": _one(el, "titles/secondary-title", "periodical/full-title"),
-            "volume": _one(el, "volume"),
-            "issue": _one(el, "number", "issue"),
-            "pages": join_pages(_one(el, "pages")),
-            "doi": doi,
-            "pmid": pmid,
-            "abstract": _one(el, "abstract"),
-            "keywords": _texts(el, "keywords/keyword"),
-            "affiliations": _texts(el, "auth-address"),
-            "language": normalise_language(_one(el, "language")),
-        }
-    )
-    return row

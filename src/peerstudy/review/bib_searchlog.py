@@ -8,12 +8,13 @@ records read from the database's exports (:func:`peerstudy.review.bibliography.r
 from __future__ import annotations
 
 import os
+from typing import cast
 
 import pandas as pd
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = ["check_search_log", "read_search_log"]
 
@@ -101,7 +102,7 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
     [{'database': 'PubMed', 'results': 2, 'records': 2}]
     """
     read = records.groupby("database", sort=False).size()
-    sources = records.groupby("database", sort=False)["source"].first()
+    sources = records.groupby("database", sort=False)["source"].first().to_dict()
     problems, rows = [], []
     logged = log.set_index("database")
     for database, n in read.items():
@@ -116,7 +117,7 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
                 )
             )
             continue
-        expected = int(logged.at[database, "results"])
+        expected = int(cast(int, logged.at[database, "results"]))  # pandas' stubs: a cell is any scalar
         if expected != int(n):
             problems.append(
                 Problem(

@@ -267,7 +267,7 @@ def check_mapping(columns: Any, header: Sequence[str], *, file: str) -> dict[str
         )
     unknown = [f for f in columns if f not in CSV_FIELDS]
     missing = [f for f in ("title", "year") if f not in columns]
-    mapping = {
+    mapping: dict[str, list[str] | None] = {
         f: ([c] if isinstance(c, str) else list(c) if isinstance(c, (list, tuple)) else None)
         for f, c in columns.items()
     }
@@ -282,7 +282,8 @@ def check_mapping(columns: Any, header: Sequence[str], *, file: str) -> dict[str
                 fix="correct the column mapping of this export in the study's YAML file",
             )
         )
-    absent = [c for cols in mapping.values() for c in cols if c not in header]
+    checked = {f: cols for f, cols in mapping.items() if cols}  # all of them: an empty one was refused above
+    absent = [c for cols in checked.values() for c in cols if c not in header]
     if absent:
         raise InputError(
             Problem(
@@ -294,7 +295,7 @@ def check_mapping(columns: Any, header: Sequence[str], *, file: str) -> dict[str
                 fix="restore the column in the export, or correct the column name declared for it",
             )
         )
-    return mapping
+    return checked
 
 
 def _cells(cells: Sequence[str], index: Mapping[str, int], cols: Sequence[str]) -> list[str]:
@@ -341,9 +342,9 @@ def map_csv_row(
     row = new_row(line)
     year, month = parse_date(one("year"))
     date_year, date_month = parse_date(one("date"))
-    if one("month"):
-        text = one("month")
-        month = parse_date(f"{year or 2000} {text}")[1] or (int(text) if text.isdigit() else None)
+    month_text = one("month")
+    if month_text:
+        month = parse_date(f"{year or 2000} {month_text}")[1] or (int(month_text) if month_text.isdigit() else None)
     elif month is None and date_year in (None, year):
         month = date_month
     row["epub_year"], row["epub_month"] = parse_date(one("epub_date"))

@@ -24,22 +24,20 @@ texts are missing. Print and e-publication dates are kept apart (``year``/``mont
 A record without a title or year is kept; :func:`list_record_problems` lists them
 (file, line, field, what is missing) for the caller to show. A file is refused when it
 is not the format declared for it (the message names both), when its structure is
-broken (naming the line), or when it is no known format at all.
+broken (naming the line), or when it is no known format at all. Formats are recognised
+and dispatched to their parsers by :mod:`peerstudy.review.bib_formats`; the parsed records
+become rows in :mod:`peerstudy.review.bib_rows`.
 
 Examples
 --------
 >>> records = read_export({"file": "tests/fixtures/bib/mini.nbib", "database": "PubMed"})
 >>> records.loc[0, ["record", "format", "first_author", "doi"]].tolist(), int(records.loc[0, "year"])
 (['pubmed:1', 'medline', 'Ødegård, Åse', '10.5555/fixture.2008.001'], 2008)
->>> detect_format("TY  - JOUR\\nTI  - A\\nER  - \\n"), detect_format("PT\\tAU\\tTI\\tSO\\nJ\\tX\\tY\\tZ\\n")
-('ris', 'wos-tab')
 """
 
 from __future__ import annotations
 
-import codecs
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -47,7 +45,7 @@ import pandas as pd
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
-from peerstudy.io.readers import read_text
+from peerstudy.review.bib_formats import FORMAT_NAMES, FORMATS, choose_format, parse_export, read_export_text
 from peerstudy.review.bib_ids import (
     MISSING_TEXTS,
     is_missing,
@@ -57,28 +55,15 @@ from peerstudy.review.bib_ids import (
     parse_date,
     slugify_database,
 )
-from peerstudy.review.bib_markup import map_bibtex, map_endnote, parse_bibtex, parse_endnote_xml
 from peerstudy.review.bib_searchlog import check_search_log, read_search_log
-from peerstudy.review.bib_tables import (
-    CSV_FIELDS,
-    CSV_FLAVOURS,
-    WOS_TAB_COLUMNS,
-    check_mapping,
-    detect_csv_flavour,
-    map_csv_row,
-    parse_wos_tab,
-    split_csv,
-)
-from peerstudy.review.bib_tagged import map_medline, map_ris, map_wos, parse_medline, parse_ris, parse_wos, split_lines
+from peerstudy.review.bib_tables import CSV_FIELDS, CSV_FLAVOURS
+from peerstudy.review.bib_tagged import parse_medline, parse_ris, parse_wos
 
 __all__ = [
     "CSV_FIELDS",
     "CSV_FLAVOURS",
-    "FORMATS",
-    "FORMAT_NAMES",
     "RECORD_COLUMNS",
     "check_search_log",
-    "detect_format",
     "is_missing",
     "list_record_problems",
     "normalise_doi",
@@ -128,148 +113,7 @@ RECORD_COLUMNS = [
     "format",
 ]
 
-#: Export formats :func:`read_export` reads (``format`` may be left out: it is recognised).
-FORMAT_NAMES = {
-    "medline": "MEDLINE/PubMed export",
-    "ris": "RIS export",
-    "wos": "Web of Science plain-text export",
-    "wos-tab": "Web of Science tab-delimited export",
-    "bibtex": "BibTeX file",
-    "endnote-xml": "EndNote XML export",
-    "csv": "CSV export",
-}
-FORMATS = tuple(FORMAT_NAMES)
-
 _INT_COLUMNS = ("line", "year", "month", "epub_year", "epub_month")
-_BIBTEX_START = re.compile(r"^\s*@[A-Za-z]+\s*[{(]", re.MULTILINE)
-_OVID_NUMBER = re.compile(r"^(?:\d+\.|<\d+>)$")
-
-
-# ------------------------------------------------------------------------ recognising formats
-def _first_lines(text: str, n: int = 5) -> list[str]:
-    lines = []
-    for line in split_lines(text[:20000]):
-        stripped = line.strip().lstrip("\ufeff")
-        if stripped and not _OVID_NUMBER.match(stripped):
-            lines.append(line.lstrip("\ufeff").rstrip())
-        if len(lines) >= n:
-            break
-    return lines
-
-
-def detect_format(text: str) -> str | None:
-    """The export format of ``text`` (one of :data:`FORMATS`), or ``None`` if unknown.
-
-    Examples
-    --------
-    >>> detect_format("PMID- 1\\nTI  - A\\n"), detect_format("FN Clarivate Analytics Web of Science\\nVR 1.0\\n")
-    ('medline', 'wos')
-    >>> detect_format("@article{a, title={A}}"), detect_format("Title,Year\\nA,2001\\n"), detect_format("hello")
-    ('bibtex', 'csv', None)
-    """
-    lines = _first_lines(text)
-    if not lines:
-        return None
-    first = lines[0]
-    if first.lstrip().startswith("<"):
-        return "endnote-xml" if re.search(r"<records?[\s>]", text[:20000]) else None
-    if first.startswith("TY  -"):
-        return "ris"
-    if re.match(r"^(FN|VR) ", first) or re.match(r"^PT [A-Z]\s*$", first):
-        return "wos"
-    if re.match(r"^[A-Z][A-Z0-9]{1,3} *- ", first[:6]) and len(first) > 4 and first[4] == "-":
-        return "medline"
-    if _BIBTEX_START.search(text[:20000]):  # after any preamble (JabRef's "% Encoding", Mendeley's notice)
-        return "bibtex"
-    cells = [c.strip().strip('"') for c in first.split("\t")]
-    if len(cells) > 3 and all(tag in cells for tag in WOS_TAB_COLUMNS):
-        return "wos-tab"
-    if "," in first or (first.startswith("About the data") and len(lines) > 1 and "," in lines[1]):
-        return "csv"
-    return None
-
-
-def _read_export_text(path: str | os.PathLike[str], *, what: str) -> str:
-    """The text of an export; UTF-16 with a byte order mark (older Web of Science
-    tab-delimited exports) is read too, any other encoding than UTF-8 is refused."""
-    p = resolve_input(path)
-    if p.is_file():
-        with open(p, "rb") as handle:
-            head = handle.read(2)
-        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            return read_text(p, encoding="utf-16", what=what)
-    return read_text(p, what=what)
-
-
-# ------------------------------------------------------------------------ reading
-Parsed = tuple[list[Any], Callable[[Any], dict[str, Any]]]
-
-
-def _parse_medline(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
-    return parse_medline(text, file=file), map_medline
-
-
-def _parse_ris(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
-    return parse_ris(text, file=file), map_ris
-
-
-def _parse_wos(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
-    return parse_wos(text, file=file), map_wos
-
-
-def _parse_wos_tab(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
-    return parse_wos_tab(text, file=file), map_wos
-
-
-def _parse_bibtex(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
-    return parse_bibtex(text, file=file), map_bibtex
-
-
-def _parse_endnote(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
-    return parse_endnote_xml(text, file=file), map_endnote
-
-
-def _parse_csv(text: str, file: str, export: Mapping[str, Any]) -> Parsed:
-    header, body = split_csv(text, file=file)
-    if export.get("columns") is not None:
-        mapping: Mapping[str, Any] = check_mapping(export["columns"], header, file=file)
-        separator = str(export.get("author_separator", ";"))
-    else:
-        flavour = detect_csv_flavour(header)
-        if flavour is None:
-            raise InputError(
-                Problem(
-                    file=file,
-                    row=1,
-                    field="columns",
-                    expected=f"the columns of a known CSV export ({', '.join(CSV_FLAVOURS)}) or a declared mapping",
-                    found=f"columns {', '.join(map(repr, header[:10]))}" + (" ..." if len(header) > 10 else ""),
-                    fix="declare the export's columns (columns: {title: ..., year: ..., ...}) in the study's YAML file",
-                )
-            )
-        mapping = {
-            f: [c for c in ([cols] if isinstance(cols, str) else cols) if c in header]
-            for f, cols in CSV_FLAVOURS[flavour]["columns"].items()
-        }
-        mapping = {f: cols for f, cols in mapping.items() if cols}
-        if "pages" in mapping and len(mapping["pages"]) == 1:
-            mapping["pages"] = mapping["pages"][0]
-        for field in ("title", "journal"):  # alternatives, not parts: the first column present
-            if isinstance(mapping.get(field), list):
-                mapping[field] = mapping[field][0]
-        separator = CSV_FLAVOURS[flavour]["authors_sep"]
-    return body, lambda row: map_csv_row(row[1], header, mapping, line=row[0], authors_sep=separator)
-
-
-_PARSERS: dict[str, Callable[[str, str, Mapping[str, Any]], Parsed]] = {
-    "medline": _parse_medline,
-    "ris": _parse_ris,
-    "wos": _parse_wos,
-    "wos-tab": _parse_wos_tab,
-    "bibtex": _parse_bibtex,
-    "endnote-xml": _parse_endnote,
-    "csv": _parse_csv,
-}
 
 
 def _map_all(records: list[Any], mapper: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -353,11 +197,12 @@ def read_export(export: Mapping[str, Any]) -> pd.DataFrame:
     ----------
     export
         ``file`` (from the project root) and ``database`` (its name, for the record ids).
-        ``format`` (one of :data:`FORMATS`) may be left out: it is recognised from the
-        content; when given, a file of another format is refused. ``columns`` maps
-        fields (:data:`CSV_FIELDS`) to a CSV's column or list of columns; without it, a
-        CSV must be one of the known exports (:data:`CSV_FLAVOURS`). Other keys (such as
-        ``source``) are kept for the caller and ignored here.
+        ``format`` (one of :data:`~peerstudy.review.bib_formats.FORMATS`) may be left
+        out: it is recognised from the content; when given, a file of another format is
+        refused. ``columns`` maps fields (:data:`CSV_FIELDS`) to a CSV's column or list
+        of columns; without it, a CSV must be one of the known exports
+        (:data:`CSV_FLAVOURS`). Other keys (such as ``source``) are kept for the caller
+        and ignored here.
 
     Returns
     -------
@@ -386,31 +231,9 @@ def read_export(export: Mapping[str, Any]) -> pd.DataFrame:
         declared = "csv"
     shown = relative_to_root(resolve_input(export["file"]))
     what = f"a {FORMAT_NAMES[declared]}" if declared else "a bibliographic export"
-    text = _read_export_text(export["file"], what=what)
-    found = detect_format(text)
-    if declared and found and found != declared:
-        raise InputError(
-            Problem(
-                file=shown,
-                field="format",
-                expected=f"a {FORMAT_NAMES[declared]} (the format declared)",
-                found=f"a {FORMAT_NAMES[found]}",
-                fix=f"declare format: {found} for this export (or leave the format out to have it "
-                "recognised), or check that this is the file meant",
-            )
-        )
-    fmt = declared or found
-    if fmt is None:
-        first = _first_lines(text, 1)
-        raise InputError(
-            Problem(
-                file=shown,
-                expected=f"a bibliographic export ({', '.join(FORMAT_NAMES.values())})",
-                found="text in none of these formats, starting " + repr(first[0][:60] if first else ""),
-                fix="export the records again in one of these formats, or declare a CSV's columns",
-            )
-        )
-    records, mapper = _PARSERS[fmt](text, shown, export)
+    text = read_export_text(export["file"], what=what)
+    fmt = choose_format(text, declared, file=shown)
+    records, mapper = parse_export(fmt, text, shown, export)
     del text
     return _finish(_map_all(records, mapper), database=export["database"], source_file=shown, fmt=fmt)
 
@@ -512,7 +335,8 @@ def read_exports(exports: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     >>> records.groupby("source")["record"].apply(list).to_dict()
     {'other': ['web-of-science:1', 'web-of-science:2'], 'search': ['pubmed:1', 'pubmed:2', 'pubmed:3']}
     """
-    frames, problems = [], []
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
     for export in exports:
         try:
             frame = read_export(export)

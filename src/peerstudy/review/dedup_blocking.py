@@ -44,7 +44,7 @@ def _candidate_pairs(p: _Prepared, max_block: int, window: int) -> np.ndarray:
     """Pairs of records worth comparing by title, from several blocking keys, each block bounded."""
     n = p.n
     titled = [bool(t) and not g for t, g in zip(p.titles, p.generic, strict=False)]
-    keys = [
+    keys: list[list[tuple[Any, Any] | None]] = [
         [(y, s) if ok and y is not None else None for ok, y, s in zip(titled, p.years, p.surnames, strict=False)],
         [(v, f) if ok and v and f else None for ok, v, f in zip(titled, p.volumes, p.first_pages, strict=False)],
         [
@@ -73,8 +73,8 @@ def _candidate_pairs(p: _Prepared, max_block: int, window: int) -> np.ndarray:
             seconds.extend(ordered[d:].tolist())
     if not firsts:
         return np.empty((0, 2), dtype=np.int64)
-    a, b = np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    first, second = np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
+    lo, hi = np.minimum(first, second), np.maximum(first, second)
     codes = np.sort(lo[lo != hi] * n + hi[lo != hi])
     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
     return np.stack([codes // n, codes % n], axis=1)

@@ -102,7 +102,7 @@ def _prepare(frame: pd.DataFrame, priority: Sequence[str]) -> _Prepared:
         volumes=[_first_number(v) for v in _column(frame, "volume")],
         issues=[_first_number(v) for v in _column(frame, "issue")],
         first_pages=[r[0] for r in ranges],
-        page_ranges=[r if r[0] else None for r in ranges],
+        page_ranges=[(r[0], r[1]) if r[0] else None for r in ranges],
         generic=[t in _GENERIC_TITLES for t in titles],
     )
 

@@ -72,8 +72,9 @@ class _Clusters:
         self.size[ra] += self.size[rb]
         for key, _ in self._KEYS:
             sets = self.sets[key]
-            if sets[rb]:
-                sets[ra] = sets[rb] | sets[ra] if sets[ra] else set(sets[rb])
+            mine, theirs = sets[ra], sets[rb]
+            if theirs:
+                sets[ra] = theirs | mine if mine else set(theirs)
 
 
 class _Matcher:

@@ -13,7 +13,7 @@ category, design, sample size, informants, outcomes).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd  # noqa: E402
@@ -68,7 +68,7 @@ def _date_of(year: Any, month: Any) -> tuple[int, int | None] | None:
     return None if year is None else (int(year), None if month is None else int(month))
 
 
-def _earliest_date(record: Mapping[str, Any]) -> tuple[tuple[int, int | None] | None, str]:
+def _earliest_date(record: Mapping[Hashable, Any]) -> tuple[tuple[int, int | None] | None, str]:
     """The earliest of the e-publication and print dates, and which one it is.
 
     ``year``/``month`` hold the print date (the publication date where a format gives

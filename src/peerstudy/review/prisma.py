@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -219,9 +219,11 @@ def count_prisma_flow(
         raise InputError(problems)
     ft_excluded = ft[ft["decision"] == "exclude"]
     ineligible = records.loc[status == "ineligible", "ineligible"].astype(str).value_counts()
+    # pandas' stubs type a label of the two-level index as Hashable: it is a (source, database) pair
+    pairs = {cast(tuple[str, str], key): int(n) for key, n in by_db.items()}
     return PrismaCounts(
-        identified={db: int(n) for (src, db), n in by_db.items() if src == "search"},
-        identified_other={db: int(n) for (src, db), n in by_db.items() if src != "search"},
+        identified={db: n for (src, db), n in pairs.items() if src == "search"},
+        identified_other={db: n for (src, db), n in pairs.items() if src != "search"},
         identified_total=len(records),
         duplicates_removed=int((status == "duplicate").sum()),
         ineligible_removed={str(k): int(v) for k, v in sorted(ineligible.items())},
@@ -296,7 +298,12 @@ def _table_checks(
         )
     if by_year is not None:
         checks.append(
-            ("included", "total of the studies-by-year table", int(by_year.loc["total", "total"]), c.included)
+            (
+                "included",
+                "total of the studies-by-year table",
+                int(cast(int, by_year.loc["total", "total"])),
+                c.included,
+            )
         )
     return checks
 
@@ -359,7 +366,7 @@ def check_prisma_flow(
         raise InputError(
             [
                 Problem(
-                    field=r.box,
+                    field=str(r.box),
                     expected=f"{r.expected} ({r.rule})",
                     found=str(r.found),
                     fix=_FIX_BOX,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -207,7 +207,8 @@ def _vote_problems(votes: list[dict], shown: str) -> list[Problem]:
 def _rows_of_tool(table: pd.DataFrame, entry: Mapping[str, Any], shown: str) -> tuple[list[dict], list[Problem]]:
     """One dict per vote in the file: row, reviewer, decision, reason, note, final."""
     votes_of = _VOTES_OF[entry.get("format", "sheet")]
-    votes = [vote for row, rec in table.iterrows() for vote in votes_of(rec, int(row), entry)]
+    # pandas' stubs type an index label as Hashable; here it is the spreadsheet row number
+    votes = [vote for row, rec in table.iterrows() for vote in votes_of(rec, int(cast(int, row)), entry)]
     return votes, _vote_problems(votes, shown)
 
 
@@ -262,7 +263,8 @@ def read_screening_exports(exports: Sequence[Mapping[str, Any]], records: pd.Dat
     >>> read_screening_exports([], pd.DataFrame()).columns.tolist()[:4]
     ['record', 'stage', 'reviewer', 'decision']
     """
-    frames, problems = [], []
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
     for entry in exports:
         try:
             frames.append(read_screening_export(entry, records))

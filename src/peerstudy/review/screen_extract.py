@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -111,7 +111,7 @@ def _sheet_row_problems(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for row, rec in table.iterrows():
-        rid, row = rec["record"], int(row)
+        rid, row = rec["record"], int(cast(int, row))  # pandas' stubs type an index label as Hashable
         if rid and rid not in included:
             which = "was not included at full text" if rid in decided else "has no screening decision"
             problems.append(

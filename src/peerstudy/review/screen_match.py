@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -206,7 +206,7 @@ def match_records(
     problems: list[Problem] = []
     for row, rec in table.iterrows():
         match, by = index.find(rec.get("doi"), rec.get("pmid"), rec.get("title"))
-        problem = _match_problem(rec, int(row), file, match, by, index)
+        problem = _match_problem(rec, int(cast(int, row)), file, match, by, index)  # stubs: a label is Hashable
         if problem is not None:
             problems.append(problem)
             match = None

@@ -128,7 +128,11 @@ def _read_resolutions(path: str | os.PathLike[str] | None, records: pd.DataFrame
 
 # ------------------------------------------------------------------------ conflicts
 def _describe_votes(part: pd.DataFrame) -> str:
-    return "; ".join(f"{v.reviewer}: {v.decision}" + (f" ({v.reason})" if v.reason else "") for v in part.itertuples())
+    # str() rather than an f-string field: pandas' stubs type a cell as possibly bytes (the text is the same)
+    return "; ".join(
+        str(v.reviewer) + ": " + str(v.decision) + (" (" + str(v.reason) + ")" if v.reason else "")
+        for v in part.itertuples()
+    )
 
 
 def _is_conflict(reviewers: pd.DataFrame, final: pd.DataFrame, stage: str) -> bool:
@@ -258,7 +262,7 @@ def resolve_decisions(
 
 
 # ------------------------------------------------------------------------ checks of final decisions
-def _row_problems(rec: Mapping[str, Any], row: int, file: str, *, reasons: Sequence[str]) -> list[Problem]:
+def _row_problems(rec: pd.Series, row: int, file: str, *, reasons: Sequence[str]) -> list[Problem]:
     stage, decision, reason = rec["stage"], rec["decision"], rec["reason"]
     checks = [
         (stage not in STAGES, "stage", " or ".join(STAGES), repr(stage), "correct the stage"),
