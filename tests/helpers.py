@@ -95,8 +95,8 @@ def run_stage(notebook: str | Path, parameters: dict, output_root: Path) -> dict
     :func:`peerstudy.report.notebook.choose_output_root`); both are restored afterwards, as
     are the pandas display options :func:`peerstudy.report.notebook.start` sets. An
     exception a cell raises (the project's ``InputError``, ``ConfigError``, ...) propagates
-    unchanged; a cell using IPython-only syntax (a magic, a shell escape) is refused, since
-    only a kernel can run it. Returns the namespace after the last cell.
+    unchanged; a cell using IPython-only syntax (a magic, a shell escape) is refused before
+    any cell runs, since only a kernel can run it. Returns the namespace after the last cell.
     """
     import contextlib
     import os
@@ -115,19 +115,25 @@ def run_stage(notebook: str | Path, parameters: dict, output_root: Path) -> dict
         raise ValueError(f"{path.name} declares no parameter {', '.join(map(repr, unknown))} (see its parameters cell)")
     nb.metadata.setdefault("papermill", {})  # papermill's execute_notebook adds it before parameterizing
     nb = parameterize_notebook(nb, dict(parameters))
+    # each code cell, named by its place in the notebook on disk (the injected one by its tag)
+    on_disk = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    place = {id(c): f"cell {k}" for k, c in enumerate(on_disk)}
+    cells = [(place.get(id(c), "injected parameters"), c.source) for c in nb.cells if c.cell_type == "code"]
     transform = TransformerManager().transform_cell
+    for i, source in cells:
+        if "get_ipython()" in transform(source) and "get_ipython()" not in source:
+            raise ValueError(f"{path.name}, {i}: IPython-only syntax (a magic or shell escape)")
     namespace: dict = {"__name__": "__main__"}
     old_root = os.environ.get(config.OUTPUT_ROOT_ENV)
     display = ["display.max_rows", "display.max_columns", "display.max_colwidth", "display.width"]
     os.environ[config.OUTPUT_ROOT_ENV] = str(output_root)
     try:
-        with contextlib.chdir(config.NOTEBOOKS_DIR), pd.option_context(*(x for o in display for x in (o, pd.get_option(o)))):
-            for i, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                if "get_ipython()" in transform(cell.source) and "get_ipython()" not in cell.source:
-                    raise ValueError(f"{path.name}, cell {i}: IPython-only syntax (a magic or shell escape)")
-                exec(compile(cell.source, f"<{path.name} cell {i}>", "exec"), namespace)  # noqa: S102 - the notebook's own code
+        with (
+            contextlib.chdir(config.NOTEBOOKS_DIR),
+            pd.option_context(*(x for o in display for x in (o, pd.get_option(o)))),
+        ):
+            for i, source in cells:
+                exec(compile(source, f"<{path.name} {i}>", "exec"), namespace)  # noqa: S102 - the notebook's own code
     finally:
         if old_root is None:
             os.environ.pop(config.OUTPUT_ROOT_ENV, None)
