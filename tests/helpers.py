@@ -101,19 +101,18 @@ def run_stage(notebook: str | Path, parameters: dict, output_root: Path) -> dict
     import contextlib
     import os
 
-    import nbformat
     import pandas as pd
     from IPython.core.inputtransformer2 import TransformerManager
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     from peerstudy import config
 
     path = Path(notebook) if str(notebook).endswith(".ipynb") else config.NOTEBOOKS_DIR / f"{notebook}.ipynb"
-    nb = nbformat.read(path, as_version=4)
+    nb = load_notebook_node(str(path))  # as papermill loads it (tags and papermill metadata on every cell)
     unknown = sorted(set(parameters) - set(notebook_parameters(nb)))
     if unknown:
         raise ValueError(f"{path.name} declares no parameter {', '.join(map(repr, unknown))} (see its parameters cell)")
-    nb.metadata.setdefault("papermill", {})  # papermill's execute_notebook adds it before parameterizing
     nb = parameterize_notebook(nb, dict(parameters))
     # each code cell, named by its place in the notebook on disk (the injected one by its tag)
     on_disk = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]

@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from helpers import FIXTURES, run_stage, tree_digest
+from helpers import FIXTURES, notebook_parameters, run_stage, tree_digest
 from peerstudy import config, pipeline
 from peerstudy.cleaning.clean import clean_export
 from peerstudy.config import PROJECT_ROOT
@@ -46,7 +46,6 @@ from peerstudy.io import readers
 from peerstudy.pipeline import commit
 from peerstudy.pipeline import run as pipeline_run
 from peerstudy.qualitative.codebook import read_codebook
-from peerstudy.qualitative.memos import read_memos
 from peerstudy.report.outputs import StudyOutputs
 
 SURVEY, INTERVIEWS, BIB, QDPX = "mini-survey", "mini-interviews", "bib", "qdpx"
@@ -170,13 +169,6 @@ def code_from_qdpx(name: str) -> Stage:
     return Stage(lambda folder: _code_interviews(folder, qdpx=name), code_interviews.upstream)
 
 
-def memos(folder: Path) -> None:
-    """notebooks/results-dyads.ipynb: the memo sheet, checked against the codebook."""
-    report = StudyOutputs("bad-study")
-    timeline = read_memos(folder / "memos.csv", read_codebook(folder / "codebook.yaml"))
-    report.table("memo-timeline", timeline)
-
-
 def import_records(fmt: str | None, file: str, *, search_log: str = "", database: str = "PubMed") -> Stage:
     """notebooks/import-records.ipynb with one export (its format declared, or recognised
     when ``fmt`` is None) and a search log."""
@@ -218,6 +210,67 @@ screen_records = Stage(_screen_records, put_records)
 def load_study(folder: Path) -> None:
     """``python -m peerstudy report`` reading a study's parameter file (notebooks are not run)."""
     pipeline.load_study(folder / "supporter-survey.yaml")
+
+
+def study_notebook(notebook: str, params: dict[str, Any]) -> None:
+    """``notebook`` with the parameters of the study file ``params`` that it declares (as the
+    pipeline passes them), for the study ``params`` names, writing under the output root."""
+    import nbformat
+
+    declared = notebook_parameters(nbformat.read(config.NOTEBOOKS_DIR / f"{notebook}.ipynb", as_version=4))
+    run_stage(notebook, {k: v for k, v in params.items() if k in declared}, config.output_root())
+
+
+@cache
+def own_study_file(fixture: str) -> tuple[Path, dict[str, Any]]:
+    """The raw folder (a copy of the good fixture, accepted) and the parameters of the study
+    file ``tests/test_own_studies.py`` writes for ``fixture``, made once per test process."""
+    import yaml
+    from test_own_studies import dyad_study, interview_study, survey_study
+
+    write = {"own-interviews": interview_study, "own-dyads": dyad_study, "own-survey": survey_study}[fixture]
+    work = Path(_UPSTREAM.name) / f"study-{fixture}"
+    shutil.copytree(FIXTURES / fixture, work / "data")
+    return work / "data", yaml.safe_load(write(work, work / "data").read_text(encoding="utf-8"))
+
+
+def own_study_parameters(fixture: str, folder: Path, changes: dict[str, Any]) -> dict[str, Any]:
+    """The study file's parameters of ``fixture`` with its raw files in ``folder``, and
+    ``changes`` (a callable value gets ``folder``)."""
+    import yaml
+
+    data, params = own_study_file(fixture)
+    moved = yaml.safe_load(yaml.safe_dump(params).replace(str(data), str(folder)))
+    return moved | {k: v(folder) if callable(v) else v for k, v in changes.items()}
+
+
+@cache
+def _own_study_upstream(fixture: str, notebook: str) -> Path:
+    """The processed tables of the notebooks before ``notebook`` in the study's list, run
+    once on the good fixture; returns their folder."""
+    data, params = own_study_file(fixture)
+    root = Path(_UPSTREAM.name) / f"run-{fixture}-{notebook}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(config.OUTPUT_ROOT_ENV, str(root))
+        for earlier in params["notebooks"][: params["notebooks"].index(notebook)]:
+            study_notebook(earlier, params)
+    return root / "data/processed" / params["study"]
+
+
+def own_study_stage(fixture: str, notebook: str, **changes: Any) -> Stage:
+    """``notebook`` as the study of one's own ``fixture`` runs it (its parameter file as
+    tests/test_own_studies.py writes it, with ``changes``), on the case's copy of the fixture,
+    after the notebooks before it ran on the good fixture."""
+
+    def run(folder: Path) -> None:
+        study_notebook(notebook, own_study_parameters(fixture, folder, changes))
+
+    def upstream(output_root: Path) -> None:
+        tables = _own_study_upstream(fixture, notebook)
+        if tables.is_dir():
+            shutil.copytree(tables, output_root / "data/processed" / tables.name)
+
+    return Stage(run, upstream)
 
 
 # ----------------------------------------------------------------------------- building bad inputs
@@ -334,13 +387,14 @@ class Case:
     error: type[PeerstudyError] = InputError
     count: int | None = None  # how many problems the message lists, where that matters
     max_input_bytes: int | None = None  # peerstudy.io.readers.MAX_INPUT_BYTES for the case
-    #: the report tables the notebook writes in the cells before the one that reads the bad input
-    #: (in notebook order, read off the notebook); nothing else may be written
-    tables_first: tuple[str, ...] = ()
+    #: the report files (below the output root's reports/) the notebook writes in the cells
+    #: before the one that reads the bad input, read off the notebook; nothing else may be written
+    written_first: tuple[str, ...] = ()
 
 
-#: The files StudyOutputs.table writes for one table.
-TABLE_FILES = ("csv", "md", "tex")
+def report_tables(*names: str, study: str = "bad-study") -> tuple[str, ...]:
+    """The files StudyOutputs.table writes for the tables ``names`` (below reports/)."""
+    return tuple(f"{study}/tables/{name}.{ext}" for name in names for ext in ("csv", "md", "tex"))
 
 
 CASES = [
@@ -783,7 +837,7 @@ CASES = [
         copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U9,S3,drop")),
         code_interviews,
         ("reconciliation.csv, row 3, field 'unit': expected a unit of the coder sheets, found 'U9'",),
-        tables_first=("agreement",),  # code.ipynb writes them in the cells before
+        written_first=report_tables("agreement"),  # by code.ipynb's cells before
     ),
     Case(
         "reconciliation-bad-decision",
@@ -791,7 +845,7 @@ CASES = [
         copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U5,S3,maybe")),
         code_interviews,
         ("reconciliation.csv, row 3, field 'decision': expected one of ['keep', 'drop'], found 'maybe'",),
-        tables_first=("agreement",),  # code.ipynb writes them in the cells before
+        written_first=report_tables("agreement"),  # by code.ipynb's cells before
     ),
     Case(
         "reconciliation-duplicate-row",
@@ -809,7 +863,7 @@ CASES = [
             "reconciliation.csv, row 4, field 'unit, code': expected one row per unit and code",
             "found 'U5', 'S3' again (first in row 3)",
         ),
-        tables_first=("agreement",),  # code.ipynb writes them in the cells before
+        written_first=report_tables("agreement"),  # by code.ipynb's cells before
     ),
     Case(
         "stability-unknown-unit",
@@ -817,7 +871,7 @@ CASES = [
         copy_of(INTERVIEWS, replace("coder-c.csv", "U6,S3", "U7,S3")),
         code_interviews,
         ("coder-c.csv, row 6, field 'unit': expected a unit of the coder sheets, found 'U7'",),
-        tables_first=("agreement", "disagreements"),  # code.ipynb writes them in the cells before
+        written_first=report_tables("agreement", "disagreements"),  # by code.ipynb's cells before
     ),
     Case(
         "qdpx-not-zip",
@@ -863,13 +917,32 @@ CASES = [
         "memo-bad-date-and-code",
         "a memo dated day/month/year and tagged with an unknown code",
         copy_of(
-            INTERVIEWS,
-            write("memos.csv", "memo,date,codes,title,text\nM01,15/02/2023,S1,Trust,t\nM02,2023-02-20,S9,Roles,t\n"),
+            "own-dyads",
+            write(
+                "memos.csv",
+                "memo,date,codes,title,text\nM01,15/02/2023,humour,Trust,t\nM02,2023-02-20,S9,Roles,t\n",
+            ),
         ),
-        memos,
+        own_study_stage("own-dyads", "results-dyads", memos=lambda folder: str(folder / "memos.csv")),
         (
             "memos.csv, row 2, field 'date': expected a date as YYYY-MM-DD, found '15/02/2023'",
             "memos.csv, row 3, field 'codes': expected codes defined in the codebook, found 'S9'",
+        ),
+        # what results-dyads.ipynb writes in the cells before the memos: the notes, then the
+        # tables and figures of the study's dimension (connection) and two codebook levels
+        written_first=(
+            "own-dyads/notes.md",
+            *[f"own-dyads/figures/{name}.{ext}" for name in ("emergence", "roles") for ext in ("png", "svg")],
+            *report_tables(
+                "characteristics",
+                "emergence",
+                "counts-by-session-and-role-level-0",
+                "counts-by-session-and-role-level-1",
+                "roles",
+                "shared-views",
+                "connection-dimensions",
+                study="own-dyads",
+            ),
         ),
     ),
     # --- literature review (import-records, screen-records) ------------------------------
@@ -948,10 +1021,10 @@ CASES = [
 ]
 
 
-def assert_wrote_only(before: dict[str, str], after: dict[str, str], tables: tuple[str, ...]) -> None:
+def assert_wrote_only(before: dict[str, str], after: dict[str, str], written: tuple[str, ...]) -> None:
     """Between two snapshots of a case's folder, the failed stage changed no file or folder
-    and wrote nothing new but the files of the report ``tables`` (and their folders)."""
-    expected = {f"output-root/reports/bad-study/tables/{name}.{ext}" for name in tables for ext in TABLE_FILES}
+    and wrote nothing new but the report files ``written`` (and their folders)."""
+    expected = {f"output-root/reports/{file}" for file in written}
     expected |= {parent.as_posix() for file in expected for parent in Path(file).parents if parent.name}
     assert set(after) - set(before) == expected - set(before), (
         f"the failed stage wrote {sorted(set(after) - set(before))}"
@@ -1034,7 +1107,7 @@ def test_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_pa
     for problem in info.value.problems:
         assert problem.file, f"a problem without its file: {problem}"
         assert problem.fix and f"Fix: {problem.fix.rstrip('.')}" in message, f"a problem without a fix: {problem}"
-    assert_wrote_only(before, snapshot(tmp_path), case.tables_first)
+    assert_wrote_only(before, snapshot(tmp_path), case.written_first)
     assert tree_digest(FIXTURES) == fixtures_before
 
 
@@ -2050,44 +2123,12 @@ def test_refi_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, t
 
 # ----------------------------------------------------------------------------- issue 18: coding, interview and dyad results
 # (qualcoding: participant characteristics from the declared fields; a dyad study's declared kinds of source)
-def interview_characteristics(fields: str, characteristics: list[str]) -> Callable[[Path], None]:
-    """notebooks/results-interviews.ipynb: the characteristics parameter checked against the fields file."""
-    from peerstudy.report.tables import declared_characteristics
-
-    def run(folder: Path) -> None:
-        declared_characteristics(folder / fields, characteristics)
-
-    return run
-
-
-def dyad_declarations(source_kinds: dict[str, str]) -> Callable[[Path], None]:
-    """notebooks/results-dyads.ipynb: the declared sources and their kinds, checked before any table."""
-    from peerstudy.report.comparisons import check_dyad_parameters
-
-    def run(folder: Path) -> None:
-        documents = pd.DataFrame(
-            {"document": ["K1-S1-CALL", "K1-S2-PSW", "K1-S2-PIR"], "source": ["call", "PSW interview", "PIR interview"]}
-        )
-        check_dyad_parameters(
-            documents,
-            read_codebook(folder / "codebook.yaml"),
-            source_kinds=source_kinds,
-            sources=list(source_kinds),
-            shared_sources=["PSW interview", "PIR interview"],
-            dimensions_of=["connection"],
-            depth=0,
-            file="own-dyads.yaml",
-        )
-
-    return run
-
-
 QUALCODING_CASES = [
     Case(
         "characteristic-not-declared",
         "results-interviews describes a participant field the fields file does not declare",
         copy_of("own-interviews"),
-        interview_characteristics("fields.yaml", ["gender", "service_years"]),
+        own_study_stage("own-interviews", "results-interviews", characteristics=["gender", "service_years"]),
         (
             "fields.yaml, field 'characteristics': expected fields declared in the study's fields file",
             "found 'service_years'",
@@ -2100,7 +2141,11 @@ QUALCODING_CASES = [
         "dyad-unknown-source-kind",
         "a dyad study declares a source of a kind the notebooks do not know",
         copy_of("own-dyads"),
-        dyad_declarations({"call": "video", "PSW interview": "interview", "PIR interview": "interview"}),
+        own_study_stage(
+            "own-dyads",
+            "results-dyads",
+            source_kinds={"call": "video", "PSW interview": "interview", "PIR interview": "interview"},
+        ),
         (
             "own-dyads.yaml, field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview'",
             "found 'video' (for source 'call')",
@@ -2117,27 +2162,9 @@ def test_bad_results_declaration_gives_one_clear_message_and_writes_nothing(case
 
 
 # ----------------------------------------------------------------------------- issue 18: offsets into the source text
-def clean_own_interviews(folder: Path) -> None:
-    """notebooks/clean-transcripts.ipynb as the own-interviews study runs it: transcripts read
-    with source offsets, so coder sheets' offsets count into the transcripts as written
-    (tests/test_own_studies.py)."""
-    clean_interviews(folder, transcripts=({"folder": str(folder / "transcripts"), "source_offsets": True},))
-
-
-def _code_own_interviews(folder: Path) -> None:
-    code(
-        folder,
-        coding_sheets=["coder-a.csv", "coder-b.csv"],
-        document_key=["transcript"],
-        root_code_from="",
-        unit_column="unit",
-        reconciliation="reconciliation.csv",
-        deid_key=str(folder / "deid-key.yaml"),
-    )
-
-
-#: The own-interviews study's code stage as its parameter file runs it, after its clean stage.
-code_own_interviews_by_source_offsets = Stage(_code_own_interviews, cleaned(clean_own_interviews, "own-interviews"))
+#: The own-interviews study's code stage as its parameter file runs it (transcripts read with
+#: source offsets, so coder sheets' offsets count into the transcripts as written).
+code_own_interviews_by_source_offsets = own_study_stage("own-interviews", "code")
 
 
 SOURCE_OFFSET_CASES = [
@@ -2346,31 +2373,13 @@ def test_run_study_stops_before_any_notebook_when_the_check_fails(tmp_path):
 # The Qualtrics survey of one's own (tests/fixtures/own-survey/, three header rows, so the first
 # answer is spreadsheet row 4): through the clean-survey stage as its notebook runs it, and the
 # declarations results-survey checks before any table (its Likert items, scales and agree levels).
-def clean_own_survey(folder: Path) -> None:
-    """notebooks/clean-survey.ipynb on the own-survey fixture: clean, then write the tables."""
-    run_notebook(
-        "clean-survey",
-        "own-survey",
-        survey_export=str(folder / "export.csv"),
-        survey_fields=str(folder / "fields.yaml"),
-        text_fields=["helped", "change"],
-        analyse_text_if="",
-    )
+#: notebooks/clean-survey.ipynb as the own-survey study runs it.
+clean_own_survey = own_study_stage("own-survey", "clean-survey")
 
 
-def survey_results_declarations(scales: dict[str, list[str]]) -> Callable[[Path], None]:
-    """notebooks/results-survey.ipynb: the fields file, the Likert items and the scales, read
-    before any table is written."""
-    from peerstudy.cleaning.surveyfields import read_fields
-    from peerstudy.report.likert import likert_fields, scale_table
-
-    def run(folder: Path) -> None:
-        fields = read_fields(folder / "fields.yaml")
-        likert_fields(fields, [])
-        scale_table(pd.DataFrame({"participant": pd.Series([], dtype="string")}), fields, scales)
-        StudyOutputs("own-survey").table("likert-scales", pd.DataFrame())
-
-    return run
+def survey_results_declarations(scales: dict[str, list[str]]) -> Stage:
+    """notebooks/results-survey.ipynb as the own-survey study runs it, with the scales ``scales``."""
+    return own_study_stage("own-survey", "results-survey", likert_scales=scales)
 
 
 OWN_SURVEY_CASES = [
