@@ -45,7 +45,6 @@ from peerstudy.errors import ConfigError, InputError, PeerstudyError
 from peerstudy.io import readers
 from peerstudy.pipeline import commit
 from peerstudy.pipeline import run as pipeline_run
-from peerstudy.qualitative.codebook import read_codebook
 from peerstudy.report.outputs import StudyOutputs
 
 SURVEY, INTERVIEWS, BIB, QDPX = "mini-survey", "mini-interviews", "bib", "qdpx"
@@ -135,7 +134,7 @@ def code(folder: Path, **parameters: Any) -> None:
         if parameters.get(name):
             value = parameters[name]
             parameters[name] = [str(folder / v) for v in value] if kind is list else str(folder / value)
-    run_notebook("code", codebook=str(folder / "codebook.yaml"), **parameters)
+    run_notebook("code", **{"codebook": str(folder / "codebook.yaml"), **parameters})
 
 
 def _code_survey(folder: Path) -> None:
@@ -387,14 +386,24 @@ class Case:
     error: type[PeerstudyError] = InputError
     count: int | None = None  # how many problems the message lists, where that matters
     max_input_bytes: int | None = None  # peerstudy.io.readers.MAX_INPUT_BYTES for the case
-    #: the report files (below the output root's reports/) the notebook writes in the cells
-    #: before the one that reads the bad input, read off the notebook; nothing else may be written
+    #: the files (below the output root) the notebook writes in the cells before the one that
+    #: reads the bad input, read off the notebook; nothing else may be written
     written_first: tuple[str, ...] = ()
 
 
 def report_tables(*names: str, study: str = "bad-study") -> tuple[str, ...]:
-    """The files StudyOutputs.table writes for the tables ``names`` (below reports/)."""
-    return tuple(f"{study}/tables/{name}.{ext}" for name in names for ext in ("csv", "md", "tex"))
+    """The files StudyOutputs.table writes for the tables ``names``."""
+    return tuple(f"reports/{study}/tables/{name}.{ext}" for name in names for ext in ("csv", "md", "tex"))
+
+
+def report_figures(*names: str, study: str = "bad-study") -> tuple[str, ...]:
+    """The files StudyOutputs.figure writes for the figures ``names``."""
+    return tuple(f"reports/{study}/figures/{name}.{ext}" for name in names for ext in ("png", "svg"))
+
+
+def processed_tables(*names: str, study: str = "bad-study") -> tuple[str, ...]:
+    """The files StudyOutputs.processed writes for the tables ``names``."""
+    return tuple(f"data/processed/{study}/{name}.parquet" for name in names)
 
 
 CASES = [
@@ -931,8 +940,8 @@ CASES = [
         # what results-dyads.ipynb writes in the cells before the memos: the notes, then the
         # tables and figures of the study's dimension (connection) and two codebook levels
         written_first=(
-            "own-dyads/notes.md",
-            *[f"own-dyads/figures/{name}.{ext}" for name in ("emergence", "roles") for ext in ("png", "svg")],
+            "reports/own-dyads/notes.md",
+            *report_figures("emergence", "roles", study="own-dyads"),
             *report_tables(
                 "characteristics",
                 "emergence",
@@ -1023,8 +1032,8 @@ CASES = [
 
 def assert_wrote_only(before: dict[str, str], after: dict[str, str], written: tuple[str, ...]) -> None:
     """Between two snapshots of a case's folder, the failed stage changed no file or folder
-    and wrote nothing new but the report files ``written`` (and their folders)."""
-    expected = {f"output-root/reports/{file}" for file in written}
+    and wrote nothing new but the files ``written`` below the output root (and their folders)."""
+    expected = {f"output-root/{file}" for file in written}
     expected |= {parent.as_posix() for file in expected for parent in Path(file).parents if parent.name}
     assert set(after) - set(before) == expected - set(before), (
         f"the failed stage wrote {sorted(set(after) - set(before))}"
@@ -2207,18 +2216,31 @@ QDA_TEXTS = {
 }
 
 
-def qda_project_codings(folder: Path):
-    """The code stage's .qdpx codings for the qda-study fixture (documents as in tests/test_qdaproject.py)."""
-    from peerstudy.qualitative.coding import apply_coding_sheets
-    from peerstudy.qualitative.qdaproject import qda_codings
-
+def put_qda_documents(output_root: Path) -> None:
+    """An upstream: the qda-study fixture's two documents (as in tests/test_qdaproject.py), as
+    a clean stage writes them (documents.parquet)."""
     documents = pd.DataFrame(
         {"document": list(QDA_TEXTS), "participant": ["P1", "P2"], "text": list(QDA_TEXTS.values())}
     )
-    book = read_codebook(FIXTURES / "mini-interviews" / "codebook.yaml")
-    sheets = [folder / "coder-ko.csv", folder / "coder-lu.csv"]
-    coded = apply_coding_sheets(sheets, documents, book, document_key=["document"], unit_column="unit")
-    return qda_codings(coded.codings, coded.codings[["segment", "unit", "code"]].drop_duplicates())
+    StudyOutputs("bad-study", root=output_root).processed(documents=documents)
+
+
+def _code_qda_study(folder: Path) -> None:
+    code(
+        folder,
+        codebook=str(FIXTURES / "mini-interviews" / "codebook.yaml"),
+        coding_sheets=["coder-ko.csv", "coder-lu.csv"],
+        document_key=["document"],
+        root_code_from="",
+        unit_column="unit",
+        reconciliation="reconciliation.csv",
+        stability_sheets=["coder-mi.csv"],
+    )
+
+
+#: The code stage on the qda-study fixture (tests/fixtures/qda-study/README.md), which writes
+#: the .qdpx with one REFI-QDA user per coder and one for the consensus.
+qda_project_codings = Stage(_code_qda_study, put_qda_documents)
 
 
 QDA_CASES = [
@@ -2233,6 +2255,11 @@ QDA_CASES = [
             "Fix: label the coder otherwise in the coder sheets",
         ),
         count=1,
+        # what code.ipynb writes in the cells before the .qdpx
+        written_first=(
+            *report_tables("agreement", "disagreements", "stability", "code-frequencies"),
+            *processed_tables("codebook", "segments", "codings", "consensus", "recodings"),
+        ),
     ),
 ]
 
@@ -2454,6 +2481,15 @@ OWN_SURVEY_CASES = [
         ),
         error=ConfigError,
         count=2,
+        # what results-survey.ipynb writes in the cells before the scales: the notes, the flow,
+        # the characteristics (role, years, supports: a table and a figure each) and the Likert items
+        written_first=(
+            "reports/own-survey/notes.md",
+            *report_tables(
+                "participant-flow", "characteristics", "likert-items", "likert-distribution", study="own-survey"
+            ),
+            *report_figures("role", "years", "supports", "likert-items", study="own-survey"),
+        ),
     ),
 ]
 
