@@ -2,9 +2,10 @@
 
 Each entry of :data:`CASES` builds one small bad input in a temporary folder (starting
 from the committed fixtures in ``tests/fixtures/``, never editing them), runs it through
-the calls a notebook stage makes (``clean-survey``, ``clean-transcripts``, ``code``,
-``results-dyads``, ``import-records``, ``screen-records``, or loading a study's
-parameter file), and checks three things:
+a notebook stage (``clean-survey``, ``clean-transcripts``, ``code``, ``results-dyads``,
+``import-records``, ``screen-records``: the notebook's own cells, run in this process by
+:func:`helpers.run_stage`, so that no test keeps a copy of a notebook's calls), or loads a
+study's parameter file, and checks three things:
 
 1. the run stops with one of the project's own errors (a
    :class:`~peerstudy.errors.PeerstudyError`), never with a bare ``KeyError``,
@@ -14,7 +15,14 @@ parameter file), and checks three things:
    carries a fix;
 3. nothing was written: the folder holding the input and the output root
    (``PEERSTUDY_OUTPUT_ROOT``, where the stage's :class:`~peerstudy.report.outputs.StudyOutputs`
-   would write) are byte for byte as before the call, and the committed fixtures too.
+   would write) are byte for byte as before the call, and the committed fixtures too;
+   except, where the notebook reads the bad input only after cells that write, exactly the
+   files those cells write (the case's ``written_first``: the pipeline runs a study in a
+   staging folder and keeps none of a failed run, see :mod:`peerstudy.pipeline.run`).
+
+A stage that reads what an earlier stage wrote (``code`` reads the documents) finds it in
+the output root before the case runs: its ``upstream`` ran the earlier notebooks once on
+the good fixture.
 
 The cases are one table so that a reader sees at a glance which situations are covered.
 Some of them are also tested, in more depth, beside the module they exercise
@@ -70,6 +78,10 @@ class Stage:
         self.run(folder)
 
 
+#: Where the good fixtures' upstream tables are written once per test process.
+_UPSTREAM = tempfile.TemporaryDirectory(prefix="bad-inputs-upstream-")
+
+
 def run_notebook(notebook: str, study: str = "bad-study", **parameters: Any) -> None:
     """``notebooks/<notebook>.ipynb`` for ``study``, writing under the output root."""
     run_stage(notebook, {"study": study, **parameters}, config.output_root())
@@ -120,10 +132,6 @@ def cleaned(clean: Callable[[Path], None], fixture: str) -> Callable[[Path], Non
         shutil.copytree(tables(), output_root / "data/processed/bad-study", dirs_exist_ok=True)
 
     return put
-
-
-#: Where the good fixtures' upstream tables are written once per test process.
-_UPSTREAM = tempfile.TemporaryDirectory(prefix="bad-inputs-upstream-")
 
 
 def code(folder: Path, **parameters: Any) -> None:
