@@ -65,3 +65,77 @@ def samples_dir(kind: str) -> Path:
     if not folder.is_dir():
         pytest.skip(f"the real sample files (shared/samples/{kind}/) are not beside the project")
     return folder
+
+
+def notebook_parameters(nb) -> list[str]:
+    """The names the ``parameters`` cell of the notebook ``nb`` (an nbformat node) assigns."""
+    import ast
+
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        raise ValueError("the notebook has no cell tagged 'parameters' (papermill would inject at the top)")
+    names = []
+    for node in ast.parse(cell.source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def run_stage(notebook: str | Path, parameters: dict, output_root: Path) -> dict:
+    """Run the code cells of a notebook stage in this process, as papermill would run them.
+
+    ``notebook`` is a name in ``notebooks/`` (``"code"``) or the path of an ``.ipynb``. The
+    notebook is read as it is on disk; ``parameters`` are injected with papermill's own
+    :func:`papermill.parameterize.parameterize_notebook` (a cell after the ``parameters``
+    cell, so the notebook's defaults run first and the given values override them; values
+    are translated to Python source as papermill translates them). A parameter the
+    ``parameters`` cell does not assign is refused (papermill would only warn). The cells
+    run in order in one namespace, from ``notebooks/`` and with ``PEERSTUDY_OUTPUT_ROOT``
+    set to ``output_root`` (as the pipeline runs them, see
+    :func:`peerstudy.report.notebook.choose_output_root`); both are restored afterwards, as
+    are the pandas display options :func:`peerstudy.report.notebook.start` sets. An
+    exception a cell raises (the project's ``InputError``, ``ConfigError``, ...) propagates
+    unchanged; a cell using IPython-only syntax (a magic, a shell escape) is refused before
+    any cell runs, since only a kernel can run it. Returns the namespace after the last cell.
+    """
+    import contextlib
+    import os
+
+    import pandas as pd
+    from IPython.core.inputtransformer2 import TransformerManager
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from peerstudy import config
+
+    path = Path(notebook) if str(notebook).endswith(".ipynb") else config.NOTEBOOKS_DIR / f"{notebook}.ipynb"
+    nb = load_notebook_node(str(path))  # as papermill loads it (tags and papermill metadata on every cell)
+    unknown = sorted(set(parameters) - set(notebook_parameters(nb)))
+    if unknown:
+        raise ValueError(f"{path.name} declares no parameter {', '.join(map(repr, unknown))} (see its parameters cell)")
+    nb = parameterize_notebook(nb, dict(parameters))
+    # each code cell, named by its place in the notebook on disk (the injected one by its tag)
+    on_disk = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    place = {id(c): f"cell {k}" for k, c in enumerate(on_disk)}
+    cells = [(place.get(id(c), "injected parameters"), c.source) for c in nb.cells if c.cell_type == "code"]
+    transform = TransformerManager().transform_cell
+    for i, source in cells:
+        if "get_ipython()" in transform(source) and "get_ipython()" not in source:
+            raise ValueError(f"{path.name}, {i}: IPython-only syntax (a magic or shell escape)")
+    namespace: dict = {"__name__": "__main__"}
+    old_root = os.environ.get(config.OUTPUT_ROOT_ENV)
+    display = ["display.max_rows", "display.max_columns", "display.max_colwidth", "display.width"]
+    os.environ[config.OUTPUT_ROOT_ENV] = str(output_root)
+    try:
+        with (
+            contextlib.chdir(config.NOTEBOOKS_DIR),
+            pd.option_context(*(x for o in display for x in (o, pd.get_option(o)))),
+        ):
+            for i, source in cells:
+                exec(compile(source, f"<{path.name} {i}>", "exec"), namespace)  # noqa: S102 - the notebook's own code
+    finally:
+        if old_root is None:
+            os.environ.pop(config.OUTPUT_ROOT_ENV, None)
+        else:
+            os.environ[config.OUTPUT_ROOT_ENV] = old_root
+    return namespace

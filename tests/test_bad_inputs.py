@@ -2,9 +2,10 @@
 
 Each entry of :data:`CASES` builds one small bad input in a temporary folder (starting
 from the committed fixtures in ``tests/fixtures/``, never editing them), runs it through
-the calls a notebook stage makes (``clean-survey``, ``clean-transcripts``, ``code``,
-``results-dyads``, ``import-records``, ``screen-records``, or loading a study's
-parameter file), and checks three things:
+a notebook stage (``clean-survey``, ``clean-transcripts``, ``code``, ``results-dyads``,
+``import-records``, ``screen-records``: the notebook's own cells, run in this process by
+:func:`helpers.run_stage`, so that no test keeps a copy of a notebook's calls), or loads a
+study's parameter file, and checks three things:
 
 1. the run stops with one of the project's own errors (a
    :class:`~peerstudy.errors.PeerstudyError`), never with a bare ``KeyError``,
@@ -14,7 +15,14 @@ parameter file), and checks three things:
    carries a fix;
 3. nothing was written: the folder holding the input and the output root
    (``PEERSTUDY_OUTPUT_ROOT``, where the stage's :class:`~peerstudy.report.outputs.StudyOutputs`
-   would write) are byte for byte as before the call, and the committed fixtures too.
+   would write) are byte for byte as before the call, and the committed fixtures too;
+   except, where the notebook reads the bad input only after cells that write, exactly the
+   files those cells write (the case's ``written_first``: the pipeline runs a study in a
+   staging folder and keeps none of a failed run, see :mod:`peerstudy.pipeline.run`).
+
+A stage that reads what an earlier stage wrote (``code`` reads the documents) finds it in
+the output root before the case runs: its ``upstream`` ran the earlier notebooks once on
+the good fixture.
 
 The cases are one table so that a reader sees at a glance which situations are covered.
 Some of them are also tested, in more depth, beside the module they exercise
@@ -26,6 +34,7 @@ accepted, and answers that look like spreadsheet formulas are data, not errors.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,162 +45,150 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from helpers import FIXTURES, tree_digest
-from peerstudy import pipeline
+from helpers import FIXTURES, notebook_parameters, run_stage, tree_digest
+from peerstudy import config, pipeline
 from peerstudy.cleaning.clean import clean_export
-from peerstudy.cleaning.deid import read_key
-from peerstudy.cleaning.transcripts import clean_transcripts, read_transcripts
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import ConfigError, InputError, PeerstudyError
 from peerstudy.io import readers
 from peerstudy.pipeline import commit
 from peerstudy.pipeline import run as pipeline_run
-from peerstudy.qualitative.codebook import read_codebook
-from peerstudy.qualitative.coding import read_codings, read_unit_sheets
-from peerstudy.qualitative.memos import read_memos
-from peerstudy.qualitative.reconciliation import reconcile
 from peerstudy.report.outputs import StudyOutputs
-from peerstudy.review.bibliography import check_search_log, read_exports, read_search_log
-from peerstudy.review.screening import read_decisions
 
 SURVEY, INTERVIEWS, BIB, QDPX = "mini-survey", "mini-interviews", "bib", "qdpx"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 
 
 # ----------------------------------------------------------------------------- stages
-# Each runs the calls of one notebook stage, with the same parameters the notebook
-# passes, and writes what the notebook writes (under the output root).
+# Each runs the cells of one notebook stage itself (helpers.run_stage: the notebook as it is
+# on disk, its parameters injected as papermill injects them), with the parameters a study
+# file would give, writing under the output root (PEERSTUDY_OUTPUT_ROOT) as the pipeline's
+# run does. A stage that reads an earlier stage's tables (code reads the documents) finds
+# them there: its ``upstream`` runs the earlier notebook on the good fixture and puts what
+# it wrote in place before the case is built into a snapshot.
+@dataclass(frozen=True)
+class Stage:
+    """A notebook stage as a case calls it: ``run(folder)``, after ``upstream(output_root)``
+    has put in place the tables the stages before it write."""
+
+    run: Callable[[Path], None]
+    upstream: Callable[[Path], None] | None = None
+
+    def __call__(self, folder: Path) -> None:
+        self.run(folder)
+
+
+#: Where the good fixtures' upstream tables are written once per test process.
+_UPSTREAM = tempfile.TemporaryDirectory(prefix="bad-inputs-upstream-")
+
+
+def run_notebook(notebook: str, study: str = "bad-study", **parameters: Any) -> None:
+    """``notebooks/<notebook>.ipynb`` for ``study``, writing under the output root."""
+    run_stage(notebook, {"study": study, **parameters}, config.output_root())
+
+
 def clean_survey(folder: Path) -> None:
     """notebooks/clean-survey.ipynb on ``folder`` (export.csv, fields.yaml)."""
-    report = StudyOutputs("bad-study")
-    survey = clean_export(
-        folder / "export.csv", folder / "fields.yaml", text_fields=["why"], analyse_text_if="experienced"
-    )
-    report.processed(
-        questionnaires=survey.questionnaires,
-        participants=survey.participants,
-        documents=survey.documents,
-        cleaning_log=survey.log,
-    )
-    report.table("cleaning-log", survey.log)
-
-
-def clean_interviews(folder: Path, *, transcripts: tuple[str, ...] = ("transcripts",)) -> None:
-    """notebooks/clean-transcripts.ipynb on ``folder`` (participants.csv, fields.yaml,
-    transcripts/, deid-key.yaml)."""
-    report = StudyOutputs("bad-study")
-    people = clean_export(folder / "participants.csv", folder / "fields.yaml")
-    clean = clean_transcripts(
-        read_transcripts([folder / t for t in transcripts]),
-        read_key(folder / "deid-key.yaml"),
-        people.participants,
-        interviewer_labels=("Interviewer",),
-        attributes={},
-    )
-    report.table("redactions", clean.redactions)
-    report.processed(
-        participants=people.participants, documents=clean.documents, turns=clean.turns, cleaning_log=people.log
+    run_notebook(
+        "clean-survey",
+        survey_export=str(folder / "export.csv"),
+        survey_fields=str(folder / "fields.yaml"),
+        text_fields=["why"],
+        analyse_text_if="experienced",
     )
 
 
-def code(
-    folder: Path,
-    *,
-    documents: pd.DataFrame,
-    turns: pd.DataFrame | None,
-    coding_sheets: list[str],
-    document_key: list[str],
-    root_code_from: str = "",
-    unit_column: str = "",
-    reconciliation: str = "",
-    stability_sheets: tuple[str, ...] = (),
-    qdpx: str = "",
+def clean_interviews(
+    folder: Path, *, transcripts: tuple[str | dict, ...] = ("transcripts",), **parameters: Any
 ) -> None:
-    """notebooks/code.ipynb: codebook, coder sheets or REFI-QDA project, consensus, re-coding."""
-    report = StudyOutputs("bad-study")
-    book = read_codebook(folder / "codebook.yaml")
-    coded = read_codings(
-        [folder / s for s in coding_sheets],
-        documents,
-        book,
-        qdpx=folder / qdpx if qdpx else None,
-        document_key=document_key,
-        root_code_from=root_code_from or None,
-        turns=turns,
-        unit_column=unit_column or None,
-    )
-    reconciled = reconcile(coded, folder / reconciliation if reconciliation else None)
-    recoded = read_unit_sheets([folder / s for s in stability_sheets], coded, book)
-    report.processed(
-        codebook=book.reset_index(),
-        segments=coded.segments,
-        codings=coded.codings,
-        consensus=reconciled.consensus,
-        recodings=recoded,
+    """notebooks/clean-transcripts.ipynb on ``folder`` (participants.csv, fields.yaml,
+    transcripts/, deid-key.yaml); ``transcripts`` are folders in ``folder`` (or entries as a
+    study file gives them)."""
+    run_notebook(
+        "clean-transcripts",
+        **{
+            "participants_sheet": str(folder / "participants.csv"),
+            "participants_fields": str(folder / "fields.yaml"),
+            "transcripts": [t if isinstance(t, dict) else str(folder / t) for t in transcripts],
+            "deid_key": str(folder / "deid-key.yaml"),
+            **parameters,
+        },
     )
 
 
-def code_survey(folder: Path) -> None:
-    """The code stage as the survey study runs it (one coder, codes under the question)."""
+def cleaned(clean: Callable[[Path], None], fixture: str) -> Callable[[Path], None]:
+    """An upstream: the tables ``clean`` (a clean stage) writes from the good ``fixture``,
+    copied into ``data/processed/bad-study/`` of an output root (the stage runs once)."""
+
+    @cache
+    def tables() -> Path:
+        root = Path(_UPSTREAM.name) / f"{fixture}-{clean.__name__}"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(config.OUTPUT_ROOT_ENV, str(root))
+            clean(FIXTURES / fixture)
+        return root / "data/processed/bad-study"
+
+    def put(output_root: Path) -> None:
+        shutil.copytree(tables(), output_root / "data/processed/bad-study", dirs_exist_ok=True)
+
+    return put
+
+
+def code(folder: Path, **parameters: Any) -> None:
+    """notebooks/code.ipynb: codebook, coder sheets or REFI-QDA project, consensus, re-coding
+    (``coding_sheets``, ``reconciliation``, ``stability_sheets`` and ``qdpx`` name files in ``folder``)."""
+    paths = {"reconciliation": str, "qdpx": str, "coding_sheets": list, "stability_sheets": list}
+    for name, kind in paths.items():
+        if parameters.get(name):
+            value = parameters[name]
+            parameters[name] = [str(folder / v) for v in value] if kind is list else str(folder / value)
+    run_notebook("code", **{"codebook": str(folder / "codebook.yaml"), **parameters})
+
+
+def _code_survey(folder: Path) -> None:
+    code(folder, coding_sheets=["coding-sheet.csv"], document_key=["number", "question"], root_code_from="question")
+
+
+#: The code stage as the survey study runs it (one coder, codes under the question).
+code_survey = Stage(_code_survey, cleaned(clean_survey, SURVEY))
+
+
+def _code_interviews(folder: Path, *, qdpx: str = "") -> None:
     code(
         folder,
-        documents=survey_documents(),
-        turns=None,
-        coding_sheets=["coding-sheet.csv"],
-        document_key=["number", "question"],
-        root_code_from="question",
-    )
-
-
-def code_interviews(folder: Path, *, qdpx: str = "") -> None:
-    """The code stage as the interview study runs it (two coders, units, reconciliation,
-    a third coder's re-coding), or from a REFI-QDA project."""
-    documents, turns = interview_documents()
-    code(
-        folder,
-        documents=documents,
-        turns=turns,
         coding_sheets=["coder-a.csv", "coder-b.csv"],
         document_key=["transcript"],
+        root_code_from="",
         unit_column="unit",
         reconciliation="reconciliation.csv",
-        stability_sheets=("coder-c.csv",),
+        stability_sheets=["coder-c.csv"],
         qdpx=qdpx,
     )
 
 
-def code_from_qdpx(name: str) -> Callable[[Path], None]:
+#: The code stage as the interview study runs it (two coders, units, reconciliation, a
+#: third coder's re-coding).
+code_interviews = Stage(_code_interviews, cleaned(clean_interviews, INTERVIEWS))
+
+
+def code_from_qdpx(name: str) -> Stage:
     """The interview study's code stage taking its codings from the REFI-QDA file ``name``."""
+    return Stage(lambda folder: _code_interviews(folder, qdpx=name), code_interviews.upstream)
+
+
+def import_records(fmt: str | None, file: str, *, search_log: str = "", database: str = "PubMed") -> Stage:
+    """notebooks/import-records.ipynb with one export (its format declared, or recognised
+    when ``fmt`` is None) and a search log."""
 
     def run(folder: Path) -> None:
-        code_interviews(folder, qdpx=name)
+        export = {"file": str(folder / file), "database": database, **({"format": fmt} if fmt else {})}
+        run_notebook("import-records", exports=[export], search_log=str(folder / search_log) if search_log else "")
 
-    return run
-
-
-def memos(folder: Path) -> None:
-    """notebooks/results-dyads.ipynb: the memo sheet, checked against the codebook."""
-    report = StudyOutputs("bad-study")
-    timeline = read_memos(folder / "memos.csv", read_codebook(folder / "codebook.yaml"))
-    report.table("memo-timeline", timeline)
+    return Stage(run)
 
 
-def import_records(fmt: str, file: str, *, search_log: str = "") -> Callable[[Path], None]:
-    """notebooks/import-records.ipynb with one export (and a search log)."""
-
-    def run(folder: Path) -> None:
-        report = StudyOutputs("bad-study")
-        records = read_exports([{"file": str(folder / file), "database": "PubMed", "format": fmt}])
-        if search_log:
-            check_search_log(records, read_search_log(folder / search_log), file=search_log)
-        report.processed(records=records)
-
-    return run
-
-
-def screen_records(folder: Path) -> None:
-    """notebooks/screen-records.ipynb: screening decisions against the imported records."""
-    report = StudyOutputs("bad-study")
+def put_records(output_root: Path) -> None:
+    """An upstream: two screened PubMed records, as import-records writes them (records.parquet)."""
     records = pd.DataFrame(
         {
             "record": ["pubmed:1", "pubmed:2"],
@@ -201,13 +198,20 @@ def screen_records(folder: Path) -> None:
             "ineligible_detail": [None, None],
         }
     )
-    decisions = read_decisions(
-        folder / "screening.csv",
-        records,
-        reasons=["not peer support", "full text not retrieved"],
+    StudyOutputs("bad-study", root=output_root).processed(records=records)
+
+
+def _screen_records(folder: Path) -> None:
+    run_notebook(
+        "screen-records",
+        screening_sheet=str(folder / "screening.csv"),
+        exclusion_reasons=["not peer support", "full text not retrieved"],
         not_retrieved_reason="full text not retrieved",
     )
-    report.processed(decisions=decisions)
+
+
+#: notebooks/screen-records.ipynb: screening decisions against the imported records.
+screen_records = Stage(_screen_records, put_records)
 
 
 def load_study(folder: Path) -> None:
@@ -215,35 +219,65 @@ def load_study(folder: Path) -> None:
     pipeline.load_study(folder / "supporter-survey.yaml")
 
 
-@cache
-def _survey_documents() -> pd.DataFrame:
-    return clean_export(
-        FIXTURES / SURVEY / "export.csv",
-        FIXTURES / SURVEY / "fields.yaml",
-        text_fields=["why"],
-        analyse_text_if="experienced",
-    ).documents
+def study_notebook(notebook: str, params: dict[str, Any]) -> None:
+    """``notebook`` with the parameters of the study file ``params`` that it declares (as the
+    pipeline passes them), for the study ``params`` names, writing under the output root."""
+    import nbformat
 
-
-def survey_documents() -> pd.DataFrame:
-    """The documents the clean-survey stage makes from the good mini survey."""
-    return _survey_documents().copy()
+    declared = notebook_parameters(nbformat.read(config.NOTEBOOKS_DIR / f"{notebook}.ipynb", as_version=4))
+    run_stage(notebook, {k: v for k, v in params.items() if k in declared}, config.output_root())
 
 
 @cache
-def _interview_documents() -> tuple[pd.DataFrame, pd.DataFrame]:
-    folder = FIXTURES / INTERVIEWS
-    people = clean_export(folder / "participants.csv", folder / "fields.yaml")
-    clean = clean_transcripts(
-        read_transcripts(folder / "transcripts"), read_key(folder / "deid-key.yaml"), people.participants
-    )
-    return clean.documents, clean.turns
+def own_study_file(fixture: str) -> tuple[Path, dict[str, Any]]:
+    """The raw folder (a copy of the good fixture, accepted) and the parameters of the study
+    file ``tests/test_own_studies.py`` writes for ``fixture``, made once per test process."""
+    import yaml
+    from test_own_studies import dyad_study, interview_study, survey_study
+
+    write = {"own-interviews": interview_study, "own-dyads": dyad_study, "own-survey": survey_study}[fixture]
+    work = Path(_UPSTREAM.name) / f"study-{fixture}"
+    shutil.copytree(FIXTURES / fixture, work / "data")
+    return work / "data", yaml.safe_load(write(work, work / "data").read_text(encoding="utf-8"))
 
 
-def interview_documents() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The documents and turns the clean-transcripts stage makes from the good mini interviews."""
-    documents, turns = _interview_documents()
-    return documents.copy(), turns.copy()
+def own_study_parameters(fixture: str, folder: Path, changes: dict[str, Any]) -> dict[str, Any]:
+    """The study file's parameters of ``fixture`` with its raw files in ``folder``, and
+    ``changes`` (a callable value gets ``folder``)."""
+    import yaml
+
+    data, params = own_study_file(fixture)
+    moved = yaml.safe_load(yaml.safe_dump(params).replace(str(data), str(folder)))
+    return moved | {k: v(folder) if callable(v) else v for k, v in changes.items()}
+
+
+@cache
+def _own_study_upstream(fixture: str, notebook: str) -> Path:
+    """The processed tables of the notebooks before ``notebook`` in the study's list, run
+    once on the good fixture; returns their folder."""
+    data, params = own_study_file(fixture)
+    root = Path(_UPSTREAM.name) / f"run-{fixture}-{notebook}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(config.OUTPUT_ROOT_ENV, str(root))
+        for earlier in params["notebooks"][: params["notebooks"].index(notebook)]:
+            study_notebook(earlier, params)
+    return root / "data/processed" / params["study"]
+
+
+def own_study_stage(fixture: str, notebook: str, **changes: Any) -> Stage:
+    """``notebook`` as the study of one's own ``fixture`` runs it (its parameter file as
+    tests/test_own_studies.py writes it, with ``changes``), on the case's copy of the fixture,
+    after the notebooks before it ran on the good fixture."""
+
+    def run(folder: Path) -> None:
+        study_notebook(notebook, own_study_parameters(fixture, folder, changes))
+
+    def upstream(output_root: Path) -> None:
+        tables = _own_study_upstream(fixture, notebook)
+        if tables.is_dir():
+            shutil.copytree(tables, output_root / "data/processed" / tables.name)
+
+    return Stage(run, upstream)
 
 
 # ----------------------------------------------------------------------------- building bad inputs
@@ -360,6 +394,24 @@ class Case:
     error: type[PeerstudyError] = InputError
     count: int | None = None  # how many problems the message lists, where that matters
     max_input_bytes: int | None = None  # peerstudy.io.readers.MAX_INPUT_BYTES for the case
+    #: the files (below the output root) the notebook writes in the cells before the one that
+    #: reads the bad input, read off the notebook; nothing else may be written
+    written_first: tuple[str, ...] = ()
+
+
+def report_tables(*names: str, study: str = "bad-study") -> tuple[str, ...]:
+    """The files StudyOutputs.table writes for the tables ``names``."""
+    return tuple(f"reports/{study}/tables/{name}.{ext}" for name in names for ext in ("csv", "md", "tex"))
+
+
+def report_figures(*names: str, study: str = "bad-study") -> tuple[str, ...]:
+    """The files StudyOutputs.figure writes for the figures ``names``."""
+    return tuple(f"reports/{study}/figures/{name}.{ext}" for name in names for ext in ("png", "svg"))
+
+
+def processed_tables(*names: str, study: str = "bad-study") -> tuple[str, ...]:
+    """The files StudyOutputs.processed writes for the tables ``names``."""
+    return tuple(f"data/processed/{study}/{name}.parquet" for name in names)
 
 
 CASES = [
@@ -607,7 +659,9 @@ CASES = [
         copy_of(INTERVIEWS, replace("transcripts/I01.txt", "[00:01:02] Ana Moreno:", "[00:01:02] Ana M.:")),
         clean_interviews,
         (
-            "I01.txt, row 8, field 'speaker': expected a speaker from the header (Interviewer; Ana Moreno), found 'Ana M.'",
+            # the notebook de-identifies every message with the study's key (a copy of its calls
+            # that did not showed the names): "Ana" is P1 in the fixture's deid-key.yaml
+            "I01.txt, row 8, field 'speaker': expected a speaker from the header (Interviewer; P1), found 'P1 M.'",
         ),
     ),
     Case(
@@ -800,6 +854,7 @@ CASES = [
         copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U9,S3,drop")),
         code_interviews,
         ("reconciliation.csv, row 3, field 'unit': expected a unit of the coder sheets, found 'U9'",),
+        written_first=report_tables("agreement"),  # by code.ipynb's cells before
     ),
     Case(
         "reconciliation-bad-decision",
@@ -807,6 +862,7 @@ CASES = [
         copy_of(INTERVIEWS, replace("reconciliation.csv", "U5,S3,drop", "U5,S3,maybe")),
         code_interviews,
         ("reconciliation.csv, row 3, field 'decision': expected one of ['keep', 'drop'], found 'maybe'",),
+        written_first=report_tables("agreement"),  # by code.ipynb's cells before
     ),
     Case(
         "reconciliation-duplicate-row",
@@ -824,6 +880,7 @@ CASES = [
             "reconciliation.csv, row 4, field 'unit, code': expected one row per unit and code",
             "found 'U5', 'S3' again (first in row 3)",
         ),
+        written_first=report_tables("agreement"),  # by code.ipynb's cells before
     ),
     Case(
         "stability-unknown-unit",
@@ -831,6 +888,7 @@ CASES = [
         copy_of(INTERVIEWS, replace("coder-c.csv", "U6,S3", "U7,S3")),
         code_interviews,
         ("coder-c.csv, row 6, field 'unit': expected a unit of the coder sheets, found 'U7'",),
+        written_first=report_tables("agreement", "disagreements"),  # by code.ipynb's cells before
     ),
     Case(
         "qdpx-not-zip",
@@ -876,13 +934,32 @@ CASES = [
         "memo-bad-date-and-code",
         "a memo dated day/month/year and tagged with an unknown code",
         copy_of(
-            INTERVIEWS,
-            write("memos.csv", "memo,date,codes,title,text\nM01,15/02/2023,S1,Trust,t\nM02,2023-02-20,S9,Roles,t\n"),
+            "own-dyads",
+            write(
+                "memos.csv",
+                "memo,date,codes,title,text\nM01,15/02/2023,humour,Trust,t\nM02,2023-02-20,S9,Roles,t\n",
+            ),
         ),
-        memos,
+        own_study_stage("own-dyads", "results-dyads", memos=lambda folder: str(folder / "memos.csv")),
         (
             "memos.csv, row 2, field 'date': expected a date as YYYY-MM-DD, found '15/02/2023'",
             "memos.csv, row 3, field 'codes': expected codes defined in the codebook, found 'S9'",
+        ),
+        # what results-dyads.ipynb writes in the cells before the memos: the notes, then the
+        # tables and figures of the study's dimension (connection) and two codebook levels
+        written_first=(
+            "reports/own-dyads/notes.md",
+            *report_figures("emergence", "roles", study="own-dyads"),
+            *report_tables(
+                "characteristics",
+                "emergence",
+                "counts-by-session-and-role-level-0",
+                "counts-by-session-and-role-level-1",
+                "roles",
+                "shared-views",
+                "connection-dimensions",
+                study="own-dyads",
+            ),
         ),
     ),
     # --- literature review (import-records, screen-records) ------------------------------
@@ -961,6 +1038,17 @@ CASES = [
 ]
 
 
+def assert_wrote_only(before: dict[str, str], after: dict[str, str], written: tuple[str, ...]) -> None:
+    """Between two snapshots of a case's folder, the failed stage changed no file or folder
+    and wrote nothing new but the files ``written`` below the output root (and their folders)."""
+    expected = {f"output-root/{file}" for file in written}
+    expected |= {parent.as_posix() for file in expected for parent in Path(file).parents if parent.name}
+    assert set(after) - set(before) == expected - set(before), (
+        f"the failed stage wrote {sorted(set(after) - set(before))}"
+    )
+    assert {k: v for k, v in after.items() if k in before} == before, "the failed stage changed or removed files"
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file (sha256) and folder below ``folder``: a write anywhere changes it."""
     folders = {p.relative_to(folder).as_posix(): "folder" for p in folder.rglob("*") if p.is_dir()}
@@ -1020,6 +1108,8 @@ def test_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_pa
     work = tmp_path / "input"
     work.mkdir()
     built = case.build(work)
+    if isinstance(case.call, Stage) and case.call.upstream is not None:
+        case.call.upstream(out)
     before, fixtures_before = snapshot(tmp_path), tree_digest(FIXTURES)
 
     with pytest.raises(PeerstudyError) as info:
@@ -1034,8 +1124,7 @@ def test_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_pa
     for problem in info.value.problems:
         assert problem.file, f"a problem without its file: {problem}"
         assert problem.fix and f"Fix: {problem.fix.rstrip('.')}" in message, f"a problem without a fix: {problem}"
-    assert snapshot(tmp_path) == before, "the failed stage wrote or changed files"
-    assert not any(out.iterdir())
+    assert_wrote_only(before, snapshot(tmp_path), case.written_first)
     assert tree_digest(FIXTURES) == fixtures_before
 
 
@@ -1148,15 +1237,9 @@ def test_review_screening_bad_input_stops_the_run(tmp_path, file, old, new, mess
 # ----------------------------------------------------------------------------- export formats (issue 17, bibfmt)
 # Exports whose format is recognised from the content: each bad one is refused with one
 # message, through the same stage as above (read the exports, write the records).
-def import_export(file: str, fmt: str | None = None) -> Callable[[Path], None]:
+def import_export(file: str, fmt: str | None = None) -> Stage:
     """notebooks/import-records.ipynb with one export, its format declared or recognised."""
-
-    def run(folder: Path) -> None:
-        report = StudyOutputs("bad-study")
-        export = {"file": str(folder / file), "database": "Embase", **({"format": fmt} if fmt else {})}
-        report.processed(records=read_exports([export]))
-
-    return run
+    return import_records(fmt, file, database="Embase")
 
 
 WOS_TAB = "PT\tAU\tTI\tSO\tPY\tDI\tUT\t\nJ\tLee, S\tA fictional record\tFICT J\t2024\t10.5555/x\tWOS:1\t\n"
@@ -1758,35 +1841,21 @@ def test_an_unsafe_study_name_on_the_command_line_is_refused_before_anything_run
 # (engineer deid) A key or a study setting that de-identification cannot apply, and
 # problems that involve a keyed person: one clear message that names no one, nothing
 # written. The stages call the de-identification the notebooks call (peerstudy.cleaning.deid).
-def clean_interviews_redacted(
-    folder: Path, *, regions: tuple[str, ...] | None = None, participants: list[str] | None = None
-) -> None:
-    """notebooks/clean-transcripts.ipynb as it runs now: the study's key (with its phone
-    regions), and every message de-identified with it."""
-    from peerstudy.cleaning.deid import redacted_errors, study_key
-
-    report = StudyOutputs("bad-study")
-    key = study_key(folder / "deid-key.yaml", regions)
-    with redacted_errors(key):
-        people = clean_export(folder / "participants.csv", folder / "fields.yaml")
-        roster = pd.Series(participants) if participants is not None else people.participants
-        clean = clean_transcripts(read_transcripts(folder / "transcripts"), key, roster)
-    report.table("redactions", clean.redactions)
-
-
+# clean_interviews runs notebooks/clean-transcripts.ipynb, which reads the study's key (with its
+# phone regions) and de-identifies every message with it.
 DEID_CASES = [
     Case(
         "deid-unknown-phone-region",
         "the study declares a phone region libphonenumber does not know",
         copy_of(INTERVIEWS),
-        lambda f: clean_interviews_redacted(f, regions=("KR", "XK1")),
+        lambda f: clean_interviews(f, phone_regions=["KR", "XK1"]),
         ("deid-key.yaml", "field 'phone_regions'", "expected ISO 3166 region codes", "found 'XK1'"),
     ),
     Case(
         "deid-entry-under-two-headings-any-case",
         "one person under participants and, in capitals, under names",
         copy_of(INTERVIEWS, replace("deid-key.yaml", "names: [Rita Sollis, Rita]", "names: [Rita Sollis, TOM]")),
-        clean_interviews_redacted,
+        clean_interviews,
         (
             "deid-key.yaml",
             "field 'names'",
@@ -1796,13 +1865,14 @@ DEID_CASES = [
     ),
     Case(
         "deid-unmatched-speaker-names-no-one",
-        "a speaker keyed to a pseudonym the participants sheet lacks",
+        "a speaker keyed to a pseudonym the participants sheet lacks (P1, left out of the sheet)",
         copy_of(
             INTERVIEWS,
             replace("transcripts/I01.txt", "Transcript: I01 (", "Transcript: I01 Ana Moreno ("),
             lambda f: (f / "transcripts/I01.txt").rename(f / "transcripts/I01 Ana Moreno.txt"),
+            replace("participants.csv", "P1,Ana Moreno,female,31,4\n", ""),
         ),
-        lambda f: clean_interviews_redacted(f, participants=["P2"]),
+        clean_interviews,
         ("I01 P1.txt, row 7, field 'speaker'", "found a speaker the key maps to 'P1'"),
     ),
 ]
@@ -1836,13 +1906,12 @@ def clean_tool_export(export: str, fields: str) -> Callable[[Path], None]:
     """The clean-survey stage on one export of tests/fixtures/surveys/ and its fields file."""
 
     def run(folder: Path) -> None:
-        report = StudyOutputs("bad-study")
-        survey = clean_export(folder / export, folder / fields)
-        report.processed(
-            questionnaires=survey.questionnaires,
-            participants=survey.participants,
-            documents=survey.documents,
-            cleaning_log=survey.log,
+        run_notebook(
+            "clean-survey",
+            survey_export=str(folder / export),
+            survey_fields=str(folder / fields),
+            text_fields=[],
+            analyse_text_if="",
         )
 
     return run
@@ -2071,44 +2140,12 @@ def test_refi_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, t
 
 # ----------------------------------------------------------------------------- issue 18: coding, interview and dyad results
 # (qualcoding: participant characteristics from the declared fields; a dyad study's declared kinds of source)
-def interview_characteristics(fields: str, characteristics: list[str]) -> Callable[[Path], None]:
-    """notebooks/results-interviews.ipynb: the characteristics parameter checked against the fields file."""
-    from peerstudy.report.tables import declared_characteristics
-
-    def run(folder: Path) -> None:
-        declared_characteristics(folder / fields, characteristics)
-
-    return run
-
-
-def dyad_declarations(source_kinds: dict[str, str]) -> Callable[[Path], None]:
-    """notebooks/results-dyads.ipynb: the declared sources and their kinds, checked before any table."""
-    from peerstudy.report.comparisons import check_dyad_parameters
-
-    def run(folder: Path) -> None:
-        documents = pd.DataFrame(
-            {"document": ["K1-S1-CALL", "K1-S2-PSW", "K1-S2-PIR"], "source": ["call", "PSW interview", "PIR interview"]}
-        )
-        check_dyad_parameters(
-            documents,
-            read_codebook(folder / "codebook.yaml"),
-            source_kinds=source_kinds,
-            sources=list(source_kinds),
-            shared_sources=["PSW interview", "PIR interview"],
-            dimensions_of=["connection"],
-            depth=0,
-            file="own-dyads.yaml",
-        )
-
-    return run
-
-
 QUALCODING_CASES = [
     Case(
         "characteristic-not-declared",
         "results-interviews describes a participant field the fields file does not declare",
         copy_of("own-interviews"),
-        interview_characteristics("fields.yaml", ["gender", "service_years"]),
+        own_study_stage("own-interviews", "results-interviews", characteristics=["gender", "service_years"]),
         (
             "fields.yaml, field 'characteristics': expected fields declared in the study's fields file",
             "found 'service_years'",
@@ -2121,7 +2158,11 @@ QUALCODING_CASES = [
         "dyad-unknown-source-kind",
         "a dyad study declares a source of a kind the notebooks do not know",
         copy_of("own-dyads"),
-        dyad_declarations({"call": "video", "PSW interview": "interview", "PIR interview": "interview"}),
+        own_study_stage(
+            "own-dyads",
+            "results-dyads",
+            source_kinds={"call": "video", "PSW interview": "interview", "PIR interview": "interview"},
+        ),
         (
             "own-dyads.yaml, field 'source_kinds': expected one of 'observation notes', 'recorded session', 'interview'",
             "found 'video' (for source 'call')",
@@ -2138,31 +2179,9 @@ def test_bad_results_declaration_gives_one_clear_message_and_writes_nothing(case
 
 
 # ----------------------------------------------------------------------------- issue 18: offsets into the source text
-def code_own_interviews_by_source_offsets(folder: Path) -> None:
-    """The own-interviews study's clean and code stages as its parameter file runs them:
-    transcripts read with source offsets, so coder sheets' offsets count into the
-    transcripts as written (tests/test_own_studies.py)."""
-    people = clean_export(folder / "participants.csv", folder / "fields.yaml")
-    key = read_key(folder / "deid-key.yaml")
-    clean = clean_transcripts(
-        read_transcripts([{"folder": str(folder / "transcripts"), "source_offsets": True}]),
-        key,
-        people.participants,
-        interviewer_labels=("Interviewer",),
-    )
-    report = StudyOutputs("bad-study")
-    book = read_codebook(folder / "codebook.yaml")
-    coded = read_codings(
-        [folder / "coder-a.csv", folder / "coder-b.csv"],
-        clean.documents,
-        book,
-        document_key=["transcript"],
-        turns=clean.turns,
-        unit_column="unit",
-        key=key,
-    )
-    reconciled = reconcile(coded, folder / "reconciliation.csv", key=key)
-    report.processed(segments=coded.segments, codings=coded.codings, consensus=reconciled.consensus)
+#: The own-interviews study's code stage as its parameter file runs it (transcripts read with
+#: source offsets, so coder sheets' offsets count into the transcripts as written).
+code_own_interviews_by_source_offsets = own_study_stage("own-interviews", "code")
 
 
 SOURCE_OFFSET_CASES = [
@@ -2205,18 +2224,31 @@ QDA_TEXTS = {
 }
 
 
-def qda_project_codings(folder: Path):
-    """The code stage's .qdpx codings for the qda-study fixture (documents as in tests/test_qdaproject.py)."""
-    from peerstudy.qualitative.coding import apply_coding_sheets
-    from peerstudy.qualitative.qdaproject import qda_codings
-
+def put_qda_documents(output_root: Path) -> None:
+    """An upstream: the qda-study fixture's two documents (as in tests/test_qdaproject.py), as
+    a clean stage writes them (documents.parquet)."""
     documents = pd.DataFrame(
         {"document": list(QDA_TEXTS), "participant": ["P1", "P2"], "text": list(QDA_TEXTS.values())}
     )
-    book = read_codebook(FIXTURES / "mini-interviews" / "codebook.yaml")
-    sheets = [folder / "coder-ko.csv", folder / "coder-lu.csv"]
-    coded = apply_coding_sheets(sheets, documents, book, document_key=["document"], unit_column="unit")
-    return qda_codings(coded.codings, coded.codings[["segment", "unit", "code"]].drop_duplicates())
+    StudyOutputs("bad-study", root=output_root).processed(documents=documents)
+
+
+def _code_qda_study(folder: Path) -> None:
+    code(
+        folder,
+        codebook=str(FIXTURES / "mini-interviews" / "codebook.yaml"),
+        coding_sheets=["coder-ko.csv", "coder-lu.csv"],
+        document_key=["document"],
+        root_code_from="",
+        unit_column="unit",
+        reconciliation="reconciliation.csv",
+        stability_sheets=["coder-mi.csv"],
+    )
+
+
+#: The code stage on the qda-study fixture (tests/fixtures/qda-study/README.md), which writes
+#: the .qdpx with one REFI-QDA user per coder and one for the consensus.
+qda_project_codings = Stage(_code_qda_study, put_qda_documents)
 
 
 QDA_CASES = [
@@ -2231,6 +2263,11 @@ QDA_CASES = [
             "Fix: label the coder otherwise in the coder sheets",
         ),
         count=1,
+        # what code.ipynb writes in the cells before the .qdpx
+        written_first=(
+            *report_tables("agreement", "disagreements", "stability", "code-frequencies"),
+            *processed_tables("codebook", "segments", "codings", "consensus", "recodings"),
+        ),
     ),
 ]
 
@@ -2371,27 +2408,13 @@ def test_run_study_stops_before_any_notebook_when_the_check_fails(tmp_path):
 # The Qualtrics survey of one's own (tests/fixtures/own-survey/, three header rows, so the first
 # answer is spreadsheet row 4): through the clean-survey stage as its notebook runs it, and the
 # declarations results-survey checks before any table (its Likert items, scales and agree levels).
-def clean_own_survey(folder: Path) -> None:
-    """notebooks/clean-survey.ipynb on the own-survey fixture: clean, then write the tables."""
-    report = StudyOutputs("own-survey")
-    survey = clean_export(folder / "export.csv", folder / "fields.yaml", text_fields=["helped", "change"])
-    report.processed(questionnaires=survey.questionnaires, participants=survey.participants,
-                     documents=survey.documents, cleaning_log=survey.log, flow=survey.flow)  # fmt: skip
+#: notebooks/clean-survey.ipynb as the own-survey study runs it.
+clean_own_survey = own_study_stage("own-survey", "clean-survey")
 
 
-def survey_results_declarations(scales: dict[str, list[str]]) -> Callable[[Path], None]:
-    """notebooks/results-survey.ipynb: the fields file, the Likert items and the scales, read
-    before any table is written."""
-    from peerstudy.cleaning.surveyfields import read_fields
-    from peerstudy.report.likert import likert_fields, scale_table
-
-    def run(folder: Path) -> None:
-        fields = read_fields(folder / "fields.yaml")
-        likert_fields(fields, [])
-        scale_table(pd.DataFrame({"participant": pd.Series([], dtype="string")}), fields, scales)
-        StudyOutputs("own-survey").table("likert-scales", pd.DataFrame())
-
-    return run
+def survey_results_declarations(scales: dict[str, list[str]]) -> Stage:
+    """notebooks/results-survey.ipynb as the own-survey study runs it, with the scales ``scales``."""
+    return own_study_stage("own-survey", "results-survey", likert_scales=scales)
 
 
 OWN_SURVEY_CASES = [
@@ -2466,6 +2489,15 @@ OWN_SURVEY_CASES = [
         ),
         error=ConfigError,
         count=2,
+        # what results-survey.ipynb writes in the cells before the scales: the notes, the flow,
+        # the characteristics (role, years, supports: a table and a figure each) and the Likert items
+        written_first=(
+            "reports/own-survey/notes.md",
+            *report_tables(
+                "participant-flow", "characteristics", "likert-items", "likert-distribution", study="own-survey"
+            ),
+            *report_figures("role", "years", "supports", "likert-items", study="own-survey"),
+        ),
     ),
 ]
 
@@ -2473,3 +2505,67 @@ OWN_SURVEY_CASES = [
 @pytest.mark.parametrize("case", OWN_SURVEY_CASES, ids=lambda c: c.id)
 def test_bad_own_survey_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_path, monkeypatch):
     test_bad_input_gives_one_clear_message_and_writes_nothing(case, tmp_path, monkeypatch)
+
+
+# ----------------------------------------------------------------------------- issue 12: the stages run the notebooks (task "steps")
+# The stages above run each notebook's own cells (helpers.run_stage), so no test keeps a copy of
+# a notebook's calls that could drift from it. These show that the runner follows the notebook
+# as it is on disk, and refuses what papermill would only warn about.
+def survey_parameters(folder: Path) -> dict[str, Any]:
+    """The clean-survey parameters of the mini survey in ``folder``."""
+    return {
+        "study": "bad-study",
+        "survey_export": str(folder / "export.csv"),
+        "survey_fields": str(folder / "fields.yaml"),
+        "text_fields": ["why"],
+        "analyse_text_if": "experienced",
+    }
+
+
+def notebook_copy(tmp_path: Path, notebook: str, extra: str) -> Path:
+    """A copy of ``notebooks/<notebook>.ipynb`` in ``tmp_path`` with one code cell ``extra`` appended."""
+    import nbformat
+
+    nb = nbformat.read(config.NOTEBOOKS_DIR / f"{notebook}.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(extra))
+    path = tmp_path / f"{notebook}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_stage_runs_the_notebook_as_it_is_on_disk(tmp_path):
+    """A cell added to a copy of clean-survey runs after the notebook's own cells, with the
+    injected parameters and what the cells before it computed; its error comes out unchanged."""
+    extra = (
+        "from peerstudy.errors import ConfigError, Problem\n"
+        'raise ConfigError(Problem(file=survey_fields, expected="no extra cell", '
+        'found=f"{len(survey.participants)} participants", fix="remove the cell"))'
+    )
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError) as info:
+        run_stage(notebook_copy(tmp_path, "clean-survey", extra), survey_parameters(FIXTURES / SURVEY), out)
+    # mini-survey/export.csv holds questionnaires 1 to 4; 2 is empty and 3 is entered twice
+    # alike: 3 participants (counted by hand, as in the BOM control above)
+    assert "mini-survey/fields.yaml: expected no extra cell, found 3 participants. Fix: remove the cell" in str(
+        info.value
+    )
+    # the notebook's last cell, before the added one, wrote the cleaning log
+    assert (out / "reports/bad-study/tables/cleaning-log.csv").is_file()
+    assert (out / "data/processed/bad-study/participants.parquet").is_file()
+
+
+def test_a_stage_refuses_a_parameter_its_notebook_does_not_declare(tmp_path):
+    """papermill only warns about a parameter the notebook does not declare (and the notebook
+    then runs with its default); the runner refuses it before any cell runs."""
+    parameters = survey_parameters(FIXTURES / SURVEY) | {"survey_feilds": "elsewhere.yaml"}
+    with pytest.raises(ValueError, match="clean-survey.ipynb declares no parameter 'survey_feilds'"):
+        run_stage("clean-survey", parameters, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_stage_refuses_a_cell_only_a_kernel_can_run(tmp_path):
+    """A magic cannot run outside IPython: the runner says so rather than failing on syntax."""
+    with pytest.raises(ValueError, match=r"clean-survey.ipynb, cell \d+: IPython-only syntax"):
+        run_stage(
+            notebook_copy(tmp_path, "clean-survey", "%time x = 1"), survey_parameters(FIXTURES / SURVEY), tmp_path
+        )
