@@ -39,7 +39,7 @@ import pytest
 from helpers import FIXTURES, tree_digest
 from peerstudy import pipeline
 from peerstudy.cleaning.clean import clean_export
-from peerstudy.cleaning.deid import read_key
+from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.transcripts import clean_transcripts, read_transcripts
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.errors import ConfigError, InputError, PeerstudyError
@@ -1762,7 +1762,8 @@ def clean_interviews_redacted(
 ) -> None:
     """notebooks/clean-transcripts.ipynb as it runs now: the study's key (with its phone
     regions), and every message de-identified with it."""
-    from peerstudy.cleaning.deid import redacted_errors, study_key
+    from peerstudy.cleaning.deid import redacted_errors
+    from peerstudy.cleaning.deidkey import study_key
 
     report = StudyOutputs("bad-study")
     key = study_key(folder / "deid-key.yaml", regions)
