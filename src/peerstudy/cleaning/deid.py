@@ -345,6 +345,7 @@ def redacted_errors(key: DeidKey) -> Iterator[None]:
 
     Examples
     --------
+    >>> from peerstudy.errors import InputError
     >>> try:
     ...     with redacted_errors(DeidKey(participants={"Ann Lee": "P1"})):
     ...         raise InputError(Problem(file="x.txt", found="'Ann Lee'", expected="a speaker"))
