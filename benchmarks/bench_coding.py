@@ -30,7 +30,8 @@ from pathlib import Path
 from interviews import write_study
 
 from peerstudy.cleaning.clean import clean_export
-from peerstudy.cleaning.deid import redacted_errors, study_key
+from peerstudy.cleaning.deid import redacted_errors
+from peerstudy.cleaning.deidkey import study_key
 from peerstudy.cleaning.transcripts import clean_transcripts, read_transcripts
 from peerstudy.qualitative.codebook import read_codebook
 from peerstudy.qualitative.coding import read_codings

@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import MINI
-from peerstudy.cleaning.clean import clean_export, normalise_label, normalise_text, parse_integer, read_fields
+from peerstudy.cleaning.clean import clean_export
+from peerstudy.cleaning.surveyfields import read_fields
+from peerstudy.cleaning.values import normalise_label, normalise_text, parse_integer
 from peerstudy.errors import ConfigError, InputError
 
 
@@ -279,7 +281,7 @@ def test_a_field_named_like_an_internal_column_is_one_clear_error(tmp_path):
     ],
 )
 def test_parse_number(raw, expected):
-    from peerstudy.cleaning.clean import parse_number
+    from peerstudy.cleaning.values import parse_number
 
     assert parse_number(raw, units=["years"]) == expected
 
@@ -294,7 +296,7 @@ def test_parse_number(raw, expected):
     ],
 )
 def test_split_choices(raw, expected):
-    from peerstudy.cleaning.clean import split_choices
+    from peerstudy.cleaning.values import split_choices
 
     assert split_choices(raw, [("1", "Peer group"), ("2", "Walks, outdoors")], separator=",") == expected
 
@@ -350,23 +352,23 @@ def test_plain_dates_and_numbers_read_quickly_agree_with_the_standard_library():
     # datetime.strptime and int() themselves (None where strptime refuses the cell)
     from datetime import datetime
 
-    from peerstudy.cleaning.clean import _parse_plain
+    from peerstudy.cleaning.cells import parse_plain
     from peerstudy.cleaning.surveyfields import FieldSpec
 
     when = FieldSpec(name="e", column="E", type="datetime", formats=("%Y/%m/%d %H:%M", "%d.%m.%Y"))
     for cell in ["2020/01/02 10:00", "2020/1/2 3:04", "2020/02/30 10:00", "2020/13/02 10:00", "2020/01/02 24:00"]:
-        got = _parse_plain(when, cell, ("", "n/a"))
+        got = parse_plain(when, cell, ("", "n/a"))
         try:
             expected = datetime.strptime(cell, "%Y/%m/%d %H:%M")
         except ValueError:
             expected = None
         assert (got and got[0]) == expected, cell
-    assert _parse_plain(when, "02.01.2020", ()) is None  # the second format: left to the general rules
+    assert parse_plain(when, "02.01.2020", ()) is None  # the second format: left to the general rules
     count = FieldSpec(name="a", column="A", type="integer", units=("years",))
-    assert _parse_plain(count, "007", ())[:2] == (int("007"), "number: spaces, unit or full-width digits removed")
-    assert _parse_plain(count, "12", ())[:2] == (12, None)
-    assert _parse_plain(count, "12", ("12",)) is None  # a declared missing marker is never a number
-    assert _parse_plain(FieldSpec(name="a", column="A", type="integer", units=("2",)), "12", ()) is None
+    assert parse_plain(count, "007", ())[:2] == (int("007"), "number: spaces, unit or full-width digits removed")
+    assert parse_plain(count, "12", ())[:2] == (12, None)
+    assert parse_plain(count, "12", ("12",)) is None  # a declared missing marker is never a number
+    assert parse_plain(FieldSpec(name="a", column="A", type="integer", units=("2",)), "12", ()) is None
 
 
 @pytest.mark.parametrize("text", ["\u2025", "\u2026", "a . .", "x\u2026 ."])

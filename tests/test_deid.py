@@ -16,11 +16,10 @@ from peerstudy.cleaning.deid import (
     deidentify_frame,
     find_identifiers,
     identifiers,
-    read_key,
     redacted_errors,
     redaction_table,
-    study_key,
 )
+from peerstudy.cleaning.deidkey import read_key, study_key
 from peerstudy.errors import ConfigError, InputError, Problem
 
 KEY = DeidKey(participants={"Tom Baker": "P2", "Tom": "P2"}, names=("Rita Sollis", "Rita"), places=("Greyford",))

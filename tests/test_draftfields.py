@@ -10,8 +10,10 @@ import yaml
 
 from helpers import FIXTURES, samples_dir
 from peerstudy.__main__ import main
-from peerstudy.cleaning.clean import clean_export, read_fields
-from peerstudy.cleaning.draftfields import draft_fields, parse_choices, read_redcap_dictionary
+from peerstudy.cleaning.clean import clean_export
+from peerstudy.cleaning.draftfields import draft_fields
+from peerstudy.cleaning.redcapdictionary import parse_choices, read_redcap_dictionary
+from peerstudy.cleaning.surveyfields import read_fields
 from peerstudy.errors import InputError
 
 SURVEYS = FIXTURES / "surveys"

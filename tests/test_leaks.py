@@ -13,7 +13,8 @@ import pytest
 
 from leaks import find_leaks
 from peerstudy import pipeline
-from peerstudy.cleaning.deid import identifiers, read_key
+from peerstudy.cleaning.deid import identifiers
+from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.transcripts import read_transcripts
 from peerstudy.config import PROJECT_ROOT
 from peerstudy.io.readers import read_text

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES
-from peerstudy.cleaning.deid import DeidKey, deidentify, deidentify_mapped, read_key
+from peerstudy.cleaning.deid import DeidKey, deidentify, deidentify_mapped
+from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.offsetmap import OffsetMap, Piece, align_text, compose, map_edits, maps_from_turns, pieces_of
 from peerstudy.cleaning.transcripts import clean_transcripts, parse_transcript, read_transcripts
 from peerstudy.errors import InputError

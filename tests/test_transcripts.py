@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES
-from peerstudy.cleaning.deid import DeidKey, read_key
+from peerstudy.cleaning.deid import DeidKey
+from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.transcripts import (
     UNATTRIBUTED,
     clean_transcripts,

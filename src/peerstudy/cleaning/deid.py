@@ -40,6 +40,10 @@ declares its own) and removed whole, area code and country code included, then b
 local numbers by pattern (eight digits, split in two or not; three groups). Years,
 spans of years, dates and small counts are not phone numbers.
 
+The key file is read and checked by :mod:`peerstudy.cleaning.deidkey`, its entries matched
+by :mod:`peerstudy.cleaning.keymatch`, and the identifiers that need no key found by
+:mod:`peerstudy.cleaning.identifierfinders`; this module applies them to text.
+
 Examples
 --------
 >>> key = DeidKey(participants={"Han Ji-woo": "P3", "Ji-woo": "P3"}, names=("Da-eun",), places=("Hwagok-dong",))
@@ -53,7 +57,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import itertools
 import re
 import unicodedata
@@ -61,20 +64,30 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from typing import Literal, overload
 
 import pandas as pd
 
+from peerstudy.cleaning.identifierfinders import (
+    DIGITS,
+    EMAIL,
+    IPV4,
+    IPV6,
+    PHONE,
+    URL,
+    is_ipv6,
+    may_hold,
+    pattern_hits,
+    phone_spans,
+)
+from peerstudy.cleaning.keymatch import KeyPattern
 from peerstudy.cleaning.offsetmap import Table, compose, identity, map_edits
-from peerstudy.config import relative_to_root, resolve_input
-from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
-from peerstudy.io.yamlfiles import read_yaml
+from peerstudy.errors import PeerstudyError, Problem
 
 __all__ = [
     "DeidKey",
     "KINDS",
     "DEFAULT_REGIONS",
-    "read_key",
     "deidentify",
     "deidentify_mapped",
     "deidentify_all",
@@ -83,7 +96,6 @@ __all__ = [
     "redaction_table",
     "redacted_errors",
     "deidentify_frame",
-    "study_key",
 ]
 
 #: Redaction kinds, in the order they are reported.
@@ -91,122 +103,6 @@ KINDS = ("participant", "name", "place", "email", "phone", "url", "ip")
 #: Regions whose phone numbers are found when a study declares none: those of the shipped
 #: studies (Korea, Hong Kong, Japan) and the commonest English-speaking ones.
 DEFAULT_REGIONS = ("KR", "HK", "JP", "US", "GB", "AU")
-
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'\]\[(){}]*[^\s<>\"'\]\[(){}.,;:!?]", re.IGNORECASE)
-IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\.?\d)")
-# Candidates only: a candidate is an IPv6 address if :mod:`ipaddress` accepts it (so a
-# time stamp such as 10:30:15 is not one).
-IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
-#: Bare local phone numbers: three digit groups, optionally after a country code
-#: (010-1234-5678, +82 10-1234-5678, 852 9123 4567), or a local number of eight digits,
-#: split in two or not (9123 4567, 6123-4567, 91234567), but not a span of years
-#: (2019-2020) or a date written without separators (20210305).
-PHONE = re.compile(
-    r"(?<![\w-])(?:(?:\+?\d{1,3}[ -])?0?\d{1,3}[ -]\d{3,4}[ -]\d{4}"
-    r"|(?!(?:19|20)\d\d[ -](?:19|20)\d\d(?![\w-]))"
-    r"(?!(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\w-]))\d{4}[ -]?\d{4})(?![\w-])"
-)
-# A text holds no phone number unless it holds six digits close together: texts without
-# are not handed to the (slower) phone number matcher.
-_DIGITS = re.compile(r"\d(?:[\s().\-/]{0,3}\d){5}")
-
-# Stretches that may hold a phone number: digits with the separators numbers are written
-# with (spaces, no-break spaces, dots, hyphens, slashes, parentheses), and the extension
-# words libphonenumber reads.
-_NUMBERISH = re.compile(r"[+(]?\d[\d \t\u00a0().\-/+]*\d\)?")
-_HYPHENS = "-\u2010\u2011\u2012\u2013\u00ad"
-_SPACE_RUN = re.compile(r"[\s\u200b\u2060\ufeff]+")
-_HYPHEN_RUN = re.compile(f"[{_HYPHENS}][\\s\u200b\u2060\ufeff]*")
-_SPACE_ATOM = r"[\s\u200b\u2060\ufeff]+"
-_HYPHEN_ATOM = f"[{_HYPHENS}][\\s\u200b\u2060\ufeff]*"
-_END = ""  # trie key of "an entry ends here"
-# Scripts written without spaces between words: Hangul (jamo, compatibility jamo,
-# syllables), Hiragana, Katakana (and its phonetic extensions, half-width forms), Han.
-_CJK = (
-    (0x1100, 0x11FF),
-    (0x3005, 0x3007),
-    (0x3040, 0x30FF),
-    (0x3130, 0x318F),
-    (0x31F0, 0x31FF),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xA960, 0xA97F),
-    (0xAC00, 0xD7FF),
-    (0xF900, 0xFAFF),
-    (0xFF66, 0xFF9F),
-    (0x20000, 0x3134F),
-)
-
-
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _CJK)
-
-
-def _fold(text: str) -> str:
-    """The form in which key entries and matched text are compared: NFC, white space and
-    hyphen runs made one space or one hyphen, lower case (one character for one)."""
-    text = _HYPHEN_RUN.sub("-", _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", text)).strip())
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-def _atom(char: str) -> str:
-    return _SPACE_ATOM if char == " " else _HYPHEN_ATOM if char == "-" else re.escape(char)
-
-
-def _emit(node: dict) -> str:
-    """The regular expression of a trie node: its branches, longest first (the
-    end-of-entry alternative, if any, comes last)."""
-    branches = [_atom(ch) + _emit(child) for ch, child in sorted(node.items()) if ch != _END]
-    if _END in node:
-        branches.append(node[_END])
-    if len(branches) == 1:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")" if branches else ""
-
-
-class _KeyPattern:
-    """Every entry of a key, compiled once into one pattern; a match is looked up by its
-    folded form."""
-
-    def __init__(self, table: Mapping[str, tuple[str, str]]):
-        self.lookup: dict[str, tuple[str, str]] = {}
-        for entry, value in table.items():
-            self.lookup.setdefault(_fold(entry), value)
-        tries: dict[bool, dict] = {True: {}, False: {}}
-        for folded in self.lookup:
-            if not folded:
-                continue
-            node = tries[_is_cjk(folded[0])]
-            for char in folded:
-                node = node.setdefault(char, {})
-            node[_END] = "" if _is_cjk(folded[-1]) else r"(?!\w)"
-        parts = ([r"(?<!\w)" + _emit(tries[False])] if tries[False] else []) + (
-            [_emit(tries[True])] if tries[True] else []
-        )
-        self.regex = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
-
-    def find(self, matched: str) -> tuple[str, str]:
-        """(replacement, kind) of a matched text."""
-        found = self.lookup.get(_fold(matched))
-        if found is None:  # a case pair that lower() does not join (e.g. the Kelvin sign): compare one by one
-            for folded, value in self.lookup.items():
-                if re.fullmatch("".join(map(_atom, folded)), matched, re.IGNORECASE):
-                    return value
-            raise KeyError(matched)  # pragma: no cover - every match comes from some entry
-        return found
-
-    def edits(self, text: str, counts: Counter) -> list[tuple[int, int, str]]:
-        """``(start, end, replacement)`` of every entry found in ``text``, counted by kind."""
-        if self.regex is None:
-            return []
-        out = []
-        for match in self.regex.finditer(text):
-            replacement, kind = self.find(match.group(0))
-            counts[kind] += 1
-            out.append((match.start(), match.end(), replacement))
-        return out
 
 
 @dataclass(frozen=True)
@@ -229,188 +125,9 @@ class DeidKey:
         return out
 
     @cached_property
-    def pattern(self) -> _KeyPattern:
+    def pattern(self) -> KeyPattern:
         """The compiled pattern of every entry, built on first use and kept."""
-        return _KeyPattern(self.replacements())
-
-
-def read_key(path: str | Path, *, regions: Iterable[str] | None = None) -> DeidKey:
-    """Read and check a key file; every problem is reported at once.
-
-    Parameters
-    ----------
-    path
-        The key file (YAML), relative to the project root or absolute.
-    regions
-        Regions (ISO 3166 codes such as ``KR``) whose phone numbers are looked for;
-        default :data:`DEFAULT_REGIONS`.
-
-    Examples
-    --------
-    >>> read_key("data/raw/professional-interviews/deid-key.yaml").participants["Min-seo"]
-    'P1'
-    """
-    p = resolve_input(path)
-    shown = relative_to_root(p)
-    doc = read_yaml(p, what="a de-identification key (YAML)", parameter="deid_key")
-    if not isinstance(doc, dict):
-        raise InputError(
-            Problem(
-                file=shown,
-                expected="a mapping with participants, names, places",
-                found=repr(doc),
-                fix="write the key as in the module's example: participants: {name: pseudonym}, "
-                "names: [...], places: [...]",
-            )
-        )
-    problems = []
-    participants = doc.get("participants") or {}
-    if not isinstance(participants, dict) or not all(
-        isinstance(k, str) and k.strip() and isinstance(v, str) for k, v in participants.items()
-    ):
-        problems.append(
-            Problem(
-                file=shown,
-                field="participants",
-                expected="a mapping of name → pseudonym (text)",
-                found=f"a {type(participants).__name__} of {len(participants)} entries (not shown: they name people)",
-                fix="write one 'name: pseudonym' line per way a participant is named",
-            )
-        )
-        participants = {}
-    lists = {}
-    for key in ("names", "places"):
-        value = doc.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            bad = (
-                [i + 1 for i, v in enumerate(value) if not (isinstance(v, str) and v.strip())]
-                if isinstance(value, list)
-                else []
-            )
-            problems.append(
-                Problem(
-                    file=shown,
-                    field=key,
-                    expected="a list of non-empty texts",
-                    found=f"entries {bad} empty or not text" if bad else f"a {type(value).__name__}",
-                    fix=f"write {key} as a YAML list, one entry per line starting with '- '",
-                )
-            )
-        lists[key] = (
-            tuple(v.strip() for v in value if isinstance(v, str) and v.strip()) if isinstance(value, list) else ()
-        )
-    problems += _duplicate_entries(
-        shown, {"participants": participants, "names": lists["names"], "places": lists["places"]}
-    )
-    chosen = _check_regions(shown, regions, problems)
-    if problems:
-        raise InputError(problems)
-    return DeidKey(
-        participants={k.strip(): v for k, v in participants.items()},
-        names=lists["names"],
-        places=lists["places"],
-        file=shown,
-        regions=chosen,
-    )
-
-
-def _duplicate_entries(shown: str, groups: Mapping[str, Iterable[str]]) -> list[Problem]:
-    """An entry listed under two headings (compared as they are matched: case, spaces and
-    Unicode form aside); the message quotes the heading, never the entry."""
-    problems, seen = [], {}
-    for kind, values in groups.items():
-        for number, value in enumerate(values, 1):
-            folded = _fold(value)
-            if folded in seen and seen[folded][0] != kind:
-                problems.append(
-                    Problem(
-                        file=shown,
-                        field=kind,
-                        expected="each identifier listed once",
-                        found=f"entry {number} also under {seen[folded][0]} (entry {seen[folded][1]})",
-                        fix="keep it under one heading",
-                    )
-                )
-            seen.setdefault(folded, (kind, number))
-    return problems
-
-
-def _check_regions(shown: str, regions: Iterable[str] | None, problems: list[Problem]) -> tuple[str, ...]:
-    import phonenumbers
-
-    if regions is None:
-        return DEFAULT_REGIONS
-    chosen = tuple(str(r).strip().upper() for r in regions)
-    unknown = [r for r in chosen if r not in phonenumbers.SUPPORTED_REGIONS]
-    if unknown or not chosen:
-        problems.append(
-            Problem(
-                file=shown or None,
-                field="phone_regions",
-                expected="ISO 3166 region codes such as KR, HK, US",
-                found=", ".join(map(repr, unknown)) or "none",
-                fix="correct the study's phone_regions (or leave it empty for the default)",
-            )
-        )
-    return chosen or DEFAULT_REGIONS
-
-
-def _stands_alone(text: str, start: int, end: int) -> bool:
-    """A number is not part of a longer token: a DOI (10.32604/ijmhp.2024.048803), a
-    version, a path or an identifier."""
-    before = text[start - 1] if start else " "
-    after = text[end : end + 2]
-    return not (before.isalnum() or before in "./\\_-:") and not (
-        after[:1].isalnum() or after[:1] == "_" or (after[:1] in ".-/:" and after[1:2].isdigit())
-    )
-
-
-def _phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
-    """Spans of the phone numbers libphonenumber finds for any of ``regions`` (valid
-    numbers only, not part of a longer token), overlapping spans merged. The matcher
-    reads only the stretches of text that look like numbers (six digits or more)."""
-    if not _DIGITS.search(text):
-        return []
-    import phonenumbers
-
-    spans = []
-    for candidate in _NUMBERISH.finditer(text):
-        if sum(c.isdigit() for c in candidate.group(0)) < 6:
-            continue
-        start = max(0, candidate.start() - 1)  # an opening parenthesis or plus sign before the digits
-        window = text[start : candidate.end()]
-        spans += [
-            (start + m.start, start + m.end)
-            for region in regions
-            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID)
-            if _stands_alone(text, start + m.start, start + m.end)
-        ]
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _ipv6(match: re.Match) -> bool:
-    with contextlib.suppress(ValueError):
-        return any(c.isalnum() for c in match.group(0)) and bool(ipaddress.IPv6Address(match.group(0)))
-    return False
-
-
-def _pattern_hits(text: str, regions: Iterable[str]) -> Iterator[tuple[str, int, int]]:
-    """(kind, start, end) of every URL, e-mail address, IP address and phone number, in
-    the order they are removed (each finder sees the text with the earlier ones gone)."""
-    for kind, regex in (("url", URL), ("email", EMAIL), ("ip", IPV4), ("ip", IPV6)):
-        for m in regex.finditer(text):
-            if regex is not IPV6 or _ipv6(m):
-                yield kind, m.start(), m.end()
-    for start, end in _phone_spans(text, regions):
-        yield "phone", start, end
-    for m in PHONE.finditer(text):
-        yield "phone", m.start(), m.end()
+        return KeyPattern(self.replacements())
 
 
 # URLs, e-mail and IP addresses are taken out first (a name inside an address is part of
@@ -418,18 +135,6 @@ def _pattern_hits(text: str, regions: Iterable[str]) -> Iterator[tuple[str, int,
 _HELD = {"url": "\ue000", "email": "\ue001", "ip": "\ue002"}
 _TAGS = {"url": "[URL]", "email": "[EMAIL]", "ip": "[IP]", "phone": "[PHONE]"}
 _UNHOLD = re.compile("[" + "".join(_HELD.values()) + "]")
-
-
-def _may_hold(regex: re.Pattern, text: str) -> bool:
-    """Whether ``text`` has what a match of ``regex`` needs (cheap tests first: most texts
-    hold no address at all)."""
-    if regex is URL:
-        return "://" in text or "www." in text or "WWW." in text
-    if regex is EMAIL:
-        return "@" in text
-    if regex is IPV4:
-        return text.count(".") >= 3
-    return text.count(":") >= 2
 
 
 def _nfc_edits(text: str) -> list[tuple[int, int, str]]:
@@ -474,6 +179,10 @@ class _Steps:
         self.text = _apply(self.text, edits)
 
 
+@overload
+def _redact(given: str, key: DeidKey, track: Literal[True]) -> tuple[str, Counter, Table]: ...
+@overload
+def _redact(given: str, key: DeidKey, track: Literal[False]) -> tuple[str, Counter, None]: ...
 def _redact(given: str, key: DeidKey, track: bool) -> tuple[str, Counter, Table | None]:
     """What :func:`deidentify` returns, and with ``track`` the table of the offsets."""
     counts: Counter = Counter()
@@ -483,13 +192,13 @@ def _redact(given: str, key: DeidKey, track: bool) -> tuple[str, Counter, Table 
     # earlier ones held; a private-use character that would be taken for one is replaced.
     steps.apply([(m.start(), m.end(), "\ufffd") for m in _UNHOLD.finditer(steps.text)])
     for kind, regex in (("url", URL), ("email", EMAIL), ("ip", IPV4), ("ip", IPV6)):
-        if _may_hold(regex, steps.text):
-            hits = [m for m in regex.finditer(steps.text) if regex is not IPV6 or _ipv6(m)]
+        if may_hold(regex, steps.text):
+            hits = [m for m in regex.finditer(steps.text) if regex is not IPV6 or is_ipv6(m)]
             counts[kind] += len(hits)
             steps.apply([(m.start(), m.end(), _HELD[kind]) for m in hits])
     steps.apply(key.pattern.edits(steps.text, counts))
-    if _DIGITS.search(steps.text):  # a phone number has six digits or more
-        spans = _phone_spans(steps.text, key.regions)
+    if DIGITS.search(steps.text):  # a phone number has six digits or more
+        spans = phone_spans(steps.text, key.regions)
         steps.apply([(start, end, _TAGS["phone"]) for start, end in spans])
         local = [(m.start(), m.end(), _TAGS["phone"]) for m in PHONE.finditer(steps.text)]
         steps.apply(local)
@@ -579,27 +288,6 @@ def deidentify_frame(
     return out
 
 
-def study_key(deid_key: str | Path | None = None, phone_regions: Iterable[str] | None = None) -> DeidKey:
-    """The de-identification key a study declares (its ``deid_key`` and
-    ``phone_regions`` parameters): the key file read and checked, or, when the study
-    names none, a key without entries that still removes phone numbers, e-mail, URL and
-    IP addresses.
-
-    Examples
-    --------
-    >>> study_key("", ["kr"]).regions, study_key().regions == DEFAULT_REGIONS
-    (('KR',), True)
-    """
-    regions = list(phone_regions) if phone_regions else None
-    if deid_key:
-        return read_key(deid_key, regions=regions)
-    problems: list[Problem] = []
-    chosen = _check_regions("", regions, problems)
-    if problems:
-        raise ConfigError(problems)
-    return DeidKey(regions=chosen)
-
-
 def redaction_table(counts: Counter | Mapping[str, Counter]) -> pd.DataFrame:
     """How many identifiers of each kind were replaced (every kind listed, in the order
     of :data:`KINDS`); the values themselves are never shown. Given counts per source
@@ -632,7 +320,7 @@ def find_identifiers(key: DeidKey, *texts: str) -> dict[str, str]:
     found = {entry: kind for entry, (_, kind) in key.replacements().items()}
     for text in texts:
         text = unicodedata.normalize("NFC", text)
-        for kind, start, end in _pattern_hits(text, key.regions):
+        for kind, start, end in pattern_hits(text, key.regions):
             found.setdefault(text[start:end], kind)
     return found
 
@@ -657,10 +345,11 @@ def redacted_errors(key: DeidKey) -> Iterator[None]:
 
     Examples
     --------
+    >>> from peerstudy.errors import InputError
     >>> try:
     ...     with redacted_errors(DeidKey(participants={"Ann Lee": "P1"})):
     ...         raise InputError(Problem(file="x.txt", found="'Ann Lee'", expected="a speaker"))
-    ... except InputError as exc:
+    ... except PeerstudyError as exc:
     ...     print(exc.problems[0].found)
     'P1'
     """

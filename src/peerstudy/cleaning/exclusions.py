@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from peerstudy.cleaning.surveyfields import ExclusionRule, normalise_label
+from peerstudy.cleaning.surveyfields import ExclusionRule
+from peerstudy.cleaning.values import normalise_label
 from peerstudy.errors import Problem
 
 __all__ = ["Exclusions", "apply_exclusions", "flow_table"]

@@ -48,18 +48,17 @@ Examples
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from peerstudy.cleaning.workbooks import read_workbook
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
-from peerstudy.io.readers import _csv_row_of, _read_text, check_size, read_csv_table
+from peerstudy.io.readers import _csv_row_of, _read_text, read_csv_table
 
 __all__ = ["PLACEHOLDERS", "SurveyExport", "guess_delimiter", "read_export", "recognise_tool"]
 
@@ -163,7 +162,7 @@ class SurveyExport:
         rows = []
         for column, label in zip(self.columns, self.labels, strict=False):
             base, option = groups.get(column, (column, None))
-            for row, cell in self.table[column].items():
+            for row, cell in zip(self.table.index.tolist(), self.table[column].tolist(), strict=True):
                 if not self.is_missing(cell):
                     rows.append((int(row), column, label, base, option, cell))
         frame = pd.DataFrame(rows, columns=["row", "column", "question", "field", "option", "value"])
@@ -273,7 +272,7 @@ def read_export(
             table=table,
         )
     if excel:
-        records = _read_workbook(p, shown, sheet, parameter)
+        records = read_workbook(p, shown, sheet, parameter)
     else:
         text = _read_text(p, encoding="utf-8-sig", what="a CSV file", parameter=parameter, row_of=_csv_row_of)
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=guess_delimiter(text)))
@@ -407,106 +406,3 @@ def _check_names(names: list[str], keep: list[int], shown: str, tool: str) -> li
                 )
         seen.setdefault(name, i + 1)
     return problems
-
-
-# --------------------------------------------------------------------------- Excel
-def _read_workbook(path: Path, shown: str, sheet: str | None, parameter: str | None) -> list[list[str]]:
-    """The cells of one sheet as text (numbers as written, dates as ISO)."""
-    from openpyxl import load_workbook
-
-    _check_workbook_file(path, shown, parameter)
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(
-            Problem(
-                file=shown,
-                expected="an Excel workbook (.xlsx)",
-                found=f"a zip archive that is not a workbook ({type(exc).__name__})",
-                fix="save the file again from Excel as 'Excel Workbook (.xlsx)'",
-            )
-        ) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise InputError(
-                Problem(
-                    file=shown,
-                    field="sheet",
-                    expected=f"one of the sheets {book.sheetnames}",
-                    found=repr(sheet),
-                    fix="correct 'sheet' in the fields file",
-                )
-            )
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        records = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        book.close()
-    while records and not any(records[-1]):
-        records.pop()
-    if not records:
-        raise InputError(
-            Problem(
-                file=shown,
-                field=ws.title,
-                expected="a sheet with a header and answers",
-                found="an empty sheet",
-                fix="choose the sheet that holds the export",
-            )
-        )
-    return records
-
-
-def _check_workbook_file(path: Path, shown: str, parameter: str | None) -> None:
-    """Refuse a missing or too large workbook, or a file named .xlsx that is not a zip archive."""
-    if not path.is_file():
-        where = f"the parameter {parameter!r} in the study's YAML file" if parameter else "the path"
-        raise InputError(
-            Problem(
-                file=shown,
-                expected="an Excel workbook (.xlsx)",
-                found="no such file",
-                fix=f"check {where}, or add the file",
-            )
-        )
-    check_size(path, what="an Excel workbook")
-    with open(path, "rb") as fh:
-        start = fh.read(4096)
-    if not start.startswith(b"PK\x03\x04"):
-        found = "text (it is a CSV file named .xlsx)" if _looks_like_text(start) else "neither a zip archive nor text"
-        raise InputError(
-            Problem(
-                file=shown,
-                expected="an Excel workbook (.xlsx, a zip archive)",
-                found=found,
-                fix="rename the file to .csv if it is a CSV export, or save it from Excel as 'Excel Workbook (.xlsx)'",
-            )
-        )
-
-
-def _looks_like_text(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return b"\x00" not in data
-
-
-def _cell_text(value: object) -> str:
-    """A workbook cell as the text a CSV export would hold.
-
-    Examples
-    --------
-    >>> _cell_text(34.0), _cell_text(0.5), _cell_text(None), _cell_text(dt.datetime(2024, 3, 1, 9, 5))
-    ('34', '0.5', '', '2024-03-01 09:05:00')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() else value.strftime("%Y-%m-%d")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)

@@ -35,18 +35,28 @@ Examples
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from peerstudy.cleaning.fielddecls import (
+    FieldProblems,
+    check_limits,
+    read_agree,
+    read_categories,
+    read_label,
+    read_levels,
+    read_options,
+    read_reverse,
+    read_units,
+)
+from peerstudy.cleaning.values import normalise_label
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.io.yamlfiles import read_yaml
 
-__all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "normalise_label", "read_fields"]
+__all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "read_fields"]
 
 FIELD_TYPES = ("id", "integer", "number", "likert", "datetime", "category", "boolean", "multi", "label", "text")
 #: What an exclusion rule may test (see :class:`ExclusionRule`).
@@ -73,27 +83,6 @@ _KEYS = {
     "label",
     "agree",
 }
-
-
-def normalise_label(value: str) -> str:
-    """A spelling reduced for comparison: NFKC, case-folded, spaces collapsed, no final stop.
-
-    Examples
-    --------
-    >>> normalise_label(" SCHIZOPHRENIA")
-    'schizophrenia'
-    >>> normalise_label("schizophrenia.") == normalise_label("Schizophrenia ")
-    True
-    >>> normalise_label(normalise_label("Ａ  b.")) == normalise_label("Ａ  b.")
-    True
-    >>> normalise_label("unknown\u2025"), normalise_label("unknown . .")
-    ('unknown', 'unknown')
-    """
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
-    text = re.sub(r"\s+", " ", text).strip()
-    while text.endswith("."):  # every final stop: "…" is "..." once NFKC-normalised
-        text = text[:-1].rstrip()
-    return text
 
 
 @dataclass(frozen=True)
@@ -161,17 +150,6 @@ class Fields:
         return [s.name for s in self.specs]
 
 
-class _Problems(list):
-    """The problems found in one fields file."""
-
-    def __init__(self, shown: str):
-        super().__init__()
-        self.shown = shown
-
-    def add(self, field_name: str | None, expected: str, found: Any, fix: str = "") -> None:
-        self.append(Problem(file=self.shown, field=field_name, expected=expected, found=repr(found), fix=fix))
-
-
 def read_fields(path: str | Path) -> Fields:
     """Read and check a fields file; every problem in it is reported at once.
 
@@ -208,7 +186,7 @@ def read_fields(path: str | Path) -> Fields:
                 fix="see studies/supporter-survey/fields.yaml for the format",
             )
         )
-    problems = _Problems(shown)
+    problems = FieldProblems(shown)
     specs = [s for name, decl in doc["fields"].items() if (s := _read_spec(str(name), decl, problems))]
     ids = [s.name for s in specs if s.type == "id"]
     if len(ids) != 1:
@@ -249,7 +227,7 @@ def read_fields(path: str | Path) -> Fields:
     )
 
 
-def _read_settings(doc: dict, problems: _Problems) -> tuple[int | None, list, str | None]:
+def _read_settings(doc: dict, problems: FieldProblems) -> tuple[int | None, list, str | None]:
     """The fields file's ``header_rows``, ``missing`` and ``sheet``."""
     header_rows, missing, sheet = doc.get("header_rows"), doc.get("missing", [""]), doc.get("sheet")
     if header_rows is not None and (
@@ -268,8 +246,42 @@ def _read_settings(doc: dict, problems: _Problems) -> tuple[int | None, list, st
     return header_rows, missing if isinstance(missing, list) else [], sheet
 
 
-def _read_spec(name: str, decl: Any, problems: _Problems) -> FieldSpec | None:
+def _read_spec(name: str, decl: Any, problems: FieldProblems) -> FieldSpec | None:
     """One field's declaration, or None (with its problems added) if it cannot be used."""
+    decl = _read_declaration(name, decl, problems)
+    if decl is None:
+        return None
+    ftype = decl["type"]
+    cats, spelling = read_categories(name, ftype, decl, problems)
+    if cats is None:
+        return None
+    fmt = decl.get("format", ())
+    check_limits(name, ftype, decl, problems)
+    units = read_units(name, decl.get("units", []), problems)
+    return FieldSpec(
+        name=name,
+        column=decl["column"],
+        type=ftype,
+        required=bool(decl.get("required", ftype == "id")),
+        min=decl.get("min"),
+        max=decl.get("max"),
+        units=units,
+        formats=tuple([fmt] if isinstance(fmt, str) else fmt),
+        categories=cats,
+        spelling=spelling,
+        separator=decl.get("separator", ";"),
+        compare_duplicates=bool(decl.get("compare_duplicates", True)),
+        options=read_options(name, decl.get("options"), problems),
+        levels=read_levels(name, ftype, decl.get("levels"), problems),
+        reverse=read_reverse(name, decl.get("reverse", False), problems),
+        label=read_label(name, decl.get("label", ""), problems),
+        agree=read_agree(name, ftype, decl, problems),
+    )
+
+
+def _read_declaration(name: str, decl: Any, problems: FieldProblems) -> dict[Any, Any] | None:
+    """A field's declaration as a mapping with a known ``type`` and a ``column``, its bare
+    YAML true/false keys read as words; None (with its problems added) if it has none."""
     if not isinstance(decl, dict):
         problems.add(
             f"fields.{name}",
@@ -300,186 +312,10 @@ def _read_spec(name: str, decl: Any, problems: _Problems) -> FieldSpec | None:
             "copy the header from the export's first row, quoted",
         )
         return None
-    cats, spelling = _read_categories(name, ftype, decl, problems)
-    if cats is None:
-        return None
-    fmt = decl.get("format", ())
-    _check_limits(name, ftype, decl, problems)
-    units = decl.get("units", [])
-    if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
-        problems.add(
-            f"fields.{name}.units",
-            "a list of the unit words written after numbers",
-            units,
-            'e.g. units: ["years", "yrs"]',
-        )
-        units = []
-    return FieldSpec(
-        name=name,
-        column=decl["column"],
-        type=ftype,
-        required=bool(decl.get("required", ftype == "id")),
-        min=decl.get("min"),
-        max=decl.get("max"),
-        units=tuple(units),
-        formats=tuple([fmt] if isinstance(fmt, str) else fmt),
-        categories=cats,
-        spelling=spelling,
-        separator=decl.get("separator", ";"),
-        compare_duplicates=bool(decl.get("compare_duplicates", True)),
-        options=_read_options(name, decl.get("options"), problems),
-        levels=_read_levels(name, ftype, decl.get("levels"), problems),
-        reverse=_read_reverse(name, decl.get("reverse", False), problems),
-        label=_read_label(name, decl.get("label", ""), problems),
-        agree=_read_agree(name, ftype, decl, problems),
-    )
+    return decl
 
 
-def _check_limits(name: str, ftype: str, decl: dict, problems: _Problems) -> None:
-    for limit in ("min", "max"):
-        value = decl.get(limit)
-        allowed = (int, float) if ftype == "number" else int
-        if value is not None and (not isinstance(value, allowed) or isinstance(value, bool)):
-            what = "a number" if ftype == "number" else "a whole number"
-            problems.add(f"fields.{name}.{limit}", what, value, f"write the limit as a number, e.g. {limit}: 18")
-
-
-def _read_categories(
-    name: str, ftype: str, decl: dict, problems: _Problems
-) -> tuple[dict[Any, tuple[str, ...]] | None, dict[Any, str]]:
-    """The accepted spellings of a category or boolean field, by canonical value."""
-    cats: dict[Any, tuple[str, ...]] = {}
-    spelling: dict[Any, str] = {}
-    if ftype not in ("category", "boolean"):
-        return cats, spelling
-    decl_cats = (
-        {True: decl.get("true"), False: decl.get("false")} if ftype == "boolean" else decl.get("categories") or {}
-    )
-    if not decl_cats or any(not isinstance(v, list) or not v for v in decl_cats.values()):
-        problems.add(
-            f"fields.{name}",
-            "a non-empty list of spellings for each value",
-            decl_cats,
-            "list the spellings under 'categories' (or 'true'/'false')",
-        )
-        return None, spelling
-    owner: dict[str, Any] = {}
-    for canonical, spellings in decl_cats.items():
-        if any(isinstance(s, bool) for s in spellings) or isinstance(canonical, bool) and ftype == "category":
-            problems.add(
-                f"fields.{name}",
-                "spellings written as quoted text",
-                spellings,
-                'quote yes/no/true/false in YAML, e.g. "yes"; bare, YAML reads them as booleans',
-            )
-            continue
-        keys = {normalise_label(str(s)) for s in spellings}
-        if ftype == "category":
-            keys.add(normalise_label(str(canonical)))
-        for key in keys:
-            if key in owner and owner[key] != canonical:
-                problems.add(
-                    f"fields.{name}",
-                    "each spelling under one value only",
-                    key,
-                    f"it is listed under both {owner[key]!r} and {canonical!r}",
-                )
-            owner[key] = canonical
-        cats[canonical] = tuple(sorted(keys))
-        # the form that counts as "unchanged": the label itself, or the first yes/no spelling
-        spelling[canonical] = str(canonical) if ftype == "category" else str(spellings[0])
-    return cats, spelling
-
-
-def _read_options(name: str, options: Any, problems: _Problems) -> tuple[tuple[str, str], ...]:
-    """A multi field's declared options as (code, label): a mapping code -> label, or a
-    list of labels (each its own code)."""
-    if options is None:
-        return ()
-    if isinstance(options, list) and all(isinstance(o, (str, int)) and not isinstance(o, bool) for o in options):
-        return tuple((str(o), str(o)) for o in options)
-    if isinstance(options, dict) and all(
-        isinstance(v, (str, int)) and not isinstance(v, bool) for v in options.values()
-    ):
-        return tuple((str(k), str(v)) for k, v in options.items())
-    problems.add(
-        f"fields.{name}.options",
-        "a list of option labels, or a mapping of code to label",
-        options,
-        'e.g. options: {"1": "Apples, red", "2": Pears}; quote yes/no',
-    )
-    return ()
-
-
-def _read_levels(name: str, ftype: str, levels: Any, problems: _Problems) -> tuple[tuple[int, str], ...]:
-    """A Likert item's levels as (score, label), lowest first: a list of labels (scored
-    1, 2, ...) or a mapping of whole-number score to label."""
-    if ftype != "likert":
-        if levels is not None:
-            problems.add(f"fields.{name}.levels", "levels only for a likert field", levels, "remove 'levels'")
-        return ()
-    if isinstance(levels, list) and len(levels) >= 2 and all(isinstance(x, str) for x in levels):
-        return tuple((i, label) for i, label in enumerate(levels, 1))
-    if (
-        isinstance(levels, dict)
-        and len(levels) >= 2
-        and all(isinstance(k, int) and not isinstance(k, bool) for k in levels)
-        and all(isinstance(v, str) for v in levels.values())
-    ):
-        return tuple(sorted(levels.items()))
-    problems.add(
-        f"fields.{name}.levels",
-        "at least two levels: a list of labels, lowest first, or a mapping of whole-number score to label",
-        levels,
-        'e.g. levels: {1: "Strongly disagree", 2: Disagree, 3: Neutral, 4: Agree, 5: "Strongly agree"}',
-    )
-    return ()
-
-
-def _read_reverse(name: str, reverse: Any, problems: _Problems) -> bool:
-    if not isinstance(reverse, bool):
-        problems.add(f"fields.{name}.reverse", "true or false (a reverse-scored item)", reverse, "e.g. reverse: true")
-        return False
-    return reverse
-
-
-def _read_label(name: str, label: Any, problems: _Problems) -> str:
-    if not isinstance(label, str):
-        problems.add(
-            f"fields.{name}.label", "the field's name in tables and figures, as text", label, 'e.g. label: "Age"'
-        )
-        return ""
-    return label
-
-
-def _read_agree(name: str, ftype: str, decl: dict, problems: _Problems) -> tuple[int, ...]:
-    """The scores of the levels that count as agreeing: the declared ``agree`` levels (labels
-    or scores), else the levels above the midpoint of the scale."""
-    if ftype != "likert":
-        if "agree" in decl:
-            problems.add(f"fields.{name}.agree", "agree only for a likert field", decl["agree"], "remove 'agree'")
-        return ()
-    levels = _read_levels(name, ftype, decl.get("levels"), _Problems(""))
-    if not levels:
-        return ()
-    if "agree" not in decl:
-        middle = (levels[0][0] + levels[-1][0]) / 2
-        return tuple(n for n, _ in levels if n > middle)
-    agree = decl["agree"]
-    by_key = {k: n for n, label in levels for k in (str(n), normalise_label(label))}
-    chosen = [by_key.get(normalise_label(str(a))) for a in agree] if isinstance(agree, list) and agree else [None]
-    if any(n is None for n in chosen) or any(isinstance(a, bool) for a in agree):
-        problems.add(
-            f"fields.{name}.agree",
-            "a list of the field's levels (labels or scores) that count as agreeing",
-            agree,
-            "e.g. agree: [Agree, Strongly agree]; each must be one of the field's levels",
-        )
-        return ()
-    return tuple(sorted(set(chosen)))
-
-
-def _read_exclusions(rules: Any, problems: _Problems) -> tuple[ExclusionRule, ...]:
+def _read_exclusions(rules: Any, problems: FieldProblems) -> tuple[ExclusionRule, ...]:
     """The declared exclusion rules, in the order they are applied."""
     fix = 'e.g. - {reason: survey preview, column: Status, equals: ["Survey Preview"]}'
     if not isinstance(rules, list):

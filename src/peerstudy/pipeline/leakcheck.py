@@ -39,7 +39,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from peerstudy.cleaning.deid import _KeyPattern, find_identifiers, study_key
+from peerstudy.cleaning.deid import find_identifiers
+from peerstudy.cleaning.deidkey import study_key
+from peerstudy.cleaning.keymatch import KeyPattern
 from peerstudy.errors import PeerstudyError, Problem
 
 __all__ = ["LeakFound", "raw_identifiers", "scan_outputs", "check_outputs"]
@@ -210,7 +212,7 @@ def scan_outputs(folder: Path, identifiers: Mapping[str, str]) -> list[tuple[str
     ``identifiers`` ({value: kind}) occurs, as :mod:`peerstudy.cleaning.deid` matches key
     entries; files are shown relative to ``folder``, a zip member as
     ``file [member]``. The values found are never returned."""
-    pattern = _KeyPattern(_search_table(identifiers))
+    pattern = KeyPattern(_search_table(identifiers))
     if pattern.regex is None:
         return []
     hits = set()

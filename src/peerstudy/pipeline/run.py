@@ -232,7 +232,8 @@ def _redactor(study: Study) -> Callable[[str], str]:
     for what a failed run shows: its message and the notebook kept for inspection. A key
     that cannot be read (the failure itself may be about it) still removes phone
     numbers, e-mail, URL and IP addresses."""
-    from peerstudy.cleaning.deid import deidentify, study_key
+    from peerstudy.cleaning.deid import deidentify
+    from peerstudy.cleaning.deidkey import study_key
     from peerstudy.errors import PeerstudyError as _Error
 
     regions = study.parameters.get("phone_regions") or None

@@ -27,8 +27,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
-from peerstudy.cleaning.clean import split_choices
 from peerstudy.cleaning.surveyfields import Fields, FieldSpec
+from peerstudy.cleaning.values import split_choices
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.report.figures import plot_counts
 from peerstudy.report.likert import answered_scores

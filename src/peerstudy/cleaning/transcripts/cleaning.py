@@ -278,8 +278,14 @@ def clean_transcripts(
     table = participants.to_frame("participant") if isinstance(participants, pd.Series) else participants
     problems: list[Problem] = []
     speakers = _Speakers(key, set(map(str, table["participant"])), tuple(interviewer_labels), problems)
-    docs, turn_rows = [], []
-    sources = {"text": Counter(), "speaker labels": Counter(), "ids and file names": Counter(), "header": Counter()}
+    docs: list[dict] = []
+    turn_rows: list[dict] = []
+    sources: dict[str, Counter] = {
+        "text": Counter(),
+        "speaker labels": Counter(),
+        "ids and file names": Counter(),
+        "header": Counter(),
+    }
     for order, t in enumerate(transcripts, 1):
         doc = _document(t, order, speakers, key, sources, turn_rows, offsets)
         _attributes(t, doc, attributes, table, key, sources["header"], problems)

@@ -101,7 +101,8 @@ def read_cues(text: str, *, file: str, format: str) -> list[Cue]:
     blocks = _blocks(split_lines(text))
     if format == "vtt":
         blocks = _after_header(blocks)
-    cues, problems = [], []
+    cues: list[Cue] = []
+    problems: list[Problem] = []
     for block in blocks:
         at = next((i for i, (_, _, line) in enumerate(block) if "-->" in line), None)
         if at is None or at > 1 or format == "srt" and at == 1 and not block[0][2].strip().isdigit():

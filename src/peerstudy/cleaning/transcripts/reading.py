@@ -33,7 +33,7 @@ from collections import Counter
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from peerstudy.cleaning.transcripts.cues import split_lines
 from peerstudy.cleaning.transcripts.model import FACTS, UNATTRIBUTED, Layout, Transcript, read_layout
@@ -64,7 +64,7 @@ def parse_transcript(lines: list[str], *, file: str, layout: dict[str, Any] | La
     """
     layout = read_layout(layout)
     source = Source(file, "text", "\n".join(lines))
-    outside = _outside_facts(Path(file).name, layout, _read_sidecar(layout) if layout.sidecar else None)
+    outside = _outside_facts(Path(file).name, layout, _read_sidecar(layout.sidecar) if layout.sidecar else None)
     return build_transcript(source, layout=layout, outside=outside)
 
 
@@ -107,7 +107,7 @@ def build_transcript(source: Source, *, layout: Layout, outside: tuple[list[Fact
         date=facts["date"],
         duration=facts.get("duration", ""),
         speakers=speakers,
-        turns=tuple(tuple(t) for t in body.turns),
+        turns=tuple((t.time, t.speaker, t.text, t.line) for t in body.turns),
         attributes=tuple(attributes.items()),
         spans=tuple(body.spans),
         format=source.format,
@@ -199,9 +199,10 @@ def _merge(
             if not value:
                 continue
             if key == "date":
-                value = _check_date(value, where=where, row=rows.get(key), file=file, layout=layout, problems=problems)
-                if value is None:
+                date = _check_date(value, where=where, row=rows.get(key), file=file, layout=layout, problems=problems)
+                if date is None:
                     continue
+                value = date
             if key == "participants":
                 value = "; ".join(s.strip() for s in value.split(";") if s.strip())
             target = facts if key in FACTS else attributes
@@ -252,7 +253,8 @@ def _check_date(
 
 def _outside_facts(name: str, layout: Layout, sidecar: dict[str, Facts] | None) -> tuple[list[Facts], list[Problem]]:
     """Facts from the file's name (``file_pattern``) and its sidecar row."""
-    facts, problems = [], []
+    facts: list[Facts] = []
+    problems: list[Problem] = []
     if layout.file_pattern is not None:
         stem = Path(name).stem
         m = layout.file_pattern.fullmatch(stem)
@@ -285,19 +287,20 @@ def _outside_facts(name: str, layout: Layout, sidecar: dict[str, Facts] | None) 
     return facts, problems
 
 
-def _read_sidecar(layout: Layout) -> dict[str, Facts]:
+def _read_sidecar(path: str) -> dict[str, Facts]:
     """The sidecar sheet's rows by file name; a file named twice is a problem."""
-    table = read_csv_table(layout.sidecar, required=["file"], parameter="transcripts")
-    shown = relative_to_root(resolve_input(layout.sidecar))
+    table = read_csv_table(path, required=["file"], parameter="transcripts")
+    shown = relative_to_root(resolve_input(path))
     rows: dict[str, Facts] = {}
     problems = []
-    for row, record in table.iterrows():
+    for label, record in table.iterrows():
+        row = int(cast(int, label))  # the index is the sheet's row number (the stubs know only Hashable)
         name = record["file"].strip()
         if name in rows:
             problems.append(
                 Problem(
                     file=shown,
-                    row=int(row),
+                    row=row,
                     field="file",
                     expected="one row per transcript",
                     found=f"{name!r} again",
@@ -306,7 +309,7 @@ def _read_sidecar(layout: Layout) -> dict[str, Facts]:
             )
             continue
         values = {str(k).strip().lower(): str(v) for k, v in record.items() if k != "file"}
-        rows[name] = (f"the sidecar sheet {shown} (row {row})", values, {k: int(row) for k in [*values, "file"]})
+        rows[name] = (f"the sidecar sheet {shown} (row {row})", values, {k: row for k in [*values, "file"]})
     if problems:
         raise InputError(problems)
     return rows
@@ -322,7 +325,7 @@ def read_transcript(path: str | Path, *, layout: dict[str, Any] | Layout | None 
     ('00:00:03', 'Interviewer', 'How did it start?', 6)
     """
     layout = read_layout(layout)
-    sidecar = _read_sidecar(layout) if layout.sidecar else None
+    sidecar = _read_sidecar(layout.sidecar) if layout.sidecar else None
     source = read_source(path)
     return build_transcript(source, layout=layout, outside=_outside_facts(Path(path).name, layout, sidecar))
 
@@ -370,18 +373,21 @@ def _folder_files(folder: Path, layout: Layout, problems: list[Problem]) -> tupl
                 fix="check the parameter 'transcripts', or add the transcripts to the folder",
             )
         )
-    sidecar = _read_sidecar(layout) if layout.sidecar else None
+    if not layout.sidecar:
+        return found, None
+    sidecar = _read_sidecar(layout.sidecar)
     names = {f.name for f in found}
+    shown = relative_to_root(resolve_input(layout.sidecar))
     problems += [
         Problem(
-            file=relative_to_root(resolve_input(layout.sidecar)),
+            file=shown,
             row=rows["file"],
             field="file",
             expected=f"a transcript in {relative_to_root(folder)}",
             found=f"{name!r}: no such file",
             fix="add the file, or remove its row",
         )
-        for name, (_, _, rows) in (sidecar or {}).items()
+        for name, (_, _, rows) in sidecar.items()
         if name not in names
     ]
     return found, sidecar

@@ -1,0 +1,140 @@
+"""Find the identifiers that need no key: URLs, e-mail addresses, IP addresses and phone numbers.
+
+Phone numbers are found with Google's libphonenumber (the ``phonenumbers`` port) for the
+key's regions and taken whole, area code and country code included; then bare local
+numbers by pattern (:data:`PHONE`). Years, spans of years, dates and small counts are not
+phone numbers.
+
+Examples
+--------
+>>> [(kind, start, end) for kind, start, end in pattern_hits("mail a@b.org or ring 9123 4567", ["HK"])]
+[('email', 5, 12), ('phone', 21, 30), ('phone', 21, 30)]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator
+
+__all__ = ["DIGITS", "EMAIL", "IPV4", "IPV6", "PHONE", "URL", "is_ipv6", "may_hold", "pattern_hits", "phone_spans"]
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'\]\[(){}]*[^\s<>\"'\]\[(){}.,;:!?]", re.IGNORECASE)
+IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\.?\d)")
+# Candidates only: a candidate is an IPv6 address if :mod:`ipaddress` accepts it (so a
+# time stamp such as 10:30:15 is not one).
+IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+#: Bare local phone numbers: three digit groups, optionally after a country code
+#: (010-1234-5678, +82 10-1234-5678, 852 9123 4567), or a local number of eight digits,
+#: split in two or not (9123 4567, 6123-4567, 91234567), but not a span of years
+#: (2019-2020) or a date written without separators (20210305).
+PHONE = re.compile(
+    r"(?<![\w-])(?:(?:\+?\d{1,3}[ -])?0?\d{1,3}[ -]\d{3,4}[ -]\d{4}"
+    r"|(?!(?:19|20)\d\d[ -](?:19|20)\d\d(?![\w-]))"
+    r"(?!(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\w-]))\d{4}[ -]?\d{4})(?![\w-])"
+)
+# A text holds no phone number unless it holds six digits close together: texts without
+# are not handed to the (slower) phone number matcher.
+DIGITS = re.compile(r"\d(?:[\s().\-/]{0,3}\d){5}")
+
+# Stretches that may hold a phone number: digits with the separators numbers are written
+# with (spaces, no-break spaces, dots, hyphens, slashes, parentheses), and the extension
+# words libphonenumber reads.
+_NUMBERISH = re.compile(r"[+(]?\d[\d \t\u00a0().\-/+]*\d\)?")
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """A number is not part of a longer token: a DOI (10.32604/ijmhp.2024.048803), a
+    version, a path or an identifier."""
+    before = text[start - 1] if start else " "
+    after = text[end : end + 2]
+    return not (before.isalnum() or before in "./\\_-:") and not (
+        after[:1].isalnum() or after[:1] == "_" or (after[:1] in ".-/:" and after[1:2].isdigit())
+    )
+
+
+def phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
+    """Spans of the phone numbers libphonenumber finds for any of ``regions`` (valid
+    numbers only, not part of a longer token), overlapping spans merged. The matcher
+    reads only the stretches of text that look like numbers (six digits or more).
+
+    Examples
+    --------
+    >>> phone_spans("call (02) 5550 4217, not 2019-2020", ["KR"])
+    [(5, 19)]
+    """
+    if not DIGITS.search(text):
+        return []
+    import phonenumbers
+
+    spans = []
+    for candidate in _NUMBERISH.finditer(text):
+        if sum(c.isdigit() for c in candidate.group(0)) < 6:
+            continue
+        start = max(0, candidate.start() - 1)  # an opening parenthesis or plus sign before the digits
+        window = text[start : candidate.end()]
+        spans += [
+            (start + m.start, start + m.end)
+            for region in regions
+            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID)
+            if _stands_alone(text, start + m.start, start + m.end)
+        ]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def is_ipv6(match: re.Match) -> bool:
+    """Whether a candidate matched by :data:`IPV6` is an IPv6 address (a time is not).
+
+    Examples
+    --------
+    >>> [is_ipv6(m) for m in IPV6.finditer("fe80::1 at 10:30:15")]
+    [True, False]
+    """
+    with contextlib.suppress(ValueError):
+        return any(c.isalnum() for c in match.group(0)) and bool(ipaddress.IPv6Address(match.group(0)))
+    return False
+
+
+def pattern_hits(text: str, regions: Iterable[str]) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of every URL, e-mail address, IP address and phone number, in
+    the order they are removed (each finder sees the text with the earlier ones gone).
+
+    Examples
+    --------
+    >>> list(pattern_hits("see https://x.org/a", ["US"]))
+    [('url', 4, 19)]
+    """
+    for kind, regex in (("url", URL), ("email", EMAIL), ("ip", IPV4), ("ip", IPV6)):
+        for m in regex.finditer(text):
+            if regex is not IPV6 or is_ipv6(m):
+                yield kind, m.start(), m.end()
+    for start, end in phone_spans(text, regions):
+        yield "phone", start, end
+    for m in PHONE.finditer(text):
+        yield "phone", m.start(), m.end()
+
+
+def may_hold(regex: re.Pattern, text: str) -> bool:
+    """Whether ``text`` has what a match of ``regex`` (:data:`URL`, :data:`EMAIL`,
+    :data:`IPV4` or :data:`IPV6`) needs (cheap tests first: most texts hold no address at all).
+
+    Examples
+    --------
+    >>> may_hold(EMAIL, "no address here"), may_hold(URL, "see www.example.org")
+    (False, True)
+    """
+    if regex is URL:
+        return "://" in text or "www." in text or "WWW." in text
+    if regex is EMAIL:
+        return "@" in text
+    if regex is IPV4:
+        return text.count(".") >= 3
+    return text.count(":") >= 2
