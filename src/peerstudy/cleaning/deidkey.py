@@ -21,7 +21,7 @@ from peerstudy.cleaning.deid import DEFAULT_REGIONS, DeidKey
 from peerstudy.cleaning.keymatch import fold_entry
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
-from peerstudy.io.readers import read_yaml
+from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = ["read_key", "study_key"]
 
