@@ -47,8 +47,9 @@ from peerstudy.io import readers
 from peerstudy.pipeline import commit
 from peerstudy.pipeline import run as pipeline_run
 from peerstudy.qualitative.codebook import read_codebook
-from peerstudy.qualitative.coding import read_codings, read_unit_sheets, reconcile
+from peerstudy.qualitative.coding import read_codings, reconcile
 from peerstudy.qualitative.memos import read_memos
+from peerstudy.qualitative.units import read_unit_sheets
 from peerstudy.report.outputs import StudyOutputs
 from peerstudy.review.bibliography import check_search_log, read_exports, read_search_log
 from peerstudy.review.screening import read_decisions
