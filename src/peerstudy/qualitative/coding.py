@@ -195,7 +195,7 @@ def apply_coding_sheets(
     return _coded_from_state(state, codebook)
 
 
-def _document_index(documents: pd.DataFrame, document_key: Sequence[str]) -> dict[tuple[str, ...], Hashable]:
+def _document_index(documents: pd.DataFrame, document_key: Sequence[str]) -> dict[tuple[str, ...], Any]:
     """The index label of each document, by the values of its ``document_key`` columns."""
     missing_cols = [c for c in document_key if c not in documents]
     if missing_cols or not document_key:
@@ -258,7 +258,7 @@ class _SheetState:
 def _check_row(
     cells: pd.Series,
     doc_key: tuple[str, ...],
-    index: dict[tuple[str, ...], Hashable],
+    index: dict[tuple[str, ...], Any],
     codebook: pd.DataFrame,
     document_key: Sequence[str],
 ) -> list[RowProblem]:

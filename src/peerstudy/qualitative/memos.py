@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -36,13 +37,14 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
     names a person."""
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
-            return deidentify_frame(read_memos(path, codebook), key, columns=["memo", "title"])
+            # deidentify_frame passes None through; a frame in gives a frame out
+            return cast(pd.DataFrame, deidentify_frame(read_memos(path, codebook), key, columns=["memo", "title"]))
     p = resolve_input(path)
     shown = relative_to_root(p)
     table = read_csv_table(p, required=["memo", "date", "codes", "title"], parameter="memos")
     rows, problems = [], []
     for row, cells in table.iterrows():
-        where = {"file": shown, "row": int(row)}
+        where = {"file": shown, "row": int(cast(int, row))}  # read_csv_table: spreadsheet row numbers
         try:
             day = date.fromisoformat(cells["date"].strip())
         except ValueError:
@@ -100,15 +102,15 @@ def memo_timeline(memos: pd.DataFrame, codebook: pd.DataFrame, *, depth: int = 1
     """One row per (memo, code at ``depth``) in date order: ``memo``, ``date``,
     ``code``, ``label``, ``title``."""
     rows = []
-    for m in memos.itertuples():
-        for code in dict.fromkeys(ancestor(codebook, c, depth) for c in m.codes):
+    for memo, day, codes, title in zip(memos["memo"], memos["date"], memos["codes"], memos["title"], strict=True):
+        for code in dict.fromkeys(ancestor(codebook, c, depth) for c in codes):
             rows.append(
                 {
-                    "memo": m.memo,
-                    "date": m.date.date().isoformat(),
+                    "memo": memo,
+                    "date": day.date().isoformat(),
                     "code": code,
                     "label": codebook.at[code, "label"],
-                    "title": m.title,
+                    "title": title,
                 }
             )
     return pd.DataFrame(rows, columns=["memo", "date", "code", "label", "title"])
