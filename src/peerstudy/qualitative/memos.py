@@ -44,13 +44,14 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
     table = read_csv_table(p, required=["memo", "date", "codes", "title"], parameter="memos")
     rows, problems = [], []
     for row, cells in table.iterrows():
-        where = {"file": shown, "row": int(cast(int, row))}  # read_csv_table: spreadsheet row numbers
+        at = int(cast(int, row))  # read_csv_table: spreadsheet row numbers
         try:
             day = date.fromisoformat(cells["date"].strip())
         except ValueError:
             problems.append(
                 Problem(
-                    **where,
+                    file=shown,
+                    row=at,
                     field="date",
                     expected="a date as YYYY-MM-DD",
                     found=repr(cells["date"]),
@@ -63,7 +64,8 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
         for c in unknown:
             problems.append(
                 Problem(
-                    **where,
+                    file=shown,
+                    row=at,
                     field="codes",
                     expected="codes defined in the codebook",
                     found=repr(c),
@@ -73,7 +75,8 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
         if not codes:
             problems.append(
                 Problem(
-                    **where,
+                    file=shown,
+                    row=at,
                     field="codes",
                     expected="at least one code the memo develops",
                     found="none",
