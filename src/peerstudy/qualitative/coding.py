@@ -15,41 +15,31 @@ study's key before it is looked for, so one that names a person matches its reda
 ``PlainTextSelection``): its document, and ``start``/``end`` offsets in code points into
 the document text, so that ``text[start:end] == segment text``. Each row becomes a
 *coding* (REFI-QDA ``Coding``): segment, code, coder, round, with the sheet file and row
-kept for tracing a result back to the coder's decision. Where a row lies in its document
-is found by :mod:`peerstudy.qualitative.spans`; unit ids are checked by
-:mod:`peerstudy.qualitative.units`.
-
-Examples
---------
->>> book = pd.DataFrame({"root": ["q", "q"], "depth": [0, 1]}, index=pd.Index(["q", "help"], name="code"))
->>> doc = pd.Series({"document": "1/q", "question": "q", "text": "I wanted to grow. And to help."})
->>> _code_problem("help", doc, book, "question") is None
-True
->>> _code_problem("q", doc, book, "question")["expected"]
-'a category, not a top-level code'
+kept for tracing a result back to the coder's decision. Each row is checked and applied by
+:mod:`peerstudy.qualitative.sheetrows` (where it lies in its document:
+:mod:`peerstudy.qualitative.spans`); unit ids are checked by :mod:`peerstudy.qualitative.units`.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
 
 from peerstudy.cleaning.deid import DeidKey, deidentify, deidentify_frame, redacted_errors
-from peerstudy.cleaning.offsetmap import OffsetMap, maps_from_turns
+from peerstudy.cleaning.offsetmap import maps_from_turns
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.io.readers import read_csv_table
-from peerstudy.qualitative.codebook import suggest_code
 from peerstudy.qualitative.excerpts import TurnIndex
 from peerstudy.qualitative.refi import apply_refi
 from peerstudy.qualitative.refi.project import CODING_COLUMNS, SEGMENT_COLUMNS
 from peerstudy.qualitative.segments import Coded, attribute_segments
-from peerstudy.qualitative.spans import RowProblem, Span, span_from_offsets, span_of_excerpt
+from peerstudy.qualitative.sheetrows import SheetState, apply_row, check_row
 from peerstudy.qualitative.units import check_units
 
 __all__ = [
@@ -161,7 +151,7 @@ def apply_coding_sheets(
         the end of the transcript or selecting only its layout.
     """
     index = _document_index(documents, document_key)
-    state = _SheetState(turn_index=TurnIndex(turns) if turns is not None else None, maps=maps_from_turns(turns))
+    state = SheetState(turn_index=TurnIndex(turns) if turns is not None else None, maps=maps_from_turns(turns))
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
@@ -173,11 +163,11 @@ def apply_coding_sheets(
             if key is not None:  # raw ids and raw excerpts are looked up de-identified (issue 13)
                 doc_key = doc_key if doc_key in index else tuple(deidentify(k, key)[0] for k in doc_key)
                 excerpt = deidentify(excerpt, key)[0]
-            row_problems = _check_row(cells, doc_key, index, codebook, document_key)
+            row_problems = check_row(cells, doc_key, index, codebook, document_key)
             if row_problems:
                 state.problems += [Problem(file=shown, row=_row_number(row), **p) for p in row_problems]
                 continue
-            problem = _apply_row(
+            problem = apply_row(
                 state,
                 cells,
                 documents.loc[index[doc_key]],
@@ -218,7 +208,7 @@ def _row_number(row: Hashable) -> int:
     return int(cast(int, row))
 
 
-def _coded_from_state(state: _SheetState, codebook: pd.DataFrame) -> Coded:
+def _coded_from_state(state: SheetState, codebook: pd.DataFrame) -> Coded:
     """The segments (in document order) and codings (in codebook order) gathered from
     every sheet, once their unit ids are checked."""
     seg = pd.DataFrame(list(state.segments.values()), columns=SEGMENT_COLUMNS)
@@ -239,212 +229,6 @@ def _coded_from_state(state: _SheetState, codebook: pd.DataFrame) -> Coded:
         codings=cod.astype({"round": "int64", "row": "int64"}),
         tolerant=pd.DataFrame(state.tolerant, columns=["sheet", "row", "document", "excerpt", "matched text"]),
     )
-
-
-@dataclass
-class _SheetState:
-    """What :func:`apply_coding_sheets` has gathered so far, across sheets."""
-
-    turn_index: TurnIndex | None
-    maps: dict[str, OffsetMap] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    segments: dict[tuple[str, int, int], dict[str, Any]] = field(default_factory=dict)
-    codings: list[dict[str, Any]] = field(default_factory=list)
-    seen: dict[tuple[Any, ...], str] = field(default_factory=dict)
-    spans: dict[tuple[str, str, str], list[tuple[int, int, str, int]]] = field(default_factory=dict)
-    tolerant: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _check_row(
-    cells: pd.Series,
-    doc_key: tuple[str, ...],
-    index: dict[tuple[str, ...], Any],
-    codebook: pd.DataFrame,
-    document_key: Sequence[str],
-) -> list[RowProblem]:
-    """The problems of a row that stop it being looked at further: an unknown document,
-    a code not in the codebook, no coder."""
-    code, coder = cells["code"].strip(), cells["coder"].strip()
-    problems = []
-    if doc_key not in index:
-        problems.append(
-            {
-                "field": ", ".join(document_key),
-                "expected": "a document of the cleaned data (an analysed answer or transcript)",
-                "found": repr(", ".join(doc_key)),
-                "fix": "check the identifiers; only analysed documents can be coded",
-            }
-        )
-    if code not in codebook.index:
-        problems.append(
-            {
-                "field": "code",
-                "expected": "a code defined in the codebook",
-                "found": repr(code),
-                "fix": suggest_code(code, codebook),
-            }
-        )
-    if not coder:
-        problems.append(
-            {
-                "field": "coder",
-                "expected": "the coder's initials",
-                "found": "nothing",
-                "fix": "fill in who made this coding",
-            }
-        )
-    return problems
-
-
-def _code_problem(code: str, doc: pd.Series, codebook: pd.DataFrame, root_code_from: str | None) -> RowProblem | None:
-    """A code that does not belong under the document's top-level code (a survey question)."""
-    if root_code_from is None:
-        return None
-    if codebook.at[code, "root"] != doc[root_code_from]:
-        return {
-            "field": "code",
-            "expected": f"a code under {doc[root_code_from]!r} (the {root_code_from} of this document)",
-            "found": f"{code!r}, which is under {codebook.at[code, 'root']!r}",
-            "fix": "use a code for this question, or correct the question column",
-        }
-    if codebook.at[code, "depth"] == 0:
-        return {
-            "field": "code",
-            "expected": "a category, not a top-level code",
-            "found": repr(code),
-            "fix": "choose the category that fits the excerpt",
-        }
-    return None
-
-
-def _apply_row(
-    state: _SheetState,
-    cells: pd.Series,
-    doc: pd.Series,
-    excerpt: str,
-    codebook: pd.DataFrame,
-    *,
-    root_code_from: str | None,
-    unit_column: str | None,
-    sheet: str,
-    row: int,
-) -> RowProblem | None:
-    """Locate one row's excerpt, check it, and add its segment and coding to ``state``;
-    the problem, if any (nothing is added then)."""
-    code, coder = cells["code"].strip(), cells["coder"].strip()
-    problem = _code_problem(code, doc, codebook, root_code_from)
-    if problem:
-        return problem
-    by_offsets = bool(cells.get("start", "").strip() or cells.get("end", "").strip())
-    span = _locate_row(state, cells, doc, excerpt, by_offsets)
-    if isinstance(span, dict):
-        return span
-    text = doc["text"][span[0] : span[1]]
-    if not by_offsets and text != excerpt:
-        state.tolerant.append(
-            {"sheet": sheet, "row": row, "document": doc["document"], "excerpt": excerpt, "matched text": text}
-        )
-    speaker, problem = _row_speaker(state.turn_index, doc, span)
-    if problem:
-        return problem
-    problem = _repeat_problem(state, doc["document"], span, code, coder, sheet, by_offsets)
-    if problem:
-        return problem
-    _add_coding(state, cells, doc, span, speaker, unit_column=unit_column, sheet=sheet, row=row)
-    return None
-
-
-def _locate_row(
-    state: _SheetState, cells: pd.Series, doc: pd.Series, excerpt: str, by_offsets: bool
-) -> Span | RowProblem:
-    """Where a row lies in its document: by its offsets (into the transcript as written
-    when the document has a source map), else by its excerpt."""
-    if not by_offsets:
-        return span_of_excerpt(cells, doc, excerpt, state.turn_index)
-    source_map = state.maps.get(str(doc["document"]))
-    return span_from_offsets(cells.get("start", ""), cells.get("end", ""), doc, excerpt, source_map)
-
-
-def _row_speaker(turn_index: TurnIndex | None, doc: pd.Series, span: Span) -> tuple[Any, RowProblem | None]:
-    """Who a segment belongs to: the document's participant, or, in a transcript with
-    participant speakers, the speaker of the one participant's turn that holds it."""
-    speaker = doc["participant"]
-    if turn_index is not None and str(doc["participant"]):
-        speaker = turn_index.speaker_at(doc["document"], *span)
-        if speaker is None or speaker not in str(doc["participant"]).split("; "):
-            return speaker, {
-                "field": "excerpt",
-                "expected": "text within one participant's turn",
-                "found": "text across turns" if speaker is None else f"text of {speaker!r}",
-                "fix": "mark only what one participant said",
-            }
-    return speaker, None
-
-
-def _add_coding(
-    state: _SheetState,
-    cells: pd.Series,
-    doc: pd.Series,
-    span: Span,
-    speaker: Any,
-    *,
-    unit_column: str | None,
-    sheet: str,
-    row: int,
-) -> None:
-    """Add a checked row's segment (unless another row made it) and coding to ``state``."""
-    code, coder = cells["code"].strip(), cells["coder"].strip()
-    state.spans.setdefault((doc["document"], code, coder), []).append((span[0], span[1], sheet, row))
-    state.seen[(doc["document"], *span), code, coder] = f"{sheet} row {row}"
-    segment = f"{doc['document']}@{span[0]}-{span[1]}"
-    state.segments.setdefault(
-        (doc["document"], *span),
-        {
-            "segment": segment,
-            "document": doc["document"],
-            "participant": speaker,
-            "start": span[0],
-            "end": span[1],
-            "text": doc["text"][span[0] : span[1]],
-        },
-    )
-    state.codings.append(
-        {
-            "segment": segment,
-            "unit": cells[unit_column].strip() if unit_column else segment,
-            "code": code,
-            "coder": coder,
-            "round": 1,
-            "note": cells.get("note", "").strip(),
-            "sheet": sheet,
-            "row": row,
-        }
-    )
-
-
-def _repeat_problem(
-    state: _SheetState, document: str, span: Span, code: str, coder: str, sheet: str, by_offsets: bool
-) -> RowProblem | None:
-    """The same coding again, or one coder's two overlapping spans of one code."""
-    dup = ((document, *span), code, coder)
-    if dup in state.seen:
-        return {
-            "field": "code",
-            "expected": "each coding once per coder",
-            "found": f"{code!r} on the same excerpt again (first at {state.seen[dup]})",
-            "fix": "remove the repeated row",
-        }
-    other = next((o for o in state.spans.get((document, code, coder), []) if o[0] < span[1] and span[0] < o[1]), None)
-    if other is None:
-        return None
-    at = f"row {other[3]}" if other[2] == sheet else f"{other[2]} row {other[3]}"
-    return {
-        "field": "start, end" if by_offsets else "excerpt",
-        "expected": f"codings of {code!r} by {coder} that do not overlap",
-        "found": f"[{span[0]}, {span[1]}), which overlaps [{other[0]}, {other[1]}) of {at}",
-        "fix": "merge the two rows into one coding of the whole span, or correct "
-        + ("the offsets" if by_offsets else "the excerpt"),
-    }
 
 
 @dataclass

@@ -60,30 +60,9 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
             )
             continue
         codes = [c.strip() for c in cells["codes"].split(";") if c.strip()]
-        unknown = [c for c in codes if c not in codebook.index]
-        for c in unknown:
-            problems.append(
-                Problem(
-                    file=shown,
-                    row=at,
-                    field="codes",
-                    expected="codes defined in the codebook",
-                    found=repr(c),
-                    fix=suggest_code(c, codebook),
-                )
-            )
-        if not codes:
-            problems.append(
-                Problem(
-                    file=shown,
-                    row=at,
-                    field="codes",
-                    expected="at least one code the memo develops",
-                    found="none",
-                    fix="list the codes the memo is about, separated by ';'",
-                )
-            )
-        if not unknown and codes:
+        code_problems = _code_problems(codes, codebook, file=shown, row=at)
+        problems += code_problems
+        if not code_problems:
             rows.append(
                 {
                     "memo": cells["memo"].strip(),
@@ -99,6 +78,34 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
         .sort_values(["date", "memo"])
         .reset_index(drop=True)
     )
+
+
+def _code_problems(codes: list[str], codebook: pd.DataFrame, *, file: str, row: int) -> list[Problem]:
+    """The problems of a memo's codes: none given, or some not in the codebook."""
+    problems = [
+        Problem(
+            file=file,
+            row=row,
+            field="codes",
+            expected="codes defined in the codebook",
+            found=repr(c),
+            fix=suggest_code(c, codebook),
+        )
+        for c in codes
+        if c not in codebook.index
+    ]
+    if not codes:
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                field="codes",
+                expected="at least one code the memo develops",
+                found="none",
+                fix="list the codes the memo is about, separated by ';'",
+            )
+        )
+    return problems
 
 
 def memo_timeline(memos: pd.DataFrame, codebook: pd.DataFrame, *, depth: int = 1) -> pd.DataFrame:
