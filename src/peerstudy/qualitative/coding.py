@@ -23,7 +23,7 @@ kept for tracing a result back to the coder's decision. Each row is checked and 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -39,7 +39,7 @@ from peerstudy.qualitative.excerpts import TurnIndex
 from peerstudy.qualitative.refi import apply_refi
 from peerstudy.qualitative.refi.project import CODING_COLUMNS, SEGMENT_COLUMNS
 from peerstudy.qualitative.segments import Coded, attribute_segments
-from peerstudy.qualitative.sheetrows import SheetState, apply_row, check_row
+from peerstudy.qualitative.sheetrows import SheetState, apply_row, check_row, row_number
 from peerstudy.qualitative.units import check_units
 
 __all__ = [
@@ -165,7 +165,7 @@ def apply_coding_sheets(
                 excerpt = deidentify(excerpt, key)[0]
             row_problems = check_row(cells, doc_key, index, codebook, document_key)
             if row_problems:
-                state.problems += [Problem(file=shown, row=_row_number(row), **p) for p in row_problems]
+                state.problems += [Problem(file=shown, row=row_number(row), **p) for p in row_problems]
                 continue
             problem = apply_row(
                 state,
@@ -176,10 +176,10 @@ def apply_coding_sheets(
                 root_code_from=root_code_from,
                 unit_column=unit_column,
                 sheet=shown,
-                row=_row_number(row),
+                row=row_number(row),
             )
             if problem:
-                state.problems.append(Problem(file=shown, row=_row_number(row), **problem))
+                state.problems.append(Problem(file=shown, row=row_number(row), **problem))
     if state.problems:
         raise InputError(state.problems)
     return _coded_from_state(state, codebook)
@@ -201,11 +201,6 @@ def _document_index(documents: pd.DataFrame, document_key: Sequence[str]) -> dic
         tuple(str(v) for v in k): i
         for i, k in zip(documents.index, documents[list(document_key)].itertuples(index=False, name=None), strict=False)
     }
-
-
-def _row_number(row: Hashable) -> int:
-    """The spreadsheet row number a table of :func:`peerstudy.io.readers.read_csv_table` is indexed by."""
-    return int(cast(int, row))
 
 
 def _coded_from_state(state: SheetState, codebook: pd.DataFrame) -> Coded:

@@ -26,9 +26,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -38,7 +38,19 @@ from peerstudy.qualitative.codebook import suggest_code
 from peerstudy.qualitative.excerpts import TurnIndex
 from peerstudy.qualitative.spans import RowProblem, Span, span_from_offsets, span_of_excerpt
 
-__all__ = ["SheetState", "apply_row", "check_row"]
+__all__ = ["SheetState", "apply_row", "check_row", "row_number"]
+
+
+def row_number(row: Hashable) -> int:
+    """The spreadsheet row number (1-based, header rows counted) a table of
+    :func:`peerstudy.io.readers.read_csv_table` is indexed by, as an ``int``.
+
+    Examples
+    --------
+    >>> row_number(next(pd.DataFrame({"a": [1]}, index=[2]).iterrows())[0])
+    2
+    """
+    return int(cast(int, row))  # the index holds ints; iterrows types its labels as Hashable
 
 
 @dataclass

@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -29,6 +29,7 @@ from peerstudy.io.readers import read_csv_table
 from peerstudy.qualitative.codebook import suggest_code
 from peerstudy.qualitative.refi.project import CODING_COLUMNS
 from peerstudy.qualitative.segments import Coded
+from peerstudy.qualitative.sheetrows import row_number
 
 __all__ = ["check_units", "read_unit_sheets"]
 
@@ -79,7 +80,7 @@ def read_unit_sheets(
         shown = relative_to_root(path)
         table = read_csv_table(path, required=["unit", "code", "coder"], parameter="stability_sheets")
         for row, cells in table.iterrows():
-            found = _unit_row_problems(cells, units, codebook, file=shown, row=_row_number(row))
+            found = _unit_row_problems(cells, units, codebook, file=shown, row=row_number(row))
             problems += found
             if not found:
                 rows.append(
@@ -91,17 +92,12 @@ def read_unit_sheets(
                         "round": round,
                         "note": cells.get("note", "").strip(),
                         "sheet": shown,
-                        "row": _row_number(row),
+                        "row": row_number(row),
                     }
                 )
     if problems:
         raise InputError(problems)
     return pd.DataFrame(rows, columns=CODING_COLUMNS).astype({"round": "int64", "row": "int64"})
-
-
-def _row_number(row: Hashable) -> int:
-    """The spreadsheet row number a table of :func:`peerstudy.io.readers.read_csv_table` is indexed by."""
-    return int(cast(int, row))
 
 
 def _unit_row_problems(
