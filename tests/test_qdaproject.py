@@ -16,11 +16,12 @@ import xmlschema
 from helpers import FIXTURES
 from peerstudy.errors import InputError
 from peerstudy.qualitative.codebook import read_codebook
-from peerstudy.qualitative.coding import apply_coding_sheets, read_unit_sheets
+from peerstudy.qualitative.coding import apply_coding_sheets
 from peerstudy.qualitative.memos import read_memos
 from peerstudy.qualitative.qdaproject import qda_codings
 from peerstudy.qualitative.reconciliation import reconcile
 from peerstudy.qualitative.refi import read_refi, write_qdpx
+from peerstudy.qualitative.units import read_unit_sheets
 
 STUDY = FIXTURES / "qda-study"
 BOOK = FIXTURES / "mini-interviews" / "codebook.yaml"

@@ -17,7 +17,9 @@ Examples
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 import yaml
@@ -61,7 +63,8 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     """
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
-            return deidentify_frame(read_codebook(path), key, columns=["label", "definition"])
+            # deidentify_frame passes None through; a frame in gives a frame out
+            return cast(pd.DataFrame, deidentify_frame(read_codebook(path), key, columns=["label", "definition"]))
     p = resolve_input(path)
     shown = relative_to_root(p)
     doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook")
@@ -75,61 +78,7 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
                 fix="see data/raw/supporter-survey/codebook.yaml for the format",
             )
         )
-    lines = _item_lines(node, "codes")
-    problems: list[Problem] = []
-    rows = []
-    seen: dict[str, int] = {}
-    for i, entry in enumerate(doc["codes"]):
-        line = lines[i] if i < len(lines) else None
-        if not isinstance(entry, dict):
-            problems.append(
-                Problem(
-                    file=shown,
-                    row=line,
-                    field="codes",
-                    expected="a mapping {code, label, definition, parent}",
-                    found=repr(entry),
-                    fix="write the entry as {code: …, label: …, definition: …, parent: …}",
-                )
-            )
-            continue
-        missing = [k for k in ("code", "label", "definition") if not str(entry.get(k) or "").strip()]
-        if missing:
-            problems.append(
-                Problem(
-                    file=shown,
-                    row=line,
-                    field=", ".join(missing),
-                    expected="a non-empty value",
-                    found="nothing",
-                    fix="fill in every code's code, label and definition",
-                )
-            )
-            continue
-        code = str(entry["code"]).strip()
-        if code in seen:
-            problems.append(
-                Problem(
-                    file=shown,
-                    row=line,
-                    field="code",
-                    expected="a code id used once",
-                    found=f"{code!r}, already defined at line {seen[code]}",
-                    fix="rename one of them",
-                )
-            )
-            continue
-        seen[code] = line
-        parent = entry.get("parent")
-        rows.append(
-            {
-                "code": code,
-                "label": str(entry["label"]).strip(),
-                "definition": " ".join(str(entry["definition"]).split()),
-                "parent": None if parent is None else str(parent).strip(),
-                "line": line,
-            }
-        )
+    rows, problems = _read_entries(doc["codes"], _item_lines(node, "codes"), shown)
     by_code = {r["code"]: r for r in rows}
     for r in rows:
         if r["parent"] is not None and r["parent"] not in by_code:
@@ -146,33 +95,7 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     if problems:
         raise InputError(problems)
     for r in rows:
-        chain, node_code = [], r["code"]
-        while node_code is not None:
-            if node_code in chain:
-                raise InputError(
-                    Problem(
-                        file=shown,
-                        row=r["line"],
-                        field="parent",
-                        expected="a tree (no code is its own ancestor)",
-                        found=" → ".join(chain + [node_code]),
-                        fix="correct one of these parents",
-                    )
-                )
-            chain.append(node_code)
-            if len(chain) > MAX_DEPTH:
-                raise InputError(
-                    Problem(
-                        file=shown,
-                        row=r["line"],
-                        field="parent",
-                        expected=f"a tree at most {MAX_DEPTH} levels deep (peerstudy.qualitative.codebook.MAX_DEPTH)",
-                        found=f"a chain of more than {MAX_DEPTH} parents above {r['code']!r}",
-                        fix="check the parents: codebooks have a few levels (theme, category, code)",
-                    )
-                )
-            node_code = by_code[node_code]["parent"]
-        r["depth"], r["root"] = len(chain) - 1, chain[-1]
+        r["depth"], r["root"] = _place_in_tree(r, by_code, shown)
     frame = pd.DataFrame(rows).drop(columns="line")
     frame["order"] = range(len(frame))
     frame = frame.set_index("code")
@@ -186,6 +109,101 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
             "order": "int64",
         }
     )[CODEBOOK_COLUMNS]
+
+
+def _read_entries(entries: list[Any], lines: list[int], shown: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """One row (``code``, ``label``, ``definition``, ``parent``, ``line``) per well-formed
+    entry of the list ``codes``, and the problems of the others."""
+    problems: list[Problem] = []
+    rows = []
+    seen: dict[str, int | None] = {}
+    for i, entry in enumerate(entries):
+        line = lines[i] if i < len(lines) else None
+        problem = _entry_problem(entry, line, shown, seen)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        code = str(entry["code"]).strip()
+        seen[code] = line
+        parent = entry.get("parent")
+        rows.append(
+            {
+                "code": code,
+                "label": str(entry["label"]).strip(),
+                "definition": " ".join(str(entry["definition"]).split()),
+                "parent": None if parent is None else str(parent).strip(),
+                "line": line,
+            }
+        )
+    return rows, problems
+
+
+def _entry_problem(entry: Any, line: int | None, shown: str, seen: dict[str, int | None]) -> Problem | None:
+    """What is wrong with one entry of ``codes``: not a mapping, a missing key, or a code
+    ``seen`` before (at the line given)."""
+    if not isinstance(entry, dict):
+        return Problem(
+            file=shown,
+            row=line,
+            field="codes",
+            expected="a mapping {code, label, definition, parent}",
+            found=repr(entry),
+            fix="write the entry as {code: …, label: …, definition: …, parent: …}",
+        )
+    missing = [k for k in ("code", "label", "definition") if not str(entry.get(k) or "").strip()]
+    if missing:
+        return Problem(
+            file=shown,
+            row=line,
+            field=", ".join(missing),
+            expected="a non-empty value",
+            found="nothing",
+            fix="fill in every code's code, label and definition",
+        )
+    code = str(entry["code"]).strip()
+    if code in seen:
+        return Problem(
+            file=shown,
+            row=line,
+            field="code",
+            expected="a code id used once",
+            found=f"{code!r}, already defined at line {seen[code]}",
+            fix="rename one of them",
+        )
+    return None
+
+
+def _place_in_tree(row: dict[str, Any], by_code: dict[str, dict[str, Any]], shown: str) -> tuple[int, str]:
+    """The depth (0 at the top) and top-level ancestor of a code, walking up its parents;
+    a cycle or a chain deeper than :data:`MAX_DEPTH` is an error."""
+    chain: list[str] = []
+    node_code = row["code"]
+    while node_code is not None:
+        if node_code in chain:
+            raise InputError(
+                Problem(
+                    file=shown,
+                    row=row["line"],
+                    field="parent",
+                    expected="a tree (no code is its own ancestor)",
+                    found=" → ".join(chain + [node_code]),
+                    fix="correct one of these parents",
+                )
+            )
+        chain.append(node_code)
+        if len(chain) > MAX_DEPTH:
+            raise InputError(
+                Problem(
+                    file=shown,
+                    row=row["line"],
+                    field="parent",
+                    expected=f"a tree at most {MAX_DEPTH} levels deep (peerstudy.qualitative.codebook.MAX_DEPTH)",
+                    found=f"a chain of more than {MAX_DEPTH} parents above {row['code']!r}",
+                    fix="check the parents: codebooks have a few levels (theme, category, code)",
+                )
+            )
+        node_code = by_code[node_code]["parent"]
+    return len(chain) - 1, chain[-1]
 
 
 def children(codebook: pd.DataFrame, code: str) -> list[str]:
@@ -202,12 +220,12 @@ def ancestor(codebook: pd.DataFrame, code: str, depth: int) -> str:
     >>> ancestor(book, "self-growth", 0), ancestor(book, "self-growth", 1)
     ('motivation', 'self-growth')
     """
-    while int(codebook.at[code, "depth"]) > depth:
+    while int(cast(int, codebook.at[code, "depth"])) > depth:  # the depth column is int64
         code = str(codebook.at[code, "parent"])
     return code
 
 
-def ancestors(codebook: pd.DataFrame, codes, depth: int) -> list[str]:
+def ancestors(codebook: pd.DataFrame, codes: Iterable[str], depth: int) -> list[str]:
     """:func:`ancestor` of each code, in order (codes lifted to one level of the tree).
 
     Examples
@@ -224,7 +242,8 @@ def suggest_code(code: str, codebook: pd.DataFrame) -> str:
     return _did_you_mean(code, codebook.index)
 
 
-def _did_you_mean(code: str, known) -> str:
+def _did_you_mean(code: str, known: Iterable[str]) -> str:
+    """A fix hint naming the known codes nearest to ``code``, if any."""
     close = difflib.get_close_matches(str(code), list(known), n=3)
     hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
     return f"{hint}use a code defined in the codebook, or add it there"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -36,19 +37,21 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
     names a person."""
     if key is not None:  # researcher-written text (issue 13)
         with redacted_errors(key):
-            return deidentify_frame(read_memos(path, codebook), key, columns=["memo", "title"])
+            # deidentify_frame passes None through; a frame in gives a frame out
+            return cast(pd.DataFrame, deidentify_frame(read_memos(path, codebook), key, columns=["memo", "title"]))
     p = resolve_input(path)
     shown = relative_to_root(p)
     table = read_csv_table(p, required=["memo", "date", "codes", "title"], parameter="memos")
     rows, problems = [], []
     for row, cells in table.iterrows():
-        where = {"file": shown, "row": int(row)}
+        at = int(cast(int, row))  # read_csv_table: spreadsheet row numbers
         try:
             day = date.fromisoformat(cells["date"].strip())
         except ValueError:
             problems.append(
                 Problem(
-                    **where,
+                    file=shown,
+                    row=at,
                     field="date",
                     expected="a date as YYYY-MM-DD",
                     found=repr(cells["date"]),
@@ -57,28 +60,9 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
             )
             continue
         codes = [c.strip() for c in cells["codes"].split(";") if c.strip()]
-        unknown = [c for c in codes if c not in codebook.index]
-        for c in unknown:
-            problems.append(
-                Problem(
-                    **where,
-                    field="codes",
-                    expected="codes defined in the codebook",
-                    found=repr(c),
-                    fix=suggest_code(c, codebook),
-                )
-            )
-        if not codes:
-            problems.append(
-                Problem(
-                    **where,
-                    field="codes",
-                    expected="at least one code the memo develops",
-                    found="none",
-                    fix="list the codes the memo is about, separated by ';'",
-                )
-            )
-        if not unknown and codes:
+        code_problems = _code_problems(codes, codebook, file=shown, row=at)
+        problems += code_problems
+        if not code_problems:
             rows.append(
                 {
                     "memo": cells["memo"].strip(),
@@ -96,19 +80,47 @@ def read_memos(path: str | Path, codebook: pd.DataFrame, key: DeidKey | None = N
     )
 
 
+def _code_problems(codes: list[str], codebook: pd.DataFrame, *, file: str, row: int) -> list[Problem]:
+    """The problems of a memo's codes: none given, or some not in the codebook."""
+    problems = [
+        Problem(
+            file=file,
+            row=row,
+            field="codes",
+            expected="codes defined in the codebook",
+            found=repr(c),
+            fix=suggest_code(c, codebook),
+        )
+        for c in codes
+        if c not in codebook.index
+    ]
+    if not codes:
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                field="codes",
+                expected="at least one code the memo develops",
+                found="none",
+                fix="list the codes the memo is about, separated by ';'",
+            )
+        )
+    return problems
+
+
 def memo_timeline(memos: pd.DataFrame, codebook: pd.DataFrame, *, depth: int = 1) -> pd.DataFrame:
     """One row per (memo, code at ``depth``) in date order: ``memo``, ``date``,
     ``code``, ``label``, ``title``."""
     rows = []
-    for m in memos.itertuples():
-        for code in dict.fromkeys(ancestor(codebook, c, depth) for c in m.codes):
+    for memo, day, codes, title in zip(memos["memo"], memos["date"], memos["codes"], memos["title"], strict=True):
+        for code in dict.fromkeys(ancestor(codebook, c, depth) for c in codes):
             rows.append(
                 {
-                    "memo": m.memo,
-                    "date": m.date.date().isoformat(),
+                    "memo": memo,
+                    "date": day.date().isoformat(),
                     "code": code,
                     "label": codebook.at[code, "label"],
-                    "title": m.title,
+                    "title": title,
                 }
             )
     return pd.DataFrame(rows, columns=["memo", "date", "code", "label", "title"])

@@ -95,8 +95,7 @@ def qda_codings(
         A coder is called ``consensus_user``: their codings could not be told apart.
     """
     frames = [codings] + ([recodings] if recodings is not None and len(recodings) else [])
-    problems = [_named_consensus(frame, consensus_user) for frame in frames]
-    problems = [p for p in problems if p is not None]
+    problems = [p for p in (_named_consensus(frame, consensus_user) for frame in frames) if p is not None]
     if problems:
         raise InputError(problems)
     coders_parts = [_with_columns(frame) for frame in frames]

@@ -82,7 +82,7 @@ def descendants(codebook: pd.DataFrame) -> dict[str, list[str]]:
 def _lifted(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     """One row per (segment, code) for every code that holds the segment (its own codes
     and all their ancestors), with the segment's document and participant."""
-    above = {}
+    above: dict[str, list[str]] = {}
     for code, below in descendants(codebook).items():
         for c in below:
             above.setdefault(c, []).append(code)
@@ -286,7 +286,7 @@ def code_cooccurrence(consensus: pd.DataFrame, segments: pd.DataFrame, codebook:
             .groupby(unit)["code"]
             .apply(lambda s: sorted(s, key=lambda c: order.get(c, len(order))))
         )
-        pairs = {}
+        pairs: dict[tuple[str, str], int] = {}
         for codes in sets:
             for i, a in enumerate(codes):
                 for b in codes[i + 1 :]:
@@ -325,8 +325,10 @@ def write_attribute_matrices(
     ...     {"segment": ["x"], "code": ["t"]}), segs, book, people)["table"].tolist()
     ['tables/code-by-sex.csv', 'tables/code-by-sex-presence.csv']
     """
-    rows = []
-    for attribute in participant_attributes(participants) if participants is not None else []:
+    rows: list[dict[str, str]] = []
+    if participants is None:
+        return pd.DataFrame(rows, columns=["table", "attribute", "values", "cells"])
+    for attribute in participant_attributes(participants):
         slug = str(attribute).replace("_", "-").replace(" ", "-").lower()
         for presence, suffix in ((False, ""), (True, "-presence")):
             name = f"code-by-{slug}{suffix}"

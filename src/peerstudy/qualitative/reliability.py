@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -74,7 +75,8 @@ def _lift(
     coders = _coders(codings, coders)
     part = codings[codings["coder"].isin(coders)]
     lifted = part.assign(code=ancestors(codebook, part["code"], depth))[["segment", "code", "coder"]]
-    return coders, lifted, [c for c in codebook.index if int(codebook.at[c, "depth"]) == depth]
+    depths = codebook["depth"].astype(int)
+    return coders, lifted, [c for c in codebook.index if depths[c] == depth]
 
 
 def one_code_per_unit(codings: pd.DataFrame, coders: Sequence[str] | None = None) -> bool:
@@ -168,8 +170,9 @@ def _presence_summary(codings: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
     """Pooled agreement over the unit × code presence matrix (several codes per unit)."""
     part = codings[codings["coder"].isin(coders)]
     codes = sorted(part["code"].unique())
-    overall = agreement_table(part[["segment", "code", "coder"]], coders=coders, codes=codes)
-    overall = overall.set_index("code").loc["overall"]
+    table = agreement_table(part[["segment", "code", "coder"]], coders=coders, codes=codes)
+    # one row is labelled "overall", so .loc gives that row (pandas-stubs cannot know it is unique)
+    overall = cast(pd.Series, table.set_index("code").loc["overall"])
     kappa_name = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa"
     rows = [
         ("units", float(part["segment"].nunique()), f"coders: {', '.join(coders)}; some units have several codes"),

@@ -42,19 +42,20 @@ def attribute_segments(
     owners = dict(zip(documents["document"], documents["participant"].astype(str), strict=False))
     index = TurnIndex(turns) if turns is not None else None
     speakers, problems = [], []
-    for seg in segments.itertuples():
-        owner = owners[seg.document]
+    columns = (segments[c] for c in ("segment", "document", "start", "end"))
+    for segment, document, start, end in zip(*columns, strict=True):
+        owner = owners[document]
         if index is None or not owner:
             speakers.append(owner)
             continue
-        speaker = index.speaker_at(seg.document, seg.start, seg.end)
+        speaker = index.speaker_at(document, start, end)
         if speaker is None or speaker not in owner.split("; "):
             problems.append(
                 Problem(
                     file=file,
                     field="segment",
                     expected="text within one participant's turn",
-                    found=f"{seg.segment}: " + ("text across turns" if speaker is None else f"text of {speaker!r}"),
+                    found=f"{segment}: " + ("text across turns" if speaker is None else f"text of {speaker!r}"),
                     fix="mark only what one participant said",
                 )
             )

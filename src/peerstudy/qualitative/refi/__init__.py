@@ -112,7 +112,8 @@ Modules
 -------
 ``archive`` (zip or folder, bounded) · ``xmltree`` (safe parse, element names) ·
 ``offsets`` (readings and the choice) · ``project`` (the result type and guids) ·
-``reader`` with ``sources``, ``segments`` and ``tables`` (elements to tables) ·
+``reader`` (opening the file) · ``elements`` with ``sources``, ``segments`` and ``tables``
+(elements to tables) ·
 ``xmlout``, ``codes`` (``.qdc``), ``plan`` and ``writer`` (streamed ``.qdpx``) · ``study``
 (a project's codings laid onto a study). None imports this package's ``__init__``.
 

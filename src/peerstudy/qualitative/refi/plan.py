@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -83,7 +83,7 @@ def _variables(frame: pd.DataFrame, skip: set[str], scope: str, problems: list[P
 
 
 def _values(
-    row: Mapping[str, Any], variables: list[tuple[str, str, str]], what: str, problems: list[Problem]
+    row: Mapping[Hashable, Any], variables: list[tuple[str, str, str]], what: str, problems: list[Problem]
 ) -> list[tuple[str, str, str]]:
     """(type, variable guid, text) of the values of one row."""
     values = []
@@ -273,7 +273,7 @@ def _check_codings(
                     found=f"unit {unit!r} in {unit_segment[unit]!r} and {sid!r}",
                 )
             )
-        if bad:
+        if bad or coder is None:  # a coder of None is in bad
             problems += bad
             continue
         check_xml_text(coder, "codings.coder", problems)

@@ -135,11 +135,7 @@ def build_segments(
     cod_rows: list[dict] = []
     for doc_index, s in enumerate(sources):
         if not s.text.strip():
-            reason = (
-                f"the exported plain text of {s.document!r} is blank ({len(s.text)} character(s)): "
-                "the program may not have exported the text"
-            )
-            out.skipped.append({"kind": "text", "guid": s.guid, "name": s.name, "line": s.line, "reason": reason})
+            out.skipped.append(_blank_text(s))
         m = TextOffsets(s.text, s.bom) if s.selections else None
         for sel in s.selections:
             span = _locate(s, sel, m, reading, where, out)
@@ -175,6 +171,15 @@ def build_segments(
             cod_rows += _coding_rows(sel, segment, (doc_index, start, end), users, code_order, shown)
     _frames(out, sel_rows, seg_rows, cod_rows, cases)
     return out
+
+
+def _blank_text(source: Source) -> dict[str, Any]:
+    """The ``skipped`` row of a source whose exported text is blank (its selections are still read)."""
+    reason = (
+        f"the exported plain text of {source.document!r} is blank ({len(source.text)} character(s)): "
+        "the program may not have exported the text"
+    )
+    return {"kind": "text", "guid": source.guid, "name": source.name, "line": source.line, "reason": reason}
 
 
 def _coding_rows(

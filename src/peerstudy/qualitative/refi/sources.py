@@ -2,7 +2,7 @@
 ``sources/`` folder of an unzipped export), its selections and their codings.
 
 Imports :mod:`peerstudy.qualitative.refi.archive`, ``.segments``, ``.xmltree`` and :mod:`peerstudy.errors`.
-:class:`SourceReading` is the part of the reader (:mod:`peerstudy.qualitative.refi.reader`) that
+:class:`SourceReading` is the part of the reader (:mod:`peerstudy.qualitative.refi.elements`) that
 reads sources; it relies on the reader's ``archive``, ``problem``, ``skip``,
 ``note_texts``, ``read_values``, ``code_ids`` and ``source_variables``.
 """
@@ -106,7 +106,7 @@ class SourceReading:
 
     def missing_member(self, el: ET.Element, raw: str) -> None:
         folder = getattr(self.archive, "sources", None)
-        if folder == []:  # an unzipped export without its sources folder: say it once
+        if folder == [] and self.archive is not None:  # an unzipped export without its sources folder: say it once
             if not self.no_sources_folder:
                 self.no_sources_folder = True
                 self.problem(
@@ -165,7 +165,7 @@ class SourceReading:
         for sel in kids(src, "PlainTextSelection"):
             start, end = sel.get("startPosition"), sel.get("endPosition")
             try:
-                s, e = int(start), int(end)
+                s, e = int(start or ""), int(end or "")  # None and "" alike are no position
             except (TypeError, ValueError):
                 self.problem(sel, "startPosition, endPosition", "whole-number positions", f"{start!r}, {end!r}")
                 continue

@@ -64,33 +64,33 @@ def _text_problems(
     problems: list[Problem] = []
     from_source: dict[str, OffsetMap] = {}
     texts = documents.set_index("document")["text"]
-    for doc in project.documents.itertuples():
-        m = maps.get(str(doc.document))
-        if doc.document in texts.index and doc.text != texts[doc.document] and m is not None:
-            if m.agrees(doc.text, texts[doc.document]):
-                from_source[str(doc.document)] = m
+    for document, text in zip(project.documents["document"], project.documents["text"], strict=True):
+        m = maps.get(str(document))
+        if document in texts.index and text != texts[document] and m is not None:
+            if m.agrees(text, texts[document]):
+                from_source[str(document)] = m
                 continue
-        element = f'<TextSource name="{doc.document}">'
-        if doc.document not in texts.index:
+        element = f'<TextSource name="{document}">'
+        if document not in texts.index:
             problems.append(
                 Problem(
                     file=shown,
                     field=element,
                     expected="a document of the study's cleaned data",
-                    found=repr(doc.document),
+                    found=repr(document),
                     fix="export the project from the study's documents",
                 )
             )
-        elif doc.text != texts[doc.document]:
+        elif text != texts[document]:
             at = next(
-                (i for i, (a, b) in enumerate(zip(doc.text, texts[doc.document], strict=False)) if a != b),
-                min(len(doc.text), len(texts[doc.document])),
+                (i for i, (a, b) in enumerate(zip(text, texts[document], strict=False)) if a != b),
+                min(len(text), len(texts[document])),
             )
             problems.append(
                 Problem(
                     file=shown,
                     field=element,
-                    expected=f"the cleaned text of {doc.document!r}",
+                    expected=f"the cleaned text of {document!r}",
                     found=f"a different text (first difference at character {at})",
                     fix="code the de-identified texts the pipeline wrote, or the transcripts as written when the "
                     "study reads them with source_offsets: true, not another version",

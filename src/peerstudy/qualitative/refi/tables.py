@@ -137,7 +137,8 @@ def typed_column(values: list[Any], kind: str, where: str = "", name: str = "") 
     if kind == "Date":
         import pyarrow as pa
 
-        return pd.array(values, dtype=pd.ArrowDtype(pa.date32()))
+        # pandas-stubs list no overload of pd.array for an ArrowDtype instance
+        return pd.array(values, dtype=pd.ArrowDtype(pa.date32()))  # type: ignore[call-overload]
     stamps = [v for v in values if v is not None]
     aware = {v.tzinfo is not None for v in stamps}
     if aware == {True}:

@@ -90,70 +90,78 @@ def parse_xml(data: bytes, where: str) -> tuple[ET.Element, list[str]]:
     """Parse XML safely; every failure is one InputError naming the file, line and column.
 
     Returns the root (tags without namespaces) and the namespaces met, in order.
+
+    Examples
+    --------
+    >>> parse_xml(b"<a><b/></a>", "x.qde")[0][0].tag
+    'b'
+    >>> try:
+    ...     parse_xml(b"<a><b></a>", "x.qde")
+    ... except InputError as exc:
+    ...     print(exc.problems[0].expected)
+    well-formed XML
     """
     target = _LineTarget()
     parser = DET.DefusedXMLParser(target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     target.parser = parser
-
-    def at() -> tuple[int, str]:
-        return parser.parser.CurrentLineNumber, f"column {parser.parser.CurrentColumnNumber + 1}"
-
     try:
         parser.feed(data)
         root = parser.close()
-    except _TooDeep as exc:
-        row, col = at()
-        raise InputError(
-            Problem(
-                file=where,
-                row=row,
-                field=f"<{exc}> ({col})",
-                expected=f"elements nested at most {MAX_XML_DEPTH} deep (MAX_XML_DEPTH; real code trees are under 20)",
-                found=f"deeper nesting under <{'> <'.join(target.path)}> (a deep-tree bomb?)",
-                fix=_FRESH + "; or raise peerstudy.qualitative.refi.xmltree.MAX_XML_DEPTH deliberately",
-            )
-        ) from None
-    except defusedxml.EntitiesForbidden as exc:
-        row, col = at()
+    except (
+        _TooDeep,
+        defusedxml.EntitiesForbidden,
+        defusedxml.ExternalReferenceForbidden,
+        defusedxml.DTDForbidden,
+        ET.ParseError,
+    ) as exc:
+        raise InputError(_parse_problem(exc, target, where)) from None
+    return root, target.namespaces
+
+
+def _parse_problem(exc: Exception, target: _LineTarget, where: str) -> Problem:
+    """The problem a failed parse of ``where`` reports: a tree too deep, an entity or an
+    external reference (refused), or XML that is not well-formed."""
+    if isinstance(exc, ET.ParseError):
+        row, col = getattr(exc, "position", (None, None))
+        message = str(exc).rsplit(": line", 1)[0]
+        return Problem(
+            file=where,
+            row=row,
+            expected="well-formed XML",
+            found=f"{message!r} at column {col + 1 if col is not None else '?'}",
+            fix="the file is truncated or damaged: export it again from the QDA program",
+        )
+    row, col = target.parser.parser.CurrentLineNumber, f"column {target.parser.parser.CurrentColumnNumber + 1}"
+    if isinstance(exc, _TooDeep):
+        return Problem(
+            file=where,
+            row=row,
+            field=f"<{exc}> ({col})",
+            expected=f"elements nested at most {MAX_XML_DEPTH} deep (MAX_XML_DEPTH; real code trees are under 20)",
+            found=f"deeper nesting under <{'> <'.join(target.path)}> (a deep-tree bomb?)",
+            fix=_FRESH + "; or raise peerstudy.qualitative.refi.xmltree.MAX_XML_DEPTH deliberately",
+        )
+    if isinstance(exc, defusedxml.EntitiesForbidden):
         what = (
             f"an external entity {exc.name!r} (SYSTEM {exc.sysid!r})"
             if exc.sysid
             else f"an entity declaration {exc.name!r}"
         )
-        raise InputError(
-            Problem(
-                file=where,
-                row=row,
-                expected="REFI-QDA XML without entity declarations",
-                found=f"{what} at {col}; entities are refused because they can read local files "
-                "or expand to gigabytes (XXE, billion laughs)",
-                fix=_FRESH,
-            )
-        ) from None
-    except (defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden) as exc:
-        row, col = at()
-        raise InputError(
-            Problem(
-                file=where,
-                row=row,
-                expected="REFI-QDA XML without external references",
-                found=f"{type(exc).__name__} ({exc}) at {col}; external references are refused (XXE)",
-                fix=_FRESH,
-            )
-        ) from None
-    except ET.ParseError as exc:
-        row, col = getattr(exc, "position", (None, None))
-        message = str(exc).rsplit(": line", 1)[0]
-        raise InputError(
-            Problem(
-                file=where,
-                row=row,
-                expected="well-formed XML",
-                found=f"{message!r} at column {col + 1 if col is not None else '?'}",
-                fix="the file is truncated or damaged: export it again from the QDA program",
-            )
-        ) from None
-    return root, target.namespaces
+        return Problem(
+            file=where,
+            row=row,
+            expected="REFI-QDA XML without entity declarations",
+            found=f"{what} at {col}; entities are refused because they can read local files "
+            "or expand to gigabytes (XXE, billion laughs)",
+            fix=_FRESH,
+        )
+    return Problem(
+        file=where,
+        row=row,
+        expected="REFI-QDA XML without external references",
+        found=f"{type(exc).__name__} ({exc}) at {col}; external references are refused (XXE)",
+        fix=_FRESH,
+    )
 
 
 def line(el: ET.Element) -> int:
