@@ -33,7 +33,7 @@ This is a bug of the stage that made the table, not of the study's data: please 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from peerstudy.errors import ContractError, Problem
@@ -89,7 +89,7 @@ def _is_text(values: pd.Series) -> pd.Series | bool:
         return True
     if values.dtype != object:
         return False
-    return values.map(lambda v: isinstance(v, str) or v is None or v is pd.NA or v != v)
+    return values.map(lambda v: isinstance(v, str) or _missing(v))
 
 
 def _is_integer(values: pd.Series) -> bool:
@@ -150,11 +150,11 @@ def _rows_check(
     def run(frame: pd.DataFrame) -> Any:
         return test(frame) if set(fields) <= set(frame.columns) else True
 
-    _ROW_CHECK_FIELDS[name] = shown or ", ".join(fields)
+    _ROW_CHECK_FIELDS[words] = shown or ", ".join(fields)  # pandera reports such a check by its error
     return pa.Check(run, name=name, error=words)
 
 
-#: The fields each row-wise check reads, by its name (for messages).
+#: The fields each row-wise check reads, by its words (for messages).
 _ROW_CHECK_FIELDS: dict[str, str] = {}
 
 
@@ -493,10 +493,10 @@ def _problems(failures: pd.DataFrame, frame: pd.DataFrame, schema: pa.DataFrameS
         problems.append(Problem(file=where, field=str(field), expected=words, found=_found(group, frame, field, check)))
     order = {name: i for i, name in enumerate(frame.columns)}
     # missing columns first, then in the table's order
-    return sorted(problems, key=lambda p: (p.expected != "the column", order.get(p.field, -1)))
+    return sorted(problems, key=lambda p: (p.expected != "the column", order.get(p.field or "", -1)))
 
 
-def _field_of(case: dict[str, Any], schema: pa.DataFrameSchema) -> str:
+def _field_of(case: Mapping[Hashable, Any], schema: pa.DataFrameSchema) -> str:
     """The field a failure is about: the missing column, the key's columns, the fields of
     a check across a row, or the column."""
     check = str(case["check"])
@@ -517,20 +517,31 @@ def _found(group: pd.DataFrame, frame: pd.DataFrame, field: Any, check: Any) -> 
     shown = rows[:_SHOWN_ROWS]
     more = f" ({len(rows)} rows in all)" if len(rows) > _SHOWN_ROWS else ""
     if check in ("field_uniqueness", "multiple_fields_uniqueness") or str(check) in _ROW_CHECK_FIELDS:
-        columns = [c.strip() for c in str(field).split(",") if c.strip() in frame.columns]
+        # the fields the check reads; a check of the identifier reads the first column
+        columns = [c.strip() for c in str(field).split(",") if c.strip() in frame.columns] or list(frame.columns[:1])
         values = {tuple(frame.loc[r, columns]) if len(columns) > 1 else frame.loc[r, columns[0]] for r in shown}
         head = ", ".join(_show(v) for v in sorted(values, key=str))
-        return f"{head} in rows {', '.join(map(str, shown))}{more}"
+        return f"{head} in {_rows(shown)}{more}"
     by_value: dict[str, list[int]] = {}
     for value, index in zip(group["failure_case"], group["index"], strict=True):
         if index is not None and int(index) in shown:
             by_value.setdefault(_show(value), []).append(int(index))
-    parts = [f"{value} in row{'s' if len(at) > 1 else ''} {', '.join(map(str, at))}" for value, at in by_value.items()]
+    parts = [f"{value} in {_rows(at)}" for value, at in by_value.items()]
     return "; ".join(parts) + more
 
 
+def _rows(rows: list[int]) -> str:
+    return ("rows " if len(rows) > 1 else "row ") + ", ".join(map(str, rows))
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def _show(value: Any) -> str:
-    if value is None or (not isinstance(value, tuple) and value != value):
+    if _missing(value):
         return "nothing"
     if isinstance(value, tuple):
         return "(" + ", ".join(_show(v) for v in value) + ")"
