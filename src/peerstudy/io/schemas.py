@@ -134,8 +134,10 @@ def _column(
     checks = [pa.Check(test, name=f"is_{kind}", error=words)]
     if isin is not None:
         checks.append(pa.Check.isin(list(isin), error="one of " + ", ".join(map(repr, isin))))
-    if ge is not None:
-        checks.append(pa.Check.ge(ge, error=f"a number of at least {ge}"))
+    if ge is not None:  # on numbers only: a column of another type is reported as such
+        checks.append(
+            pa.Check(lambda s: s >= ge if _is_number(s) else True, name="ge", error=f"a number of at least {ge}")
+        )
     return pa.Column(None, checks=checks, nullable=nullable, unique=unique, required=required, coerce=False)
 
 
@@ -148,7 +150,12 @@ def _rows_check(
     import pandera.pandas as pa
 
     def run(frame: pd.DataFrame) -> Any:
-        return test(frame) if set(fields) <= set(frame.columns) else True
+        if not set(fields) <= set(frame.columns):
+            return True
+        try:
+            return test(frame)
+        except TypeError:  # a column of the wrong type, reported by its own check
+            return True
 
     _ROW_CHECK_FIELDS[words] = shown or ", ".join(fields)  # pandera reports such a check by its error
     return pa.Check(run, name=name, error=words)
