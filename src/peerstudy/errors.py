@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Problem", "PeerstudyError", "InputError", "ConfigError", "OutputError"]
+__all__ = ["Problem", "PeerstudyError", "InputError", "ConfigError", "OutputError", "ContractError"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,40 @@ class ConfigError(PeerstudyError):
 class OutputError(PeerstudyError):
     """Outputs cannot be written: a read-only or full output root, a file where a folder
     belongs. Nothing half-written is left in place."""
+
+
+class ContractError(RuntimeError):
+    """A table the project made breaks its own contract: a hand-off table that does not
+    fit its schema (:mod:`peerstudy.io.schemas`) where a stage writes it.
+
+    Not a :class:`PeerstudyError`: those describe bad input and are shown without a
+    traceback, while this is a bug of the stage that made the table (every check of input
+    comes before), so it keeps its traceback, and the pipeline reports it as a failure of
+    the code. It carries :class:`Problem` records all the same, one per column and check,
+    naming the rows.
+
+    Examples
+    --------
+    >>> err = ContractError("segments", [Problem(file="segments", field="segment",
+    ...                     expected="each value once (a key of the table)", found="'d1@0-4' in rows 0, 3")])
+    >>> print(err)
+    table 'segments' breaks its schema (peerstudy.io.schemas): segments, field 'segment': expected each value once (a key of the table), found 'd1@0-4' in rows 0, 3.
+    This is a bug of the stage that made the table, not of the study's data: please report it with this message.
+    """
+
+    def __init__(self, table: str, problems: Problem | Iterable[Problem]):
+        self.table = table
+        self.problems: tuple[Problem, ...] = (problems,) if isinstance(problems, Problem) else tuple(problems)
+        if not self.problems:
+            raise ValueError("ContractError needs at least one Problem")
+        head = f"table {table!r} breaks its schema (peerstudy.io.schemas)"
+        if len(self.problems) == 1:
+            body = f"{head}: {self.problems[0]}"
+        else:
+            body = f"{head}, {len(self.problems)} problems found:\n" + "\n".join(
+                f"  {i}. {p}" for i, p in enumerate(self.problems, 1)
+            )
+        super().__init__(
+            body + "\nThis is a bug of the stage that made the table, not of the study's data: "
+            "please report it with this message."
+        )

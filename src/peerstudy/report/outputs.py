@@ -33,6 +33,7 @@ import pandas as pd
 from peerstudy import config
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
+from peerstudy.io.schemas import check_table
 from peerstudy.report.labels import codebook_labels
 from peerstudy.report.latex import write_latex
 from peerstudy.report.present import KeyFigures, Numbering, ShownFigure, ShownTable, show_table
@@ -171,7 +172,14 @@ class StudyOutputs:
     # -- processed data ---------------------------------------------------------------
     def processed(self, **tables: pd.DataFrame) -> ShownTable:
         """Write tidy tables as ``data/processed/<study>/<name>.parquet``; returns a
-        summary (table, rows, columns) for display."""
+        summary (table, rows, columns) for display.
+
+        Each table handed to a later stage is first checked against its schema
+        (:mod:`peerstudy.io.schemas`), all of them before any is written: one that breaks
+        it raises :class:`~peerstudy.errors.ContractError` (a bug of the stage) and nothing
+        is written."""
+        for name, frame in tables.items():
+            check_table(name, frame, where=config.relative_to_root(self.processed_dir / f"{name}.parquet"))
         rows = []
         if "codebook" in tables:
             self._labels = codebook_labels(tables["codebook"])
