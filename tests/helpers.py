@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
+#: tests/, whatever folder a test module sits in (tests mirror the packages of src/peerstudy).
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "fixtures"
 MINI = FIXTURES / "mini-survey"
 
 
@@ -139,3 +141,18 @@ def run_stage(notebook: str | Path, parameters: dict, output_root: Path) -> dict
         else:
             os.environ[config.OUTPUT_ROOT_ENV] = old_root
     return namespace
+
+
+def fixture_study_writers() -> dict:
+    """The fixture studies of tests/fixtures/ that the end-to-end tests write a parameter
+    file for, by fixture name: ``writer(work, data) -> path of the study's YAML``."""
+    import test_interview_pipeline
+    import test_own_studies
+    import test_review_pipeline
+
+    return {
+        "own-interviews": test_own_studies.interview_study,
+        "own-dyads": test_own_studies.dyad_study,
+        "mini-interviews": test_interview_pipeline.write_study,
+        "mini-review": test_review_pipeline.write_study,
+    }

@@ -45,7 +45,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from helpers import FIXTURES, notebook_parameters, run_stage, tree_digest
+from helpers import FIXTURES, fixture_study_writers, notebook_parameters, run_stage, tree_digest
 from peerstudy import config, pipeline
 from peerstudy.cleaning.clean import clean_export
 from peerstudy.config import PROJECT_ROOT
@@ -2225,7 +2225,7 @@ QDA_TEXTS = {
 
 
 def put_qda_documents(output_root: Path) -> None:
-    """An upstream: the qda-study fixture's two documents (as in tests/test_qdaproject.py), as
+    """An upstream: the qda-study fixture's two documents (as in tests/qualitative/test_qdaproject.py), as
     a clean stage writes them (documents.parquet)."""
     documents = pd.DataFrame(
         {"document": list(QDA_TEXTS), "participant": ["P1", "P2"], "text": list(QDA_TEXTS.values())}
@@ -2285,12 +2285,11 @@ def own_study(fixture: str, **changes: Any) -> Callable[[Path], Path]:
     """A build step: the fixture study's data and parameter file as its own tests write them,
     with ``changes`` (a value None removes the key; a callable gets the data folder)."""
     import yaml
-    from test_studycheck import FIXTURE_STUDIES
 
     def build(work: Path) -> Path:
         data = work / "data"
         shutil.copytree(FIXTURES / fixture, data)
-        path = FIXTURE_STUDIES[fixture](work, data)
+        path = fixture_study_writers()[fixture](work, data)
         params = yaml.safe_load(path.read_text())
         for key, value in changes.items():
             if value is None:

@@ -313,7 +313,7 @@ def test_survey_flow_feeds_n_and_the_response_rate(survey):
 
 def test_survey_likert_summaries(survey):
     items = pd.read_csv(survey / "tables/likert-items.csv").set_index("item")
-    # By hand (answers as given; tests/test_likert.py writes each count out): n, median, q1, q3, % agree
+    # By hand (answers as given; tests/report/test_likert.py writes each count out): n, median, q1, q3, % agree
     assert items.loc["listened", ["n", "median", "q1", "q3", "pct_agree"]].tolist() == [8, 4.0, 3.75, 5.0, 75.0]
     assert items.loc["judged", ["n", "median", "q1", "q3", "pct_agree"]].tolist() == [8, 2.0, 1.0, 2.25, 12.5]
     assert items.loc["confident", ["n", "pct_agree"]].tolist() == [7, 57.1]
@@ -325,7 +325,7 @@ def test_survey_likert_summaries(survey):
         "1 (12.5)",
     ]
     scales = pd.read_csv(survey / "tables/likert-scales.csv").set_index("scale")
-    # alpha = 935/972 (the hand computation in tests/test_likert.py), over 7 complete respondents
+    # alpha = 935/972 (the hand computation in tests/report/test_likert.py), over 7 complete respondents
     assert scales.loc["peer support", ["n", "cronbach_alpha"]].tolist() == [7, round(935 / 972, 3)]
     assert {p.stem for p in (survey / "figures").glob("*.png")} == {"role", "years", "supports", "likert-items",
                                                                      "categories"}  # fmt: skip

@@ -132,7 +132,7 @@ def test_prisma_counts_of_the_mini_review_match_a_hand_count(run):
 
 def test_agreement_conflicts_and_own_columns_are_reported(run):
     agreement = pd.read_csv(run / "tables/screening-agreement.csv").set_index("stage")
-    # by hand (see tests/test_review.py): 6 of 9 (kappa 15/42), 5 of 6 (kappa 2/3)
+    # by hand (see tests/review/test_review.py): 6 of 9 (kappa 15/42), 5 of 6 (kappa 2/3)
     assert agreement.loc["title-abstract", ["agreements", "records", "percent", "kappa"]].tolist() == [
         6,
         9,

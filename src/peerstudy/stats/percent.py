@@ -252,7 +252,7 @@ def brennan_prediger(
     Two coders agree on 3 of 4 units, 2 categories: p_a = 0.75, p_e = 1/2, so
     BP = 0.25 / 0.5 = 0.5; with a third category nobody used, p_e = 1/3 and
     BP = (0.75 - 1/3) / (2/3) = 0.625. (irrCAC ``cac.raw4raters``:
-    ``bp.coeff.raw`` gives 0.77273, checked in ``tests/test_agreement.py``.)
+    ``bp.coeff.raw`` gives 0.77273, checked in ``tests/stats/test_agreement.py``.)
 
     >>> data = [["a", "a"], ["a", "b"], ["b", "b"], ["a", "a"]]
     >>> brennan_prediger(data), round(brennan_prediger(data, categories=["a", "b", "c"]), 3)

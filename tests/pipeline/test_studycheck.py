@@ -14,12 +14,9 @@ import shutil
 
 import papermill
 import pytest
-import test_interview_pipeline
-import test_own_studies
-import test_review_pipeline
 import yaml
 
-from helpers import FIXTURES, tree_digest
+from helpers import FIXTURES, fixture_study_writers, tree_digest
 from peerstudy import config, pipeline
 from peerstudy.__main__ import main
 from peerstudy.errors import ConfigError
@@ -32,12 +29,7 @@ def test_the_shipped_studies_pass(study):
     assert pipeline.load_study(study).name == study
 
 
-FIXTURE_STUDIES = {
-    "own-interviews": test_own_studies.interview_study,
-    "own-dyads": test_own_studies.dyad_study,
-    "mini-interviews": test_interview_pipeline.write_study,
-    "mini-review": test_review_pipeline.write_study,
-}
+FIXTURE_STUDIES = fixture_study_writers()
 
 
 def fixture_study(tmp_path, fixture, **changes):

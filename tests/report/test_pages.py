@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from peerstudy.config import PROJECT_ROOT
 from peerstudy.report import pages
 
 STUDY = "mini-demo"
@@ -151,7 +152,7 @@ def test_commit_is_the_last_one_that_changed_the_code():
     # Independent source: git rev-list (the module uses git log) over the code folders (src, studies).
     done = subprocess.run(
         [git, "rev-list", "-1", "HEAD", "--", "src", "studies"],
-        cwd=Path(__file__).parent.parent,
+        cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
     )

@@ -116,7 +116,7 @@ def test_unknown_parameter_and_wrong_type_are_errors(tmp_path):
     "change, message",
     [
         (
-            # (a missing export is refused before anything runs: peerstudy.pipeline.studycheck, tests/test_studycheck.py)
+            # (a missing export is refused before anything runs: peerstudy.pipeline.studycheck, tests/pipeline/test_studycheck.py)
             lambda raw: (raw / "questionnaire-export.csv").write_bytes(b""),
             r"questionnaire-export\.csv: expected .*found an empty file",
         ),

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from helpers import FIXTURES, samples_dir
+from helpers import FIXTURES, TESTS, samples_dir
 from peerstudy.errors import ConfigError, InputError
 from peerstudy.qualitative import refi
 from peerstudy.qualitative.codebook import read_codebook
@@ -26,7 +26,7 @@ from peerstudy.qualitative.reliability import reliability_summary
 from peerstudy.stats.codetable import agreement_table
 
 QDPX = FIXTURES / "qdpx"
-SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMAS = TESTS / "schemas"
 MINI_BOOK = FIXTURES / "mini-interviews" / "codebook.yaml"
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import csv
 import zipfile
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import xmlschema
 
-from helpers import FIXTURES
+from helpers import FIXTURES, TESTS
 from peerstudy.errors import InputError
 from peerstudy.qualitative.codebook import read_codebook
 from peerstudy.qualitative.coding import apply_coding_sheets
@@ -25,7 +24,7 @@ from peerstudy.qualitative.units import read_unit_sheets
 
 STUDY = FIXTURES / "qda-study"
 BOOK = FIXTURES / "mini-interviews" / "codebook.yaml"
-SCHEMA = Path(__file__).parent / "schemas" / "Project.xsd"
+SCHEMA = TESTS / "schemas" / "Project.xsd"
 DOCUMENTS = pd.DataFrame(
     {
         "document": ["I01", "I02"],
