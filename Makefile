@@ -15,9 +15,10 @@ report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report
 test: lint       ## the lint gate, then the whole suite: unit, doctests, nbval, backtest
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
-lint: $(STAMP)    ## the lint and format gate (ruff, configured in pyproject.toml)
+lint: $(STAMP)    ## the lint, format and type gate (ruff and mypy, configured in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)  ## apply the formatter and the safe lint fixes
 	$(BIN)/ruff check --fix .
