@@ -17,9 +17,9 @@ from peerstudy.io.schemas import (
     SCREENING_STAGES,
     TABLE_NAMES,
     VOTE_DECISIONS,
-    check_table,
     table_schema,
 )
+from peerstudy.io.tablecheck import check_table
 from peerstudy.report.outputs import StudyOutputs
 
 # What each shipped study's stages write, read from the notebooks' `report.processed(...)`

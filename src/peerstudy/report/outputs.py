@@ -33,7 +33,7 @@ import pandas as pd
 from peerstudy import config
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
-from peerstudy.io.schemas import check_table
+from peerstudy.io.tablecheck import check_table
 from peerstudy.report.labels import codebook_labels
 from peerstudy.report.latex import write_latex
 from peerstudy.report.present import KeyFigures, Numbering, ShownFigure, ShownTable, show_table

@@ -27,7 +27,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import unquote
 
-import pandas as pd
+from peerstudy.io.missing import is_na
 
 __all__ = [
     "MISSING_TEXTS",
@@ -147,14 +147,9 @@ def is_missing(value: Any) -> bool:
     >>> [is_missing(v) for v in (None, float("nan"), "NULL", "N/A", "", "0", "Na")]
     [True, True, True, True, True, False, False]
     """
-    if value is None:
-        return True
     if isinstance(value, str):
         return value.strip() in MISSING_TEXTS
-    try:
-        return bool(pd.isna(value))  # NaN, pandas.NA, NaT
-    except (TypeError, ValueError):  # a list or array is a value
-        return False
+    return is_na(value)
 
 
 def clean_text(value: Any) -> str | None:

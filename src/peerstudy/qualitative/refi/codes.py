@@ -15,8 +15,9 @@ from typing import IO
 import pandas as pd
 
 from peerstudy.errors import InputError, Problem
+from peerstudy.io.missing import is_na
 from peerstudy.qualitative.refi.project import refi_guid
-from peerstudy.qualitative.refi.xmlout import XmlOut, atomic_write, check_xml_text, missing, output_path
+from peerstudy.qualitative.refi.xmlout import XmlOut, atomic_write, check_xml_text, output_path
 from peerstudy.qualitative.refi.xmltree import MAX_XML_DEPTH
 
 __all__ = ["CODEBOOK_NS", "MAX_CODE_DEPTH", "CodeTree", "code_tree", "write_codes", "write_qdc"]
@@ -45,9 +46,7 @@ def _walk(tree: CodeTree, codebook: pd.DataFrame, ids: list[str], problems: list
     found deeper than :data:`MAX_CODE_DEPTH`, if any."""
     labels = [str(x) for x in codebook["label"]]
     definitions = (
-        [("" if missing(x) else str(x)) for x in codebook["definition"]]
-        if "definition" in codebook
-        else [""] * len(ids)
+        [("" if is_na(x) else str(x)) for x in codebook["definition"]] if "definition" in codebook else [""] * len(ids)
     )
     codable = [bool(x) for x in codebook["codable"]] if "codable" in codebook else [True] * len(ids)
     stack = [(c, 0) for c in reversed(tree.kids.get(None, []))]

@@ -17,9 +17,10 @@ from typing import Any
 import pandas as pd
 
 from peerstudy.errors import InputError, Problem
+from peerstudy.io.missing import is_na
 from peerstudy.qualitative.refi.codes import CodeTree, code_tree
 from peerstudy.qualitative.refi.project import refi_guid
-from peerstudy.qualitative.refi.xmlout import check_xml_text, missing
+from peerstudy.qualitative.refi.xmlout import check_xml_text
 
 __all__ = ["Plan", "make_plan"]
 
@@ -45,7 +46,7 @@ def _variable_type(series: pd.Series) -> str:
         return "Float"
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "DateTime"
-    present = [v for v in series if not missing(v)]
+    present = [v for v in series if not is_na(v)]
     if present and all(isinstance(v, _dt.date) and not isinstance(v, _dt.datetime) for v in present):
         return "Date"
     return "Text"
@@ -89,7 +90,7 @@ def _values(
     values = []
     for col, kind, guid in variables:
         value = row[col]
-        if missing(value):
+        if is_na(value):
             continue
         try:
             text = _format_value(value, kind)
@@ -156,7 +157,7 @@ def _strings_or_none(column: pd.Series) -> list[str | None]:
 
 
 def _split_names(value: Any) -> list[str]:
-    return [x for x in str(value).split("; ") if x] if not missing(value) else []
+    return [x for x in str(value).split("; ") if x] if not is_na(value) else []
 
 
 def _check_documents(documents: pd.DataFrame, problems: list[Problem]) -> tuple[list[str], dict[str, str]]:
@@ -209,7 +210,7 @@ def _check_segment(row: dict, texts: dict[str, str], seg_info: dict[str, dict], 
             )
         )
         return
-    if "text" in row and not missing(row["text"]) and row["text"] != text[s:e]:
+    if "text" in row and not is_na(row["text"]) and row["text"] != text[s:e]:
         problems.append(
             Problem(
                 field="segments.text",
@@ -357,13 +358,13 @@ def _memo_list(value: Any) -> list[str]:
     """A memo's codes or documents: a list (or array) of ids, or ids joined by ";"."""
     if isinstance(value, str):
         return [x.strip() for x in value.split(";") if x.strip()]
-    if value is None or (not hasattr(value, "__iter__") and missing(value)):
+    if value is None or (not hasattr(value, "__iter__") and is_na(value)):
         return []
     return [str(x) for x in value]
 
 
 def _memo_date(value: Any) -> str:
-    if missing(value) or value == "":
+    if is_na(value) or value == "":
         return ""
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
@@ -379,7 +380,7 @@ def _plan_memos(plan: Plan, memos: pd.DataFrame, known_codes: set[str], problems
     seen: set[str] = set()
     docs = set(plan.doc_ids)
     for i, row in enumerate(memos.to_dict("records"), 1):
-        memo = "" if missing(row["memo"]) else str(row["memo"]).strip()
+        memo = "" if is_na(row["memo"]) else str(row["memo"]).strip()
         where = f"memo {memo or i!r}"
         if not memo or memo in seen:
             problems.append(Problem(field="memos.memo", expected="a unique memo id", found=f"{memo!r} (memo {i})"))
@@ -397,8 +398,8 @@ def _plan_memos(plan: Plan, memos: pd.DataFrame, known_codes: set[str], problems
         except (TypeError, ValueError):
             problems.append(Problem(field="memos.date", expected="a date", found=f"{row.get('date')!r} ({where})"))
             continue
-        title = "" if missing(row.get("title")) else str(row.get("title"))
-        text = "" if missing(row.get("text")) else str(row.get("text"))
+        title = "" if is_na(row.get("title")) else str(row.get("title"))
+        text = "" if is_na(row.get("text")) else str(row.get("text"))
         for value, what in ((memo, "memos.memo"), (title, "memos.title"), (text, "memos.text")):
             check_xml_text(value, what, problems)
         guid = refi_guid("memo", memo)

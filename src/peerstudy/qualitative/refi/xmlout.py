@@ -21,12 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-import pandas as pd
-
 from peerstudy.config import resolve_input
 from peerstudy.errors import ConfigError, Problem
 
-__all__ = ["NOT_XML", "XmlOut", "atomic_write", "attr", "check_xml_text", "missing", "output_path"]
+__all__ = ["NOT_XML", "XmlOut", "atomic_write", "attr", "check_xml_text", "output_path"]
 
 #: Characters XML 1.0 cannot hold.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -97,13 +95,6 @@ def check_xml_text(value: str, what: str, problems: list[Problem]) -> None:
                 fix="remove the character",
             )
         )
-
-
-def missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 # ---------------------------------------------------------------------------
