@@ -173,7 +173,8 @@ def parameter_file(name: str, kind: str) -> str:
     """
     import papermill
 
-    from peerstudy.pipeline.studycheck import ALTERNATIVES, default_value, needs_value
+    from peerstudy.pipeline.parameters import ALTERNATIVES
+    from peerstudy.pipeline.studycheck import default_value, needs_value
 
     values = _fill(_VALUES[kind], name) | {"study": name, "title": f"{name} (replace by the report's title)"}
     lines = [
