@@ -32,7 +32,16 @@ from typing import Any
 from peerstudy import config
 from peerstudy.io.readers import read_yaml
 
-__all__ = ["EMPTY_VALUES", "OMISSION", "ALTERNATIVES", "omission", "read_defaults", "default_study", "default_study_keys", "fill_omitted"]
+__all__ = [
+    "EMPTY_VALUES",
+    "OMISSION",
+    "ALTERNATIVES",
+    "omission",
+    "read_defaults",
+    "default_study",
+    "default_study_keys",
+    "fill_omitted",
+]
 
 #: The empty value of each parameter type that has one (papermill's inferred type names).
 EMPTY_VALUES: dict[str, Any] = {"str": "", "list": [], "dict": {}}
