@@ -196,6 +196,32 @@ def test_a_stage_whose_outputs_were_removed_or_altered_is_rerun(project):
     assert ran == STAGES
 
 
+def test_a_file_rewritten_by_a_later_stage_is_kept_for_a_run_that_skips_the_earlier(project, monkeypatch):
+    """Here results-survey also rewrites a file code wrote (as results-dyads rewrites the
+    REFI-QDA project): unchanged, nothing reruns; with a changed title, results-survey
+    reruns on code's version of the file, and the outputs equal those of a full run."""
+    root, out, calls = project
+    plain = standin(calls)
+
+    def execute(source, target, parameters, kernel):
+        plain(source, target, parameters, kernel)
+        if Path(source).stem == "results-survey":
+            shared = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"]) / "data/processed" / STUDY / "code.txt"
+            shared.write_text(hashlib.sha256(shared.read_bytes()).hexdigest())
+
+    monkeypatch.setattr(pipeline_run, "_execute", execute)
+    run(out, calls)
+    ran, _ = run(out, calls)
+    assert ran == []
+    _change_title(root)
+    ran, _ = run(out, calls)
+    assert ran == ["results-survey"]
+    full = out.parent / "full"
+    run(full, calls)
+    for top in (f"reports/{STUDY}", f"data/processed/{STUDY}"):
+        assert tree_digest(out / top) == tree_digest(full / top), top
+
+
 def test_the_default_study_file_is_part_of_the_fingerprint(project):
     """A study that omits ``characteristics`` gets it empty only while its notebook's
     default study sets it (fill_omitted reads that file), else the notebook's default:

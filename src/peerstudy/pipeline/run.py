@@ -20,6 +20,7 @@ recorded in ``reports/manifest.json`` with the hashes of the raw inputs and of t
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -196,6 +197,7 @@ def run_study(
             entry = make_manifest_entry(study, run, raw, stages)
             # Checks of the finished run's outputs belong here: nothing is in place yet.
             commit_run(run, root, name)
+            stagecache.prune_kept(root, name, stages)
             try:
                 append_run_log(root, run_log)
             except OSError as exc:  # the outputs are in place; only the timings are lost
@@ -222,14 +224,16 @@ def _run_notebooks(
             started = time.monotonic()
             fingerprint = stagecache.stage_fingerprint(digests[nb], upstream)
             record = recorded.get(nb)
-            if record is not None and stagecache.can_skip(record, fingerprint, root):
+            if record is not None and stagecache.can_skip(record, fingerprint, root, name):
                 outputs = dict(record["outputs"])
-                stagecache.carry_outputs(outputs, root, run)
+                stagecache.carry_outputs(outputs, root, run, name)
                 how = "skipped (unchanged)"
             else:
-                before = stagecache.snapshot(run)
+                before = stagecache.read_files(run)
                 run_log.append(_run_stage(study, nb, run, root, kernel))
-                outputs = stagecache.new_outputs(before, stagecache.snapshot(run))
+                digests_before = {rel: hashlib.sha256(data).hexdigest() for rel, data in before.items()}
+                outputs = stagecache.new_outputs(digests_before, stagecache.snapshot(run))
+                stagecache.keep_overwritten(before, outputs, root, name)
                 how = "ran"
             stages[nb] = {"fingerprint": fingerprint, "outputs": outputs}
             upstream.update(outputs)

@@ -21,7 +21,10 @@ and its outputs (every file under the staging folder that the stage created or c
 with its sha256). A run then decides stage by stage, in order: a stage whose fingerprint
 equals the recorded one, and whose recorded outputs are in place under the output root
 with their recorded hashes, is skipped and its committed outputs are copied into the
-staging folder (:func:`carry_outputs`); any other stage runs. Since a later stage's
+staging folder (:func:`carry_outputs`); any other stage runs. A file a stage wrote that a
+later stage rewrote is no longer in place as the earlier stage left it: its earlier bytes
+are kept, by sha256, in the study's staging folder (:func:`kept_folder`), for a run in
+which the earlier stage is skipped and the later one runs. Since a later stage's
 fingerprint holds the outputs of the earlier ones, a stage that reran with a different
 result reruns everything after it, and one that gave the same bytes does not. The study's
 stages still share one staging folder and one all-or-nothing commit, so what is put in
@@ -66,6 +69,10 @@ __all__ = [
     "declared_parameters",
     "fresh_stages",
     "is_fresh",
+    "keep_overwritten",
+    "kept_folder",
+    "prune_kept",
+    "read_files",
     "new_outputs",
     "read_manifest",
     "refresh_fingerprint",
@@ -258,10 +265,55 @@ def new_outputs(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str
     return {rel: digest for rel, digest in sorted(after.items()) if before.get(rel) != digest}
 
 
-def can_skip(record: Any, fingerprint: str, root: Path) -> bool:
+def kept_folder(root: Path, study: str) -> Path:
+    """Where a study's intermediate outputs are kept: files a stage wrote that a later stage
+    then rewrote (so the committed file is the later one), by sha256, in the staging folder."""
+    return Path(root) / ".staging" / study / "kept"
+
+
+def _source(root: Path, rel: str, digest: str, study: str) -> Path | None:
+    """Where a recorded output is found with its hash: in place, or kept (:func:`kept_folder`)."""
+    for path in (Path(root) / rel, kept_folder(root, study) / digest):
+        if os.path.isfile(path) and _digest(path) == digest:
+            return path
+    return None
+
+
+def keep_overwritten(before: Mapping[str, bytes], outputs: Mapping[str, str], root: Path, study: str) -> None:
+    """Keep the earlier bytes (``before``: path to bytes, ahead of a stage) of each file
+    the stage rewrote (``outputs``), for a later run that skips the earlier stage."""
+    from peerstudy.io.files import write_atomic
+
+    for rel in outputs:
+        if rel in before:
+            data = before[rel]
+            target = kept_folder(root, study) / hashlib.sha256(data).hexdigest()
+            if not target.is_file():
+                write_atomic(target, _writer(data))
+
+
+def prune_kept(root: Path, study: str, stages: Mapping[str, Any]) -> None:
+    """Remove the kept intermediate outputs no stage's record names any more."""
+    wanted = {digest for record in stages.values() for digest in record.get("outputs", {}).values()}
+    folder = kept_folder(root, study)
+    for path in folder.glob("*") if folder.is_dir() else []:
+        if path.name not in wanted:
+            path.unlink(missing_ok=True)
+
+
+def read_files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``, path relative to it to its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in _files(folder)} if folder.is_dir() else {}
+
+
+def _writer(data: bytes) -> Callable[[BinaryIO], int]:
+    return lambda fh: fh.write(data)
+
+
+def can_skip(record: Any, fingerprint: str, root: Path, study: str = "") -> bool:
     """Whether a stage with this ``fingerprint`` is current: its manifest ``record``
     (``{"fingerprint", "outputs"}``) has the same fingerprint, and every output it lists is
-    in place under ``root`` with its recorded hash.
+    under ``root`` with its recorded hash, in place or kept (:func:`kept_folder`).
 
     Examples
     --------
@@ -274,13 +326,13 @@ def can_skip(record: Any, fingerprint: str, root: Path) -> bool:
     if not isinstance(outputs, dict):
         return False
     try:
-        return all(os.path.isfile(root / rel) and _digest(root / rel) == digest for rel, digest in outputs.items())
+        return all(_source(root, rel, digest, study) is not None for rel, digest in outputs.items())
     except OSError:
         return False
 
 
-def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path) -> None:
-    """Copy a skipped stage's committed outputs from ``root`` into the staging folder ``run``.
+def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path, study: str) -> None:
+    """Copy a skipped stage's outputs from ``root`` (in place, or kept) into the staging folder ``run``.
 
     Raises
     ------
@@ -290,14 +342,12 @@ def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path) -> None:
     """
     from peerstudy.io.files import write_atomic
 
-    def copy(data: bytes) -> Callable[[BinaryIO], int]:
-        return lambda fh: fh.write(data)
-
     for rel, digest in outputs.items():
-        data = (root / rel).read_bytes()
-        if hashlib.sha256(data).hexdigest() != digest:
+        source = _source(root, rel, digest, study)
+        data = source.read_bytes() if source else b""
+        if source is None or hashlib.sha256(data).hexdigest() != digest:
             raise OSError(f"{root / rel}: changed while the run carried it over")
-        write_atomic(run / rel, copy(data))
+        write_atomic(run / rel, _writer(data))
 
 
 #: The file (under ``reports/``) recording the last refresh of ``notebooks/``.
@@ -372,7 +422,7 @@ def fresh_stages(study: str | Path, root: Path, manifest: Mapping[str, Any]) -> 
     seconds = {}
     for nb, own in digests.items():
         record = entry["stages"][nb]
-        if not can_skip(record, stage_fingerprint(own, upstream), Path(root)):
+        if not can_skip(record, stage_fingerprint(own, upstream), Path(root), study_file(study).stem):
             return None
         upstream.update(record["outputs"])
         seconds[nb], started = time.monotonic() - started, time.monotonic()
