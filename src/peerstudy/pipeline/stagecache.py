@@ -416,7 +416,7 @@ def fresh_stages(study: str | Path, root: Path, manifest: Mapping[str, Any]) -> 
         digests = stage_digests(study)
     except (OSError, ValueError, SyntaxError, yaml.YAMLError):
         return None
-    if list(digests) != list(entry["stages"]):
+    if set(digests) != set(entry["stages"]):  # the manifest is written with its keys sorted
         return None
     upstream: dict[str, str] = {}
     seconds = {}
