@@ -106,7 +106,8 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
     manifest = stagecache.read_manifest(root)
     if any(n not in manifest.get("studies", {}) for n in names):
         return False
-    if any(manifest["studies"][n].get("code_sha256") != stagecache.code_digest() for n in names):
+    code = stagecache.code_digest()
+    if any(manifest["studies"][n].get("code_sha256") != code for n in names):
         return False
     fresh = {n: stagecache.fresh_stages(n, root, manifest) for n in names}
     if any(seconds is None for seconds in fresh.values()):
