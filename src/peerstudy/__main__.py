@@ -128,16 +128,19 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
     manifest = stagecache.read_manifest(root)
     if any(n not in manifest.get("studies", {}) for n in names):
         return False
-    if any(manifest["studies"][n].get("code_sha256") != stagecache.code_digest() for n in names):
+    code = stagecache.code_digest()
+    if any(manifest["studies"][n].get("code_sha256") != code for n in names):
         return False
-    if not all(stagecache.is_fresh(n, root, manifest) for n in names):
+    fresh = {n: stagecache.fresh_stages(n, root, manifest) for n in names}
+    if any(seconds is None for seconds in fresh.values()):
         return False
     if not args.study and not args.output_root and stagecache.read_refreshed(root) != stagecache.refresh_fingerprint():
         return False
-    for n in names:
-        print(f"{n}: unchanged since its outputs were made: skipped", file=sys.stderr)
+    for n, seconds in fresh.items():
+        for stage, took in (seconds or {}).items():
+            print(f"{n}: {stage}: skipped (unchanged) in {took:.1f} s", file=sys.stderr)
     print(
-        f"done in {time.monotonic() - started:.1f} s; nothing to do; the reports: "
+        f"done in {time.monotonic() - started:.1f} s; nothing to do; open the reports at "
         f"{config.relative_to_root(root / 'reports' / 'index.html')}",
         file=sys.stderr,
     )

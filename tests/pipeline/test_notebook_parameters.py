@@ -100,3 +100,57 @@ def test_a_study_without_published_is_not_compared_with_the_default_studys_paper
     )
     params = pipeline.load_study(file).parameters_for("results-review")
     assert params["published"] == "" and params["notes"] == [] and params["title"] == "Another review"
+
+
+def test_the_default_studys_file_is_read_once_per_content(tmp_path: Path, monkeypatch) -> None:
+    """fill_omitted asks the default study's keys once per notebook: the file is parsed once
+    while its content stays the same, and again when it changes."""
+    from peerstudy.pipeline import parameters
+
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    (studies / "mine.yaml").write_text("study: mine\ntext_fields: [a]\n", encoding="utf-8")
+    monkeypatch.setattr(config, "STUDIES_DIR", studies)
+    reads: list[Path] = []
+    real = parameters.read_yaml
+    monkeypatch.setattr(parameters, "read_yaml", lambda path, **kw: reads.append(path) or real(path, **kw))
+    declared = {
+        "study": {"default": '"mine"', "inferred_type_name": "str"},
+        "text_fields": {"default": "['a']", "inferred_type_name": "list"},
+    }
+    for _ in range(3):
+        assert fill_omitted(declared, {"study": "other"}) == {"text_fields": []}
+    assert len(reads) == 1
+    (studies / "mine.yaml").write_text(
+        "study: mine\n", encoding="utf-8"
+    )  # text_fields no longer set: the default is kept
+    assert fill_omitted(declared, {"study": "other"}) == {}
+    assert len(reads) == 2
+
+
+@pytest.mark.parametrize(
+    "key, meaning",
+    [("published", "empty"), ("interviewer_labels", "default"), ("title", "required"), ("codebook", "required")],
+)
+def test_fill_omitted_and_the_study_check_follow_one_omission_policy(key: str, meaning: str) -> None:
+    """What omitting a parameter means decides both what the pipeline passes and what
+    the check refuses: empty (passed empty, not refused), the notebook's default (nothing
+    passed, not refused), required (refused)."""
+    from peerstudy.errors import ConfigError
+    from peerstudy.pipeline.studycheck import check_study
+
+    nb = {"published": "results-survey", "title": "results-survey", "codebook": "code"}.get(key, "clean-transcripts")
+    declared = papermill.inspect_notebook(str(config.NOTEBOOKS_DIR / f"{nb}.ipynb"))
+    study = _study_file(ast.literal_eval(declared["study"]["default"]))
+    given = {k: v for k, v in study.items() if k in declared and k not in (key, "study")} | {"study": "other"}
+    filled = fill_omitted(declared, given)
+    try:
+        check_study(given, {nb: declared}, file="studies/other.yaml", raw=config.RAW_DIR / study["study"])
+        refused = []
+    except ConfigError as exc:
+        refused = [p.field for p in exc.problems]
+    assert (key in refused) == (meaning == "required"), refused
+    if meaning == "empty":
+        assert filled[key] in ("", [], {})
+    if meaning == "default":
+        assert key not in filled

@@ -1,35 +1,73 @@
-"""Incremental runs (issue 14): a study is skipped while nothing it depends on changed,
-and rerun when any one input changes (a raw file, a parameter, a code file, the
-notebook), or with ``force``; parallel studies give the same bytes as serial ones.
+"""Incremental runs (issue 14): each stage of a study is skipped while nothing it depends on
+changed, and rerun when any one of its inputs changes (a raw file it reads, one of its
+parameters, the code, an upstream stage's output), or with ``force``; parallel studies
+give the same bytes as serial ones.
 
 The skip tests run in a copy of the project (code, notebooks, studies, the survey's raw
-data) with the notebooks replaced by a quick stand-in for papermill that counts its
-calls, so each takes seconds; whether a study ran is read from that count, not from the
-pipeline's own log.
+data) with papermill replaced by a quick stand-in that records which stages it ran, so
+each takes seconds; which stages ran is read from that record, not from the pipeline's
+own log. Like a notebook, the stand-in's outputs depend on what it reads: its
+parameters, the files they name, the notebook and the earlier stages' outputs. Which
+stage reads what comes from ``studies/supporter-survey.yaml`` and the notebooks'
+parameters cells: ``clean-survey`` reads the export (``survey_export``), ``code`` the
+coder sheet (``coding_sheets``), ``results-survey`` alone has ``title``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import tree_digest
+from helpers import FIXTURES, tree_digest
 from peerstudy import config, pipeline
 from peerstudy.io.rawdata import accept_raw
 from peerstudy.pipeline import run as pipeline_run
 from peerstudy.pipeline import stagecache
 
 STUDY = "supporter-survey"
+STAGES = ["clean-survey", "code", "results-survey"]  # studies/supporter-survey.yaml, notebooks:
+
+
+def _files_named(value) -> list[Path]:
+    """The files a parameter value names (the stand-in reads them, as a notebook would)."""
+    if isinstance(value, list):
+        return [p for item in value for p in _files_named(item)]
+    if isinstance(value, str) and value and config.resolve_input(value).is_file():
+        return [config.resolve_input(value)]
+    return []
+
+
+def standin(calls: list[str]):
+    """A stand-in for papermill: writes one output per stage, the sha256 of what it read."""
+    import nbformat
+
+    def execute(source, target, parameters, kernel):
+        stage, study = Path(source).stem, parameters["study"]
+        calls.append(stage)
+        out = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"])
+        h = hashlib.sha256(Path(source).read_bytes() + json.dumps(parameters, sort_keys=True).encode())
+        for value in parameters.values():
+            for path in _files_named(value):
+                h.update(path.read_bytes())
+        upstream = out / "data" / "processed" / study
+        for path in sorted(upstream.glob("*.txt")) if upstream.is_dir() else []:
+            h.update(path.read_bytes())
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(h.hexdigest())]), target)
+        for rel in (f"data/processed/{study}", f"reports/{study}"):
+            (out / rel).mkdir(parents=True, exist_ok=True)
+            (out / rel / f"{stage}.txt").write_text(h.hexdigest())
+
+    return execute
 
 
 @pytest.fixture()
 def project(tmp_path, monkeypatch):
     """A copy of the project with the survey study; returns (root, output root, calls)."""
-    import nbformat
-
     real, root = config.PROJECT_ROOT, tmp_path / "project"
     shutil.copytree(
         real / "src" / "peerstudy", root / "src" / "peerstudy", ignore=shutil.ignore_patterns("__pycache__")
@@ -48,92 +86,228 @@ def project(tmp_path, monkeypatch):
     ):
         monkeypatch.setattr(config, name, value)
     calls: list[str] = []
-
-    def execute(source, target, parameters, kernel):  # the stand-in: one cell naming the stage
-        calls.append(Path(source).stem)
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(Path(source).stem)]), target)
-        out = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"])
-        for rel in (f"data/processed/{STUDY}", f"reports/{STUDY}"):
-            (out / rel).mkdir(parents=True, exist_ok=True)
-            (out / rel / "stage.txt").write_text(Path(source).stem)
-
-    monkeypatch.setattr(pipeline_run, "_execute", execute)
+    monkeypatch.setattr(pipeline_run, "_execute", standin(calls))
     return root, tmp_path / "out", calls
 
 
-def run(out: Path, **options) -> list[str]:
+def run(out: Path, calls: list[str], **options) -> tuple[list[str], list[str]]:
+    """Run the study; return the stages that ran this time and the progress lines."""
     lines: list[str] = []
+    before = len(calls)
     pipeline.run_studies([STUDY], output_root=out, jobs=1, log=lines.append, **options)
-    return lines
+    return calls[before:], lines
 
 
-STAGES = ["clean-survey", "code", "results-survey"]  # studies/supporter-survey.yaml, notebooks:
-
-
-def test_an_unchanged_study_is_skipped_and_force_reruns_it(project):
+def test_an_unchanged_study_is_skipped_stage_by_stage_and_force_reruns_it(project):
     root, out, calls = project
-    run(out)
-    assert calls == STAGES
-    lines = run(out)
-    assert calls == STAGES, "an unchanged study ran again"
-    assert any("skipped" in line for line in lines)
-    assert any("index.html" in line for line in lines), "the last line says where the reports are"
-    run(out, force=True)
-    assert calls == STAGES * 2
+    ran, lines = run(out, calls)
+    assert ran == STAGES
+    assert [line.split(":")[1].strip() for line in lines[:3]] == STAGES, "one line per stage"
+    assert all(" ran in " in line and line.endswith(" s") for line in lines[:3]), lines
+    first = tree_digest(out / "reports" / STUDY)
+    ran, lines = run(out, calls)
+    assert ran == [], "an unchanged study ran again"
+    assert [line for line in lines if "skipped" in line] == [
+        f"{STUDY}: {stage}: skipped (unchanged) in {line.split(' in ')[1]}"
+        for stage, line in zip(STAGES, lines[:3], strict=True)
+    ]
+    assert lines[-1].startswith("done in ") and lines[-1].endswith(
+        f"open the reports at {out / 'reports' / 'index.html'}"
+    )
+    assert (out / "reports" / "index.html").is_file()
+    ran, _ = run(out, calls, force=True)
+    assert ran == STAGES
+    assert tree_digest(out / "reports" / STUDY) == first
 
 
-def _change_raw(root: Path) -> None:
-    sheet = root / "data/raw" / STUDY / "coding-sheet.csv"
+def _change_raw(root: Path, name: str) -> None:
+    sheet = root / "data/raw" / STUDY / name
     sheet.write_bytes(sheet.read_bytes() + b"\n")
     accept_raw(root / "data/raw" / STUDY)
 
 
-def _change_parameter(root: Path) -> None:
+def _change_title(root: Path) -> None:
     path = root / "studies" / f"{STUDY}.yaml"
     text = path.read_text()
     assert "\ntitle: " in text
     path.write_text(text.replace("\ntitle: ", '\ntitle: "A changed title" # was: ', 1))
 
 
-def _change_code(root: Path) -> None:
-    with open(root / "src/peerstudy/report/tables.py", "a") as fh:
-        fh.write("\n# a change\n")
+def test_a_changed_coder_sheet_reruns_code_and_results_not_cleaning(project):
+    """A raw file read by a stage reruns it (and the stages reading its outputs); a raw
+    file read only by a later stage (the sheet, by ``code``) does not rerun an earlier one."""
+    root, out, calls = project
+    run(out, calls)
+    cleaned = (out / "data/processed" / STUDY / "clean-survey.txt").read_bytes()
+    _change_raw(root, "coding-sheet.csv")
+    ran, lines = run(out, calls)
+    assert ran == ["code", "results-survey"]
+    assert any(line.startswith(f"{STUDY}: clean-survey: skipped (unchanged) in ") for line in lines), lines
+    assert (out / "data/processed" / STUDY / "clean-survey.txt").read_bytes() == cleaned, "carried over"
+    ran, _ = run(out, calls)
+    assert ran == []
 
 
-def _change_notebook(root: Path) -> None:
-    path = root / "notebooks" / "code.ipynb"
-    path.write_bytes(path.read_bytes().rstrip() + b"\n\n")
+def test_a_changed_parameter_reruns_only_the_stage_that_declares_it(project):
+    root, out, calls = project
+    run(out, calls)
+    _change_title(root)  # declared by results-survey only
+    ran, _ = run(out, calls)
+    assert ran == ["results-survey"]
 
 
 @pytest.mark.parametrize(
-    "change",
-    [_change_raw, _change_parameter, _change_code, _change_notebook],
-    ids=["raw-file", "parameter", "code", "notebook"],
+    "where, stale",
+    [("src/peerstudy/report/tables.py", STAGES), ("notebooks/code.ipynb", ["code", "results-survey"])],
+    ids=["src", "notebook"],
 )
-def test_a_study_reruns_when_any_one_input_changes(project, change):
+def test_changed_code_reruns_the_stages_that_run_it(project, where, stale):
+    """A change in src/ reruns every stage; a changed notebook reruns its stage, and the
+    next one, whose upstream output (the executed notebook) changed with it."""
     root, out, calls = project
-    run(out)
-    before = stagecache.study_fingerprints(STUDY)
-    change(root)
-    after = stagecache.study_fingerprints(STUDY)
-    run(out)
-    assert calls == STAGES * 2, f"{change.__name__}: the study was not rerun"
-    if change is _change_notebook:  # the fingerprints of code.ipynb and of the stage after it change, not before
-        assert before["clean-survey"] == after["clean-survey"]
-        assert before["code"] != after["code"] and before["results-survey"] != after["results-survey"]
-    else:
-        assert all(before[s] != after[s] for s in STAGES)
+    run(out, calls)
+    with open(root / where, "a") as fh:
+        fh.write("\n")
+    ran, _ = run(out, calls)
+    assert ran == stale
 
 
-def test_a_study_whose_outputs_were_removed_or_altered_is_rerun(project):
+def test_a_changed_upstream_output_reruns_the_stage_that_reads_it(project):
+    """The export is read by clean-survey only: code's own inputs are the same, yet it
+    reruns, because clean-survey's output (which code reads) changed."""
     root, out, calls = project
-    run(out)
-    (out / "reports" / STUDY / "stage.txt").write_text("altered")
-    run(out)
-    assert calls == STAGES * 2
+    run(out, calls)
+    own = stagecache.stage_digests(STUDY)
+    _change_raw(root, "questionnaire-export.csv")
+    assert stagecache.stage_digests(STUDY)["code"] == own["code"]
+    assert stagecache.stage_digests(STUDY)["clean-survey"] != own["clean-survey"]
+    ran, _ = run(out, calls)
+    assert ran == STAGES
+
+
+def test_a_stage_whose_outputs_were_removed_or_altered_is_rerun(project):
+    root, out, calls = project
+    run(out, calls)
+    (out / "reports" / STUDY / "code.txt").write_text("altered")
+    ran, _ = run(out, calls)
+    assert ran == ["code"], "the altered output made code rerun; its new output equals the old, so results is current"
     shutil.rmtree(out / "data" / "processed" / STUDY)
-    run(out)
-    assert calls == STAGES * 3
+    ran, _ = run(out, calls)
+    assert ran == STAGES
+
+
+def test_a_file_rewritten_by_a_later_stage_is_kept_for_a_run_that_skips_the_earlier(project, monkeypatch):
+    """Here results-survey also rewrites a file code wrote (as results-dyads rewrites the
+    REFI-QDA project): unchanged, nothing reruns; with a changed title, results-survey
+    reruns on code's version of the file, and the outputs equal those of a full run."""
+    root, out, calls = project
+    plain = standin(calls)
+
+    def execute(source, target, parameters, kernel):
+        plain(source, target, parameters, kernel)
+        if Path(source).stem == "results-survey":
+            shared = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"]) / "data/processed" / STUDY / "code.txt"
+            shared.write_text(hashlib.sha256(shared.read_bytes()).hexdigest())
+
+    monkeypatch.setattr(pipeline_run, "_execute", execute)
+    run(out, calls)
+    ran, _ = run(out, calls)
+    assert ran == []
+    _change_title(root)
+    ran, _ = run(out, calls)
+    assert ran == ["results-survey"]
+    full = out.parent / "full"
+    run(full, calls)
+    for top in (f"reports/{STUDY}", f"data/processed/{STUDY}"):
+        assert tree_digest(out / top) == tree_digest(full / top), top
+
+
+def test_the_default_study_file_is_part_of_the_fingerprint(project):
+    """A study that omits ``characteristics`` gets it empty only while its notebook's
+    default study sets it (fill_omitted reads that file), else the notebook's default:
+    the default study's file counts."""
+    root, _, _ = project
+    text = (root / "studies" / f"{STUDY}.yaml").read_text()
+    other = text.replace(f"\nstudy: {STUDY}\n", "\nstudy: other-survey\n").replace("\ncharacteristics: ", "\n#x: ")
+    (root / "studies" / "other-survey.yaml").write_text(other)
+    before = stagecache.stage_digests("other-survey")
+    (root / "studies" / f"{STUDY}.yaml").write_text(text.replace("\ncharacteristics: ", "\n#x: "))
+    after = stagecache.stage_digests("other-survey")
+    assert before["results-survey"] != after["results-survey"]
+    assert before["code"] == after["code"], "code declares no characteristics"
+
+
+def test_declared_parameters_read_as_papermill_reads_them():
+    import ast
+
+    import papermill
+
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        ours, theirs = stagecache.declared_parameters(path), papermill.inspect_notebook(str(path))
+        assert list(ours) == list(theirs), path.name
+        for name, spec in theirs.items():
+            assert ours[name]["inferred_type_name"] == spec["inferred_type_name"], (path.name, name)
+            assert ast.literal_eval(ours[name]["default"]) == ast.literal_eval(spec["default"]), (path.name, name)
+
+
+def _mini_survey(tmp_path: Path) -> Path:
+    """The README's my-survey example on the mini-survey fixture, given by path."""
+    raw, fields = tmp_path / "raw", tmp_path / "fields.yaml"
+    shutil.copytree(FIXTURES / "mini-survey", raw)
+    shutil.move(raw / "fields.yaml", fields)
+    accept_raw(raw)
+    path = tmp_path / "my-survey.yaml"
+    path.write_text(
+        "\n".join(
+            [
+                "notebooks: [clean-survey, code, results-survey]",
+                f"raw: {raw}",
+                "study: my-survey",
+                "title: Why people start peer support",
+                f"survey_export: {raw}/export.csv",
+                f"survey_fields: {fields}",
+                "text_fields: [why]",
+                'analyse_text_if: ""',
+                f"codebook: {raw}/codebook.yaml",
+                f"coding_sheets: [{raw}/coding-sheet.csv]",
+                "document_key: [number, question]",
+                'root_code_from: ""',
+                "characteristics: [age, sex, experienced]",
+                "unpublished: []",
+                'published: ""',
+                "",
+            ]
+        )
+    )
+    return path
+
+
+@pytest.mark.slow
+def test_a_real_study_reruns_only_what_a_changed_coder_sheet_touches(tmp_path, monkeypatch):
+    """With papermill: the mini survey, given by path, run whole; its coder sheet changed,
+    then run again: cleaning skipped, and the outputs byte-identical to a full run of the
+    changed study into an empty output root. The study is recorded under its file's name.
+    (Pages name the last commit of the code: held fixed, as a commit made meanwhile would
+    change them.)"""
+    from peerstudy.report import pages
+
+    monkeypatch.setattr(pages, "current_commit", lambda root=None: "0" * 40)
+    study, out, fresh = _mini_survey(tmp_path), tmp_path / "out", tmp_path / "fresh"
+    lines: list[str] = []
+    pipeline.run_studies([str(study)], output_root=out, jobs=1, log=lines.append)
+    entry = json.loads((out / "reports/manifest.json").read_text())["studies"]["my-survey"]
+    assert entry["parameter_file"] == str(study) and sorted(entry["stages"]) == sorted(STAGES)
+    assert 'href="my-survey/' in (out / "reports/index.html").read_text()
+    sheet = tmp_path / "raw" / "coding-sheet.csv"
+    rows = sheet.read_text().splitlines(keepends=True)
+    sheet.write_text("".join(rows[:-1]))  # one coding fewer
+    accept_raw(tmp_path / "raw")
+    lines.clear()
+    pipeline.run_studies([str(study)], output_root=out, jobs=1, log=lines.append)
+    assert [line.split(": ")[2].split(" in ")[0] for line in lines[:3]] == ["skipped (unchanged)", "ran", "ran"]
+    pipeline.run_studies([str(study)], output_root=fresh, jobs=1, log=lambda line: None)
+    for top in ("reports/my-survey", "data/processed/my-survey"):
+        assert tree_digest(out / top) == tree_digest(fresh / top), top
 
 
 @pytest.mark.slow

@@ -7,19 +7,45 @@ The data's last stop: :mod:`~peerstudy.pipeline.study` loads and checks a study,
 :mod:`~peerstudy.pipeline.manifest` and :mod:`~peerstudy.pipeline.stagecache` record what
 they were made from. May import every other package of :mod:`peerstudy`; nothing imports it
 but ``__main__``.
+
+The names below are loaded when first used, so that importing one light module of the
+package (:mod:`~peerstudy.pipeline.stagecache`, asked whether anything is to be done)
+does not load papermill and nbconvert.
 """
 
-from peerstudy.pipeline.manifest import code_digest, raw_inputs, update_manifest
-from peerstudy.pipeline.run import (
-    KERNEL_NAME,
-    StageFailed,
-    normalise_notebook,
-    refresh_notebooks,
-    run_studies,
-    run_study,
-)
-from peerstudy.pipeline.study import Study, check_inputs, check_study_name, list_studies, load_study
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from peerstudy.pipeline.manifest import code_digest, raw_inputs, update_manifest
+    from peerstudy.pipeline.run import (
+        KERNEL_NAME,
+        StageFailed,
+        normalise_notebook,
+        refresh_notebooks,
+        run_studies,
+        run_study,
+    )
+    from peerstudy.pipeline.study import Study, check_inputs, check_study_name, list_studies, load_study
+
+_WHERE = {
+    "KERNEL_NAME": "run",
+    "Study": "study",
+    "StageFailed": "run",
+    "check_inputs": "study",
+    "check_study_name": "study",
+    "code_digest": "manifest",
+    "list_studies": "study",
+    "load_study": "study",
+    "normalise_notebook": "run",
+    "raw_inputs": "manifest",
+    "refresh_notebooks": "run",
+    "run_studies": "run",
+    "run_study": "run",
+    "update_manifest": "manifest",
+}
 __all__ = [
     "KERNEL_NAME",
     "Study",
@@ -36,3 +62,9 @@ __all__ = [
     "run_study",
     "update_manifest",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"peerstudy.pipeline.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'peerstudy.pipeline' has no attribute {name!r}")

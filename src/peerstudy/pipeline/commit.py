@@ -85,7 +85,7 @@ def output_problem(exc: OSError, root: Path, study: str | None = None) -> Proble
     >>> print(output_problem(OSError(28, "No space left on device", "/srv/out/reports/s"), Path("/srv/out"), "s"))
     /srv/out/reports/s, field '--output-root': expected an output root that can take the outputs (/srv/out), found no space left on the device; nothing was changed for s: its previous outputs are in place. Fix: free some space, or choose another --output-root, and run again.
     """
-    found, fix = _OUTPUT_FAULTS.get(exc.errno, (exc.strerror or str(exc), "correct the cause, and run again"))
+    found, fix = _OUTPUT_FAULTS.get(exc.errno or 0, (exc.strerror or str(exc), "correct the cause, and run again"))
     where = exc.filename if exc.filename else root
     kept = f"; nothing was changed for {study}: its previous outputs are in place" if study else ""
     return Problem(

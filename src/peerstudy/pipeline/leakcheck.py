@@ -197,7 +197,7 @@ def _search_table(identifiers: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """What is searched for each identifier: key entries as they are (matched as the key
     matches them); found values also with their letters and digits alone, for phone
     numbers (a number written another way: ``010-1234-5678`` as ``01012345678``)."""
-    table = {}
+    table: dict[str, tuple[str, str]] = {}
     for value, kind in identifiers.items():
         table.setdefault(value, (value, kind))
         digits = re.sub(r"\D", "", value)

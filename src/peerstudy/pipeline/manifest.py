@@ -46,17 +46,15 @@ def package_versions() -> dict[str, str]:
     return {name: metadata.version(name) for name in sorted(direct_requirements())}
 
 
-def study_fingerprints(study: Study) -> dict[str, str] | None:
-    """The stage fingerprints of a study from its own parameter file (see
-    :mod:`peerstudy.pipeline.stagecache`); None for a parameter file given by path elsewhere."""
-    if study.file.resolve() != (config.STUDIES_DIR / f"{study.name}.yaml").resolve():
-        return None
-    return stagecache.study_fingerprints(study.name)
-
-
-def make_manifest_entry(study: Study, run: Path, raw: dict[str, str]) -> dict[str, Any]:
+def make_manifest_entry(
+    study: Study, run: Path, raw: dict[str, str], stages: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A study's manifest entry: its parameter file, notebooks, parameters, raw inputs,
+    code digest, the sha256 of every file of ``reports/<study>/`` in the staging folder
+    ``run``, and what each stage was made from (``stages``, see :mod:`~peerstudy.pipeline.stagecache`)."""
     rel_reports = f"reports/{study.name}"
     return {
+        "parameter_file": config.relative_to_root(study.file),
         "notebooks": [f"{rel_reports}/{nb}.ipynb" for nb in study.notebooks],
         "parameters": study.parameters,
         "raw_inputs": raw,
@@ -64,7 +62,17 @@ def make_manifest_entry(study: Study, run: Path, raw: dict[str, str]) -> dict[st
         "outputs": {
             p.relative_to(run).as_posix(): digest_file(p) for p in sorted((run / rel_reports).rglob("*")) if p.is_file()
         },
+        "stages": stages or {},
     }
+
+
+def _still_a_study(name: str, entry: Any) -> bool:
+    """A manifest entry kept: a study of ``studies/``, or one given by the path of its
+    parameter file (kept outside ``studies/``) while that file is there."""
+    if name in list_studies():
+        return True
+    file = entry.get("parameter_file") if isinstance(entry, dict) else None
+    return isinstance(file, str) and file.endswith((".yaml", ".yml")) and config.resolve_input(file).is_file()
 
 
 def append_run_log(root: Path, entries: list[dict]) -> None:
@@ -86,16 +94,17 @@ def update_manifest(
     path = (Path(root) if root else config.output_root()) / "reports" / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     manifest.setdefault("studies", {}).update(entries)
-    manifest["studies"] = {k: v for k, v in manifest["studies"].items() if k in list_studies()}
+    manifest["studies"] = {k: v for k, v in manifest["studies"].items() if _still_a_study(k, v)}
     manifest["python"] = ".".join(map(str, sys.version_info[:2]))
     manifest["packages"] = package_versions()
     manifest.update(extra or {})
     manifest["format"] = (
-        "per study: raw_inputs (sha256 of each raw file, as recorded in the raw folder's "
-        "SHA256SUMS), parameters (from "
-        "studies/<study>.yaml), code_sha256 (see peerstudy.pipeline.code_digest), outputs (sha256 "
-        "of each file in reports/<study>/), fingerprints (sha256 of what each stage depends on, see "
-        "peerstudy.pipeline.stagecache; a study is skipped while they hold)"
+        "per study: parameter_file (studies/<study>.yaml, or the path it was given by), "
+        "raw_inputs (sha256 of each raw file, as recorded in the raw folder's SHA256SUMS), "
+        "parameters (from the parameter file), code_sha256 (see peerstudy.pipeline.code_digest), "
+        "outputs (sha256 of each file in reports/<study>/), stages (per stage: fingerprint, the sha256 "
+        "of what it depends on, and outputs, the sha256 of each file it wrote; see "
+        "peerstudy.pipeline.stagecache: a stage is skipped while they hold)"
     )
     write_json(path, manifest)
     return manifest

@@ -20,6 +20,7 @@ recorded in ``reports/manifest.json`` with the hashes of the raw inputs and of t
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -48,7 +49,6 @@ from peerstudy.pipeline.manifest import (
     code_digest,
     make_manifest_entry,
     raw_inputs,
-    study_fingerprints,
     update_manifest,
 )
 from peerstudy.pipeline.study import Study, check_study_name, list_studies, load_study
@@ -146,8 +146,11 @@ def _execute(source: Path, target: Path, parameters: dict[str, Any] | None, kern
     )
 
 
-def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -> dict[str, Any]:
-    """Run every notebook of a study and put its outputs in place, all or nothing.
+def run_study(
+    name: str | Path, *, output_root: Path | None = None, force: bool = False, log: Callable[[str], Any] = print
+) -> dict[str, Any]:
+    """Run the notebooks of a study that are not current and put its outputs in place, all
+    or nothing.
 
     Parameters
     ----------
@@ -156,6 +159,9 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
     output_root
         Where ``data/processed/`` and ``reports/`` are written (default: the output root
         of :mod:`peerstudy.config`, normally the project root).
+    force
+        Run every stage, even those whose inputs did not change (see
+        :mod:`peerstudy.pipeline.stagecache`: the others are carried over).
     log
         Called with one line of progress at a time.
 
@@ -172,15 +178,15 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
     """
     study = load_study(name)
     name = study.name
-    fingerprints = study_fingerprints(study)
     kernel = check_kernel()
     root = Path(output_root).resolve() if output_root else config.output_root()
     raw = raw_inputs(study)
     with catch_output_errors(root, name), lock_study(root, name):
         recover_run(root, name, log=log)
+        previous = {} if force else stagecache.read_manifest(root).get("studies", {}).get(name, {})
         run = Path(tempfile.mkdtemp(prefix="run-", dir=staging_folder(root, name)))
         try:
-            run_log = _run_notebooks(study, run, root, kernel, log)
+            run_log, stages = _run_notebooks(study, run, root, kernel, log, previous=previous)
             from peerstudy.pipeline.leakcheck import check_outputs  # issue 13: no identifier of the raw data in outputs
 
             check_outputs(name, study.parameters, study.raw, run)  # a hit raises: nothing is put in place
@@ -188,11 +194,10 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
                 raise StageFailed(
                     f"{name}: raw data changed while the study ran. Nothing was written for {name}; run it again."
                 )
-            entry = make_manifest_entry(study, run, raw)
-            if fingerprints is not None:
-                entry["fingerprints"] = fingerprints
+            entry = make_manifest_entry(study, run, raw, stages)
             # Checks of the finished run's outputs belong here: nothing is in place yet.
             commit_run(run, root, name)
+            stagecache.prune_kept(root, name, stages)
             try:
                 append_run_log(root, run_log)
             except OSError as exc:  # the outputs are in place; only the timings are lost
@@ -202,29 +207,56 @@ def run_study(name: str | Path, *, output_root: Path | None = None, log=print) -
             discard_run(run, root, name)
 
 
-def _run_notebooks(study: Study, run: Path, root: Path, kernel: str, log) -> list[dict]:
-    """Execute the study's notebooks with ``run`` as output root; normalise and render
-    each; return their timings."""
-    from papermill.exceptions import PapermillExecutionError
-
+def _run_notebooks(
+    study: Study, run: Path, root: Path, kernel: str, log: Callable[[str], Any], *, previous: dict[str, Any]
+) -> tuple[list[dict], dict[str, dict[str, Any]]]:
+    """Execute the study's notebooks that are not current with ``run`` as output root,
+    normalise each; carry the committed outputs of the others into ``run``; render the
+    pages. Return the timings of those that ran and what each stage was made from."""
     name, rel_reports = study.name, f"reports/{study.name}"
-    run_log = []
+    run_log: list[dict] = []
+    stages: dict[str, dict[str, Any]] = {}
+    upstream: dict[str, str] = {}
+    digests = stagecache.stage_digests(study.file)
+    recorded: dict[str, Any] = previous["stages"] if isinstance(previous.get("stages"), dict) else {}
     with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}):
         for nb in study.notebooks:
             started = time.monotonic()
-            out_path = run / rel_reports / f"{nb}.ipynb"
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                _execute(config.NOTEBOOKS_DIR / f"{nb}.ipynb", out_path, study.parameters_for(nb), kernel)
-            except PapermillExecutionError as exc:
-                raise StageFailed(_failure_message(name, nb, exc, out_path, root, _redactor(study))) from None
-            executed = nbformat.read(out_path, as_version=4)
-            executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
-            run_log.append({"study": name, "notebook": nb, **timings})
-            write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
-            log(f"{name}: {nb}: ran in {time.monotonic() - started:.1f} s")
+            fingerprint = stagecache.stage_fingerprint(digests[nb], upstream)
+            record = recorded.get(nb)
+            if record is not None and stagecache.can_skip(record, fingerprint, root, name):
+                outputs = dict(record["outputs"])
+                stagecache.carry_outputs(outputs, root, run, name)
+                how = "skipped (unchanged)"
+            else:
+                before = stagecache.read_files(run)
+                run_log.append(_run_stage(study, nb, run, root, kernel))
+                digests_before = {rel: hashlib.sha256(data).hexdigest() for rel, data in before.items()}
+                outputs = stagecache.new_outputs(digests_before, stagecache.snapshot(run))
+                stagecache.keep_overwritten(before, outputs, root, name)
+                how = "ran"
+            stages[nb] = {"fingerprint": fingerprint, "outputs": outputs}
+            upstream.update(outputs)
+            log(f"{name}: {nb}: {how} in {time.monotonic() - started:.1f} s")
     write_pages(name, study.notebooks, study.parameters, run / rel_reports, code_sha256=code_digest())
-    return run_log
+    return run_log, stages
+
+
+def _run_stage(study: Study, nb: str, run: Path, root: Path, kernel: str) -> dict[str, Any]:
+    """Execute one notebook of a study into ``run``, normalise it; return its timings."""
+    from papermill.exceptions import PapermillExecutionError
+
+    rel_reports = f"reports/{study.name}"
+    out_path = run / rel_reports / f"{nb}.ipynb"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _execute(config.NOTEBOOKS_DIR / f"{nb}.ipynb", out_path, study.parameters_for(nb), kernel)
+    except PapermillExecutionError as exc:
+        raise StageFailed(_failure_message(study.name, nb, exc, out_path, root, _redactor(study))) from None
+    executed = nbformat.read(out_path, as_version=4)
+    executed, timings = normalise_notebook(executed, output_path=f"{rel_reports}/{nb}.ipynb")
+    write_bytes_atomic(out_path, (nbformat.writes(executed) + "\n").encode("utf-8"))
+    return {"study": study.name, "notebook": nb, **timings}
 
 
 def _redactor(study: Study) -> Callable[[str], str]:
@@ -280,8 +312,9 @@ def _redact_notebook_text(text: str, redact: Callable[[str], str]) -> str:
     return json.dumps(walk(nb), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def _error_classes() -> list[type]:
-    out, todo = [], [PeerstudyError]
+def _error_classes() -> list[type[PeerstudyError]]:
+    out: list[type[PeerstudyError]] = []
+    todo: list[type[PeerstudyError]] = [PeerstudyError]
     while todo:
         cls = todo.pop()
         out.append(cls)
@@ -359,60 +392,42 @@ def run_studies(
     refresh_sources: bool = False,
     force: bool = False,
     jobs: int | None = None,
-    log=print,
+    log: Callable[[str], Any] = print,
 ) -> dict[str, Any]:
     """Run several studies (default: all), then update the manifest and the index page.
 
-    A study whose inputs, parameters and code are unchanged since its outputs in place
-    were made is skipped (see :mod:`peerstudy.pipeline.stagecache`), unless ``force``. Up to
-    ``jobs`` studies run at once, in processes (default: the number of cores, at most the
-    number of studies); each puts its own outputs in place under its own lock, and the
-    manifest and index are written once, at the end.
+    Each stage of a study whose inputs, parameters, code and upstream outputs are
+    unchanged since its outputs in place were made is skipped (see
+    :mod:`peerstudy.pipeline.stagecache`), unless ``force``; a study whose stages are all
+    current is not run at all. Up to ``jobs`` studies run at once, in processes (default:
+    the number of cores, at most the number of studies); each puts its own outputs in
+    place under its own lock, and the manifest and index are written once, at the end.
+    A study given by the path of its parameter file is recorded under its file's name,
+    with that path (``parameter_file``).
 
     With ``refresh_sources``, first re-execute ``notebooks/`` in place (see
     :func:`refresh_notebooks`), unless nothing changed since the last refresh; the code
     digest is computed after that.
     """
     started = time.monotonic()
-    names = list(names) if names else list_studies()
-    # a parameter file given by its path (a study kept outside studies/) runs under its file's name, always
-    by_path = {str(n) for n in names if str(n).endswith((".yaml", ".yml")) and Path(n).is_file()}
-    for n in names:  # a name that could reach outside reports/<study>/ is refused before anything else
-        name = Path(n).stem if n in by_path else n
-        check_study_name(name, file=n if n in by_path else f"studies/{n}.yaml" if n in list_studies() else None)
-    unknown = [n for n in names if n not in list_studies() and n not in by_path]
-    if unknown:
-        raise ConfigError(
-            Problem(
-                field="--study",
-                expected=f"one of {', '.join(list_studies())}, or the path of a parameter file (.yaml)",
-                found=", ".join(map(repr, unknown)),
-                fix="add studies/<name>.yaml or correct the name",
-            )
-        )
+    studies = _check_names(list(names) if names else list_studies())
     root = Path(output_root).resolve() if output_root else config.output_root()
     check_output_root(root)  # an output root that is a file: said before anything runs
     old = stagecache.read_manifest(root)
-    refreshed = stagecache.refresh_fingerprint()
-    if refresh_sources and not force and stagecache.read_refreshed(root) == refreshed:
+    if refresh_sources and not force and stagecache.read_refreshed(root) == stagecache.refresh_fingerprint():
         log("notebooks/: outputs stored in place are current: skipped")
         refresh_sources = False
-    todo = [n for n in names if force or n in by_path or not stagecache.is_fresh(n, root, old)]
-    problems = []
-    for n in todo:  # every study's raw data checked before anything runs; all problems told at once
-        try:
-            raw_inputs(load_study(n))
-        except PeerstudyError as exc:
-            problems += exc.problems
-    if problems:
-        raise InputError(problems)
+    fresh = {} if force else _fresh_studies(studies, root, old)
+    _check_raw([given for key, given in studies.items() if key not in fresh])
     if refresh_sources:
         refresh_notebooks(log=log)
-        todo = [n for n in names if force or n in by_path or not stagecache.is_fresh(n, root, old)]
-    entries = {n: {**old["studies"][n], "code_sha256": code_digest()} for n in names if n not in todo}
-    for n in entries:
-        log(f"{n}: unchanged since its outputs were made: skipped")
-    done, failure = _run_all(todo, root, jobs, log)
+        fresh = {} if force else _fresh_studies(studies, root, old)
+    entries = {key: {**old["studies"][key], "code_sha256": code_digest()} for key in fresh}
+    for key, seconds in fresh.items():
+        for nb, took in seconds.items():
+            log(f"{key}: {nb}: skipped (unchanged) in {took:.1f} s")
+    todo = {key: given for key, given in studies.items() if key not in fresh}
+    done, failure = _run_all(todo, root, jobs, log, force=force)
     if failure is not None and not done:
         raise failure
     entries.update(done)
@@ -423,27 +438,80 @@ def run_studies(
             stagecache.write_refreshed(root, stagecache.refresh_fingerprint())
     if failure is not None:
         raise failure
-    log(
-        f"done in {time.monotonic() - started:.1f} s; the reports: {config.relative_to_root(root / 'reports' / 'index.html')}"
-    )
+    log(f"done in {time.monotonic() - started:.1f} s; {_where_reports(root, list(studies))}")
     return manifest
 
 
-def _run_one(name: str, root: Path) -> dict[str, Any]:
+def _check_names(names: list[str]) -> dict[str, str]:
+    """The studies asked for, keyed by study name (a parameter file's name when given by
+    its path), each to the name or path given; a name that could reach outside
+    ``reports/<study>/`` or names no study is refused before anything else."""
+    known = list_studies()
+    by_path = {str(n) for n in names if str(n).endswith((".yaml", ".yml")) and Path(n).is_file()}
+    for n in names:
+        name = Path(n).stem if n in by_path else n
+        check_study_name(name, file=n if n in by_path else f"studies/{n}.yaml" if n in known else None)
+    unknown = [n for n in names if n not in known and n not in by_path]
+    if unknown:
+        raise ConfigError(
+            Problem(
+                field="--study",
+                expected=f"one of {', '.join(known)}, or the path of a parameter file (.yaml)",
+                found=", ".join(map(repr, unknown)),
+                fix="add studies/<name>.yaml or correct the name",
+            )
+        )
+    return {(Path(n).stem if n in by_path else n): n for n in names}
+
+
+def _fresh_studies(studies: dict[str, str], root: Path, manifest: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """The studies whose every stage is current, with the seconds each stage took to check."""
+    fresh = {key: stagecache.fresh_stages(given, root, manifest) for key, given in studies.items()}
+    return {key: seconds for key, seconds in fresh.items() if seconds is not None}
+
+
+def _check_raw(names: list[str]) -> None:
+    """Every study's raw data checked before anything runs; all problems told at once."""
+    problems: list[Problem] = []
+    for n in names:
+        try:
+            raw_inputs(load_study(n))
+        except PeerstudyError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+
+
+def _where_reports(root: Path, names: list[str]) -> str:
+    """Where to open the reports: the index page, else each study's pages, as they exist."""
+    index = root / "reports" / "index.html"
+    if index.is_file():
+        return f"open the reports at {config.relative_to_root(index)}"
+    pages = [p for n in names for p in sorted((root / "reports" / n).glob("*.html"))]
+    if pages:
+        return "open the reports at " + ", ".join(config.relative_to_root(p) for p in pages)
+    return f"no report pages under {config.relative_to_root(root / 'reports')}"
+
+
+def _run_one(name: str, root: Path, force: bool = False) -> dict[str, Any]:
     """One study in a worker process; its progress goes to standard error."""
-    return run_study(name, output_root=root, log=lambda line: print(line, file=sys.stderr, flush=True))
+    return run_study(name, output_root=root, force=force, log=lambda line: print(line, file=sys.stderr, flush=True))
 
 
-def _run_all(names: list[str], root: Path, jobs: int | None, log) -> tuple[dict[str, dict[str, Any]], Exception | None]:
-    """Run studies, up to ``jobs`` at once; return the entries of those that finished
-    and the first failure (one by one, the first failure stops the run; in parallel,
-    the studies under way finish, their outputs in place, each whole)."""
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(names) or 1))
-    entries, failure = {}, None
+def _run_all(
+    studies: dict[str, str], root: Path, jobs: int | None, log: Callable[[str], Any], *, force: bool = False
+) -> tuple[dict[str, dict[str, Any]], Exception | None]:
+    """Run studies (study name to the name or path given), up to ``jobs`` at once; return
+    the entries of those that finished, by study name, and the first failure (one by one,
+    the first failure stops the run; in parallel, the studies under way finish, their
+    outputs in place, each whole)."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(studies) or 1))
+    entries: dict[str, dict[str, Any]] = {}
+    failure: Exception | None = None
     if jobs == 1:
-        for n in names:
+        for key, given in studies.items():
             try:
-                entries[n] = run_study(n, output_root=root, log=log)
+                entries[key] = run_study(given, output_root=root, force=force, log=log)
             except (PeerstudyError, StageFailed) as exc:
                 return entries, exc
         return entries, None
@@ -452,10 +520,10 @@ def _run_all(names: list[str], root: Path, jobs: int | None, log) -> tuple[dict[
 
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(_run_one, n, root): n for n in names}
+        futures = {pool.submit(_run_one, given, root, force): key for key, given in studies.items()}
         for future in concurrent.futures.as_completed(futures):
             try:
                 entries[futures[future]] = future.result()
             except (PeerstudyError, StageFailed) as exc:
                 failure = failure or exc
-    return {n: entries[n] for n in names if n in entries}, failure
+    return {key: entries[key] for key in studies if key in entries}, failure

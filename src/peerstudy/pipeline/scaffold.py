@@ -19,8 +19,9 @@ anything runs, naming each missing file (:mod:`peerstudy.pipeline.studycheck`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -173,7 +174,8 @@ def parameter_file(name: str, kind: str) -> str:
     """
     import papermill
 
-    from peerstudy.pipeline.studycheck import ALTERNATIVES, default_value, needs_value
+    from peerstudy.pipeline.parameters import ALTERNATIVES
+    from peerstudy.pipeline.studycheck import default_value, needs_value
 
     values = _fill(_VALUES[kind], name) | {"study": name, "title": f"{name} (replace by the report's title)"}
     lines = [
@@ -267,12 +269,17 @@ def new_study(name: str, kind: str, *, root: Path | None = None) -> list[Path]:
     return _write(root, files, [f"data/raw/{name}/{d}" for d in _FOLDERS.get(kind, ())])
 
 
+def _writer(data: bytes) -> Callable[[BinaryIO], int]:
+    """What :func:`peerstudy.io.files.write_atomic` calls to write ``data``."""
+    return lambda fh: fh.write(data)
+
+
 def _write(root: Path, files: dict[str, str], folders: list[str]) -> list[Path]:
     """Write every file whole (or, on a failure, none: those written are removed)."""
     written: list[Path] = []
     try:
         for rel, text in files.items():
-            written.append(write_atomic(root / rel, lambda fh, t=text: fh.write(t.encode("utf-8"))))
+            written.append(write_atomic(root / rel, _writer(text.encode("utf-8"))))
         for rel in folders:
             (root / rel).mkdir(parents=True)
             written.append(root / rel)

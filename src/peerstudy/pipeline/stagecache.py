@@ -1,47 +1,86 @@
-"""Which studies can be skipped: content fingerprints of every stage, kept in the manifest.
+"""Which stages can be skipped: a ledger of content hashes, kept in the manifest.
 
-A stage (one notebook of a study) depends on the study's raw files (every file of its
-raw folder, and any input its parameters name elsewhere), its parameters (the bytes of
-``studies/<study>.yaml``), the code (every file of ``src/peerstudy/``, the notebook
-itself, ``requirements.lock``) and the stages before it. Its fingerprint is a sha256
-over all of these, the upstream stage's fingerprint included, so a change reaches every
-later stage. The pipeline records them in ``reports/manifest.json`` (``fingerprints``
-of each study's entry); a study whose last stage's fingerprint equals the recorded one,
-and whose recorded outputs are in place with the recorded hashes, is skipped whole (its
-stages share one staging folder and one all-or-nothing commit, so a study is redone
-whole or not at all).
+A stage is one notebook of a study. What it depends on:
+
+- the raw files it reads: the files and folders its own parameters name (as the pipeline
+  resolves them, :func:`peerstudy.config.resolve_input`), not the whole raw folder, so a
+  changed coder sheet (named by ``coding_sheets``, a parameter of ``code`` only) does not
+  rerun the cleaning stage;
+- its parameters: the values the notebook receives (those of the study's file it
+  declares, and the empty values :func:`~peerstudy.pipeline.parameters.fill_omitted`
+  passes, which depend on the keys the default study's file sets);
+- the code it runs: every file of ``src/peerstudy/``, ``requirements.lock`` and the
+  notebook itself;
+- the outputs of the stages before it (each file's path and sha256).
+
+The first three make a stage's *own digest* (:func:`stage_digests`, computed before
+anything runs, without papermill: :func:`declared_parameters` reads the parameters
+cell); with the upstream outputs they make its *fingerprint* (:func:`stage_fingerprint`).
+After a run, the manifest's entry of the study records for each stage its fingerprint
+and its outputs (every file under the staging folder that the stage created or changed,
+with its sha256). A run then decides stage by stage, in order: a stage whose fingerprint
+equals the recorded one, and whose recorded outputs are in place under the output root
+with their recorded hashes, is skipped and its committed outputs are copied into the
+staging folder (:func:`carry_outputs`); any other stage runs. A file a stage wrote that a
+later stage rewrote is no longer in place as the earlier stage left it: its earlier bytes
+are kept, by sha256, in the study's staging folder (:func:`kept_folder`), for a run in
+which the earlier stage is skipped and the later one runs. Since a later stage's
+fingerprint holds the outputs of the earlier ones, a stage that reran with a different
+result reruns everything after it, and one that gave the same bytes does not. The study's
+stages still share one staging folder and one all-or-nothing commit, so what is put in
+place is what a full run makes; a study whose stages are all current is not run at all
+(:func:`is_fresh`), and ``--force`` reruns every stage.
 
 Why a ledger of our own rather than doit, Snakemake or DVC: it would be one more tool
 to install and learn, while the all-or-nothing commit, the manifest and the raw-data
 checksums it would have to respect are the pipeline's already; the ledger is these
 hashes, a few dozen lines. This module imports neither papermill, nbconvert nor pandas,
-so a run with nothing to do answers in well under a second.
+so a run with nothing to do answers quickly.
 
 Examples
 --------
->>> fingerprints = study_fingerprints("supporter-survey")
->>> list(fingerprints)[0]
-'clean-survey'
->>> len(fingerprints["clean-survey"])
+>>> digests = stage_digests("supporter-survey")
+>>> list(digests)
+['clean-survey', 'code', 'results-survey']
+>>> len(stage_fingerprint(digests["code"], {"data/processed/supporter-survey/x.parquet": "0" * 64}))
 64
->>> len(study_fingerprints("literature-review")) >= 1  # its parameters hold prose too long to be a path
-True
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
 from peerstudy import config
 
-__all__ = ["CODE_DIRS", "code_digest", "study_fingerprints", "refresh_fingerprint", "is_fresh", "read_manifest"]
+__all__ = [
+    "CODE_DIRS",
+    "can_skip",
+    "carry_outputs",
+    "code_digest",
+    "declared_parameters",
+    "fresh_stages",
+    "is_fresh",
+    "keep_overwritten",
+    "kept_folder",
+    "prune_kept",
+    "read_files",
+    "new_outputs",
+    "read_manifest",
+    "refresh_fingerprint",
+    "snapshot",
+    "stage_digests",
+    "stage_fingerprint",
+    "study_file",
+]
 
 #: The code that produces reports (see :func:`code_digest`).
 CODE_DIRS = ("src", "notebooks", "studies")
@@ -96,10 +135,54 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _named_inputs(doc: dict[str, Any]) -> Iterator[Path]:
-    """Files named by parameter values (inputs outside the raw folder, see
-    :func:`peerstudy.pipeline.check_inputs`; hashing a few more files than needed is harmless)."""
-    for value in _strings({k: v for k, v in doc.items() if k != "raw"}):
+def study_file(study: str | Path) -> Path:
+    """The parameter file of a study given by name (``studies/<name>.yaml``) or by path.
+
+    Examples
+    --------
+    >>> study_file("supporter-survey") == config.STUDIES_DIR / "supporter-survey.yaml"
+    True
+    """
+    if str(study).endswith((".yaml", ".yml")):
+        return config.resolve_input(Path(study))
+    return config.STUDIES_DIR / f"{study}.yaml"
+
+
+def declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
+    """The parameters a notebook's ``parameters`` cell declares, as papermill's
+    ``inspect_notebook`` gives them (name, ``inferred_type_name``, ``default`` as written),
+    read without importing papermill.
+
+    Examples
+    --------
+    >>> declared_parameters(config.NOTEBOOKS_DIR / "code.ipynb")["coding_sheets"]["inferred_type_name"]
+    'list'
+    """
+    cells = json.loads(Path(notebook).read_bytes()).get("cells", [])
+    for cell in cells:
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = "".join(cell.get("source", []))
+        declared = {}
+        for node in ast.parse(source).body:
+            target: ast.expr
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, annotation, value = node.target, ast.unparse(node.annotation), node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, annotation, value = node.targets[0], "None", node.value
+            else:
+                continue
+            if isinstance(target, ast.Name):
+                default = ast.get_source_segment(source, value) or ""
+                declared[target.id] = {"name": target.id, "inferred_type_name": annotation, "default": default}
+        return declared
+    return {}
+
+
+def _named_files(values: Any) -> Iterator[Path]:
+    """Files named by parameter values: a string that looks like a path (a ``/`` or a
+    suffix) and names an existing file, or every file of an existing folder."""
+    for value in _strings(values):
         if not value.strip() or not ("/" in value or Path(value).suffix):
             continue
         path = config.resolve_input(value)
@@ -113,31 +196,158 @@ def _named_inputs(doc: dict[str, Any]) -> Iterator[Path]:
             yield from _files(path)
 
 
-def study_fingerprints(name: str) -> dict[str, str]:
-    """The fingerprint of each stage of a study, in the order the stages run.
+def _code_hash() -> Any:
+    h = hashlib.sha256(b"peerstudy stage fingerprint 2\n")
+    _hash_files(h, iter([config.PROJECT_ROOT / "requirements.lock"]))
+    _hash_files(h, _files(config.PROJECT_ROOT / "src" / "peerstudy"))
+    return h
+
+
+def stage_digests(study: str | Path) -> dict[str, str]:
+    """The own digest of each stage of a study (its code, parameters and the files they
+    name; see the module's docstring), in the order the stages run.
 
     Raises
     ------
-    OSError, yaml.YAMLError, ValueError
-        When the parameter file or an input cannot be read; the caller then runs the
-        study, whose own checks say clearly what is wrong.
+    OSError, yaml.YAMLError, ValueError, SyntaxError
+        When the parameter file, a notebook or an input cannot be read; the caller then
+        runs the study, whose own checks say clearly what is wrong.
     """
-    file = config.STUDIES_DIR / f"{name}.yaml"
+    from peerstudy.pipeline.parameters import fill_omitted
+
+    file = study_file(study)
     doc = yaml.safe_load(file.read_bytes())
     if not isinstance(doc, dict) or not isinstance(doc.get("notebooks"), list):
         raise ValueError(f"{file}: not a study parameter file")
-    common = hashlib.sha256(b"peerstudy stage fingerprint 1\n")
-    _hash_files(common, iter([file, config.PROJECT_ROOT / "requirements.lock"]))
-    _hash_files(common, _files(config.PROJECT_ROOT / "src" / "peerstudy"))
-    _hash_files(common, _files(config.resolve_input(str(doc.get("raw", f"data/raw/{name}")))))
-    _hash_files(common, _named_inputs(doc))
-    fingerprints, upstream = {}, ""
-    for nb in doc["notebooks"]:
-        h = common.copy()
-        h.update(f"stage {nb}\0{upstream}\n".encode())
-        _hash_files(h, iter([config.NOTEBOOKS_DIR / f"{nb}.ipynb"]))
-        upstream = fingerprints[str(nb)] = h.hexdigest()
-    return fingerprints
+    code, digests = _code_hash(), {}
+    for nb in map(str, doc["notebooks"]):
+        notebook = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
+        declared = declared_parameters(notebook)
+        given = {k: v for k, v in doc.items() if k in declared}
+        values = {**given, **fill_omitted(declared, given)}
+        h = code.copy()
+        h.update(f"stage {nb}\n".encode())
+        _hash_files(h, iter([notebook]))
+        h.update(json.dumps(values, sort_keys=True, default=str).encode() + b"\n")
+        _hash_files(h, _named_files(values))
+        digests[nb] = h.hexdigest()
+    return digests
+
+
+def stage_fingerprint(own: str, upstream: Mapping[str, str]) -> str:
+    """A stage's fingerprint: its own digest and the outputs of the stages before it
+    (path from the output root to sha256).
+
+    Examples
+    --------
+    >>> stage_fingerprint("a", {"x": "1"}) == stage_fingerprint("a", {"x": "1"}) != stage_fingerprint("a", {"x": "2"})
+    True
+    """
+    h = hashlib.sha256(f"{own}\n".encode())
+    for rel in sorted(upstream):
+        h.update(f"{rel}\0{upstream[rel]}\n".encode())
+    return h.hexdigest()
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, by path relative to it."""
+    return {p.relative_to(folder).as_posix(): _digest(p) for p in _files(folder)} if folder.is_dir() else {}
+
+
+def new_outputs(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
+    """The files a stage made: in ``after`` and new or changed since ``before``.
+
+    Examples
+    --------
+    >>> new_outputs({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"})
+    {'b': '3', 'c': '4'}
+    """
+    return {rel: digest for rel, digest in sorted(after.items()) if before.get(rel) != digest}
+
+
+def kept_folder(root: Path, study: str) -> Path:
+    """Where a study's intermediate outputs are kept: files a stage wrote that a later stage
+    then rewrote (so the committed file is the later one), by sha256, in the staging folder."""
+    return Path(root) / ".staging" / study / "kept"
+
+
+def _source(root: Path, rel: str, digest: str, study: str) -> Path | None:
+    """Where a recorded output is found with its hash: in place, or kept (:func:`kept_folder`)."""
+    for path in (Path(root) / rel, kept_folder(root, study) / digest):
+        if os.path.isfile(path) and _digest(path) == digest:
+            return path
+    return None
+
+
+def keep_overwritten(before: Mapping[str, bytes], outputs: Mapping[str, str], root: Path, study: str) -> None:
+    """Keep the earlier bytes (``before``: path to bytes, ahead of a stage) of each file
+    the stage rewrote (``outputs``), for a later run that skips the earlier stage."""
+    from peerstudy.io.files import write_atomic
+
+    for rel in outputs:
+        if rel in before:
+            data = before[rel]
+            target = kept_folder(root, study) / hashlib.sha256(data).hexdigest()
+            if not target.is_file():
+                write_atomic(target, _writer(data))
+
+
+def prune_kept(root: Path, study: str, stages: Mapping[str, Any]) -> None:
+    """Remove the kept intermediate outputs no stage's record names any more."""
+    wanted = {digest for record in stages.values() for digest in record.get("outputs", {}).values()}
+    folder = kept_folder(root, study)
+    for path in folder.glob("*") if folder.is_dir() else []:
+        if path.name not in wanted:
+            path.unlink(missing_ok=True)
+
+
+def read_files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``, path relative to it to its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in _files(folder)} if folder.is_dir() else {}
+
+
+def _writer(data: bytes) -> Callable[[BinaryIO], int]:
+    return lambda fh: fh.write(data)
+
+
+def can_skip(record: Any, fingerprint: str, root: Path, study: str = "") -> bool:
+    """Whether a stage with this ``fingerprint`` is current: its manifest ``record``
+    (``{"fingerprint", "outputs"}``) has the same fingerprint, and every output it lists is
+    under ``root`` with its recorded hash, in place or kept (:func:`kept_folder`).
+
+    Examples
+    --------
+    >>> can_skip({"fingerprint": "f", "outputs": {}}, "f", Path("/nonexistent")), can_skip(None, "f", Path("."))
+    (True, False)
+    """
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return False
+    outputs = record.get("outputs")
+    if not isinstance(outputs, dict):
+        return False
+    try:
+        return all(_source(root, rel, digest, study) is not None for rel, digest in outputs.items())
+    except OSError:
+        return False
+
+
+def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path, study: str) -> None:
+    """Copy a skipped stage's outputs from ``root`` (in place, or kept) into the staging folder ``run``.
+
+    Raises
+    ------
+    OSError
+        When one is gone or changed since :func:`can_skip` looked (the run then fails
+        and nothing is put in place).
+    """
+    from peerstudy.io.files import write_atomic
+
+    for rel, digest in outputs.items():
+        source = _source(root, rel, digest, study)
+        data = source.read_bytes() if source else b""
+        if source is None or hashlib.sha256(data).hexdigest() != digest:
+            raise OSError(f"{root / rel}: changed while the run carried it over")
+        write_atomic(run / rel, _writer(data))
 
 
 #: The file (under ``reports/``) recording the last refresh of ``notebooks/``.
@@ -146,7 +356,7 @@ REFRESHED = "notebooks-refreshed.json"
 
 def refresh_fingerprint() -> str:
     """What the outputs stored in ``notebooks/`` depend on: all the code (the notebooks
-    included) and every study's stage fingerprints.
+    included) and every study's stage digests.
 
     Examples
     --------
@@ -156,8 +366,8 @@ def refresh_fingerprint() -> str:
     parts = [code_digest()]
     for name in sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml")):
         try:
-            parts += list(study_fingerprints(name).values())
-        except (OSError, ValueError, yaml.YAMLError):
+            parts += list(stage_digests(name).values())
+        except (OSError, ValueError, SyntaxError, yaml.YAMLError):
             parts.append(f"{name}: unreadable")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -183,32 +393,49 @@ def write_refreshed(root: Path, fingerprint: str) -> None:
 def read_manifest(root: Path) -> dict[str, Any]:
     """``reports/manifest.json`` under ``root``, or an empty one when absent or unreadable."""
     try:
-        return json.loads((Path(root) / "reports" / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((Path(root) / "reports" / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
-def is_fresh(name: str, root: Path, manifest: dict[str, Any]) -> bool:
+def fresh_stages(study: str | Path, root: Path, manifest: Mapping[str, Any]) -> dict[str, float] | None:
+    """When every stage of a study is current under ``root`` (see :func:`can_skip`, the
+    upstream outputs taken from the manifest), the seconds each took to check; else ``None``.
+
+    Examples
+    --------
+    >>> fresh_stages("supporter-survey", Path("/nonexistent"), {}) is None
+    True
+    """
+    started = time.monotonic()
+    entry = manifest.get("studies", {}).get(study_file(study).stem)
+    if not isinstance(entry, dict) or not isinstance(entry.get("stages"), dict):
+        return None
+    try:
+        digests = stage_digests(study)
+    except (OSError, ValueError, SyntaxError, yaml.YAMLError):
+        return None
+    if set(digests) != set(entry["stages"]):  # the manifest is written with its keys sorted
+        return None
+    upstream: dict[str, str] = {}
+    seconds = {}
+    for nb, own in digests.items():
+        record = entry["stages"][nb]
+        if not can_skip(record, stage_fingerprint(own, upstream), Path(root), study_file(study).stem):
+            return None
+        upstream.update(record["outputs"])
+        seconds[nb], started = time.monotonic() - started, time.monotonic()
+    return seconds
+
+
+def is_fresh(study: str | Path, root: Path, manifest: Mapping[str, Any]) -> bool:
     """Whether a study's committed outputs under ``root`` are those its inputs would give
-    now: its stage fingerprints equal the recorded ones, and every recorded output is in
-    place with its recorded hash (and its processed-data folder exists).
+    now: every stage is current (:func:`fresh_stages`).
 
     Examples
     --------
     >>> is_fresh("supporter-survey", Path("/nonexistent"), {})
     False
     """
-    entry = manifest.get("studies", {}).get(name)
-    if not isinstance(entry, dict) or not entry.get("fingerprints") or not entry.get("outputs"):
-        return False
-    try:
-        if study_fingerprints(name) != entry["fingerprints"]:
-            return False
-        if not (Path(root) / "data" / "processed" / name).is_dir():
-            return False
-        return all(
-            os.path.isfile(Path(root) / rel) and _digest(Path(root) / rel) == digest
-            for rel, digest in entry["outputs"].items()
-        )
-    except (OSError, ValueError, yaml.YAMLError):
-        return False
+    return fresh_stages(study, root, manifest) is not None

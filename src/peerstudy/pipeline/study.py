@@ -21,7 +21,14 @@ from peerstudy.pipeline.studycheck import check_study
 # Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
 _STUDY_KEYS = ("notebooks", "raw")
 _STUDY_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "str": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+}
 
 
 @dataclass(frozen=True)
@@ -81,58 +88,17 @@ def check_study_name(name: str, *, file: str | None = None) -> None:
 
 def load_study(name: str | Path) -> Study:
     """Read ``studies/<name>.yaml`` (or a parameter file given by path) and check it
-    against the notebooks it names, and every input path it names (see :func:`check_inputs`)."""
-    import papermill
+    against the notebooks it names, and every input path it names (see :func:`check_inputs`).
 
-    by_path = str(name).endswith((".yaml", ".yml"))
-    if not by_path:
-        check_study_name(str(name))
-    path = config.resolve_input(Path(name) if by_path else config.STUDIES_DIR / f"{name}.yaml")
-    name = path.stem
-    shown = config.relative_to_root(path)
-    check_study_name(name, file=shown)
-    if not path.is_file():
-        raise ConfigError(
-            Problem(
-                file=shown,
-                expected="a study parameter file",
-                found="no such file",
-                fix=f"choose one of: {', '.join(list_studies()) or '(none)'}; or add studies/{name}.yaml",
-            )
-        )
-    doc = read_yaml(path, what="a study parameter file (YAML)")
-    problems = []
-    if not isinstance(doc, dict):
-        raise ConfigError(Problem(file=shown, expected="a mapping of parameter names to values", found=repr(doc)))
-    notebooks = doc.get("notebooks")
-    if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
-        raise ConfigError(
-            Problem(
-                file=shown,
-                field="notebooks",
-                expected="a list of notebook names from notebooks/",
-                found=repr(notebooks),
-                fix="e.g. notebooks: [clean-survey, code, results-survey]",
-            )
-        )
-    declared = {}
-    for nb in notebooks:
-        nb_path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
-        if not nb_path.is_file():
-            available = ", ".join(sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")))
-            problems.append(
-                Problem(
-                    file=shown,
-                    field="notebooks",
-                    expected="names of notebooks in notebooks/",
-                    found=repr(nb),
-                    fix=f"choose from: {available}",
-                )
-            )
-            continue
-        declared[nb] = papermill.inspect_notebook(str(nb_path))
-    if problems:
-        raise ConfigError(problems)
+    Examples
+    --------
+    >>> study = load_study("supporter-survey")
+    >>> study.notebooks, study.raw == config.RAW_DIR / "supporter-survey"
+    (('clean-survey', 'code', 'results-survey'), True)
+    """
+    path, doc = _read_study_file(name)
+    name, shown = path.stem, config.relative_to_root(path)
+    notebooks, declared = _declared_parameters(doc.get("notebooks"), shown)
     raw = doc.get("raw", f"data/raw/{name}")
     if not isinstance(raw, str) or not raw:
         raise ConfigError(
@@ -145,6 +111,86 @@ def load_study(name: str | Path) -> Study:
             )
         )
     params = {k: v for k, v in doc.items() if k not in _STUDY_KEYS}
+    problems = _parameter_problems(params, declared, name, shown)
+    if problems:
+        raise ConfigError(problems)
+    raw_folder = config.resolve_input(raw)
+    others = check_inputs(path, raw_folder, params)
+    check_study(params, declared, file=path, raw=raw_folder)  # what its notebooks need, before anything runs
+    return Study(
+        name=name,
+        file=path,
+        raw=raw_folder,
+        notebooks=notebooks,
+        parameters=params,
+        declared=declared,
+        other_inputs=others,
+    )
+
+
+def _read_study_file(name: str | Path) -> tuple[Path, dict[str, Any]]:
+    """The parameter file of a study given by name or path, and what it holds (a mapping)."""
+    by_path = str(name).endswith((".yaml", ".yml"))
+    if not by_path:
+        check_study_name(str(name))
+    path = config.resolve_input(Path(name) if by_path else config.STUDIES_DIR / f"{name}.yaml")
+    shown = config.relative_to_root(path)
+    check_study_name(path.stem, file=shown)
+    if not path.is_file():
+        raise ConfigError(
+            Problem(
+                file=shown,
+                expected="a study parameter file",
+                found="no such file",
+                fix=f"choose one of: {', '.join(list_studies()) or '(none)'}; or add studies/{path.stem}.yaml",
+            )
+        )
+    doc = read_yaml(path, what="a study parameter file (YAML)")
+    if not isinstance(doc, dict):
+        raise ConfigError(Problem(file=shown, expected="a mapping of parameter names to values", found=repr(doc)))
+    return path, doc
+
+
+def _declared_parameters(notebooks: Any, shown: str) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
+    """The notebooks a study names (``notebooks``) and the parameters each declares."""
+    import papermill
+
+    if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
+        raise ConfigError(
+            Problem(
+                file=shown,
+                field="notebooks",
+                expected="a list of notebook names from notebooks/",
+                found=repr(notebooks),
+                fix="e.g. notebooks: [clean-survey, code, results-survey]",
+            )
+        )
+    declared, problems = {}, []
+    for nb in notebooks:
+        nb_path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
+        if nb_path.is_file():
+            declared[nb] = papermill.inspect_notebook(str(nb_path))
+            continue
+        available = ", ".join(sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")))
+        problems.append(
+            Problem(
+                file=shown,
+                field="notebooks",
+                expected="names of notebooks in notebooks/",
+                found=repr(nb),
+                fix=f"choose from: {available}",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+    return tuple(notebooks), declared
+
+
+def _parameter_problems(
+    params: dict[str, Any], declared: dict[str, dict[str, Any]], name: str, shown: str
+) -> list[Problem]:
+    """The study's own name, keys no notebook declares, and values of the wrong type."""
+    problems = []
     if params.get("study") != name:
         problems.append(
             Problem(
@@ -169,32 +215,20 @@ def load_study(name: str | Path) -> Study:
             )
             continue
         for nb in owners:
-            wanted = _TYPES.get(str(declared[nb][key].get("inferred_type_name", "")).split("[")[0])
+            kind = str(declared[nb][key].get("inferred_type_name", ""))
+            wanted = _TYPES.get(kind.split("[")[0])
             if wanted and not (isinstance(value, wanted) and not (wanted is not bool and isinstance(value, bool))):
                 problems.append(
                     Problem(
                         file=shown,
                         field=key,
-                        expected=f"a value of type {declared[nb][key]['inferred_type_name']} (as notebooks/{nb}.ipynb declares)",
+                        expected=f"a value of type {kind} (as notebooks/{nb}.ipynb declares)",
                         found=f"{value!r} ({type(value).__name__})",
                         fix="correct the value",
                     )
                 )
                 break
-    if problems:
-        raise ConfigError(problems)
-    raw_folder = config.resolve_input(raw)
-    others = check_inputs(path, raw_folder, params)
-    check_study(params, declared, file=path, raw=raw_folder)  # what its notebooks need, before anything runs
-    return Study(
-        name=name,
-        file=path,
-        raw=raw_folder,
-        notebooks=tuple(notebooks),
-        parameters=params,
-        declared=declared,
-        other_inputs=others,
-    )
+    return problems
 
 
 def _strings(value: Any, key: str) -> Iterator[tuple[str, str]]:

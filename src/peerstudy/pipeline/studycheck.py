@@ -32,16 +32,14 @@ from typing import Any
 
 from peerstudy import config
 from peerstudy.errors import ConfigError, PeerstudyError, Problem
-from peerstudy.pipeline.parameters import fill_omitted
+from peerstudy.pipeline.parameters import ALTERNATIVES, fill_omitted, omission
 
 __all__ = [
     "check_study",
     "effective_parameters",
     "needs_value",
     "default_value",
-    "ALTERNATIVES",
     "FILE_PARAMETERS",
-    "REQUIRED",
 ]
 
 #: Parameters naming one input file, and what the file is (for the messages).
@@ -67,16 +65,9 @@ FILE_LIST_PARAMETERS: dict[str, str] = {
     "coding_sheets": "a coder sheet (CSV)",
     "stability_sheets": "a further coder's sheet (CSV)",
 }
-#: Parameters the study must give whatever the notebook's default (the default is the
-#: shipped study's).
-REQUIRED: tuple[str, ...] = ("title",)
-#: A parameter needed only when its alternative is not given: needed -> alternative.
-ALTERNATIVES: dict[str, str] = {"coding_sheets": "qdpx", "screening_sheet": "screening_exports"}
 _COUNTS = ("category_depth", "quotes_per_category")
 # lists whose items may also be entries with options (a transcripts folder with `source_offsets`)
 _ENTRY_LISTS = ("transcripts",)
-# parameters whose empty value means "none", which the pipeline passes when a study omits them
-_EMPTY_MEANS_NONE = ("published", "notes", "unpublished", "memos", "deid_key", "qdpx", "reconciliation")
 _FIELD_PARAMETERS = ("characteristics", "band_field", "role_field")
 
 
@@ -151,11 +142,8 @@ def check_study(
     filled: dict[str, Any] = {}  # what the pipeline passes for parameters a study leaves out
     for decl in declared.values():
         filled |= fill_omitted(decl, {k: v for k, v in parameters.items() if k in decl})
-    # where an empty value means "none" (no published source, no notes), leaving the
-    # parameter out is as good as writing it empty; anything else must still be given
-    given = {**{k: v for k, v in filled.items() if k in _EMPTY_MEANS_NONE}, **parameters}
     values = effective_parameters({**filled, **parameters}, declared)
-    problems = list(_required(given, declared, shown))
+    problems = list(_required(parameters, declared, shown))  # what omitting each means: parameters.omission
     problems += _kinds(values, declared, shown)
     problems += _raw_folder(raw, shown)
     problems += _files(values, shown)
@@ -167,14 +155,15 @@ def check_study(
 
 def needs_value(key: str, default: Any) -> bool:
     """Whether a study must give ``key`` itself: the notebook's ``default`` belongs to
-    another study (it names a file, or the parameter is the report's title).
+    another study (it names a file, or the parameter is the report's title), as
+    :func:`peerstudy.pipeline.parameters.omission` declares.
 
     Examples
     --------
     >>> needs_value("codebook", "data/raw/supporter-survey/codebook.yaml"), needs_value("memos", "")
     (True, False)
     """
-    return key in REQUIRED or any("/" in s for s in _texts(default))
+    return omission(key, default) == "required"
 
 
 def _required(
@@ -200,17 +189,6 @@ def _required(
                     fix=f"add `{key}: ...` to {shown} ('' or [] where the study has none); "
                     f"`python -m peerstudy new-study` writes every parameter with a comment",
                 )
-
-
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
 
 
 def _kinds(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]], shown: str) -> Iterator[Problem]:
