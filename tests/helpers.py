@@ -134,7 +134,7 @@ def run_stage(notebook: str | Path, parameters: dict, output_root: Path) -> dict
             pd.option_context(*(x for o in display for x in (o, pd.get_option(o)))),
         ):
             for i, source in cells:
-                exec(compile(source, f"<{path.name} {i}>", "exec"), namespace)  # noqa: S102 - the notebook's own code
+                exec(compile(source, f"<{path.name} {i}>", "exec"), namespace)  # the notebook's own code
     finally:
         if old_root is None:
             os.environ.pop(config.OUTPUT_ROOT_ENV, None)

@@ -33,7 +33,14 @@ accepted, and answers that look like spreadsheet formulas are data, not errors.
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import errno
+import io
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -49,8 +56,9 @@ from helpers import FIXTURES, fixture_study_writers, notebook_parameters, run_st
 from peerstudy import config, pipeline
 from peerstudy.cleaning.clean import clean_export
 from peerstudy.config import PROJECT_ROOT
-from peerstudy.errors import ConfigError, InputError, PeerstudyError
+from peerstudy.errors import ConfigError, InputError, OutputError, PeerstudyError
 from peerstudy.io import readers
+from peerstudy.io.rawdata import accept_raw
 from peerstudy.pipeline import commit
 from peerstudy.pipeline import run as pipeline_run
 from peerstudy.report.outputs import StudyOutputs
@@ -1360,16 +1368,7 @@ def test_bad_transcript_format_gives_one_clear_message_and_writes_nothing(case: 
 # Study names, input paths, bounded readers, misleading messages and commit faults
 # (engineer "safety"). Each bomb must be refused within seconds: the limits are the
 # defaults of peerstudy.io.readers and peerstudy.io.yamlfiles, not lowered for the test.
-import contextlib  # noqa: E402
-import csv  # noqa: E402
-import errno  # noqa: E402
-import io  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 
-from peerstudy.errors import OutputError  # noqa: E402
-from peerstudy.io.rawdata import accept_raw  # noqa: E402
 
 #: A "billion laughs" YAML block: nine levels of nine aliases, 9**9 (387,420,489) strings
 #: when expanded (Wikipedia, "Billion laughs attack", the YAML variant).

@@ -11,7 +11,16 @@ import pytest
 from peerstudy.cleaning.clean import clean_export
 from peerstudy.qualitative.codebook import read_codebook
 from peerstudy.qualitative.coding import apply_coding_sheets
-from peerstudy.report.tables import category_table, characteristics_table, stand_in_notes
+from peerstudy.report.tables import (
+    assign_bands,
+    category_table,
+    characteristics_table,
+    crosstab_codes,
+    hierarchy_table,
+    quote_table,
+    saturation_table,
+    stand_in_notes,
+)
 
 RAW = "data/raw/supporter-survey"
 
@@ -93,7 +102,6 @@ def test_category_table_counts_match_the_sheet(survey):
 
 
 # ----------------------------------------------------------------------------- interview views
-from peerstudy.report.tables import assign_bands, crosstab_codes, hierarchy_table, quote_table, saturation_table  # noqa: E402
 
 BOOK = pd.DataFrame(
     {

@@ -397,7 +397,7 @@ class ShownTable(pd.DataFrame):
     def _constructor(self):
         return pd.DataFrame
 
-    def _repr_html_(self) -> str:  # noqa: D401 - IPython's hook
+    def _repr_html_(self) -> str:  # IPython's hook
         settings = dict(self._presentation)
         cached = settings.pop("cached", None)
         if cached is None:
@@ -447,7 +447,7 @@ class KeyFigures(dict):
         self._numbering, self._labels = numbering, dict(labels or {})
         self._cached: str | None = None
 
-    def _repr_html_(self) -> str:  # noqa: D401 - IPython's hook
+    def _repr_html_(self) -> str:  # IPython's hook
         if self._cached is None:
             rows = [(label_path(k, self._labels), format_value(v)) for k, v in flatten_figures(self)]
             table = pd.DataFrame(rows, columns=["figure", "value"])

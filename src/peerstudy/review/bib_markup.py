@@ -48,7 +48,7 @@ def _delatex(value: str) -> str:
     escaped = re.sub(r"(?<!\\)%", r"\\%", value)
     try:
         return _LATEX.latex_to_text(escaped)
-    except Exception:  # noqa: BLE001 - pylatexenc raises many kinds on odd input; keep the text as written
+    except Exception:  # pylatexenc raises many kinds on odd input; keep the text as written
         return value
 
 

@@ -16,16 +16,16 @@ import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from peerstudy.errors import ConfigError, Problem  # noqa: E402
-from peerstudy.review.dedup import (  # noqa: E402  (deduplication lives in peerstudy.review.dedup; importable from here too)
+from peerstudy.errors import ConfigError, Problem
+from peerstudy.review.dedup import (  # deduplication lives in peerstudy.review.dedup; importable from here too
     find_duplicates,
     select_pairs_to_check,
     summarise_pairs,
 )
-from peerstudy.review.dedup_keys import extract_surname, is_correction, normalise_title  # noqa: E402
-from peerstudy.review.prisma import PrismaCounts  # noqa: E402
+from peerstudy.review.dedup_keys import extract_surname, is_correction, normalise_title
+from peerstudy.review.prisma import PrismaCounts
 
 __all__ = [
     "normalise_title",
