@@ -10,10 +10,8 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report)
 	$(BIN)/python -m peerstudy report
 
-# One pytest worker per core (at least 2); the tests that need the regenerated studies
-# (nbval, the backtest) share one worker and one regeneration (see conftest.py).
 test: lint       ## the lint gate, then the whole suite: unit, doctests, nbval, backtest
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest
 
 lint: $(STAMP)    ## the lint, format and type gate (ruff and mypy, configured in pyproject.toml)
 	$(BIN)/ruff check .

@@ -50,19 +50,11 @@ def regenerate() -> Path:
     return _STATE["regenerated"]
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow lane: notebooks (nbval) and every test that needs a regeneration.
-
-    They also form one xdist group, so that under ``--dist loadgroup`` (``make test``) a
-    single worker regenerates the studies once and runs nbval and the backtest on that one
-    regeneration, while the other workers take the rest. (Runs before xdist's own hook,
-    which reads the group marks.)
-    """
+    """Mark the slow lane: notebooks (nbval) and every test that needs a regeneration."""
     for item in items:
         if item.path.suffix == ".ipynb" or "regenerated" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("regenerated"))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -201,9 +201,22 @@ def put_records(output_root: Path) -> None:
         {
             "record": ["pubmed:1", "pubmed:2"],
             "database": ["PubMed", "PubMed"],
-            "status": ["screened", "screened"],
+            "source": ["PubMed", "PubMed"],
+            "source_file": ["search.nbib", "search.nbib"],
+            "line": [1, 12],
+            "year": [2004, 2009],
+            "month": pd.array([None, None], dtype="Int64"),
+            "title": ["Peer support in a day centre", "Mutual help groups and recovery"],
+            "first_author": ["Okafor", "Lindqvist"],
+            "journal": ["J Invented Stud", "J Invented Stud"],
+            "doi": [None, None],
+            "pmid": ["1", "2"],
+            "language": ["eng", "eng"],
             "duplicate_of": [None, None],
+            "ineligible": [None, None],
             "ineligible_detail": [None, None],
+            "date_used": [None, None],
+            "status": ["screened", "screened"],
         }
     )
     StudyOutputs("bad-study", root=output_root).processed(records=records)
@@ -2227,7 +2240,12 @@ def put_qda_documents(output_root: Path) -> None:
     """An upstream: the qda-study fixture's two documents (as in tests/qualitative/test_qdaproject.py), as
     a clean stage writes them (documents.parquet)."""
     documents = pd.DataFrame(
-        {"document": list(QDA_TEXTS), "participant": ["P1", "P2"], "text": list(QDA_TEXTS.values())}
+        {
+            "document": list(QDA_TEXTS),
+            "participant": ["P1", "P2"],
+            "kind": ["transcript", "transcript"],
+            "text": list(QDA_TEXTS.values()),
+        }
     )
     StudyOutputs("bad-study", root=output_root).processed(documents=documents)
 

@@ -70,13 +70,23 @@ def test_a_scratch_run_names_codes_from_the_codebook_it_read_from_the_project(tm
     project = tmp_path / "project"
     monkeypatch.setattr(config, "PROJECT_ROOT", project)
     # an invented two-code codebook, written by an earlier stage in the project only
-    book = pd.DataFrame({"code": ["trust", "hope"], "label": ["Trust", "Hope"]})
+    book = pd.DataFrame(
+        {
+            "code": ["trust", "hope"],
+            "label": ["Trust", "Hope"],
+            "definition": ["", ""],
+            "parent": [None, None],
+            "depth": [0, 0],
+            "root": ["trust", "hope"],
+            "order": [0, 1],
+        }
+    )
     StudyOutputs("demo", root=project).processed(codebook=book)
     scratch = ScratchOutputs("demo", root=tmp_path / "scratch")
     assert scratch.labels == {}  # nothing read yet
     scratch.load("codebook")
     assert scratch.labels == {"trust": "Trust", "hope": "Hope"}  # the labels of the table above
     # a codebook the scratch run wrote itself wins over the project's
-    scratch.processed(codebook=pd.DataFrame({"code": ["trust"], "label": ["Mutual trust"]}))
+    scratch.processed(codebook=book.iloc[:1].assign(label=["Mutual trust"]))
     scratch.load("codebook")
     assert scratch.labels == {"trust": "Mutual trust"}
