@@ -199,9 +199,10 @@ def _add_apa_table(doc, number: int, table: TableInfo) -> None:
     doc.add_paragraph().add_run(table.title).italic = True
     numeric = numeric_columns(table.rows[0], table.rows[1:])
     grid = doc.add_table(rows=len(table.rows), cols=len(table.rows[0]))
-    for r, row in enumerate(table.rows):
-        for c, text in enumerate(row):
-            paragraph = grid.cell(r, c).paragraphs[0]
+    # a row's cells at once: `grid.cell(r, c)` re-reads the whole table each time
+    for r, (row, cells) in enumerate(zip(table.rows, grid.rows, strict=True)):
+        for c, (text, cell) in enumerate(zip(row, cells.cells, strict=True)):
+            paragraph = cell.paragraphs[0]
             paragraph.add_run(text)
             if numeric[c] and r > 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
