@@ -78,7 +78,7 @@ def _snapshot(*folders: Path) -> dict[str, tuple]:
 def _run_as_jupyterlab(name: str) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
-    from peerstudy.pipeline.run import KERNEL_NAME, check_kernel
+    from peerstudy.pipeline.kernels import KERNEL_NAME, check_kernel
 
     check_kernel()  # the venv's kernels first, as `make lab` finds them
     nb = nbformat.read(config.NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)

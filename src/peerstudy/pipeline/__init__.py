@@ -19,9 +19,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from peerstudy.pipeline.kernels import KERNEL_NAME
     from peerstudy.pipeline.manifest import code_digest, raw_inputs, update_manifest
     from peerstudy.pipeline.run import (
-        KERNEL_NAME,
         StageFailed,
         normalise_notebook,
         refresh_notebooks,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from peerstudy.pipeline.study import Study, check_inputs, check_study_name, list_studies, load_study
 
 _WHERE = {
-    "KERNEL_NAME": "run",
+    "KERNEL_NAME": "kernels",
     "Study": "study",
     "StageFailed": "run",
     "check_inputs": "study",

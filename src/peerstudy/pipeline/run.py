@@ -44,6 +44,7 @@ from peerstudy.pipeline.commit import (
     recover_run,
     staging_folder,
 )
+from peerstudy.pipeline.kernels import KernelSession, check_kernel
 from peerstudy.pipeline.manifest import (
     append_run_log,
     code_digest,
@@ -51,16 +52,12 @@ from peerstudy.pipeline.manifest import (
     raw_inputs,
     update_manifest,
 )
+from peerstudy.pipeline.parallel import count_jobs, run_jobs
 from peerstudy.pipeline.study import Study, check_study_name, list_studies, load_study
 from peerstudy.report.outputs import write_bytes_atomic
 from peerstudy.report.pages import write_index, write_pages
 
-KERNEL_NAME = "peerstudy"
 _TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
-# The kernel's own log (warnings about local unencrypted sockets, "KeyboardInterrupt caught"
-# at shutdown) is about the machinery, not the analysis: silenced. A failing cell still
-# fails the run, and its error is in the notebook.
-_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class StageFailed(Exception):
@@ -109,41 +106,10 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def check_kernel() -> str:
-    """Make the venv's own kernels win, and check the project's kernel is installed."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    env_path = str(Path(sys.prefix) / "share" / "jupyter")
-    paths = os.environ.get("JUPYTER_PATH", "")
-    if env_path not in paths.split(os.pathsep):
-        os.environ["JUPYTER_PATH"] = os.pathsep.join([env_path, paths]) if paths else env_path
-    if KERNEL_NAME not in KernelSpecManager().find_kernel_specs():
-        raise ConfigError(
-            Problem(
-                field="kernel",
-                expected=f"the Jupyter kernel {KERNEL_NAME!r}",
-                found="not installed",
-                fix=f"run `make report` (it installs it), or `python -m ipykernel install --sys-prefix --name {KERNEL_NAME}`",
-            )
-        )
-    return KERNEL_NAME
-
-
-def _execute(source: Path, target: Path, parameters: dict[str, Any] | None, kernel: str) -> None:
-    """Run one notebook with papermill, from the notebooks folder, as JupyterLab would."""
-    import papermill
-
-    papermill.execute_notebook(
-        str(source),
-        str(target),
-        parameters=parameters,
-        kernel_name=kernel,
-        cwd=str(config.NOTEBOOKS_DIR),
-        progress_bar=False,
-        log_output=False,
-        request_save_on_cell_execute=False,
-        extra_arguments=_KERNEL_ARGS,
-    )
+def _execute(source: Path, target: Path, parameters: dict[str, Any] | None, kernel: KernelSession) -> None:
+    """Run one notebook with papermill in the study's kernel, from the notebooks folder, as
+    JupyterLab would."""
+    kernel.execute(source, target, parameters)
 
 
 def run_study(
@@ -219,7 +185,7 @@ def _run_notebooks(
     upstream: dict[str, str] = {}
     digests = stagecache.stage_digests(study.file)
     recorded: dict[str, Any] = previous["stages"] if isinstance(previous.get("stages"), dict) else {}
-    with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}):
+    with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}), KernelSession(kernel, config.NOTEBOOKS_DIR) as session:
         for nb in study.notebooks:
             started = time.monotonic()
             fingerprint = stagecache.stage_fingerprint(digests[nb], upstream)
@@ -230,7 +196,7 @@ def _run_notebooks(
                 how = "skipped (unchanged)"
             else:
                 before = stagecache.read_files(run)
-                run_log.append(_run_stage(study, nb, run, root, kernel))
+                run_log.append(_run_stage(study, nb, run, root, session))
                 digests_before = {rel: hashlib.sha256(data).hexdigest() for rel, data in before.items()}
                 outputs = stagecache.new_outputs(digests_before, stagecache.snapshot(run))
                 stagecache.keep_overwritten(before, outputs, root, name)
@@ -242,7 +208,7 @@ def _run_notebooks(
     return run_log, stages
 
 
-def _run_stage(study: Study, nb: str, run: Path, root: Path, kernel: str) -> dict[str, Any]:
+def _run_stage(study: Study, nb: str, run: Path, root: Path, kernel: KernelSession) -> dict[str, Any]:
     """Execute one notebook of a study into ``run``, normalise it; return its timings."""
     from papermill.exceptions import PapermillExecutionError
 
@@ -322,7 +288,9 @@ def _error_classes() -> list[type[PeerstudyError]]:
     return out
 
 
-def refresh_notebooks(*, log=print, output_root: Path | None = None, store: bool = True) -> list[Path]:
+def refresh_notebooks(
+    *, log: Callable[[str], Any] = print, output_root: Path | None = None, store: bool = True, jobs: int | None = None
+) -> list[Path]:
     """Re-execute the notebooks in ``notebooks/`` with their default parameters and store
     their outputs in place (so they open in JupyterLab with results shown, and nbval
     can check them).
@@ -332,10 +300,11 @@ def refresh_notebooks(*, log=print, output_root: Path | None = None, store: bool
     study with no parameters (their outputs are kept), the others with the study's
     parameters (only to produce what later notebooks read). Data outputs are discarded,
     unless ``output_root`` names where to run (the tests run the default runs there, with
-    ``store=False``, to check the stored outputs against them).
+    ``store=False``, to check the stored outputs against them; each study writes only its
+    own folders there). The studies run up to ``jobs`` at once (default: the number of
+    cores), each in one kernel.
     """
     import papermill
-    from papermill.exceptions import PapermillExecutionError
 
     kernel = check_kernel()
     sources = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -343,8 +312,8 @@ def refresh_notebooks(*, log=print, output_root: Path | None = None, store: bool
         p.stem: str(papermill.inspect_notebook(str(p)).get("study", {}).get("default", "")).strip("\"'")
         for p in sources
     }
-    written = []
-    for name in sorted(set(defaults.values())):
+    names = sorted(set(defaults.values()))
+    for name in names:
         study = load_study(name)
         orphans = [nb for nb, d in defaults.items() if d == name and nb not in study.notebooks]
         if orphans:
@@ -357,32 +326,61 @@ def refresh_notebooks(*, log=print, output_root: Path | None = None, store: bool
                     fix="add them, or change their default 'study'",
                 )
             )
-        where = (
-            contextlib.nullcontext(str(output_root))
-            if output_root
-            else tempfile.TemporaryDirectory(prefix="peerstudy-defaults-")
-        )
-        with where as tmp, _environment(**{config.OUTPUT_ROOT_ENV: tmp}):
-            for nb in study.notebooks:
-                keep = defaults.get(nb) == name
-                path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
-                out = Path(tmp) / f"{nb}.ipynb"
-                log(
-                    f"notebooks/{nb}.ipynb: {'refreshing outputs with the default parameters' if keep else f'running for {name}'}"
-                )
-                try:
-                    _execute(path, out, None if keep else study.parameters_for(nb), kernel)
-                except PapermillExecutionError as exc:
-                    raise StageFailed(f"notebooks/{nb}.ipynb failed for {name}: {exc.ename}: {exc.evalue}") from None
-                if not keep or not store:
-                    continue
-                executed, _ = normalise_notebook(nbformat.read(out, as_version=4), output_path="")
-                executed.metadata.pop("papermill", None)
-                for cell in executed.cells:
-                    cell.metadata.pop("papermill", None)
-                write_bytes_atomic(path, (nbformat.writes(executed) + "\n").encode("utf-8"))
-                written.append(path)
+    jobs = count_jobs(jobs, len(names))
+    say = log if jobs == 1 else _say_on_stderr
+    calls = {name: (_refresh_study, (name, defaults, kernel, output_root, store, say)) for name in names}
+    written, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))
+    if failure is not None:
+        raise failure
+    return [path for name in names for path in written[name]]
+
+
+def _refresh_study(
+    name: str,
+    defaults: dict[str, str],
+    kernel: str,
+    output_root: Path | None,
+    store: bool,
+    log: Callable[[str], Any],
+) -> list[Path]:
+    """The default runs of one study (see :func:`refresh_notebooks`); the notebooks stored."""
+    from papermill.exceptions import PapermillExecutionError
+
+    study, written = load_study(name), []
+    where = (
+        contextlib.nullcontext(str(output_root))
+        if output_root
+        else tempfile.TemporaryDirectory(prefix="peerstudy-defaults-")
+    )
+    with (
+        where as root,
+        tempfile.TemporaryDirectory(prefix="peerstudy-executed-") as executed_dir,
+        _environment(**{config.OUTPUT_ROOT_ENV: root}),
+        KernelSession(kernel, config.NOTEBOOKS_DIR) as session,
+    ):
+        for nb in study.notebooks:
+            keep = defaults.get(nb) == name
+            path, out = config.NOTEBOOKS_DIR / f"{nb}.ipynb", Path(executed_dir) / f"{nb}.ipynb"
+            doing = "refreshing outputs with the default parameters" if keep else f"running for {name}"
+            log(f"notebooks/{nb}.ipynb: {doing}")
+            try:
+                _execute(path, out, None if keep else study.parameters_for(nb), session)
+            except PapermillExecutionError as exc:
+                raise StageFailed(f"notebooks/{nb}.ipynb failed for {name}: {exc.ename}: {exc.evalue}") from None
+            if not keep or not store:
+                continue
+            executed, _ = normalise_notebook(nbformat.read(out, as_version=4), output_path="")
+            executed.metadata.pop("papermill", None)
+            for cell in executed.cells:
+                cell.metadata.pop("papermill", None)
+            write_bytes_atomic(path, (nbformat.writes(executed) + "\n").encode("utf-8"))
+            written.append(path)
     return written
+
+
+def _say_on_stderr(line: str) -> None:
+    """Progress of a job in another process (see :mod:`~peerstudy.pipeline.parallel`)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def run_studies(
@@ -420,7 +418,7 @@ def run_studies(
     fresh = {} if force else _fresh_studies(studies, root, old)
     _check_raw([given for key, given in studies.items() if key not in fresh])
     if refresh_sources:
-        refresh_notebooks(log=log)
+        refresh_notebooks(log=log, jobs=jobs)
         fresh = {} if force else _fresh_studies(studies, root, old)
     entries = {key: {**old["studies"][key], "code_sha256": code_digest()} for key in fresh}
     for key, seconds in fresh.items():
@@ -493,9 +491,9 @@ def _where_reports(root: Path, names: list[str]) -> str:
     return f"no report pages under {config.relative_to_root(root / 'reports')}"
 
 
-def _run_one(name: str, root: Path, force: bool = False) -> dict[str, Any]:
-    """One study in a worker process; its progress goes to standard error."""
-    return run_study(name, output_root=root, force=force, log=lambda line: print(line, file=sys.stderr, flush=True))
+def _run_one(name: str, root: Path, force: bool, log: Callable[[str], Any]) -> dict[str, Any]:
+    """One study (in a worker process, ``log`` is :func:`_say_on_stderr`)."""
+    return run_study(name, output_root=root, force=force, log=log)
 
 
 def _run_all(
@@ -505,25 +503,7 @@ def _run_all(
     the entries of those that finished, by study name, and the first failure (one by one,
     the first failure stops the run; in parallel, the studies under way finish, their
     outputs in place, each whole)."""
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(studies) or 1))
-    entries: dict[str, dict[str, Any]] = {}
-    failure: Exception | None = None
-    if jobs == 1:
-        for key, given in studies.items():
-            try:
-                entries[key] = run_study(given, output_root=root, force=force, log=log)
-            except (PeerstudyError, StageFailed) as exc:
-                return entries, exc
-        return entries, None
-    import concurrent.futures
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(_run_one, given, root, force): key for key, given in studies.items()}
-        for future in concurrent.futures.as_completed(futures):
-            try:
-                entries[futures[future]] = future.result()
-            except (PeerstudyError, StageFailed) as exc:
-                failure = failure or exc
-    return {key: entries[key] for key in studies if key in entries}, failure
+    jobs = count_jobs(jobs, len(studies))
+    say = log if jobs == 1 else _say_on_stderr
+    calls = {key: (_run_one, (given, root, force, say)) for key, given in studies.items()}
+    return run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))

@@ -1,0 +1,178 @@
+"""Execute notebooks with papermill, one kernel for all the notebooks of a study.
+
+Starting a kernel and importing pandas, matplotlib and :mod:`peerstudy` into it costs
+2 to 3 seconds, more than many stages' analysis (issue 14). A :class:`KernelSession`
+starts one kernel, when its first notebook runs, and runs each later notebook in it after
+a reset that gives the notebook what a fresh kernel would: an empty namespace and an
+execution count starting at 1 (``InteractiveShell.reset(new_session=True)``); the modules
+already imported stay imported, which is the point. The kernel's working folder and
+environment are those at its start, so a session serves notebooks that share them (the
+stages of one study run into one output root, from ``notebooks/``).
+
+The reports made this way are byte-identical to those made with a kernel per notebook
+(the backtest checks the reports, and nbval checks the outputs stored in ``notebooks/``
+against a fresh kernel per notebook).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from peerstudy.errors import ConfigError, Problem
+
+KERNEL_NAME = "peerstudy"
+# The kernel's own log (warnings about local unencrypted sockets, "KeyboardInterrupt caught"
+# at shutdown) is about the machinery, not the analysis: silenced. A failing cell still
+# fails the run, and its error is in the notebook.
+_KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+# What a fresh kernel has: no names of an earlier notebook, the execution count at 1.
+_RESET = "get_ipython().reset(new_session=True)"
+
+
+def check_kernel() -> str:
+    """Make the venv's own kernels win, and check the project's kernel is installed.
+
+    Returns
+    -------
+    str
+        The kernel's name, :data:`KERNEL_NAME`.
+
+    Raises
+    ------
+    ConfigError
+        The kernel is not installed (``make report`` installs it).
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    env_path = str(Path(sys.prefix) / "share" / "jupyter")
+    paths = os.environ.get("JUPYTER_PATH", "")
+    if env_path not in paths.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([env_path, paths]) if paths else env_path
+    if KERNEL_NAME not in KernelSpecManager().find_kernel_specs():
+        raise ConfigError(
+            Problem(
+                field="kernel",
+                expected=f"the Jupyter kernel {KERNEL_NAME!r}",
+                found="not installed",
+                fix=f"run `make report` (it installs it), or `python -m ipykernel install --sys-prefix --name {KERNEL_NAME}`",
+            )
+        )
+    return KERNEL_NAME
+
+
+class KernelSession:
+    """One kernel that runs notebooks one after another, each as in a fresh kernel.
+
+    Parameters
+    ----------
+    kernel_name
+        The kernel to start (see :func:`check_kernel`).
+    cwd
+        The folder the kernel starts in, and the notebooks run from.
+
+    Examples
+    --------
+    >>> with KernelSession("peerstudy", Path(".")) as kernel:  # nothing starts until a notebook runs
+    ...     kernel.started
+    False
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = Path(cwd)
+        self._manager: Any = None
+        self._clients: list[Any] = []
+
+    @property
+    def started(self) -> bool:
+        """Whether the kernel was started (by a first notebook)."""
+        return self._manager is not None
+
+    def __enter__(self) -> KernelSession:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def execute(self, source: Path, target: Path, parameters: dict[str, Any] | None) -> None:
+        """Run the notebook ``source`` with ``parameters`` (papermill's injection) into ``target``.
+
+        Raises
+        ------
+        papermill.exceptions.PapermillExecutionError
+            A cell failed; ``target`` holds the notebook up to that cell.
+        """
+        import papermill
+
+        if self._manager is None:
+            self._start()
+        else:
+            self._reset()
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(target),
+                parameters=parameters,
+                kernel_name=self.kernel_name,
+                cwd=str(self.cwd),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                km=self._manager,
+            )
+        finally:
+            self._stop_clients()  # papermill leaves the channels of a kernel it does not own open
+
+    def close(self) -> None:
+        """Shut the kernel down (at once: its notebooks are done), if it was started."""
+        if self._manager is None:
+            return
+        from jupyter_core.utils import run_sync
+
+        manager, self._manager = self._manager, None
+        self._stop_clients()
+        run_sync(manager.shutdown_kernel)(now=True)  # which also removes its connection file
+
+    def _start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        clients = self._clients
+
+        class Manager(AsyncKernelManager):
+            def client(self, **kwargs: Any) -> Any:
+                made = super().client(**kwargs)
+                clients.append(made)  # so that their channels are closed after each notebook
+                return made
+
+        manager = Manager(kernel_name=self.kernel_name)
+        run_sync(manager.start_kernel)(extra_arguments=_KERNEL_ARGS, cwd=str(self.cwd))
+        self._manager = manager
+
+    def _reset(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        async def reset() -> dict[str, Any]:
+            client = self._manager.client()
+            client.start_channels()
+            await client.wait_for_ready(timeout=60)
+            return await client.execute_interactive(
+                _RESET, silent=True, store_history=False, output_hook=lambda msg: None, timeout=60
+            )
+
+        try:
+            reply = run_sync(reset)()
+        finally:
+            self._stop_clients()
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"the kernel could not be reset for the next notebook: {reply['content']}")
+
+    def _stop_clients(self) -> None:
+        while self._clients:
+            self._clients.pop().stop_channels()
