@@ -16,6 +16,7 @@ reproduces and links to its pages; the hashes of the raw inputs are in a collaps
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import json
 import shutil
@@ -89,6 +90,15 @@ def render_html(nb: nbformat.NotebookNode, title: str, header: str = "") -> byte
     >>> "<p>header</p>" in page and "http" not in page.split("<main>")[0].split("<style")[0]
     True
     """
+    resources = {"metadata": {"name": title}, "page_header": header, "page_css": _CSS}
+    body, _ = _html_exporter().from_notebook_node(nb, resources=resources)
+    return body.encode("utf-8")
+
+
+@functools.cache
+def _html_exporter() -> Any:
+    """The exporter of :func:`render_html`, made once: making one compiles its templates,
+    which took longer than rendering a page."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -101,9 +111,7 @@ def render_html(nb: nbformat.NotebookNode, title: str, header: str = "") -> byte
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    resources = {"metadata": {"name": title}, "page_header": header, "page_css": _CSS}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body.encode("utf-8")
+    return exporter
 
 
 def current_commit(root: Path | None = None) -> str | None:

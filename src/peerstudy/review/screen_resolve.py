@@ -289,8 +289,9 @@ def _row_problems(rec: pd.Series, row: int, file: str, *, reasons: Sequence[str]
     ]
 
 
-def _id_problems(rid: str, row: int, file: str, records: pd.DataFrame) -> list[Problem]:
-    """A decision that names a record by the project's id (the table of final decisions)."""
+def _record_lookup(records: pd.DataFrame) -> tuple[dict, dict, dict]:
+    """Each record's status, the record it duplicates and why it is ineligible, by id
+    (made once for all the decisions, see :func:`_id_problems`)."""
     status = dict(zip(records["record"], records["status"].astype(str), strict=False))
     kept = dict(zip(records["record"], records["duplicate_of"], strict=False))
     detail = (
@@ -298,6 +299,13 @@ def _id_problems(rid: str, row: int, file: str, records: pd.DataFrame) -> list[P
         if "ineligible_detail" in records
         else {}
     )
+    return status, kept, detail
+
+
+def _id_problems(rid: str, row: int, file: str, lookup: tuple[dict, dict, dict]) -> list[Problem]:
+    """A decision that names a record by the project's id (the table of final decisions);
+    ``lookup`` is :func:`_record_lookup` of the records."""
+    status, kept, detail = lookup
     if rid not in status:
         expected = "the id of a record read from the exports"
         found, fix = (
@@ -323,10 +331,11 @@ def _each_row_problems(
     """Problems of each row on its own, and a second decision for a record at one stage."""
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
+    lookup = _record_lookup(records) if by_record_id else ({}, {}, {})
     for (_, rec), where in zip(decisions.iterrows(), files, strict=False):
         rid, row = rec["record"], int(rec["row"])
         if by_record_id:
-            problems += _id_problems(rid, row, where, records)
+            problems += _id_problems(rid, row, where, lookup)
         problems += _row_problems(rec, row, where, reasons=reasons)
         key = (rid, rec["stage"])
         if key in seen:
