@@ -1,7 +1,9 @@
 """Run studies: load a study's parameter file, run its notebooks, put the outputs in place.
 
 The data's last stop: :mod:`~peerstudy.pipeline.study` loads and checks a study,
-:mod:`~peerstudy.pipeline.run` runs its notebooks with papermill into a staging folder,
+:mod:`~peerstudy.pipeline.run` runs its notebooks with papermill into a staging folder
+(in one kernel per study, :mod:`~peerstudy.pipeline.kernels`; studies side by side,
+:mod:`~peerstudy.pipeline.parallel`),
 :mod:`~peerstudy.pipeline.leakcheck` checks the outputs for identifiers,
 :mod:`~peerstudy.pipeline.commit` puts them in place all at once, and
 :mod:`~peerstudy.pipeline.manifest` and :mod:`~peerstudy.pipeline.stagecache` record what
