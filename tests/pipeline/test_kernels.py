@@ -1,0 +1,47 @@
+"""One kernel for the notebooks of a study (issue 14): each notebook sees what a fresh
+kernel would show it, so its outputs are those of a kernel of its own."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from peerstudy.pipeline.kernels import KernelSession, check_kernel
+from peerstudy.pipeline.run import normalise_notebook
+
+FIRST = ["secret = 41", "import math\nsecret + 1", "print(sorted(k for k in dir() if not k.startswith('_')))"]
+# In a fresh kernel the second notebook finds no `secret`, and its cells are counted 1, 2, 3.
+SECOND = ["'secret' in dir()", "print(sorted(k for k in dir() if not k.startswith('_')))", "1 + 1"]
+
+
+def write(path, sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "peerstudy", "display_name": "Python (peerstudy)", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def outputs(path):
+    nb, _ = normalise_notebook(nbformat.read(path, as_version=4), output_path="")
+    return [(c.execution_count, c.outputs) for c in nb.cells]
+
+
+@pytest.mark.slow  # starts three kernels
+def test_a_notebook_run_after_another_in_one_kernel_shows_what_a_fresh_kernel_shows(tmp_path):
+    kernel = check_kernel()
+    first, second = write(tmp_path / "first.ipynb", FIRST), write(tmp_path / "second.ipynb", SECOND)
+    with KernelSession(kernel, tmp_path) as shared:
+        shared.execute(first, tmp_path / "first-out.ipynb", None)
+        shared.execute(second, tmp_path / "shared-out.ipynb", None)
+    with KernelSession(kernel, tmp_path) as fresh:
+        fresh.execute(second, tmp_path / "fresh-out.ipynb", None)
+    shown = outputs(tmp_path / "shared-out.ipynb")
+    assert [count for count, _ in shown] == [1, 2, 3]
+    assert shown[0][1][0]["data"]["text/plain"] == "False"  # no name of the first notebook
+    assert shown == outputs(tmp_path / "fresh-out.ipynb")
+    assert not shared.started and not fresh.started  # shut down on leaving
+
+
+def test_a_session_starts_no_kernel_until_a_notebook_runs(tmp_path):
+    with KernelSession("no-such-kernel", tmp_path) as session:
+        assert not session.started
