@@ -56,5 +56,8 @@ def find_leaks(root: Path, values) -> list[tuple[str, str]]:
         for path in sorted((root / top).rglob("*")):
             if path.is_file() and (path.suffix == ".parquet" or path.suffix in TEXT_SUFFIXES):
                 text = _text_of(path)
-                hits += [(str(path.relative_to(root)), v) for v, rx in patterns.items() if rx.search(text)]
+                # the substring test first: much quicker than the regex, which must try every place
+                hits += [
+                    (str(path.relative_to(root)), v) for v, rx in patterns.items() if v in text and rx.search(text)
+                ]
     return hits
