@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peerstudy.errors import PeerstudyError
+from peerstudy.errors import PeerstudyError, StageFailed
 
 if TYPE_CHECKING:
     from peerstudy.pipeline.study import Study
@@ -23,11 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report" and not args.force and _nothing_to_do(args):
         return 0
 
-    from peerstudy import pipeline
-
     try:
         _run_command(args)
-    except (PeerstudyError, pipeline.StageFailed) as exc:
+    except (PeerstudyError, StageFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -103,6 +101,10 @@ def _run_command(args: argparse.Namespace) -> None:
         for name in args.study:
             _accept_raw(pipeline.load_study(name))
     else:
+        if args.study:  # a bad name is told before the pipeline (papermill, nbconvert) is imported
+            from peerstudy.pipeline.study import check_study_names
+
+            check_study_names(args.study)
         pipeline.run_studies(
             args.study,
             output_root=args.output_root,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Problem", "PeerstudyError", "InputError", "ConfigError", "OutputError", "ContractError"]
+__all__ = ["Problem", "PeerstudyError", "InputError", "ConfigError", "OutputError", "StageFailed", "ContractError"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,11 @@ class ConfigError(PeerstudyError):
 class OutputError(PeerstudyError):
     """Outputs cannot be written: a read-only or full output root, a file where a folder
     belongs. Nothing half-written is left in place."""
+
+
+class StageFailed(Exception):
+    """A notebook failed during a run; the message says which, and why (raised by
+    :mod:`peerstudy.pipeline.run`, which tells the study, the notebook and the cell)."""
 
 
 class ContractError(RuntimeError):

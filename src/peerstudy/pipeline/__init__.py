@@ -21,10 +21,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from peerstudy.errors import StageFailed
     from peerstudy.pipeline.kernels import KERNEL_NAME
     from peerstudy.pipeline.manifest import code_digest, raw_inputs, update_manifest
     from peerstudy.pipeline.run import (
-        StageFailed,
         normalise_notebook,
         refresh_notebooks,
         run_studies,
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 _WHERE = {
     "KERNEL_NAME": "kernels",
     "Study": "study",
-    "StageFailed": "run",
     "check_inputs": "study",
     "check_study_name": "study",
     "code_digest": "manifest",
@@ -67,6 +66,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "StageFailed":  # the command line catches it; importing it must not load the runner
+        from peerstudy.errors import StageFailed
+
+        return StageFailed
     if name in _WHERE:
         return getattr(importlib.import_module(f"peerstudy.pipeline.{_WHERE[name]}"), name)
     raise AttributeError(f"module 'peerstudy.pipeline' has no attribute {name!r}")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from peerstudy import config
 from peerstudy.errors import ConfigError, OutputError, Problem
-from peerstudy.report.outputs import write_json
+from peerstudy.io.files import write_json
 
 
 # ------------------------------------------------------------------------ running

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from peerstudy import config
+from peerstudy.io.files import write_json
 from peerstudy.io.rawdata import check_raw, digest_file, list_files
 from peerstudy.pipeline import stagecache
 from peerstudy.pipeline.envfiles import direct_requirements
 from peerstudy.pipeline.study import Study, list_studies
-from peerstudy.report.outputs import write_json
 
 CODE_DIRS = stagecache.CODE_DIRS
 

@@ -33,7 +33,8 @@ from typing import Any
 import nbformat
 
 from peerstudy import config
-from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem
+from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem, StageFailed
+from peerstudy.io.files import write_bytes_atomic
 from peerstudy.pipeline import stagecache
 from peerstudy.pipeline.commit import (
     catch_output_errors,
@@ -53,15 +54,10 @@ from peerstudy.pipeline.manifest import (
     update_manifest,
 )
 from peerstudy.pipeline.parallel import count_jobs, run_jobs
-from peerstudy.pipeline.study import Study, check_study_name, list_studies, load_study
-from peerstudy.report.outputs import write_bytes_atomic
+from peerstudy.pipeline.study import Study, check_study_names, list_studies, load_study
 from peerstudy.report.pages import write_index, write_pages
 
 _TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
-
-
-class StageFailed(Exception):
-    """A notebook failed during a run; the message says which, and why."""
 
 
 # ------------------------------------------------------------------------ notebooks
@@ -408,7 +404,7 @@ def run_studies(
     digest is computed after that.
     """
     started = time.monotonic()
-    studies = _check_names(list(names) if names else list_studies())
+    studies = check_study_names(list(names) if names else list_studies())
     root = Path(output_root).resolve() if output_root else config.output_root()
     check_output_root(root)  # an output root that is a file: said before anything runs
     old = stagecache.read_manifest(root)
@@ -438,28 +434,6 @@ def run_studies(
         raise failure
     log(f"done in {time.monotonic() - started:.1f} s; {_where_reports(root, list(studies))}")
     return manifest
-
-
-def _check_names(names: list[str]) -> dict[str, str]:
-    """The studies asked for, keyed by study name (a parameter file's name when given by
-    its path), each to the name or path given; a name that could reach outside
-    ``reports/<study>/`` or names no study is refused before anything else."""
-    known = list_studies()
-    by_path = {str(n) for n in names if str(n).endswith((".yaml", ".yml")) and Path(n).is_file()}
-    for n in names:
-        name = Path(n).stem if n in by_path else n
-        check_study_name(name, file=n if n in by_path else f"studies/{n}.yaml" if n in known else None)
-    unknown = [n for n in names if n not in known and n not in by_path]
-    if unknown:
-        raise ConfigError(
-            Problem(
-                field="--study",
-                expected=f"one of {', '.join(known)}, or the path of a parameter file (.yaml)",
-                found=", ".join(map(repr, unknown)),
-                fix="add studies/<name>.yaml or correct the name",
-            )
-        )
-    return {(Path(n).stem if n in by_path else n): n for n in names}
 
 
 def _fresh_studies(studies: dict[str, str], root: Path, manifest: dict[str, Any]) -> dict[str, dict[str, float]]:

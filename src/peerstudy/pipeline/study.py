@@ -313,3 +313,25 @@ def check_inputs(file: Path, raw: Path, parameters: dict[str, Any]) -> tuple[Pat
     if problems:
         raise ConfigError(problems)
     return tuple(others)
+
+
+def check_study_names(names: list[str]) -> dict[str, str]:
+    """The studies asked for, keyed by study name (a parameter file's name when given by
+    its path), each to the name or path given; a name that could reach outside
+    ``reports/<study>/`` or names no study is refused before anything else."""
+    known = list_studies()
+    by_path = {str(n) for n in names if str(n).endswith((".yaml", ".yml")) and Path(n).is_file()}
+    for n in names:
+        name = Path(n).stem if n in by_path else n
+        check_study_name(name, file=n if n in by_path else f"studies/{n}.yaml" if n in known else None)
+    unknown = [n for n in names if n not in known and n not in by_path]
+    if unknown:
+        raise ConfigError(
+            Problem(
+                field="--study",
+                expected=f"one of {', '.join(known)}, or the path of a parameter file (.yaml)",
+                found=", ".join(map(repr, unknown)),
+                fix="add studies/<name>.yaml or correct the name",
+            )
+        )
+    return {(Path(n).stem if n in by_path else n): n for n in names}

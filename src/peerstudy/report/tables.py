@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tableone import TableOne
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
@@ -179,6 +178,8 @@ def characteristics_table(
         order[col] = sorted(counts.index, key=lambda level: (-counts[level], str(level)))
     frame = pd.DataFrame(data)
     categorical = [c for c in frame.columns if c not in cont]
+    from tableone import TableOne  # here: tableone loads scipy.stats, which checking a study need not
+
     with warnings.catch_warnings():
         # tableone 0.9.6 sets a row with a partial MultiIndex key, which pandas 3 deprecates
         # (Pandas4Warning); the result is unaffected. Filtered here only, by module.
