@@ -334,6 +334,7 @@ def study_run(tmp_path_factory):
     return out / "reports" / STUDY
 
 
+@pytest.mark.slow  # the whole review, through papermill
 def test_key_figures_of_the_review(study_run):
     key = json.loads((study_run / "key-figures.json").read_text())
     # published (Miyamoto & Sono 2012)
@@ -367,12 +368,14 @@ def test_key_figures_of_the_review(study_run):
     }
 
 
+@pytest.mark.slow  # the whole review, through papermill
 def test_published_figures_are_all_reproduced(study_run):
     comparison = pd.read_csv(study_run / "tables/published-comparison.csv")
     assert len(comparison) == 9
     assert comparison["match"].all()
 
 
+@pytest.mark.slow  # the whole review, through papermill
 def test_published_sample_sizes_and_informants(study_run):
     included = pd.read_csv(study_run / "tables/included-studies.csv")
     sizes = dict(zip(included["study"], included["sample size"], strict=False))
@@ -431,6 +434,7 @@ def test_published_sample_sizes_and_informants(study_run):
     ]
 
 
+@pytest.mark.slow  # the whole review, through papermill
 def test_the_flow_adds_up_and_the_near_duplicates_are_listed(study_run):
     check = pd.read_csv(study_run / "tables/flow-check.csv")
     assert check["ok"].all() and len(check) == 9
