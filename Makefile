@@ -10,8 +10,10 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 report: $(STAMP)  ## regenerate every study's report (python -m peerstudy report)
 	$(BIN)/python -m peerstudy report
 
+# One worker per core, at most four; --dist loadfile keeps a notebook's cells on one worker
+# (nbval runs them in one kernel). --dist loadgroup did not (pytest-xdist 3.8).
 test: lint       ## the lint gate, then the whole suite: unit, doctests, nbval, backtest
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 lint: $(STAMP)    ## the lint, format and type gate (ruff and mypy, configured in pyproject.toml)
 	$(BIN)/ruff check .
