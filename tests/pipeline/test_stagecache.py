@@ -162,14 +162,36 @@ def test_a_changed_parameter_reruns_only_the_stage_that_declares_it(project):
     ids=["src", "notebook"],
 )
 def test_changed_code_reruns_the_stages_that_run_it(project, where, stale):
-    """A change in src/ reruns every stage; a changed notebook reruns its stage, and the
-    next one, whose upstream output (the executed notebook) changed with it."""
+    """A change in src/ reruns every stage; a changed cell of a notebook reruns its stage,
+    and the next one, whose upstream output (the executed notebook) changed with it."""
     root, out, calls = project
     run(out, calls)
-    with open(root / where, "a") as fh:
-        fh.write("\n")
+    if where.endswith(".ipynb"):
+        nb = json.loads((root / where).read_text(encoding="utf-8"))
+        cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and c["source"])
+        cell["source"] = [*cell["source"], "\n# changed"]
+        (root / where).write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    else:
+        with open(root / where, "a") as fh:
+            fh.write("\n")
     ran, _ = run(out, calls)
     assert ran == stale
+
+
+def test_outputs_stored_in_a_notebook_rerun_nothing(project):
+    """Refreshing the outputs stored in notebooks/ changes no stage: a notebook is hashed
+    as its cells are written (stagecache.notebook_digest), so the studies run beside the
+    refresh."""
+    root, out, calls = project
+    run(out, calls)
+    path = root / "notebooks" / "code.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a stored output\n"]}]
+    cell["execution_count"] = 7
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    ran, _ = run(out, calls)
+    assert ran == []
 
 
 def test_a_changed_upstream_output_reruns_the_stage_that_reads_it(project):

@@ -300,14 +300,19 @@ def refresh_notebooks(
     own folders there). The studies run up to ``jobs`` at once (default: the number of
     cores), each in one kernel.
     """
-    import papermill
+    names = _default_studies()
+    jobs = count_jobs(jobs, len(names))
+    calls = _refresh_calls(names, output_root, store, log if jobs == 1 else _say_on_stderr)
+    written, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))
+    if failure is not None:
+        raise failure
+    return [path for key in calls for path in written[key]]
 
-    kernel = check_kernel()
-    sources = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-    defaults = {
-        p.stem: str(papermill.inspect_notebook(str(p)).get("study", {}).get("default", "")).strip("\"'")
-        for p in sources
-    }
+
+def _default_studies() -> list[str]:
+    """The studies the notebooks of ``notebooks/`` show by default, each checked to run
+    every notebook that names it."""
+    defaults = _notebook_defaults()
     names = sorted(set(defaults.values()))
     for name in names:
         study = load_study(name)
@@ -322,13 +327,23 @@ def refresh_notebooks(
                     fix="add them, or change their default 'study'",
                 )
             )
-    jobs = count_jobs(jobs, len(names))
-    say = log if jobs == 1 else _say_on_stderr
-    calls = {name: (_refresh_study, (name, defaults, kernel, output_root, store, say)) for name in names}
-    written, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))
-    if failure is not None:
-        raise failure
-    return [path for name in names for path in written[name]]
+    return names
+
+
+def _notebook_defaults() -> dict[str, str]:
+    """Each notebook of ``notebooks/`` to the study its ``parameters`` cell names by default."""
+    declared = {p.stem: stagecache.declared_parameters(p) for p in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))}
+    return {nb: str(d.get("study", {}).get("default", "")).strip("\"'") for nb, d in declared.items()}
+
+
+def _refresh_calls(
+    names: list[str], output_root: Path | None, store: bool, log: Callable[[str], Any]
+) -> dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]:
+    """The default runs of each study in ``names`` (see :func:`refresh_notebooks`), as jobs."""
+    kernel, defaults = check_kernel(), _notebook_defaults()
+    return {
+        f"notebooks/ ({name})": (_refresh_study, (name, defaults, kernel, output_root, store, log)) for name in names
+    }
 
 
 def _refresh_study(
@@ -399,9 +414,9 @@ def run_studies(
     A study given by the path of its parameter file is recorded under its file's name,
     with that path (``parameter_file``).
 
-    With ``refresh_sources``, first re-execute ``notebooks/`` in place (see
-    :func:`refresh_notebooks`), unless nothing changed since the last refresh; the code
-    digest is computed after that.
+    With ``refresh_sources``, also re-execute ``notebooks/`` in place (see
+    :func:`refresh_notebooks`), unless nothing changed since the last refresh, as jobs
+    beside the studies' (first, one job at a time).
     """
     started = time.monotonic()
     studies = check_study_names(list(names) if names else list_studies())
@@ -413,15 +428,20 @@ def run_studies(
         refresh_sources = False
     fresh = {} if force else _fresh_studies(studies, root, old)
     _check_raw([given for key, given in studies.items() if key not in fresh])
-    if refresh_sources:
-        refresh_notebooks(log=log, jobs=jobs)
-        fresh = {} if force else _fresh_studies(studies, root, old)
     entries = {key: {**old["studies"][key], "code_sha256": code_digest()} for key in fresh}
     for key, seconds in fresh.items():
         for nb, took in seconds.items():
             log(f"{key}: {nb}: skipped (unchanged) in {took:.1f} s")
     todo = {key: given for key, given in studies.items() if key not in fresh}
-    done, failure = _run_all(todo, root, jobs, log, force=force)
+    refresh = _default_studies() if refresh_sources else []
+    # the refresh changes no digest (notebooks are hashed without their outputs), so the
+    # studies run beside it; one by one, it runs first
+    jobs = count_jobs(jobs, len(refresh) + len(todo))
+    say = log if jobs == 1 else _say_on_stderr
+    calls = _refresh_calls(refresh, None, True, say) if refresh else {}
+    calls.update({key: (_run_one, (given, root, force, say)) for key, given in todo.items()})
+    results, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))
+    done = {key: results[key] for key in todo if key in results}
     if failure is not None and not done:
         raise failure
     entries.update(done)
@@ -468,16 +488,3 @@ def _where_reports(root: Path, names: list[str]) -> str:
 def _run_one(name: str, root: Path, force: bool, log: Callable[[str], Any]) -> dict[str, Any]:
     """One study (in a worker process, ``log`` is :func:`_say_on_stderr`)."""
     return run_study(name, output_root=root, force=force, log=log)
-
-
-def _run_all(
-    studies: dict[str, str], root: Path, jobs: int | None, log: Callable[[str], Any], *, force: bool = False
-) -> tuple[dict[str, dict[str, Any]], Exception | None]:
-    """Run studies (study name to the name or path given), up to ``jobs`` at once; return
-    the entries of those that finished, by study name, and the first failure (one by one,
-    the first failure stops the run; in parallel, the studies under way finish, their
-    outputs in place, each whole)."""
-    jobs = count_jobs(jobs, len(studies))
-    say = log if jobs == 1 else _say_on_stderr
-    calls = {key: (_run_one, (given, root, force, say)) for key, given in studies.items()}
-    return run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))

@@ -10,7 +10,7 @@ A stage is one notebook of a study. What it depends on:
   declares, and the empty values :func:`~peerstudy.pipeline.parameters.fill_omitted`
   passes, which depend on the keys the default study's file sets);
 - the code it runs: every file of ``src/peerstudy/``, ``requirements.lock`` and the
-  notebook itself;
+  notebook itself (its cells as written, not their stored outputs: :func:`notebook_digest`);
 - the outputs of the stages before it (each file's path and sha256).
 
 The first three make a stage's *own digest* (:func:`stage_digests`, computed before
@@ -74,6 +74,7 @@ __all__ = [
     "prune_kept",
     "read_files",
     "new_outputs",
+    "notebook_digest",
     "read_manifest",
     "refresh_fingerprint",
     "snapshot",
@@ -92,6 +93,46 @@ def _digest(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def _code_file_digest(path: Path) -> str:
+    """sha256 of a file as code: its bytes, but a notebook's cells as written."""
+    return notebook_digest(path) if path.suffix == ".ipynb" else _digest(path)
+
+
+def notebook_digest(path: Path) -> str:
+    """sha256 of what a notebook runs and shows as written: each cell's type, tags and
+    source, and the kernel; not its outputs, execution counts or ids. So refreshing the
+    outputs stored in ``notebooks/`` changes no digest, and the studies can run while it
+    happens (:func:`peerstudy.pipeline.run.run_studies`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cell = {"cell_type": "code", "source": ["1 + 1"], "metadata": {"tags": []}}
+    >>> path = Path(tempfile.mkdtemp()) / "n.ipynb"
+    >>> _ = path.write_text(json.dumps({"cells": [{**cell, "outputs": [], "execution_count": None}]}))
+    >>> before = notebook_digest(path)
+    >>> _ = path.write_text(json.dumps({"cells": [{**cell, "outputs": [{"text": "2"}], "execution_count": 1}]}))
+    >>> notebook_digest(path) == before
+    True
+    >>> _ = path.write_text(json.dumps({"cells": [{**cell, "source": ["1 + 2"]}]}))
+    >>> notebook_digest(path) == before
+    False
+    """
+    nb = json.loads(Path(path).read_bytes())
+    code = {
+        "kernel": nb.get("metadata", {}).get("kernelspec", {}).get("name"),
+        "cells": [
+            [
+                cell.get("cell_type"),
+                sorted(cell.get("metadata", {}).get("tags", [])),
+                "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source"),
+            ]
+            for cell in nb.get("cells", [])
+        ],
+    }
+    return hashlib.sha256(json.dumps(code, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def _files(folder: Path) -> Iterator[Path]:
     for p in sorted(folder.rglob("*")):
         if (
@@ -105,7 +146,8 @@ def _files(folder: Path) -> Iterator[Path]:
 
 def code_digest() -> str:
     """sha256 over the code that produces reports: ``src/``, ``notebooks/``, ``studies/``
-    (each file's path and content, in sorted order).
+    (each file's path and content, in sorted order; of a notebook, what it runs and shows
+    as written, see :func:`notebook_digest`).
 
     Examples
     --------
@@ -115,13 +157,15 @@ def code_digest() -> str:
     h = hashlib.sha256()
     for top in CODE_DIRS:
         for p in _files(config.PROJECT_ROOT / top):
-            h.update(p.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\0" + _digest(p).encode() + b"\n")
+            h.update(
+                p.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\0" + _code_file_digest(p).encode() + b"\n"
+            )
     return h.hexdigest()
 
 
-def _hash_files(h: Any, files: Iterator[Path]) -> None:
+def _hash_files(h: Any, files: Iterator[Path], digest: Callable[[Path], str] = _digest) -> None:
     for p in files:
-        h.update(config.relative_to_root(p).encode() + b"\0" + _digest(p).encode() + b"\n")
+        h.update(config.relative_to_root(p).encode() + b"\0" + digest(p).encode() + b"\n")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -197,9 +241,9 @@ def _named_files(values: Any) -> Iterator[Path]:
 
 
 def _code_hash() -> Any:
-    h = hashlib.sha256(b"peerstudy stage fingerprint 2\n")
+    h = hashlib.sha256(b"peerstudy stage fingerprint 3\n")
     _hash_files(h, iter([config.PROJECT_ROOT / "requirements.lock"]))
-    _hash_files(h, _files(config.PROJECT_ROOT / "src" / "peerstudy"))
+    _hash_files(h, _files(config.PROJECT_ROOT / "src" / "peerstudy"), _code_file_digest)
     return h
 
 
@@ -227,7 +271,7 @@ def stage_digests(study: str | Path) -> dict[str, str]:
         values = {**given, **fill_omitted(declared, given)}
         h = code.copy()
         h.update(f"stage {nb}\n".encode())
-        _hash_files(h, iter([notebook]))
+        _hash_files(h, iter([notebook]), notebook_digest)
         h.update(json.dumps(values, sort_keys=True, default=str).encode() + b"\n")
         _hash_files(h, _named_files(values))
         digests[nb] = h.hexdigest()
