@@ -32,20 +32,21 @@ if TYPE_CHECKING:
     )
     from peerstudy.pipeline.study import Study, check_inputs, check_study_name, list_studies, load_study
 
-_WHERE = {
-    "KERNEL_NAME": "kernels",
-    "Study": "study",
-    "check_inputs": "study",
-    "check_study_name": "study",
-    "code_digest": "manifest",
-    "list_studies": "study",
-    "load_study": "study",
-    "normalise_notebook": "run",
-    "raw_inputs": "manifest",
-    "refresh_notebooks": "run",
-    "run_studies": "run",
-    "run_study": "run",
-    "update_manifest": "manifest",
+_WHERE = {  # each name to the module that defines it
+    "KERNEL_NAME": "peerstudy.pipeline.kernels",
+    "StageFailed": "peerstudy.errors",
+    "Study": "peerstudy.pipeline.study",
+    "check_inputs": "peerstudy.pipeline.study",
+    "check_study_name": "peerstudy.pipeline.study",
+    "code_digest": "peerstudy.pipeline.manifest",
+    "list_studies": "peerstudy.pipeline.study",
+    "load_study": "peerstudy.pipeline.study",
+    "normalise_notebook": "peerstudy.pipeline.run",
+    "raw_inputs": "peerstudy.pipeline.manifest",
+    "refresh_notebooks": "peerstudy.pipeline.run",
+    "run_studies": "peerstudy.pipeline.run",
+    "run_study": "peerstudy.pipeline.run",
+    "update_manifest": "peerstudy.pipeline.manifest",
 }
 __all__ = [
     "KERNEL_NAME",
@@ -66,10 +67,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "StageFailed":  # the command line catches it; importing it must not load the runner
-        from peerstudy.errors import StageFailed
-
-        return StageFailed
     if name in _WHERE:
-        return getattr(importlib.import_module(f"peerstudy.pipeline.{_WHERE[name]}"), name)
+        return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'peerstudy.pipeline' has no attribute {name!r}")
