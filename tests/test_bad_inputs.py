@@ -1216,6 +1216,7 @@ def test_published_csv_tables_escape_formula_like_cells(tmp_path):
 # A review of one's own (tests/fixtures/mini-review/) run end to end: a screening export whose
 # identifiers and titles match no record, and an extraction sheet missing a declared column, each
 # stop the run with one message naming the file, and nothing is written for the study.
+@pytest.mark.slow  # a study run through the pipeline (papermill), to the failing stage
 @pytest.mark.parametrize(
     "file, old, new, message",
     [

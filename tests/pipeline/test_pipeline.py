@@ -112,6 +112,7 @@ def test_unknown_parameter_and_wrong_type_are_errors(tmp_path):
 
 
 # ----------------------------------------------------------------------------- bad input
+@pytest.mark.slow  # a study run through the pipeline (papermill), to the failing stage
 @pytest.mark.parametrize(
     "change, message",
     [

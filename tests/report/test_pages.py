@@ -215,9 +215,14 @@ class _Recorder:
             with conn:
                 conn.settimeout(1)
                 try:
-                    self.requests.append(conn.recv(1024))
+                    data = conn.recv(1024)
                 except OSError:
                     self.requests.append(b"?")
+                    continue
+                # A connection closed before sending a byte asks for nothing (Chromium,
+                # busy, opens spare ones to its proxy and drops them on exit).
+                if data:
+                    self.requests.append(data)
 
     def close(self) -> None:
         self.stop.set()

@@ -468,6 +468,7 @@ def _append(file, line):
     return change
 
 
+@pytest.mark.slow  # a study run through the pipeline (papermill), to the failing stage
 @pytest.mark.parametrize(
     "change, message",
     [
