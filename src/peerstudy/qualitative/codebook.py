@@ -234,7 +234,19 @@ def ancestors(codebook: pd.DataFrame, codes: Iterable[str], depth: int) -> list[
     >>> ancestors(book, ["self-growth", "issues"], 0)
     ['motivation', 'issues']
     """
-    return [ancestor(codebook, c, depth) for c in codes]
+    depths = dict(zip(codebook.index, codebook["depth"].astype(int), strict=True))
+    parents = dict(zip(codebook.index, codebook["parent"], strict=True))
+    lifted: dict[str, str] = {}  # each distinct code climbed once (codings repeat their codes)
+
+    def lift(code: str) -> str:
+        start = code
+        if start not in lifted:
+            while depths[code] > depth:
+                code = str(parents[code])
+            lifted[start] = code
+        return lifted[start]
+
+    return [lift(c) for c in codes]
 
 
 def suggest_code(code: str, codebook: pd.DataFrame) -> str:

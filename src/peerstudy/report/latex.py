@@ -44,10 +44,11 @@ _LATEX_SPECIAL = {
     "\n": " ",
     "\r": " ",
 }
+_LATEX_ESCAPES = str.maketrans(_LATEX_SPECIAL)
 
 
 def _escape_latex(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    return text.translate(_LATEX_ESCAPES)
 
 
 def latex_table(rows: Sequence[Sequence[str]], *, title: str | None = None, notes: Sequence[str] = ()) -> str:
