@@ -45,3 +45,35 @@ def test_a_notebook_run_after_another_in_one_kernel_shows_what_a_fresh_kernel_sh
 def test_a_session_starts_no_kernel_until_a_notebook_runs(tmp_path):
     with KernelSession("no-such-kernel", tmp_path) as session:
         assert not session.started
+
+
+ENVIRONMENT = ["import os", "print(os.environ.get('PEERSTUDY_TEST_SLOT'), os.getpid())"]
+
+
+def printed(path):
+    """What the notebook's last cell printed."""
+    return nbformat.read(path, as_version=4).cells[-1].outputs[0]["text"].split()
+
+
+@pytest.mark.slow  # starts a kernel
+def test_studies_run_one_after_another_share_a_kernel_with_their_own_environment(tmp_path, monkeypatch):
+    """As in a job process (share_kernels): the second study's notebook runs in the first
+    study's kernel (same process id) and sees its own environment, not the first's; a
+    study whose notebook fails does not hand its kernel on."""
+    from peerstudy.pipeline import kernels
+
+    monkeypatch.setattr(kernels, "_SHARING", [True])
+    monkeypatch.setattr(kernels, "_SHARED", {})
+    kernel, nb = check_kernel(), write(tmp_path / "env.ipynb", ENVIRONMENT)
+    try:
+        with kernels.study_kernel(kernel, tmp_path, {"PEERSTUDY_TEST_SLOT": "first"}) as session:
+            session.execute(nb, tmp_path / "first.ipynb", None)
+        with kernels.study_kernel(kernel, tmp_path, {"PEERSTUDY_TEST_SLOT": "second"}) as again:
+            again.execute(nb, tmp_path / "second.ipynb", None)
+        (slot1, pid1), (slot2, pid2) = printed(tmp_path / "first.ipynb"), printed(tmp_path / "second.ipynb")
+        assert (slot1, slot2) == ("first", "second") and pid1 == pid2 and again is session
+        with pytest.raises(RuntimeError), kernels.study_kernel(kernel, tmp_path, {}) as failing:
+            raise RuntimeError("a notebook failed")
+        assert failing is session and not session.started and kernels._SHARED == {}
+    finally:
+        kernels.close_shared_kernels()

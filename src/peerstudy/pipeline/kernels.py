@@ -5,9 +5,15 @@ Starting a kernel and importing pandas, matplotlib and :mod:`peerstudy` into it 
 starts one kernel, when its first notebook runs, and runs each later notebook in it after
 a reset that gives the notebook what a fresh kernel would: an empty namespace and an
 execution count starting at 1 (``InteractiveShell.reset(new_session=True)``); the modules
-already imported stay imported, which is the point. The kernel's working folder and
-environment are those at its start, so a session serves notebooks that share them (the
-stages of one study run into one output root, from ``notebooks/``).
+already imported stay imported, which is the point. The kernel's working folder is the
+one at its start; the environment variables a session is given
+(:attr:`KernelSession.environment`, the output root of the run) are set in the kernel
+before each notebook.
+
+In a process that runs jobs for :mod:`~peerstudy.pipeline.parallel` (:func:`share_kernels`),
+the studies that process runs one after another share its kernel (:func:`study_kernel`),
+which is shut down when the process ends: four studies on two cores start two kernels, not
+four. Run one at a time, in the calling process, each study has a kernel of its own.
 
 The reports made this way are byte-identical to those made with a kernel per notebook
 (the backtest checks the reports, and nbval checks the outputs stored in ``notebooks/``
@@ -16,8 +22,10 @@ against a fresh kernel per notebook).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -81,9 +89,10 @@ class KernelSession:
     False
     """
 
-    def __init__(self, kernel_name: str, cwd: Path) -> None:
+    def __init__(self, kernel_name: str, cwd: Path, environment: Mapping[str, str] | None = None) -> None:
         self.kernel_name = kernel_name
         self.cwd = Path(cwd)
+        self.environment = dict(environment or {})
         self._manager: Any = None
         self._clients: list[Any] = []
 
@@ -152,7 +161,8 @@ class KernelSession:
                 return made
 
         manager = Manager(kernel_name=self.kernel_name)
-        run_sync(manager.start_kernel)(extra_arguments=_KERNEL_ARGS, cwd=str(self.cwd))
+        env = {**os.environ, **self.environment}
+        run_sync(manager.start_kernel)(extra_arguments=_KERNEL_ARGS, cwd=str(self.cwd), env=env)
         self._manager = manager
 
     def _reset(self) -> None:
@@ -163,7 +173,11 @@ class KernelSession:
             client.start_channels()
             await client.wait_for_ready(timeout=60)
             return await client.execute_interactive(
-                _RESET, silent=True, store_history=False, output_hook=lambda msg: None, timeout=60
+                _reset_code(self.environment),
+                silent=True,
+                store_history=False,
+                output_hook=lambda msg: None,
+                timeout=60,
             )
 
         try:
@@ -176,3 +190,60 @@ class KernelSession:
     def _stop_clients(self) -> None:
         while self._clients:
             self._clients.pop().stop_channels()
+
+
+def _reset_code(environment: Mapping[str, str]) -> str:
+    """The code that readies a used kernel for the next notebook: the reset, then the
+    session's environment variables set (leaving no name behind).
+
+    Examples
+    --------
+    >>> print(_reset_code({"PEERSTUDY_OUTPUT_ROOT": "/tmp/run"}))
+    get_ipython().reset(new_session=True)
+    __import__('os').environ.update({'PEERSTUDY_OUTPUT_ROOT': '/tmp/run'})
+    """
+    if not environment:
+        return _RESET
+    return f"{_RESET}\n__import__('os').environ.update({dict(environment)!r})"
+
+
+_SHARED: dict[tuple[str, Path], KernelSession] = {}
+_SHARING = [False]  # whether this process shares its kernels (set by share_kernels)
+
+
+def share_kernels() -> None:
+    """From now on, the studies this process runs share one kernel (:func:`study_kernel`),
+    shut down when the process ends (a job process of
+    :func:`~peerstudy.pipeline.parallel.run_jobs` calls this when it starts)."""
+    import multiprocessing.util
+
+    _SHARED.clear()  # what a parent process had is not this process's
+    _SHARING[0] = True
+    multiprocessing.util.Finalize(None, close_shared_kernels, exitpriority=10)
+
+
+def close_shared_kernels() -> None:
+    """Shut down the kernels :func:`study_kernel` shares in this process."""
+    while _SHARED:
+        _, session = _SHARED.popitem()
+        session.close()
+
+
+@contextlib.contextmanager
+def study_kernel(kernel_name: str, cwd: Path, environment: Mapping[str, str]) -> Iterator[KernelSession]:
+    """A kernel session for the notebooks of one study, with ``environment`` set in the
+    kernel: this process's shared one when :func:`share_kernels` was called (kept for the
+    next study, unless a notebook failed), else one of its own, shut down at the end."""
+    if not _SHARING[0]:
+        with KernelSession(kernel_name, cwd, environment) as session:
+            yield session
+        return
+    key = (kernel_name, Path(cwd))
+    session = _SHARED.setdefault(key, KernelSession(kernel_name, cwd))
+    session.environment = dict(environment)
+    try:
+        yield session
+    except BaseException:
+        _SHARED.pop(key, None)  # a kernel a notebook failed in is not handed on
+        session.close()
+        raise

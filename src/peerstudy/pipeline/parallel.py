@@ -29,12 +29,14 @@ def run_jobs(
     jobs: int,
     *,
     expected: tuple[type[Exception], ...],
+    initializer: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, Any], Exception | None]:
     """Call each ``function(*args)`` of ``calls`` (by key), up to ``jobs`` at once.
 
     Returns the results of those that finished, by key in the order of ``calls``, and the
     first of the ``expected`` exceptions raised. One at a time, the first failure stops
-    the rest; at once, the jobs under way finish. Other exceptions propagate.
+    the rest; at once, the jobs under way finish. Other exceptions propagate. Each process
+    that runs jobs calls ``initializer`` first (not this one, when ``jobs`` is 1).
 
     Examples
     --------
@@ -54,7 +56,7 @@ def run_jobs(
 
     failure: Exception | None = None
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=initializer) as pool:
         futures = {pool.submit(function, *args): key for key, (function, args) in calls.items()}
         for future in concurrent.futures.as_completed(futures):
             try:

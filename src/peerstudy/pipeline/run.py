@@ -45,7 +45,7 @@ from peerstudy.pipeline.commit import (
     recover_run,
     staging_folder,
 )
-from peerstudy.pipeline.kernels import KernelSession, check_kernel
+from peerstudy.pipeline.kernels import KernelSession, check_kernel, share_kernels, study_kernel
 from peerstudy.pipeline.manifest import (
     append_run_log,
     code_digest,
@@ -181,7 +181,8 @@ def _run_notebooks(
     upstream: dict[str, str] = {}
     digests = stagecache.stage_digests(study.file)
     recorded: dict[str, Any] = previous["stages"] if isinstance(previous.get("stages"), dict) else {}
-    with _environment(**{config.OUTPUT_ROOT_ENV: str(run)}), KernelSession(kernel, config.NOTEBOOKS_DIR) as session:
+    environment = {config.OUTPUT_ROOT_ENV: str(run)}
+    with _environment(**environment), study_kernel(kernel, config.NOTEBOOKS_DIR, environment) as session:
         for nb in study.notebooks:
             started = time.monotonic()
             fingerprint = stagecache.stage_fingerprint(digests[nb], upstream)
@@ -303,7 +304,7 @@ def refresh_notebooks(
     names = _default_studies()
     jobs = count_jobs(jobs, len(names))
     calls = _refresh_calls(names, output_root, store, log if jobs == 1 else _say_on_stderr)
-    written, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))
+    written, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed), initializer=share_kernels)
     if failure is not None:
         raise failure
     return [path for key in calls for path in written[key]]
@@ -367,7 +368,7 @@ def _refresh_study(
         where as root,
         tempfile.TemporaryDirectory(prefix="peerstudy-executed-") as executed_dir,
         _environment(**{config.OUTPUT_ROOT_ENV: root}),
-        KernelSession(kernel, config.NOTEBOOKS_DIR) as session,
+        study_kernel(kernel, config.NOTEBOOKS_DIR, {config.OUTPUT_ROOT_ENV: root}) as session,
     ):
         for nb in study.notebooks:
             keep = defaults.get(nb) == name
@@ -440,7 +441,7 @@ def run_studies(
     say = log if jobs == 1 else _say_on_stderr
     calls = _refresh_calls(refresh, None, True, say) if refresh else {}
     calls.update({key: (_run_one, (given, root, force, say)) for key, given in todo.items()})
-    results, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed))
+    results, failure = run_jobs(calls, jobs, expected=(PeerstudyError, StageFailed), initializer=share_kernels)
     done = {key: results[key] for key in todo if key in results}
     if failure is not None and not done:
         raise failure
