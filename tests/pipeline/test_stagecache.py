@@ -438,3 +438,27 @@ def test_a_noop_report_decides_without_the_heavy_libraries(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True []", done.stdout + done.stderr
+
+
+def test_a_rewritten_file_is_kept_when_the_stage_that_rewrote_it_is_carried_over(project, monkeypatch):
+    """As in a fresh clone, where .staging/ (the kept files) is not committed: code's version
+    of a file results-survey rewrites is missing, so code reruns, and results-survey, whose
+    inputs are the same, is carried over. Code's version must then be kept, or code reruns
+    at every run that follows (as dyad-sessions' code did, its REFI-QDA project rewritten
+    by results-dyads)."""
+    root, out, calls = project
+    plain = standin(calls)
+
+    def execute(source, target, parameters, kernel):
+        plain(source, target, parameters, kernel)
+        if Path(source).stem == "results-survey":
+            shared = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"]) / "data/processed" / STUDY / "code.txt"
+            shared.write_text(hashlib.sha256(shared.read_bytes()).hexdigest())
+
+    monkeypatch.setattr(pipeline_run, "_execute", execute)
+    run(out, calls)
+    shutil.rmtree(stagecache.kept_folder(out, STUDY))
+    ran, _ = run(out, calls)
+    assert ran == ["code"], "code's version of code.txt was nowhere; results-survey's inputs are the same"
+    ran, _ = run(out, calls)
+    assert ran == []

@@ -462,6 +462,10 @@ def can_skip(record: Any, fingerprint: str, root: Path, study: str = "") -> bool
 def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path, study: str) -> None:
     """Copy a skipped stage's outputs from ``root`` (in place, or kept) into the staging folder ``run``.
 
+    A file an earlier stage of this run wrote that the skipped stage's output replaces is
+    kept first (:func:`keep_overwritten`), as when the stage runs: else the earlier stage,
+    its output found nowhere, would rerun at every run that follows.
+
     Raises
     ------
     OSError
@@ -475,6 +479,9 @@ def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path, study: str)
         data = source.read_bytes() if source else b""
         if source is None or hashlib.sha256(data).hexdigest() != digest:
             raise OSError(f"{root / rel}: changed while the run carried it over")
+        earlier = (run / rel).read_bytes() if (run / rel).is_file() else data
+        if earlier != data:
+            keep_overwritten({rel: earlier}, {rel: digest}, root, study)
         write_atomic(run / rel, _writer(data))
 
 
