@@ -1,6 +1,8 @@
 """Load and check a study: its parameter file, its name, and the inputs it declares.
 
-May import: :mod:`peerstudy.errors`, :mod:`peerstudy.config`, :mod:`peerstudy.io`.
+May import: :mod:`peerstudy.errors`, :mod:`peerstudy.config`, :mod:`peerstudy.io`, and the light modules of
+the pipeline (:mod:`~peerstudy.pipeline.parameters`, :mod:`~peerstudy.pipeline.studycheck`,
+:mod:`~peerstudy.pipeline.stagecache`): loading a study (``accept-raw`` does) imports neither papermill nor pandas.
 """
 
 from __future__ import annotations
