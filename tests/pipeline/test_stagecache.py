@@ -462,3 +462,26 @@ def test_a_rewritten_file_is_kept_when_the_stage_that_rewrote_it_is_carried_over
     assert ran == ["code"], "code's version of code.txt was nowhere; results-survey's inputs are the same"
     ran, _ = run(out, calls)
     assert ran == []
+
+
+def test_a_study_file_the_project_refuses_is_never_fresh(project):
+    """The question "anything to do?" reads a study file with the project's bounded YAML
+    reader: an alias bomb (here 10 x 10 x 10 x 10 values, past the 10,000 that
+    peerstudy.io.yamlfiles.MAX_YAML_ALIAS_NODES allows) or a key given twice makes the
+    study not fresh, so that it runs and its load says what is wrong, rather than the
+    question expanding the bomb (a plain yaml.safe_load would)."""
+    root, out, calls = project
+    run(out, calls)
+    path = root / "studies" / f"{STUDY}.yaml"
+    text = path.read_text()
+    manifest = stagecache.read_manifest(out)
+    assert stagecache.fresh_stages(STUDY, out, manifest) is not None
+    bomb = "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10 if p else ['x'] * 10)}]\n"
+        for p, n in (("", "a"), ("a", "b"), ("b", "c"), ("c", "d"))
+    )
+    for changed in (text + "x_" + bomb.replace("\n", "\nx_", 3), text + f"study: {STUDY}\n"):
+        path.write_text(changed)
+        with pytest.raises(ValueError, match="expected (YAML whose aliases|each key once)"):
+            stagecache.stage_digests(STUDY)
+        assert stagecache.fresh_stages(STUDY, out, manifest) is None

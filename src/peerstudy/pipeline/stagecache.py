@@ -342,9 +342,14 @@ def stage_digests(study: str | Path) -> dict[str, str]:
 
 
 def _stage_digests(file: Path) -> dict[str, str]:
+    from peerstudy.errors import PeerstudyError
+    from peerstudy.io.yamlfiles import read_yaml
     from peerstudy.pipeline.parameters import fill_omitted
 
-    doc = yaml.safe_load(file.read_bytes())
+    try:  # the project's bounded reader: an alias bomb in a study file must not hang the question
+        doc = read_yaml(file, what="a study parameter file (YAML)")
+    except PeerstudyError as exc:
+        raise ValueError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("notebooks"), list):
         raise ValueError(f"{file}: not a study parameter file")
     code, digests = _code_hash(), {}
