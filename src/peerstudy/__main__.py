@@ -130,14 +130,16 @@ def _nothing_to_do(args: argparse.Namespace) -> bool:
     manifest = stagecache.read_manifest(root)
     if any(n not in manifest.get("studies", {}) for n in names):
         return False
-    code = stagecache.code_digest()
-    if any(manifest["studies"][n].get("code_sha256") != code for n in names):
-        return False
-    fresh = {n: stagecache.fresh_stages(n, root, manifest) for n in names}
-    if any(seconds is None for seconds in fresh.values()):
-        return False
-    if not args.study and not args.output_root and stagecache.read_refreshed(root) != stagecache.refresh_fingerprint():
-        return False
+    with stagecache.one_look():  # each file read and hashed once for all the studies
+        code = stagecache.code_digest()
+        if any(manifest["studies"][n].get("code_sha256") != code for n in names):
+            return False
+        fresh = {n: stagecache.fresh_stages(n, root, manifest) for n in names}
+        if any(seconds is None for seconds in fresh.values()):
+            return False
+        refresh = not args.study and not args.output_root
+        if refresh and stagecache.read_refreshed(root) != stagecache.refresh_fingerprint():
+            return False
     for n, seconds in fresh.items():
         for stage, took in (seconds or {}).items():
             print(f"{n}: {stage}: skipped (unchanged) in {took:.1f} s", file=sys.stderr)

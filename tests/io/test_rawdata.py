@@ -137,3 +137,38 @@ def test_links_and_special_files_are_refused_never_skipped(raw, tmp_path, kind):
         assert ("a symbolic link (to " if kind != "fifo" else "a special file") in text
         assert "Fix: replace it by a copy of what it points to" in text
     assert (raw / CHECKSUMS).read_bytes() == before, "accept-raw wrote nothing"
+
+
+# ----------------------------------------------------------------------------- accept-raw, quick and quiet (issue 14)
+def test_accepting_an_unchanged_folder_leaves_its_checksum_file_as_it_is(raw):
+    """Nothing changed, nothing written: the file system's own record of the checksum file
+    (its inode, which an atomic rewrite replaces, and its modification time) stays."""
+    before = (raw / CHECKSUMS).stat()
+    assert accept_raw(raw) == {"added": [], "changed": [], "removed": []}
+    after = (raw / CHECKSUMS).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    (raw / CHECKSUMS).write_bytes((raw / CHECKSUMS).read_bytes().replace(b"\n", b"\r\n"))
+    assert accept_raw(raw) == {"added": [], "changed": [], "removed": []}
+    assert b"\r" not in (raw / CHECKSUMS).read_bytes(), "a list written otherwise is written again"
+
+
+HEAVY = {"pandas", "numpy", "matplotlib", "papermill", "nbconvert", "nbformat", "nbclient", "jupyter_client"}
+
+
+@pytest.mark.parametrize("study", ["supporter-survey", "literature-review"])
+def test_accept_raw_loads_none_of_the_heavy_libraries(tmp_path, study):
+    """``accept-raw`` checks the study (its notebooks' parameters read without papermill)
+    and records its raw folder without loading pandas, numpy, matplotlib, papermill,
+    nbconvert, nbformat, nbclient or jupyter_client (listed from a fresh interpreter)."""
+    from helpers import copy_study
+
+    path = copy_study(tmp_path, study, lambda raw: (raw / "added.txt").write_text("new"), name="light-study")
+    (tmp_path / "raw" / "added.txt").write_text("changed")
+    code = (
+        "import sys\n"
+        "from peerstudy.__main__ import main\n"
+        f"status = main(['accept-raw', '--study', {str(path)!r}])\n"
+        "print(status, sorted({m.split('.')[0] for m in sys.modules} & %r))\n" % HEAVY
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.endswith("changed added.txt\n0 []\n"), done.stdout + done.stderr

@@ -342,3 +342,146 @@ def test_studies_run_in_parallel_give_the_same_bytes_as_one_by_one(tmp_path, reg
     for name in names:
         for top in ("reports", "data/processed"):
             assert tree_digest(regenerated / top / name) == tree_digest(serial / top / name), f"{name}: {top} differ"
+
+
+# ----------------------------------------------------------------------------- a run with nothing to do (issue 14)
+def _nothing_to_do(out: Path) -> bool:
+    from peerstudy.__main__ import _nothing_to_do, build_parser
+
+    return _nothing_to_do(build_parser().parse_args(["report", "--study", STUDY, "--output-root", str(out)]))
+
+
+def test_nothing_to_do_until_an_input_parameter_or_the_code_changes(project):
+    """The quick answer of ``report`` (one look at every file, stagecache.one_look) is
+    "nothing to do" after a run, and not after any change that reruns a stage (the
+    module's docstring): a raw file, a parameter, the code, an output."""
+    root, out, calls = project
+    assert not _nothing_to_do(out), "nothing was run yet"
+    run(out, calls)
+    assert _nothing_to_do(out)
+    for change in (
+        lambda: _change_raw(root, "coding-sheet.csv"),
+        lambda: _change_title(root),
+        lambda: (root / "src/peerstudy/report/tables.py").open("a").write("\n"),
+        lambda: (out / "reports" / STUDY / "code.txt").write_text("altered"),
+    ):
+        change()
+        assert not _nothing_to_do(out)
+        run(out, calls)
+        assert _nothing_to_do(out)
+
+
+def test_one_look_gives_what_separate_looks_give_and_ends_with_its_scope(project):
+    """Inside one_look each file is hashed once; the digests are those computed without it
+    (each file read anew), and a change made after the look is seen by the next one."""
+    root, _, _ = project
+    apart = (stagecache.code_digest(), stagecache.stage_digests(STUDY), stagecache.refresh_fingerprint())
+    with stagecache.one_look():
+        once = (stagecache.code_digest(), stagecache.stage_digests(STUDY), stagecache.refresh_fingerprint())
+        assert stagecache.stage_digests(STUDY) == once[1]
+    assert once == apart
+    _change_raw(root, "coding-sheet.csv")
+    with stagecache.one_look():
+        assert stagecache.stage_digests(STUDY)["code"] != apart[1]["code"]
+        assert stagecache.stage_digests(STUDY)["clean-survey"] == apart[1]["clean-survey"]
+
+
+def test_parameter_defaults_are_the_source_segments_python_gives():
+    """Each default as written: what the standard library's ast.get_source_segment gives
+    for the value of each assignment of every notebook's parameters cell, and for a cell
+    with Windows and old Mac line ends, a form feed and letters of several bytes."""
+    import ast
+
+    cells = [
+        "".join(cell["source"])
+        for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if "parameters" in cell.get("metadata", {}).get("tags", [])
+    ]
+    assert len(cells) == len(list(config.NOTEBOOKS_DIR.glob("*.ipynb")))
+    cells.append("a = 'é'\r\nb: dict = {\r\n  'ß': [1,\r 2],\r\n}  # c\n\x0cd = ('x'\n     'y')\n")
+    for source in cells:
+        segment = stagecache._segments(source)
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                assert segment(node.value) == ast.get_source_segment(source, node.value)
+
+
+HEAVY = {"pandas", "numpy", "matplotlib", "papermill", "nbconvert", "nbformat", "nbclient", "jupyter_client"}
+
+
+def test_a_noop_report_decides_without_the_heavy_libraries(tmp_path):
+    """``report`` with nothing to do answers before the pipeline is imported: in a fresh
+    interpreter, deciding (the stages of a study recorded as current under an output root)
+    loads none of pandas, numpy, matplotlib, papermill, nbconvert, nbformat, nbclient,
+    jupyter_client."""
+    import subprocess
+    import sys
+
+    out, upstream, stages = tmp_path / "out", {}, {}
+    for nb, own in stagecache.stage_digests(STUDY).items():
+        rel = f"reports/{STUDY}/{nb}.txt"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(nb)
+        stages[nb] = {
+            "fingerprint": stagecache.stage_fingerprint(own, upstream),
+            "outputs": {rel: hashlib.sha256(nb.encode()).hexdigest()},
+        }
+        upstream.update(stages[nb]["outputs"])
+    manifest = {"studies": {STUDY: {"code_sha256": stagecache.code_digest(), "stages": stages}}}
+    (out / "reports" / "manifest.json").write_text(json.dumps(manifest))
+    code = (
+        "import sys\n"
+        "from peerstudy.__main__ import _nothing_to_do, build_parser\n"
+        f"args = build_parser().parse_args(['report', '--study', {STUDY!r}, '--output-root', {str(out)!r}])\n"
+        "print(_nothing_to_do(args), sorted({m.split('.')[0] for m in sys.modules} & %r))\n" % HEAVY
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True []", done.stdout + done.stderr
+
+
+def test_a_rewritten_file_is_kept_when_the_stage_that_rewrote_it_is_carried_over(project, monkeypatch):
+    """As in a fresh clone, where .staging/ (the kept files) is not committed: code's version
+    of a file results-survey rewrites is missing, so code reruns, and results-survey, whose
+    inputs are the same, is carried over. Code's version must then be kept, or code reruns
+    at every run that follows (as dyad-sessions' code did, its REFI-QDA project rewritten
+    by results-dyads)."""
+    root, out, calls = project
+    plain = standin(calls)
+
+    def execute(source, target, parameters, kernel):
+        plain(source, target, parameters, kernel)
+        if Path(source).stem == "results-survey":
+            shared = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"]) / "data/processed" / STUDY / "code.txt"
+            shared.write_text(hashlib.sha256(shared.read_bytes()).hexdigest())
+
+    monkeypatch.setattr(pipeline_run, "_execute", execute)
+    run(out, calls)
+    shutil.rmtree(stagecache.kept_folder(out, STUDY))
+    ran, _ = run(out, calls)
+    assert ran == ["code"], "code's version of code.txt was nowhere; results-survey's inputs are the same"
+    ran, _ = run(out, calls)
+    assert ran == []
+
+
+def test_a_study_file_the_project_refuses_is_never_fresh(project):
+    """The question "anything to do?" reads a study file with the project's bounded YAML
+    reader: an alias bomb (here 10 x 10 x 10 x 10 values, past the 10,000 that
+    peerstudy.io.yamlfiles.MAX_YAML_ALIAS_NODES allows) or a key given twice makes the
+    study not fresh, so that it runs and its load says what is wrong, rather than the
+    question expanding the bomb (a plain yaml.safe_load would)."""
+    root, out, calls = project
+    run(out, calls)
+    path = root / "studies" / f"{STUDY}.yaml"
+    text = path.read_text()
+    manifest = stagecache.read_manifest(out)
+    assert stagecache.fresh_stages(STUDY, out, manifest) is not None
+    bomb = "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10 if p else ['x'] * 10)}]\n"
+        for p, n in (("", "a"), ("a", "b"), ("b", "c"), ("c", "d"))
+    )
+    for changed in (text + "x_" + bomb.replace("\n", "\nx_", 3), text + f"study: {STUDY}\n"):
+        path.write_text(changed)
+        with pytest.raises(ValueError, match="expected (YAML whose aliases|each key once)"):
+            stagecache.stage_digests(STUDY)
+        assert stagecache.fresh_stages(STUDY, out, manifest) is None

@@ -268,3 +268,45 @@ def test_an_unreadable_fields_file_is_told_where_it_is(tmp_path):
     problems = refused(fixture_study(tmp_path, "own-interviews", participants_fields=break_fields))
     # the fields file's YAML error keeps its file and row (not moved to the parameter file)
     assert problems and all(p.startswith(str(tmp_path / "data/fields.yaml") + ", row ") for p in problems), problems
+
+
+# ----------------------------------------------------------------------------- notebooks read without papermill (issue 14)
+@pytest.mark.parametrize("study", ["supporter-survey", "professional-interviews", "dyad-sessions", "literature-review"])
+def test_the_parameters_declared_are_those_papermill_infers(study):
+    """load_study reads each notebook's parameters cell itself (papermill's import alone
+    took over a second); what it reads is what papermill.inspect_notebook infers: the
+    same names in the same order, type names and default values."""
+    import ast
+
+    loaded = pipeline.load_study(study)
+    for nb in loaded.notebooks:
+        theirs = papermill.inspect_notebook(str(config.NOTEBOOKS_DIR / f"{nb}.ipynb"))
+        ours = loaded.declared[nb]
+        assert list(ours) == list(theirs), nb
+        for name, spec in theirs.items():
+            assert ours[name]["inferred_type_name"] == spec["inferred_type_name"], (nb, name)
+            assert ast.literal_eval(ours[name]["default"]) == ast.literal_eval(spec["default"]), (nb, name)
+
+
+def test_a_broken_notebook_is_told_with_the_other_problems(tmp_path, monkeypatch):
+    """A notebook that is not JSON, one whose parameters cell is not Python and a name that
+    is no notebook: three problems in one message, each naming its notebook, no traceback."""
+    from helpers import copy_study
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(config.NOTEBOOKS_DIR, notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (notebooks / "clean-survey.ipynb").write_text('{"cells": [', encoding="utf-8")
+    code = notebooks / "code.ipynb"
+    text = code.read_text(encoding="utf-8")
+    assert '"study: str = ' in text
+    code.write_text(text.replace('"study: str = ', '"study: str = = ', 1), encoding="utf-8")
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", notebooks)
+    path = copy_study(tmp_path, "supporter-survey", lambda raw: None, name="broken-notebooks")
+    path.write_text(path.read_text().replace("results-survey]", "results-survey, no-such-notebook]", 1))
+    problems = refused(path)
+    assert len(problems) == 3, problems
+    assert "/notebooks/clean-survey.ipynb: expected a notebook (JSON) whose cell tagged 'parameters'" in problems[0]
+    assert "found JSONDecodeError: " in problems[0]
+    assert "/notebooks/code.ipynb: expected a notebook (JSON) whose cell tagged 'parameters'" in problems[1]
+    assert "found SyntaxError: " in problems[1]
+    assert "field 'notebooks': expected names of notebooks in notebooks/, found 'no-such-notebook'" in problems[2]

@@ -208,7 +208,8 @@ def check_raw(folder: str | os.PathLike[str], *, study: str | None = None) -> di
 
 def accept_raw(folder: str | os.PathLike[str]) -> dict[str, list[str]]:
     """Record the raw folder as it is now in its ``SHA256SUMS``; return what changed
-    (file names under ``added``, ``changed`` and ``removed``)."""
+    (file names under ``added``, ``changed`` and ``removed``). A list that already reads
+    as it would be written is left as it is (not even rewritten with the same bytes)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(
@@ -221,9 +222,11 @@ def accept_raw(folder: str | os.PathLike[str]) -> dict[str, list[str]]:
         )
     current = digest_folder(folder)
     changes = _changes(read_checksums(folder), current)
-    text = "".join(f"{digest}  {name}\n" for name, digest in current.items())
+    data = "".join(f"{digest}  {name}\n" for name, digest in current.items()).encode("utf-8")
+    if _holds(folder / CHECKSUMS, data):
+        return changes
     try:
-        write_bytes_atomic(folder / CHECKSUMS, text.encode("utf-8"))
+        write_bytes_atomic(folder / CHECKSUMS, data)
     except OSError as exc:
         raise InputError(
             Problem(
@@ -234,3 +237,11 @@ def accept_raw(folder: str | os.PathLike[str]) -> dict[str, list[str]]:
             )
         ) from None
     return changes
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a file holding exactly ``data``."""
+    try:
+        return path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False

@@ -29,12 +29,14 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.textcheck import refuse_binary, refuse_nul
+
+if TYPE_CHECKING:  # pandas is imported by read_csv_table alone: reading YAML or text must not load it
+    import pandas as pd
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -385,6 +387,8 @@ def read_csv_table(
     problems = _header_problems(header, required, shown) + _body_problems(body, len(header), header_rows, shown)
     if problems:
         raise InputError(problems)
+    import pandas as pd
+
     rows = [(rec + [""] * len(header))[: len(header)] for rec in body]
     index = pd.RangeIndex(header_rows + 1, header_rows + 1 + len(rows), name="row")
     return pd.DataFrame(rows, columns=header, index=index, dtype=str)

@@ -49,9 +49,12 @@ Examples
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -75,6 +78,7 @@ __all__ = [
     "read_files",
     "new_outputs",
     "notebook_digest",
+    "one_look",
     "read_manifest",
     "refresh_fingerprint",
     "snapshot",
@@ -86,11 +90,49 @@ __all__ = [
 #: The code that produces reports (see :func:`code_digest`).
 CODE_DIRS = ("src", "notebooks", "studies")
 _SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints")
+#: What has been read and hashed inside :func:`one_look` (``None`` outside it).
+_LOOKED: contextvars.ContextVar[dict[tuple[str, str], Any] | None] = contextvars.ContextVar("_LOOKED", default=None)
+
+
+@contextlib.contextmanager
+def one_look() -> Iterator[None]:
+    """Within it, each file is read and hashed once, and each study's stage digests and the
+    code's hash are computed once: for one decision (is anything to be done?) that asks about
+    the same files several times (the code of every study, the notebooks each study shares),
+    over a moment in which they are taken not to change. Nested, the outer look holds.
+
+    Examples
+    --------
+    >>> with one_look():
+    ...     code_digest() == code_digest()
+    True
+    """
+    if _LOOKED.get() is not None:
+        yield
+        return
+    token = _LOOKED.set({})
+    try:
+        yield
+    finally:
+        _LOOKED.reset(token)
+
+
+def _looked(kind: str, key: str, compute: Callable[..., Any], *args: Any) -> Any:
+    """``compute(*args)``, or inside :func:`one_look` what it gave the first time for ``(kind, key)``."""
+    memo = _LOOKED.get()
+    if memo is None:
+        return compute(*args)
+    if (kind, key) not in memo:
+        memo[kind, key] = compute(*args)
+    return memo[kind, key]
 
 
 def _digest(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+    def compute() -> str:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+
+    return str(_looked("sha256", str(path), compute))
 
 
 def _code_file_digest(path: Path) -> str:
@@ -118,7 +160,11 @@ def notebook_digest(path: Path) -> str:
     >>> notebook_digest(path) == before
     False
     """
-    nb = json.loads(Path(path).read_bytes())
+    return str(_looked("notebook", str(path), _notebook_digest, Path(path)))
+
+
+def _notebook_digest(path: Path) -> str:
+    nb = json.loads(path.read_bytes())
     code = {
         "kernel": nb.get("metadata", {}).get("kernelspec", {}).get("name"),
         "cells": [
@@ -154,6 +200,10 @@ def code_digest() -> str:
     >>> len(code_digest())
     64
     """
+    return str(_looked("code_digest", "", _hash_code_dirs))
+
+
+def _hash_code_dirs() -> str:
     h = hashlib.sha256()
     for top in CODE_DIRS:
         for p in _files(config.PROJECT_ROOT / top):
@@ -165,7 +215,8 @@ def code_digest() -> str:
 
 def _hash_files(h: Any, files: Iterator[Path], digest: Callable[[Path], str] = _digest) -> None:
     for p in files:
-        h.update(config.relative_to_root(p).encode() + b"\0" + digest(p).encode() + b"\n")
+        shown = _looked("shown", str(p), config.relative_to_root, p)
+        h.update(shown.encode() + b"\0" + digest(p).encode() + b"\n")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -207,7 +258,7 @@ def declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
         if "parameters" not in cell.get("metadata", {}).get("tags", []):
             continue
         source = "".join(cell.get("source", []))
-        declared = {}
+        segment, declared = _segments(source), {}
         for node in ast.parse(source).body:
             target: ast.expr
             if isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -217,10 +268,34 @@ def declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
             else:
                 continue
             if isinstance(target, ast.Name):
-                default = ast.get_source_segment(source, value) or ""
+                default = segment(value)
                 declared[target.id] = {"name": target.id, "inferred_type_name": annotation, "default": default}
         return declared
     return {}
+
+
+def _segments(source: str) -> Callable[[ast.expr], str]:
+    """The source of a node of ``source`` as written: what :func:`ast.get_source_segment`
+    gives, with the lines found once rather than once per node (a parameters cell with
+    dozens of parameters and their comments took a tenth of a second).
+
+    Examples
+    --------
+    >>> source = "a = 1\\nb: dict = {\\n  'é': [2],\\n}  # note\\r\\nc = 'x'\\rd = 3"
+    >>> nodes = [node.value for node in ast.parse(source).body]
+    >>> [_segments(source)(n) for n in nodes] == [ast.get_source_segment(source, n) for n in nodes]
+    True
+    """
+    data = source.encode("utf-8")
+    starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]  # ast's lines: not split at \f or \v
+
+    def segment(node: ast.expr) -> str:
+        if node.end_lineno is None or node.end_col_offset is None:
+            return ""
+        begin, end = starts[node.lineno - 1] + node.col_offset, starts[node.end_lineno - 1] + node.end_col_offset
+        return data[begin:end].decode("utf-8")
+
+    return segment
 
 
 def _named_files(values: Any) -> Iterator[Path]:
@@ -241,6 +316,11 @@ def _named_files(values: Any) -> Iterator[Path]:
 
 
 def _code_hash() -> Any:
+    """The hash of the code every stage runs (to be copied, never updated: it may be shared, see :func:`one_look`)."""
+    return _looked("code", "", _hash_code)
+
+
+def _hash_code() -> Any:
     h = hashlib.sha256(b"peerstudy stage fingerprint 3\n")
     _hash_files(h, iter([config.PROJECT_ROOT / "requirements.lock"]))
     _hash_files(h, _files(config.PROJECT_ROOT / "src" / "peerstudy"), _code_file_digest)
@@ -257,16 +337,25 @@ def stage_digests(study: str | Path) -> dict[str, str]:
         When the parameter file, a notebook or an input cannot be read; the caller then
         runs the study, whose own checks say clearly what is wrong.
     """
+    file = study_file(study)
+    return dict(_looked("stages", str(file), _stage_digests, file))
+
+
+def _stage_digests(file: Path) -> dict[str, str]:
+    from peerstudy.errors import PeerstudyError
+    from peerstudy.io.yamlfiles import read_yaml
     from peerstudy.pipeline.parameters import fill_omitted
 
-    file = study_file(study)
-    doc = yaml.safe_load(file.read_bytes())
+    try:  # the project's bounded reader: an alias bomb in a study file must not hang the question
+        doc = read_yaml(file, what="a study parameter file (YAML)")
+    except PeerstudyError as exc:
+        raise ValueError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("notebooks"), list):
         raise ValueError(f"{file}: not a study parameter file")
     code, digests = _code_hash(), {}
     for nb in map(str, doc["notebooks"]):
         notebook = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
-        declared = declared_parameters(notebook)
+        declared = _looked("declared", str(notebook), declared_parameters, notebook)  # only read here
         given = {k: v for k, v in doc.items() if k in declared}
         values = {**given, **fill_omitted(declared, given)}
         h = code.copy()
@@ -378,6 +467,10 @@ def can_skip(record: Any, fingerprint: str, root: Path, study: str = "") -> bool
 def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path, study: str) -> None:
     """Copy a skipped stage's outputs from ``root`` (in place, or kept) into the staging folder ``run``.
 
+    A file an earlier stage of this run wrote that the skipped stage's output replaces is
+    kept first (:func:`keep_overwritten`), as when the stage runs: else the earlier stage,
+    its output found nowhere, would rerun at every run that follows.
+
     Raises
     ------
     OSError
@@ -391,6 +484,9 @@ def carry_outputs(outputs: Mapping[str, str], root: Path, run: Path, study: str)
         data = source.read_bytes() if source else b""
         if source is None or hashlib.sha256(data).hexdigest() != digest:
             raise OSError(f"{root / rel}: changed while the run carried it over")
+        earlier = (run / rel).read_bytes() if (run / rel).is_file() else data
+        if earlier != data:
+            keep_overwritten({rel: earlier}, {rel: digest}, root, study)
         write_atomic(run / rel, _writer(data))
 
 
@@ -407,12 +503,13 @@ def refresh_fingerprint() -> str:
     >>> refresh_fingerprint() == refresh_fingerprint()
     True
     """
-    parts = [code_digest()]
-    for name in sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml")):
-        try:
-            parts += list(stage_digests(name).values())
-        except (OSError, ValueError, SyntaxError, yaml.YAMLError):
-            parts.append(f"{name}: unreadable")
+    with one_look():
+        parts = [code_digest()]
+        for name in sorted(p.stem for p in config.STUDIES_DIR.glob("*.yaml")):
+            try:
+                parts += list(stage_digests(name).values())
+            except (OSError, ValueError, SyntaxError, yaml.YAMLError):
+                parts.append(f"{name}: unreadable")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

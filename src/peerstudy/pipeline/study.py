@@ -1,6 +1,8 @@
 """Load and check a study: its parameter file, its name, and the inputs it declares.
 
-May import: :mod:`peerstudy.errors`, :mod:`peerstudy.config`, :mod:`peerstudy.io`.
+May import: :mod:`peerstudy.errors`, :mod:`peerstudy.config`, :mod:`peerstudy.io`, and the light modules of
+the pipeline (:mod:`~peerstudy.pipeline.parameters`, :mod:`~peerstudy.pipeline.studycheck`,
+:mod:`~peerstudy.pipeline.stagecache`): loading a study (``accept-raw`` does) imports neither papermill nor pandas.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from peerstudy import config
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.io.yamlfiles import read_yaml
 from peerstudy.pipeline.parameters import fill_omitted
+from peerstudy.pipeline.stagecache import declared_parameters
 from peerstudy.pipeline.studycheck import check_study
 
 # Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
@@ -152,9 +155,8 @@ def _read_study_file(name: str | Path) -> tuple[Path, dict[str, Any]]:
 
 
 def _declared_parameters(notebooks: Any, shown: str) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
-    """The notebooks a study names (``notebooks``) and the parameters each declares."""
-    import papermill
-
+    """The notebooks a study names (``notebooks``) and the parameters each declares (read as
+    papermill reads them, without importing it: :func:`~peerstudy.pipeline.stagecache.declared_parameters`)."""
     if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
         raise ConfigError(
             Problem(
@@ -169,7 +171,17 @@ def _declared_parameters(notebooks: Any, shown: str) -> tuple[tuple[str, ...], d
     for nb in notebooks:
         nb_path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
         if nb_path.is_file():
-            declared[nb] = papermill.inspect_notebook(str(nb_path))
+            try:
+                declared[nb] = declared_parameters(nb_path)
+            except (OSError, ValueError, SyntaxError) as exc:  # not JSON, or a parameters cell that is not Python
+                problems.append(
+                    Problem(
+                        file=config.relative_to_root(nb_path),
+                        expected="a notebook (JSON) whose cell tagged 'parameters' is Python",
+                        found=f"{type(exc).__name__}: {exc}",
+                        fix="open it in JupyterLab and correct it, or restore it with git",
+                    )
+                )
             continue
         available = ", ".join(sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")))
         problems.append(

@@ -354,12 +354,12 @@ def _participant_fields(
 ) -> list[Problem]:
     """The fields the results notebooks of interview and dyad studies describe, checked as
     they check them (:func:`peerstudy.report.tables.declared_characteristics`)."""
-    from peerstudy.report.tables import declared_characteristics
-
     checks: list[Callable[[], Any]] = []
     fields_file = values.get("participants_fields", "")
     if not _is_file(fields_file):
         return []  # a missing fields file is told by _files
+    from peerstudy.report.tables import declared_characteristics  # (pandas): only where there are fields to check
+
     if "results-interviews" in declared:
         band = values.get("band_field") or ""
         derived = [values.get("band_name", "")] if band else []
