@@ -348,27 +348,37 @@ def test_likert_levels_must_be_declared(tmp_path):
 
 
 def test_plain_dates_and_numbers_read_quickly_agree_with_the_standard_library():
-    # issue 14: plainly written cells skip the general rules; the expected values come from
-    # datetime.strptime and int() themselves (None where strptime refuses the cell)
+    # issue 14: plainly written cells are read a column at once, skipping the general rules;
+    # the expected values come from datetime.strptime and int() themselves (not plain where
+    # strptime refuses the cell)
     from datetime import datetime
 
-    from peerstudy.cleaning.cells import parse_plain
+    from peerstudy.cleaning.plaincells import read_plain
     from peerstudy.cleaning.surveyfields import FieldSpec
 
     when = FieldSpec(name="e", column="E", type="datetime", formats=("%Y/%m/%d %H:%M", "%d.%m.%Y"))
-    for cell in ["2020/01/02 10:00", "2020/1/2 3:04", "2020/02/30 10:00", "2020/13/02 10:00", "2020/01/02 24:00"]:
-        got = parse_plain(when, cell, ("", "n/a"))
+    cells = ["2020/01/02 10:00", "2020/1/2 3:04", "2020/02/30 10:00", "2020/13/02 10:00", "2020/01/02 24:00",
+             "2020/02/29 23:59", "1900/02/29 10:00", "0001/01/01 00:00", "0000/01/01 00:00", "9999/12/31 23:59"]  # fmt: skip
+    got = read_plain(when, pd.Series(cells), ("", "n/a"))
+    for cell, plain, value in zip(cells, got.plain, got.values, strict=True):
         try:
             expected = datetime.strptime(cell, "%Y/%m/%d %H:%M")
         except ValueError:
             expected = None
-        assert (got and got[0]) == expected, cell
-    assert parse_plain(when, "02.01.2020", ()) is None  # the second format: left to the general rules
+        assert (pd.Timestamp(value).to_pydatetime() if plain else None) == expected, cell
+    # not plain, left to the general rules: the second format, outer or doubled spaces,
+    # full-width digits, a line end, a missing marker
+    odd = ["02.01.2020", " 2020/01/02 10:00", "2020/01/02  10:00", "２０２０/01/02 10:00", "2020/01/02 10:00\n", "n/a"]
+    assert not read_plain(when, pd.Series(odd), ("", "n/a")).plain.any()
     count = FieldSpec(name="a", column="A", type="integer", units=("years",))
-    assert parse_plain(count, "007", ())[:2] == (int("007"), "number: spaces, unit or full-width digits removed")
-    assert parse_plain(count, "12", ())[:2] == (12, None)
-    assert parse_plain(count, "12", ("12",)) is None  # a declared missing marker is never a number
-    assert parse_plain(FieldSpec(name="a", column="A", type="integer", units=("2",)), "12", ()) is None
+    got = read_plain(count, pd.Series(["007", "12", "0", "1" * 19, " 12", "１２", "-3"]), ())
+    assert got.plain.tolist() == [True, True, True, False, False, False, False]
+    assert got.values[:3].tolist() == [int("007"), int("12"), int("0")]
+    assert got.changed[:3].tolist() == [True, False, False]  # written other than str(int(cell))
+    assert not read_plain(count, pd.Series(["12"]), ("12",)).plain.any()  # a declared missing marker
+    assert not read_plain(
+        FieldSpec(name="a", column="A", type="integer", units=("2",)), pd.Series(["12"]), ()
+    ).plain.any()
 
 
 @pytest.mark.parametrize("text", ["\u2025", "\u2026", "a . .", "x\u2026 ."])
