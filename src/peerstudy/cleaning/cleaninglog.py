@@ -80,7 +80,7 @@ class CleaningLog:
 
     def to_frame(self) -> pd.DataFrame:
         """The log as a table, in the order changes were made."""
-        frames = [pd.DataFrame(b, columns=LOG_COLUMNS) if isinstance(b, list) else b for b in self.blocks if len(b)]
+        frames = [_frame(b) if isinstance(b, list) else b for b in self.blocks if len(b)]
         if len(frames) == 1:
             frame = frames[0]
         elif frames:
@@ -88,6 +88,11 @@ class CleaningLog:
         else:
             frame = pd.DataFrame([], columns=LOG_COLUMNS)
         return frame.astype({"row": "Int64"})
+
+
+def _frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """Single changes as a table (column by column: quicker than row by row)."""
+    return pd.DataFrame({name: [entry[name] for entry in entries] for name in LOG_COLUMNS})
 
 
 def show_value(value: Any) -> str:
