@@ -386,3 +386,33 @@ def test_label_normalisation_is_idempotent_on_runs_of_final_stops(text):
     # found by Hypothesis: '‥' (U+2025) is '..' once NFKC-normalised, so one stop removed left one
     once = normalise_label(text)
     assert normalise_label(once) == once and not once.endswith(".")
+
+
+def _label_as_defined(value: str) -> str:
+    """normalise_label as its docstring defines it (NFKC, case-folded, every run of white
+    space one space, trimmed, final stops dropped), written without its quick paths."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    text = re.sub(r"\s+", " ", text).strip()
+    while text.endswith("."):
+        text = text[:-1].rstrip()
+    return text
+
+
+def _text_as_defined(value: str) -> str:
+    """normalise_text as its docstring defines it, without its one-line quick path."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x1f\x85\xa0.aAzZ09Éé\u3000\u2025")))
+def test_quick_paths_of_label_and_text_normalisation_agree_with_the_definitions(text):
+    # issue 14: ASCII labels and one-line texts take quick paths; the reference is the
+    # definition in the docstrings, applied step by step
+    assert normalise_label(text) == _label_as_defined(text)
+    assert normalise_text(text) == _text_as_defined(text)

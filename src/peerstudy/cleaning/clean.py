@@ -56,7 +56,8 @@ row, field, the value before and after, and the rule's name. All problems in the
 are collected and raised together as one :class:`~peerstudy.errors.InputError`.
 
 The work is shared by job: the rules for single values in :mod:`peerstudy.cleaning.values`,
-the reading of one cell of a declared field in :mod:`peerstudy.cleaning.cells`, the
+the reading of one cell of a declared field in :mod:`peerstudy.cleaning.cells` (of the plainly
+written cells of a column at once in :mod:`peerstudy.cleaning.plaincells`), the
 column-wise reading of the export in :mod:`peerstudy.cleaning.cleancolumns`, the schema
 checked on the typed table in :mod:`peerstudy.cleaning.cleanschema` and the log in
 :mod:`peerstudy.cleaning.cleaninglog`; this module puts them together.

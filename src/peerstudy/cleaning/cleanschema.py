@@ -141,7 +141,7 @@ def typed_columns(frame: pd.DataFrame, spec: Fields) -> pd.DataFrame:
     for s in spec.specs:
         if s.name in frame:
             dtypes[s.name] = id_dtype(frame[s.name]) if s.type == "id" else _DTYPES.get(s.type, "string")
-    return frame.astype(dtypes).astype({"participant": "string"})
+    return frame.astype(dtypes | {"participant": "string"})  # an identifier named participant: text too
 
 
 def id_dtype(values: pd.Series) -> str:
