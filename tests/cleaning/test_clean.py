@@ -348,27 +348,37 @@ def test_likert_levels_must_be_declared(tmp_path):
 
 
 def test_plain_dates_and_numbers_read_quickly_agree_with_the_standard_library():
-    # issue 14: plainly written cells skip the general rules; the expected values come from
-    # datetime.strptime and int() themselves (None where strptime refuses the cell)
+    # issue 14: plainly written cells are read a column at once, skipping the general rules;
+    # the expected values come from datetime.strptime and int() themselves (not plain where
+    # strptime refuses the cell)
     from datetime import datetime
 
-    from peerstudy.cleaning.cells import parse_plain
+    from peerstudy.cleaning.plaincells import read_plain
     from peerstudy.cleaning.surveyfields import FieldSpec
 
     when = FieldSpec(name="e", column="E", type="datetime", formats=("%Y/%m/%d %H:%M", "%d.%m.%Y"))
-    for cell in ["2020/01/02 10:00", "2020/1/2 3:04", "2020/02/30 10:00", "2020/13/02 10:00", "2020/01/02 24:00"]:
-        got = parse_plain(when, cell, ("", "n/a"))
+    cells = ["2020/01/02 10:00", "2020/1/2 3:04", "2020/02/30 10:00", "2020/13/02 10:00", "2020/01/02 24:00",
+             "2020/02/29 23:59", "1900/02/29 10:00", "0001/01/01 00:00", "0000/01/01 00:00", "9999/12/31 23:59"]  # fmt: skip
+    got = read_plain(when, pd.Series(cells), ("", "n/a"))
+    for cell, plain, value in zip(cells, got.plain, got.values, strict=True):
         try:
             expected = datetime.strptime(cell, "%Y/%m/%d %H:%M")
         except ValueError:
             expected = None
-        assert (got and got[0]) == expected, cell
-    assert parse_plain(when, "02.01.2020", ()) is None  # the second format: left to the general rules
+        assert (pd.Timestamp(value).to_pydatetime() if plain else None) == expected, cell
+    # not plain, left to the general rules: the second format, outer or doubled spaces,
+    # full-width digits, a line end, a missing marker
+    odd = ["02.01.2020", " 2020/01/02 10:00", "2020/01/02  10:00", "２０２０/01/02 10:00", "2020/01/02 10:00\n", "n/a"]
+    assert not read_plain(when, pd.Series(odd), ("", "n/a")).plain.any()
     count = FieldSpec(name="a", column="A", type="integer", units=("years",))
-    assert parse_plain(count, "007", ())[:2] == (int("007"), "number: spaces, unit or full-width digits removed")
-    assert parse_plain(count, "12", ())[:2] == (12, None)
-    assert parse_plain(count, "12", ("12",)) is None  # a declared missing marker is never a number
-    assert parse_plain(FieldSpec(name="a", column="A", type="integer", units=("2",)), "12", ()) is None
+    got = read_plain(count, pd.Series(["007", "12", "0", "1" * 19, " 12", "１２", "-3"]), ())
+    assert got.plain.tolist() == [True, True, True, False, False, False, False]
+    assert got.values[:3].tolist() == [int("007"), int("12"), int("0")]
+    assert got.changed[:3].tolist() == [True, False, False]  # written other than str(int(cell))
+    assert not read_plain(count, pd.Series(["12"]), ("12",)).plain.any()  # a declared missing marker
+    assert not read_plain(
+        FieldSpec(name="a", column="A", type="integer", units=("2",)), pd.Series(["12"]), ()
+    ).plain.any()
 
 
 @pytest.mark.parametrize("text", ["\u2025", "\u2026", "a . .", "x\u2026 ."])
@@ -376,3 +386,33 @@ def test_label_normalisation_is_idempotent_on_runs_of_final_stops(text):
     # found by Hypothesis: '‥' (U+2025) is '..' once NFKC-normalised, so one stop removed left one
     once = normalise_label(text)
     assert normalise_label(once) == once and not once.endswith(".")
+
+
+def _label_as_defined(value: str) -> str:
+    """normalise_label as its docstring defines it (NFKC, case-folded, every run of white
+    space one space, trimmed, final stops dropped), written without its quick paths."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    text = re.sub(r"\s+", " ", text).strip()
+    while text.endswith("."):
+        text = text[:-1].rstrip()
+    return text
+
+
+def _text_as_defined(value: str) -> str:
+    """normalise_text as its docstring defines it, without its one-line quick path."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x1f\x85\xa0.aAzZ09Éé\u3000\u2025")))
+def test_quick_paths_of_label_and_text_normalisation_agree_with_the_definitions(text):
+    # issue 14: ASCII labels and one-line texts take quick paths; the reference is the
+    # definition in the docstrings, applied step by step
+    assert normalise_label(text) == _label_as_defined(text)
+    assert normalise_text(text) == _text_as_defined(text)

@@ -6,13 +6,14 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES
 from peerstudy.cleaning.deid import (
     DeidKey,
     deidentify,
+    deidentify_column,
     deidentify_frame,
     find_identifiers,
     identifiers,
@@ -404,3 +405,41 @@ def test_descriptions_of_imported_qdpx_selections_are_deidentified(tmp_path):
     coded = read_codings([], project.documents, project.codebook, qdpx=target, key=KEY)
     notes = [n for n in coded.codings["note"] if n]
     assert notes == ["[NAME] said so, ring [PHONE]"]
+
+
+_TEXTS = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet="Ann Lee a@b.org www. :// 9123 4567 10.0.0.1 fe80::1 \ue000 e\u0301 민서가 .:-", max_size=60),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXTS, max_size=12))
+def test_a_column_is_deidentified_as_its_texts_one_by_one(texts):
+    # issue 14: a column's texts are screened at once, and only those that may hold an
+    # identifier are de-identified one by one (a text found to hold nothing is passed over
+    # early); the reference is deidentify() of each text with every text taken the long way
+    from unittest import mock
+
+    from peerstudy.cleaning import deid
+
+    key = DeidKey(participants={"Ann Lee": "P1", "민서": "P2"}, names=("Lee",), regions=("KR", "US"))
+    out, counts = deidentify_column(texts, key)
+    with mock.patch.object(deid, "_holds_nothing", lambda text, key: False):
+        expected = [deidentify(t, key) for t in texts]
+    assert out == [t for t, _ in expected]
+    assert counts == [c for _, c in expected]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_an_ascii_text_said_to_hold_no_address_or_number_holds_none(text):
+    # the column screen (one Arrow pattern) against the per-text tests it stands for
+    import pyarrow as pa
+
+    from peerstudy.cleaning.identifierfinders import DIGITS, EMAIL, IPV4, IPV6, URL, may_hold, may_hold_any
+
+    per_text = any(may_hold(r, text) for r in (URL, EMAIL, IPV4, IPV6)) or any(c.isdigit() for c in text)
+    assert bool(may_hold_any(pa.array([text]))[0]) == per_text
+    if not per_text:
+        assert DIGITS.search(text) is None

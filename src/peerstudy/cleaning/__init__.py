@@ -9,6 +9,7 @@ One module per job:
   of one declared field); :mod:`.exclusions` (rows left out, the participant flow);
 * cleaning: :mod:`.clean` (``clean_export``, putting the rest together), :mod:`.values`
   (single hand-typed values), :mod:`.cells` (one cell of a declared field),
+  :mod:`.plaincells` (the plainly written cells of a column, read at once),
   :mod:`.cleancolumns` (the export read column by column), :mod:`.cleanschema` (the
   pandera schema, dtypes), :mod:`.cleaninglog` (every change made);
 * drafting a fields file: :mod:`.draftfields` (from an export), :mod:`.redcapdictionary`

@@ -17,10 +17,8 @@ Examples
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -36,7 +34,7 @@ from peerstudy.cleaning.values import (
     strip_unit,
 )
 
-__all__ = ["TICKED", "UNTICKED", "Reading", "parse_cell", "parse_fix", "parse_option_columns", "parse_plain"]
+__all__ = ["TICKED", "UNTICKED", "Reading", "parse_cell", "parse_fix", "parse_option_columns"]
 
 #: ``(value, rule that changed the cell or None, what was expected or None)``.
 Reading = tuple[Any, str | None, str | None]
@@ -172,72 +170,6 @@ def parse_option_columns(
     order = {label: i for i, (_, label) in enumerate(spec.options)}
     chosen.sort(key=lambda label: order.get(label, len(order)))
     return "; ".join(chosen), "option columns → one multi answer", None
-
-
-_PLAIN_DIGITS = re.compile(r"[0-9]+")
-_DATE_PARTS = {"%Y": r"([0-9]{4})", "%m": r"([0-9]{1,2})", "%d": r"([0-9]{1,2})", "%H": r"([0-9]{1,2})",
-               "%M": r"([0-9]{1,2})", "%S": r"([0-9]{1,2})"}  # fmt: skip
-_DATE_ORDER = ("%Y", "%m", "%d", "%H", "%M", "%S")
-
-
-@lru_cache(maxsize=64)
-def _plain_date_pattern(fmt: str) -> tuple[re.Pattern, list[int]] | None:
-    """A strict pattern (ASCII digits, single spaces, no outer space) for a format made only
-    of %Y %m %d %H %M %S and the separators - / : . and space, with the place of each
-    directive in (year, month, day, hour, minute, second); None for any other format."""
-    parts = re.split(r"(%[A-Za-z%])", fmt)
-    directives = parts[1::2]
-    literals = "".join(parts[0::2])
-    if (
-        not set(directives) <= set(_DATE_PARTS)
-        or len(set(directives)) != len(directives)
-        or not {"%Y", "%m", "%d"} <= set(directives)
-        or set(literals) - set("-/:. ")
-        or "  " in fmt
-        or fmt != fmt.strip()
-        or fmt.endswith(".")
-        or not all(parts[2:-1:2])  # two directives side by side: left to strptime
-    ):
-        return None
-    pattern = "".join(_DATE_PARTS.get(part, re.escape(part)) for part in parts)
-    return re.compile(pattern), [_DATE_ORDER.index(d) for d in directives]
-
-
-def parse_plain(s: FieldSpec, raw: str, missing: tuple[str, ...]) -> Reading | None:
-    """The reading of a plainly written cell (ASCII digits, no spaces or units: what a survey
-    tool writes itself) without the general rules, giving what :func:`parse_cell` gives;
-    None when the cell is not plain, and the general rules read it.
-
-    Examples
-    --------
-    >>> spec = FieldSpec(name="when", column="Q9", type="datetime", formats=("%Y-%m-%d %H:%M",))
-    >>> parse_plain(spec, "2024-03-01 09:05", ())
-    (Timestamp('2024-03-01 09:05:00'), None, None)
-    >>> parse_plain(spec, " 2024-03-01 09:05", ()) is None
-    True
-    """
-    if raw in missing:  # a plain cell is its own normalised label
-        return None
-    if (
-        s.type in ("id", "integer")
-        and _PLAIN_DIGITS.fullmatch(raw)
-        and not any(u.strip()[-1:].isdigit() or not u.strip() for u in s.units)
-    ):
-        value = int(raw)
-        return value, (None if raw == str(value) else "number: spaces, unit or full-width digits removed"), None
-    if s.type == "datetime" and s.formats:
-        plain = _plain_date_pattern(s.formats[0])
-        match = plain[0].fullmatch(raw) if plain else None
-        if plain and match:
-            parts = [1, 1, 1, 0, 0, 0]
-            for place, text in zip(plain[1], match.groups(), strict=True):
-                parts[place] = int(text)
-            year, month, day, hour, minute, second = parts
-            try:
-                return pd.Timestamp(datetime(year, month, day, hour, minute, second)), None, None
-            except ValueError:
-                return None
-    return None
 
 
 def parse_fix(spec: FieldSpec, fields_file: str) -> str:

@@ -56,7 +56,8 @@ row, field, the value before and after, and the rule's name. All problems in the
 are collected and raised together as one :class:`~peerstudy.errors.InputError`.
 
 The work is shared by job: the rules for single values in :mod:`peerstudy.cleaning.values`,
-the reading of one cell of a declared field in :mod:`peerstudy.cleaning.cells`, the
+the reading of one cell of a declared field in :mod:`peerstudy.cleaning.cells` (of the plainly
+written cells of a column at once in :mod:`peerstudy.cleaning.plaincells`), the
 column-wise reading of the export in :mod:`peerstudy.cleaning.cleancolumns`, the schema
 checked on the typed table in :mod:`peerstudy.cleaning.cleanschema` and the log in
 :mod:`peerstudy.cleaning.cleaninglog`; this module puts them together.
@@ -75,6 +76,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from peerstudy.cleaning.cleancolumns import parse_rows, resolve_columns
@@ -201,7 +203,7 @@ def clean_export(
     missing = spec.missing + tuple(normalise_label(p) for p in table.placeholders)
     key = deid_key if isinstance(deid_key, DeidKey) else read_key(deid_key) if deid_key else DeidKey()
     excluded = _exclude(table, spec, missing, log)
-    body = table.table.loc[excluded.kept]
+    body = table.table if excluded.kept.equals(table.table.index) else table.table.loc[excluded.kept]
     typed, redacted, problems = parse_rows(table, body, spec, where, missing, key, log)
     typed, questionnaires, more, dropped = _drop_blank_and_duplicates(typed, spec, shown, log)
     problems = excluded.problems + problems + more + validate_typed(typed, spec, shown)
@@ -260,7 +262,7 @@ def _drop_blank_and_duplicates(
     each of the two drops."""
     id_spec = spec[spec.id]
     answered = [s.name for s in spec.specs if s.name != spec.id and s.type != "datetime"]
-    blank = typed[answered].isna().all(axis=1)
+    blank = typed[answered].isna().all(axis=1).to_numpy(dtype=bool)
     ids = typed.loc[typed[spec.id].notna(), spec.id].drop_duplicates()
     questionnaires = pd.DataFrame({spec.id: ids, "returned": ids.isin(typed.loc[~blank, spec.id])}, index=ids.index)
     for row in typed.index[blank]:
@@ -271,13 +273,29 @@ def _drop_blank_and_duplicates(
             "(dropped)",
             "blank (unreturned) questionnaire dropped",
         )
-    typed = typed.loc[~blank]
+    if blank.any():
+        typed = typed.loc[~blank]
+    # only rows whose identifier repeats can be double entries: the others are passed over
+    repeated = (typed[spec.id].notna() & typed[spec.id].duplicated(keep=False)).to_numpy(dtype=bool)
+    keep, problems = _compare_repeats(
+        typed.loc[repeated] if repeated.any() else typed.iloc[:0], typed, spec, shown, log
+    )
+    kept = np.ones(len(typed), dtype=bool)
+    kept[repeated] = keep
+    dropped = [("not returned (no answers)", int(blank.sum())), ("identical double entry", keep.count(False))]
+    return (typed if kept.all() else typed.loc[kept]), questionnaires, problems, dropped
+
+
+def _compare_repeats(
+    repeats: pd.DataFrame, typed: pd.DataFrame, spec: Fields, shown: str, log: CleaningLog
+) -> tuple[list[bool], list[Problem]]:
+    """For each of the rows whose identifier repeats, whether it is kept (an identical
+    double entry of an earlier row is dropped and logged); a Problem for each that differs."""
+    id_spec = spec[spec.id]
     compared = [s.name for s in spec.specs if s.compare_duplicates]
     first_row: dict[Any, int] = {}
     keep, problems = [], []
-    # only rows whose identifier repeats can be double entries: the others are passed over
-    repeated = typed[spec.id].notna() & typed[spec.id].duplicated(keep=False)
-    for label, record in typed.loc[repeated].iterrows():
+    for label, record in repeats.iterrows():
         row = int(cast(int, label))  # the index is the export's row number (the stubs know only Hashable)
         key = record[spec.id]
         if key in first_row and pd.notna(key):
@@ -304,11 +322,7 @@ def _drop_blank_and_duplicates(
             )
         first_row.setdefault(key, row)
         keep.append(True)
-    kept = [True] * len(typed)
-    for pos, flag in zip(repeated.to_numpy().nonzero()[0], keep, strict=True):
-        kept[pos] = flag
-    dropped = [("not returned (no answers)", int(blank.sum())), ("identical double entry", keep.count(False))]
-    return typed.loc[kept], questionnaires, problems, dropped
+    return keep, problems
 
 
 def _check_options(spec: Fields, text_fields: Sequence[str], analyse_text_if: str | None) -> list[Problem]:
@@ -342,36 +356,36 @@ def _same(a: pd.Series, b: pd.Series) -> bool:
 def _documents(
     typed: pd.DataFrame, spec: Fields, text_fields: Sequence[str], analyse_text_if: str | None, log: CleaningLog
 ) -> pd.DataFrame:
-    rows = []
+    """One document per free-text answer of a participant whose text is analysed, row by row
+    and field by field; the answers set aside are logged."""
+    flags = typed[analyse_text_if].tolist() if analyse_text_if else None
+    analysed = np.array([bool(f) for f in flags] if flags is not None else [True] * len(typed), dtype=bool)
+    answered = np.zeros((len(typed), len(text_fields)), dtype=bool)
+    for k, name in enumerate(text_fields):
+        answered[:, k] = typed[name].notna().to_numpy()
+    pos, which = np.nonzero(answered)  # row by row, then field by field
+    texts = [typed[name].tolist() for name in text_fields]
+    answers = [texts[k][p] for p, k in zip(pos.tolist(), which.tolist(), strict=True)]
+    aside = ~analysed[pos]
+    if aside.any():
+        log.add_changes(
+            typed.index.to_numpy(dtype=np.int64)[pos[aside]],
+            [spec[text_fields[k]].column for k in which[aside].tolist()],
+            [text for text, a in zip(answers, aside.tolist(), strict=True) if a],
+            ["(not analysed)"] * int(aside.sum()),
+            [f"free text set aside: {analyse_text_if} is false"] * int(aside.sum()),
+        )
     ids = typed[spec.id].tolist()
-    flags = typed[analyse_text_if].tolist() if analyse_text_if else [True] * len(typed)
-    texts = {name: typed[name].tolist() for name in text_fields}
-    for pos, row in enumerate(typed.index):
-        participant = str(ids[pos])
-        analysed = bool(flags[pos])
-        for name in text_fields:
-            text = texts[name][pos]
-            if text is None or pd.isna(text):
-                continue
-            if not analysed:
-                log.record(
-                    int(row),
-                    spec[name].column,
-                    text,
-                    "(not analysed)",
-                    f"free text set aside: {analyse_text_if} is false",
-                )
-                continue
-            rows.append(
-                {
-                    "document": f"{participant}/{name}",
-                    "participant": participant,
-                    spec.id: participant,
-                    "kind": "questionnaire answer",
-                    "question": name,
-                    "text": text,
-                }
-            )
+    participants = [str(ids[p]) for p in pos[~aside].tolist()]
+    questions = [text_fields[k] for k in which[~aside].tolist()]
+    table = {
+        "document": [f"{p}/{q}" for p, q in zip(participants, questions, strict=True)],
+        "participant": participants,
+        spec.id: participants,
+        "kind": ["questionnaire answer"] * len(participants),
+        "question": questions,
+        "text": [text for text, a in zip(answers, aside.tolist(), strict=True) if not a],
+    }
     # an identifier named 'participant' is the participant column itself
     columns = list(dict.fromkeys(["document", "participant", spec.id, "kind", "question", "text"]))
-    return pd.DataFrame(rows, columns=columns).astype("string")
+    return pd.DataFrame({c: pd.array(table[c], dtype="string") for c in columns})

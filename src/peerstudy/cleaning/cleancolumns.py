@@ -1,22 +1,25 @@
 """Column-wise cleaning: find each declared field's column(s) in an export, and read every cell.
 
 Cleaning goes column by column, reading each distinct cell once (survey answers repeat a
-lot) with :mod:`peerstudy.cleaning.cells`; the log and the problems keep the order of a
-row-by-row reading. Free text is de-identified before it is read, so the cleaning log
-never holds an identifier.
+lot): plainly written numbers and dates all at once (:mod:`peerstudy.cleaning.plaincells`),
+the others one by one (:mod:`peerstudy.cleaning.cells`). The changes are then logged and
+the problems listed by arrays, in the order of a row-by-row reading (row, then field).
+Free text is de-identified before it is read, so the cleaning log never holds an identifier.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from peerstudy.cleaning.cells import UNTICKED, parse_cell, parse_fix, parse_option_columns, parse_plain
+from peerstudy.cleaning.cells import UNTICKED, parse_cell, parse_fix, parse_option_columns
 from peerstudy.cleaning.cleaninglog import CleaningLog, show_value
-from peerstudy.cleaning.deid import DeidKey, deidentify
+from peerstudy.cleaning.deid import DeidKey, deidentify_column
+from peerstudy.cleaning.plaincells import PlainCells, read_plain
 from peerstudy.cleaning.surveyexports import SurveyExport
 from peerstudy.cleaning.surveyfields import Fields, FieldSpec
 from peerstudy.cleaning.values import normalise_label
@@ -24,9 +27,21 @@ from peerstudy.errors import Problem
 
 __all__ = ["parse_rows", "resolve_columns"]
 
-#: A distinct cell read: (value, rule, expected, the cell as shown); for a field written one
-#: column per option, the cell as shown is (its columns, its ticked cells).
-Parsed = tuple[Any, str | None, str | None, str | tuple[str, str]]
+_NUMBER_RULE = "number: spaces, unit or full-width digits removed"
+#: A changed cell as the log shows it (after, rule, None, before), or a cell that cannot be
+#: read as a problem states it (None, None, expected, found).
+_Note = tuple[str | None, str | None, str | None, str]
+
+
+@dataclass
+class _Column:
+    """One column read: the code of each row's cell, each distinct cell's clean value (typed
+    as pandas types the column), and for each distinct cell that was changed or cannot be
+    read (by its code), its :data:`_Note`."""
+
+    codes: np.ndarray
+    values: pd.Series
+    notes: dict[int, _Note]
 
 
 def resolve_columns(export: SurveyExport, spec: Fields) -> tuple[dict[str, Any], list[Problem]]:
@@ -92,95 +107,147 @@ def parse_rows(
     >>> where, _ = resolve_columns(export, spec)
     >>> log = CleaningLog(file=export.file)
     >>> typed, _, problems = parse_rows(export, export.table, spec, where, spec.missing, DeidKey(), log)
-    >>> typed["age"].tolist()[:1], log.entries[0]["rule"], problems
+    >>> typed["age"].tolist()[:1], log.to_frame()["rule"][0], problems
     ([30.0], 'number: spaces, unit or full-width digits removed', [])
     """
     redacted: Counter = Counter()
-    rows = [int(row) for row in body.index]
-    width = len(spec.specs)
-    values: dict[str, list[Any]] = {}
-    found: dict[int, Parsed] = {}
-    for i, s in enumerate(spec.specs):
+    columns: dict[str, Any] = {}
+    read: list[_Column] = []
+    for s in spec.specs:
         column = where[s.name]
-        codes: np.ndarray
-        parsed: list[Parsed]
         if isinstance(column, list):
-            codes, parsed = _parse_option_column_cells(s, body, column, missing, table.tool.startswith("SurveyMonkey"))
+            done = _read_option_columns(s, body, column, missing, table.tool.startswith("SurveyMonkey"))
         else:
-            codes, parsed = _parse_column_cells(s, body[column], missing, key, redacted)
-        column_values = [value for value, _, _, _ in parsed]
-        values[s.name] = [column_values[c] for c in codes.tolist()]
-        flagged = np.array([bool(rule or expected) for _, rule, expected, _ in parsed] + [False], dtype=bool)
-        shown: dict[int, Parsed] = {}
-        for pos in flagged[codes].nonzero()[0].tolist():
-            code = int(codes[pos])
-            if code not in shown:  # the log's text of a change, made once per distinct cell
-                value, rule, expected, cell = parsed[code]
-                before = cell[1] if isinstance(cell, tuple) else cell
-                shown[code] = (
-                    (value, rule, expected, cell) if expected else (show_value(value), rule, None, show_value(before))
-                )
-            found[pos * width + i] = shown[code]
-    problems = []
-    for place in sorted(found):
-        pos, i = divmod(place, width)
-        value, rule, expected, cell = found[place]
-        s = spec.specs[i]
-        if expected:
-            problems.append(
-                Problem(
-                    file=table.file,
-                    row=rows[pos],
-                    field=s.column,
-                    expected=expected,
-                    found=f"columns {cell[0]}" if isinstance(cell, tuple) else repr(cell),
-                    fix=parse_fix(s, spec.file),
-                )
-            )
-        else:
-            log.entries.append(
-                {"file": log.file, "row": rows[pos], "field": s.column, "before": cell, "after": value, "rule": rule}
-            )
-    return pd.DataFrame(values, index=body.index), redacted, problems
+            done = _read_column(s, body[column], missing, key, redacted)
+        columns[s.name] = done.values.array.take(done.codes)
+        read.append(done)
+    problems = _log_changes(read, body.index.to_numpy(dtype=np.int64), spec, table.file, log)
+    return pd.DataFrame(columns, index=body.index), redacted, problems
 
 
-def _parse_column_cells(
-    s: FieldSpec, cells: pd.Series, missing: tuple[str, ...], key: DeidKey, redacted: Counter
-) -> tuple[np.ndarray, list[Parsed]]:
-    """For one column, the code of each cell and (value, rule, problem, cell as shown)
-    for each distinct cell, read (and, for free text, de-identified) once."""
+def _read_column(s: FieldSpec, cells: pd.Series, missing: tuple[str, ...], key: DeidKey, redacted: Counter) -> _Column:
+    """One column, each distinct cell read (and, for free text, de-identified) once: the
+    plainly written ones together, the others one by one."""
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    # how often each distinct text occurs (redactions are counted per cell)
-    counts = np.bincount(codes, minlength=len(uniques)) if s.type == "text" else np.zeros(0, dtype=np.intp)
-    parsed: list[Parsed] = []
-    for j, raw in enumerate(uniques.tolist()):
-        cell = raw
-        if s.type == "text":
-            cell, found = deidentify(raw, key)
-            for kind, n in found.items():
-                redacted[kind] += n * int(counts[j])
-        quick = None if s.type == "text" else parse_plain(s, raw, missing)
-        value, rule, expected = quick or parse_cell(s, cell, missing)
-        parsed.append((value, rule, expected, cell))
-    return codes, parsed
+    plain = read_plain(s, uniques, missing)
+    rest = np.flatnonzero(~plain.plain)
+    raws = uniques.take(rest).tolist()
+    if s.type == "text":
+        raws = _deidentify_cells(raws, np.bincount(codes, minlength=len(uniques))[rest], key, redacted)
+    values: list[Any] = []
+    notes: dict[int, _Note] = {}
+    for j, raw in zip(rest.tolist(), raws, strict=True):
+        value, rule, expected = parse_cell(s, raw, missing)
+        values.append(value)
+        if rule or expected:
+            notes[j] = _note(value, rule, expected, raw)
+    for j in np.flatnonzero(plain.changed).tolist():
+        notes[j] = _note(int(plain.values[j]), _NUMBER_RULE, None, uniques[j])
+    return _Column(codes, _typed(s.type, rest, values, plain), notes)
 
 
-def _parse_option_column_cells(
+def _typed(kind: str, rest: np.ndarray, values: list[Any], plain: PlainCells) -> pd.Series:
+    """The distinct cells' values (plain ones from ``plain``, the others ``values``, in the
+    order of ``rest``) typed as pandas types a column holding them."""
+    if len(rest) == len(plain.plain):
+        return pd.Series(values, dtype=None if values else object)
+    if kind == "datetime":  # dates (Timestamps) or None: datetime64[us]
+        stamps = plain.values.copy()
+        for j, value in zip(rest.tolist(), values, strict=True):
+            if value is not None:
+                stamps[j] = value.to_datetime64()
+        return pd.Series(stamps)
+    if not len(rest):  # whole numbers, as pandas infers them from Python ints
+        return pd.Series(plain.values)
+    merged = np.empty(len(plain.plain), dtype=object)
+    merged[plain.plain] = plain.values[plain.plain]  # as Python ints
+    merged[rest] = pd.Series(values, dtype=object).to_numpy()
+    return pd.Series(merged.tolist())
+
+
+def _deidentify_cells(texts: list[str], cells: np.ndarray, key: DeidKey, redacted: Counter) -> list[str]:
+    """Each distinct text de-identified, the identifiers replaced counted once per cell
+    (``cells``: how many cells hold each text)."""
+    out, found = deidentify_column(texts, key)
+    for j, replaced in enumerate(found):
+        for kind, n in replaced.items():
+            redacted[kind] += n * int(cells[j])
+    return out
+
+
+def _read_option_columns(
     s: FieldSpec, body: pd.DataFrame, column: list[tuple[str, str]], missing: tuple[str, ...], any_mark: bool
-) -> tuple[np.ndarray, list[Parsed]]:
-    """The code of each row and (value, rule, problem, (columns, cells as shown)) for each
-    distinct combination of marks of a multi field written one column per option."""
+) -> _Column:
+    """A multi field written one column per option, each distinct combination of marks read once."""
     names = "; ".join(c for _, c in column)
     seen: dict[tuple[str, ...], int] = {}
     codes: list[int] = []
-    parsed: list[Parsed] = []
+    values: list[Any] = []
+    notes: dict[int, _Note] = {}
     for marks in zip(*(body[c].tolist() for _, c in column), strict=True):
         code = seen.get(marks)
         if code is None:
             cells = [(o, c, m) for (o, c), m in zip(column, marks, strict=True)]
             value, rule, expected = parse_option_columns(s, cells, missing, any_mark=any_mark)
             before = ", ".join(f"{c}={m}" for _, c, m in cells if normalise_label(m) not in UNTICKED)
-            code = seen[marks] = len(parsed)
-            parsed.append((value, rule, expected, (names, before)))
+            code = seen[marks] = len(values)
+            values.append(value)
+            if rule or expected:
+                notes[code] = _note(value, rule, expected, (names, before))
         codes.append(code)
-    return np.array(codes, dtype=np.intp), parsed
+    return _Column(np.array(codes, dtype=np.intp), pd.Series(values, dtype=None if values else object), notes)
+
+
+def _note(value: Any, rule: str | None, expected: str | None, cell: str | tuple[str, str]) -> _Note:
+    """What the log shows of a changed cell, or what a problem says of a cell that cannot be read."""
+    if expected:
+        return None, None, expected, f"columns {cell[0]}" if isinstance(cell, tuple) else repr(cell)
+    return show_value(value), rule, None, show_value(cell[1] if isinstance(cell, tuple) else cell)
+
+
+def _log_changes(read: list[_Column], rows: np.ndarray, spec: Fields, shown: str, log: CleaningLog) -> list[Problem]:
+    """Log every change of the columns ``read`` (``rows``: the export's row of each position),
+    row by row and, within a row, field by field; a Problem for each cell that cannot be read."""
+    notes: list[_Note] = []
+    positions, fields, which = [], [], []
+    for i, column in enumerate(read):
+        flagged = np.array(sorted(column.notes), dtype=np.intp)
+        local = np.full(len(column.values), -1, dtype=np.intp)
+        local[flagged] = np.arange(len(notes), len(notes) + len(flagged))
+        notes += [column.notes[j] for j in flagged.tolist()]
+        note = local[column.codes]
+        pos = np.flatnonzero(note >= 0)
+        positions.append(pos)
+        fields.append(np.full(len(pos), i, dtype=np.intp))
+        which.append(note[pos])
+    if not notes:
+        return []
+    pos, field, note = (np.concatenate(parts) for parts in (positions, fields, which))
+    order = np.lexsort((field, pos))
+    pos, field, note = pos[order], field[order], note[order]
+    problem = np.array([n[2] is not None for n in notes], dtype=bool)[note]
+    problems = [
+        Problem(
+            file=shown,
+            row=int(rows[p]),
+            field=spec.specs[f].column,
+            expected=notes[n][2],
+            found=notes[n][3],
+            fix=parse_fix(spec.specs[f], spec.file),
+        )
+        for p, f, n in zip(pos[problem].tolist(), field[problem].tolist(), note[problem].tolist(), strict=True)
+    ]
+    change, names = note[~problem], [s.column for s in spec.specs]
+    log.add_changes(
+        rows[pos[~problem]],
+        _texts(names, field[~problem]),
+        _texts([n[3] for n in notes], change),
+        _texts([n[0] for n in notes], change),
+        _texts([n[1] for n in notes], change),
+    )
+    return problems
+
+
+def _texts(texts: list[Any], take: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``texts`` at the positions ``take``, as pandas' text array."""
+    return pd.array(texts, dtype="str").take(take)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from peerstudy.cleaning.surveyfields import Fields
 from peerstudy.errors import Problem
@@ -51,6 +52,8 @@ def validate_typed(typed: pd.DataFrame, spec: Fields, shown: str) -> list[Proble
     >>> [(p.row, p.expected) for p in validate_typed(typed, spec, "export.csv")]
     [(3, 'a number from 18 to 99')]
     """
+    if _passes(typed, spec):
+        return []
     try:
         _schema(spec).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -88,6 +91,42 @@ def validate_typed(typed: pd.DataFrame, spec: Fields, shown: str) -> list[Proble
     return []
 
 
+#: The dtype of each field type's column in the cleaned tables (the identifier's: :func:`id_dtype`).
+_DTYPES = {
+    "integer": "Int64",
+    "likert": "Int64",
+    "number": "Float64",
+    "boolean": "boolean",
+    "label": "string",
+    "datetime": "datetime64[us]",
+}
+
+
+def _passes(typed: pd.DataFrame, spec: Fields) -> bool:
+    """Whether the typed table certainly passes the schema of :func:`_schema` (its checks made
+    on whole columns, missing values ignored as pandera ignores them); False where in doubt
+    (a column of mixed values with limits), and pandera then checks and words the failures."""
+    for s in spec.specs:
+        limits = s.type in ("id", "integer", "number") and (s.min is not None or s.max is not None)
+        if not (s.required or limits or s.type == "category"):
+            continue
+        column = typed[s.name]
+        missing = column.isna().to_numpy(dtype=bool)
+        if s.required and missing.any():
+            return False
+        if limits:
+            if not is_numeric_dtype(column) or is_bool_dtype(column):
+                return False
+            values = column.to_numpy()[~missing]
+            if (s.min is not None and not (values >= s.min).all()) or (
+                s.max is not None and not (values <= s.max).all()
+            ):
+                return False
+        if s.type == "category" and not column[~missing].isin(list(s.categories)).all():
+            return False
+    return True
+
+
 def typed_columns(frame: pd.DataFrame, spec: Fields) -> pd.DataFrame:
     """The participants table with each declared field's dtype (and ``participant`` as text).
 
@@ -100,18 +139,9 @@ def typed_columns(frame: pd.DataFrame, spec: Fields) -> pd.DataFrame:
     """
     dtypes = {}
     for s in spec.specs:
-        if s.name not in frame:
-            continue
-        dtypes[s.name] = {
-            "id": id_dtype(frame[s.name]),
-            "integer": "Int64",
-            "likert": "Int64",
-            "number": "Float64",
-            "boolean": "boolean",
-            "label": "string",
-            "datetime": "datetime64[us]",
-        }.get(s.type, "string")
-    return frame.astype(dtypes).astype({"participant": "string"})
+        if s.name in frame:
+            dtypes[s.name] = id_dtype(frame[s.name]) if s.type == "id" else _DTYPES.get(s.type, "string")
+    return frame.astype(dtypes | {"participant": "string"})  # an identifier named participant: text too
 
 
 def id_dtype(values: pd.Series) -> str:

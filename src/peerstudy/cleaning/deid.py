@@ -61,12 +61,14 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, overload
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from peerstudy.cleaning.identifierfinders import (
     DIGITS,
@@ -77,6 +79,7 @@ from peerstudy.cleaning.identifierfinders import (
     URL,
     is_ipv6,
     may_hold,
+    may_hold_any,
     pattern_hits,
     phone_spans,
 )
@@ -89,6 +92,7 @@ __all__ = [
     "KINDS",
     "DEFAULT_REGIONS",
     "deidentify",
+    "deidentify_column",
     "deidentify_mapped",
     "deidentify_all",
     "identifiers",
@@ -179,12 +183,27 @@ class _Steps:
         self.text = _apply(self.text, edits)
 
 
+def _holds_nothing(text: str, key: DeidKey) -> bool:
+    """Whether ``text`` certainly holds nothing :func:`_redact` would replace, by cheap tests
+    (most answers hold no identifier): in NFC form already, no private-use character that
+    holds an address, nothing an address needs, no run of six digits, no key entry."""
+    return (
+        unicodedata.is_normalized("NFC", text)
+        and _UNHOLD.search(text) is None
+        and not any(may_hold(regex, text) for regex in (URL, EMAIL, IPV4, IPV6))
+        and DIGITS.search(text) is None
+        and (key.pattern.regex is None or key.pattern.regex.search(text) is None)
+    )
+
+
 @overload
 def _redact(given: str, key: DeidKey, track: Literal[True]) -> tuple[str, Counter, Table]: ...
 @overload
 def _redact(given: str, key: DeidKey, track: Literal[False]) -> tuple[str, Counter, None]: ...
 def _redact(given: str, key: DeidKey, track: bool) -> tuple[str, Counter, Table | None]:
     """What :func:`deidentify` returns, and with ``track`` the table of the offsets."""
+    if _holds_nothing(given, key):
+        return given, Counter(), identity(len(given)) if track else None
     counts: Counter = Counter()
     steps = _Steps(given, track)
     steps.apply(_nfc_edits(given))
@@ -226,6 +245,29 @@ def deidentify(text: str, key: DeidKey) -> tuple[str, Counter]:
     """
     text, counts, _ = _redact(text, key, track=False)
     return text, counts
+
+
+def deidentify_column(texts: Sequence[str], key: DeidKey) -> tuple[list[str], list[Counter]]:
+    """:func:`deidentify` of each of ``texts`` (the distinct texts of a column): the texts
+    and the replacements in each. The texts that certainly hold nothing to replace (most
+    answers) are found for the whole column at once and returned as they are.
+
+    Examples
+    --------
+    >>> texts, counts = deidentify_column(["I met Ann.", "Nothing here.", "a@b.org"], DeidKey(names=("Ann",)))
+    >>> texts, [dict(c) for c in counts]
+    (['I met [NAME].', 'Nothing here.', '[EMAIL]'], [{'name': 1}, {}, {'email': 1}])
+    """
+    out = list(texts)
+    counts: list[Counter] = [Counter() for _ in out]
+    clear = ~may_hold_any(pa.array(out, type=pa.large_string()))
+    regex = key.pattern.regex
+    if regex is not None:  # the key's entries: looked for in the texts found clear so far
+        for j in np.flatnonzero(clear).tolist():
+            clear[j] = regex.search(out[j]) is None
+    for j in np.flatnonzero(~clear).tolist():
+        out[j], counts[j] = deidentify(out[j], key)
+    return out, counts
 
 
 def deidentify_mapped(text: str, key: DeidKey) -> tuple[str, Counter, Table]:

@@ -33,6 +33,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from peerstudy.cleaning.surveyfields import ExclusionRule
@@ -141,7 +142,10 @@ def flow_table(received: int, counts: list[tuple[str, int]], analysed: int) -> p
     2      excluded  did not finish   1
     3      analysed                   7
     """
-    rows = [("received", "", received)] + [("excluded", reason, n) for reason, n in counts]
-    rows.append(("analysed", "", analysed))
-    frame = pd.DataFrame(rows, columns=["step", "reason", "n"])
-    return frame.astype({"step": "string", "reason": "string", "n": "int64"})
+    return pd.DataFrame(
+        {
+            "step": pd.array(["received"] + ["excluded"] * len(counts) + ["analysed"], dtype="string"),
+            "reason": pd.array([""] + [reason for reason, _ in counts] + [""], dtype="string"),
+            "n": np.array([received] + [n for _, n in counts] + [analysed], dtype=np.int64),
+        }
+    )

@@ -18,7 +18,23 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 
-__all__ = ["DIGITS", "EMAIL", "IPV4", "IPV6", "PHONE", "URL", "is_ipv6", "may_hold", "pattern_hits", "phone_spans"]
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "DIGITS",
+    "EMAIL",
+    "IPV4",
+    "IPV6",
+    "PHONE",
+    "URL",
+    "is_ipv6",
+    "may_hold",
+    "may_hold_any",
+    "pattern_hits",
+    "phone_spans",
+]
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'\]\[(){}]*[^\s<>\"'\]\[(){}.,;:!?]", re.IGNORECASE)
@@ -138,3 +154,24 @@ def may_hold(regex: re.Pattern, text: str) -> bool:
     if regex is IPV4:
         return text.count(".") >= 3
     return text.count(":") >= 2
+
+
+# What may_hold tests, for ASCII text in one pattern (RE2 reads it as Python would): the
+# substrings an address needs, three full stops or two colons, and a digit (DIGITS needs six).
+_MAY_HOLD = r"(?s)://|www\.|WWW\.|@|\..*\..*\.|:.*:|[0-9]"
+
+
+def may_hold_any(texts: pa.Array) -> np.ndarray:
+    """For each of ``texts``, whether it may hold a URL, an e-mail or IP address or a phone
+    number (False: it certainly holds none), tested for a whole column at once: a text
+    that is not ASCII may; an ASCII text may if :func:`may_hold` finds what one of
+    :data:`URL`, :data:`EMAIL`, :data:`IPV4`, :data:`IPV6` needs, or if it holds a digit
+    (:data:`DIGITS` needs six).
+
+    Examples
+    --------
+    >>> may_hold_any(pa.array(["no address here", "mail a@b.org", "ring 9123 4567", "café"])).tolist()
+    [False, True, True, True]
+    """
+    hold = pc.or_(pc.invert(pc.string_is_ascii(texts)), pc.match_substring_regex(texts, _MAY_HOLD))
+    return np.asarray(pc.fill_null(hold, True).to_numpy(zero_copy_only=False), dtype=bool)

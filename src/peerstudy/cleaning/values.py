@@ -46,8 +46,11 @@ def normalise_label(value: str) -> str:
     >>> normalise_label("unknown\u2025"), normalise_label("unknown . .")
     ('unknown', 'unknown')
     """
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
-    text = re.sub(r"\s+", " ", text).strip()
+    if value.isascii():  # NFKC leaves ASCII as it is, and ASCII case-folds as it lowers
+        text = value.lower()
+    else:
+        text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    text = " ".join(text.split())  # runs of white space (as str.isspace and re's \s know it) made one space
     while text.endswith("."):  # every final stop: "…" is "..." once NFKC-normalised
         text = text[:-1].rstrip()
     return text
@@ -63,7 +66,10 @@ def normalise_text(value: str) -> str:
     >>> normalise_text("  café\\r\\n\\r\\nnext line \\r")
     'café\\n\\nnext line'
     """
-    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", value)
+    if "\n" not in text and "\r" not in text:  # one line: only its outer spaces go
+        return text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return text.strip()
 
