@@ -39,6 +39,13 @@ def pytest_configure(config: pytest.Config) -> None:
     _STATE["root"] = root
     os.environ["PEERSTUDY_OUTPUT_ROOT"] = str(root)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # The studies a test process runs share its kernel, as in a job process of the pipeline
+    # (reset before each notebook, the run's output root set in it): a kernel's start and
+    # imports once per worker, not once per study run. test_stagecache's one-by-one run
+    # turns this off, to compare against kernels of their own.
+    from peerstudy.pipeline import kernels
+
+    kernels.share_kernels()
     if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, or pytest without workers
         shared = Path(tempfile.mkdtemp(prefix="peerstudy-test-shared-"))
         _STATE["shared"] = shared
@@ -46,6 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    from peerstudy.pipeline import kernels
+
+    kernels.close_shared_kernels()
     for name in ("defaults", "root", "shared"):
         root = _STATE.pop(name, None)
         if root is not None:

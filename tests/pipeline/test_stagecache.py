@@ -332,10 +332,14 @@ def test_a_real_study_reruns_only_what_a_changed_coder_sheet_touches(tmp_path, m
         assert tree_digest(out / top) == tree_digest(fresh / top), top
 
 
-def test_studies_run_in_parallel_give_the_same_bytes_as_one_by_one(tmp_path, regenerated):
+def test_studies_run_in_parallel_give_the_same_bytes_as_one_by_one(tmp_path, regenerated, monkeypatch):
     """Two real studies (the survey and the interviews), with papermill, one by one
-    (``jobs=1``), against the session's regeneration, which ran every study at least two
-    at once (``conftest.regenerate``)."""
+    (``jobs=1``), each in a kernel of its own, against the session's regeneration, which
+    ran every study at least two at once, job processes sharing their kernels
+    (``conftest.regenerate``)."""
+    from peerstudy.pipeline import kernels
+
+    monkeypatch.setattr(kernels, "_SHARING", [False])  # conftest shares the test process's kernel
     names = ["supporter-survey", "professional-interviews"]
     serial = tmp_path / "serial"
     pipeline.run_studies(names, output_root=serial, jobs=1, log=lambda line: None)
