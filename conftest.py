@@ -111,11 +111,11 @@ def _defaults_are_the_studies() -> bool:
     values its default study gives it (so its default run writes what that study's run
     wrote, and the regeneration can stand for the default runs)."""
     from peerstudy import config
-    from peerstudy.pipeline import stagecache
+    from peerstudy.pipeline import notebookcells
     from peerstudy.pipeline.study import load_study
 
     for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
-        declared = stagecache.declared_parameters(path)
+        declared = notebookcells.declared_parameters(path)
         try:
             defaults = {name: ast.literal_eval(d["default"]) for name, d in declared.items()}
             given = load_study(defaults["study"]).parameters_for(path.stem)

@@ -35,7 +35,7 @@ import nbformat
 from peerstudy import config
 from peerstudy.errors import ConfigError, InputError, PeerstudyError, Problem, StageFailed
 from peerstudy.io.files import write_bytes_atomic
-from peerstudy.pipeline import stagecache
+from peerstudy.pipeline import notebookcells, stagecache
 from peerstudy.pipeline.commit import (
     catch_output_errors,
     check_output_root,
@@ -333,7 +333,7 @@ def _default_studies() -> list[str]:
 
 def _notebook_defaults() -> dict[str, str]:
     """Each notebook of ``notebooks/`` to the study its ``parameters`` cell names by default."""
-    declared = {p.stem: stagecache.declared_parameters(p) for p in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))}
+    declared = {p.stem: notebookcells.declared_parameters(p) for p in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))}
     return {nb: str(d.get("study", {}).get("default", "")).strip("\"'") for nb, d in declared.items()}
 
 

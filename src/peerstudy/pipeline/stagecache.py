@@ -14,8 +14,8 @@ A stage is one notebook of a study. What it depends on:
 - the outputs of the stages before it (each file's path and sha256).
 
 The first three make a stage's *own digest* (:func:`stage_digests`, computed before
-anything runs, without papermill: :func:`declared_parameters` reads the parameters
-cell); with the upstream outputs they make its *fingerprint* (:func:`stage_fingerprint`).
+anything runs, without papermill: :mod:`~peerstudy.pipeline.notebookcells` reads the
+parameters cell); with the upstream outputs they make its *fingerprint* (:func:`stage_fingerprint`).
 After a run, the manifest's entry of the study records for each stage its fingerprint
 and its outputs (every file under the staging folder that the stage created or changed,
 with its sha256). A run then decides stage by stage, in order: a stage whose fingerprint
@@ -48,13 +48,11 @@ Examples
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import contextvars
 import hashlib
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -63,13 +61,13 @@ from typing import Any, BinaryIO
 import yaml
 
 from peerstudy import config
+from peerstudy.pipeline.notebookcells import code_cells_digest, declared_parameters
 
 __all__ = [
     "CODE_DIRS",
     "can_skip",
     "carry_outputs",
     "code_digest",
-    "declared_parameters",
     "fresh_stages",
     "is_fresh",
     "keep_overwritten",
@@ -160,23 +158,7 @@ def notebook_digest(path: Path) -> str:
     >>> notebook_digest(path) == before
     False
     """
-    return str(_looked("notebook", str(path), _notebook_digest, Path(path)))
-
-
-def _notebook_digest(path: Path) -> str:
-    nb = json.loads(path.read_bytes())
-    code = {
-        "kernel": nb.get("metadata", {}).get("kernelspec", {}).get("name"),
-        "cells": [
-            [
-                cell.get("cell_type"),
-                sorted(cell.get("metadata", {}).get("tags", [])),
-                "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source"),
-            ]
-            for cell in nb.get("cells", [])
-        ],
-    }
-    return hashlib.sha256(json.dumps(code, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return str(_looked("notebook", str(path), code_cells_digest, Path(path)))
 
 
 def _files(folder: Path) -> Iterator[Path]:
@@ -241,61 +223,6 @@ def study_file(study: str | Path) -> Path:
     if str(study).endswith((".yaml", ".yml")):
         return config.resolve_input(Path(study))
     return config.STUDIES_DIR / f"{study}.yaml"
-
-
-def declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
-    """The parameters a notebook's ``parameters`` cell declares, as papermill's
-    ``inspect_notebook`` gives them (name, ``inferred_type_name``, ``default`` as written),
-    read without importing papermill.
-
-    Examples
-    --------
-    >>> declared_parameters(config.NOTEBOOKS_DIR / "code.ipynb")["coding_sheets"]["inferred_type_name"]
-    'list'
-    """
-    cells = json.loads(Path(notebook).read_bytes()).get("cells", [])
-    for cell in cells:
-        if "parameters" not in cell.get("metadata", {}).get("tags", []):
-            continue
-        source = "".join(cell.get("source", []))
-        segment, declared = _segments(source), {}
-        for node in ast.parse(source).body:
-            target: ast.expr
-            if isinstance(node, ast.AnnAssign) and node.value is not None:
-                target, annotation, value = node.target, ast.unparse(node.annotation), node.value
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, annotation, value = node.targets[0], "None", node.value
-            else:
-                continue
-            if isinstance(target, ast.Name):
-                default = segment(value)
-                declared[target.id] = {"name": target.id, "inferred_type_name": annotation, "default": default}
-        return declared
-    return {}
-
-
-def _segments(source: str) -> Callable[[ast.expr], str]:
-    """The source of a node of ``source`` as written: what :func:`ast.get_source_segment`
-    gives, with the lines found once rather than once per node (a parameters cell with
-    dozens of parameters and their comments took a tenth of a second).
-
-    Examples
-    --------
-    >>> source = "a = 1\\nb: dict = {\\n  'é': [2],\\n}  # note\\r\\nc = 'x'\\rd = 3"
-    >>> nodes = [node.value for node in ast.parse(source).body]
-    >>> [_segments(source)(n) for n in nodes] == [ast.get_source_segment(source, n) for n in nodes]
-    True
-    """
-    data = source.encode("utf-8")
-    starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]  # ast's lines: not split at \f or \v
-
-    def segment(node: ast.expr) -> str:
-        if node.end_lineno is None or node.end_col_offset is None:
-            return ""
-        begin, end = starts[node.lineno - 1] + node.col_offset, starts[node.end_lineno - 1] + node.end_col_offset
-        return data[begin:end].decode("utf-8")
-
-    return segment
 
 
 def _named_files(values: Any) -> Iterator[Path]:

@@ -2,7 +2,7 @@
 
 May import: :mod:`peerstudy.errors`, :mod:`peerstudy.config`, :mod:`peerstudy.io`, and the light modules of
 the pipeline (:mod:`~peerstudy.pipeline.parameters`, :mod:`~peerstudy.pipeline.studycheck`,
-:mod:`~peerstudy.pipeline.stagecache`): loading a study (``accept-raw`` does) imports neither papermill nor pandas.
+:mod:`~peerstudy.pipeline.stagecache`, :mod:`~peerstudy.pipeline.notebookcells`): loading a study (``accept-raw`` does) imports neither papermill nor pandas.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 from peerstudy import config
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.io.yamlfiles import read_yaml
+from peerstudy.pipeline.notebookcells import declared_parameters
 from peerstudy.pipeline.parameters import fill_omitted
-from peerstudy.pipeline.stagecache import declared_parameters
 from peerstudy.pipeline.studycheck import check_study
 
 # Keys of a study parameter file that are read by the pipeline, not passed to notebooks.
@@ -156,7 +156,7 @@ def _read_study_file(name: str | Path) -> tuple[Path, dict[str, Any]]:
 
 def _declared_parameters(notebooks: Any, shown: str) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
     """The notebooks a study names (``notebooks``) and the parameters each declares (read as
-    papermill reads them, without importing it: :func:`~peerstudy.pipeline.stagecache.declared_parameters`)."""
+    papermill reads them, without importing it: :func:`~peerstudy.pipeline.notebookcells.declared_parameters`)."""
     if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
         raise ConfigError(
             Problem(
