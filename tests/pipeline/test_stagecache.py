@@ -412,10 +412,11 @@ def test_a_noop_report_decides_without_the_heavy_libraries(tmp_path):
 
 def test_a_rewritten_file_is_kept_when_the_stage_that_rewrote_it_is_carried_over(project, monkeypatch):
     """As in a fresh clone, where .staging/ (the kept files) is not committed: code's version
-    of a file results-survey rewrites is missing, so code reruns, and results-survey, whose
-    inputs are the same, is carried over. Code's version must then be kept, or code reruns
-    at every run that follows (as dyad-sessions' code did, its REFI-QDA project rewritten
-    by results-dyads)."""
+    of a file results-survey rewrites is missing. The study as a whole is current (every
+    file is in place as the last stage to write it left it), so nothing runs. Run stage by
+    stage (run_study), code reruns, and results-survey, whose inputs are the same, is
+    carried over; code's version must then be kept, or code reruns at every run that
+    follows (as dyad-sessions' code did, its REFI-QDA project rewritten by results-dyads)."""
     root, out, calls = project
     plain = standin(calls)
 
@@ -429,9 +430,13 @@ def test_a_rewritten_file_is_kept_when_the_stage_that_rewrote_it_is_carried_over
     run(out, calls)
     shutil.rmtree(stagecache.kept_folder(out, STUDY))
     ran, _ = run(out, calls)
-    assert ran == ["code"], "code's version of code.txt was nowhere; results-survey's inputs are the same"
+    assert ran == [], "a fresh clone of current outputs reran"
+    before = len(calls)
+    pipeline.run_study(STUDY, output_root=out, log=lambda line: None)
+    assert calls[before:] == ["code"], "code's version of code.txt was nowhere; results-survey's inputs are the same"
+    _change_title(root)  # results-survey reruns, on code's version of the file
     ran, _ = run(out, calls)
-    assert ran == []
+    assert ran == ["results-survey"]
 
 
 def test_a_study_file_the_project_refuses_is_never_fresh(project):

@@ -469,7 +469,9 @@ def read_manifest(root: Path) -> dict[str, Any]:
 
 def fresh_stages(study: str | Path, root: Path, manifest: Mapping[str, Any]) -> dict[str, float] | None:
     """When every stage of a study is current under ``root`` (see :func:`can_skip`, the
-    upstream outputs taken from the manifest), the seconds each took to check; else ``None``.
+    upstream outputs taken from the manifest; a file a later stage rewrote is checked as
+    that stage left it, so a clone, which lacks the kept files, has nothing to do), the
+    seconds each took to check; else ``None``.
 
     Examples
     --------
@@ -488,13 +490,46 @@ def fresh_stages(study: str | Path, root: Path, manifest: Mapping[str, Any]) -> 
         return None
     upstream: dict[str, str] = {}
     seconds = {}
+    rewritten = _rewritten_later(list(digests), entry["stages"])
     for nb, own in digests.items():
         record = entry["stages"][nb]
-        if not can_skip(record, stage_fingerprint(own, upstream), Path(root), study_file(study).stem):
+        # a file a later stage rewrote need only be in place as that stage left it: nothing
+        # runs, so the earlier bytes (kept in .staging/, which a clone lacks) are not read
+        final = _without(record, rewritten[nb])
+        if not can_skip(final, stage_fingerprint(own, upstream), Path(root), study_file(study).stem):
             return None
         upstream.update(record["outputs"])
         seconds[nb], started = time.monotonic() - started, time.monotonic()
     return seconds
+
+
+def _rewritten_later(stages: list[str], records: Mapping[str, Any]) -> dict[str, set[str]]:
+    """For each stage, the outputs it recorded that a later stage's record lists too.
+
+    Examples
+    --------
+    >>> records = {"a": {"outputs": {"x": "1", "y": "2"}}, "b": {"outputs": {"x": "3"}}}
+    >>> _rewritten_later(["a", "b"], records)
+    {'b': set(), 'a': {'x'}}
+    """
+    later: set[str] = set()
+    rewritten: dict[str, set[str]] = {}
+    for nb in reversed(stages):
+        rewritten[nb] = {rel for rel in _outputs_of(records.get(nb)) if rel in later}
+        later |= set(_outputs_of(records.get(nb)))
+    return rewritten
+
+
+def _outputs_of(record: Any) -> dict[str, str]:
+    outputs = record.get("outputs") if isinstance(record, dict) else None
+    return outputs if isinstance(outputs, dict) else {}
+
+
+def _without(record: Any, rels: set[str]) -> Any:
+    """``record`` with the outputs ``rels`` left out (as it is, when it is not a record)."""
+    if not rels or not isinstance(record, dict):
+        return record
+    return {**record, "outputs": {rel: d for rel, d in _outputs_of(record).items() if rel not in rels}}
 
 
 def is_fresh(study: str | Path, root: Path, manifest: Mapping[str, Any]) -> bool:
