@@ -223,7 +223,12 @@ def share_kernels() -> None:
 
 
 def close_shared_kernels() -> None:
-    """Shut down the kernels :func:`study_kernel` shares in this process."""
+    """Shut down the kernels :func:`study_kernel` shares in this process.
+
+    Examples
+    --------
+    >>> close_shared_kernels()  # none started here: nothing to do
+    """
     while _SHARED:
         _, session = _SHARED.popitem()
         session.close()
@@ -233,7 +238,14 @@ def close_shared_kernels() -> None:
 def study_kernel(kernel_name: str, cwd: Path, environment: Mapping[str, str]) -> Iterator[KernelSession]:
     """A kernel session for the notebooks of one study, with ``environment`` set in the
     kernel: this process's shared one when :func:`share_kernels` was called (kept for the
-    next study, unless a notebook failed), else one of its own, shut down at the end."""
+    next study, unless a notebook failed), else one of its own, shut down at the end.
+
+    Examples
+    --------
+    >>> with study_kernel("peerstudy", Path("."), {"PEERSTUDY_OUTPUT_ROOT": "/tmp/run"}) as kernel:
+    ...     kernel.environment, kernel.started  # the kernel starts with the first notebook
+    ({'PEERSTUDY_OUTPUT_ROOT': '/tmp/run'}, False)
+    """
     if not _SHARING[0]:
         with KernelSession(kernel_name, cwd, environment) as session:
             yield session
