@@ -156,3 +156,24 @@ def fixture_study_writers() -> dict:
         "mini-interviews": test_interview_pipeline.write_study,
         "mini-review": test_review_pipeline.write_study,
     }
+
+
+#: Libraries a light command must not load (each costs a large part of a second or more).
+HEAVY_MODULES = ("jupyter_client", "matplotlib", "nbclient", "nbconvert", "nbformat", "numpy", "pandas", "papermill")
+
+
+def heavy_modules_after(code: str, result: str) -> str:
+    """What a fresh interpreter prints after running ``code``: its own output, then the
+    value of the expression ``result`` and the sorted list of :data:`HEAVY_MODULES` that
+    were loaded, on one line (``"0 []"`` when none)."""
+    import subprocess
+    import sys
+
+    program = (
+        f"import sys\n{code}\n"
+        f"print({result}, sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_MODULES!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(f"the interpreter failed: {done.stderr}")
+    return done.stdout

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES, tree_digest
+from helpers import FIXTURES, heavy_modules_after, tree_digest
 from peerstudy import config, pipeline
 from peerstudy.io.rawdata import accept_raw
 from peerstudy.pipeline import run as pipeline_run
@@ -218,11 +218,9 @@ def test_a_stage_whose_outputs_were_removed_or_altered_is_rerun(project):
     assert ran == STAGES
 
 
-def test_a_file_rewritten_by_a_later_stage_is_kept_for_a_run_that_skips_the_earlier(project, monkeypatch):
-    """Here results-survey also rewrites a file code wrote (as results-dyads rewrites the
-    REFI-QDA project): unchanged, nothing reruns; with a changed title, results-survey
-    reruns on code's version of the file, and the outputs equal those of a full run."""
-    root, out, calls = project
+def rewriting_standin(calls: list[str]):
+    """The stand-in, with results-survey also rewriting a file code wrote (as results-dyads
+    rewrites the REFI-QDA project)."""
     plain = standin(calls)
 
     def execute(source, target, parameters, kernel):
@@ -231,7 +229,15 @@ def test_a_file_rewritten_by_a_later_stage_is_kept_for_a_run_that_skips_the_earl
             shared = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"]) / "data/processed" / STUDY / "code.txt"
             shared.write_text(hashlib.sha256(shared.read_bytes()).hexdigest())
 
-    monkeypatch.setattr(pipeline_run, "_execute", execute)
+    return execute
+
+
+def test_a_file_rewritten_by_a_later_stage_is_kept_for_a_run_that_skips_the_earlier(project, monkeypatch):
+    """Here results-survey also rewrites a file code wrote (as results-dyads rewrites the
+    REFI-QDA project): unchanged, nothing reruns; with a changed title, results-survey
+    reruns on code's version of the file, and the outputs equal those of a full run."""
+    root, out, calls = project
+    monkeypatch.setattr(pipeline_run, "_execute", rewriting_standin(calls))
     run(out, calls)
     ran, _ = run(out, calls)
     assert ran == []
@@ -377,17 +383,11 @@ def test_one_look_gives_what_separate_looks_give_and_ends_with_its_scope(project
         assert stagecache.stage_digests(STUDY)["clean-survey"] == apart[1]["clean-survey"]
 
 
-HEAVY = {"pandas", "numpy", "matplotlib", "papermill", "nbconvert", "nbformat", "nbclient", "jupyter_client"}
-
-
 def test_a_noop_report_decides_without_the_heavy_libraries(tmp_path):
     """``report`` with nothing to do answers before the pipeline is imported: in a fresh
     interpreter, deciding (the stages of a study recorded as current under an output root)
     loads none of pandas, numpy, matplotlib, papermill, nbconvert, nbformat, nbclient,
     jupyter_client."""
-    import subprocess
-    import sys
-
     out, upstream, stages = tmp_path / "out", {}, {}
     for nb, own in stagecache.stage_digests(STUDY).items():
         rel = f"reports/{STUDY}/{nb}.txt"
@@ -401,13 +401,11 @@ def test_a_noop_report_decides_without_the_heavy_libraries(tmp_path):
     manifest = {"studies": {STUDY: {"code_sha256": stagecache.code_digest(), "stages": stages}}}
     (out / "reports" / "manifest.json").write_text(json.dumps(manifest))
     code = (
-        "import sys\n"
         "from peerstudy.__main__ import _nothing_to_do, build_parser\n"
-        f"args = build_parser().parse_args(['report', '--study', {STUDY!r}, '--output-root', {str(out)!r}])\n"
-        "print(_nothing_to_do(args), sorted({m.split('.')[0] for m in sys.modules} & %r))\n" % HEAVY
+        f"args = build_parser().parse_args(['report', '--study', {STUDY!r}, '--output-root', {str(out)!r}])"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "True []", done.stdout + done.stderr
+    said = heavy_modules_after(code, "_nothing_to_do(args)")
+    assert said.strip() == "True []", said
 
 
 def test_a_rewritten_file_is_kept_when_the_stage_that_rewrote_it_is_carried_over(project, monkeypatch):
@@ -418,15 +416,7 @@ def test_a_rewritten_file_is_kept_when_the_stage_that_rewrote_it_is_carried_over
     carried over; code's version must then be kept, or code reruns at every run that
     follows (as dyad-sessions' code did, its REFI-QDA project rewritten by results-dyads)."""
     root, out, calls = project
-    plain = standin(calls)
-
-    def execute(source, target, parameters, kernel):
-        plain(source, target, parameters, kernel)
-        if Path(source).stem == "results-survey":
-            shared = Path(os.environ["PEERSTUDY_OUTPUT_ROOT"]) / "data/processed" / STUDY / "code.txt"
-            shared.write_text(hashlib.sha256(shared.read_bytes()).hexdigest())
-
-    monkeypatch.setattr(pipeline_run, "_execute", execute)
+    monkeypatch.setattr(pipeline_run, "_execute", rewriting_standin(calls))
     run(out, calls)
     shutil.rmtree(stagecache.kept_folder(out, STUDY))
     ran, _ = run(out, calls)

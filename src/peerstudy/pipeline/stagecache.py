@@ -188,10 +188,7 @@ def code_digest() -> str:
 def _hash_code_dirs() -> str:
     h = hashlib.sha256()
     for top in CODE_DIRS:
-        for p in _files(config.PROJECT_ROOT / top):
-            h.update(
-                p.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\0" + _code_file_digest(p).encode() + b"\n"
-            )
+        _hash_files(h, _files(config.PROJECT_ROOT / top), _code_file_digest)
     return h.hexdigest()
 
 
@@ -242,12 +239,12 @@ def _named_files(values: Any) -> Iterator[Path]:
             yield from _files(path)
 
 
-def _code_hash() -> Any:
+def _stage_code_hash() -> Any:
     """The hash of the code every stage runs (to be copied, never updated: it may be shared, see :func:`one_look`)."""
-    return _looked("code", "", _hash_code)
+    return _looked("code", "", _hash_stage_code)
 
 
-def _hash_code() -> Any:
+def _hash_stage_code() -> Any:
     h = hashlib.sha256(b"peerstudy stage fingerprint 3\n")
     _hash_files(h, iter([config.PROJECT_ROOT / "requirements.lock"]))
     _hash_files(h, _files(config.PROJECT_ROOT / "src" / "peerstudy"), _code_file_digest)
@@ -279,7 +276,7 @@ def _stage_digests(file: Path) -> dict[str, str]:
         raise ValueError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("notebooks"), list):
         raise ValueError(f"{file}: not a study parameter file")
-    code, digests = _code_hash(), {}
+    code, digests = _stage_code_hash(), {}
     for nb in map(str, doc["notebooks"]):
         notebook = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
         declared = _looked("declared", str(notebook), declared_parameters, notebook)  # only read here
