@@ -415,6 +415,7 @@ class Case:
     error: type[PeerstudyError] = InputError
     count: int | None = None  # how many problems the message lists, where that matters
     max_input_bytes: int | None = None  # peerstudy.io.readers.MAX_INPUT_BYTES for the case
+    max_table_cells: int | None = None  # peerstudy.io.readers.MAX_TABLE_CELLS for the case
     #: the files (below the output root) the notebook writes in the cells before the one that
     #: reads the bad input, read off the notebook; nothing else may be written
     written_first: tuple[str, ...] = ()
@@ -1126,6 +1127,8 @@ def test_bad_input_gives_one_clear_message_and_writes_nothing(case: Case, tmp_pa
     monkeypatch.setenv("PEERSTUDY_OUTPUT_ROOT", str(out))
     if case.max_input_bytes is not None:
         monkeypatch.setattr(readers, "MAX_INPUT_BYTES", case.max_input_bytes)
+    if case.max_table_cells is not None:
+        monkeypatch.setattr(readers, "MAX_TABLE_CELLS", case.max_table_cells)
     work = tmp_path / "input"
     work.mkdir()
     built = case.build(work)
@@ -1662,14 +1665,17 @@ SAFETY_CASES = [
     ),
     Case(
         "export-too-many-cells",
-        "a survey export of 10.2 million cells (12 MB of empty rows)",
-        copy_of(SURVEY, append("export.csv", b",,,,,\r\n" * 1_700_000)),
+        # the limit lowered, as for the size limit above: the same refusal, read in a fraction
+        # of a second rather than 1.7 million rows
+        "a survey export of over 100,000 cells (empty rows), the limit set to 100,000",
+        copy_of(SURVEY, append("export.csv", b",,,,,\r\n" * 17_000)),
         clean_survey,
         (
             "export.csv, row ",
-            "expected a table of at most 10,000,000 cells (peerstudy.io.readers.MAX_TABLE_CELLS)",
+            "expected a table of at most 100,000 cells (peerstudy.io.readers.MAX_TABLE_CELLS)",
             "Fix: split the export",
         ),
+        max_table_cells=100_000,
     ),
 ]
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from papermill.exceptions import PapermillExecutionError
 
+from peerstudy.errors import StageFailed
 from peerstudy.pipeline.kernels import KernelSession, check_kernel
 from peerstudy.pipeline.run import normalise_notebook
 
@@ -30,8 +32,11 @@ def outputs(path):
 def test_a_notebook_run_after_another_in_one_kernel_shows_what_a_fresh_kernel_shows(tmp_path):
     kernel = check_kernel()
     first, second = write(tmp_path / "first.ipynb", FIRST), write(tmp_path / "second.ipynb", SECOND)
+    failing = write(tmp_path / "failing.ipynb", ["secret = 43", "raise ValueError('stop here')"])
     with KernelSession(kernel, tmp_path) as shared:
         shared.execute(first, tmp_path / "first-out.ipynb", None)
+        with pytest.raises(PapermillExecutionError):  # a cell raises; the kernel is kept
+            shared.execute(failing, tmp_path / "failing-out.ipynb", None)
         shared.execute(second, tmp_path / "shared-out.ipynb", None)
     with KernelSession(kernel, tmp_path) as fresh:
         fresh.execute(second, tmp_path / "fresh-out.ipynb", None)
@@ -59,7 +64,8 @@ def printed(path):
 def test_studies_run_one_after_another_share_a_kernel_with_their_own_environment(tmp_path, monkeypatch):
     """As in a job process (share_kernels): the second study's notebook runs in the first
     study's kernel (same process id) and sees its own environment, not the first's; a
-    study whose notebook fails does not hand its kernel on."""
+    study whose notebook's cell raised hands its kernel on (the reset clears it), an
+    interrupted one does not."""
     from peerstudy.pipeline import kernels
 
     monkeypatch.setattr(kernels, "_SHARING", [True])
@@ -72,8 +78,30 @@ def test_studies_run_one_after_another_share_a_kernel_with_their_own_environment
             again.execute(nb, tmp_path / "second.ipynb", None)
         (slot1, pid1), (slot2, pid2) = printed(tmp_path / "first.ipynb"), printed(tmp_path / "second.ipynb")
         assert (slot1, slot2) == ("first", "second") and pid1 == pid2 and again is session
-        with pytest.raises(RuntimeError), kernels.study_kernel(kernel, tmp_path, {}) as failing:
-            raise RuntimeError("a notebook failed")
-        assert failing is session and not session.started and kernels._SHARED == {}
+        with pytest.raises(StageFailed), kernels.study_kernel(kernel, tmp_path, {}) as failed_cell:
+            raise StageFailed("a cell of a notebook raised")
+        assert failed_cell is session and session.started  # the kernel answered: handed on
+        with pytest.raises(KeyboardInterrupt), kernels.study_kernel(kernel, tmp_path, {}) as interrupted:
+            raise KeyboardInterrupt
+        assert interrupted is session and not session.started and kernels._SHARED == {}
     finally:
         kernels.close_shared_kernels()
+
+
+@pytest.mark.slow  # starts a kernel
+def test_a_kernel_that_died_between_two_notebooks_is_one_clear_error(tmp_path):
+    """The session's client waits for the kernel only once; a kernel gone since its last
+    notebook is still noticed before the next one runs, not waited on."""
+    import os
+    import signal
+    import time
+
+    kernel, nb = check_kernel(), write(tmp_path / "env.ipynb", ENVIRONMENT)
+    with KernelSession(kernel, tmp_path) as session:
+        session.execute(nb, tmp_path / "first.ipynb", None)
+        os.kill(int(printed(tmp_path / "first.ipynb")[1]), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while session._manager.provisioner.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(RuntimeError, match="the kernel died between two notebooks"):
+            session.execute(nb, tmp_path / "second.ipynb", None)

@@ -265,8 +265,9 @@ def test_a_study_run_killed_midway_leaves_the_previous_outputs_and_the_next_run_
     )
     try:
         deadline = time.monotonic() + 120
-        # killed while its second notebook runs: the first one's outputs are staged
-        while not list((out / f".staging/{STUDY}").glob(f"run-*/reports/{STUDY}/clean-survey.html")):
+        # killed while its second notebook runs (papermill writes a notebook as it starts):
+        # the first one's outputs are staged
+        while not list((out / f".staging/{STUDY}").glob(f"run-*/reports/{STUDY}/code.ipynb")):
             assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
             time.sleep(0.05)
     finally:

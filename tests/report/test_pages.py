@@ -297,3 +297,30 @@ def test_chromium_requests_nothing_from_outside(site, tmp_path):
             assert outside == set(), f"{page.name} requested {sorted(outside)} (Chromium's own: {sorted(own)})"
     finally:
         recorder.close()
+
+
+@pytest.mark.parametrize("notebook", ["results-survey", "code"])
+def test_a_page_is_the_document_nbconverts_html_exporter_makes(notebook):
+    """The pages skip the exporter's BeautifulSoup pass (parse and rewrite the page) and
+    make its two changes on the template's tags: parsed, a page is the very document
+    nbconvert's own HTMLExporter writes (its outputs focusable, its images with an
+    alternative text), for a stored notebook with tables, text and figures."""
+    from bs4 import BeautifulSoup
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / f"{notebook}.ipynb", as_version=4)
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters"}
+    loader = DictLoader({"peerstudy.html.j2": pages._TEMPLATE})
+    reference = HTMLExporter(config=config, template_name="lab", extra_loaders=[loader])
+    reference.template_file = "peerstudy.html.j2"
+    reference.exclude_input = reference.exclude_input_prompt = reference.exclude_output_prompt = True
+    resources = {"metadata": {"name": notebook}, "page_header": "<p>header</p>", "page_css": pages._CSS}
+    expected, _ = reference.from_notebook_node(nb, resources=dict(resources))
+    page = pages.render_html(nb, notebook, "<p>header</p>").decode()
+    assert str(BeautifulSoup(page, features="html.parser")) == expected
+    assert page.count('tabindex="0"') == expected.count('tabindex="0"') > 0

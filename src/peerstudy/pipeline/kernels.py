@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from peerstudy.errors import ConfigError, Problem
+from peerstudy.errors import ConfigError, PeerstudyError, Problem, StageFailed
 
 KERNEL_NAME = "peerstudy"
 # The kernel's own log (warnings about local unencrypted sockets, "KeyboardInterrupt caught"
@@ -94,7 +94,7 @@ class KernelSession:
         self.cwd = Path(cwd)
         self.environment = dict(environment or {})
         self._manager: Any = None
-        self._clients: list[Any] = []
+        self._client: Any = None
 
     @property
     def started(self) -> bool:
@@ -123,20 +123,17 @@ class KernelSession:
             self._start()
         else:
             self._reset()
-        try:
-            papermill.execute_notebook(
-                str(source),
-                str(target),
-                parameters=parameters,
-                kernel_name=self.kernel_name,
-                cwd=str(self.cwd),
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                km=self._manager,
-            )
-        finally:
-            self._stop_clients()  # papermill leaves the channels of a kernel it does not own open
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name=self.kernel_name,
+            cwd=str(self.cwd),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            km=self._manager,
+        )
 
     def close(self) -> None:
         """Shut the kernel down (at once: its notebooks are done), if it was started."""
@@ -145,22 +142,44 @@ class KernelSession:
         from jupyter_core.utils import run_sync
 
         manager, self._manager = self._manager, None
-        self._stop_clients()
+        self._stop_client()
         run_sync(manager.shutdown_kernel)(now=True)  # which also removes its connection file
 
     def _start(self) -> None:
+        from jupyter_client.asynchronous import AsyncKernelClient
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        clients = self._clients
+        session = self
+
+        class Client(AsyncKernelClient):
+            """One client for all the notebooks of the session: papermill and the reset each
+            ask for channels and wait for the kernel, which costs a new client 0.2 to 0.5 s
+            (the wait ends with 0.2 s of silence on IOPub). Its channels stay subscribed, and
+            replies are matched to requests by message id, so once the kernel has answered
+            it needs no waiting again."""
+
+            started = ready = False
+
+            def start_channels(self, *args: Any, **kwargs: Any) -> None:
+                if not self.started:
+                    super().start_channels(*args, **kwargs)
+                    self.started = True
+
+            async def wait_for_ready(self, timeout: float | None = None) -> None:
+                if not self.ready:
+                    await super()._async_wait_for_ready(timeout=timeout)
+                    self.ready = True
+                elif not await self._async_is_alive():
+                    raise RuntimeError("the kernel died between two notebooks")
 
         class Manager(AsyncKernelManager):
             def client(self, **kwargs: Any) -> Any:
-                made = super().client(**kwargs)
-                clients.append(made)  # so that their channels are closed after each notebook
-                return made
+                if session._client is None:  # closed by KernelSession.close
+                    session._client = super().client(**kwargs)
+                return session._client
 
-        manager = Manager(kernel_name=self.kernel_name)
+        manager = Manager(kernel_name=self.kernel_name, client_factory=Client)
         env = {**os.environ, **self.environment}
         run_sync(manager.start_kernel)(extra_arguments=_KERNEL_ARGS, cwd=str(self.cwd), env=env)
         self._manager = manager
@@ -180,16 +199,14 @@ class KernelSession:
                 timeout=60,
             )
 
-        try:
-            reply = run_sync(reset)()
-        finally:
-            self._stop_clients()
+        reply = run_sync(reset)()
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"the kernel could not be reset for the next notebook: {reply['content']}")
 
-    def _stop_clients(self) -> None:
-        while self._clients:
-            self._clients.pop().stop_channels()
+    def _stop_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.stop_channels()
 
 
 def _reset_code(environment: Mapping[str, str]) -> str:
@@ -238,7 +255,8 @@ def close_shared_kernels() -> None:
 def study_kernel(kernel_name: str, cwd: Path, environment: Mapping[str, str]) -> Iterator[KernelSession]:
     """A kernel session for the notebooks of one study, with ``environment`` set in the
     kernel: this process's shared one when :func:`share_kernels` was called (kept for the
-    next study, unless a notebook failed), else one of its own, shut down at the end.
+    next study, also after a cell raised, unless the run was interrupted or the kernel
+    failed), else one of its own, shut down at the end.
 
     Examples
     --------
@@ -255,7 +273,9 @@ def study_kernel(kernel_name: str, cwd: Path, environment: Mapping[str, str]) ->
     session.environment = dict(environment)
     try:
         yield session
+    except (StageFailed, PeerstudyError):
+        raise  # a cell raised, or a check refused the outputs: the kernel is sound, and the reset clears it
     except BaseException:
-        _SHARED.pop(key, None)  # a kernel a notebook failed in is not handed on
+        _SHARED.pop(key, None)  # interrupted, timed out or dead: not handed on
         session.close()
         raise
