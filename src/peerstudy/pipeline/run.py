@@ -84,8 +84,32 @@ def normalise_notebook(nb: nbformat.NotebookNode, *, output_path: str) -> tuple[
             meta.pop("papermill", None)
         meta.pop("execution", None)
         cell["id"] = f"cell-{i}"
+        if cell.get("outputs"):
+            cell["outputs"] = join_streams(cell["outputs"])
     timings["cells"] = cells
     return nb, timings
+
+
+def join_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adjacent stream outputs of one stream as one, as JupyterLab shows them: the kernel
+    sends what a cell printed every 0.2 s, so where a print is cut in two depends on how
+    busy the machine was, not on the notebook.
+
+    Examples
+    --------
+    >>> join_streams([{"output_type": "stream", "name": "stdout", "text": "['a', 'b']"},
+    ...               {"output_type": "stream", "name": "stdout", "text": "\\n"},
+    ...               {"output_type": "stream", "name": "stderr", "text": "warning\\n"}])
+    [{'output_type': 'stream', 'name': 'stdout', 'text': "['a', 'b']\\n"}, {'output_type': 'stream', 'name': 'stderr', 'text': 'warning\\n'}]
+    """
+    joined: list[dict[str, Any]] = []
+    for output in outputs:
+        last = joined[-1] if joined else {}
+        if output.get("output_type") == last.get("output_type") == "stream" and output["name"] == last["name"]:
+            last["text"] += output["text"]
+        else:
+            joined.append(output)
+    return joined
 
 
 @contextlib.contextmanager
