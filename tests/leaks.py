@@ -45,15 +45,20 @@ def _text_of(path: Path) -> str:
     return _DATA_URI.sub("", text)
 
 
-def find_leaks(root: Path, values) -> list[tuple[str, str]]:
+def find_leaks(root: Path, values, study: str | None = None) -> list[tuple[str, str]]:
     """(file, value) for every value found as a whole word in a text file or a parquet
-    table under ``root``'s data/processed/ and reports/."""
+    table under ``root``'s data/processed/ and reports/ (with ``study``: that study's
+    folders there, and the files shared by all studies, such as the index)."""
     patterns = {
         v: re.compile(r"(?<![A-Za-z0-9])" + re.escape(v) + r"(?![A-Za-z0-9])") for v in sorted(set(values)) if v
     }
     hits = []
     for top in ("data/processed", "reports"):
-        for path in sorted((root / top).rglob("*")):
+        if study is None:
+            paths = sorted((root / top).rglob("*"))
+        else:
+            paths = sorted([*(root / top).glob("*"), *(root / top / study).rglob("*")])
+        for path in paths:
             if path.is_file() and (path.suffix == ".parquet" or path.suffix in TEXT_SUFFIXES):
                 text = _text_of(path)
                 # the substring test first: much quicker than the regex, which must try every place

@@ -325,14 +325,12 @@ def test_a_real_study_reruns_only_what_a_changed_coder_sheet_touches(tmp_path, m
         assert tree_digest(out / top) == tree_digest(fresh / top), top
 
 
-def test_studies_run_in_parallel_give_the_same_bytes_as_one_by_one(tmp_path, regenerated, monkeypatch):
+def test_studies_run_in_parallel_give_the_same_bytes_as_one_by_one(tmp_path, regenerated):
     """Two real studies (the survey and the interviews), with papermill, one by one
-    (``jobs=1``), each in a kernel of its own, against the session's regeneration, which
-    ran every study at least two at once, job processes sharing their kernels
-    (``conftest.regenerate``)."""
-    from peerstudy.pipeline import kernels
-
-    monkeypatch.setattr(kernels, "_SHARING", [False])  # conftest shares the test process's kernel
+    (``jobs=1``, in this process's kernel), against the session's regeneration, which ran
+    every study at least two at once in job processes (``conftest.regenerate``). That a
+    kernel shared by notebooks shows what a kernel of their own would is nbval's check of
+    ``notebooks/`` (a fresh kernel each) and tests/pipeline/test_kernels.py's."""
     names = ["supporter-survey", "professional-interviews"]
     serial = tmp_path / "serial"
     pipeline.run_studies(names, output_root=serial, jobs=1, log=lambda line: None)

@@ -328,10 +328,10 @@ def test_figures_are_deterministic(small_review):
 
 # ----------------------------------------------------------------------------- the study end to end
 @pytest.fixture(scope="module")
-def study_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("review") / "out"
-    pipeline.run_study(STUDY, output_root=out, log=lambda line: None)
-    return out / "reports" / STUDY
+def study_run(regenerated):
+    """The review's reports as the session's regeneration made them: a whole run through
+    papermill (conftest.regenerate), read here, never changed."""
+    return regenerated / "reports" / STUDY
 
 
 @pytest.mark.slow  # the whole review, through papermill
