@@ -30,8 +30,8 @@ format: $(STAMP)  ## apply the formatter and the safe lint fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test-fast: lint  ## the lint gate, then everything but pipeline runs, nbval and the backtest (marked slow)
-	$(BIN)/python -m pytest -m "not slow" -q -n 2
+test-fast: lint  ## the lint gate, then everything but pipeline runs, nbval and the backtest (marked slow), fewer property examples
+	PEERSTUDY_FAST_LANE=1 $(BIN)/python -m pytest -m "not slow" -q -n 2 tests src
 
 # JupyterLab refuses to start as root unless told; containers and CI machines often are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)

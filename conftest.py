@@ -9,7 +9,8 @@ That regeneration is made once in the session, by the first worker that needs it
 others wait for it), and copied into the output root of each worker that needs it.
 
 Test lanes: `make test` runs everything (CI); `make test-fast` leaves out the tests
-marked ``slow`` (whole pipeline runs, nbval and the backtest). Notebooks collected by
+marked ``slow`` (whole pipeline runs, nbval and the backtest), and its property tests
+draw fewer examples (``PEERSTUDY_FAST_LANE``). Notebooks collected by
 nbval and tests that use the ``regenerated`` fixture are marked slow here, so nobody has
 to remember to; a test that runs a study itself carries ``@pytest.mark.slow``. Under
 pytest-xdist every worker has an output root of its own.
@@ -41,11 +42,17 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     # The studies a test process runs share its kernel, as in a job process of the pipeline
     # (reset before each notebook, the run's output root set in it): a kernel's start and
-    # imports once per worker, not once per study run. test_stagecache's one-by-one run
-    # turns this off, to compare against kernels of their own.
+    # imports once per worker, not once per study run.
     from peerstudy.pipeline import kernels
 
     kernels.share_kernels()
+    if os.environ.get("PEERSTUDY_FAST_LANE") == "1":
+        # `make test-fast`: property tests draw a fifth of their examples (helpers.examples),
+        # and those without a number of their own 20 rather than Hypothesis's 100
+        from hypothesis import settings
+
+        settings.register_profile("fast-lane", max_examples=20)
+        settings.load_profile("fast-lane")
     if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, or pytest without workers
         shared = Path(tempfile.mkdtemp(prefix="peerstudy-test-shared-"))
         _STATE["shared"] = shared

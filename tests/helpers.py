@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 #: tests/, whatever folder a test module sits in (tests mirror the packages of src/peerstudy).
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 MINI = FIXTURES / "mini-survey"
+#: Set by ``make test-fast``: the developer's quick lane (``make test``, which CI runs, leaves it unset).
+FAST_LANE = os.environ.get("PEERSTUDY_FAST_LANE") == "1"
+
+
+def examples(n: int) -> int:
+    """The number of examples a property test draws: ``n``, or a fifth of it (at least 10)
+    in the fast lane, where the loop should take a minute; the whole suite draws them all
+    (tests without a number of their own: the profile ``conftest.py`` loads there)."""
+    return max(10, n // 5) if FAST_LANE else n
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import MINI
+from helpers import MINI, examples
 from peerstudy.cleaning.clean import clean_export
 from peerstudy.cleaning.surveyfields import read_fields
 from peerstudy.cleaning.values import normalise_label, normalise_text, parse_integer
@@ -59,7 +59,7 @@ def test_normalise_text_keeps_content_and_fixes_layout():
     assert normalise_text(raw) == 'He said "thank you", and — café́?\nNext line\nlast'
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text())
 def test_text_normalisation_is_idempotent_and_never_crashes(text):
     once = normalise_text(text)
@@ -67,7 +67,7 @@ def test_text_normalisation_is_idempotent_and_never_crashes(text):
     assert "\r" not in once
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text())
 def test_label_normalisation_is_idempotent(text):
     once = normalise_label(text)
@@ -221,7 +221,7 @@ def test_text_fields_must_be_declared(mini):
         clean_export(mini / "export.csv", mini / "fields.yaml", text_fields=["whyy"])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200))
 def test_arbitrary_free_text_never_crashes_the_cleaner(tmp_path_factory, answer):
     folder = tmp_path_factory.mktemp("prop")
@@ -409,7 +409,7 @@ def _text_as_defined(value: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(st.text(), st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x1f\x85\xa0.aAzZ09Éé\u3000\u2025")))
 def test_quick_paths_of_label_and_text_normalisation_agree_with_the_definitions(text):
     # issue 14: ASCII labels and one-line texts take quick paths; the reference is the

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import MINI
+from helpers import MINI, examples
 from peerstudy.cleaning.clean import clean_export
 from peerstudy.cleaning.cleaninglog import LOG_COLUMNS, CleaningLog
 
@@ -120,7 +120,7 @@ def test_ids_and_dates_of_every_spelling_read_as_one_by_one(tmp_path):
     ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.one_of(

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from peerstudy.cleaning import cleanschema
 from peerstudy.cleaning.cleanschema import validate_typed
 from peerstudy.cleaning.surveyfields import Fields, FieldSpec
@@ -40,7 +41,7 @@ def _pandera_only(typed):
         return validate_typed(typed, SPEC, "export.csv")
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.lists(st.fixed_dictionaries(_VALUES), max_size=6))
 def test_the_quick_check_finds_what_pandera_finds(rows):
     # the reference: pandera's validation of the same table, with the quick check switched off

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import FIXTURES
+from helpers import FIXTURES, examples
 from peerstudy.cleaning.deid import (
     DeidKey,
     deidentify,
@@ -413,7 +413,7 @@ _TEXTS = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(_TEXTS, max_size=12))
 def test_a_column_is_deidentified_as_its_texts_one_by_one(texts):
     # issue 14: a column's texts are screened at once, and only those that may hold an
@@ -431,7 +431,7 @@ def test_a_column_is_deidentified_as_its_texts_one_by_one(texts):
     assert counts == [c for _, c in expected]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
 def test_an_ascii_text_said_to_hold_no_address_or_number_holds_none(text):
     # the column screen (one Arrow pattern) against the per-text tests it stands for

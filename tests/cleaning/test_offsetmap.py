@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import FIXTURES
+from helpers import FIXTURES, examples
 from peerstudy.cleaning.deid import DeidKey, deidentify, deidentify_mapped
 from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.offsetmap import OffsetMap, Piece, align_text, compose, map_edits, maps_from_turns, pieces_of
@@ -205,7 +205,7 @@ def _placed(tokens: list[str]) -> tuple[str, list[tuple[int, int, str]]]:
     return " ".join(tokens), spans
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(_TOKENS)
 def test_mapping_keeps_order_and_text_outside_replacements(tokens):
     source, spans = _placed(tokens)
@@ -227,7 +227,7 @@ def test_mapping_keeps_order_and_text_outside_replacements(tokens):
             assert clean[m.start(a) : m.end(b)] == source[a:b]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.text(alphabet="ab c", min_size=1, max_size=5), min_size=1, max_size=6), st.data())
 def test_joined_lines_map_back_to_their_words(parts, data):
     words = [p.strip() for p in parts if p.strip()]

@@ -12,7 +12,7 @@ from docx.oxml.ns import nsdecls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import FIXTURES
+from helpers import FIXTURES, examples
 from peerstudy.cleaning.deid import DeidKey
 from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.transcripts import (
@@ -617,7 +617,7 @@ def test_unattributed_turns_stay_unattributed_after_cleaning():
     assert counts["participant"] == 3  # Mira once (two cues, one turn), Jonas twice; none for the unattributed cue
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.one_of(

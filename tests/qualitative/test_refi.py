@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from helpers import FIXTURES, TESTS, samples_dir
+from helpers import FIXTURES, TESTS, examples, samples_dir
 from peerstudy.errors import ConfigError, InputError
 from peerstudy.qualitative import refi
 from peerstudy.qualitative.codebook import read_codebook
@@ -634,7 +634,7 @@ def tables(draw):
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=tables(), label=XML_TEXT)
 def test_round_trip_property(tmp_path, mini_book, data, label):
     docs, segs, cods = data
@@ -1125,7 +1125,7 @@ def test_apply_refi_redacts_the_researcher_written_text_it_carries_on(tmp_path):
     assert not coded.imported.astype(str).apply(lambda col: col.str.contains("Kim Ha-eun")).any().any()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(text=st.text(st.sampled_from(list("ab \r\n😀𠀋.")), max_size=40), bom=st.booleans())
 def test_offset_mapping_equals_a_character_by_character_count(text, bom):
     """Every reading's mapping against a naive count: each character's units (two for one

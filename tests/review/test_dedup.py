@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import FIXTURES, samples_dir
+from helpers import FIXTURES, examples, samples_dir
 from peerstudy.errors import ConfigError
 from peerstudy.review.bibliography import read_exports, read_medline, read_ris, read_wos
 from peerstudy.review.dedup import find_duplicates, select_pairs_to_check, summarise_pairs
@@ -195,7 +195,7 @@ def test_normalise_title_ignores_case_punctuation_trailing_period_and_accents():
     assert normalise_title("Ødegård & Łukasik") == "odegard and lukasik"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     title=st.text(alphabet="abcdefghij ,.:-", min_size=5, max_size=40),
     years=st.tuples(st.integers(1980, 2010), st.integers(1980, 2010)).filter(lambda y: y[0] != y[1]),
@@ -1066,7 +1066,7 @@ def test_parts_of_a_series_under_one_doi_stay_apart():
     assert listed(pairs)[("a:1", "a:2")]["reason"] == "same DOI, titles differ"
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     rows=st.lists(
         st.tuples(

@@ -16,6 +16,7 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
+from helpers import examples
 from peerstudy.errors import ConfigError, InputError
 from peerstudy.stats.alpha import krippendorff_alpha
 from peerstudy.stats.bootstrap import Estimate
@@ -242,7 +243,7 @@ def hand_gwet(table, kind):
     return (pa - pe) / (1 - pe)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(
     arrays(np.int64, st.tuples(st.integers(2, 15), st.just(2)), elements=st.integers(0, 3)),
     st.sampled_from([None, "linear", "quadratic"]),
@@ -260,7 +261,7 @@ def test_cohen_matches_textbook_formula(table, weights):
     assert got == pytest.approx(expected, abs=1e-9)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(arrays(np.int64, st.tuples(st.integers(2, 15), st.just(2)), elements=st.integers(0, 3)))
 def test_fleiss_with_two_coders_is_scotts_pi(table):
     # Fleiss' kappa for two coders equals Scott's pi: pe from pooled marginals.
@@ -281,7 +282,7 @@ def to_rows(table):
     return [[None if np.isnan(v) else int(v) for v in row] for row in table]
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(tables_with_missing())
 def test_gwet_and_bp_match_loop_implementation(table):
     rows = to_rows(table)
@@ -295,7 +296,7 @@ def test_gwet_and_bp_match_loop_implementation(table):
     assert brennan_prediger(rows) == pytest.approx(hand_gwet(rows, "bp"), abs=1e-9)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(tables_with_missing())
 def test_krippendorff_matches_package_directly(table):
     # our units x coders wrapper vs the package on coders x units
@@ -341,7 +342,7 @@ NOMINAL = {
 }
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.lists(st.integers(0, 3), min_size=2, max_size=12), st.integers(2, 4))
 def test_perfect_agreement_gives_one(labels, n_coders):
     table = np.repeat(np.array(labels)[:, None], n_coders, axis=1)
@@ -356,7 +357,7 @@ def test_perfect_agreement_gives_one(labels, n_coders):
         assert cohen_kappa(labels, labels, weights) == pytest.approx(1.0)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(complete_tables(), st.permutations(["red", "green", "blue", "grey"]))
 def test_relabelling_categories_changes_nothing(table, names):
     relabelled = np.array(names, dtype=object)[table]
@@ -373,7 +374,7 @@ def test_relabelling_categories_changes_nothing(table, names):
     same_result(lambda t: krippendorff_alpha(t, "ratio"), table + 1.0, 2.5 * (table + 1.0))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(complete_tables(), st.randoms(use_true_random=False))
 def test_permuting_units_and_coders_changes_nothing(table, rnd):
     units = list(range(table.shape[0]))
@@ -387,7 +388,7 @@ def test_permuting_units_and_coders_changes_nothing(table, rnd):
     same_result(lambda t: cohen_kappa(t[:, 0], t[:, 1]), table, table[:, [1, 0]])
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(tables_with_missing())
 def test_missing_codings_permutation_invariance(table):
     units = np.arange(table.shape[0])[::-1]
@@ -396,7 +397,7 @@ def test_missing_codings_permutation_invariance(table):
         same_result(NOMINAL[name], table, table[units][:, coders])
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(complete_tables())
 def test_results_lie_in_their_range(table):
     def value(func, *args):
@@ -748,7 +749,7 @@ def package_kappa(units):
     return sm_fleiss_kappa(counts, method="fleiss")
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(tidy_codings())
 def test_agreement_table_matches_the_packages(case):
     # Each code's presence matrix (segments x coders, 0/1) given to scikit-learn, statsmodels
