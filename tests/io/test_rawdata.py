@@ -152,7 +152,7 @@ def test_accepting_an_unchanged_folder_leaves_its_checksum_file_as_it_is(raw):
     assert b"\r" not in (raw / CHECKSUMS).read_bytes(), "a list written otherwise is written again"
 
 
-@pytest.mark.parametrize("study", ["supporter-survey", "literature-review"])
+@pytest.mark.parametrize("study", pipeline.list_studies())
 def test_accept_raw_loads_none_of_the_heavy_libraries(tmp_path, study):
     """``accept-raw`` checks the study (its notebooks' parameters read without papermill)
     and records its raw folder without loading pandas, numpy, matplotlib, papermill,

@@ -158,19 +158,3 @@ def test_bands_cover_every_value():
 
     with pytest.raises(ConfigError, match="expected bands that cover every value, found 2"):
         assign_bands(pd.Series([2]), {"3-5": [3, 5]})
-
-
-def test_characteristics_follow_the_declared_types(tmp_path):
-    from peerstudy.errors import ConfigError
-    from peerstudy.report.tables import declared_characteristics
-
-    (tmp_path / "fields.yaml").write_text(
-        "fields:\n  id: {column: id, type: id}\n  band: {column: b, type: category}\n"
-        "  years: {column: y, type: integer}\n  note: {column: n, type: text}\n"
-    )
-    # every declared field with a summary, in file order; the integer one is continuous
-    assert declared_characteristics(tmp_path / "fields.yaml") == (["band", "years"], ["years"])
-    with pytest.raises(ConfigError) as info:
-        declared_characteristics(tmp_path / "fields.yaml", ["band", "sex", "note"])
-    assert [p.found for p in info.value.problems] == ["'sex'", "'note' of type 'text'"]
-    assert all(p.field == "characteristics" for p in info.value.problems)

@@ -353,12 +353,12 @@ def _participant_fields(
     values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]], shown: str
 ) -> list[Problem]:
     """The fields the results notebooks of interview and dyad studies describe, checked as
-    they check them (:func:`peerstudy.report.tables.declared_characteristics`)."""
+    they check them (:func:`peerstudy.report.declarations.declared_characteristics`)."""
     checks: list[Callable[[], Any]] = []
     fields_file = values.get("participants_fields", "")
     if not _is_file(fields_file):
         return []  # a missing fields file is told by _files
-    from peerstudy.report.tables import declared_characteristics  # (pandas): only where there are fields to check
+    from peerstudy.report.declarations import declared_characteristics
 
     if "results-interviews" in declared:
         band = values.get("band_field") or ""
@@ -401,7 +401,7 @@ def _dyad_sources(values: Mapping[str, Any], declared: Mapping[str, Mapping[str,
     """A dyad study's sources: each has a known kind; the document attribute ``source`` is declared."""
     if "results-dyads" not in declared:
         return []
-    from peerstudy.report.comparisons import SOURCE_KINDS
+    from peerstudy.report.declarations import SOURCE_KINDS
 
     kinds = values.get("source_kinds") or {}
     problems = [

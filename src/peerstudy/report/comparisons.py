@@ -33,15 +33,8 @@ import pandas as pd
 
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.qualitative.codebook import ancestors, children
+from peerstudy.report.declarations import SOURCE_KINDS
 from peerstudy.report.dyadchecks import dyad_declaration_problems
-
-#: The kinds of source a dyad study may declare (``source_kinds``), with the key figure
-#: that counts their documents.
-SOURCE_KINDS = {
-    "observation notes": "n_observations",
-    "recorded session": "n_recorded_sessions",
-    "interview": "n_interviews",
-}
 
 
 def check_dyad_parameters(

@@ -222,7 +222,7 @@ def dyad_key_figures(
     documents and the consensus codings (never read off a label of the codebook).
 
     Returns ``n_dyads``; per kind of source the study declares (``source_kinds``: source
-    → kind, see :data:`peerstudy.report.comparisons.SOURCE_KINDS`) the number of its documents:
+    → kind, see :data:`peerstudy.report.declarations.SOURCE_KINDS`) the number of its documents:
     ``n_observations``, ``n_recorded_sessions``, ``n_interviews``; ``sessions``;
     ``sessions_by_kind`` (kind → the sessions its documents come from);
     ``most_coded_category`` (the label, lower case, of the category at ``depth`` coded
@@ -248,7 +248,7 @@ def dyad_key_figures(
     >>> key["most_coded_category"], key["empathy_dimensions"], key["sessions_by_kind"]
     ('trust', ['illness'], {'observation notes': [1, 3]})
     """
-    from peerstudy.report.comparisons import SOURCE_KINDS
+    from peerstudy.report.declarations import SOURCE_KINDS
 
     spoken = consensus.drop_duplicates("segment").merge(segments[["segment", "participant"]], on="segment")
     by_role = spoken.merge(participants[["participant", role]], on="participant")[role].value_counts()

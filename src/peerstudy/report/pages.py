@@ -236,7 +236,7 @@ def _source_of(parameters: Mapping[str, Any]) -> str | None:
 
 
 def _notices(parameters: Mapping[str, Any]) -> list[str]:
-    from peerstudy.report.tables import stand_in_notes
+    from peerstudy.report.declarations import stand_in_notes
 
     notes = parameters.get("notes") or []
     notes = [notes] if isinstance(notes, str) else list(notes)

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from peerstudy.cleaning.surveyfields import Fields
+from peerstudy.report.declarations import SUMMARY_BY_TYPE
 from peerstudy.report.fieldfigures import option_counts
 from peerstudy.report.likert import answered_scores
-from peerstudy.report.tables import SUMMARY_BY_TYPE, characteristics_table
+from peerstudy.report.tables import characteristics_table
 
 __all__ = ["survey_characteristics"]
 

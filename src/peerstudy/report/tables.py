@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
-from peerstudy.io.yamlfiles import read_yaml
 from peerstudy.qualitative.codebook import children
+from peerstudy.report.declarations import SUMMARY_BY_TYPE, declared_characteristics, stand_in_notes
 
 __all__ = [
+    "SUMMARY_BY_TYPE",
     "declared_characteristics",
     "characteristics_table",
     "stand_in_notes",
@@ -33,91 +32,6 @@ __all__ = [
     "saturation_table",
     "crosstab_codes",
 ]
-
-
-#: How each declared field type is summarised: counts and % per level, or mean/SD/range.
-SUMMARY_BY_TYPE = {
-    "category": "counts",
-    "boolean": "counts",
-    "likert": "counts",
-    "label": "counts",
-    "multi": "counts",
-    "integer": "continuous",
-    "number": "continuous",
-    "decimal": "continuous",
-}
-
-
-def declared_characteristics(
-    fields_file: str | Path,
-    characteristics: Sequence[str] = (),
-    *,
-    derived: Sequence[str] = (),
-    parameter: str = "characteristics",
-) -> tuple[list[str], list[str]]:
-    """The participant fields to describe and which of them are continuous, from the
-    study's fields file (each field's declared ``type`` decides: category, boolean,
-    Likert: n (%); integer, number: mean (SD) and range).
-
-    Parameters
-    ----------
-    fields_file
-        The study's fields file (parameter ``participants_fields``).
-    characteristics
-        Fields to describe, in order; empty: every declared field that can be summarised.
-    derived
-        Columns the notebook adds (e.g. bands of a number), described as categories.
-    parameter
-        The notebook parameter that names the fields (named in the messages).
-
-    Returns
-    -------
-    tuple
-        ``(columns, continuous)``.
-
-    Raises
-    ------
-    ConfigError
-        Every field named in ``characteristics`` that is not declared, or whose type has
-        no summary (an id, free text), in one message naming the parameter.
-
-    Examples
-    --------
-    >>> declared_characteristics("studies/professional-interviews/fields.yaml", ["sex", "age"])
-    (['sex', 'age'], ['age'])
-    """
-    path = resolve_input(fields_file) if str(fields_file) else None
-    doc = read_yaml(path, what="a fields file (YAML)", parameter="participants_fields") if path else {}
-    fields = doc.get("fields") if isinstance(doc, dict) else None
-    types = {str(k): str((v or {}).get("type", "")) for k, v in fields.items()} if isinstance(fields, dict) else {}
-    types |= {d: "category" for d in derived}
-    wanted = list(characteristics) or [f for f, t in types.items() if t in SUMMARY_BY_TYPE and t != "label"]
-    shown = relative_to_root(path) if path else "(no participants_fields)"
-    problems = [
-        Problem(
-            file=shown,
-            field=parameter,
-            expected="fields declared in the study's fields file",
-            found=repr(f),
-            fix=f"declare {f!r} under 'fields:' in {shown}, or remove it from {parameter}",
-        )
-        for f in wanted
-        if f not in types
-    ]
-    problems += [
-        Problem(
-            file=shown,
-            field=parameter,
-            expected="fields with a summary (category, boolean, likert, integer, number)",
-            found=f"{f!r} of type {types[f]!r}",
-            fix=f"remove {f!r} from {parameter}",
-        )
-        for f in wanted
-        if f in types and types[f] not in SUMMARY_BY_TYPE
-    ]
-    if problems:
-        raise ConfigError(problems)
-    return wanted, [f for f in wanted if SUMMARY_BY_TYPE[types[f]] == "continuous"]
 
 
 def characteristics_table(
@@ -203,16 +117,6 @@ def characteristics_table(
     base = out["characteristic"].str.replace(r"( range)?, .*$", "", regex=True)
     out["note"] = ["not published: stand-in value" if b in unpublished else "" for b in base]
     return out.astype("string")
-
-
-def stand_in_notes(unpublished: Sequence[str]) -> list[str]:
-    """Caveats printed under a table with values the source paper does not report."""
-    if not unpublished:
-        return []
-    return [
-        f"{', '.join(unpublished)}: not reported in the source paper; the values shown come from "
-        "the project's stand-in data and are not published figures."
-    ]
 
 
 def category_table(

@@ -1,0 +1,40 @@
+"""What a study declares about its results (peerstudy.report.declarations), read without
+pandas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from peerstudy.errors import ConfigError
+from peerstudy.report.declarations import declared_characteristics, stand_in_notes
+
+
+def test_characteristics_follow_the_declared_types(tmp_path):
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: id, type: id}\n  band: {column: b, type: category}\n"
+        "  years: {column: y, type: integer}\n  note: {column: n, type: text}\n"
+    )
+    # every declared field with a summary, in file order; the integer one is continuous
+    assert declared_characteristics(tmp_path / "fields.yaml") == (["band", "years"], ["years"])
+    with pytest.raises(ConfigError) as info:
+        declared_characteristics(tmp_path / "fields.yaml", ["band", "sex", "note"])
+    assert [p.found for p in info.value.problems] == ["'sex'", "'note' of type 'text'"]
+    assert all(p.field == "characteristics" for p in info.value.problems)
+
+
+def test_values_not_in_the_source_paper_are_named_in_one_caveat():
+    assert stand_in_notes([]) == []
+    (note,) = stand_in_notes(["sex", "age"])
+    assert note.startswith("sex, age: not reported in the source paper") and "not published figures" in note
+
+
+def test_the_declarations_load_no_table_library():
+    """The pre-run check reads these; pandas and numpy stay unloaded (a fresh interpreter)."""
+    code = (
+        "import sys, peerstudy.report.declarations; print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
