@@ -9,7 +9,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from peerstudy.errors import StageFailed
 from peerstudy.pipeline.kernels import KernelSession, check_kernel
-from peerstudy.pipeline.run import normalise_notebook
+from peerstudy.pipeline.notebookcells import normalise_notebook
 
 FIRST = ["secret = 41", "import math\nsecret + 1", "print(sorted(k for k in dir() if not k.startswith('_')))"]
 # In a fresh kernel the second notebook finds no `secret`, and its cells are counted 1, 2, 3.

@@ -41,7 +41,7 @@ _WHERE = {  # each name to the module that defines it
     "code_digest": "peerstudy.pipeline.manifest",
     "list_studies": "peerstudy.pipeline.study",
     "load_study": "peerstudy.pipeline.study",
-    "normalise_notebook": "peerstudy.pipeline.run",
+    "normalise_notebook": "peerstudy.pipeline.notebookcells",
     "raw_inputs": "peerstudy.pipeline.manifest",
     "refresh_notebooks": "peerstudy.pipeline.run",
     "run_studies": "peerstudy.pipeline.run",

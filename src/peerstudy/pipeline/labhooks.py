@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 
 from peerstudy.pipeline.kernels import KERNEL_NAME
-from peerstudy.pipeline.run import normalise_notebook
+from peerstudy.pipeline.notebookcells import normalise_notebook
 
 __all__ = ["KERNELSPEC", "language_info", "normalise_saved_notebook"]
 

@@ -1,7 +1,9 @@
 """What a notebook declares, read from its JSON without papermill or nbformat (whose
 imports cost more than a command that only checks a study may take): the parameters its
 ``parameters`` cell declares, as papermill reads them, and a digest of its cells as
-written (not their outputs).
+written (not their outputs); and an executed notebook with what differs from run to run
+taken out (:func:`normalise_notebook`: the pipeline before storing it, and JupyterLab's
+save hook).
 """
 
 from __future__ import annotations
@@ -12,8 +14,13 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-__all__ = ["code_cells_digest", "declared_parameters"]
+from peerstudy import config
+
+__all__ = ["code_cells_digest", "declared_parameters", "join_streams", "normalise_notebook"]
+
+Notebook = TypeVar("Notebook", bound=dict[str, Any])
 
 
 def declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
@@ -100,3 +107,57 @@ def code_cells_digest(path: Path) -> str:
         ],
     }
     return hashlib.sha256(json.dumps(code, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+_TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
+
+
+def normalise_notebook(nb: Notebook, *, output_path: str) -> tuple[Notebook, dict[str, Any]]:
+    """Remove what differs from run to run (timings, absolute paths, the patch version of
+    Python) from an executed notebook; return it and the removed timings."""
+    timings: dict[str, Any] = {}
+    pm = nb["metadata"].get("papermill", {})
+    for key in _TIMING_KEYS:
+        if key in pm:
+            timings[key] = pm.pop(key)
+    pm["input_path"] = config.relative_to_root(pm.get("input_path", ""))
+    pm["output_path"] = output_path
+    pm.pop("environment_variables", None)
+    lang = nb["metadata"].get("language_info", {})
+    if "version" in lang:
+        lang["version"] = ".".join(str(lang["version"]).split(".")[:2])
+    cells = []
+    for i, cell in enumerate(nb["cells"]):
+        meta = cell.get("metadata", {})
+        cell_pm = meta.get("papermill", {})
+        cells.append({k: cell_pm.pop(k) for k in _TIMING_KEYS if k in cell_pm})
+        if not cell_pm:
+            meta.pop("papermill", None)
+        meta.pop("execution", None)
+        cell["id"] = f"cell-{i}"
+        if cell.get("outputs"):
+            cell["outputs"] = join_streams(cell["outputs"])
+    timings["cells"] = cells
+    return nb, timings
+
+
+def join_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adjacent stream outputs of one stream as one, as JupyterLab shows them: the kernel
+    sends what a cell printed every 0.2 s, so where a print is cut in two depends on how
+    busy the machine was, not on the notebook.
+
+    Examples
+    --------
+    >>> join_streams([{"output_type": "stream", "name": "stdout", "text": "['a', 'b']"},
+    ...               {"output_type": "stream", "name": "stdout", "text": "\\n"},
+    ...               {"output_type": "stream", "name": "stderr", "text": "warning\\n"}])
+    [{'output_type': 'stream', 'name': 'stdout', 'text': "['a', 'b']\\n"}, {'output_type': 'stream', 'name': 'stderr', 'text': 'warning\\n'}]
+    """
+    joined: list[dict[str, Any]] = []
+    for output in outputs:
+        last = joined[-1] if joined else {}
+        if output.get("output_type") == last.get("output_type") == "stream" and output["name"] == last["name"]:
+            last["text"] += output["text"]
+        else:
+            joined.append(output)
+    return joined

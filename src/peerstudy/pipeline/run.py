@@ -53,63 +53,10 @@ from peerstudy.pipeline.manifest import (
     raw_inputs,
     update_manifest,
 )
+from peerstudy.pipeline.notebookcells import normalise_notebook
 from peerstudy.pipeline.parallel import count_jobs, run_jobs
 from peerstudy.pipeline.study import Study, check_study_names, list_studies, load_study
 from peerstudy.report.pages import write_index, write_pages
-
-_TIMING_KEYS = ("start_time", "end_time", "duration", "status", "exception")
-
-
-# ------------------------------------------------------------------------ notebooks
-def normalise_notebook(nb: nbformat.NotebookNode, *, output_path: str) -> tuple[nbformat.NotebookNode, dict]:
-    """Remove what differs from run to run (timings, absolute paths, the patch version of
-    Python) from an executed notebook; return it and the removed timings."""
-    timings: dict[str, Any] = {}
-    pm = nb.metadata.get("papermill", {})
-    for key in _TIMING_KEYS:
-        if key in pm:
-            timings[key] = pm.pop(key)
-    pm["input_path"] = config.relative_to_root(pm.get("input_path", ""))
-    pm["output_path"] = output_path
-    pm.pop("environment_variables", None)
-    lang = nb.metadata.get("language_info", {})
-    if "version" in lang:
-        lang["version"] = ".".join(str(lang["version"]).split(".")[:2])
-    cells = []
-    for i, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {})
-        cell_pm = meta.get("papermill", {})
-        cells.append({k: cell_pm.pop(k) for k in _TIMING_KEYS if k in cell_pm})
-        if not cell_pm:
-            meta.pop("papermill", None)
-        meta.pop("execution", None)
-        cell["id"] = f"cell-{i}"
-        if cell.get("outputs"):
-            cell["outputs"] = join_streams(cell["outputs"])
-    timings["cells"] = cells
-    return nb, timings
-
-
-def join_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Adjacent stream outputs of one stream as one, as JupyterLab shows them: the kernel
-    sends what a cell printed every 0.2 s, so where a print is cut in two depends on how
-    busy the machine was, not on the notebook.
-
-    Examples
-    --------
-    >>> join_streams([{"output_type": "stream", "name": "stdout", "text": "['a', 'b']"},
-    ...               {"output_type": "stream", "name": "stdout", "text": "\\n"},
-    ...               {"output_type": "stream", "name": "stderr", "text": "warning\\n"}])
-    [{'output_type': 'stream', 'name': 'stdout', 'text': "['a', 'b']\\n"}, {'output_type': 'stream', 'name': 'stderr', 'text': 'warning\\n'}]
-    """
-    joined: list[dict[str, Any]] = []
-    for output in outputs:
-        last = joined[-1] if joined else {}
-        if output.get("output_type") == last.get("output_type") == "stream" and output["name"] == last["name"]:
-            last["text"] += output["text"]
-        else:
-            joined.append(output)
-    return joined
 
 
 @contextlib.contextmanager
