@@ -102,7 +102,7 @@ def render_html(nb: nbformat.NotebookNode, title: str, header: str = "") -> byte
 # image that has none. Done here on the tags the template writes, the rest left byte for byte.
 _FOCUSABLE = re.compile(r'<div\b([^<>]*\bclass="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*"[^<>]*)>')
 _NO_ALT = re.compile(r"<img\b(?![^<>]*\balt=)")
-IMAGE_ALT = "No description has been provided for this image"
+_IMAGE_ALT = "No description has been provided for this image"
 
 
 def _mark_page(page: str) -> str:
@@ -119,7 +119,7 @@ def _mark_page(page: str) -> str:
     page = _FOCUSABLE.sub(
         lambda m: f'<div{m.group(1)} tabindex="0">' if "tabindex=" not in m.group(1) else m.group(0), page
     )
-    return _NO_ALT.sub(f'<img alt="{IMAGE_ALT}"', page)
+    return _NO_ALT.sub(f'<img alt="{_IMAGE_ALT}"', page)
 
 
 @functools.cache
