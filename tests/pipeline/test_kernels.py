@@ -3,6 +3,10 @@ kernel would show it, so its outputs are those of a kernel of its own."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
@@ -92,10 +96,6 @@ def test_studies_run_one_after_another_share_a_kernel_with_their_own_environment
 def test_a_kernel_that_died_between_two_notebooks_is_one_clear_error(tmp_path):
     """The session's client waits for the kernel only once; a kernel gone since its last
     notebook is still noticed before the next one runs, not waited on."""
-    import os
-    import signal
-    import time
-
     kernel, nb = check_kernel(), write(tmp_path / "env.ipynb", ENVIRONMENT)
     with KernelSession(kernel, tmp_path) as session:
         session.execute(nb, tmp_path / "first.ipynb", None)

@@ -3,11 +3,9 @@ pandas."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
+from helpers import heavy_modules_after
 from peerstudy.errors import ConfigError
 from peerstudy.report.declarations import declared_characteristics, stand_in_notes
 
@@ -32,9 +30,5 @@ def test_values_not_in_the_source_paper_are_named_in_one_caveat():
 
 
 def test_the_declarations_load_no_table_library():
-    """The pre-run check reads these; pandas and numpy stay unloaded (a fresh interpreter)."""
-    code = (
-        "import sys, peerstudy.report.declarations; print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout == "[]\n"
+    """The pre-run check reads these; no heavy library is loaded (a fresh interpreter)."""
+    assert heavy_modules_after("import peerstudy.report.declarations", "0") == "0 []\n"
