@@ -21,6 +21,64 @@ def examples(n: int) -> int:
     return max(10, n // 5) if FAST_LANE else n
 
 
+#: Which fixture holds data of each README example's shape ("Adding a study"; file names as the examples name them).
+README_EXAMPLE_DATA = {
+    "my-survey": "mini-survey",
+    "my-interviews": "own-interviews",
+    "my-dyads": "own-dyads",
+    "my-review": "mini-review",
+}
+
+
+def readme_examples() -> dict[str, str]:
+    """The README's example parameter files ("Adding a study"), by study name (from their first line)."""
+    import re
+
+    from peerstudy import config
+
+    section = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split("## Adding a study", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    found = {}
+    for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.S):
+        head = re.match(r"# studies/([a-z0-9-]+)\.yaml", block)
+        if head:
+            found[head.group(1)] = block
+    return found
+
+
+def example_study(tmp_path: Path, name: str) -> tuple[Path, dict]:
+    """The README example ``name`` as a parameter file beside a copy of its data (in
+    ``tmp_path/data/raw/<name>``, accepted, and its fields file); returns the file's path
+    and the example's parameters."""
+    import shutil
+
+    import yaml
+
+    from peerstudy.io.rawdata import accept_raw
+
+    text = readme_examples()[name]
+    raw = tmp_path / "data/raw" / name
+    shutil.copytree(FIXTURES / README_EXAMPLE_DATA[name], raw)
+    fields = tmp_path / "studies" / name / "fields.yaml"
+    if (raw / "fields.yaml").is_file():
+        fields.parent.mkdir(parents=True)
+        shutil.move(raw / "fields.yaml", fields)
+    accept_raw(raw)
+    text = text.replace(f"data/raw/{name}", str(raw)).replace(f"studies/{name}/", f"{fields.parent}/")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text + f"raw: {raw}\n", encoding="utf-8")
+    return path, yaml.safe_load(text)
+
+
+def check_example_reports(reports: Path) -> None:
+    """What the run of a README example must leave in ``reports``: its key figures, and no
+    comparison with published figures (the examples name none; results-review writes the
+    table empty, the other notebooks not at all)."""
+    assert (reports / "key-figures.json").is_file()
+    comparison = reports / "tables/published-comparison.csv"
+    assert not comparison.exists() or comparison.read_text(encoding="utf-8-sig").count("\n") == 1
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file below ``folder``, by relative path."""
     return {

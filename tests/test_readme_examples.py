@@ -6,53 +6,13 @@ in the slow suite, run end to end through the pipeline."""
 
 from __future__ import annotations
 
-import re
-import shutil
-
 import pytest
 import yaml
 
-from helpers import FIXTURES
-from peerstudy import config, pipeline
+from helpers import README_EXAMPLE_DATA as DATA
+from helpers import check_example_reports, example_study, readme_examples
+from peerstudy import pipeline
 from peerstudy.errors import ConfigError
-from peerstudy.io.rawdata import accept_raw
-
-# Which fixture holds data of each example's shape (file names as the examples name them).
-DATA = {
-    "my-survey": "mini-survey",
-    "my-interviews": "own-interviews",
-    "my-dyads": "own-dyads",
-    "my-review": "mini-review",
-}
-
-
-def readme_examples() -> dict[str, str]:
-    """The README's example parameter files, by study name (from their first line)."""
-    section = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split("## Adding a study", 1)[1]
-    section = section.split("\n## ", 1)[0]
-    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
-    found = {}
-    for block in blocks:
-        head = re.match(r"# studies/([a-z0-9-]+)\.yaml", block)
-        if head:
-            found[head.group(1)] = block
-    return found
-
-
-def example_study(tmp_path, name: str) -> tuple:
-    """The example's parameter file beside a copy of its data (raw folder and fields file)."""
-    text = readme_examples()[name]
-    raw = tmp_path / "data/raw" / name
-    shutil.copytree(FIXTURES / DATA[name], raw)
-    fields = tmp_path / "studies" / name / "fields.yaml"
-    if (raw / "fields.yaml").is_file():
-        fields.parent.mkdir(parents=True)
-        shutil.move(raw / "fields.yaml", fields)
-    accept_raw(raw)
-    text = text.replace(f"data/raw/{name}", str(raw)).replace(f"studies/{name}/", f"{fields.parent}/")
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(text + f"raw: {raw}\n", encoding="utf-8")
-    return path, yaml.safe_load(text)
 
 
 def test_the_readme_shows_one_example_of_each_kind():
@@ -79,21 +39,11 @@ def test_a_readme_example_is_refused_while_its_data_are_missing(tmp_path, name):
         pipeline.load_study(path)
 
 
+# my-survey runs end to end in tests/pipeline/test_stagecache.py, whose coder-sheet test
+# starts from a run of it (and checks its outputs as here)
 @pytest.mark.slow  # runs whole studies through the pipeline
-@pytest.mark.parametrize(
-    "name",
-    [
-        "my-survey",
-        "my-interviews",
-        "my-dyads",
-        "my-review",
-    ],
-)
+@pytest.mark.parametrize("name", ["my-interviews", "my-dyads", "my-review"])
 def test_a_readme_example_runs_end_to_end(tmp_path, name):
     path, _ = example_study(tmp_path, name)
     pipeline.run_study(path, output_root=tmp_path / "out", log=lambda line: None)
-    reports = tmp_path / "out/reports" / name
-    assert (reports / "key-figures.json").is_file()
-    # no `published` in the examples: no comparison (results-review writes the table empty, the others not at all)
-    comparison = reports / "tables/published-comparison.csv"
-    assert not comparison.exists() or comparison.read_text(encoding="utf-8-sig").count("\n") == 1
+    check_example_reports(tmp_path / "out/reports" / name)

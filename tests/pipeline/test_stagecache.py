@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES, heavy_modules_after, tree_digest
+from helpers import check_example_reports, example_study, heavy_modules_after, tree_digest
 from peerstudy import config, pipeline
 from peerstudy.io.rawdata import accept_raw
 from peerstudy.pipeline import run as pipeline_run
@@ -265,58 +265,29 @@ def test_the_default_study_file_is_part_of_the_fingerprint(project):
     assert before["code"] == after["code"], "code declares no characteristics"
 
 
-def _mini_survey(tmp_path: Path) -> Path:
-    """The README's my-survey example on the mini-survey fixture, given by path."""
-    raw, fields = tmp_path / "raw", tmp_path / "fields.yaml"
-    shutil.copytree(FIXTURES / "mini-survey", raw)
-    shutil.move(raw / "fields.yaml", fields)
-    accept_raw(raw)
-    path = tmp_path / "my-survey.yaml"
-    path.write_text(
-        "\n".join(
-            [
-                "notebooks: [clean-survey, code, results-survey]",
-                f"raw: {raw}",
-                "study: my-survey",
-                "title: Why people start peer support",
-                f"survey_export: {raw}/export.csv",
-                f"survey_fields: {fields}",
-                "text_fields: [why]",
-                'analyse_text_if: ""',
-                f"codebook: {raw}/codebook.yaml",
-                f"coding_sheets: [{raw}/coding-sheet.csv]",
-                "document_key: [number, question]",
-                'root_code_from: ""',
-                "characteristics: [age, sex, experienced]",
-                "unpublished: []",
-                'published: ""',
-                "",
-            ]
-        )
-    )
-    return path
-
-
 @pytest.mark.slow
 def test_a_real_study_reruns_only_what_a_changed_coder_sheet_touches(tmp_path, monkeypatch):
-    """With papermill: the mini survey, given by path, run whole; its coder sheet changed,
-    then run again: cleaning skipped, and the outputs byte-identical to a full run of the
-    changed study into an empty output root. The study is recorded under its file's name.
-    (Pages name the last commit of the code: held fixed, as a commit made meanwhile would
-    change them.)"""
+    """With papermill: the README's my-survey example (the mini survey), given by path,
+    run whole (this is its end-to-end run: tests/test_readme_examples.py runs the others);
+    its coder sheet changed, then run again: cleaning skipped, and the outputs
+    byte-identical to a full run of the changed study into an empty output root. The
+    study is recorded under its file's name. (Pages name the last commit of the code:
+    held fixed, as a commit made meanwhile would change them.)"""
     from peerstudy.report import pages
 
     monkeypatch.setattr(pages, "current_commit", lambda root=None: "0" * 40)
-    study, out, fresh = _mini_survey(tmp_path), tmp_path / "out", tmp_path / "fresh"
+    (study, _), out, fresh = example_study(tmp_path, "my-survey"), tmp_path / "out", tmp_path / "fresh"
     lines: list[str] = []
     pipeline.run_studies([str(study)], output_root=out, jobs=1, log=lines.append)
+    check_example_reports(out / "reports/my-survey")
     entry = json.loads((out / "reports/manifest.json").read_text())["studies"]["my-survey"]
     assert entry["parameter_file"] == str(study) and sorted(entry["stages"]) == sorted(STAGES)
     assert 'href="my-survey/' in (out / "reports/index.html").read_text()
-    sheet = tmp_path / "raw" / "coding-sheet.csv"
+    raw = tmp_path / "data/raw/my-survey"
+    sheet = raw / "coding-sheet.csv"
     rows = sheet.read_text().splitlines(keepends=True)
     sheet.write_text("".join(rows[:-1]))  # one coding fewer
-    accept_raw(tmp_path / "raw")
+    accept_raw(raw)
     lines.clear()
     pipeline.run_studies([str(study)], output_root=out, jobs=1, log=lines.append)
     assert [line.split(": ")[2].split(" in ")[0] for line in lines[:3]] == ["skipped (unchanged)", "ran", "ran"]
