@@ -104,6 +104,37 @@ def test_latex_holds_the_csv_cells(report):
     assert "Stand-in values." in tex
 
 
+def _parse_markdown(text: str) -> list[list[str]]:
+    """The header and body rows of a GitHub Markdown table (before its notes): cells split
+    at the pipes that are not escaped, stripped, ``\\|`` and ``<br>`` turned back."""
+    table = text.split("\n\n")[0].rstrip("\n").split("\n")
+    assert re.fullmatch(r"\|(-+\|)+", table[1])  # the rule under the header
+    return [
+        [c.strip().replace("\\|", "|").replace("<br>", "\n") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        for line in [table[0], *table[2:]]
+    ]
+
+
+def test_markdown_holds_the_csv_cells(report):
+    # cells a Markdown view could lose: a number written with a trailing zero, more than six
+    # significant digits, a pipe, and line breaks of the three kinds (LF, CR LF, a lone CR)
+    report.table(
+        "free-text",
+        pd.DataFrame(
+            {"answer": ["one\ntwo", "three\r\nfour", "five\rsix", "a | b"], "mean": [2.0, 0.1234567891, 1e-7, 3.5]}
+        ),
+    )
+    for name in [*_tables(), "free-text"]:
+        md = (report.reports / f"tables/{name}.md").read_text(encoding="utf-8")
+        cells = [[_unguard(c) for c in row] for row in _csv_cells(report.reports / f"tables/{name}.csv")]
+        expected = [[re.sub(r"\r\n?", "\n", c).strip() for c in row] for row in cells]
+        assert _parse_markdown(md) == expected, name
+    # the CSV text, independently: pandas writes a float as Python's repr (2.0, 0.1234567891, 1e-07)
+    rows = _parse_markdown((report.reports / "tables/free-text.md").read_text(encoding="utf-8"))
+    assert [r[1] for r in rows[1:]] == ["2.0", "0.1234567891", "1e-07", "3.5"]
+    assert "1. Stand-in values." in (report.reports / "tables/counts.md").read_text(encoding="utf-8")
+
+
 def _expected_value(cell: str):
     """What a CSV cell should be in the workbook, decided independently of the code."""
     if cell == "":

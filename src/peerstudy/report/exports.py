@@ -5,7 +5,7 @@ At the end of a study, :func:`write_manuscript_exports` bundles every CSV of
 into ``tables/<study>.xlsx`` (a first sheet describing each table, then one sheet per
 table) and ``tables/<study>.docx`` (the tables short enough for a manuscript, in APA
 style: "Table N", an italic title, horizontal rules only, a note under each table). The
-LaTeX of each table is written with its CSV (:mod:`peerstudy.report.latex`).
+LaTeX of each table is written with its CSV (:mod:`peerstudy.report.tabletext`).
 
 Both files are zip archives: members are written in sorted order with a fixed timestamp
 (1980-01-01) and the document dates set to the same instant, so that the same tables

@@ -35,8 +35,8 @@ from peerstudy.errors import InputError, Problem
 from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
 from peerstudy.io.tablecheck import check_table
 from peerstudy.report.labels import codebook_labels
-from peerstudy.report.latex import write_latex
 from peerstudy.report.present import KeyFigures, Numbering, ShownFigure, ShownTable, show_table
+from peerstudy.report.tabletext import write_table_text
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -100,18 +100,19 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_text(frame: pd.DataFrame) -> str:
-    """CSV for spreadsheet programs: formula-like cells escaped (:func:`escape_formulas`),
-    ``\\n`` line ends, and every cell holding a line break quoted, a lone carriage return
-    included (pandas and Python's csv module quote only the characters of the line end
-    they write, so a bare CR would start a new row in a spreadsheet).
+def to_csv_text(frame: pd.DataFrame, *, guard_formulas: bool = True) -> str:
+    """CSV for spreadsheet programs: formula-like cells escaped (:func:`escape_formulas`;
+    not with ``guard_formulas=False``), ``\\n`` line ends, and every cell holding a line
+    break quoted, a lone carriage return included (pandas and Python's csv module quote
+    only the characters of the line end they write, so a bare CR would start a new row in a
+    spreadsheet, and Python's csv reader refuses it).
 
     Examples
     --------
     >>> to_csv_text(pd.DataFrame({"answer": ["a\\rb", "ok"]})).split("\\n")
     ['answer', '"a\\rb"', 'ok', '']
     """
-    safe = escape_formulas(frame)
+    safe = escape_formulas(frame) if guard_formulas else frame
     text = safe.to_csv(index=False, lineterminator="\n")
     if "\r" not in text:
         return text
@@ -125,13 +126,6 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     safe = safe.map(marked)
     safe.columns = [marked(c) for c in safe.columns]
     return safe.to_csv(index=False, lineterminator="\n").replace(mark + "\n", "\r")
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    """A GitHub-style Markdown table; line breaks in cells become ``<br>``, pipes are escaped."""
-    cells = frame.astype(object).where(frame.notna(), "")
-    cells = cells.map(lambda v: str(v).replace("|", "\\|").replace("\n", "<br>"))
-    return cells.to_markdown(index=False, tablefmt="github")
 
 
 class StudyOutputs:
@@ -230,17 +224,10 @@ class StudyOutputs:
         ``decimals`` declares the decimals shown per column (the files keep every digit).
         """
         flat = frame.reset_index() if index else frame
-        csv_text = to_csv_text(flat)
-        md = _markdown(flat)
-        if notes:
-            md += "\n\n" + "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1))
         # UTF-8 with a byte-order mark: Excel reads a CSV without one as the local code page
-        write_bytes_atomic(self.reports / "tables" / f"{name}.csv", csv_text.encode("utf-8-sig"))
-        write_bytes_atomic(self.reports / "tables" / f"{name}.md", (md + "\n").encode("utf-8"))
-        # booktabs LaTeX of the same cells as the CSV
-        write_latex(
-            self.reports / "tables" / f"{name}.tex", flat.to_csv(index=False, lineterminator="\n"), notes=notes or ()
-        )
+        write_bytes_atomic(self.reports / "tables" / f"{name}.csv", to_csv_text(flat).encode("utf-8-sig"))
+        # Markdown and booktabs LaTeX of the same cells as the CSV
+        write_table_text(self.reports / "tables", name, to_csv_text(flat, guard_formulas=False), notes=notes or ())
         return self.show(
             frame, title or _title_of(name), index=index, link=f"tables/{name}.csv", decimals=decimals, table_id=name
         )

@@ -2,7 +2,7 @@
 text, their titles, the notebooks that wrote them and their notes.
 
 The manuscript exports (:mod:`peerstudy.report.exports`) and the LaTeX tables
-(:mod:`peerstudy.report.latex`) are made from these CSVs, not from the frames in memory,
+(:mod:`peerstudy.report.tabletext`) are made from these CSVs, not from the frames in memory,
 so that they hold what the CSVs hold whichever notebook wrote them.
 
 Examples
