@@ -13,6 +13,7 @@ import docx
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils.escape import unescape
 
 from peerstudy.report.exports import write_manuscript_exports
 from peerstudy.report.outputs import StudyOutputs
@@ -172,6 +173,32 @@ def test_workbook_holds_the_csv_values(report):
     assert counts["B2"].data_type == "n" and counts["D2"].value == "007"  # a number; an id stays text
     answers = book[described["answers.csv"][0]]
     assert answers["A2"].value == "=1+2" and answers["A2"].data_type == "s"  # text, not a formula
+
+
+def test_text_xml_cannot_hold_reaches_both_files(tmp_path):
+    # a vertical tab (Word's manual line break in plain text), NUL, ESC, CR LF, and text that
+    # reads as an escape; openpyxl refuses the first three in a cell, python-docx all three
+    answers = ["one\x0btwo", "nul\x00here", "esc\x1b[0m", "a\r\nb", "_x0041_"]
+    out = StudyOutputs("demo", root=tmp_path)
+    out.table("answers", pd.DataFrame({"answer": answers}))
+    write_manuscript_exports(out)
+    with zipfile.ZipFile(out.reports / "tables/demo.xlsx") as archive:
+        sheet = archive.read("xl/worksheets/sheet2.xml").decode("utf-8")
+    # ECMA-376 Part 1, 22.9.2.19 (ST_Xstring): a character as _xHHHH_, a literal "_x" as _x005F_
+    assert "one_x000B_two" in sheet and "nul_x0000_here" in sheet and "_x005F_x0041_" in sheet
+    book = openpyxl.load_workbook(out.reports / "tables/demo.xlsx")
+    stored = [c.value for c in book[book.sheetnames[1]]["A"]][1:]
+    assert [unescape(v) for v in stored] == answers  # openpyxl's own decoder of the escape
+    document = docx.Document(str(out.reports / "tables/demo.docx"))
+    # python-docx reads a line break as "\n"; U+2400 and U+241B are the Unicode control
+    # pictures of NUL and ESC
+    assert [r.cells[0].text for r in document.tables[0].rows][1:] == [
+        "one\ntwo",
+        "nul\u2400here",
+        "esc\u241b[0m",
+        "a\nb",
+        "_x0041_",
+    ]
 
 
 def test_docx_tables_are_apa_and_hold_the_csv_cells(report):

@@ -11,10 +11,19 @@ Both files are zip archives: members are written in sorted order with a fixed ti
 (1980-01-01) and the document dates set to the same instant, so that the same tables
 give the same bytes.
 
+Every text a CSV can hold goes into both. XML 1.0 cannot hold most control characters
+(a vertical tab, which Word writes for a manual line break, a form feed, NUL): the
+workbook writes each as ``_xHHHH_``, the escape of ECMA-376 (Part 1, 22.9.2.19,
+``ST_Xstring``) that Excel reads back as the character, and escapes an ``_`` that would
+start such a sequence as ``_x005F_``; the Word file shows line separators as line breaks
+and other control characters as their Unicode control pictures (U+2400 to U+241F).
+
 Examples
 --------
 >>> _cell_value("007"), _cell_value("12"), _cell_value("0.5"), _cell_value("")
 ('007', 12, 0.5, None)
+>>> _xstring("a\\x0bb _x0041_"), _word_text("a\\x0bb\\r\\nc\\x00")
+('a_x000B_b _x005F_x0041_', 'a\\nb\\nc\\u2400')
 """
 
 from __future__ import annotations
@@ -50,18 +59,40 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_DATE = datetime(1980, 1, 1)
 _INTEGER = re.compile(r"^-?(?:0|[1-9]\d*)$")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# the characters XML 1.0 cannot hold (its Char production); a workbook escapes them, and
+# an underscore that would read as the start of an escape
+_NOT_XML = r"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+_XSTRING_ESCAPE = re.compile(f"_(?=x[0-9A-Fa-f]{{4}}_)|[{_NOT_XML}]")
+# what Python's str.splitlines() breaks at, CR LF first: one line break in Word
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile(f"[{_NOT_XML}]")
 
 
 def _cell_value(text: str) -> int | float | str | None:
     """A CSV cell as the workbook stores it: integers and decimals as numbers (an
-    identifier with a leading zero stays text), empty as an empty cell."""
+    identifier with a leading zero stays text), empty as an empty cell, text as
+    :func:`_xstring`."""
     if text == "":
         return None
     if _INTEGER.match(text):
         return int(text)
     if is_number(text) and not re.match(r"^-?0\d", text):
         return float(text)
-    return text
+    return _xstring(text)
+
+
+def _xstring(text: str) -> str:
+    """Text as a workbook holds it: the characters XML cannot hold, and an underscore that
+    would start an escape, written as ``_xHHHH_`` (ECMA-376 ``ST_Xstring``)."""
+    return _XSTRING_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def _word_text(text: str) -> str:
+    """Text as the Word file shows it: one line break (``\\n``) for each line separator, a
+    control picture for each other character that XML cannot hold (U+FFFD for U+FFFE and
+    U+FFFF, which have none)."""
+    text = _LINE_BREAKS.sub("\n", text)
+    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if m.group() < " " else "\ufffd", text)
 
 
 # ---------------------------------------------------------------------- deterministic zip
@@ -132,14 +163,16 @@ def workbook_bytes(tables: Sequence[TableInfo]) -> bytes:
             [
                 sheet,
                 f"{table.name}.csv",
-                table.title,
+                _xstring(table.title),
                 len(table.rows) - 1,
                 f"{table.source}.ipynb" if table.source else "",
             ]
         )
         ws = book.create_sheet(sheet)
         for k, row in enumerate(table.rows):
-            ws.append([c or None for c in row] if k == 0 else [_cell_value(c) for c in row])  # headers stay text
+            ws.append(
+                [_xstring(c) or None for c in row] if k == 0 else [_cell_value(c) for c in row]
+            )  # headers stay text
         for cell in ws[1] if table.rows else ():
             cell.font = Font(bold=True)
         for row in ws.iter_rows():
@@ -196,14 +229,14 @@ def _add_apa_table(doc, number: int, table: TableInfo) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     doc.add_paragraph().add_run(f"Table {number}").bold = True
-    doc.add_paragraph().add_run(table.title).italic = True
+    doc.add_paragraph().add_run(_word_text(table.title)).italic = True
     numeric = numeric_columns(table.rows[0], table.rows[1:])
     grid = doc.add_table(rows=len(table.rows), cols=len(table.rows[0]))
     # a row's cells at once: `grid.cell(r, c)` re-reads the whole table each time
     for r, (row, cells) in enumerate(zip(table.rows, grid.rows, strict=True)):
         for c, (text, cell) in enumerate(zip(row, cells.cells, strict=True)):
             paragraph = cell.paragraphs[0]
-            paragraph.add_run(text)
+            paragraph.add_run(_word_text(text))
             if numeric[c] and r > 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _apa_borders(grid)
@@ -212,7 +245,7 @@ def _add_apa_table(doc, number: int, table: TableInfo) -> None:
     parts = [f"{i}. {n}" for i, n in enumerate(table.notes, 1)]
     source = f" by {table.source}.ipynb" if table.source else ""
     parts.append(f"Written{source} as tables/{table.name}.csv.")
-    note.add_run(" " + " ".join(parts))
+    note.add_run(_word_text(" " + " ".join(parts)))
 
 
 def docx_bytes(tables: Sequence[TableInfo], *, title: str) -> bytes:
@@ -228,7 +261,7 @@ def docx_bytes(tables: Sequence[TableInfo], *, title: str) -> bytes:
     from docx import Document
 
     doc = Document()
-    doc.add_heading(title, level=1)
+    doc.add_heading(_word_text(title), level=1)
     for number, table in enumerate(tables, 1):
         _add_apa_table(doc, number, table)
     props = doc.core_properties
