@@ -175,9 +175,10 @@ def test_workbook_holds_the_csv_values(report):
     assert answers["A2"].value == "=1+2" and answers["A2"].data_type == "s"  # text, not a formula
 
 
-def test_text_xml_cannot_hold_reaches_both_files(tmp_path):
+def test_text_xml_and_tex_cannot_hold_reaches_every_file(tmp_path):
     # a vertical tab (Word's manual line break in plain text), NUL, ESC, CR LF, and text that
-    # reads as an escape; openpyxl refuses the first three in a cell, python-docx all three
+    # reads as an escape; openpyxl refuses the first three in a cell, python-docx all three,
+    # and TeX stops at a control character ("Text line contains an invalid character")
     answers = ["one\x0btwo", "nul\x00here", "esc\x1b[0m", "a\r\nb", "_x0041_"]
     out = StudyOutputs("demo", root=tmp_path)
     out.table("answers", pd.DataFrame({"answer": answers}))
@@ -199,6 +200,9 @@ def test_text_xml_cannot_hold_reaches_both_files(tmp_path):
         "a\nb",
         "_x0041_",
     ]
+    tex = (out.reports / "tables/answers.tex").read_text(encoding="utf-8")
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", tex)
+    assert [r[0] for r in _parse_tex(tex)[1:]] == ["one two", "nul here", "esc [0m", "a  b", "_x0041_"]
 
 
 def test_docx_tables_are_apa_and_hold_the_csv_cells(report):

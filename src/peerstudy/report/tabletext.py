@@ -61,7 +61,10 @@ _LATEX_SPECIAL = {
     "\n": " ",
     "\r": " ",
 }
-_LATEX_ESCAPES = str.maketrans(_LATEX_SPECIAL)
+# Line separators end a cell's line in TeX's input, and TeX refuses control characters (an
+# "invalid character" error) or reads them as commands: all become a space, as LF and CR do.
+_LATEX_SPACES = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x2028, 0x2029]))
+_LATEX_ESCAPES = str.maketrans({**_LATEX_SPECIAL, **dict.fromkeys(_LATEX_SPACES, " ")})
 
 
 def _escape_latex(text: str) -> str:
