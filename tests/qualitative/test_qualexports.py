@@ -168,3 +168,12 @@ def test_attributes_skip_lists_and_dates_and_keep_numbers():
     )
     # years: 2 values for 3 people (kept); reasons: several answers per person; entered: a date
     assert participant_attributes(people) == ["years"]
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", "object", "category", "Int64"])
+def test_an_attribute_nobody_answered_is_not_tabulated(dtype):
+    # a question left blank by everyone (an optional "Gender" in a small survey): nothing to
+    # tabulate, whatever dtype cleaning gave the empty column (pandas 3 reads text as "str")
+    people = pd.DataFrame({"participant": ["1", "2", "3"], "sex": ["f", "m", "f"]})
+    people["gender"] = pd.Series([None, None, None], dtype=dtype)
+    assert participant_attributes(people) == ["sex"]

@@ -178,6 +178,18 @@ def test_one_figure_per_declared_field_chosen_by_type(own):
                    fields["helped"])  # fmt: skip
 
 
+def test_a_field_nobody_answered_still_gets_its_figure(own):
+    # the same fields, every answer blanked: a figure of each type saying there is nothing
+    # (plot_counts set its axis to NaN on no answers before)
+    fields, survey = own
+    names = ["role", "years", "supports", "listened"]
+    blank = pd.DataFrame({name: [None] * len(survey.participants) for name in names}, dtype=object)
+    figures = plot_characteristics(blank, fields, names)
+    assert [t.get_text() for t in figures["role"].axes[0].texts] == ["No answers"]
+    assert len(figures["role"].axes[0].patches) == 0
+    assert figures["years"].axes[0].get_title() == "Years in peer support (n = 0)"
+
+
 def test_survey_key_figures_from_the_flow(own):
     fields, survey = own
     codebook = pd.DataFrame({"label": ["What helped"], "parent": [None]}, index=pd.Index(["helped"], name="code"))

@@ -77,6 +77,30 @@ def test_unpublished_rows_are_marked(survey):
     assert "not published figures" in stand_in_notes(["sex"])[0]
 
 
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_characteristics_are_of_those_who_answered(dtype):
+    # four invented people; by hand: sex 2 of 3 answers female (66.7%), 1 male (33.3%);
+    # age of 30, 50, 40: mean 40.0, sample SD sqrt((100 + 100 + 0) / 2) = 10.0; nobody
+    # answered "gender" (an optional question left blank)
+    people = pd.DataFrame(
+        {
+            "sex": pd.Series(["female", "female", None, "male"], dtype=dtype),
+            "age": [30, None, 50, 40],
+            "gender": pd.Series([None] * 4, dtype=dtype),
+        }
+    )
+    table = characteristics_table(people, ["sex", "gender", "age"], continuous=["age"])
+    rows = table[["characteristic", "level", "value", "note"]].values.tolist()
+    assert rows == [
+        ["n", "", "4", ""],
+        ["sex, n (%)", "female", "2 (66.7)", "of the 3 with a value"],
+        ["sex, n (%)", "male", "1 (33.3)", "of the 3 with a value"],
+        ["gender, n (%)", "", "", "no one has a value"],
+        ["age, mean (SD)", "", "40.0 (10.0)", "of the 3 with a value"],
+        ["age range, mean [min,max]", "", "40.0 [30.0,50.0]", "of the 3 with a value"],
+    ]
+
+
 def test_characteristics_do_not_modify_the_callers_data(survey):
     p = survey.participants.copy(deep=True)
     characteristics_table(survey.participants, ["age", "sex", "experienced"], continuous=["age"])

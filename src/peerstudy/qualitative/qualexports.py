@@ -190,7 +190,9 @@ def participant_attributes(participants: pd.DataFrame) -> list[str]:
         if column == "participant" or pd.api.types.is_datetime64_any_dtype(participants[column]):
             continue
         values = participants[column].dropna()
-        if values.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any():
+        # a column nobody answered has nothing to tabulate (and pandas cannot reduce the empty
+        # map of a string column)
+        if values.empty or any(isinstance(v, (list, tuple, dict, np.ndarray)) for v in values):
             continue
         distinct = values.astype(str).nunique()
         if 1 <= distinct <= MAX_ATTRIBUTE_VALUES and distinct < len(participants):

@@ -39,11 +39,15 @@ def plot_counts(values: pd.Series, *, title: str, xlabel: str = "Participants (n
     counts = counts.loc[sorted(counts.index, key=lambda k: (-counts[k], k))]
     with matplotlib.rc_context(FIGURE_RC):
         fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(counts) + 1.2))
-        sns.barplot(x=counts.to_numpy(), y=counts.index.tolist(), orient="h", color=_COLOUR, ax=ax)
+        if counts.empty:  # a question nobody answered: an empty frame that says so
+            ax.text(0.5, 0.5, "No answers", transform=ax.transAxes, ha="center", va="center", color="#444444")
+            ax.set_yticks([])
+        else:
+            sns.barplot(x=counts.to_numpy(), y=counts.index.tolist(), orient="h", color=_COLOUR, ax=ax)
         total = counts.sum()
         for i, n in enumerate(counts):
             ax.text(n + 0.1, i, f"{n} ({100 * n / total:.1f}%)", va="center", fontsize=9)
-        ax.set_xlim(0, counts.max() * 1.3)
+        ax.set_xlim(0, (counts.max() if len(counts) else 1) * 1.3)
         ax.set(title=title, xlabel=xlabel, ylabel="")
         sns.despine(fig)
         fig.tight_layout()

@@ -46,7 +46,9 @@ def characteristics_table(
 
     Continuous variables get two rows, mean (SD) and mean [min,max]; categorical and
     yes/no variables get n (%) per level, levels in descending frequency (ties by
-    label). Percentages are of the participants with an answer.
+    label). Percentages, means and ranges are of the participants with a value (an
+    answer); where some have none, the note of the variable's rows says of how many (a
+    variable nobody has a value for gets one row saying so).
 
     Parameters
     ----------
@@ -76,8 +78,9 @@ def characteristics_table(
                 fix=f"use some of {list(participants.columns)}",
             )
         )
+    total, answered = len(participants), {c: int(participants[c].notna().sum()) for c in columns}
     data, order, cont = {}, {}, []
-    for col in columns:
+    for col in (c for c in columns if answered[c]):  # tableone cannot describe a column of no answers
         values = participants[col]
         if col in continuous:
             data[col] = values.astype("float64")
@@ -90,8 +93,27 @@ def characteristics_table(
         data[col] = values
         counts = values.value_counts()
         order[col] = sorted(counts.index, key=lambda level: (-counts[level], str(level)))
-    frame = pd.DataFrame(data)
-    categorical = [c for c in frame.columns if c not in cont]
+    out = _tableone_rows(pd.DataFrame(data, index=participants.index), order, cont, decimals)
+    base = out["characteristic"].str.replace(r"( range)?, .*$", "", regex=True)
+    parts = [out[base == "n"]]
+    for col in columns:
+        rows = out[base == col].copy()
+        if rows.empty:
+            stat = "mean (SD)" if col in continuous else "n (%)"
+            rows = pd.DataFrame({"characteristic": [f"{col}, {stat}"], "level": [""], "value": [""]})
+        notes = ["not published: stand-in value"] if col in unpublished else []
+        if answered[col] < total:
+            notes.append(f"of the {answered[col]} with a value" if answered[col] else "no one has a value")
+        rows["note"] = "; ".join(notes)
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True).fillna({"note": ""}).astype("string")
+
+
+def _tableone_rows(frame: pd.DataFrame, order: dict[str, list[Any]], cont: list[str], decimals: int) -> pd.DataFrame:
+    """tableone's table of ``frame`` as rows ``characteristic``, ``level``, ``value``
+    (only ``n`` for a frame without columns, which tableone refuses)."""
+    if frame.columns.empty:
+        return pd.DataFrame({"characteristic": ["n"], "level": [""], "value": [str(len(frame))]})
     from tableone import TableOne  # here: tableone loads scipy.stats, which checking a study need not
 
     with warnings.catch_warnings():
@@ -102,11 +124,12 @@ def characteristics_table(
         table = TableOne(
             frame,
             columns=list(frame.columns),
-            categorical=categorical,
+            categorical=[c for c in frame.columns if c not in cont],
             continuous=cont,
             min_max=[c for c in cont if c.endswith(" range")],
             order=order,
             missing=False,
+            include_null=False,  # no answer is not a level: % of those who answered
             decimals=decimals,
             label_suffix=True,
         ).tableone
@@ -114,9 +137,7 @@ def characteristics_table(
     out.columns = ["characteristic", "level", "value"]
     out["characteristic"] = out["characteristic"].astype(str).str.strip()
     out["level"] = out["level"].astype(str).str.strip()
-    base = out["characteristic"].str.replace(r"( range)?, .*$", "", regex=True)
-    out["note"] = ["not published: stand-in value" if b in unpublished else "" for b in base]
-    return out.astype("string")
+    return out
 
 
 def category_table(
