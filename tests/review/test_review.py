@@ -74,6 +74,25 @@ def test_eligibility_at_the_boundaries():
     ]
 
 
+def test_a_search_without_limits_removes_nothing_for_them():
+    # the same records as above; a search with no language limit (languages left out, which
+    # a study's file passes as []) and open date ranges: by hand, only the duplicate is not
+    # screened, and one open side still applies the other
+    recs = pd.DataFrame(
+        {
+            "record": list("abcdefghij"),
+            "year": [1979, 1980, 2010, 2010, 2010, 2011, 2005, 2005, 2005, 2005],
+            "month": [12, 1, 8, None, 9, None, 5, 5, 5, 5],
+            "language": ["English"] * 6 + ["German", "English; French", None, "English"],
+            "duplicate_of": [None] * 9 + ["a"],
+        }
+    )
+    open_search = apply_eligibility(recs, date_from="", date_to="", languages=[])
+    assert open_search["status"].tolist() == ["screened"] * 9 + ["duplicate"]
+    until = apply_eligibility(recs, date_from="", date_to="2010-08", languages=[])
+    assert until["ineligible"].fillna("").tolist() == [""] * 4 + ["outside the date range"] * 2 + [""] * 4
+
+
 # ----------------------------------------------------------------------------- screening
 def screened_records() -> pd.DataFrame:
     return pd.DataFrame(

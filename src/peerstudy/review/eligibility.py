@@ -89,13 +89,13 @@ def _earliest_date(record: Mapping[Hashable, Any]) -> tuple[tuple[int, int | Non
     return (epub, "e-published") if key(epub) < key(printed) else (printed, "printed")
 
 
-def _outside(date: tuple[int, int | None] | None, start: tuple[int, int], end: tuple[int, int]) -> str:
+def _outside(date: tuple[int, int | None] | None, start: tuple[int, int] | None, end: tuple[int, int] | None) -> str:
     if date is None:
         return ""
     year, month = date
-    if year < start[0] or (year == start[0] and month is not None and month < start[1]):
+    if start and (year < start[0] or (year == start[0] and month is not None and month < start[1])):
         return "before"
-    if year > end[0] or (year == end[0] and month is not None and month > end[1]):
+    if end and (year > end[0] or (year == end[0] and month is not None and month > end[1])):
         return "after"
     return ""
 
@@ -111,8 +111,9 @@ def apply_eligibility(
     outside the date range when that date lies before ``date_from`` or after ``date_to``
     (both ``YYYY-MM``, inclusive); a record of the boundary year without a month is
     kept. A record is in another language when none of its languages is in
-    ``languages``; a record without a language is kept. Duplicates (``duplicate_of``
-    set) are not assessed.
+    ``languages``; a record without a language is kept. A search without limits says so
+    by leaving them out: an empty ``date_from`` or ``date_to`` sets no limit on that side,
+    no ``languages`` no language limit. Duplicates (``duplicate_of`` set) are not assessed.
 
     Returns
     -------
@@ -133,9 +134,11 @@ def apply_eligibility(
     ...                      "language": ["English"], "duplicate_of": [None]})
     >>> apply_eligibility(recs, date_from="2016-01", date_to="2025-12")[["status", "date_used"]].values.tolist()
     [['screened', 'e-published 2025-12']]
+    >>> apply_eligibility(recs, date_from="", date_to="", languages=[])["status"].tolist()  # no limits
+    ['screened']
     """
-    start = _month_date(date_from, "date_from")
-    end = _month_date(date_to, "date_to")
+    start = _month_date(date_from, "date_from") if str(date_from).strip() else None
+    end = _month_date(date_to, "date_to") if str(date_to).strip() else None
     wanted = {lang.casefold() for lang in languages}
     label = " or ".join(languages)
     reasons, details, used, status = [], [], [], []
@@ -151,7 +154,7 @@ def apply_eligibility(
                     "outside the date range",
                     f"{how} {when}, {side} {date_from if side == 'before' else date_to}",
                 )
-            elif lang is not None and not {s.strip().casefold() for s in str(lang).split(";")} & wanted:
+            elif wanted and lang is not None and not {s.strip().casefold() for s in str(lang).split(";")} & wanted:
                 reason, detail = f"language not {label}", f"in {lang}"
         reasons.append(reason)
         details.append(detail)
