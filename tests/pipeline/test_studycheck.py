@@ -97,6 +97,26 @@ def test_no_coder_sheet_and_no_qdpx(tmp_path):
     assert "field 'coding_sheets': expected at least one coder sheet (or a REFI-QDA project under qdpx)" in problem
 
 
+def test_a_notebook_whose_tables_no_earlier_notebook_writes(tmp_path):
+    # results-interviews reads the codings that code writes (code.ipynb: report.processed(codebook=...,
+    # codings=...)), and code reads the documents clean-transcripts writes
+    code_only = ("codebook", "coding_sheets", "document_key", "root_code_from", "unit_column", "reconciliation")
+    without_code = dict.fromkeys((*code_only, "stability_sheets", "qdpx"))
+    path = fixture_study(
+        tmp_path / "a", "own-interviews", notebooks=["clean-transcripts", "results-interviews"], **without_code
+    )
+    (left_out,) = refused(path)
+    assert "field 'notebooks': expected a notebook before results-interviews that writes what it reads" in left_out
+    assert "reads codebook, codings, consensus, recodings, segments (processed tables)" in left_out
+    assert "Fix: add code before results-interviews in 'notebooks'" in left_out
+    path = fixture_study(
+        tmp_path / "b", "own-interviews", notebooks=["code", "clean-transcripts", "results-interviews"]
+    )
+    (swapped,) = refused(path)
+    assert "notebooks/code.ipynb reads documents" in swapped
+    assert "add clean-survey or clean-transcripts before code" in swapped
+
+
 def test_fields_the_parameters_name_must_be_declared(tmp_path):
     # own-interviews/fields.yaml declares id, gender, years_in_service, housing (read by hand)
     problems = refused(

@@ -1,7 +1,7 @@
 """What a notebook declares, read from its JSON without papermill or nbformat (whose
 imports cost more than a command that only checks a study may take): the parameters its
-``parameters`` cell declares, as papermill reads them, and a digest of its cells as
-written (not their outputs); and an executed notebook with what differs from run to run
+``parameters`` cell declares, as papermill reads them, the processed tables it reads and
+writes, and a digest of its cells as written (not their outputs); and an executed notebook with what differs from run to run
 taken out (:func:`normalise_notebook`: the pipeline before storing it, and JupyterLab's
 save hook).
 """
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from peerstudy import config
 
-__all__ = ["code_cells_digest", "declared_parameters", "join_streams", "normalise_notebook"]
+__all__ = ["code_cells_digest", "declared_parameters", "join_streams", "normalise_notebook", "processed_tables"]
 
 Notebook = TypeVar("Notebook", bound=dict[str, Any])
 
@@ -53,6 +53,41 @@ def declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
                 declared[target.id] = {"name": target.id, "inferred_type_name": annotation, "default": default}
         return declared
     return {}
+
+
+def processed_tables(notebook: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """The processed tables (``data/processed/<study>/<name>.parquet``) a notebook needs and
+    those it writes, as its code cells say: ``report.load("name")`` without ``missing_ok``,
+    and the names given to ``report.processed(name=...)``.
+
+    Examples
+    --------
+    >>> from peerstudy import config
+    >>> needs, writes = processed_tables(config.NOTEBOOKS_DIR / "screen-records.ipynb")
+    >>> sorted(needs), sorted(writes)
+    (['records'], ['decisions', 'extraction', 'votes'])
+    """
+    needs: set[str] = set()
+    writes: set[str] = set()
+    for cell in json.loads(Path(notebook).read_bytes()).get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell.get("source", [])))
+        except SyntaxError:  # a cell of IPython magics: no table calls to find
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr == "processed":
+                writes.update(k.arg for k in node.keywords if k.arg)
+            elif node.func.attr == "load" and node.args and isinstance(node.args[0], ast.Constant):
+                optional = any(
+                    k.arg == "missing_ok" and isinstance(k.value, ast.Constant) and k.value.value for k in node.keywords
+                )
+                if isinstance(node.args[0].value, str) and not optional:
+                    needs.add(node.args[0].value)
+    return frozenset(needs), frozenset(writes)
 
 
 def _segments(source: str) -> Callable[[ast.expr], str]:

@@ -17,7 +17,10 @@ the results notebook after the earlier stages ran:
   not declare;
 - a dyad study's sources and their kinds, a review's grouping and flag columns that the
   extraction columns do not declare, a "not retrieved" reason that is not one of the
-  exclusion reasons.
+  exclusion reasons;
+- a notebook that reads a processed table no notebook before it writes (``code`` left out
+  before ``results-survey``), as the notebooks' code says
+  (:func:`~peerstudy.pipeline.notebookcells.processed_tables`).
 
 It reads only the parameter values and the fields file, and looks whether the named files
 exist: what is inside the data files is checked by the stages that read them.
@@ -32,6 +35,7 @@ from typing import Any
 
 from peerstudy import config
 from peerstudy.errors import ConfigError, PeerstudyError, Problem
+from peerstudy.pipeline.notebookcells import processed_tables
 from peerstudy.pipeline.parameters import ALTERNATIVES, fill_omitted, omission
 
 __all__ = [
@@ -146,6 +150,7 @@ def check_study(
     problems = list(_required(parameters, declared, shown))  # what omitting each means: parameters.omission
     problems += _kinds(values, declared, shown)
     problems += _raw_folder(raw, shown)
+    problems += _stage_order(list(declared), shown)
     problems += _files(values, shown)
     for check in (_survey_fields, _participant_fields, _dyad_sources, _review_columns):
         problems += check(values, declared, shown)
@@ -208,6 +213,31 @@ def _kinds(values: Mapping[str, Any], declared: Mapping[str, Mapping[str, Any]],
                     )
         if key in _COUNTS and isinstance(value, int) and value < 0:
             yield Problem(file=shown, field=key, expected="0 or more", found=repr(value), fix="correct the value")
+
+
+def _stage_order(notebooks: Sequence[str], shown: str) -> Iterator[Problem]:
+    """Each notebook of ``notebooks`` (in order) that needs a processed table which no
+    notebook before it writes, with the notebooks of the project that write it."""
+    written: set[str] = set()
+    for nb in notebooks:
+        path = config.NOTEBOOKS_DIR / f"{nb}.ipynb"
+        if not path.is_file():
+            continue
+        needs, writes = processed_tables(path)
+        lacking = sorted(needs - written)
+        if lacking:
+            writers = sorted(
+                p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb") if processed_tables(p)[1] & set(lacking)
+            )
+            yield Problem(
+                file=shown,
+                field="notebooks",
+                expected=f"a notebook before {nb} that writes what it reads",
+                found=f"notebooks/{nb}.ipynb reads {', '.join(lacking)} (processed tables), "
+                "which no notebook before it writes",
+                fix=f"add {' or '.join(writers) or 'the notebook that writes them'} before {nb} in 'notebooks'",
+            )
+        written |= writes
 
 
 def _raw_folder(raw: str | Path, shown: str) -> Iterator[Problem]:
