@@ -23,6 +23,24 @@ def test_survey_codebook_has_the_published_structure():
     assert [len(children(book, q)) for q in ("motivation", "fulfilment", "issues")] == [6, 6, 5]
 
 
+def test_numbered_codes_are_taken_as_written(tmp_path):
+    # codebooks number their codes; YAML reads 1.10 as the number 1.1 and 2.0 as 2.0, so the
+    # tenth sub-code of 1 clashed with the first; the ids are what the file (and a coder
+    # sheet) says
+    (tmp_path / "n.yaml").write_text(
+        "codes:\n"
+        "  - {code: 1, label: Motives, definition: d}\n"
+        "  - {code: 1.1, label: First, definition: d, parent: 1}\n"
+        "  - {code: 1.10, label: Tenth, definition: d, parent: 1}\n"
+        "  - {code: 2.0, label: Two, definition: d}\n"
+        "  - {code: '2.1', label: Quoted, definition: d, parent: 2.0}\n"
+    )
+    book = read_codebook(tmp_path / "n.yaml")
+    assert book.index.tolist() == ["1", "1.1", "1.10", "2.0", "2.1"]
+    assert book["parent"].tolist()[1:3] == ["1", "1"] and book.loc["2.1", "parent"] == "2.0"
+    assert children(book, "1") == ["1.1", "1.10"]
+
+
 def test_problems_name_file_line_and_field(tmp_path):
     (tmp_path / "b.yaml").write_text(
         "codes:\n"

@@ -78,7 +78,7 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
                 fix="see data/raw/supporter-survey/codebook.yaml for the format",
             )
         )
-    rows, problems = _read_entries(doc["codes"], _item_lines(node, "codes"), shown)
+    rows, problems = _read_entries(doc["codes"], _item_lines(node, "codes"), _item_scalars(node, "codes"), shown)
     by_code = {r["code"]: r for r in rows}
     for r in rows:
         if r["parent"] is not None and r["parent"] not in by_code:
@@ -111,14 +111,19 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     )[CODEBOOK_COLUMNS]
 
 
-def _read_entries(entries: list[Any], lines: list[int], shown: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+def _read_entries(
+    entries: list[Any], lines: list[int], written: list[dict[str, str]], shown: str
+) -> tuple[list[dict[str, Any]], list[Problem]]:
     """One row (``code``, ``label``, ``definition``, ``parent``, ``line``) per well-formed
-    entry of the list ``codes``, and the problems of the others."""
+    entry of the list ``codes``, and the problems of the others. A code or parent that
+    YAML read as a number is taken as written (``written``: each entry's scalars)."""
     problems: list[Problem] = []
     rows = []
     seen: dict[str, int | None] = {}
     for i, entry in enumerate(entries):
         line = lines[i] if i < len(lines) else None
+        if isinstance(entry, dict) and i < len(written):
+            entry = {k: written[i].get(k, v) if _is_number(v) else v for k, v in entry.items()}
         problem = _entry_problem(entry, line, shown, seen)
         if problem is not None:
             problems.append(problem)
@@ -136,6 +141,10 @@ def _read_entries(entries: list[Any], lines: list[int], shown: str) -> tuple[lis
             }
         )
     return rows, problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _entry_problem(entry: Any, line: int | None, shown: str, seen: dict[str, int | None]) -> Problem | None:
@@ -261,11 +270,27 @@ def _did_you_mean(code: str, known: Iterable[str]) -> str:
     return f"{hint}use a code defined in the codebook, or add it there"
 
 
-def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
-    """1-based line of each item of the top-level sequence ``key``."""
+def _items(node: yaml.Node | None, key: str) -> list[yaml.Node]:
+    """The nodes of the items of the top-level sequence ``key``."""
     if not isinstance(node, yaml.MappingNode):
         return []
     for k, v in node.value:
         if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in v.value]
+            return list(v.value)
     return []
+
+
+def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
+    """1-based line of each item of the top-level sequence ``key``."""
+    return [item.start_mark.line + 1 for item in _items(node, key)]
+
+
+def _item_scalars(node: yaml.Node | None, key: str) -> list[dict[str, str]]:
+    """The plain values of each item (a mapping) of the top-level sequence ``key``, as
+    written: YAML reads ``code: 1.10`` as the number 1.1, and a codebook numbers its codes."""
+    return [
+        {k.value: v.value for k, v in item.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
+        if isinstance(item, yaml.MappingNode)
+        else {}
+        for item in _items(node, key)
+    ]
