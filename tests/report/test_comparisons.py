@@ -158,6 +158,24 @@ def test_dyad_declarations_are_checked_together():
     assert fields == ["source_kinds", "sources", "dimensions_of", "category_depth"]
 
 
+def test_a_declared_source_without_documents_is_no_problem_an_undeclared_one_is():
+    from peerstudy.report.comparisons import check_dyad_parameters
+
+    # DOCS holds observations and PSW and PIR interviews; a carers' interview is declared
+    # but not done yet (its counts are zero), and a misspelt declaration leaves the
+    # documents' own "PIR interview" undeclared
+    kinds = {"observation": "observation notes", "PSW interview": "interview", "PIR interview": "interview"}
+    planned = {**kinds, "carer interview": "interview"}
+    check_dyad_parameters(DOCS, BOOK, source_kinds=planned, sources=[], shared_sources=["carer interview"],
+                          dimensions_of=[], depth=0)  # fmt: skip
+    misspelt = {k.replace("PIR interview", "PIR interveiw"): v for k, v in kinds.items()}
+    with pytest.raises(ConfigError) as info:
+        check_dyad_parameters(DOCS, BOOK, source_kinds=misspelt, sources=[], shared_sources=[], dimensions_of=[],
+                              depth=0)  # fmt: skip
+    (problem,) = info.value.problems
+    assert (problem.field, problem.found) == ("source_kinds", "'PIR interview'")
+
+
 def test_dyad_key_figures_count_the_declared_kinds():
     from peerstudy.report.keyfigures import dyad_key_figures
 
