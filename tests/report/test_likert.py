@@ -129,6 +129,19 @@ def test_own_survey_scale_by_hand(own):
     assert (scale["mean"], scale["sd"]) == (3.83, 0.96)
 
 
+def test_a_scale_too_few_answered_in_full_says_alpha_is_not_computable(own):
+    # one respondent (the first of the seven above) answered every item; alpha needs the
+    # variance over two at least (pingouin stopped on an assertion)
+    fields, survey = own
+    items = ["listened", "understood", "hopeful", "judged", "confident"]
+    people = survey.participants.copy()
+    complete = people[items].notna().all(axis=1)
+    people.loc[complete[complete].index[1:], "listened"] = None
+    scale = scale_table(people, fields, {"support": items}).iloc[0]
+    assert scale["n"] == 1 and pd.isna(scale["cronbach_alpha"])
+    assert scale["alpha_ci95"] == "not computable: fewer than 2 respondents answered every item"
+
+
 def test_scales_name_only_declared_likert_items(own):
     fields, _ = own
     with pytest.raises(ConfigError) as info:

@@ -62,7 +62,8 @@ def survey_key_figures(
     declared type: integer, number: ``<c>_mean``, ``<c>_sd`` (sample SD), ``<c>_min``,
     ``<c>_max``; boolean: ``<c>_n`` and ``<c>_pct``; multi: option → n of respondents
     choosing it; category, label, likert: level → n. ``likert`` (item → n, median,
-    pct_agree) and ``scales`` (scale → n, cronbach_alpha) from their tables when given;
+    pct_agree) and ``scales`` (scale → n, cronbach_alpha, null where not computable) from
+    their tables when given;
     ``categories`` as question → category label (lower case) → number of coded excerpts.
     Means, SDs and percentages are rounded to one decimal.
     """
@@ -88,7 +89,7 @@ def survey_key_figures(
         }
     if scales is not None and len(scales):
         figures["scales"] = {
-            str(scale): {"n": int(n), "cronbach_alpha": float(alpha)}
+            str(scale): {"n": int(n), "cronbach_alpha": None if pd.isna(alpha) else float(alpha)}
             for scale, n, alpha in zip(scales["scale"], scales["n"], scales["cronbach_alpha"], strict=True)
         }
     counts = codings["code"].value_counts()

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -158,15 +159,22 @@ def cronbach_alpha(items: pd.DataFrame) -> tuple[float, tuple[float, float]]:
     ``pingouin.cronbach_alpha`` (alpha = k / (k - 1) × (1 - sum of the item variances /
     variance of the total score)).
 
+    Not a number (NaN, with its interval) where it is not defined: fewer than two
+    respondents answered every item, or their total scores do not vary.
+
     Examples
     --------
     >>> alpha, ci = cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 2, 3, 4]}))
     >>> round(alpha, 3)
     1.0
+    >>> cronbach_alpha(pd.DataFrame({"a": [1, None], "b": [2, 3]}))
+    (nan, (nan, nan))
     """
+    complete = items.astype("Float64").astype("float64").dropna()
+    if len(complete) < 2:  # pingouin asserts two respondents: a variance needs them
+        return math.nan, (math.nan, math.nan)
     import pingouin  # imported here: it takes a few seconds, and only scales need it
 
-    complete = items.astype("Float64").astype("float64").dropna()
     alpha, ci = pingouin.cronbach_alpha(data=complete, nan_policy="listwise")
     return float(alpha), (float(ci[0]), float(ci[1]))
 
@@ -228,6 +236,7 @@ def scale_table(participants: pd.DataFrame, fields: Fields, scales: Mapping[str,
     for scale, specs in found.items():
         alpha, (low, high) = cronbach_alpha(participants[[s.name for s in specs]])
         values = scores[scale].dropna()
+        why = "fewer than 2 respondents answered every item" if len(values) < 2 else "the scores do not vary"
         rows.append(
             {
                 "scale": scale,
@@ -237,7 +246,7 @@ def scale_table(participants: pd.DataFrame, fields: Fields, scales: Mapping[str,
                 "mean": round(float(values.mean()), 2),
                 "sd": round(float(values.std(ddof=1)), 2),
                 "cronbach_alpha": round(alpha, 3),
-                "alpha_ci95": f"{low:.3f} to {high:.3f}",
+                "alpha_ci95": f"{low:.3f} to {high:.3f}" if math.isfinite(alpha) else f"not computable: {why}",
             }
         )
     columns = ["scale", "items", "reverse_scored", "n", "mean", "sd", "cronbach_alpha", "alpha_ci95"]
