@@ -92,6 +92,16 @@ def test_one_coder_is_not_applicable():
     assert "does not apply" in reliability_summary(single)["detail"].iloc[0]
 
 
+def test_one_code_throughout_gives_percent_agreement_and_says_the_coefficients_are_not_computable():
+    # three units, both coders gave each the same code S1: 100% agreement by hand; Cohen's
+    # expected agreement is 1 (kappa = 0/0), and alpha has no disagreement to expect
+    summary = reliability_summary(codings(["S1"] * 3, ["S1"] * 3)).set_index("statistic")
+    assert summary.loc["percent agreement (Miles & Huberman)", "value"] == 100.0
+    for coefficient in ("Cohen's kappa", "Krippendorff's alpha"):
+        assert pd.isna(summary.loc[coefficient, "value"])
+        assert summary.loc[coefficient, "detail"].startswith("not computable: every unit was given the same code")
+
+
 def test_two_codes_for_one_unit_is_an_error_for_unit_level_agreement():
     bad = pd.DataFrame(
         {

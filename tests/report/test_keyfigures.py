@@ -86,3 +86,23 @@ def test_published_file_needs_a_source(tmp_path):
     (tmp_path / "p.yaml").write_text("figures: {a: 1}\n")
     with pytest.raises(InputError, match="expected 'source:'"):
         read_published(tmp_path / "p.yaml")
+
+
+def test_figures_that_are_not_numbers_are_null():
+    # a coefficient the reliability table says is not computable, and a number field nobody
+    # answered: JSON has no NaN (json.dumps refuses it with allow_nan=False), so they are null
+    import pandas as pd
+
+    from peerstudy.report.keyfigures import interview_key_figures
+
+    people = pd.DataFrame({"participant": ["P1", "P2"], "age": [None, None]})
+    book = pd.DataFrame({"depth": [0]}, index=pd.Index(["a"], name="code"))
+    cods = pd.DataFrame({"segment": ["s"], "code": ["a"], "coder": ["X"]})
+    reliability = pd.DataFrame(
+        {"statistic": ["percent agreement (Miles & Huberman)", "Cohen's kappa"], "value": [100.0, float("nan")]}
+    )
+    key = interview_key_figures(people, cods, cods, book, reliability, pd.DataFrame(), characteristics=["age"],
+                                continuous=["age"])  # fmt: skip
+    assert (key["percent_agreement"], key["cohen_kappa"]) == (100.0, None)
+    assert (key["age_mean"], key["age_min"], key["age_max"]) == (None, None, None)
+    json.dumps(key, allow_nan=False)

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import cast
 
@@ -146,7 +147,13 @@ def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = No
     agree = int((labels.nunique(axis=1) == 1).sum())
     disagree = int(len(labels) - agree)
     kappa_name = "Cohen's kappa" if len(coders) == 2 else "Fleiss' kappa"
-    kappa = cohen_kappa(labels[coders[0]], labels[coders[1]]) if len(coders) == 2 else fleiss_kappa(labels)
+    nominal = "over the units' codes, nominal"
+    kappa = alpha = math.nan
+    if pd.unique(labels.to_numpy().ravel()).size < 2:  # one code throughout: chance agreement is 1
+        nominal = "not computable: every unit was given the same code (percent agreement above)"
+    else:
+        kappa = float(cohen_kappa(labels[coders[0]], labels[coders[1]]) if len(coders) == 2 else fleiss_kappa(labels))
+        alpha = float(krippendorff_alpha(labels, level="nominal"))
     rows = [
         ("units coded by every coder", float(len(labels)), f"coders: {', '.join(coders)}"),
         ("agreements", float(agree), "units given the same code by every coder"),
@@ -156,12 +163,8 @@ def reliability_summary(codings: pd.DataFrame, coders: Sequence[str] | None = No
             round(100 * miles_huberman(agree, disagree), 1),
             "agreements / (agreements + disagreements) × 100",
         ),
-        (kappa_name, round(float(kappa), 3), "over the units' codes, nominal"),
-        (
-            "Krippendorff's alpha",
-            round(float(krippendorff_alpha(labels, level="nominal")), 3),
-            "over the units' codes, nominal",
-        ),
+        (kappa_name, round(float(kappa), 3), nominal),
+        ("Krippendorff's alpha", round(float(alpha), 3), nominal),
     ]
     return pd.DataFrame(rows, columns=["statistic", "value", "detail"])
 

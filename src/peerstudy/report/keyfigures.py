@@ -82,14 +82,14 @@ def survey_key_figures(
         figures |= _characteristic_figures(participants[col], fields[col])
     if likert is not None and len(likert):
         figures["likert"] = {
-            str(item): {"n": int(n), "median": float(median), "pct_agree": float(agree)}
+            str(item): {"n": int(n), "median": _finite(median), "pct_agree": _finite(agree)}
             for item, n, median, agree in zip(
                 likert["item"], likert["n"], likert["median"], likert["pct_agree"], strict=True
             )
         }
     if scales is not None and len(scales):
         figures["scales"] = {
-            str(scale): {"n": int(n), "cronbach_alpha": None if pd.isna(alpha) else float(alpha)}
+            str(scale): {"n": int(n), "cronbach_alpha": _finite(alpha)}
             for scale, n, alpha in zip(scales["scale"], scales["n"], scales["cronbach_alpha"], strict=True)
         }
     counts = codings["code"].value_counts()
@@ -111,8 +111,8 @@ def _characteristic_figures(column: pd.Series, spec: FieldSpec) -> dict[str, Any
     if spec.type in ("integer", "number"):
         values = values.astype("float64")
         return {
-            f"{name}_mean": round(float(values.mean()), 1),
-            f"{name}_sd": round(float(values.std(ddof=1)), 1),
+            f"{name}_mean": _finite(values.mean(), 1),
+            f"{name}_sd": _finite(values.std(ddof=1), 1),
             f"{name}_min": _number(values.min()),
             f"{name}_max": _number(values.max()),
         }
@@ -176,7 +176,7 @@ def interview_key_figures(
             continue
         values = participants[field].dropna()
         if field in continuous:
-            figures[f"{field}_mean"] = round(float(values.astype(float).mean()), 1)
+            figures[f"{field}_mean"] = _finite(values.astype(float).mean(), 1)
             figures[f"{field}_min"], figures[f"{field}_max"] = _number(values.min()), _number(values.max())
         else:
             figures[field] = {str(k): int(v) for k, v in values.value_counts().sort_index(ascending=False).items()}
@@ -197,7 +197,7 @@ def interview_key_figures(
         ("krippendorff_alpha", "Krippendorff's alpha"),
     ):
         if statistic in stats:
-            figures[key] = float(stats[statistic])
+            figures[key] = _finite(stats[statistic])
     if not stability.empty:
         figures["third_coder_agreement"] = float(stability["percent_agreement"].iloc[0])
     figures["n_codings"] = int(len(codings))
@@ -316,8 +316,24 @@ def _coded_children(consensus: pd.DataFrame, codebook: pd.DataFrame, parent: str
     return [str(codebook.at[c, "label"]).lower() for c in children(codebook, parent) if c in coded]
 
 
-def _number(value: Any) -> int | float:
+def _number(value: Any) -> int | float | None:
+    if pd.isna(value):
+        return None
     return int(value) if float(value).is_integer() else float(value)
+
+
+def _finite(value: Any, ndigits: int | None = None) -> float | None:
+    """``value`` as a float (rounded to ``ndigits``), or None (JSON null) where it is not a
+    number: a mean of no answers, a coefficient that is not computable.
+
+    Examples
+    --------
+    >>> _finite(3.14159, 1), _finite(float("nan")), _finite(pd.NA)
+    (3.1, None, None)
+    """
+    if pd.isna(value):
+        return None
+    return float(value) if ndigits is None else round(float(value), ndigits)
 
 
 def flatten(figures: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
