@@ -197,3 +197,11 @@ def test_a_cell_longer_than_the_csv_module_reads_is_a_message(tmp_path):
         r"read \(field larger than field limit",
     ):
         read_csv_table(tmp_path / "x.csv")
+
+
+def test_a_sheet_of_headers_only_is_refused_unless_it_may_be_empty(tmp_path):
+    (tmp_path / "h.csv").write_text("record,design\n", encoding="utf-8")
+    with pytest.raises(InputError, match="expected at least one data row, found only the header"):
+        read_csv_table(tmp_path / "h.csv")
+    table = read_csv_table(tmp_path / "h.csv", required=["record"], allow_empty=True)
+    assert table.columns.tolist() == ["record", "design"] and table.empty

@@ -812,6 +812,34 @@ def test_extraction_with_its_own_columns(mini_records):
     assert extraction["participants"].tolist()[:2] == [120, 12] and extraction["participants"].isna().tolist()[2]
 
 
+def test_an_extraction_sheet_of_headers_only_is_read_for_an_empty_review(tmp_path, mini_records):
+    # a review that included no study ("empty review") has an extraction sheet of headers only;
+    # the header alone is no longer refused as an export that lost its data
+    screening = mini_screening(mini_records)
+    header = (MINI / "extraction.csv").read_text().splitlines()[0] + "\n"
+    decided = screening.decisions
+    nothing_included = decided[~((decided["stage"] == "full-text") & (decided["decision"] == "include"))]
+    empty = read_extraction(
+        write(tmp_path, "e.csv", header), nothing_included, columns=MINI_COLUMNS, records=mini_records
+    )
+    assert empty.empty and pd.api.types.is_string_dtype(empty["record"])
+    # with studies included, the same sheet names each study it lacks (the mini review includes three)
+    with pytest.raises(InputError) as info:
+        read_extraction(write(tmp_path, "e.csv", header), decided, columns=MINI_COLUMNS, records=mini_records)
+    assert sorted(p.found for p in info.value.problems) == [
+        "none for 'pubmed:1'",
+        "none for 'pubmed:2'",
+        "none for 'pubmed:3'",
+    ]
+
+
+def test_the_figure_of_an_empty_review_says_no_study_was_included():
+    from peerstudy.report.review_figures import plot_studies_by_year
+
+    fig = plot_studies_by_year(pd.DataFrame({"trial": [], "review": []}))
+    assert [t.get_text() for t in fig.axes[0].texts] == ["No study included"] and fig.axes[0].get_legend() is None
+
+
 def test_extraction_missing_a_declared_column(tmp_path, mini_records):
     screening = mini_screening(mini_records)
     text = (MINI / "extraction.csv").read_text().replace(",participants,", ",n,", 1)

@@ -308,10 +308,13 @@ def _header_problems(header: list[str], required: Iterable[str], shown: str) -> 
     return problems
 
 
-def _body_problems(body: list[list[str]], width: int, header_rows: int, shown: str) -> list[Problem]:
-    """No data rows, or rows with more cells than the header has columns (``width``)."""
+def _body_problems(
+    body: list[list[str]], width: int, header_rows: int, shown: str, *, allow_empty: bool = False
+) -> list[Problem]:
+    """No data rows (unless ``allow_empty``), or rows with more cells than the header has
+    columns (``width``)."""
     problems = []
-    if not body:
+    if not body and not allow_empty:
         problems.append(
             Problem(
                 file=shown,
@@ -342,6 +345,7 @@ def read_csv_table(
     required: Iterable[str] = (),
     encoding: str = "utf-8-sig",
     parameter: str | None = None,
+    allow_empty: bool = False,
 ) -> pd.DataFrame:
     """A CSV export as a table of strings indexed by spreadsheet row number.
 
@@ -361,6 +365,10 @@ def read_csv_table(
         Expected encoding (default: UTF-8 with or without BOM).
     parameter
         Name of the study parameter that points at the file, for the fix hint.
+    allow_empty
+        Accept the header alone (a sheet that can rightly have no rows, such as the
+        extraction sheet of a review that included no study); refused by default, where
+        it is an export that lost its data.
 
     Returns
     -------
@@ -384,7 +392,8 @@ def read_csv_table(
     _refuse_other_delimiters(text, records[0], shown)
     header = [h.strip() for h in records[0]]
     body = records[header_rows:]
-    problems = _header_problems(header, required, shown) + _body_problems(body, len(header), header_rows, shown)
+    problems = _header_problems(header, required, shown)
+    problems += _body_problems(body, len(header), header_rows, shown, allow_empty=allow_empty)
     if problems:
         raise InputError(problems)
     import pandas as pd

@@ -217,7 +217,10 @@ def plot_studies_by_year(
         top = max(bottom) if bottom else 1
         ax.set_yticks(range(0, top + 2))
         ax.set(title=title, xlabel="Year of publication", ylabel="Studies (n)", ylim=(0, top + 1))
-        ax.legend(frameon=False, fontsize=8, loc="upper left")
+        if data.empty:  # a review that included no study (an "empty review")
+            ax.text(0.5, 0.5, "No study included", transform=ax.transAxes, ha="center", va="center", color="#444444")
+        else:
+            ax.legend(frameon=False, fontsize=8, loc="upper left")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         fig.tight_layout()

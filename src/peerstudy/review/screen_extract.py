@@ -99,7 +99,7 @@ def _name_studies(table: pd.DataFrame, records: pd.DataFrame | None, shown: str)
             )
         )
     matched, _, problems = match_records(select_identifiers(table, "sheet"), records, file=shown)
-    table.insert(0, "record", [m or "" for m in matched])
+    table.insert(0, "record", pd.Series([m or "" for m in matched], index=table.index, dtype=str))  # text if empty
     return problems
 
 
@@ -183,7 +183,9 @@ def read_extraction(
     if problems:
         raise ConfigError(problems)
     shown = relative_to_root(resolve_input(path))
-    table = read_csv_table(path, required=list(columns), parameter="extraction_sheet").apply(lambda c: c.str.strip())
+    # no rows: a review that included no study (an "empty review") has nothing to extract
+    table = read_csv_table(path, required=list(columns), parameter="extraction_sheet", allow_empty=True)
+    table = table.apply(lambda c: c.str.strip())
     problems = _name_studies(table, records, shown)
     included = _included_rows(decisions)
     row_problems, seen = _sheet_row_problems(table, columns, set(included), set(decisions["record"]), shown)
