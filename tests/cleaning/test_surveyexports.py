@@ -165,6 +165,33 @@ def test_xlsx_export_reads_like_its_csv(tmp_path):
     assert read_export(book, sheet="Form Responses 1").tool == "Google Forms (Excel workbook)"
 
 
+def test_date_cells_of_a_workbook_are_read_whatever_their_display(tmp_path):
+    # Excel keeps a date as a date; the fields file declares the format the export shows as
+    # text (2020/01/02 10:05). A date cell and a text cell in that format are both read.
+    import datetime as dt
+
+    book = tmp_path / "export.xlsx"
+    rows = [
+        ["No.", "Entered", "Age"],
+        [1, dt.datetime(2020, 1, 2, 10, 5), 30],
+        [2, "2020/01/03 11:30", 41],
+        [3, dt.datetime(2020, 1, 4), 52],
+    ]
+    write_workbook(book, {"Sheet1": rows})
+    (tmp_path / "fields.yaml").write_text(
+        'header_rows: 1\nfields:\n  number: {column: "No.", type: id}\n'
+        '  entered: {column: "Entered", type: datetime, format: "%Y/%m/%d %H:%M"}\n'
+        '  age: {column: "Age", type: integer}\n',
+        encoding="utf-8",
+    )
+    entered = clean_export(book, tmp_path / "fields.yaml").participants["entered"].tolist()
+    assert entered == [pd.Timestamp("2020-01-02 10:05"), pd.Timestamp("2020-01-03 11:30"), pd.Timestamp("2020-01-04")]
+    # a CSV holds text only: its dates are read in the declared format alone, as before
+    (tmp_path / "export.csv").write_text("No.,Entered,Age\n1,2020-01-02 10:05:00,30\n", encoding="utf-8")
+    with pytest.raises(InputError, match="expected a date and time as %Y/%m/%d %H:%M"):
+        clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
+
+
 def test_xlsx_unknown_sheet_and_csv_named_xlsx(tmp_path):
     book = tmp_path / "r.xlsx"
     write_workbook(book, {"Answers": forms_rows()})

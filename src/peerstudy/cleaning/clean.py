@@ -86,7 +86,7 @@ from peerstudy.cleaning.deid import DeidKey, redaction_table
 from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.exclusions import Exclusions, apply_exclusions, flow_table
 from peerstudy.cleaning.surveyexports import SurveyExport, read_export
-from peerstudy.cleaning.surveyfields import Fields, read_fields
+from peerstudy.cleaning.surveyfields import Fields, read_fields, with_date_formats
 from peerstudy.cleaning.values import normalise_label
 from peerstudy.config import resolve_input
 from peerstudy.errors import ConfigError, InputError, Problem
@@ -196,6 +196,7 @@ def clean_export(
     where, problems = resolve_columns(table, spec)
     if problems:
         raise InputError(problems)
+    spec = with_date_formats(spec, table.date_formats)  # a workbook's date cells, whatever their display
     shown = table.file
     log = CleaningLog(file=shown)
     for extra in range(2, table.header_rows + 1):

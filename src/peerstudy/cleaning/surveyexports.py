@@ -50,12 +50,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from peerstudy.cleaning.workbooks import read_workbook
+from peerstudy.cleaning.workbooks import DATE_FORMATS, read_workbook
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.readers import _csv_row_of, _read_text, read_csv_table
@@ -107,6 +107,9 @@ class SurveyExport:
         The answers as text (an empty cell is ``""``), index = spreadsheet row number.
     placeholders
         Cell values the tool writes for "no answer" (besides the empty cell).
+    date_formats
+        How the file writes a cell that holds a date, whatever its display (a workbook's
+        date cells: :data:`peerstudy.cleaning.workbooks.DATE_FORMATS`); none for text files.
     """
 
     file: str
@@ -116,6 +119,7 @@ class SurveyExport:
     labels: tuple[str, ...]
     table: pd.DataFrame
     placeholders: tuple[str, ...] = ()
+    date_formats: tuple[str, ...] = ()
 
     def find_column(self, declared: str) -> str | None:
         """The column a fields file means by ``declared``: its name, else a question text
@@ -279,7 +283,8 @@ def read_export(
     tool, rows = ("Excel", header_rows) if header_rows is not None else recognise_tool(records)
     if excel and header_rows is None:
         tool = f"{tool} (Excel workbook)" if tool != "CSV" else "Excel"
-    return _build(records, shown, tool, rows)
+    export = _build(records, shown, tool, rows)
+    return replace(export, date_formats=DATE_FORMATS) if excel else export
 
 
 def _build(records: list[list[str]], shown: str, tool: str, header_rows: int) -> SurveyExport:

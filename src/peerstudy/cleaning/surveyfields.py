@@ -36,7 +36,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.io.yamlfiles import read_yaml
 
-__all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "read_fields"]
+__all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "read_fields", "with_date_formats"]
 
 FIELD_TYPES = ("id", "integer", "number", "likert", "datetime", "category", "boolean", "multi", "label", "text")
 #: What an exclusion rule may test (see :class:`ExclusionRule`).
@@ -148,6 +148,25 @@ class Fields:
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.specs]
+
+
+def with_date_formats(fields: Fields, formats: tuple[str, ...]) -> Fields:
+    """``fields`` whose datetime fields also read ``formats``, after their own (how an
+    export writes its date cells, see :class:`peerstudy.cleaning.surveyexports.SurveyExport`).
+
+    Examples
+    --------
+    >>> spec = FieldSpec("when", "Entered", "datetime", formats=("%d/%m/%Y",))
+    >>> with_date_formats(Fields("f.yaml", "id", 1, (), (spec,)), ("%Y-%m-%d",))["when"].formats
+    ('%d/%m/%Y', '%Y-%m-%d')
+    """
+    if not formats:
+        return fields
+    specs = tuple(
+        replace(s, formats=(*s.formats, *(f for f in formats if f not in s.formats))) if s.type == "datetime" else s
+        for s in fields.specs
+    )
+    return replace(fields, specs=specs)
 
 
 def read_fields(path: str | Path) -> Fields:

@@ -19,7 +19,12 @@ from pathlib import Path
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.readers import check_size
 
-__all__ = ["cell_text", "read_workbook"]
+__all__ = ["DATE_FORMATS", "cell_text", "read_workbook"]
+
+#: How :func:`cell_text` writes a cell that holds a date (with a time of day, then without):
+#: a survey's datetime field reads them besides its declared formats, which describe the
+#: dates as the export shows them (see :func:`peerstudy.cleaning.clean.clean_export`).
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
 
 def read_workbook(path: Path, shown: str, sheet: str | None, parameter: str | None) -> list[list[str]]:
@@ -134,7 +139,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() else value.strftime("%Y-%m-%d")
+        return value.strftime(DATE_FORMATS[0]) if value.time() != dt.time() else value.strftime(DATE_FORMATS[1])
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
