@@ -205,3 +205,17 @@ def test_a_sheet_of_headers_only_is_refused_unless_it_may_be_empty(tmp_path):
         read_csv_table(tmp_path / "h.csv")
     table = read_csv_table(tmp_path / "h.csv", required=["record"], allow_empty=True)
     assert table.columns.tolist() == ["record", "design"] and table.empty
+
+
+def test_a_workbook_given_for_a_csv_sheet_says_how_to_save_it_as_csv(tmp_path):
+    # coders often keep their sheet in Excel; a real workbook (written by openpyxl here) named .xlsx
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["unit", "code"])
+    book.save(tmp_path / "coder-a.xlsx")
+    with pytest.raises(InputError) as info:
+        read_csv_table(tmp_path / "coder-a.xlsx")
+    (problem,) = info.value.problems
+    assert problem.found == "an Excel workbook, not text"
+    assert problem.fix == "save it from Excel as 'CSV UTF-8 (Comma delimited) (*.csv)', and name that file"

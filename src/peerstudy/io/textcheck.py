@@ -33,6 +33,18 @@ _BINARY_MAGIC = {
 }
 
 
+# Files of a program, recognised by their suffix (and a zip or old Office signature): what
+# they are, and how to save them as text.
+_SAVED_AS = {
+    "xlsx": ("an Excel workbook", "Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'"),
+    "xlsm": ("an Excel workbook", "Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'"),
+    "xls": ("an Excel workbook", "Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'"),
+    "ods": ("a LibreOffice spreadsheet", "LibreOffice Calc as 'Text CSV (.csv)', character set UTF-8"),
+    "docx": ("a Word document", "Word as 'Plain Text (*.txt)', encoding Unicode (UTF-8)"),
+    "doc": ("a Word document", "Word as 'Plain Text (*.txt)', encoding Unicode (UTF-8)"),
+}
+
+
 def refuse_binary(data: bytes, shown: str, what: str) -> None:
     """Refuse ``data`` that starts like a binary file (a zip, PDF, image, old Office
     document, gzip archive): a file renamed rather than exported as text.
@@ -58,17 +70,24 @@ def refuse_binary(data: bytes, shown: str, what: str) -> None:
     Traceback (most recent call last):
     ...
     peerstudy.errors.InputError: export.csv: expected a CSV file, found binary content (a zip archive, e.g. a .docx, .xlsx or .qdpx file), not text. Fix: export the file as text (CSV/TXT/YAML) rather than renaming it.
+    >>> refuse_binary(b"PK\\x03\\x04...", "coder-a.xlsx", "a CSV file")
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: coder-a.xlsx: expected a CSV file, found an Excel workbook, not text. Fix: save it from Excel as 'CSV UTF-8 (Comma delimited) (*.csv)', and name that file.
     """
     kind = next((k for magic, k in _BINARY_MAGIC.items() if data.startswith(magic)), None)
-    if kind:
-        raise InputError(
-            Problem(
-                file=shown,
-                expected=what,
-                found=f"binary content ({kind}), not text",
-                fix="export the file as text (CSV/TXT/YAML) rather than renaming it",
-            )
+    if kind is None:
+        return
+    suffix = shown.rsplit(".", 1)[-1].lower() if "." in shown.rsplit("/", 1)[-1] else ""
+    saved_as = _SAVED_AS.get(suffix) if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) else None
+    if saved_as:  # the program's own file, named as such: say how to save it as text
+        found, fix = f"{saved_as[0]}, not text", f"save it from {saved_as[1]}, and name that file"
+    else:
+        found, fix = (
+            f"binary content ({kind}), not text",
+            "export the file as text (CSV/TXT/YAML) rather than renaming it",
         )
+    raise InputError(Problem(file=shown, expected=what, found=found, fix=fix))
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
