@@ -90,3 +90,13 @@ def test_a_scratch_run_names_codes_from_the_codebook_it_read_from_the_project(tm
     scratch.processed(codebook=book.iloc[:1].assign(label=["Mutual trust"]))
     scratch.load("codebook")
     assert scratch.labels == {"trust": "Mutual trust"}
+
+
+def test_title_and_notes_show_a_less_than_sign_as_written(tmp_path):
+    # CommonMark reads "<" followed by a letter as raw HTML: "aged <b>" would vanish and
+    # "<script>" would run in the reviewer's browser; "&lt;" shows the sign
+    out = StudyOutputs("demo", root=tmp_path)
+    assert out.title("Peers <script>x()</script>").data == "**Peers &lt;script>x()&lt;/script>**"
+    shown = out.notes(["Ages <25 & >60 left out", "plain"]).data
+    assert shown == "1. Ages &lt;25 & >60 left out\n2. plain"
+    assert (out.reports / "notes.md").read_text(encoding="utf-8") == shown + "\n"

@@ -290,12 +290,26 @@ class StudyOutputs:
     # -- notes ------------------------------------------------------------------------
     def notes(self, notes: list[str]):
         """Write numbered notes on the study (discrepancies in the paper, readings
-        chosen) to ``reports/<study>/notes.md`` and return them for display."""
+        chosen) to ``reports/<study>/notes.md`` and return them for display (as written:
+        a ``<`` is shown, never read as HTML)."""
         from IPython.display import Markdown
 
-        text = "\n".join(f"{i}. {note}" for i, note in enumerate(notes, 1)) or "No notes."
+        text = "\n".join(f"{i}. {_as_written(note)}" for i, note in enumerate(notes, 1)) or "No notes."
         write_bytes_atomic(self.reports / "notes.md", (text + "\n").encode("utf-8"))
         return Markdown(text)
+
+    def title(self, title: str):
+        """The report's title, in bold, for display, as written (a ``<`` in it is shown,
+        never read as HTML: "aged <25" stays, "<script>" does not run).
+
+        Examples
+        --------
+        >>> StudyOutputs("demo", root=".").title("Peers aged <25 & their <b>carers</b>").data
+        '**Peers aged &lt;25 & their &lt;b>carers&lt;/b>**'
+        """
+        from IPython.display import Markdown
+
+        return Markdown(f"**{_as_written(title)}**")
 
     # -- key figures ------------------------------------------------------------------
     def key_figures(self, figures: Mapping[str, Any]) -> KeyFigures:
@@ -303,6 +317,11 @@ class StudyOutputs:
         two-column table of labelled figures and values)."""
         write_json(self.reports / "key-figures.json", dict(figures))
         return KeyFigures(figures, numbering=self.numbering, labels=self.labels)
+
+
+def _as_written(text: str) -> str:
+    """Markdown that shows ``text`` as written: a ``<`` (which would open raw HTML) as ``&lt;``."""
+    return str(text).replace("<", "&lt;")
 
 
 def _title_of(name: str) -> str:
