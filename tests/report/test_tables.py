@@ -182,3 +182,20 @@ def test_bands_cover_every_value():
 
     with pytest.raises(ConfigError, match="expected bands that cover every value, found 2"):
         assign_bands(pd.Series([2]), {"3-5": [3, 5]})
+
+
+def test_a_flat_codebook_gives_one_group_of_categories_and_its_figure():
+    # three top-level codes and nothing under them; by hand: two excerpts coded "give", none "grow"
+    from peerstudy.report.figures import plot_category_counts
+
+    book = pd.DataFrame(
+        {"label": ["Giving back", "Growth"], "parent": [None, None], "order": [0, 1]},
+        index=pd.Index(["give", "grow"], name="code"),
+    )
+    segs = pd.DataFrame({"segment": ["s1", "s2"], "participant": ["4", "7"], "text": ["It helped.", "Me too."],
+                         "start": [0, 0]})  # fmt: skip
+    cods = pd.DataFrame({"segment": ["s1", "s2"], "code": ["give", "give"]})
+    table = category_table(cods, segs, book)
+    assert table[["question", "category", "n"]].values.tolist() == [["", "Giving back", 2], ["", "Growth", 0]]
+    fig = plot_category_counts(table)
+    assert [ax.get_title() for ax in fig.axes] == ["Codes (2 excerpts)"]

@@ -161,7 +161,8 @@ def category_table(
     pandas.DataFrame
         ``question`` (top-level code), ``category`` (label), ``n`` (excerpts coded),
         ``excerpts`` (each in quotes with its attribution, separated by ``"; "``), in codebook
-        order, categories without excerpts included with n = 0.
+        order, categories without excerpts included with n = 0. Top-level codes with no code
+        under them (a flat codebook) are the categories of one last group, question ``""``.
 
     Examples
     --------
@@ -176,8 +177,13 @@ def category_table(
         ["participant", "start"], kind="stable", key=_natural
     )
     rows = []
-    for root in codebook.index[codebook["parent"].isna()]:
-        for code in children(codebook, root):
+    roots = list(codebook.index[codebook["parent"].isna()])
+    groups = [(root, children(codebook, root)) for root in roots if children(codebook, root)]
+    flat = [root for root in roots if not children(codebook, root)]
+    if flat:  # top-level codes with nothing under them (a flat codebook): categories of one group
+        groups.append(("", flat))
+    for question, codes in groups:
+        for code in codes:
             hits = merged[merged["code"] == code]
             quotes = [
                 f"“{t}” ({attribution.format(participant=p)})"
@@ -185,7 +191,7 @@ def category_table(
             ]
             rows.append(
                 {
-                    "question": root,
+                    "question": question,
                     "category": codebook.at[code, "label"],
                     "n": len(hits),
                     "excerpts": "; ".join(quotes),
