@@ -199,3 +199,23 @@ def test_a_flat_codebook_gives_one_group_of_categories_and_its_figure():
     assert table[["question", "category", "n"]].values.tolist() == [["", "Giving back", 2], ["", "Growth", 0]]
     fig = plot_category_counts(table)
     assert [ax.get_title() for ax in fig.axes] == ["Codes (2 excerpts)"]
+
+
+def test_a_category_depth_the_codebook_does_not_have_is_named():
+    # a flat codebook has the top level (0) only; depth 1 gave empty tables and then a
+    # heatmap of nothing stopped the results stage
+    from peerstudy.errors import ConfigError
+
+    book = pd.DataFrame({"label": ["A", "B"], "parent": [None, None], "depth": [0, 0], "order": [0, 1]},
+                        index=pd.Index(["a", "b"], name="code"))  # fmt: skip
+    segs = pd.DataFrame({"segment": ["s1"], "participant": ["P1"], "text": ["x"], "start": [0]})
+    cons = pd.DataFrame({"segment": ["s1"], "code": ["a"]})
+    assert crosstab_codes(cons, segs, book, depth=0, by="participant").values.tolist() == [[1], [0]]
+    with pytest.raises(ConfigError) as info:
+        crosstab_codes(cons, segs, book, depth=1, by="participant")
+    (problem,) = info.value.problems
+    assert (problem.field, problem.expected, problem.found) == (
+        "category_depth",
+        "a level of the codebook, 0 to 0",
+        "1",
+    )

@@ -29,7 +29,16 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.yamlfiles import read_yaml_node
 
-__all__ = ["MAX_DEPTH", "CODEBOOK_COLUMNS", "read_codebook", "children", "ancestor", "ancestors", "suggest_code"]
+__all__ = [
+    "MAX_DEPTH",
+    "CODEBOOK_COLUMNS",
+    "read_codebook",
+    "children",
+    "ancestor",
+    "ancestors",
+    "depth_problem",
+    "suggest_code",
+]
 
 #: Deepest tree accepted: deeper chains of parents are refused (they are mistakes, and the
 #: REFI-QDA writer and readers walk the tree).
@@ -268,6 +277,28 @@ def _did_you_mean(code: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(str(code), list(known), n=3)
     hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
     return f"{hint}use a code defined in the codebook, or add it there"
+
+
+def depth_problem(codebook: pd.DataFrame, depth: int, *, file: str | None = None) -> Problem | None:
+    """The problem of a ``category_depth`` that is no level of ``codebook`` (0 is the top
+    level; a flat codebook has that one only), or None.
+
+    Examples
+    --------
+    >>> flat = pd.DataFrame({"depth": [0, 0]}, index=pd.Index(["a", "b"], name="code"))
+    >>> print(depth_problem(flat, 1))
+    field 'category_depth': expected a level of the codebook, 0 to 0, found 1. Fix: 0 is the top level; a codebook without codes under others has that one only.
+    """
+    top = int(codebook["depth"].max())
+    if 0 <= depth <= top:
+        return None
+    return Problem(
+        file=file,
+        field="category_depth",
+        expected=f"a level of the codebook, 0 to {top}",
+        found=repr(depth),
+        fix="0 is the top level; a codebook without codes under others has that one only",
+    )
 
 
 def _items(node: yaml.Node | None, key: str) -> list[yaml.Node]:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from peerstudy.errors import Problem
+from peerstudy.qualitative.codebook import depth_problem
 
 __all__ = ["dyad_declaration_problems"]
 
@@ -142,15 +143,5 @@ def _codebook_problems(
         for c in dimensions_of
         if c not in codebook.index
     ]
-    top = int(codebook["depth"].max())
-    if not 0 <= depth <= top:
-        problems.append(
-            Problem(
-                file=file,
-                field="category_depth",
-                expected=f"a level of the codebook, 0 to {top}",
-                found=repr(depth),
-                fix="0 is the top level",
-            )
-        )
-    return problems
+    level = depth_problem(codebook, depth, file=file)
+    return problems + ([level] if level else [])

@@ -245,9 +245,13 @@ def code_depths(codebook: pd.DataFrame) -> dict[str, int]:
 
 
 def _coded(consensus: pd.DataFrame, segments: pd.DataFrame, codebook: pd.DataFrame, depth: int) -> pd.DataFrame:
-    """Consensus codings with their segment and the code lifted to ``depth``."""
-    from peerstudy.qualitative.codebook import ancestors
+    """Consensus codings with their segment and the code lifted to ``depth`` (a level of
+    the codebook, else :class:`~peerstudy.errors.ConfigError` naming ``category_depth``)."""
+    from peerstudy.qualitative.codebook import ancestors, depth_problem
 
+    problem = depth_problem(codebook, depth)
+    if problem:
+        raise ConfigError(problem)
     merged = consensus.merge(segments, on="segment", how="left")
     merged["at_depth"] = ancestors(codebook, merged["code"], depth)
     return merged
