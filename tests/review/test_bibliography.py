@@ -358,6 +358,22 @@ def test_search_log_counts_must_match_the_exports(tmp_path):
     )
 
 
+def test_every_logged_search_is_reported_and_one_with_results_needs_its_export():
+    # PRISMA-S reports every database searched, those that found nothing too; a search logged
+    # with records but given no export was left out of the searches table without a word
+    records = read_exports([{"file": str(BIB / "mini.nbib"), "database": "PubMed", "format": "medline"}])
+    log = pd.DataFrame({"database": ["PubMed", "CINAHL"], "searched": ["2010-09-06", "2010-09-07"], "results": [3, 0]})
+    table = check_search_log(records, log)
+    assert table[["database", "results", "records"]].values.tolist() == [["PubMed", 3, 3], ["CINAHL", 0, 0]]
+    with pytest.raises(InputError) as info:
+        check_search_log(records, log.assign(results=[3, 120]), file="search-log.yaml")
+    assert str(info.value) == (
+        "search-log.yaml, field 'CINAHL.results': expected an export of the 120 records the search returned "
+        "(as logged), found no records of CINAHL in the exports. Fix: add the search's export to 'exports' "
+        "(database: CINAHL), or correct the log."
+    )
+
+
 # ----------------------------------------------------------------------------- the study's raw exports
 def test_raw_exports_of_the_review_are_read_and_match_the_search_log():
     exports = [

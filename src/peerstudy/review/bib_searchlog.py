@@ -91,8 +91,10 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
     Raises
     ------
     InputError
-        A database whose records read differ from the log, or that is read but not
-        logged (an export is incomplete, or the log is wrong).
+        A database whose records read differ from the log, that is read but not
+        logged, or that is logged with results but no export (an export is incomplete or
+        missing, or the log is wrong). A logged search that returned nothing is a row of
+        its own, with no records.
 
     Examples
     --------
@@ -137,6 +139,31 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
                 "results": expected,
                 "records": int(n),
                 "source": str(sources[database]),
+            }
+        )
+    for database in logged.index.difference(read.index, sort=False):
+        expected = int(cast(int, logged.at[database, "results"]))
+        if expected:  # the log says the search found records, and no export holds them
+            problems.append(
+                Problem(
+                    file=file,
+                    field=f"{database}.results",
+                    expected=f"an export of the {expected} records the search returned (as logged)",
+                    found=f"no records of {database} in the exports",
+                    fix=f"add the search's export to 'exports' (database: {database}), or correct the log",
+                )
+            )
+            continue
+        # a search that found nothing is reported with the others (PRISMA-S: every database searched)
+        extra = {k: str(logged.at[database, k]) for k in ("interface", "query", "limits") if k in logged.columns}
+        rows.append(
+            {
+                "database": str(database),
+                **extra,
+                "searched": str(logged.at[database, "searched"]),
+                "results": 0,
+                "records": 0,
+                "source": "search",
             }
         )
     if problems:
