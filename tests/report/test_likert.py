@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -201,6 +202,8 @@ def test_a_field_nobody_answered_still_gets_its_figure(own):
     assert [t.get_text() for t in figures["role"].axes[0].texts] == ["No answers"]
     assert len(figures["role"].axes[0].patches) == 0
     assert figures["years"].axes[0].get_title() == "Years in peer support (n = 0)"
+    for fig in figures.values():
+        plt.close(fig)
 
 
 def test_survey_key_figures_from_the_flow(own):

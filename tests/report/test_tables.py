@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -199,6 +200,7 @@ def test_a_flat_codebook_gives_one_group_of_categories_and_its_figure():
     assert table[["question", "category", "n"]].values.tolist() == [["", "Giving back", 2], ["", "Growth", 0]]
     fig = plot_category_counts(table)
     assert [ax.get_title() for ax in fig.axes] == ["Codes (2 excerpts)"]
+    plt.close(fig)
 
 
 def test_a_category_depth_the_codebook_does_not_have_is_named():

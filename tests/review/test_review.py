@@ -8,6 +8,7 @@ import io
 import json
 
 import matplotlib
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -838,6 +839,7 @@ def test_the_figure_of_an_empty_review_says_no_study_was_included():
 
     fig = plot_studies_by_year(pd.DataFrame({"trial": [], "review": []}))
     assert [t.get_text() for t in fig.axes[0].texts] == ["No study included"] and fig.axes[0].get_legend() is None
+    plt.close(fig)
 
 
 def test_extraction_missing_a_declared_column(tmp_path, mini_records):
