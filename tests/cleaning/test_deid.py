@@ -443,3 +443,14 @@ def test_an_ascii_text_said_to_hold_no_address_or_number_holds_none(text):
     assert bool(may_hold_any(pa.array([text]))[0]) == per_text
     if not per_text:
         assert DIGITS.search(text) is None
+
+
+def test_a_key_of_numbered_pseudonyms_is_read_as_written(tmp_path):
+    # participant ids such as 001 (YAML alone would read them as the number 1, and the key
+    # was refused as "not a mapping of name -> pseudonym (text)"), and a place called No
+    from peerstudy.cleaning.deidkey import read_key
+
+    (tmp_path / "key.yaml").write_text("participants: {Mara Quill: 001, Mara: 001, Joel Brandt: 002}\nplaces: [No]\n")
+    key = read_key(tmp_path / "key.yaml")
+    assert key.participants == {"Mara Quill": "001", "Mara": "001", "Joel Brandt": "002"}
+    assert key.places == ("No",)

@@ -44,7 +44,8 @@ def read_key(path: str | Path, *, regions: Iterable[str] | None = None) -> DeidK
     """
     p = resolve_input(path)
     shown = relative_to_root(p)
-    doc = read_yaml(p, what="a de-identification key (YAML)", parameter="deid_key")
+    # as written: a pseudonym 001 is not the number 1, a place called No is not false
+    doc = read_yaml(p, what="a de-identification key (YAML)", parameter="deid_key", texts=True)
     if not isinstance(doc, dict):
         raise InputError(
             Problem(

@@ -93,6 +93,20 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class _TextLoader(_BoundedLoader):
+    """:class:`_BoundedLoader` for files of text alone (codebooks, de-identification keys):
+    a plain value that YAML would read as a number, a yes/no or a date stays the text
+    written (``1.10``, ``001``, ``No``); ``null`` and ``~`` are still none."""
+
+
+# the implicit tags left out: the others (null, merge keys, ...) resolve as before
+_NOT_TEXT = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in _NOT_TEXT]
+    for first, resolvers in _BoundedLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _check_aliases(root: yaml.Node) -> None:
     sizes: dict[int, int] = {}
     expanded = _count_nodes(root, sizes, set())
@@ -145,9 +159,9 @@ def _amount(n: int) -> str:
     return f"{n:,}" if n < 10**9 else f"about 10**{len(str(n)) - 1}"
 
 
-def _load_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
+def _load_yaml(text: str, shown: str, *, texts: bool = False) -> tuple[Any, yaml.Node | None]:
     """Compose, check and construct one YAML document; every refusal is an InputError."""
-    loader = _BoundedLoader(text)
+    loader = _TextLoader(text) if texts else _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -188,7 +202,7 @@ def _load_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
 
 
 def read_yaml_node(
-    path: str | os.PathLike[str], *, what: str = "a YAML file", parameter: str | None = None
+    path: str | os.PathLike[str], *, what: str = "a YAML file", parameter: str | None = None, texts: bool = False
 ) -> tuple[Any, yaml.Node | None]:
     """Like :func:`read_yaml`, and also the composed YAML node tree (for the line of each entry).
 
@@ -212,13 +226,19 @@ def read_yaml_node(
                 fix="YAML files are written by hand and stay small: check that this is the right file, or split it",
             )
         )
-    return _load_yaml(read_text(path, what=what, parameter=parameter), shown)
+    return _load_yaml(read_text(path, what=what, parameter=parameter), shown, texts=texts)
 
 
-def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file", parameter: str | None = None) -> Any:
+def read_yaml(
+    path: str | os.PathLike[str], *, what: str = "a YAML file", parameter: str | None = None, texts: bool = False
+) -> Any:
     """Parse a YAML file safely: no arbitrary objects, no key given twice in a mapping,
     aliases and nesting bounded (:data:`MAX_YAML_ALIAS_NODES`, :data:`MAX_YAML_DEPTH`),
     size bounded (:data:`MAX_YAML_BYTES`); every problem names the file and line.
+
+    With ``texts``, for files that hold text alone (codebooks, de-identification keys), a
+    plain value YAML would read as a number, a yes/no or a date is the text written: a
+    code ``1.10`` is not the number 1.1, a pseudonym ``001`` is not 1.
 
     The one YAML reader of the project: study parameter files, fields files, codebooks,
     de-identification keys, search logs and published figures all go through it.
@@ -238,5 +258,8 @@ def read_yaml(path: str | os.PathLike[str], *, what: str = "a YAML file", parame
     Traceback (most recent call last):
     ...
     peerstudy.errors.InputError: .../study.yaml, row 4: expected YAML whose aliases (*name) add at most 10,000 values when expanded (peerstudy.io.yamlfiles.MAX_YAML_ALIAS_NODES), found aliases that expand to 12,330 values (an alias bomb, 'billion laughs'). Fix: ...
+    >>> _ = tmp.write_text("codes: [1.10, 001, No, 2024-05-06, null]\\n")
+    >>> read_yaml(tmp)["codes"], read_yaml(tmp, texts=True)["codes"]
+    ([1.1, 1, False, datetime.date(2024, 5, 6), None], ['1.10', '001', 'No', '2024-05-06', None])
     """
-    return read_yaml_node(path, what=what, parameter=parameter)[0]
+    return read_yaml_node(path, what=what, parameter=parameter, texts=texts)[0]

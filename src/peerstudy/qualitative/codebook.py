@@ -76,7 +76,8 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
             return cast(pd.DataFrame, deidentify_frame(read_codebook(path), key, columns=["label", "definition"]))
     p = resolve_input(path)
     shown = relative_to_root(p)
-    doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook")
+    # as written: codebooks number their codes, and YAML would read 1.10 as the number 1.1
+    doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook", texts=True)
     if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list) or not doc["codes"]:
         raise InputError(
             Problem(
@@ -87,7 +88,7 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
                 fix="see data/raw/supporter-survey/codebook.yaml for the format",
             )
         )
-    rows, problems = _read_entries(doc["codes"], _item_lines(node, "codes"), _item_scalars(node, "codes"), shown)
+    rows, problems = _read_entries(doc["codes"], _item_lines(node, "codes"), shown)
     by_code = {r["code"]: r for r in rows}
     for r in rows:
         if r["parent"] is not None and r["parent"] not in by_code:
@@ -120,19 +121,14 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     )[CODEBOOK_COLUMNS]
 
 
-def _read_entries(
-    entries: list[Any], lines: list[int], written: list[dict[str, str]], shown: str
-) -> tuple[list[dict[str, Any]], list[Problem]]:
+def _read_entries(entries: list[Any], lines: list[int], shown: str) -> tuple[list[dict[str, Any]], list[Problem]]:
     """One row (``code``, ``label``, ``definition``, ``parent``, ``line``) per well-formed
-    entry of the list ``codes``, and the problems of the others. A code or parent that
-    YAML read as a number is taken as written (``written``: each entry's scalars)."""
+    entry of the list ``codes``, and the problems of the others."""
     problems: list[Problem] = []
     rows = []
     seen: dict[str, int | None] = {}
     for i, entry in enumerate(entries):
         line = lines[i] if i < len(lines) else None
-        if isinstance(entry, dict) and i < len(written):
-            entry = {k: written[i].get(k, v) if _is_number(v) else v for k, v in entry.items()}
         problem = _entry_problem(entry, line, shown, seen)
         if problem is not None:
             problems.append(problem)
@@ -150,10 +146,6 @@ def _read_entries(
             }
         )
     return rows, problems
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _entry_problem(entry: Any, line: int | None, shown: str, seen: dict[str, int | None]) -> Problem | None:
@@ -301,27 +293,11 @@ def depth_problem(codebook: pd.DataFrame, depth: int, *, file: str | None = None
     )
 
 
-def _items(node: yaml.Node | None, key: str) -> list[yaml.Node]:
-    """The nodes of the items of the top-level sequence ``key``."""
+def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
+    """1-based line of each item of the top-level sequence ``key``."""
     if not isinstance(node, yaml.MappingNode):
         return []
     for k, v in node.value:
         if getattr(k, "value", None) == key and isinstance(v, yaml.SequenceNode):
-            return list(v.value)
+            return [item.start_mark.line + 1 for item in v.value]
     return []
-
-
-def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
-    """1-based line of each item of the top-level sequence ``key``."""
-    return [item.start_mark.line + 1 for item in _items(node, key)]
-
-
-def _item_scalars(node: yaml.Node | None, key: str) -> list[dict[str, str]]:
-    """The plain values of each item (a mapping) of the top-level sequence ``key``, as
-    written: YAML reads ``code: 1.10`` as the number 1.1, and a codebook numbers its codes."""
-    return [
-        {k.value: v.value for k, v in item.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
-        if isinstance(item, yaml.MappingNode)
-        else {}
-        for item in _items(node, key)
-    ]
