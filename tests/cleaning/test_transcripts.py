@@ -200,6 +200,16 @@ def test_zoom_and_teams_captions_give_the_same_turns(tmp_path):
     assert docs.loc["Z1", "participant"] == "P1; P2"
 
 
+def test_pseudonyms_of_digits_match_the_ids_of_the_participants_sheet(tmp_path):
+    # a sheet with ids 001 and 002: cleaning reads an id of digits as a whole number (1, 2);
+    # a key written with the ids as the sheet shows them (001) names the same people
+    folder = vtt_folder(tmp_path, "zoom.vtt", "teams.vtt")
+    read = read_transcripts([{"folder": str(folder), "sidecar": str(FORMATS / "sessions.csv")}])
+    key = DeidKey(participants={"Mira Osei": "001", "Jonas Brecht": "002"})
+    clean = clean_transcripts([t for t in read if t.id == "Z1"], key, pd.Series([1, 2]))
+    assert clean.turns["speaker"].tolist() == ["1", "2", UNATTRIBUTED, "2"]
+
+
 def test_caption_offsets_point_into_the_file(tmp_path):
     for name in ("zoom.vtt", "teams.vtt"):
         t = read_transcript(FORMATS / name, layout=VTT_LAYOUT)

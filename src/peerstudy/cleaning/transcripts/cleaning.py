@@ -62,6 +62,18 @@ class CleanTranscripts:
         return self.documents[["document", "date", "kind", "participant"]].join(turns, on="document")
 
 
+def _as_id(pseudonym: str) -> str:
+    """A key's pseudonym as the participants sheet's id reads: an id of digits is a whole
+    number there (``006`` is 6, see :mod:`peerstudy.cleaning.cells`), so is the pseudonym.
+
+    Examples
+    --------
+    >>> _as_id("006"), _as_id("P06"), _as_id("0")
+    ('6', 'P06', '0')
+    """
+    return str(int(pseudonym)) if pseudonym.isascii() and pseudonym.isdigit() else pseudonym
+
+
 class _Speakers:
     """Maps speaker labels to pseudonyms; one problem per unknown speaker and transcript."""
 
@@ -76,8 +88,8 @@ class _Speakers:
         if speaker in self.interviewers:  # a team member's label is de-identified too (issue 13)
             return deidentify_all([speaker], self.key, counts)[0]
         label = self.key.participants.get(speaker)
-        if label is not None and label in self.known:
-            return label
+        if label is not None and _as_id(label) in self.known:
+            return _as_id(label)
         if (t.file, speaker) in self.unmatched:
             self.unmatched[t.file, speaker][1] += 1
             return None
