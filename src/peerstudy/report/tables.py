@@ -177,9 +177,9 @@ def category_table(
         ["participant", "start"], kind="stable", key=_natural
     )
     rows = []
-    roots = list(codebook.index[codebook["parent"].isna()])
-    groups = [(root, children(codebook, root)) for root in roots if children(codebook, root)]
-    flat = [root for root in roots if not children(codebook, root)]
+    under = {root: children(codebook, root) for root in codebook.index[codebook["parent"].isna()]}
+    groups = [(root, codes) for root, codes in under.items() if codes]
+    flat = [root for root, codes in under.items() if not codes]
     if flat:  # top-level codes with nothing under them (a flat codebook): categories of one group
         groups.append(("", flat))
     for question, codes in groups:

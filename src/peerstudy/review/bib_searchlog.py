@@ -8,7 +8,7 @@ records read from the database's exports (:func:`peerstudy.review.bibliography.r
 from __future__ import annotations
 
 import os
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 
@@ -130,17 +130,7 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
                     fix="re-export all the search's records, or correct the log",
                 )
             )
-        extra = {k: str(logged.at[database, k]) for k in ("interface", "query", "limits") if k in logged.columns}
-        rows.append(
-            {
-                "database": str(database),
-                **extra,
-                "searched": str(logged.at[database, "searched"]),
-                "results": expected,
-                "records": int(n),
-                "source": str(sources[database]),
-            }
-        )
+        rows.append(_search_row(logged, database, expected, int(n), str(sources[database])))
     for database in logged.index.difference(read.index, sort=False):
         expected = int(cast(int, logged.at[database, "results"]))
         if expected:  # the log says the search found records, and no export holds them
@@ -155,17 +145,7 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
             )
             continue
         # a search that found nothing is reported with the others (PRISMA-S: every database searched)
-        extra = {k: str(logged.at[database, k]) for k in ("interface", "query", "limits") if k in logged.columns}
-        rows.append(
-            {
-                "database": str(database),
-                **extra,
-                "searched": str(logged.at[database, "searched"]),
-                "results": 0,
-                "records": 0,
-                "source": "search",
-            }
-        )
+        rows.append(_search_row(logged, database, 0, 0, "search"))
     if problems:
         raise InputError(problems)
     columns = [
@@ -177,3 +157,16 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
         "source",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _search_row(logged: pd.DataFrame, database: Any, results: int, records: int, source: str) -> dict[str, Any]:
+    """One row of the searches table: the log's entry for ``database`` and the records read."""
+    extra = {k: str(logged.at[database, k]) for k in ("interface", "query", "limits") if k in logged.columns}
+    return {
+        "database": str(database),
+        **extra,
+        "searched": str(logged.at[database, "searched"]),
+        "results": results,
+        "records": records,
+        "source": source,
+    }
