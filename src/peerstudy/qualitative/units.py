@@ -74,13 +74,15 @@ def read_unit_sheets(
             # deidentify_frame passes None through; a frame in gives a frame out
             return cast(pd.DataFrame, deidentify_frame(recoded, key, columns=["note", "sheet"]))
     units = coded.codings.drop_duplicates("unit").set_index("unit")["segment"]
+    # without a unit column (unit_column), a unit is its segment: there are no ids to name
+    named = not coded.codings["unit"].equals(coded.codings["segment"])
     rows, problems = [], []
     for sheet in sheets:
         path = resolve_input(sheet)
         shown = relative_to_root(path)
         table = read_csv_table(path, required=["unit", "code", "coder"], parameter="stability_sheets")
         for row, cells in table.iterrows():
-            found = _unit_row_problems(cells, units, codebook, file=shown, row=row_number(row))
+            found = _unit_row_problems(cells, units, codebook, file=shown, row=row_number(row), named=named)
             problems += found
             if not found:
                 rows.append(
@@ -101,9 +103,10 @@ def read_unit_sheets(
 
 
 def _unit_row_problems(
-    cells: pd.Series, units: pd.Series, codebook: pd.DataFrame, *, file: str, row: int
+    cells: pd.Series, units: pd.Series, codebook: pd.DataFrame, *, file: str, row: int, named: bool = True
 ) -> list[Problem]:
-    """The problems of one row of a unit sheet: an unknown unit or code, no coder."""
+    """The problems of one row of a unit sheet: an unknown unit or code, no coder
+    (``named``: the coder sheets give their units ids, through the study's unit_column)."""
     unit, code, coder = cells["unit"].strip(), cells["code"].strip(), cells["coder"].strip()
     problems = []
     if unit not in units.index:
@@ -114,7 +117,10 @@ def _unit_row_problems(
                 field="unit",
                 expected="a unit of the coder sheets",
                 found=repr(unit),
-                fix="use the unit ids of the coder sheets' unit column",
+                fix="use the unit ids of the coder sheets' unit column"
+                if named
+                else "name the coder sheets' column of unit ids in the study's unit_column "
+                "(it names none, so the units have no ids to refer to)",
             )
         )
     if code not in codebook.index:
