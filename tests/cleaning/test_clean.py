@@ -416,3 +416,18 @@ def test_quick_paths_of_label_and_text_normalisation_agree_with_the_definitions(
     # definition in the docstrings, applied step by step
     assert normalise_label(text) == _label_as_defined(text)
     assert normalise_text(text) == _text_as_defined(text)
+
+
+def test_numbers_with_a_decimal_comma_when_the_fields_file_says_so(tmp_path):
+    # Excel in a German or French locale writes ',' as the decimal mark, also in a
+    # comma-separated CSV (the cell then quoted); by hand: 3,5 years is 3.5, 12 is 12.0
+    (tmp_path / "export.csv").write_text('Nr,Jahre\n1,"3,5"\n2,12\n', encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(
+        'header_rows: 1\ndecimal: ","\nfields:\n  nr: {column: Nr, type: id}\n  years: {column: Jahre, type: number}\n',
+        encoding="utf-8",
+    )
+    result = clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")
+    assert result.participants["years"].tolist() == [3.5, 12.0]
+    (tmp_path / "export.csv").write_text("Nr,Jahre\n1,3.5\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"expected a number such as 12 or 0,5, found '3\.5'"):
+        clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml")

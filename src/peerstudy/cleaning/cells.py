@@ -68,11 +68,11 @@ def parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> Reading:
             return None, None, f"a whole number{units}"
         return whole, (None if raw == str(whole) else "number: spaces, unit or full-width digits removed"), None
     if spec.type == "number":
-        number = parse_number(raw, spec.units)
+        number = parse_number(raw, spec.units, decimal=spec.decimal)
         if number is None:
             units = f" (optionally followed by {', '.join(map(repr, spec.units))})" if spec.units else ""
-            return None, None, f"a number such as 12 or 0.5{units}"
-        unchanged = strip_unit(raw, ()) == raw and parse_number(raw) is not None
+            return None, None, f"a number such as 12 or 0{spec.decimal}5{units}"
+        unchanged = strip_unit(raw, ()) == raw and parse_number(raw, decimal=spec.decimal) is not None
         return number, (None if unchanged else "number: spaces, unit or full-width digits removed"), None
     if spec.type == "datetime":
         for fmt in spec.formats:
@@ -184,8 +184,10 @@ def parse_fix(spec: FieldSpec, fields_file: str) -> str:
         return f"correct the cell, or add its format to the field's 'format' list in {fields_file}"
     if spec.type == "likert":
         return f"correct the cell, or declare the level under the field's 'levels' in {fields_file}"
+    if spec.type == "number" and spec.decimal == ",":
+        return f"correct the cell (a number, with a comma for decimals, as the fields file's 'decimal' says), or declare its unit word under the field's 'units' in {fields_file}"
     if spec.type == "number":
-        return f"correct the cell (a number, with a point for decimals), or declare its unit word under the field's 'units' in {fields_file}"
+        return f"correct the cell (a number, with a point for decimals; an export that writes a comma needs decimal: ',' in {fields_file}), or declare its unit word under the field's 'units' there"
     if spec.type in ("id", "integer"):
         return f"correct the cell (a whole number), or declare its unit word under the field's 'units' in {fields_file}"
     return f"correct the cell, or declare the spelling in {fields_file}"

@@ -5,6 +5,7 @@ One fields file (YAML) per export, e.g. ``studies/supporter-survey/fields.yaml``
     sheet: Answers            # optional: the sheet of an .xlsx export (default: the first)
     header_rows: 2            # optional: rows above the first answer (default: recognised)
     missing: ["", "n/a"]      # cell values that mean "no answer"
+    decimal: ","              # optional: the decimal mark of number fields (default: ".")
     exclusions:               # optional: rows left out, in order (see peerstudy.cleaning.exclusions)
       - {reason: survey preview, column: Status, equals: ["Survey Preview"]}
     fields:
@@ -106,6 +107,7 @@ class FieldSpec:
     reverse: bool = False
     label: str = ""
     agree: tuple[int, ...] = ()
+    decimal: str = "."
 
     @property
     def title(self) -> str:
@@ -233,8 +235,12 @@ def read_fields(path: str | Path) -> Fields:
             )
     header_rows, missing, sheet = _read_settings(doc, problems)
     exclusions = _read_exclusions(doc.get("exclusions", []), problems)
+    decimal = doc.get("decimal", ".")
+    if decimal not in (".", ","):
+        problems.add("decimal", "the decimal mark of the number fields, '.' or ','", decimal, 'e.g. decimal: ","')
     if problems:
         raise ConfigError(problems)
+    specs = [replace(s, decimal=decimal) if s.type == "number" else s for s in specs]
     return Fields(
         file=shown,
         id=ids[0],

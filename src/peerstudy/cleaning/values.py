@@ -106,8 +106,10 @@ def strip_unit(value: str, units: Iterable[str]) -> str:
     return text
 
 
-def parse_number(value: str, units: Iterable[str] = ()) -> float | None:
-    """A number with or without decimals (a point) from a hand-typed cell, or ``None``.
+def parse_number(value: str, units: Iterable[str] = (), *, decimal: str = ".") -> float | None:
+    """A number with or without decimals from a hand-typed cell, or ``None``. The decimal
+    mark is ``decimal``: a point, or a comma as spreadsheet programs in many locales write
+    it (then a point is no number: ``1.5`` is refused rather than read as 15 or 1.5).
 
     Examples
     --------
@@ -115,9 +117,14 @@ def parse_number(value: str, units: Iterable[str] = ()) -> float | None:
     0.5
     >>> parse_number("１２") , parse_number("-.25"), parse_number("1,5")
     (12.0, -0.25, None)
+    >>> parse_number("1,5", decimal=","), parse_number("1.5", decimal=",")
+    (1.5, None)
     """
     text = strip_unit(value, units)
-    return float(text) if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text) else None
+    mark = re.escape(decimal)
+    if not re.fullmatch(rf"[+-]?(\d+({mark}\d*)?|{mark}\d+)", text):
+        return None
+    return float(text.replace(decimal, "."))
 
 
 def choice_key(value: str) -> str:
