@@ -167,6 +167,16 @@ def test_raw_identifiers_are_the_key_and_what_the_finders_find(tmp_path):
     assert found == PLANTED
 
 
+def test_raw_files_named_as_archives_that_are_none_are_searched_as_text(tmp_path):
+    # Word's lock file beside an open document (~$I01.docx: a few bytes and the name of who
+    # opened it) and a damaged workbook stopped the check with zipfile.BadZipFile
+    raw = _study_raw(tmp_path)
+    (raw / "transcripts/~$I01.docx").write_bytes(b"\x05Tess Wren" + b"\x00" * 40)
+    (raw / "broken.xlsx").write_bytes(b"PK\x03\x04 cut short; call 010-9876-5432")
+    found = raw_identifiers({"deid_key": str(raw / "deid-key.yaml"), "phone_regions": ["KR"]}, raw)
+    assert found == {**PLANTED, "010-9876-5432": "phone"}
+
+
 def test_a_leak_stops_the_run_naming_file_and_kind_but_not_the_identifier(tmp_path):
     raw = _study_raw(tmp_path)
     root = _staged(tmp_path / "run")

@@ -129,8 +129,11 @@ def _texts_of(name: str, data: bytes, *, raw: bool = False) -> Iterator[tuple[st
         yield name, _parquet_text(data)
         return
     if suffix in ZIP_SUFFIXES or data[:4] == b"PK\x03\x04":
-        yield from _zip_texts(data, name, raw)
-        return
+        try:
+            yield from _zip_texts(data, name, raw)
+            return
+        except zipfile.BadZipFile:
+            pass  # named as an archive but none (Word's lock file ~$x.docx, a damaged file): searched as text
     text = data.decode("utf-8", errors="replace")
     if suffix == ".ipynb":
         try:
