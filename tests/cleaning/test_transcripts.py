@@ -200,6 +200,17 @@ def test_zoom_and_teams_captions_give_the_same_turns(tmp_path):
     assert docs.loc["Z1", "participant"] == "P1; P2"
 
 
+def test_hidden_and_lock_files_in_a_transcripts_folder_are_not_transcripts(tmp_path):
+    # macOS leaves ._zoom.vtt beside a copied zoom.vtt, and Word keeps ~$I01.docx while
+    # I01.docx is open; neither was saved as a transcript
+    folder = vtt_folder(tmp_path, "zoom.vtt", "teams.vtt")
+    (folder / "._zoom.vtt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+    (folder / "~$I01.docx").write_bytes(b"\x05Tess Wren")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    read = read_transcripts([{"folder": str(folder), "sidecar": str(FORMATS / "sessions.csv")}])
+    assert sorted(t.id for t in read) == ["T1", "Z1"]
+
+
 def test_pseudonyms_of_digits_match_the_ids_of_the_participants_sheet(tmp_path):
     # a sheet with ids 001 and 002: cleaning reads an id of digits as a whole number (1, 2);
     # a key written with the ids as the sheet shows them (001) names the same people

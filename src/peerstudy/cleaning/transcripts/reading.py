@@ -353,7 +353,9 @@ def _folders(folders: Any, layout: Layout | dict | None) -> list[tuple[Path, Lay
 
 def _folder_files(folder: Path, layout: Layout, problems: list[Problem]) -> tuple[list[Path], dict[str, Facts] | None]:
     """The transcript files of a folder and its sidecar sheet's rows; a row naming no file
-    is a problem."""
+    is a problem. Files that no one saved as a transcript are not read: hidden ones
+    (``.DS_Store``, macOS's ``._I01.docx`` beside a copied ``I01.docx``) and the lock file
+    Word keeps while a document is open (``~$I01.docx``)."""
     if not folder.is_dir():
         raise InputError(
             Problem(
@@ -363,7 +365,11 @@ def _folder_files(folder: Path, layout: Layout, problems: list[Problem]) -> tupl
                 fix="check the parameter 'transcripts'",
             )
         )
-    found = sorted(f for f in folder.iterdir() if f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES)
+    found = sorted(
+        f
+        for f in folder.iterdir()
+        if (f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES) and not f.name.startswith((".", "~$"))
+    )
     if not found:
         raise InputError(
             Problem(
