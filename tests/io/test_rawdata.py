@@ -164,3 +164,19 @@ def test_accept_raw_loads_none_of_the_heavy_libraries(tmp_path, study):
     code = f"from peerstudy.__main__ import main\nstatus = main(['accept-raw', '--study', {str(path)!r}])"
     said = heavy_modules_after(code, "status")
     assert said.endswith("changed added.txt\n0 []\n"), said
+
+
+def test_files_of_the_system_beside_the_data_are_no_raw_data(tmp_path):
+    # Finder writes .DS_Store when the folder is opened, Excel ~$<name> while a sheet is
+    # open: a run refused the data as changed each time; a file of data still counts
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "coder-a.csv").write_text("unit,code\nU1,a\n", encoding="utf-8")
+    accept_raw(raw)
+    (raw / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (raw / "~$coder-a.csv").write_bytes(b"\x05Tess Wren")
+    (raw / "._coder-a.csv").write_bytes(b"\x00\x05\x16\x07")
+    assert check_raw(raw) == read_checksums(raw)
+    (raw / "coder-b.csv").write_text("unit,code\nU1,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="coder-b.csv: expected the content recorded in SHA256SUMS"):
+        check_raw(raw)

@@ -37,7 +37,16 @@ from peerstudy.config import relative_to_root
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.files import write_bytes_atomic
 
-__all__ = ["CHECKSUMS", "digest_file", "list_files", "digest_folder", "read_checksums", "check_raw", "accept_raw"]
+__all__ = [
+    "CHECKSUMS",
+    "digest_file",
+    "is_system_file",
+    "list_files",
+    "digest_folder",
+    "read_checksums",
+    "check_raw",
+    "accept_raw",
+]
 
 #: Name of the checksum list in each raw folder.
 CHECKSUMS = "SHA256SUMS"
@@ -54,10 +63,30 @@ def digest_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# What an operating system or an office program writes beside the files it shows or opens:
+# Finder's .DS_Store, macOS's ._<name> copies of file attributes, Office's ~$<name> lock
+# files, Windows' thumbnails and folder settings.
+_SYSTEM_FILE = re.compile(r"^(?:\.DS_Store|\._.+|~\$.+|Thumbs\.db|desktop\.ini)$", re.IGNORECASE)
+
+
+def is_system_file(name: str) -> bool:
+    """Whether a file name is one an operating system or office program writes beside the
+    data (never data: no study reads it).
+
+    Examples
+    --------
+    >>> [is_system_file(n) for n in (".DS_Store", "._I01.docx", "~$coder-a.xlsx", "Thumbs.db", "I01.docx")]
+    [True, True, True, True, False]
+    """
+    return bool(_SYSTEM_FILE.match(name))
+
+
 def list_files(folder: str | os.PathLike[str]) -> list[Path]:
     """Every file below ``folder``, in sorted order; symbolic links and special files
     (FIFOs, devices, sockets) are refused, never followed nor skipped: a checksum list
-    must cover every byte a study reads, and a link may point anywhere.
+    must cover every byte a study reads, and a link may point anywhere. Files of the
+    operating system or an office program (:func:`is_system_file`: Finder's
+    ``.DS_Store``, Excel's ``~$`` lock file while a sheet is open) are no data and left out.
 
     Raises
     ------
@@ -84,7 +113,7 @@ def list_files(folder: str | os.PathLike[str]) -> list[Path]:
             if stat.S_ISLNK(mode):
                 found = f"a symbolic link (to {os.readlink(path)})"
             elif stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-                if stat.S_ISREG(mode):
+                if stat.S_ISREG(mode) and not is_system_file(name):
                     files.append(path)
                 continue
             else:

@@ -41,6 +41,7 @@ from peerstudy.cleaning.transcripts.sources import REFUSED_SUFFIXES, SUFFIXES, S
 from peerstudy.cleaning.transcripts.turns import cue_turns, parse_body, split_header
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
+from peerstudy.io.rawdata import is_system_file
 from peerstudy.io.readers import read_csv_table
 
 __all__ = ["parse_transcript", "read_transcript", "read_transcripts"]
@@ -368,7 +369,8 @@ def _folder_files(folder: Path, layout: Layout, problems: list[Problem]) -> tupl
     found = sorted(
         f
         for f in folder.iterdir()
-        if (f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES) and not f.name.startswith((".", "~$"))
+        if (f.suffix.lower() in SUFFIXES or f.suffix.lower() in REFUSED_SUFFIXES)
+        and not (f.name.startswith(".") or is_system_file(f.name))
     )
     if not found:
         raise InputError(
