@@ -79,6 +79,25 @@ def check_example_reports(reports: Path) -> None:
     assert not comparison.exists() or comparison.read_text(encoding="utf-8-sig").count("\n") == 1
 
 
+def qda_study_documents():
+    """The two documents the ``qda-study`` fixture's coder sheets code (a DataFrame of
+    document, participant, kind, text; invented interviews)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "document": ["I01", "I02"],
+            "participant": ["P1", "P2"],
+            "kind": ["", ""],
+            "text": [
+                "At first I had doubts about a peer colleague. Over the months we built trust step by step.",
+                "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew who "
+                "should call.",
+            ],
+        }
+    )
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file below ``folder``, by relative path."""
     return {

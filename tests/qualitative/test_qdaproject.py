@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import xmlschema
 
-from helpers import FIXTURES, TESTS
+from helpers import FIXTURES, TESTS, qda_study_documents
 from peerstudy.errors import InputError
 from peerstudy.qualitative.codebook import read_codebook
 from peerstudy.qualitative.coding import apply_coding_sheets
@@ -25,18 +25,7 @@ from peerstudy.qualitative.units import read_unit_sheets
 STUDY = FIXTURES / "qda-study"
 BOOK = FIXTURES / "mini-interviews" / "codebook.yaml"
 SCHEMA = TESTS / "schemas" / "Project.xsd"
-DOCUMENTS = pd.DataFrame(
-    {
-        "document": ["I01", "I02"],
-        "participant": ["P1", "P2"],
-        "kind": ["", ""],
-        "text": [
-            "At first I had doubts about a peer colleague. Over the months we built trust step by step.",
-            "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew who "
-            "should call.",
-        ],
-    }
-)
+DOCUMENTS = qda_study_documents()
 
 
 def sheet_rows(name: str) -> list[dict]:

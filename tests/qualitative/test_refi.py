@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from helpers import FIXTURES, TESTS, examples, samples_dir
+from helpers import FIXTURES, TESTS, examples, qda_study_documents, samples_dir
 from peerstudy.errors import ConfigError, InputError
 from peerstudy.qualitative import refi
 from peerstudy.qualitative.codebook import read_codebook
@@ -684,18 +684,7 @@ SHEET_ROWS = {
 
 
 def coded_from_sheets(tmp_path: Path) -> tuple[Coded, pd.DataFrame]:
-    documents = pd.DataFrame(
-        {
-            "document": ["I01", "I02"],
-            "participant": ["P1", "P2"],
-            "kind": ["", ""],
-            "text": [
-                "At first I had doubts about a peer colleague. Over the months we built trust step by step.",
-                "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew "
-                "who should call.",
-            ],
-        }
-    )
+    documents = qda_study_documents()
     sheets = []
     for coder, rows in SHEET_ROWS.items():
         sheet = tmp_path / f"coder-{coder}.csv"

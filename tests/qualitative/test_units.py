@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, qda_study_documents
 from peerstudy.errors import InputError
 from peerstudy.qualitative.codebook import read_codebook
 from peerstudy.qualitative.coding import apply_coding_sheets
 from peerstudy.qualitative.units import read_unit_sheets
 
 STUDY = FIXTURES / "qda-study"
-DOCUMENTS = pd.DataFrame(
-    {
-        "document": ["I01", "I02"],
-        "participant": ["P1", "P2"],
-        "kind": ["", ""],
-        "text": [
-            "At first I had doubts about a peer colleague. Over the months we built trust step by step.",
-            "We wrote down the tasks so everyone knew them. Sometimes the role was blurred and nobody knew who "
-            "should call.",
-        ],
-    }
-)
+DOCUMENTS = qda_study_documents()
 
 
 @pytest.mark.parametrize("unit_column", ["unit", ""])

@@ -41,8 +41,9 @@ NOT_RETRIEVED = "full text not retrieved"
 
 
 # ----------------------------------------------------------------------------- limits of the search
-def test_eligibility_at_the_boundaries():
-    recs = pd.DataFrame(
+def boundary_records() -> pd.DataFrame:
+    """Ten records at the limits of a 1980-01 to 2010-08 search in English (the last a duplicate)."""
+    return pd.DataFrame(
         {
             "record": list("abcdefghij"),
             "year": [1979, 1980, 2010, 2010, 2010, 2011, 2005, 2005, 2005, 2005],
@@ -51,6 +52,10 @@ def test_eligibility_at_the_boundaries():
             "duplicate_of": [None] * 9 + ["a"],
         }
     )
+
+
+def test_eligibility_at_the_boundaries():
+    recs = boundary_records()
     out = apply_eligibility(recs, date_from="1980-01", date_to="2010-08")
     assert out["status"].tolist() == [
         "ineligible",
@@ -79,15 +84,7 @@ def test_a_search_without_limits_removes_nothing_for_them():
     # the same records as above; a search with no language limit (languages left out, which
     # a study's file passes as []) and open date ranges: by hand, only the duplicate is not
     # screened, and one open side still applies the other
-    recs = pd.DataFrame(
-        {
-            "record": list("abcdefghij"),
-            "year": [1979, 1980, 2010, 2010, 2010, 2011, 2005, 2005, 2005, 2005],
-            "month": [12, 1, 8, None, 9, None, 5, 5, 5, 5],
-            "language": ["English"] * 6 + ["German", "English; French", None, "English"],
-            "duplicate_of": [None] * 9 + ["a"],
-        }
-    )
+    recs = boundary_records()
     open_search = apply_eligibility(recs, date_from="", date_to="", languages=[])
     assert open_search["status"].tolist() == ["screened"] * 9 + ["duplicate"]
     until = apply_eligibility(recs, date_from="", date_to="2010-08", languages=[])

@@ -35,13 +35,12 @@ _BINARY_MAGIC = {
 
 # Files of a program, recognised by their suffix (and a zip or old Office signature): what
 # they are, and how to save them as text.
+_EXCEL = ("an Excel workbook", "Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'")
+_WORD = ("a Word document", "Word as 'Plain Text (*.txt)', encoding Unicode (UTF-8)")
 _SAVED_AS = {
-    "xlsx": ("an Excel workbook", "Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'"),
-    "xlsm": ("an Excel workbook", "Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'"),
-    "xls": ("an Excel workbook", "Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'"),
+    **dict.fromkeys(("xlsx", "xlsm", "xls"), _EXCEL),
     "ods": ("a LibreOffice spreadsheet", "LibreOffice Calc as 'Text CSV (.csv)', character set UTF-8"),
-    "docx": ("a Word document", "Word as 'Plain Text (*.txt)', encoding Unicode (UTF-8)"),
-    "doc": ("a Word document", "Word as 'Plain Text (*.txt)', encoding Unicode (UTF-8)"),
+    **dict.fromkeys(("docx", "doc"), _WORD),
 }
 
 

@@ -1,9 +1,9 @@
-"""What a notebook declares, read from its JSON without papermill or nbformat (whose
-imports cost more than a command that only checks a study may take): the parameters its
+"""What a notebook declares, read from its JSON without papermill or nbformat (whose imports
+cost more than a command that only checks a study may take): the parameters its
 ``parameters`` cell declares, as papermill reads them, the processed tables it reads and
-writes, and a digest of its cells as written (not their outputs); and an executed notebook with what differs from run to run
-taken out (:func:`normalise_notebook`: the pipeline before storing it, and JupyterLab's
-save hook).
+writes, and a digest of its cells as written (not their outputs); and an executed notebook
+with what differs from run to run taken out (:func:`normalise_notebook`: the pipeline
+before storing it, and JupyterLab's save hook).
 """
 
 from __future__ import annotations

@@ -59,8 +59,8 @@ def plot_category_counts(categories: pd.DataFrame, *, title: str = "Excerpts per
 
     ``categories`` is the table of :func:`peerstudy.report.tables.category_table`.
     """
-    questions = list(dict.fromkeys(categories["question"])) or [""]
-    heights = [max(int((categories["question"] == q).sum()), 1) for q in questions]
+    questions = list(dict.fromkeys(categories["question"]))
+    heights = [int((categories["question"] == q).sum()) for q in questions]
     with matplotlib.rc_context(FIGURE_RC):
         fig, axes = plt.subplots(
             len(questions),
@@ -73,8 +73,7 @@ def plot_category_counts(categories: pd.DataFrame, *, title: str = "Excerpts per
         top = int(categories["n"].max()) if len(categories) else 1
         for ax, q in zip(axes[:, 0], questions, strict=False):
             part = categories[categories["question"] == q]
-            if not part.empty:
-                sns.barplot(x=part["n"].to_numpy(), y=part["category"].tolist(), orient="h", color=_COLOUR, ax=ax)
+            sns.barplot(x=part["n"].to_numpy(), y=part["category"].tolist(), orient="h", color=_COLOUR, ax=ax)
             for i, n in enumerate(part["n"]):
                 ax.text(n + 0.05, i, str(n), va="center", fontsize=9)
             ax.set(title=f"{q or 'Codes'} ({int(part['n'].sum())} excerpts)", xlabel="", ylabel="")

@@ -58,12 +58,10 @@ _LATEX_SPECIAL = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
-    "\n": " ",
-    "\r": " ",
 }
-# Line separators end a cell's line in TeX's input, and TeX refuses control characters (an
-# "invalid character" error) or reads them as commands: all become a space, as LF and CR do.
-_LATEX_SPACES = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x2028, 0x2029]))
+# Line breaks end a cell's line in TeX's input, and TeX refuses control characters (an
+# "invalid character" error) or reads them as commands: all become a space (a tab is one).
+_LATEX_SPACES = "".join(map(chr, [*(c for c in range(0x20) if c != 0x09), 0x7F, 0x85, 0x2028, 0x2029]))
 _LATEX_ESCAPES = str.maketrans({**_LATEX_SPECIAL, **dict.fromkeys(_LATEX_SPACES, " ")})
 
 

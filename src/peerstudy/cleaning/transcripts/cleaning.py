@@ -25,6 +25,7 @@ import pandas as pd
 from peerstudy.cleaning.deid import DeidKey, deidentify_all, deidentify_mapped, redaction_table
 from peerstudy.cleaning.offsetmap import OffsetMap, Table, align_text, compose, map_edits, pieces_of
 from peerstudy.cleaning.transcripts.model import UNATTRIBUTED, Transcript
+from peerstudy.cleaning.values import parse_integer
 from peerstudy.errors import InputError, Problem
 
 __all__ = ["CleanTranscripts", "clean_transcripts"]
@@ -63,15 +64,17 @@ class CleanTranscripts:
 
 
 def _as_id(pseudonym: str) -> str:
-    """A key's pseudonym as the participants sheet's id reads: an id of digits is a whole
-    number there (``006`` is 6, see :mod:`peerstudy.cleaning.cells`), so is the pseudonym.
+    """A key's pseudonym as the participants sheet's id reads: an id that is a whole number
+    is read as one there (``006`` is 6, :func:`~peerstudy.cleaning.values.parse_integer`,
+    as :mod:`peerstudy.cleaning.cells` reads ids), so is the pseudonym.
 
     Examples
     --------
     >>> _as_id("006"), _as_id("P06"), _as_id("0")
     ('6', 'P06', '0')
     """
-    return str(int(pseudonym)) if pseudonym.isascii() and pseudonym.isdigit() else pseudonym
+    whole = parse_integer(pseudonym)
+    return pseudonym if whole is None else str(whole)
 
 
 class _Speakers:
