@@ -142,6 +142,42 @@ def test_a_number_is_found_with_only_the_region_it_belongs_to(number, region):
     assert deidentify(f"ring {number}", DeidKey(regions=(region,)))[0] == "ring [PHONE]"
 
 
+# Numbers set aside for fiction and examples, the ones people write into made-up transcripts:
+# NANP 555-0100 to 555-0199 (the North American Numbering Plan Administrator's fictional
+# range), Ofcom's drama ranges 07700 900000-900999, 020 7946 0000-0999 and 0113 496
+# 0000-0999, and the area code 555 written in each of the forms a US number takes.
+# libphonenumber calls them invalid (not allocated), yet in an output they read as a number.
+@pytest.mark.parametrize(
+    "number",
+    [
+        "(555) 123-4567",
+        "555.867.5309",
+        "555-0199",
+        "867-5309",
+        "+1 (555) 010-9999",
+        "1 555 010 9999",
+        "+44 7700 900123",
+        "07700 900123",
+        "07700900123",
+    ],
+)
+def test_numbers_written_as_phone_numbers_are_removed_though_not_in_service(number):
+    assert deidentify(f"Call {number} today.", DeidKey(regions=("US", "GB"))) == ("Call [PHONE] today.", {"phone": 1})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "between 250-1000 people",  # a range: the second number larger and round
+        "it cost 100.000.000 won",  # thousands separated by full stops
+        "in 2019 2020 and 2021 2022",  # years
+        "version 1.2.3456789",  # part of a longer token
+    ],
+)
+def test_ranges_amounts_years_and_versions_are_not_phones(text):
+    assert deidentify(text, DeidKey()) == (text, {})
+
+
 def test_years_dates_counts_times_and_references_are_not_phones():
     text = (
         "In 2019-2020 and 2019 2020, on 2021-03-05 (20210305) and 12/03/2021 at 10:30:15, 3 of 12 came; "

@@ -37,8 +37,10 @@ How key entries are matched
 Phone numbers are found with Google's libphonenumber (the ``phonenumbers`` port) for
 the key's ``regions`` (ISO 3166 codes, :data:`DEFAULT_REGIONS` unless the study
 declares its own) and removed whole, area code and country code included, then bare
-local numbers by pattern (eight digits, split in two or not; three groups). Years,
-spans of years, dates and small counts are not phone numbers.
+local numbers by pattern (eight digits, split in two or not; three groups). A number
+written as its region writes numbers is removed whether or not it is in service (the
+ranges kept for fiction, such as ``555-0199`` or ``07700 900123``, included). Years,
+spans of years, dates, ranges and small counts are not phone numbers.
 
 The key file is read and checked by :mod:`peerstudy.cleaning.deidkey`, its entries matched
 by :mod:`peerstudy.cleaning.keymatch`, and the identifiers that need no key found by

@@ -2,8 +2,10 @@
 
 Phone numbers are found with Google's libphonenumber (the ``phonenumbers`` port) for the
 key's regions and taken whole, area code and country code included; then bare local
-numbers by pattern (:data:`PHONE`). Years, spans of years, dates and small counts are not
-phone numbers.
+numbers by pattern (:data:`PHONE`). A number need not be in service: one written the way
+its region writes numbers (``(555) 123-4567``, ``07700 900123``, the ranges set aside for
+fiction and for examples) is as personal in a transcript as a real one. Years, spans of
+years, dates, ranges and small counts are not phone numbers.
 
 Examples
 --------
@@ -17,10 +19,14 @@ import contextlib
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 __all__ = [
     "DIGITS",
@@ -71,15 +77,60 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     )
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _is_unallocated_number(raw: str, number: PhoneNumber) -> bool:
+    """Whether a number libphonenumber matched with leniency ``POSSIBLE`` that is not valid
+    (valid numbers are the ``VALID`` matcher's to find) is a phone number all the same: one
+    written as its region writes numbers (the digit groups of ``raw`` end with those of its
+    national or international form: ``555.867.5309`` as ``(555) 867-5309``,
+    ``+44 7700 900123``), but not two years (``2019 2020``) nor a local number that reads
+    as a range (``250-1000``: the second number larger and a multiple of ten); or one of a
+    possible length written without separators after a ``+`` or the trunk prefix ``0``
+    (``07700900123``).
+
+    Examples
+    --------
+    >>> import phonenumbers
+    >>> [_is_unallocated_number(raw, phonenumbers.parse(raw, "US")) for raw in ("(555) 123-4567", "250-1000", "1234567")]
+    [True, False, False]
+    """
+    import phonenumbers
+
+    if phonenumbers.is_valid_number(number):
+        return False
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    written = re.findall(r"\d+", raw)
+    if len(written) == 1:
+        return reason == phonenumbers.ValidationResult.IS_POSSIBLE and raw.lstrip("(")[:1] in ("+", "0")
+    local = reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE and not local:
+        return False
+    if len(written) == 2 and all(_YEAR.fullmatch(group) for group in written):
+        return False
+    if local and len(written) == 2 and int(written[0]) < int(written[1]) and int(written[1]) % 10 == 0:
+        return False
+    forms = (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    for form in forms:
+        groups = re.findall(r"\d+", phonenumbers.format_number(number, form))
+        if len(groups) >= 2 and written[-len(groups) :] == groups:
+            return True
+    return False
+
+
 def phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
     """Spans of the phone numbers libphonenumber finds for any of ``regions`` (valid
-    numbers only, not part of a longer token), overlapping spans merged. The matcher
-    reads only the stretches of text that look like numbers (six digits or more).
+    numbers, and numbers written the way their region writes them, see
+    :func:`_is_unallocated_number`; not part of a longer token), overlapping spans merged. The
+    matcher reads only the stretches of text that look like numbers (six digits or more).
 
     Examples
     --------
     >>> phone_spans("call (02) 5550 4217, not 2019-2020", ["KR"])
     [(5, 19)]
+    >>> phone_spans("call (555) 123-4567 or 07700 900123", ["US", "GB"])
+    [(5, 19), (23, 35)]
     """
     if not DIGITS.search(text):
         return []
@@ -91,12 +142,16 @@ def phone_spans(text: str, regions: Iterable[str]) -> list[tuple[int, int]]:
             continue
         start = max(0, candidate.start() - 1)  # an opening parenthesis or plus sign before the digits
         window = text[start : candidate.end()]
-        spans += [
-            (start + m.start, start + m.end)
-            for region in regions
-            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID)
-            if _stands_alone(text, start + m.start, start + m.end)
-        ]
+        for region in regions:
+            found = [*phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID)]
+            found += [
+                m
+                for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.POSSIBLE)
+                if _is_unallocated_number(m.raw_string, m.number)
+            ]
+            spans += [
+                (start + m.start, start + m.end) for m in found if _stands_alone(text, start + m.start, start + m.end)
+            ]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start < merged[-1][1]:
