@@ -166,10 +166,16 @@ def test_multi_counts_per_option_and_characteristics(own):
     table = survey_characteristics(survey.participants, fields, ["role", "years", "supports", "judged"])
     values = dict(zip(table["characteristic"] + "|" + table["level"], table["value"], strict=True))
     # years: 0.5 3 1.25 2 0.75 10 4.5 6 -> mean 28/8 = 3.5; roles 4 service users, 3 peer workers, 1 family
-    assert values["years, mean (SD)|"].startswith("3.5 (")
-    assert values["role, n (%)|service user"] == "4 (50.0)"
-    assert values["supports, n (%)|Groups, in person"] == "4 (57.1)"
-    assert values["judged, n (%)|Strongly disagree"] == "3 (37.5)"  # as given, not reverse-scored
+    # rows are named by the fields' labels (tests/fixtures/own-survey/fields.yaml)
+    assert values["Years in peer support, mean (SD)|"].startswith("3.5 (")
+    assert values["Role, n (%)|service user"] == "4 (50.0)"
+    assert values["Kinds of peer support used, n (%)|Groups, in person"] == "4 (57.1)"
+    judged = "I feel judged by my peer worker, n (%)"
+    assert values[f"{judged}|Strongly disagree"] == "3 (37.5)"  # as given, not reverse-scored
+    # a Likert item's levels in the order of the scale the fields file declares, not by frequency
+    declared = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+    shown = table.loc[table["characteristic"] == judged, "level"].tolist()
+    assert shown == [level for level in declared if level in shown] and len(shown) >= 2
 
 
 def test_one_figure_per_declared_field_chosen_by_type(own):

@@ -1,8 +1,9 @@
 """The characteristics table of a survey, each field described by its declared type.
 
 :func:`peerstudy.report.tables.characteristics_table` (tableone) describes category, boolean,
-label, integer and number fields; here Likert answers enter it as their level labels (as
-given, a reverse-scored item turned back), and a multi field is described by the
+label, integer and number fields, each named by its declared ``label`` (else its name);
+here Likert answers enter it as their level labels (as given, a reverse-scored item turned
+back) in the order of the levels, and a multi field is described by the
 respondents choosing each option (% of those who answered the question, so an option's
 rows do not add up to 100), after the other fields.
 
@@ -42,14 +43,19 @@ def survey_characteristics(
         :func:`~peerstudy.report.tables.characteristics_table`), multi fields' rows last.
     """
     table = participants.copy()
+    ordered = {}
     for name in names:
         spec = fields[name]
         if spec.type == "likert":
             labels = {float(score): label for score, label in spec.levels}
             table[name] = answered_scores(table[name], spec).map(labels).astype(object)
+            ordered[name] = [label for _, label in spec.levels]
     single = [n for n in names if fields[n].type != "multi"]
     continuous = [n for n in single if SUMMARY_BY_TYPE.get(fields[n].type) == "continuous"]
-    out = characteristics_table(table, single, continuous=continuous, unpublished=unpublished)
+    titles = {n: fields[n].title for n in names}
+    out = characteristics_table(
+        table, single, continuous=continuous, unpublished=unpublished, titles=titles, ordered=ordered
+    )
     rows = []
     for name in names:
         spec = fields[name]
@@ -63,7 +69,7 @@ def survey_characteristics(
         )
         rows += [
             {
-                "characteristic": f"{name}, n (%)",
+                "characteristic": f"{spec.title}, n (%)",
                 "level": option,
                 "value": f"{n} ({100 * n / answered:.1f})" if answered else "0",
                 "note": note,

@@ -10,7 +10,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -41,12 +41,14 @@ def characteristics_table(
     continuous: Sequence[str] = (),
     unpublished: Sequence[str] = (),
     decimals: int = 1,
+    titles: Mapping[str, str] | None = None,
+    ordered: Mapping[str, Sequence[Any]] | None = None,
 ) -> pd.DataFrame:
     """Participant characteristics ("Table 1"), computed by tableone.
 
     Continuous variables get two rows, mean (SD) and mean [min,max]; categorical and
     yes/no variables get n (%) per level, levels in descending frequency (ties by
-    label). Percentages, means and ranges are of the participants with a value (an
+    label), or in their own order for an ordered variable (a Likert item). Percentages, means and ranges are of the participants with a value (an
     answer); where some have none, the note of the variable's rows says of how many (a
     variable nobody has a value for gets one row saying so).
 
@@ -62,6 +64,10 @@ def characteristics_table(
         Variables whose values the source paper does not report; their rows are marked.
     decimals
         Decimals of means, SDs and percentages.
+    titles
+        How the rows name a variable (a field's declared ``label``); default: its column name.
+    ordered
+        The levels of ordered variables, lowest first; levels nobody has are left out.
 
     Returns
     -------
@@ -92,7 +98,10 @@ def characteristics_table(
         values = values.astype(object).where(values.notna(), None)
         data[col] = values
         counts = values.value_counts()
-        order[col] = sorted(counts.index, key=lambda level: (-counts[level], str(level)))
+        if ordered and col in ordered:
+            order[col] = [level for level in ordered[col] if level in counts.index]
+        else:
+            order[col] = sorted(counts.index, key=lambda level: (-counts[level], str(level)))
     out = _tableone_rows(pd.DataFrame(data, index=participants.index), order, cont, decimals)
     base = out["characteristic"].str.replace(r"( range)?, .*$", "", regex=True)
     parts = [out[base == "n"]]
@@ -105,6 +114,8 @@ def characteristics_table(
         if answered[col] < total:
             notes.append(f"of the {answered[col]} with a value" if answered[col] else "no one has a value")
         rows["note"] = "; ".join(notes)
+        if titles and titles.get(col):
+            rows["characteristic"] = titles[col] + rows["characteristic"].str[len(col) :]
         parts.append(rows)
     return pd.concat(parts, ignore_index=True).fillna({"note": ""}).astype("string")
 
