@@ -179,7 +179,63 @@ def test_option_columns_are_one_multi_field_but_a_matrix_is_not():
     # the activity columns hold their option's text (or, under Other, what was typed): ticks
     activities = by_column["Which activities did you join? (tick all that apply)"]
     assert activities["type"] == "multi" and "Walks, outdoors" in activities["options"]
-    # the satisfaction matrix holds ratings: one field per row of the matrix
-    assert by_column["How satisfied are you with the support you get from... - Peers"]["type"] == "category"
+    # the satisfaction matrix holds ratings: one field per row of the matrix, each a Likert
+    # item on SurveyMonkey's five-point satisfaction scale (its answers: Satisfied, Very satisfied, ...)
+    peers = by_column["How satisfied are you with the support you get from... - Peers"]
+    assert peers["type"] == "likert"
+    assert peers["levels"] == [
+        "Very dissatisfied",
+        "Dissatisfied",
+        "Neither satisfied nor dissatisfied",
+        "Satisfied",
+        "Very satisfied",
+    ]
     limes = yaml.safe_load(draft_fields(SURVEYS / "limesurvey_codes.csv"))
     assert limes["fields"]["likes"]["options"] == {"SQ001": "SQ001", "SQ002": "SQ002", "SQ003": "SQ003"}
+
+
+def test_google_forms_checkboxes_are_one_multi_field_with_the_options_found(tmp_path):
+    # tests/fixtures/surveys/googleforms.csv, read by hand: the activities column holds
+    # "Peer group, Walks, outdoors", "Drop-in café" and "Walks, outdoors, Drop-in café, Peer
+    # group": three options, one of which ("Walks, outdoors") holds the ", " Google Forms
+    # joins options with; the free-text column ("Nothing, it is fine.") is not taken for one
+    doc = yaml.safe_load(draft_fields(SURVEYS / "googleforms.csv"))
+    by_column = {d["column"]: d for d in doc["fields"].values()}
+    activities = by_column["Which activities did you join?"]
+    assert activities["type"] == "multi" and activities["separator"] == ","
+    assert sorted(activities["options"]) == ["Drop-in café", "Peer group", "Walks, outdoors"]
+    assert by_column["What would you change?"]["type"] != "multi"
+    result = clean_export(SURVEYS / "googleforms.csv", draft_to(tmp_path, SURVEYS / "googleforms.csv"))
+    chosen = result.participants["which_activities_did_you_join"].tolist()
+    assert chosen == ["Peer group; Walks, outdoors", "Drop-in café", "Peer group; Walks, outdoors; Drop-in café"]
+
+
+@pytest.mark.parametrize(
+    "answers, levels",
+    [
+        # a five-point agreement scale, written as Google Forms and SurveyMonkey write its labels
+        (["Agree", "strongly agree", "Disagree", "Agree"], 5),
+        # "Somewhat agree" is found only in the seven-point scale
+        (["Agree", "Somewhat agree", "Strongly disagree"], 7),
+        # the PHQ-9 and GAD-7 answers (Kroenke, Spitzer and Williams 2001): four levels
+        (["Not at all", "Several days", "Nearly every day", "Not at all"], 4),
+    ],
+)
+def test_answers_of_a_common_scale_are_drafted_as_a_likert_item_that_cleans(tmp_path, answers, levels):
+    export = tmp_path / "export.csv"
+    export.write_text("id,item\n" + "".join(f"{i},{a}\n" for i, a in enumerate(answers, 1)), encoding="utf-8")
+    fields = draft_to(tmp_path, export)
+    item = yaml.safe_load(fields.read_text(encoding="utf-8"))["fields"]["item"]
+    assert item["type"] == "likert" and len(item["levels"]) == levels
+    scores = clean_export(export, fields).participants["item"].tolist()
+    by_hand = {a.casefold(): item["levels"].index(next(x for x in item["levels"] if x.casefold() == a.casefold())) + 1
+               for a in answers}  # fmt: skip
+    assert scores == [by_hand[a.casefold()] for a in answers]
+
+
+def test_answers_that_are_not_all_of_one_scale_stay_categories(tmp_path):
+    export = tmp_path / "export.csv"
+    # "Agree" and "Often" are levels of two different scales; one level alone is no scale
+    export.write_text("id,mixed,one\n1,Agree,Agree\n2,Often,Agree\n3,Agree,Agree\n", encoding="utf-8")
+    doc = yaml.safe_load(draft_fields(export))
+    assert doc["fields"]["mixed"]["type"] == "category" and doc["fields"]["one"]["type"] == "category"

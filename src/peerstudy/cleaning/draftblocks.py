@@ -58,15 +58,19 @@ def emit_block(block: dict, names: set[str]) -> list[str]:
     if block.get("note"):
         lines.append(f"  # {block['note']}")
     lines += [f"  {name}:", f"    column: {quote(block['column'])}", f"    type: {block['type']}"]
-    for key in ("format", "min", "max", "compare_duplicates"):
+    for key in ("format", "min", "max", "compare_duplicates", "separator"):
         if key in block:
             value = block[key]
             lines.append(f"    {key}: {quote(value) if isinstance(value, str) else json.dumps(value)}")
     if "categories" in block:
         lines.append("    categories:")
         lines += [f"      {quote(str(k))}: {_flow(v)}" for k, v in block["categories"].items()]
-    if "options" in block:
+    if isinstance(block.get("options"), list):
+        lines.append(f"    options: {_flow(block['options'])}")
+    elif "options" in block:
         lines.append("    options: {" + ", ".join(f"{quote(k)}: {quote(v)}" for k, v in block["options"].items()) + "}")
+    if "levels" in block:
+        lines.append(f"    levels: {_flow(block['levels'])}")
     for key in ("true", "false"):
         if key in block:
             lines.append(f'    "{key}": {_flow(block[key])}')

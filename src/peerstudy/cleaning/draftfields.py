@@ -4,9 +4,11 @@
 writes a fields file (see :mod:`peerstudy.cleaning.surveyfields`) that reads the export as it is:
 
 * from the export alone, one field per column (one per question written one column per
-  option), its type guessed from the answers (whole numbers, numbers, dates, a few
-  repeated values as categories, yes/no as booleans, the rest as free text), and the
-  tool's respondent column as the identifier;
+  option, and one per Google Forms checkbox question, whose options it joins with ``", "``
+  in one cell), its type guessed from the answers (whole numbers, numbers, dates, the
+  levels of a common answer scale such as "Strongly disagree" to "Strongly agree" as a
+  Likert item with the whole scale, a few repeated values as categories, yes/no as
+  booleans, the rest as free text), and the tool's respondent column as the identifier;
 * from a REDCap data dictionary, every field's type, choices, validation and limits as
   the dictionary declares them, plus the form timestamps and completion status found in
   the export.
@@ -72,6 +74,45 @@ _DATE_FORMATS = (
     "%d/%m/%Y",
 )
 _YES_NO = ({"yes", "y"}, {"no", "n"}), ({"true"}, {"false"})
+#: Answer scales that survey tools offer ready-made, lowest level first, with what each
+#: measures. A column whose answers are all levels of one scale (at least two of them) is
+#: drafted as a Likert item with the whole scale; the first scale that holds them is taken.
+_SCALES = (
+    ("agreement", ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")),
+    ("agreement", ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")),
+    ("agreement", ("Strongly disagree", "Disagree", "Undecided", "Agree", "Strongly agree")),
+    (
+        "agreement",
+        (
+            "Strongly disagree",
+            "Disagree",
+            "Somewhat disagree",
+            "Neither agree nor disagree",
+            "Somewhat agree",
+            "Agree",
+            "Strongly agree",
+        ),
+    ),
+    ("frequency", ("Never", "Rarely", "Sometimes", "Often", "Always")),
+    ("frequency", ("Never", "Rarely", "Sometimes", "Very often", "Always")),
+    ("frequency", ("Not at all", "Several days", "More than half the days", "Nearly every day")),
+    (
+        "satisfaction",
+        ("Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"),
+    ),
+    ("satisfaction", ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied")),
+    ("likelihood", ("Very unlikely", "Unlikely", "Neither likely nor unlikely", "Likely", "Very likely")),
+    (
+        "importance",
+        ("Not at all important", "Slightly important", "Moderately important", "Very important", "Extremely important"),
+    ),
+    (
+        "helpfulness",
+        ("Not at all helpful", "Slightly helpful", "Moderately helpful", "Very helpful", "Extremely helpful"),
+    ),
+    ("quality", ("Poor", "Fair", "Good", "Very good", "Excellent")),
+    ("quality", ("Very poor", "Poor", "Fair", "Good", "Excellent")),
+)
 _TICK_MARKS = {"0", "1", "checked", "unchecked", "y", "n", "yes", "no", "not selected", "true", "false", "x"}
 
 
@@ -145,7 +186,8 @@ def _from_export(table: SurveyExport) -> list[dict]:
             blocks.append({"name": base, "column": base, "type": "multi", "options": {code: code for code, _ in cols}})
             continue
         values = [v for v in table.table[column] if not table.is_missing(v)]
-        block = {"name": column, "column": column, "label": _label(table, column), **_guess_type(values)}
+        guess = _guess_choices(values) if table.tool == "Google Forms" else None
+        block = {"name": column, "column": column, "label": _label(table, column), **(guess or _guess_type(values))}
         if column == id_column:
             block = {"name": column, "column": column, "type": "id"}
         blocks.append(block)
@@ -230,11 +272,69 @@ def _guess_type(values: list[str]) -> dict:
                 "false": sorted({v for v in stripped if v.casefold() in false}),
             }
     distinct = sorted(set(stripped))
+    folded = {squash(v) for v in distinct}
+    for measure, levels in _SCALES if len(folded) >= 2 else ():
+        if folded <= {squash(level) for level in levels}:
+            return {
+                "type": "likert",
+                "levels": list(levels),
+                "note": f"a common {measure} scale ({len(folded)} of its {len(levels)} levels in the answers): "
+                "check the levels against the questionnaire",
+            }
     if len(stripped) >= 5 and len(distinct) == len(stripped):
         return {"type": "text", "note": "every answer differs: read as free text"}
     if len(distinct) <= 12 and all(len(v) <= 40 and len(v.split()) <= 5 for v in distinct):
         return {"type": "category", "categories": {v: [v] for v in distinct}}
     return {"type": "text"}
+
+
+def _guess_choices(values: list[str]) -> dict | None:
+    """A checkbox question of Google Forms (which writes the options chosen in one cell,
+    joined by ``", "``) as a ``multi`` field with the options found, or None. An option may
+    itself hold ``", "``: a part that starts with a small letter, or that is only ever
+    found right after the same part, continues the part before it. Taken for a checkbox
+    question: some cell holds two options or more, some option is chosen more than once,
+    and every option is short.
+
+    Examples
+    --------
+    >>> _guess_choices(["Peer group, Walks, outdoors", "Drop-in café", "Walks, outdoors, Peer group"])["options"]
+    ['Peer group', 'Walks, outdoors', 'Drop-in café']
+    >>> _guess_choices(["Nothing, it is fine.", "More groups, More staff"]) is None
+    True
+    """
+    cells = [[part.strip() for part in v.strip().split(", ")] for v in values]
+    following: dict[str, set[str | None]] = {}  # the parts each part is found right after
+    preceding: dict[str, set[str | None]] = {}  # the parts found right after each part
+    for parts in cells:
+        for before, part, after in zip([None, *parts], parts, [*parts[1:], None], strict=False):
+            following.setdefault(part, set()).add(before)
+            preceding.setdefault(part, set()).add(after)
+    chosen = []
+    for parts in cells:
+        options: list[str] = []
+        for before, part in zip([None, *parts], parts, strict=False):
+            joined = part[:1].islower() or (
+                before is not None and following[part] == {before} and preceding[before] == {part}
+            )
+            if options and joined:
+                options[-1] += ", " + part
+            else:
+                options.append(part)
+        chosen.append(options)
+    found = list(dict.fromkeys(option for options in chosen for option in options))
+    if not (
+        any(len(options) >= 2 for options in chosen)
+        and sum(map(len, chosen)) > len(found)
+        and all(len(option) <= 60 and len(option.split()) <= 8 for option in found)
+    ):
+        return None
+    return {
+        "type": "multi",
+        "separator": ",",
+        "options": found,
+        "note": "the options chosen, as Google Forms joins them (', '): add any nobody chose",
+    }
 
 
 def _parses(value: str, fmt: str) -> bool:
