@@ -239,3 +239,31 @@ def test_answers_that_are_not_all_of_one_scale_stay_categories(tmp_path):
     export.write_text("id,mixed,one\n1,Agree,Agree\n2,Often,Agree\n3,Agree,Agree\n", encoding="utf-8")
     doc = yaml.safe_load(draft_fields(export))
     assert doc["fields"]["mixed"]["type"] == "category" and doc["fields"]["one"]["type"] == "category"
+
+
+def test_a_microsoft_forms_workbook_is_recognised_and_its_checkboxes_drafted(tmp_path):
+    """A Microsoft Forms download (.xlsx): ID, Start time, Completion time, Email, Name, then
+    the questions; a checkbox answer is the options chosen, each followed by ';'."""
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Start time", "Completion time", "Email", "Name", "Which sessions do you attend?"])
+    answers = ["Monday group;Online;", "Online;", "Walk and talk;Monday group;"]
+    for number, answer in enumerate(answers, 1):
+        start = datetime.datetime(2024, 5, number, 10, 0)
+        sheet.append([number, start, start + datetime.timedelta(minutes=6), "anonymous", "", answer])
+    export = tmp_path / "forms.xlsx"
+    book.save(export)
+    text = draft_fields(export)
+    assert "recognised as Microsoft Forms (Excel workbook)" in text
+    sessions = yaml.safe_load(text)["fields"]["which_sessions_do_you_attend"]
+    assert sessions["type"] == "multi" and sessions["separator"] == ";"
+    assert sessions["options"] == ["Monday group", "Online", "Walk and talk"]  # in the order first found
+    result = clean_export(export, draft_to(tmp_path, export))
+    # by hand: the options of each answer, in the order the draft declares them
+    expected = ["Monday group; Online", "Online", "Monday group; Walk and talk"]
+    assert result.participants["which_sessions_do_you_attend"].tolist() == expected
+    assert "anonymous" not in result.participants.to_string()

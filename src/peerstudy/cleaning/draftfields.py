@@ -4,8 +4,8 @@
 writes a fields file (see :mod:`peerstudy.cleaning.surveyfields`) that reads the export as it is:
 
 * from the export alone, one field per column (one per question written one column per
-  option, and one per Google Forms checkbox question, whose options it joins with ``", "``
-  in one cell), its type guessed from the answers (whole numbers, numbers, dates, the
+  option, and one per checkbox question of Google Forms or Microsoft Forms, which join
+  the options chosen in one cell), its type guessed from the answers (whole numbers, numbers, dates, the
   levels of a common answer scale such as "Strongly disagree" to "Strongly agree" as a
   Likert item with the whole scale, a few repeated values as categories, yes/no as
   booleans, the rest as free text), and the tool's respondent column as the identifier;
@@ -74,6 +74,9 @@ _DATE_FORMATS = (
     "%d/%m/%Y",
 )
 _YES_NO = ({"yes", "y"}, {"no", "n"}), ({"true"}, {"false"})
+#: How tools that write a checkbox question in one cell join the options chosen (Microsoft
+#: Forms ends the cell with the separator too: ``Walks;Online;``).
+_JOINED_BY = {"Google Forms": ", ", "Microsoft Forms": ";"}
 #: Answer scales that survey tools offer ready-made, lowest level first, with what each
 #: measures. A column whose answers are all levels of one scale (at least two of them) is
 #: drafted as a Likert item with the whole scale; the first scale that holds them is taken.
@@ -186,7 +189,8 @@ def _from_export(table: SurveyExport) -> list[dict]:
             blocks.append({"name": base, "column": base, "type": "multi", "options": {code: code for code, _ in cols}})
             continue
         values = [v for v in table.table[column] if not table.is_missing(v)]
-        guess = _guess_choices(values) if table.tool == "Google Forms" else None
+        joined_by = next((sep for tool, sep in _JOINED_BY.items() if table.tool.startswith(tool)), None)
+        guess = _guess_choices(values, joined_by) if joined_by else None
         block = {"name": column, "column": column, "label": _label(table, column), **(guess or _guess_type(values))}
         if column == id_column:
             block = {"name": column, "column": column, "type": "id"}
@@ -288,22 +292,25 @@ def _guess_type(values: list[str]) -> dict:
     return {"type": "text"}
 
 
-def _guess_choices(values: list[str]) -> dict | None:
-    """A checkbox question of Google Forms (which writes the options chosen in one cell,
-    joined by ``", "``) as a ``multi`` field with the options found, or None. An option may
-    itself hold ``", "``: a part that starts with a small letter, or that is only ever
-    found right after the same part, continues the part before it. Taken for a checkbox
-    question: some cell holds two options or more, some option is chosen more than once,
-    and every option is short.
+def _guess_choices(values: list[str], separator: str) -> dict | None:
+    """A checkbox question of a tool that writes the options chosen in one cell, joined by
+    ``separator`` (Google Forms ``", "``, Microsoft Forms ``";"``), as a ``multi`` field
+    with the options found, or None. A Google Forms option may itself hold ``", "``: a part
+    that starts with a small letter, or that is only ever found right after the same part,
+    continues the part before it. Taken for a checkbox question: some cell holds two
+    options or more, some option is chosen more than once, and every option is short.
 
     Examples
     --------
-    >>> _guess_choices(["Peer group, Walks, outdoors", "Drop-in café", "Walks, outdoors, Peer group"])["options"]
+    >>> _guess_choices(["Peer group, Walks, outdoors", "Drop-in café", "Walks, outdoors, Peer group"], ", ")["options"]
     ['Peer group', 'Walks, outdoors', 'Drop-in café']
-    >>> _guess_choices(["Nothing, it is fine.", "More groups, More staff"]) is None
+    >>> _guess_choices(["Nothing, it is fine.", "More groups, More staff"], ", ") is None
     True
+    >>> _guess_choices(["Walks;Online;", "Online;"], ";")["options"]
+    ['Walks', 'Online']
     """
-    cells = [[part.strip() for part in v.strip().split(", ")] for v in values]
+    strip = separator.strip()
+    cells = [[part.strip() for part in v.strip().removesuffix(strip).split(strip)] for v in values]
     following: dict[str, set[str | None]] = {}  # the parts each part is found right after
     preceding: dict[str, set[str | None]] = {}  # the parts found right after each part
     for parts in cells:
@@ -314,8 +321,9 @@ def _guess_choices(values: list[str]) -> dict | None:
     for parts in cells:
         options: list[str] = []
         for before, part in zip([None, *parts], parts, strict=False):
-            joined = part[:1].islower() or (
-                before is not None and following[part] == {before} and preceding[before] == {part}
+            joined = separator == ", " and (
+                part[:1].islower()
+                or (before is not None and following[part] == {before} and preceding[before] == {part})
             )
             if options and joined:
                 options[-1] += ", " + part
@@ -331,9 +339,9 @@ def _guess_choices(values: list[str]) -> dict | None:
         return None
     return {
         "type": "multi",
-        "separator": ",",
+        "separator": strip,
         "options": found,
-        "note": "the options chosen, as Google Forms joins them (', '): add any nobody chose",
+        "note": f"the options chosen, joined by {separator!r} in the export: add any nobody chose",
     }
 
 

@@ -25,6 +25,9 @@ Recognised from the content (the file name is not trusted):
     ``Date submitted``).
 ``Google Forms``
     A ``Timestamp`` first column and the questions' texts as headers.
+``Microsoft Forms``
+    ``ID``, ``Start time``, ``Completion time`` (then ``Email``, ``Name``) and the
+    questions' texts as headers.
 
 Excel workbooks (``.xlsx``) are read with openpyxl (the first sheet or a named one) and
 then recognised in the same way. A fields file that declares ``header_rows`` is read as
@@ -180,6 +183,8 @@ def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
     --------
     >>> recognise_tool([["Timestamp", "How are you?"], ["2024/03/01 9:00:01", "Fine"]])
     ('Google Forms', 1)
+    >>> recognise_tool([["ID", "Start time", "Completion time", "Email"], ["1", "5/2/24 10:00:00", "", ""]])
+    ('Microsoft Forms', 1)
     >>> recognise_tool([["record_id", "fruit___1"], ["1", "0"]])
     ('REDCap', 1)
     >>> recognise_tool([["a", "b"], ["1", "2"]])
@@ -198,6 +203,8 @@ def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
         return "SurveyMonkey", 2
     if first and first[0].casefold() in _FORMS_TIMESTAMP:
         return "Google Forms", 1
+    if [c.casefold() for c in first[:3]] == ["id", "start time", "completion time"]:
+        return "Microsoft Forms", 1
     if len(lowered & _LIME_CODES) >= 3 or len(lowered & _LIME_TEXTS) >= 3:
         return "LimeSurvey", 1
     if (
