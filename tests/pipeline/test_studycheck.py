@@ -88,7 +88,7 @@ def test_every_missing_file_is_told_at_once(tmp_path):
         "'coding_sheets[1]'",
         "'transcripts[0]'",
     ]
-    assert "expected the codebook (YAML), found no such file: " in problems[0]
+    assert "expected the codebook (YAML, or a QDA program's .qdc or .qdpx), found no such file: " in problems[0]
     assert "found an empty folder" in problems[3]
 
 

@@ -1161,3 +1161,31 @@ def test_deciding_the_reading_of_a_long_text_costs_little_memory(tmp_path):
     assert p.offsets_reading == "code points, CRLF as two, BOM not counted"
     assert p.selections["segment"].tolist() == [f"Long@{start}-{start + 11}"]
     assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB"  # measured 237 MiB with a table per character
+
+
+def test_codes_a_program_made_itself_are_found_by_their_path_of_names():
+    """two_coders.qdpx codes with the guids of the mini-interviews codebook. A codebook with
+    the same names and tree but other ids (as one typed by hand beside a QDA program) gets
+    its ids back by the path of names, whatever the case and spacing of the names."""
+    book = read_codebook(FIXTURES / "mini-interviews/codebook.yaml")
+    typed = {code: f"typed-{code}" for code in book.index}
+    other = book.rename(index=typed)
+    other["parent"] = other["parent"].map(typed.get, na_action="ignore")
+    other["label"] = other["label"].str.upper().str.replace(" ", "  ")
+    by_guid = read_refi(FIXTURES / "qdpx/two_coders.qdpx", codebook=book).codings["code"]
+    by_path = read_refi(FIXTURES / "qdpx/two_coders.qdpx", codebook=other).codings["code"]
+    assert by_path.tolist() == [typed[code] for code in by_guid]
+    # two codes with one path are no match: their codes keep the program's guids
+    twice = pd.concat([other, other.loc[["typed-S2"]].rename(index={"typed-S2": "again"})])
+    codes = read_refi(FIXTURES / "qdpx/two_coders.qdpx", codebook=twice).codings["code"]
+    assert refi_guid("code", "S2") in set(codes) and "typed-S2" not in set(codes)
+
+
+def test_the_codebook_of_a_real_project_is_its_whole_code_tree():
+    """The qualitative-coding demo (../shared/samples/qdpx/README: 262 codes, depth 7, three
+    codes called "citizenship" under different parents); depth 7 is seven levels, 0 to 6."""
+    path = samples_dir("qdpx") / "cproctor_demo.qdpx"
+    book = read_codebook(path)
+    assert len(book) == 262 and book.index.is_unique and int(book["depth"].max()) == 6
+    assert (book["label"] == "citizenship").sum() == 3
+    assert set(book["parent"].dropna()) <= set(book.index) and set(book["root"]) <= set(book.index)

@@ -53,7 +53,7 @@ FILE_PARAMETERS: dict[str, str] = {
     "participants_sheet": "the participants sheet (CSV, one row per participant)",
     "participants_fields": "the fields file of the participants sheet (YAML)",
     "deid_key": "the reviewed de-identification key (YAML)",
-    "codebook": "the codebook (YAML)",
+    "codebook": "the codebook (YAML, or a QDA program's .qdc or .qdpx)",
     "reconciliation": "the reconciliation sheet (CSV)",
     "qdpx": "a REFI-QDA project (.qdpx)",
     "interview_guide": "the interview guide (CSV: number, question, probes)",

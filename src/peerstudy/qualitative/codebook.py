@@ -33,6 +33,7 @@ __all__ = [
     "MAX_DEPTH",
     "CODEBOOK_COLUMNS",
     "read_codebook",
+    "read_refi_codebook",
     "children",
     "ancestor",
     "ancestors",
@@ -52,7 +53,9 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path
-        The YAML codebook, relative to the project root or absolute.
+        The YAML codebook, relative to the project root or absolute; or a QDA program's
+        codebook (REFI-QDA ``.qdc``) or project (``.qdpx``), whose code tree it takes
+        (see :func:`read_refi_codebook`).
     key
         The study's de-identification key: labels and definitions are de-identified
         (:mod:`peerstudy.cleaning.deid`), and no message names a person.
@@ -75,6 +78,8 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
             # deidentify_frame passes None through; a frame in gives a frame out
             return cast(pd.DataFrame, deidentify_frame(read_codebook(path), key, columns=["label", "definition"]))
     p = resolve_input(path)
+    if p.suffix.lower() in (".qdc", ".qdpx"):
+        return read_refi_codebook(p)
     shown = relative_to_root(p)
     # as written: codebooks number their codes, and YAML would read 1.10 as the number 1.1
     doc, node = read_yaml_node(p, what="a codebook (YAML)", parameter="codebook", texts=True)
@@ -119,6 +124,37 @@ def read_codebook(path: str | Path, key: DeidKey | None = None) -> pd.DataFrame:
             "order": "int64",
         }
     )[CODEBOOK_COLUMNS]
+
+
+def read_refi_codebook(path: str | Path) -> pd.DataFrame:
+    """The code tree of a QDA program's codebook (``.qdc``) or project (``.qdpx``) as a
+    codebook (see :func:`read_codebook`): each code's id is its name (spaces collapsed);
+    a name taken already is preceded by its parent's id (``Trust/Early``), then numbered.
+    Codings of a project read with this codebook find their codes by guid or by path of
+    names (:func:`peerstudy.qualitative.refi.reader.read_refi`).
+
+    Examples
+    --------
+    >>> book = read_refi_codebook("tests/fixtures/qdpx/two_coders.qdpx")
+    >>> book[["parent", "depth"]].reset_index().values.tolist()[:3]
+    [['Working together', <NA>, 0], ['Trust', 'Working together', 1], ['Earning trust', 'Trust', 2]]
+    """
+    from peerstudy.qualitative.refi.reader import read_refi  # only for a QDA program's file
+
+    book = read_refi(path).codebook  # by guid, parents before their codes
+    ids: dict[str, str] = {}
+    for guid, label, parent in zip(book.index, book["label"], book["parent"], strict=True):
+        name = " ".join(str(label).split()) or str(guid)
+        code = f"{ids[parent]}/{name}" if name in ids.values() and isinstance(parent, str) else name
+        number, base = 2, code
+        while code in ids.values():
+            code, number = f"{base} ({number})", number + 1
+        ids[guid] = code
+    out = book.rename(index=ids)
+    out["parent"] = out["parent"].map(ids.get, na_action="ignore").astype("string")
+    out["root"] = out["root"].map(ids).astype("string")
+    out.index.name = "code"
+    return out[CODEBOOK_COLUMNS]
 
 
 def _read_entries(entries: list[Any], lines: list[int], shown: str) -> tuple[list[dict[str, Any]], list[Problem]]:

@@ -21,7 +21,9 @@ How REFI-QDA maps onto them
   (``isCodable="false"``) stay in the tree with ``codable`` False. Give ``codebook=``
   (the project's own codebook) to get the project's code ids back for codes whose guid
   is :func:`refi_guid` of one of its codes, as in a codebook written by
-  :func:`write_qdc` and returned by a QDA program.
+  :func:`write_qdc` and returned by a QDA program, and for codes the program created
+  itself whose path of names (top-level code first; case and spaces aside) is the path
+  of labels of one of its codes alone.
 * **Documents** are the ``TextSource`` elements: ``document`` is the source's name
   (else its plain-text file name without extension; every source whose name is used
   twice is identified by its guid). ``participant`` joins, with ``"; "``, the names of

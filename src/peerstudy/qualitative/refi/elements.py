@@ -45,6 +45,45 @@ __all__ = ["ElementReader"]
 _VARIABLE_TYPES = ("Text", "Boolean", "Integer", "Float", "Date", "DateTime")
 
 
+def fold_label(label: str) -> str:
+    """A code's name as codes are matched by name: case-folded, spaces collapsed.
+
+    Examples
+    --------
+    >>> fold_label("  Peer   Trust ")
+    'peer trust'
+    """
+    return " ".join(label.casefold().split())
+
+
+def label_paths(codebook: pd.DataFrame) -> dict[tuple[str, ...], str]:
+    """The code of each path of names (top-level code's label first, see
+    :func:`fold_label`) that one code of ``codebook`` has alone, so that a code a QDA
+    program created itself (its own guid) is matched by its place and name, as QDA
+    programs match codes when they merge codebooks.
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"label": ["Trust", "Early", "Early"], "parent": [None, "t", None]},
+    ...                     index=["t", "t-early", "early"])
+    >>> label_paths(book)
+    {('trust',): 't', ('trust', 'early'): 't-early', ('early',): 'early'}
+    """
+    labels = {str(c): fold_label(str(lab)) for c, lab in codebook["label"].items()}
+    parents = {str(c): (str(p) if isinstance(p, str) else None) for c, p in codebook["parent"].items()}
+    paths: dict[tuple[str, ...], list[str]] = {}
+    for code in labels:
+        path: list[str] = []
+        at: str | None = code
+        seen: set[str] = set()
+        while at is not None and at in labels and at not in seen:
+            seen.add(at)
+            path.append(labels[at])
+            at = parents[at]
+        paths.setdefault(tuple(reversed(path)), []).append(code)
+    return {path: codes[0] for path, codes in paths.items() if len(codes) == 1}
+
+
 @dataclass
 class _Parts:
     users: dict[str, dict]
@@ -90,6 +129,8 @@ class ElementReader(SourceReading):
         self.root, self.where, self.shown, self.archive = root, where, shown, archive
         self.offsets = offsets
         self.known_codes = {key(refi_guid("code", c)): str(c) for c in codebook.index} if codebook is not None else {}
+        self.known_paths = label_paths(codebook) if codebook is not None else {}
+        self.code_paths: dict[str, tuple[str, ...]] = {}
         self.problems: list[Problem] = []
         self.skipped: list[dict] = []
         self.origin = root.get("origin", "")
@@ -233,8 +274,10 @@ class ElementReader(SourceReading):
             return None
         if name is None:
             self.problem(el, "name", "a name on every <Code> (required by REFI-QDA)", "none")
-        code = self.known_codes.get(key(guid), guid)
+        path = (*(self.code_paths[parent] if parent is not None else ()), fold_label(name or ""))
+        code = self.known_codes.get(key(guid)) or self.known_paths.get(path) or guid
         self.code_ids[key(guid)] = code
+        self.code_paths[code] = path
         for ref in kids(el, "NoteRef"):
             self.code_notes.setdefault(key(ref.get("targetGUID")), []).append(code)
         codable = el.get("isCodable", "true").strip().lower() not in ("false", "0")

@@ -44,8 +44,9 @@ def read_refi(
         ``"codepoints"``.
     codebook
         The project's codebook (:func:`peerstudy.qualitative.codebook.read_codebook`): codes whose
-        guid is :func:`refi_guid` of one of its codes get that code's id; others keep
-        their guid.
+        guid is :func:`refi_guid` of one of its codes get that code's id, as do codes whose
+        path of names (top-level code first; case and spaces aside) is the path of labels of
+        one of its codes alone; others keep their guid.
 
     Returns
     -------
