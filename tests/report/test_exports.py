@@ -279,3 +279,21 @@ def test_tables_written_by_a_helper_take_their_source_from_the_executed_notebook
     (out.reports / "code.ipynb").write_text(json.dumps(executed), encoding="utf-8")
     info = {t.name: (t.title, t.source) for t in describe_tables("supporter-survey", out.reports)}
     assert info["code-by-sex"] == ("Codes by participant attribute", "code")
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_in_the_workbook_and_whole_in_the_csv(tmp_path):
+    # Microsoft, "Excel specifications and limits": a cell holds at most 32,767 characters;
+    # a category's excerpts, joined in one cell, pass that in a large study. An emoji counts
+    # two (a UTF-16 surrogate pair), so 20,000 of them are 40,000 characters to Excel.
+    long = "I said “yes”. " * 3_000  # 42,000 characters
+    emoji = "😀" * 20_000
+    out = StudyOutputs("demo", root=tmp_path)
+    out.table("categories", pd.DataFrame({"excerpts": [long, emoji, "short"]}))
+    write_manuscript_exports(out)
+    stored = [c.value for c in openpyxl.load_workbook(out.reports / "tables/demo.xlsx")["categories"]["A"]][1:]
+    note = "… [cut at the 32,767 characters of an Excel cell; whole in categories.csv]"
+    for value, whole in zip(stored[:2], (long, emoji), strict=True):
+        assert len(value.encode("utf-16-le")) // 2 <= 32_767 and value.endswith(note)
+        assert whole.startswith(value.removesuffix(note)) and len(value) > 16_000
+    assert stored[2] == "short"
+    assert pd.read_csv(out.reports / "tables/categories.csv")["excerpts"].tolist() == [long, emoji, "short"]

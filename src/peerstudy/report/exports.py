@@ -16,7 +16,9 @@ Every text a CSV can hold goes into both. XML 1.0 cannot hold most control chara
 workbook writes each as ``_xHHHH_``, the escape of ECMA-376 (Part 1, 22.9.2.19,
 ``ST_Xstring``) that Excel reads back as the character, and escapes an ``_`` that would
 start such a sequence as ``_x005F_``; the Word file shows line separators as line breaks
-and other control characters as their Unicode control pictures (U+2400 to U+241F).
+and other control characters as their Unicode control pictures (U+2400 to U+241F). A cell
+longer than Excel holds (32,767 characters) is cut in the workbook, with a note at the
+cut that names the CSV holding it whole.
 
 Examples
 --------
@@ -68,17 +70,43 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile(f"[{_NOT_XML}]")
 
 
-def _cell_value(text: str) -> int | float | str | None:
+#: The most characters (UTF-16 code units) an Excel cell holds ("Excel specifications and
+#: limits": 32,767); Excel reports a workbook with a longer cell as damaged.
+EXCEL_CELL_LIMIT = 32_767
+
+
+def _cell_value(text: str, table: str = "") -> int | float | str | None:
     """A CSV cell as the workbook stores it: integers and decimals as numbers (an
     identifier with a leading zero stays text), empty as an empty cell, text as
-    :func:`_xstring`."""
+    :func:`_xstring`, cut to :data:`EXCEL_CELL_LIMIT` (see :func:`_fit_cell`)."""
     if text == "":
         return None
     if _INTEGER.match(text):
         return int(text)
     if is_number(text) and not re.match(r"^-?0\d", text):
         return float(text)
-    return _xstring(text)
+    return _xstring(_fit_cell(text, table))
+
+
+def _fit_cell(text: str, table: str) -> str:
+    """``text`` if an Excel cell holds it, else its beginning and a note that says where
+    the whole text is (the table's CSV, which holds every cell whole).
+
+    Examples
+    --------
+    >>> cut = _fit_cell("x" * 40_000, "categories")
+    >>> len(cut.encode("utf-16-le")) // 2 <= EXCEL_CELL_LIMIT, cut[-74:]
+    (True, '… [cut at the 32,767 characters of an Excel cell; whole in categories.csv]')
+    """
+    units = len(text.encode("utf-16-le")) // 2
+    if units <= EXCEL_CELL_LIMIT:
+        return text
+    note = f"… [cut at the 32,767 characters of an Excel cell; whole in {table}.csv]"
+    keep = EXCEL_CELL_LIMIT - len(note.encode("utf-16-le")) // 2
+    head = text[:keep]
+    while len(head.encode("utf-16-le")) // 2 > keep:  # characters outside the BMP count two
+        head = head[:-1]
+    return head + note
 
 
 def _xstring(text: str) -> str:
@@ -171,7 +199,9 @@ def workbook_bytes(tables: Sequence[TableInfo]) -> bytes:
         ws = book.create_sheet(sheet)
         for k, row in enumerate(table.rows):
             ws.append(
-                [_xstring(c) or None for c in row] if k == 0 else [_cell_value(c) for c in row]
+                [_xstring(_fit_cell(c, table.name)) or None for c in row]
+                if k == 0
+                else [_cell_value(c, table.name) for c in row]
             )  # headers stay text
         for cell in ws[1] if table.rows else ():
             cell.font = Font(bold=True)
