@@ -12,7 +12,7 @@ import yaml
 from helpers import README_EXAMPLE_DATA as DATA
 from helpers import check_example_reports, example_study, readme_examples
 from peerstudy import pipeline
-from peerstudy.errors import ConfigError
+from peerstudy.errors import ConfigError, StageFailed
 
 
 def test_the_readme_shows_one_example_of_each_kind():
@@ -47,3 +47,15 @@ def test_a_readme_example_runs_end_to_end(tmp_path, name):
     path, _ = example_study(tmp_path, name)
     pipeline.run_study(path, output_root=tmp_path / "out", log=lambda line: None)
     check_example_reports(tmp_path / "out/reports" / name)
+
+
+@pytest.mark.slow  # runs a study through the pipeline up to its results notebook
+def test_a_message_of_a_study_given_by_its_path_names_that_file(tmp_path):
+    # the codebook of the my-dyads example (tests/fixtures/own-dyads) is two levels deep, so
+    # category_depth 5 is refused by the results notebook, naming the parameter file run
+    path, _ = example_study(tmp_path, "my-dyads")
+    path.write_text(path.read_text(encoding="utf-8").replace("category_depth: 0", "category_depth: 5"))
+    with pytest.raises(StageFailed) as info:
+        pipeline.run_study(path, output_root=tmp_path / "out", log=lambda line: None)
+    assert f"{path.as_posix()}, field 'category_depth'" in str(info.value)
+    assert "studies/my-dyads.yaml" not in str(info.value)

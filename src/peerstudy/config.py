@@ -37,7 +37,9 @@ __all__ = [
     "NOTEBOOKS_DIR",
     "OUTPUT_ROOT_ENV",
     "SCRATCH_ROOT_ENV",
+    "STUDY_FILE_ENV",
     "output_root",
+    "study_file",
     "scratch_root",
     "resolve_input",
     "relative_to_root",
@@ -49,12 +51,27 @@ STUDIES_DIR: Path = PROJECT_ROOT / "studies"
 NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 OUTPUT_ROOT_ENV = "PEERSTUDY_OUTPUT_ROOT"
 SCRATCH_ROOT_ENV = "PEERSTUDY_SCRATCH_ROOT"
+STUDY_FILE_ENV = "PEERSTUDY_STUDY_FILE"
 
 
 def output_root() -> Path:
     """Folder under which ``data/processed/`` and ``reports/`` are written."""
     override = os.environ.get(OUTPUT_ROOT_ENV)
     return Path(override).resolve() if override else PROJECT_ROOT
+
+
+def study_file(study: str) -> str:
+    """The parameter file of ``study`` as messages name it: the file the pipeline runs
+    (``PEERSTUDY_STUDY_FILE``, set for its kernels; a study may be given by its path),
+    else ``studies/<study>.yaml``.
+
+    Examples
+    --------
+    >>> import os
+    >>> study_file("supporter-survey") == os.environ.get(STUDY_FILE_ENV, "studies/supporter-survey.yaml")
+    True
+    """
+    return os.environ.get(STUDY_FILE_ENV) or f"studies/{study}.yaml"
 
 
 def scratch_root() -> Path:

@@ -152,7 +152,7 @@ def _run_notebooks(
     upstream: dict[str, str] = {}
     digests = stagecache.stage_digests(study.file)
     recorded: dict[str, Any] = previous["stages"] if isinstance(previous.get("stages"), dict) else {}
-    environment = {config.OUTPUT_ROOT_ENV: str(run)}
+    environment = {config.OUTPUT_ROOT_ENV: str(run), config.STUDY_FILE_ENV: config.relative_to_root(study.file)}
     with _environment(**environment), study_kernel(kernel, config.NOTEBOOKS_DIR, environment) as session:
         for nb in study.notebooks:
             started = time.monotonic()
