@@ -254,6 +254,19 @@ def test_flow_counts_of_a_small_review(small_review):
     assert check_prisma_flow(counts)["ok"].all()
 
 
+def test_a_database_searched_without_records_is_in_the_flow_with_none(small_review):
+    # PRISMA-S item 1 names every database searched; Embase gave 0 records, and a hand
+    # search 0 from other sources: both listed with 0, after the databases that gave some
+    records, decisions, _ = small_review
+    log = pd.DataFrame(
+        {"database": ["Embase", "PubMed", "CINAHL", "hand search"], "source": ["search"] * 3 + ["other"]}
+    )
+    counts = count_prisma_flow(records, decisions, reasons=REASONS, not_retrieved_reason=NOT_RETRIEVED, searched=log)
+    assert counts.identified == {"PubMed": 3, "CINAHL": 2, "Embase": 0}
+    assert counts.identified_other == {"hand search": 0}
+    assert check_prisma_flow(counts)["ok"].all()
+
+
 @pytest.mark.parametrize(
     "box",
     [

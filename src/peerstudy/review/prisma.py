@@ -174,7 +174,12 @@ def _coherence_problems(records: pd.DataFrame, ta: pd.DataFrame, ft: pd.DataFram
 
 
 def count_prisma_flow(
-    records: pd.DataFrame, decisions: pd.DataFrame, *, reasons: Sequence[str], not_retrieved_reason: str
+    records: pd.DataFrame,
+    decisions: pd.DataFrame,
+    *,
+    reasons: Sequence[str],
+    not_retrieved_reason: str,
+    searched: pd.DataFrame | None = None,
 ) -> PrismaCounts:
     """The numbers in each box of a PRISMA 2020 flow diagram, each counted on its own
     from the records and the final decisions (so that :func:`check_prisma_flow` can
@@ -192,6 +197,10 @@ def count_prisma_flow(
         The full-text exclusion reasons, in the order the diagram lists them.
     not_retrieved_reason
         The reason that marks a report sought but not retrieved (its own box).
+    searched
+        The searches logged (``database``, ``source``): a database or other source
+        searched that gave no record is listed with 0, after those that gave some
+        (PRISMA-S item 1: every database searched is named).
 
     Raises
     ------
@@ -208,6 +217,9 @@ def count_prisma_flow(
     >>> flow = count_prisma_flow(recs, dec, reasons=["not retrieved"], not_retrieved_reason="not retrieved")
     >>> flow.identified, flow.screened, flow.included
     ({'X': 2, 'Y': 1}, 2, 1)
+    >>> log = pd.DataFrame({"database": ["X", "Y", "Z"], "source": ["search"] * 3})
+    >>> count_prisma_flow(recs, dec, reasons=[], not_retrieved_reason="", searched=log).identified
+    {'X': 2, 'Y': 1, 'Z': 0}
     """
     source = records["source"].astype(str) if "source" in records else pd.Series("search", index=records.index)
     by_db = records.groupby([source, records["database"].astype(str)], sort=False).size()
@@ -221,6 +233,9 @@ def count_prisma_flow(
     ineligible = records.loc[status == "ineligible", "ineligible"].astype(str).value_counts()
     # pandas' stubs type a label of the two-level index as Hashable: it is a (source, database) pair
     pairs = {cast(tuple[str, str], key): int(n) for key, n in by_db.items()}
+    if searched is not None:
+        logged = zip(searched["source"].astype(str), searched["database"].astype(str), strict=True)
+        pairs |= {pair: 0 for pair in logged if pair not in pairs}
     return PrismaCounts(
         identified={db: n for (src, db), n in pairs.items() if src == "search"},
         identified_other={db: n for (src, db), n in pairs.items() if src != "search"},
