@@ -251,6 +251,24 @@ def test_an_identifier_named_participant_is_the_participant_column(tmp_path):
     assert result.questionnaires["participant"].tolist() == ["P7", "P9"]
 
 
+def test_answers_without_a_respondent_number_are_numbered_by_their_row(tmp_path):
+    # two header rows, then answers on rows 3, 4 and 6 of the file (row 5 is left blank, as a
+    # spreadsheet shows it): the ids are those row numbers, counted by hand
+    (tmp_path / "export.csv").write_text("Age,Why\nYour age,Your reason\n40,to help\n51,to learn\n,\n33,to give back\n")
+    (tmp_path / "fields.yaml").write_text(
+        'header_rows: 2\nfields:\n  respondent: {column: "(row number)", type: id}\n'
+        "  age: {column: Age, type: integer}\n  why: {column: Why, type: text}\n"
+    )
+    result = clean_export(tmp_path / "export.csv", tmp_path / "fields.yaml", text_fields=["why"])
+    assert result.participants["respondent"].tolist() == [3, 4, 6]
+    assert result.documents["participant"].tolist() == ["3", "4", "6"]
+    (tmp_path / "fields.yaml").write_text(
+        'fields:\n  respondent: {column: "(row number)", type: id}\n  age: {column: "(row number)", type: integer}\n'
+    )
+    with pytest.raises(ConfigError, match=r"field 'fields.age.column': expected '\(row number\)' only for the field"):
+        read_fields(tmp_path / "fields.yaml")
+
+
 def test_a_field_named_like_an_internal_column_is_one_clear_error(tmp_path):
     (tmp_path / "fields.yaml").write_text(
         "fields:\n  n: {column: N, type: id}\n  participant: {column: P, type: text}\n  returned: {column: R, type: label}\n"

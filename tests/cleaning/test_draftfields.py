@@ -208,6 +208,10 @@ def test_google_forms_checkboxes_are_one_multi_field_with_the_options_found(tmp_
     result = clean_export(SURVEYS / "googleforms.csv", draft_to(tmp_path, SURVEYS / "googleforms.csv"))
     chosen = result.participants["which_activities_did_you_join"].tolist()
     assert chosen == ["Peer group; Walks, outdoors", "Drop-in café", "Peer group; Walks, outdoors; Drop-in café"]
+    # Google Forms writes no respondent number: the answers are numbered by their rows in
+    # the file (a header, then rows 2 to 4), and the time stamps are kept as written
+    assert by_column["(row number)"]["type"] == "id" and by_column["Timestamp"]["type"] == "label"
+    assert result.participants["respondent"].tolist() == [2, 3, 4]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ Field types and what cleaning does to each:
 
 ``id``
     The questionnaire or participant identifier: a whole number (as ``integer``) or, if
-    it is not one, the trimmed text (``P1``); unique among returned rows.
+    it is not one, the trimmed text (``P1``); unique among returned rows. For an export
+    without one (Google Forms), ``column: "(row number)"`` numbers the answers by their
+    row in the export as a spreadsheet shows it (2 for the first answer under one header).
 ``integer``
     Unicode NFKC (full-width digits become ASCII), outer spaces removed, declared unit
     words removed (``units``), then a whole number within ``min``/``max``.
@@ -85,7 +87,7 @@ from peerstudy.cleaning.cleanschema import id_dtype, typed_columns, validate_typ
 from peerstudy.cleaning.deid import DeidKey, redaction_table
 from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.exclusions import Exclusions, apply_exclusions, flow_table
-from peerstudy.cleaning.surveyexports import SurveyExport, read_export
+from peerstudy.cleaning.surveyexports import ROW_NUMBER, SurveyExport, read_export
 from peerstudy.cleaning.surveyfields import Fields, read_fields, with_date_formats
 from peerstudy.cleaning.values import normalise_label
 from peerstudy.config import resolve_input
@@ -193,6 +195,8 @@ def clean_export(
     table = read_export(
         resolve_input(export), header_rows=spec.header_rows, sheet=spec.sheet, parameter="survey_export"
     )
+    if spec[spec.id].column == ROW_NUMBER:
+        table = table.with_row_numbers()
     where, problems = resolve_columns(table, spec)
     if problems:
         raise InputError(problems)

@@ -27,9 +27,14 @@ Examples
 >>> _ = path.write_text("Timestamp,Email Address,Your age,Do you volunteer?\\n"
 ...                     "2024/03/01 9:00:01 AM GMT,a@b.org,34,Yes\\n2024/03/02 10:00:01 AM GMT,c@d.org,51,No\\n")
 >>> print(draft_fields(path).split("fields:\\n")[1])
+  # Google Forms writes no respondent number: each answer is numbered by its row in the export
+  respondent:
+    column: "(row number)"
+    type: id
+  # dates and times none of the usual formats reads (add one to read them as dates)
   timestamp:
     column: "Timestamp"
-    type: id
+    type: label
   # "Email Address": left out: a personal identifier that Google Forms writes (e-mail address)
   your_age:
     column: "Your age"
@@ -50,7 +55,7 @@ from pathlib import Path
 
 from peerstudy.cleaning.draftblocks import IDENTIFIER_COLUMNS, emit_block, quote, squash
 from peerstudy.cleaning.redcapdictionary import dictionary_blocks, read_redcap_dictionary
-from peerstudy.cleaning.surveyexports import SurveyExport, read_export
+from peerstudy.cleaning.surveyexports import ROW_NUMBER, SurveyExport, read_export
 from peerstudy.config import relative_to_root, resolve_input
 
 __all__ = ["draft_fields"]
@@ -73,6 +78,8 @@ _DATE_FORMATS = (
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y",
 )
+# a date and a time written some other way (Google Forms: 2024/03/01 9:00:01 AM GMT+1)
+_DATE_TIME_LIKE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]\d{1,2}:\d{2}")
 _YES_NO = ({"yes", "y"}, {"no", "n"}), ({"true"}, {"false"})
 #: How tools that write a checkbox question in one cell join the options chosen (Microsoft
 #: Forms ends the cell with the separator too: ``Walks;Online;``).
@@ -165,6 +172,9 @@ def _from_export(table: SurveyExport) -> list[dict]:
     grouped = _option_groups(table)
     done: set[str] = set()
     blocks: list[dict] = []
+    if id_column == ROW_NUMBER:
+        note = f"{table.tool} writes no respondent number: each answer is numbered by its row in the export"
+        blocks.append({"name": "respondent", "column": ROW_NUMBER, "type": "id", "note": note})
     for column in table.columns:
         if column in done:
             continue
@@ -224,6 +234,8 @@ def _id_column(table: SurveyExport) -> str:
         hit = table.find_column(name)
         if hit:
             return hit
+    if table.tool.startswith("Google Forms"):
+        return ROW_NUMBER
     for column in table.columns:
         values = [v.strip() for v in table.table[column]]
         if all(values) and len(set(values)) == len(values):
@@ -267,6 +279,11 @@ def _guess_type(values: list[str]) -> dict:
     for fmt in _DATE_FORMATS:
         if all(_parses(v, fmt) for v in stripped):
             return {"type": "datetime", "format": fmt}
+    if all(_DATE_TIME_LIKE.match(v) for v in stripped):
+        return {
+            "type": "label",
+            "note": "dates and times none of the usual formats reads (add one to read them as dates)",
+        }
     lowered = {v.casefold() for v in stripped}
     for true, false in _YES_NO:
         if lowered <= true | false and lowered & true and lowered & false:

@@ -63,7 +63,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.readers import _csv_row_of, _read_text, read_csv_table
 
-__all__ = ["PLACEHOLDERS", "SurveyExport", "guess_delimiter", "read_export", "recognise_tool"]
+__all__ = ["PLACEHOLDERS", "ROW_NUMBER", "SurveyExport", "guess_delimiter", "read_export", "recognise_tool"]
 
 #: Cell values a tool writes where there is no answer, by tool (compared case-insensitively).
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
@@ -88,6 +88,11 @@ _REDCAP_LABEL_OPTION = re.compile(r"^(?P<base>.+) \(choice=(?P<code>.+)\)$")
 #: Headers a REDCap export with labels as headers writes once per form.
 _REDCAP_REPEATED = ("Complete?", "Survey Timestamp", "Survey Identifier")
 _LIME_OPTION = re.compile(r"^(?P<base>[^\[]+)\[(?P<code>[^\]]+)\]$")
+
+
+#: The column an ``id`` field names to number the answers by their row in the export
+#: (:meth:`SurveyExport.with_row_numbers`).
+ROW_NUMBER = "(row number)"
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,20 @@ class SurveyExport:
             if column.startswith(declared + " - ") and self.tool == "SurveyMonkey":
                 found.append((column[len(declared) + 3 :], column))
         return found
+
+    def with_row_numbers(self) -> SurveyExport:
+        """The export with one more column, :data:`ROW_NUMBER`: each answer's row number as
+        a spreadsheet shows the file (2 for the first answer under one header row), for a
+        tool that writes no respondent number (Google Forms).
+
+        Examples
+        --------
+        >>> export = SurveyExport("f.csv", "Google Forms", 1, ("Timestamp",), ("",), pd.DataFrame({"Timestamp": ["a", "b"]}, index=[2, 3]))
+        >>> export.with_row_numbers().table[ROW_NUMBER].tolist()
+        ['2', '3']
+        """
+        table = self.table.assign(**{ROW_NUMBER: self.table.index.astype(str)})
+        return replace(self, columns=(*self.columns, ROW_NUMBER), labels=(*self.labels, ""), table=table)
 
     def is_missing(self, cell: str) -> bool:
         """Whether ``cell`` is empty or one of the tool's placeholders."""

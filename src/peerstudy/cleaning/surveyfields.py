@@ -20,7 +20,9 @@ name). A ``likert`` field may declare which levels count as agreeing (``agree: [
 "Strongly agree"]``, labels or scores; default: the levels above the midpoint).
 
 ``column`` is the column's name as the export writes it, or the question text of the
-column where the tool writes one (Qualtrics, SurveyMonkey). A ``multi`` field may name a
+column where the tool writes one (Qualtrics, SurveyMonkey); the ``id`` field of an export
+without a respondent number (Google Forms) may name ``"(row number)"``: each answer's row
+in the file, as a spreadsheet shows it. A ``multi`` field may name a
 question the tool writes one column per option (REDCap ``fruit___1``, LimeSurvey
 ``fruit[SQ001]``, SurveyMonkey ``question - option``). The types are described in
 :mod:`peerstudy.cleaning.clean`. Field names (the keys under ``fields``) are free, except that
@@ -52,6 +54,7 @@ from peerstudy.cleaning.fielddecls import (
     read_reverse,
     read_units,
 )
+from peerstudy.cleaning.surveyexports import ROW_NUMBER
 from peerstudy.cleaning.values import normalise_label
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
@@ -225,6 +228,13 @@ def read_fields(path: str | Path) -> Fields:
                 f"({', '.join(RESERVED_NAMES)}; 'participant' only for the identifier)",
                 s.name,
                 f"rename the field (the key on the left, e.g. {s.name}_answer); its column stays as it is",
+            )
+        if s.column == ROW_NUMBER and s.type != "id":
+            problems.add(
+                f"fields.{s.name}.column",
+                f"{ROW_NUMBER!r} only for the field of type 'id' (answers numbered by their row)",
+                s.column,
+                "name the column of the export this field reads",
             )
         if s.type == "datetime" and not s.formats:
             problems.add(
