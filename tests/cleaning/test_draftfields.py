@@ -271,3 +271,58 @@ def test_a_microsoft_forms_workbook_is_recognised_and_its_checkboxes_drafted(tmp
     expected = ["Monday group; Online", "Online", "Monday group; Walk and talk"]
     assert result.participants["which_sessions_do_you_attend"].tolist() == expected
     assert "anonymous" not in result.participants.to_string()
+
+
+@pytest.mark.parametrize(
+    "rows, reason",
+    [
+        # a longitudinal project: one row per record and event (REDCap's redcap_event_name)
+        (
+            [
+                ["1", "baseline_arm_1", "", "", "34", "to meet people", ""],
+                ["1", "followup_arm_1", "", "", "", "", "4"],
+                ["2", "baseline_arm_1", "", "", "51", "my nurse said so", ""],
+                ["2", "followup_arm_1", "", "", "", "", "2"],
+                ["3", "baseline_arm_1", "", "", "29", "to give back", ""],
+            ],
+            "another event than baseline_arm_1",
+        ),
+        # a repeating instrument: its instances are rows of their own
+        (
+            [
+                ["1", "", "", "", "34", "to meet people", ""],
+                ["1", "", "visits", "1", "", "", "4"],
+                ["2", "", "", "", "51", "my nurse said so", ""],
+                ["3", "", "", "", "29", "to give back", ""],
+                ["3", "", "visits", "1", "", "", "5"],
+            ],
+            "a row of a repeating instrument",
+        ),
+    ],
+)
+def test_a_redcap_export_with_several_rows_per_record_drafts_rules_that_keep_one(tmp_path, rows, reason):
+    header = [
+        "record_id",
+        "redcap_event_name",
+        "redcap_repeat_instrument",
+        "redcap_repeat_instance",
+        "age",
+        "why",
+        "helped",
+    ]
+    export = tmp_path / "export.csv"
+    with open(export, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    text = draft_fields(export)
+    assert 'redcap_event_name": left out' not in text  # REDCap's own column, not a name
+    result = clean_export(export, draft_to(tmp_path, export))
+    # by hand: records 1, 2 and 3 once each; the two other rows excluded for the reason
+    assert result.participants["record_id"].tolist() == [1, 2, 3]
+    assert dict(zip(result.flow["reason"], result.flow["n"], strict=True))[reason] == 2
+    (tmp_path / "plain.yaml").write_text(
+        "fields:\n  record_id: {column: record_id, type: id}\n  age: {column: age, type: integer}\n"
+        "  helped: {column: helped, type: integer}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="a REDCap export has a row per event or repeating instrument"):
+        clean_export(export, tmp_path / "plain.yaml")

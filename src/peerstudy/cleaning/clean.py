@@ -87,7 +87,7 @@ from peerstudy.cleaning.cleanschema import id_dtype, typed_columns, validate_typ
 from peerstudy.cleaning.deid import DeidKey, redaction_table
 from peerstudy.cleaning.deidkey import read_key
 from peerstudy.cleaning.exclusions import Exclusions, apply_exclusions, flow_table
-from peerstudy.cleaning.surveyexports import ROW_NUMBER, SurveyExport, read_export
+from peerstudy.cleaning.surveyexports import ROW_NUMBER, SurveyExport, read_export, redcap_row_rules
 from peerstudy.cleaning.surveyfields import Fields, read_fields, with_date_formats
 from peerstudy.cleaning.values import normalise_label
 from peerstudy.config import resolve_input
@@ -210,7 +210,15 @@ def clean_export(
     excluded = _exclude(table, spec, missing, log)
     body = table.table if excluded.kept.equals(table.table.index) else table.table.loc[excluded.kept]
     typed, redacted, problems = parse_rows(table, body, spec, where, missing, key, log)
-    typed, questionnaires, more, dropped = _drop_blank_and_duplicates(typed, spec, shown, log)
+    declared = {rule.column for rule in spec.exclusions}
+    rows_per_record = [r for r in redcap_row_rules(table) if not any(f'"{c}"' in r for c in declared)]
+    fix = (
+        f"a REDCap export has a row per event or repeating instrument: keep one per record with "
+        f"exclusions in {spec.file}, e.g. {'; '.join(rows_per_record)}"
+        if rows_per_record
+        else _FIX_REPEAT
+    )
+    typed, questionnaires, more, dropped = _drop_blank_and_duplicates(typed, spec, shown, log, fix)
     problems = excluded.problems + problems + more + validate_typed(typed, spec, shown)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row is None, p.row or 0)))
@@ -259,8 +267,11 @@ def _exclude(table: SurveyExport, spec: Fields, missing: tuple[str, ...], log: C
     return result
 
 
+_FIX_REPEAT = "decide which submission is right and renumber or remove the other in a corrected copy of the export"
+
+
 def _drop_blank_and_duplicates(
-    typed: pd.DataFrame, spec: Fields, shown: str, log: CleaningLog
+    typed: pd.DataFrame, spec: Fields, shown: str, log: CleaningLog, fix: str = _FIX_REPEAT
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[tuple[str, int]]]:
     """Drop unreturned (blank) questionnaires and identical double entries; the
     questionnaires table; a Problem for each conflicting double entry; how many rows
@@ -283,7 +294,7 @@ def _drop_blank_and_duplicates(
     # only rows whose identifier repeats can be double entries: the others are passed over
     repeated = (typed[spec.id].notna() & typed[spec.id].duplicated(keep=False)).to_numpy(dtype=bool)
     keep, problems = _compare_repeats(
-        typed.loc[repeated] if repeated.any() else typed.iloc[:0], typed, spec, shown, log
+        typed.loc[repeated] if repeated.any() else typed.iloc[:0], typed, spec, shown, log, fix
     )
     kept = np.ones(len(typed), dtype=bool)
     kept[repeated] = keep
@@ -292,7 +303,7 @@ def _drop_blank_and_duplicates(
 
 
 def _compare_repeats(
-    repeats: pd.DataFrame, typed: pd.DataFrame, spec: Fields, shown: str, log: CleaningLog
+    repeats: pd.DataFrame, typed: pd.DataFrame, spec: Fields, shown: str, log: CleaningLog, fix: str
 ) -> tuple[list[bool], list[Problem]]:
     """For each of the rows whose identifier repeats, whether it is kept (an identical
     double entry of an earlier row is dropped and logged); a Problem for each that differs."""
@@ -321,8 +332,7 @@ def _compare_repeats(
                     field=id_spec.column,
                     expected=f"one submission per {id_spec.column}",
                     found=f"{key} again, with answers that differ from row {first_row[key]}",
-                    fix="decide which submission is right and renumber or remove the other in a "
-                    "corrected copy of the export",
+                    fix=fix,
                 )
             )
         first_row.setdefault(key, row)

@@ -55,7 +55,7 @@ from pathlib import Path
 
 from peerstudy.cleaning.draftblocks import IDENTIFIER_COLUMNS, emit_block, quote, squash
 from peerstudy.cleaning.redcapdictionary import dictionary_blocks, read_redcap_dictionary
-from peerstudy.cleaning.surveyexports import ROW_NUMBER, SurveyExport, read_export
+from peerstudy.cleaning.surveyexports import REDCAP_ROW_COLUMNS, ROW_NUMBER, SurveyExport, read_export, redcap_row_rules
 from peerstudy.config import relative_to_root, resolve_input
 
 __all__ = ["draft_fields"]
@@ -184,7 +184,11 @@ def _from_export(table: SurveyExport) -> list[dict]:
                 {"comment": f"{quote(column)}: left out: a personal identifier that {table.tool} writes ({why})"}
             )
             continue
-        if _IDENTIFIER_WORDS.search(column.replace("_", " ")) and column != id_column:
+        if (
+            _IDENTIFIER_WORDS.search(column.replace("_", " "))
+            and column != id_column
+            and column not in REDCAP_ROW_COLUMNS
+        ):
             blocks.append(
                 {
                     "comment": f"{quote(column)}: left out: its header suggests a personal identifier "
@@ -209,7 +213,21 @@ def _from_export(table: SurveyExport) -> list[dict]:
 
 
 def _suggested_exclusions(table: SurveyExport) -> list[str]:
-    """Commented-out exclusion rules for the status columns the tool writes."""
+    """Exclusion rules that keep one row per record of a REDCap export with several
+    (without them no draft could read it), then commented-out rules for the status
+    columns the tool writes."""
+    kept = redcap_row_rules(table)
+    head = [
+        "# A REDCap export with several rows per record (events, repeating instruments): these rules",
+        "# keep one row per record; change the event to analyse another (see peerstudy.cleaning.exclusions).",
+        "exclusions:",
+    ]
+    return (head + [f"  - {rule}" for rule in kept] if kept else []) + _status_exclusions(table, active=bool(kept))
+
+
+def _status_exclusions(table: SurveyExport, *, active: bool) -> list[str]:
+    """Commented-out exclusion rules for the status columns the tool writes (under an
+    ``exclusions:`` already written when ``active``)."""
     rules = []
     status = table.find_column("Status")
     if status and table.tool.startswith("Qualtrics"):
@@ -222,11 +240,8 @@ def _suggested_exclusions(table: SurveyExport) -> list[str]:
         rules.append(f"{{reason: progress below 100%, column: {quote(progress)}, below: 100}}")
     if not rules:
         return []
-    head = [
-        "# Suggested exclusions (applied in order; see peerstudy.cleaning.exclusions): uncomment those that apply.",
-        "# exclusions:",
-    ]
-    return head + [f"#   - {rule}" for rule in rules]
+    head = ["# Suggested exclusions (applied in order; see peerstudy.cleaning.exclusions): uncomment those that apply."]
+    return head + ([] if active else ["# exclusions:"]) + [f"#   - {rule}" for rule in rules]
 
 
 def _id_column(table: SurveyExport) -> str:

@@ -63,7 +63,16 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import InputError, Problem
 from peerstudy.io.readers import _csv_row_of, _read_text, read_csv_table
 
-__all__ = ["PLACEHOLDERS", "ROW_NUMBER", "SurveyExport", "guess_delimiter", "read_export", "recognise_tool"]
+__all__ = [
+    "PLACEHOLDERS",
+    "REDCAP_ROW_COLUMNS",
+    "ROW_NUMBER",
+    "SurveyExport",
+    "guess_delimiter",
+    "read_export",
+    "recognise_tool",
+    "redcap_row_rules",
+]
 
 #: Cell values a tool writes where there is no answer, by tool (compared case-insensitively).
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
@@ -193,6 +202,42 @@ class SurveyExport:
                     rows.append((int(row), column, label, base, option, cell))
         frame = pd.DataFrame(rows, columns=["row", "column", "question", "field", "option", "value"])
         return frame.astype({"row": "int64"})
+
+
+#: Columns of a REDCap export that say what a row is (an event of a longitudinal project,
+#: an instance of a repeating instrument, a data access group), not who answered.
+REDCAP_ROW_COLUMNS = (
+    "redcap_event_name",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "redcap_data_access_group",
+)
+
+
+def redcap_row_rules(table: SurveyExport) -> list[str]:
+    """Exclusion rules (YAML flow text) that keep one row per record of a REDCap export
+    with several rows per record: the rows of the first event of a longitudinal project,
+    and no row of a repeating instrument. Empty for other exports.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"record_id": ["1", "1"], "redcap_event_name": ["baseline_arm_1", "followup_arm_1"]}, index=[2, 3])
+    >>> redcap_row_rules(SurveyExport("e.csv", "REDCap", 1, ("record_id", "redcap_event_name"), ("", ""), rows))
+    ['{reason: another event than baseline_arm_1, column: "redcap_event_name", not_equals: ["baseline_arm_1"]}']
+    """
+    rules = []
+    if "redcap_event_name" in table.table:
+        events = [e for e in dict.fromkeys(table.table["redcap_event_name"]) if not table.is_missing(e)]
+        if len(events) > 1:
+            rules.append(
+                f'{{reason: another event than {events[0]}, column: "redcap_event_name", not_equals: ["{events[0]}"]}}'
+            )
+    if (
+        "redcap_repeat_instrument" in table.table
+        and not table.table["redcap_repeat_instrument"].map(table.is_missing).all()
+    ):
+        rules.append('{reason: a row of a repeating instrument, column: "redcap_repeat_instrument", not_equals: [""]}')
+    return rules
 
 
 def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
