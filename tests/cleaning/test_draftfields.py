@@ -326,3 +326,30 @@ def test_a_redcap_export_with_several_rows_per_record_drafts_rules_that_keep_one
     )
     with pytest.raises(InputError, match="a REDCap export has a row per event or repeating instrument"):
         clean_export(export, tmp_path / "plain.yaml")
+
+
+def test_a_kobotoolbox_export_is_drafted_with_its_choices_and_without_its_metadata(tmp_path):
+    """KoBoToolbox (CSV with ';'): a select-multiple question is one column of the choices'
+    names joined by spaces and a column per choice; _id numbers the submissions; the other
+    columns starting with '_' are its records of the submission, _submitted_by an account."""
+    export = tmp_path / "kobo.csv"
+    header = "start;age;activities;activities/walking;activities/dropin;activities/online;_id;_uuid;"
+    header += "_submission_time;_submitted_by\n"
+    rows = [
+        "2024-05-01T10:00:01.000+01:00;34;walking dropin;1;1;0;101;a1b2-1;2024-05-01T09:06:31;field_team\n",
+        "2024-05-02T11:00:01.000+01:00;51;online;0;0;1;102;a1b2-2;2024-05-02T10:04:11;field_team\n",
+        "2024-05-04T09:30:01.000-04:00;29;walking  online;1;0;1;104;a1b2-4;2024-05-04T13:38:01;field_team\n",
+    ]
+    export.write_text(header + "".join(rows), encoding="utf-8")
+    text = draft_fields(export)
+    assert "recognised as KoBoToolbox" in text
+    assert '"_submitted_by": left out: a personal identifier' in text and '"_uuid": left out' in text
+    doc = yaml.safe_load(text)["fields"]
+    assert doc["id"] == {"column": "_id", "type": "id"}
+    assert doc["activities"]["type"] == "multi" and doc["activities"]["separator"] == " "
+    assert "activities_walking" not in doc
+    result = clean_export(export, draft_to(tmp_path, export))
+    people = result.participants
+    assert people["activities"].tolist() == ["walking; dropin", "online", "walking; online"]
+    # by hand: 10:00:01 at UTC+1 is 09:00:01 UTC; 09:30:01 at UTC-4 is 13:30:01 UTC
+    assert [str(t) for t in people["start"]] == ["2024-05-01 09:00:01", "2024-05-02 10:00:01", "2024-05-04 13:30:01"]

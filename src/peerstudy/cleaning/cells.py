@@ -77,9 +77,14 @@ def parse_cell(spec: FieldSpec, raw: str, missing: tuple[str, ...]) -> Reading:
     if spec.type == "datetime":
         for fmt in spec.formats:
             try:
-                return pd.Timestamp(datetime.strptime(raw.strip(), fmt)), None, None
+                when = datetime.strptime(raw.strip(), fmt)
             except ValueError:
                 continue
+            if when.tzinfo is None:
+                return pd.Timestamp(when), None, None
+            # a time with its UTC offset (KoBoToolbox, ISO 8601): the same instant in UTC,
+            # so that answers given in different time zones compare
+            return pd.Timestamp(when).tz_convert("UTC").tz_localize(None), "datetime: UTC offset → UTC", None
         return None, None, f"a date and time as {' or '.join(spec.formats)}"
     if spec.type in ("category", "boolean"):
         return _parse_category(spec, raw)

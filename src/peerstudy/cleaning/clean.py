@@ -24,7 +24,8 @@ Field types and what cleaning does to each:
     scored 1, 2, ...; or a mapping of score to label), written as its label or its score;
     kept as the score. ``reverse: true`` reverse-scores the item (lowest + highest - score).
 ``datetime``
-    Parsed with the declared ``format`` (one or a list of formats), field by field.
+    Parsed with the declared ``format`` (one or a list of formats), field by field; a
+    time written with its UTC offset (``%z``) is kept as the same instant in UTC.
 ``category``
     Compared case- and space-insensitively (NFKC, case-folded, inner spaces collapsed,
     a trailing full stop dropped) with the spellings listed under each canonical label in

@@ -42,6 +42,12 @@ IDENTIFIER_COLUMNS = {
     "locationlongitude": "location",
     "locationaccuracy": "location",
     "redcap_survey_identifier": "survey identifier (often an e-mail address)",
+    "_submitted_by": "the account that sent the answers",
+    "username": "user name",
+    "deviceid": "device identifier",
+    "subscriberid": "SIM subscriber identifier",
+    "simserial": "SIM serial number",
+    "phonenumber": "phone number",
     "survey identifier": "survey identifier (often an e-mail address)",
 }
 

@@ -61,8 +61,10 @@ from peerstudy.config import relative_to_root, resolve_input
 __all__ = ["draft_fields"]
 
 _IDENTIFIER_WORDS = re.compile(r"\b(names?|e-?mail|phone|telephone|mobile|address|postcode|zip ?code)\b", re.IGNORECASE)
-_ID_COLUMNS = ("ResponseId", "ResponseID", "_recordId", "Respondent ID", "id", "Response ID", "record_id")
+_ID_COLUMNS = ("ResponseId", "ResponseID", "_recordId", "Respondent ID", "id", "Response ID", "record_id", "_id")
 _DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
@@ -196,6 +198,23 @@ def _from_export(table: SurveyExport) -> list[dict]:
                 }
             )
             continue
+        if column in grouped and table.tool == "KoBoToolbox":  # the choices joined by spaces, and a column per choice
+            cols = grouped[column]
+            done.update(c for _, c in cols)
+            blocks.append(
+                {
+                    "name": column,
+                    "column": column,
+                    "type": "multi",
+                    "separator": " ",
+                    "options": [code for code, _ in cols],
+                    "note": f"the choices joined by spaces; the columns {column}/<choice> say the same",
+                }
+            )
+            continue
+        if table.tool == "KoBoToolbox" and column.startswith("_") and column != id_column:
+            blocks.append({"comment": f"{quote(column)}: left out: KoBoToolbox's record of the submission"})
+            continue
         group = next(((base, cols) for base, cols in grouped.items() if column in [c for _, c in cols]), None)
         if group:
             base, cols = group
@@ -262,7 +281,13 @@ def _option_groups(table: SurveyExport) -> dict[str, list[tuple[str, str]]]:
     """Questions written one column per option (at least two columns)."""
     bases = []
     for column in table.columns:
-        for pattern in (r"^(.+?)___[^_].*$", r"^([^\[]+)\[[^\]]+\]$", r"^(.+?) - .+$", r"^(.+) \(choice=.+\)$"):
+        for pattern in (
+            r"^(.+?)___[^_].*$",
+            r"^([^\[]+)\[[^\]]+\]$",
+            r"^(.+?) - .+$",
+            r"^(.+) \(choice=.+\)$",
+            r"^(.+)/[^/]+$",
+        ):
             match = re.match(pattern, column)
             if match and match[1] not in bases:
                 bases.append(match[1])

@@ -28,6 +28,10 @@ Recognised from the content (the file name is not trusted):
 ``Microsoft Forms``
     ``ID``, ``Start time``, ``Completion time`` (then ``Email``, ``Name``) and the
     questions' texts as headers.
+``KoBoToolbox``
+    The questions' names (or labels), then ``_id``, ``_uuid``, ``_submission_time`` and
+    other metadata; a select-multiple question is one column of the choices joined by
+    spaces and one column per choice (``question/choice``, 1 or 0).
 
 Excel workbooks (``.xlsx``) are read with openpyxl (the first sheet or a named one) and
 then recognised in the same way. A fields file that declares ``header_rows`` is read as
@@ -152,7 +156,8 @@ class SurveyExport:
 
     def option_columns(self, declared: str) -> list[tuple[str, str]]:
         """``(option, column)`` of a question written one column per option: REDCap
-        ``name___code``, LimeSurvey ``name[code]`` or SurveyMonkey ``question - option``."""
+        ``name___code``, LimeSurvey ``name[code]``, SurveyMonkey ``question - option`` or
+        KoBoToolbox ``question/choice``."""
         found = []
         for column in self.columns:
             for pattern in (_REDCAP_OPTION, _LIME_OPTION, _REDCAP_LABEL_OPTION):
@@ -161,6 +166,8 @@ class SurveyExport:
                     found.append((match["code"], column))
             if column.startswith(declared + " - ") and self.tool == "SurveyMonkey":
                 found.append((column[len(declared) + 3 :], column))
+            if column.startswith(declared + "/") and self.tool == "KoBoToolbox":
+                found.append((column[len(declared) + 1 :], column))
         return found
 
     def with_row_numbers(self) -> SurveyExport:
@@ -249,6 +256,8 @@ def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
     ('Google Forms', 1)
     >>> recognise_tool([["ID", "Start time", "Completion time", "Email"], ["1", "5/2/24 10:00:00", "", ""]])
     ('Microsoft Forms', 1)
+    >>> recognise_tool([["age", "_id", "_uuid", "_submission_time"], ["34", "101", "a1b2", "2024-05-01T09:06:31"]])
+    ('KoBoToolbox', 1)
     >>> recognise_tool([["record_id", "fruit___1"], ["1", "0"]])
     ('REDCap', 1)
     >>> recognise_tool([["a", "b"], ["1", "2"]])
@@ -265,6 +274,8 @@ def recognise_tool(records: list[list[str]]) -> tuple[str, int]:
     plain = sum(c.casefold() in _MONKEY_PLAIN for c in second)
     if any(m in lowered for m in _MONKEY_META) or plain >= 2 or (plain and "" in first[1:]):
         return "SurveyMonkey", 2
+    if {"_uuid", "_submission_time"} <= lowered:
+        return "KoBoToolbox", 1
     if first and first[0].casefold() in _FORMS_TIMESTAMP:
         return "Google Forms", 1
     if [c.casefold() for c in first[:3]] == ["id", "start time", "completion time"]:

@@ -152,8 +152,11 @@ def split_choices(value: str, options: Sequence[tuple[str, str]], separator: str
     ['Pears', 'Apples, red']
     >>> split_choices("Plums", opts) is None
     True
+    >>> split_choices("walking dropin", [("walking", "walking"), ("dropin", "dropin")], separator=" ")
+    ['walking', 'dropin']
     """
     text, sep = choice_key(value), choice_key(separator) or separator
+    spaces = not sep.strip()  # choices joined by spaces (KoBoToolbox): any run of them separates
     candidates = sorted(
         ((choice_key(k), label) for code, label in options for k in (label, code)),
         key=lambda c: len(c[0]),
@@ -164,9 +167,10 @@ def split_choices(value: str, options: Sequence[tuple[str, str]], separator: str
         for key, label in candidates:
             end = pos + len(key)
             rest = text[end:].lstrip()
-            if key and text.startswith(key, pos) and (not rest or rest.startswith(sep)):
+            separated = rest.startswith(sep) or (spaces and len(rest) < len(text) - end)
+            if key and text.startswith(key, pos) and (not rest or separated):
                 found.append(label)
-                pos = len(text) - len(rest) + (len(sep) if rest else 0)
+                pos = len(text) - len(rest) + (len(sep) if rest and not spaces else 0)
                 pos += len(text[pos:]) - len(text[pos:].lstrip())
                 break
         else:

@@ -325,8 +325,9 @@ _FIELDS: dict[str, str] = {
     "survey": _FIELDS_HEAD.replace("{sheet}", "{raw}/export.csv")
     + """\
 # Start from a draft instead: python -m peerstudy draft-fields {raw}/export.csv
-# Exports of Qualtrics, REDCap, SurveyMonkey, LimeSurvey, Google Forms and Microsoft Forms
-# are recognised; header_rows (the number of header rows) is needed only for another layout.
+# Exports of Qualtrics, REDCap, SurveyMonkey, LimeSurvey, Google Forms, Microsoft Forms and
+# KoBoToolbox are recognised; header_rows (the number of header rows) is needed only for
+# another layout.
 missing: ["", "n/a"]   # cell values that mean "no answer"
 # Rows left out before analysis, in order, each counted in the flow table (optional):
 # exclusions:
