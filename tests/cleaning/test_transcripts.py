@@ -729,3 +729,21 @@ def test_docx_with_an_imported_chunk_is_refused(tmp_path):
         r"in an imported part \(altChunk",
     ):
         read_transcript(tmp_path / "W3.docx")
+
+
+def test_f4_time_marks_are_the_turns_times_and_not_their_text():
+    """f4/f5transkript (and MAXQDA) write a time mark '#hh:mm:ss-d#' at the end of a
+    paragraph; I08 (invented, German) is such a transcript. By hand: four turns, each timed
+    by its first mark, no mark left in the text, and each span ends where the words end."""
+    t = read_transcript(FORMATS / "I08_2022-04-20.txt", layout={"file_pattern": r"(?P<id>I\d+)_(?P<date>[\d-]+)"})
+    assert turns_of(t) == [
+        ("00:00:04", "I", "Wie haben Sie von der Gruppe erfahren?"),
+        ("00:00:11", "B", "Über eine Freundin aus dem Chor. Sie war selbst schon dort. Am Anfang war ich skeptisch."),
+        ("00:00:18", "I", "Und heute?"),
+        ("00:00:21", "B", "Heute gehe ich jede Woche hin, meistens mit ihr."),
+    ]
+    source = (FORMATS / "I08_2022-04-20.txt").read_text(encoding="utf-8")
+    assert source[slice(*t.spans[0])] == "Wie haben Sie von der Gruppe erfahren?"
+    assert source[slice(*t.spans[1])].endswith("skeptisch.")
+    clean = clean_transcripts([t], DeidKey(participants={"B": "P1"}), pd.Series(["P1"]), interviewer_labels=("I",))
+    assert "#" not in clean.documents.iloc[0]["text"]

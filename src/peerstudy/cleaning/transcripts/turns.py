@@ -21,7 +21,8 @@ or the first turn. Turns are written in one of three ways, decided by the first 
   turn's text.
 
 Times are kept as ``hh:mm:ss`` (``(01:02)`` becomes ``00:01:02``) and must never go
-back. Speakers are matched to the declared participants ignoring case
+back. The time marks of f4/f5transkript (``#00:01:02-3#``, at the end of a paragraph)
+are left out of the text; the first one in a turn without a time is the turn's time. Speakers are matched to the declared participants ignoring case
 (``INTERVIEWER`` is ``Interviewer``); labels such as ``I``/``R`` are mapped as the study
 declares. Caption cues become turns: consecutive cues of one speaker are one turn; a
 cue without a speaker is a turn of :data:`~peerstudy.cleaning.transcripts.model.UNATTRIBUTED`.
@@ -65,6 +66,10 @@ _HEADING = re.compile(
     rf"^(?:\*\*(?P<bold>[^*]+?)\*\*|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)[ \t]+"
     rf"(?:(?P<t>{_STAMP})|[\[(](?P<t2>{_STAMP})[\])]))$"
 )
+#: A time mark of f4/f5transkript (audiotranskription.de), which MAXQDA also reads:
+#: ``#00:01:02-3#`` (tenths after the hyphen), written at the end of a paragraph.
+_MARK = re.compile(r"[ \t]*#(?P<mark>\d{1,2}:\d{2}:\d{2})(?:-\d)?#")
+_TRAILING_MARK = re.compile(_MARK.pattern + r"\s*$")
 _FIRST_TURN = "a turn ('[hh:mm:ss] Speaker: text', 'Speaker: text', or a line 'Speaker  00:01:02' followed by the text)"
 
 
@@ -247,11 +252,15 @@ def parse_body(
             if open_turn:
                 _close(body, open_turn)
             label = _label_of(m)
-            open_turn = [_time_of(m), label, [text.strip()], row, text_at if text.strip() else None, lead + len(line)]
+            text, mark = _without_marks(text)
+            end = lead + _content_end(line)
+            open_turn = [_time_of(m) or mark, label, [text.strip()], row, text_at if text.strip() else None, end]
         elif open_turn:
-            open_turn[2].append(line)  # joined with spaces when the turn closes
+            text, mark = _without_marks(line)
+            open_turn[2].append(text)  # joined with spaces when the turn closes
+            open_turn[0] = open_turn[0] or mark
             open_turn[4] = lead if open_turn[4] is None else open_turn[4]
-            open_turn[5] = lead + len(line)
+            open_turn[5] = lead + _content_end(line)
         else:
             before.append((row, line))
     if open_turn:
@@ -274,6 +283,28 @@ def parse_body(
     ]
     _check_times(body.turns, file, body.problems)
     return body
+
+
+def _without_marks(text: str) -> tuple[str, str]:
+    """``text`` without its f4 time marks (:data:`_MARK`), and the first mark as
+    ``hh:mm:ss`` ("" when there is none).
+
+    Examples
+    --------
+    >>> _without_marks("Slowly, at first. #00:00:12-8#")
+    ('Slowly, at first.', '00:00:12')
+    """
+    found = _MARK.search(text)
+    if not found:
+        return text, ""
+    return _MARK.sub("", text).strip(), normalise_time(found["mark"])
+
+
+def _content_end(line: str) -> int:
+    """Where what was said on ``line`` (stripped) ends: before the time marks at its end."""
+    while (found := _TRAILING_MARK.search(line)) is not None:
+        line = line[: found.start()]
+    return len(line)
 
 
 def _close(body: Body, turn: list) -> None:
