@@ -747,3 +747,13 @@ def test_f4_time_marks_are_the_turns_times_and_not_their_text():
     assert source[slice(*t.spans[1])].endswith("skeptisch.")
     clean = clean_transcripts([t], DeidKey(participants={"B": "P1"}), pd.Series(["P1"]), interviewer_labels=("I",))
     assert "#" not in clean.documents.iloc[0]["text"]
+
+
+@pytest.mark.parametrize("heading", ["{time} {name}", "[{time}] {name}", "{name}  {time}"])
+def test_a_speaker_line_may_give_the_time_first(heading):
+    # a line holding only the time and the speaker, in either order, then what was said
+    lines = []
+    for time, name, said in (("00:00:03", "Speaker 1", "Hello there."), ("00:00:10", "Ana Moreno", "Hi, thanks.")):
+        lines += [heading.format(time=time, name=name), said, ""]
+    t = parse_transcript(lines, file="I01_2024-03-01.txt", layout={"file_pattern": r"(?P<id>I\d+)_(?P<date>[\d-]+)"})
+    assert turns_of(t) == [("00:00:03", "Speaker 1", "Hello there."), ("00:00:10", "Ana Moreno", "Hi, thanks.")]

@@ -17,8 +17,9 @@ or the first turn. Turns are written in one of three ways, decided by the first 
   ``Ana Moreno``, ``INTERVIEWER``, ``Speaker 2``, ``P1``) or is a declared speaker; an
   indented line always continues the turn before.
 - headed (Otter, Word): a line holding only the speaker and a time (``Ana Moreno
-  00:01:02``, ``Speaker 1  0:03``) or only ``**Speaker**``; the lines after it are the
-  turn's text.
+  00:01:02``, ``Speaker 1  0:03``, or the time first: ``00:01:02 Speaker 1``,
+  ``[00:01:02] Ana Moreno``) or only ``**Speaker**``; the lines after it are the turn's
+  text.
 
 Times are kept as ``hh:mm:ss`` (``(01:02)`` becomes ``00:01:02``) and must never go
 back. The time marks of f4/f5transkript (``#00:01:02-3#``, at the end of a paragraph)
@@ -65,6 +66,8 @@ _LABELLED = re.compile(
 _HEADING = re.compile(
     rf"^(?:\*\*(?P<bold>[^*]+?)\*\*|(?P<label>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)[ \t]+"
     rf"(?:(?P<t>{_STAMP})|[\[(](?P<t2>{_STAMP})[\])]))$"
+    # or the time first: "00:00:03 Speaker 1", "[00:00:03] Ana Moreno"
+    rf"|^(?:(?P<t3>{_STAMP})|[\[(](?P<t4>{_STAMP})[\])])[ \t]+(?P<label2>[^\s:\[\]()*][^:\[\]\t*]{{0,40}}?)$"
 )
 #: A time mark of f4/f5transkript (audiotranskription.de), which MAXQDA also reads:
 #: ``#00:01:02-3#`` (tenths after the hyphen), written at the end of a paragraph.
@@ -213,11 +216,14 @@ def _match(raw: str, style: str | None, known: dict[str, str]) -> tuple[str, re.
 
 def _label_of(m: re.Match) -> str:
     """The speaker label of a turn start (a bold label may hold its colon: ``**Ann:**``)."""
-    return (m.group("bold") or "").strip().rstrip(":").strip() or (m.group("label") or "").strip()
+    label = (m.group("bold") or "").strip().rstrip(":").strip() or (m.group("label") or "").strip()
+    return label or ((m.group("label2") or "").strip() if "label2" in m.re.groupindex else "")
 
 
 def _time_of(m: re.Match) -> str:
-    found = next((m.group(g) for g in ("b", "p", "n", "t", "t2") if g in m.re.groupindex and m.group(g)), None)
+    found = next(
+        (m.group(g) for g in ("b", "p", "n", "t", "t2", "t3", "t4") if g in m.re.groupindex and m.group(g)), None
+    )
     return normalise_time(found) if found else ""
 
 
