@@ -473,6 +473,7 @@ def test_raw_exports_of_the_review_read_the_same_without_declared_formats():
         ("mini.ris", "ris"),
         ("ovid.ris", "ris"),
         ("ebsco.ris", "ris"),
+        ("cochrane.ris", "ris"),
         ("lens.ris", "ris"),
         ("zotero.ris", "ris"),
         ("mini-wos.txt", "wos"),
@@ -534,6 +535,16 @@ def test_ovid_ris_with_numbers_and_links_between_records():
     assert first["doi"] == "10.5555/fixture.ovid.001"  # DO as a dx.doi.org link, lower-cased
     assert (first["journal"], first["pages"], first["year"]) == ("Fictional Journal of Community Care", "201-209", 2019)
     assert pd.isna(records.iloc[1]["doi"])  # the resolver link of record 1 is not record 2's
+
+
+def test_cochrane_library_ris_with_its_lines_above_each_record():
+    # The Cochrane Library (CENTRAL) writes "Record #n of N", "Provider: ..." and "Content: ..."
+    # above each record (tests/fixtures/bib/cochrane.ris, fictional records in that shape)
+    records = read_export({"file": str(BIB / "cochrane.ris"), "database": "CENTRAL"})
+    assert records["line"].tolist() == [5, 25]  # each record starts at its TY line
+    assert records["doi"].tolist()[0] == "10.5555/fixture.cochrane.001"
+    assert pd.isna(records["doi"].tolist()[1])
+    assert records["authors"].tolist() == ["Lindqvist, Mara; Okafor, Chidi", "Varga, Ines"]
 
 
 def test_ebsco_ris_doi_in_l3_and_first_abstract():

@@ -35,7 +35,7 @@ from peerstudy.review.bib_tables import (
     parse_wos_tab,
     split_csv,
 )
-from peerstudy.review.bib_tagged import parse_medline, parse_ris, parse_wos, split_lines
+from peerstudy.review.bib_tagged import BETWEEN_RECORDS, parse_medline, parse_ris, parse_wos, split_lines
 
 __all__ = ["FORMATS", "FORMAT_NAMES", "Parsed", "choose_format", "detect_format", "parse_export", "read_export_text"]
 
@@ -61,7 +61,7 @@ def _first_lines(text: str, n: int = 5) -> list[str]:
     lines = []
     for line in split_lines(text[:20000]):
         stripped = line.strip().lstrip("\ufeff")
-        if stripped and not _OVID_NUMBER.match(stripped):
+        if stripped and not (_OVID_NUMBER.match(stripped) or BETWEEN_RECORDS.match(stripped)):
             lines.append(line.lstrip("\ufeff").rstrip())
         if len(lines) >= n:
             break

@@ -28,7 +28,7 @@ from typing import Any
 
 from peerstudy.errors import InputError, Problem
 
-__all__ = ["parse_medline", "parse_ris", "parse_wos", "split_lines"]
+__all__ = ["BETWEEN_RECORDS", "parse_medline", "parse_ris", "parse_wos", "split_lines"]
 
 
 def split_lines(text: str) -> list[str]:
@@ -118,8 +118,12 @@ def parse_medline(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------ RIS
 _RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 _RIS_LOOKS_LIKE_TAG = re.compile(r"^[A-Z][A-Z0-9] {0,3}-")
-#: Lines Ovid writes between records: the record's number, and links to full text or resolvers.
-_OVID_BETWEEN = re.compile(r"^(?:\d+\.|Link to (?:the )?[^:]{1,60}:.*)$")
+#: Lines written between records: Ovid's record number and links to full text or
+#: resolvers; the Cochrane Library's (Wiley's) "Record #1 of 20", "Provider: ..." and
+#: "Content: text/plain; ..." above each record.
+BETWEEN_RECORDS = re.compile(
+    r"^(?:\d+\.|Link to (?:the )?[^:]{1,60}:.*|Record #\d+ of \d+|Provider:.*|Content: ?text/plain.*)$"
+)
 
 
 class _Collector:
@@ -179,8 +183,9 @@ def parse_ris(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
     Every record starts with ``TY  - `` and ends with ``ER  - ``; a tag is two
     characters, two spaces, a hyphen and a space. Lines that are not tags continue the
     value above (some exporters wrap abstracts). Between records, blank lines and the
-    lines Ovid writes there (``1.``, ``Link to the Ovid Full Text or citation: ...``)
-    are skipped. A record without a title is kept.
+    lines Ovid writes there (``1.``, ``Link to the Ovid Full Text or citation: ...``) or
+    the Cochrane Library (``Record #1 of 20``, ``Provider: ...``, ``Content: ...``) are
+    skipped. A record without a title is kept.
 
     Raises
     ------
@@ -213,7 +218,7 @@ def parse_ris(text: str, *, file: str = "<text>") -> list[dict[str, Any]]:
                 "repair the spacing of the tag, or re-export the file",
             )
         elif found.current is None and tag != "TY":
-            if line.strip() and not _OVID_BETWEEN.match(line.strip()):
+            if line.strip() and not BETWEEN_RECORDS.match(line.strip()):
                 found.problem(
                     number,
                     "TY",

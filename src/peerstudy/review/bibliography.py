@@ -5,8 +5,9 @@ or reference manager writes. :func:`read_export` recognises the format from the 
 (``{"file": path, "database": name}`` is enough) and reads:
 
 - MEDLINE/PubMed (``.nbib``, ``.txt``);
-- RIS as PubMed, Ovid, EBSCO, Scopus, Web of Science, Lens, Dimensions, Zotero, EndNote
-  and Mendeley write it (Ovid's ``1.`` and link lines between records are skipped);
+- RIS as PubMed, Ovid, EBSCO, the Cochrane Library, Scopus, Web of Science, Lens,
+  Dimensions, Zotero, EndNote and Mendeley write it (Ovid's ``1.`` and link lines, and
+  the Cochrane Library's ``Record #1 of N`` lines, between records are skipped);
 - Web of Science plain text (every era, any tag) and tab-delimited;
 - BibTeX; EndNote XML (from EndNote, Zotero, Mendeley);
 - CSV from Scopus, Lens, OpenAlex, Dimensions and Zotero by their known columns, and
