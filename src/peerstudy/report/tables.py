@@ -48,9 +48,10 @@ def characteristics_table(
 
     Continuous variables get two rows, mean (SD) and mean [min,max]; categorical and
     yes/no variables get n (%) per level, levels in descending frequency (ties by
-    label), or in their own order for an ordered variable (a Likert item). Percentages, means and ranges are of the participants with a value (an
-    answer); where some have none, the note of the variable's rows says of how many (a
-    variable nobody has a value for gets one row saying so).
+    label), or in their own order for an ordered variable (a Likert item). Percentages,
+    means and ranges are of the participants with a value (an answer); where some have
+    none, the note of the variable's rows says of how many (a variable nobody has a value
+    for gets one row saying so).
 
     Parameters
     ----------
