@@ -219,8 +219,10 @@ def test_google_forms_checkboxes_are_one_multi_field_with_the_options_found(tmp_
     [
         # a five-point agreement scale, written as Google Forms and SurveyMonkey write its labels
         (["Agree", "strongly agree", "Disagree", "Agree"], 5),
-        # "Somewhat agree" is found only in the seven-point scale
+        # "Somewhat agree" beside "Agree" is found only in the seven-point scale
         (["Agree", "Somewhat agree", "Strongly disagree"], 7),
+        # Qualtrics' own five-point scale has "Somewhat" and no plain "Agree"
+        (["Somewhat agree", "Strongly agree", "Somewhat disagree"], 5),
         # the PHQ-9 and GAD-7 answers (Kroenke, Spitzer and Williams 2001): four levels
         (["Not at all", "Several days", "Nearly every day", "Not at all"], 4),
     ],

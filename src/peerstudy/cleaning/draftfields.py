@@ -93,6 +93,33 @@ _SCALES = (
     ("agreement", ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")),
     ("agreement", ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")),
     ("agreement", ("Strongly disagree", "Disagree", "Undecided", "Agree", "Strongly agree")),
+    # Qualtrics' ready-made five-point scales
+    (
+        "agreement",
+        ("Strongly disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree", "Strongly agree"),
+    ),
+    ("frequency", ("Never", "Sometimes", "About half the time", "Most of the time", "Always")),
+    (
+        "satisfaction",
+        (
+            "Extremely dissatisfied",
+            "Somewhat dissatisfied",
+            "Neither satisfied nor dissatisfied",
+            "Somewhat satisfied",
+            "Extremely satisfied",
+        ),
+    ),
+    (
+        "likelihood",
+        (
+            "Extremely unlikely",
+            "Somewhat unlikely",
+            "Neither likely nor unlikely",
+            "Somewhat likely",
+            "Extremely likely",
+        ),
+    ),
+    ("likelihood", ("Definitely not", "Probably not", "Might or might not", "Probably yes", "Definitely yes")),
     (
         "agreement",
         (
