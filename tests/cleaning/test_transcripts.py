@@ -757,3 +757,29 @@ def test_a_speaker_line_may_give_the_time_first(heading):
         lines += [heading.format(time=time, name=name), said, ""]
     t = parse_transcript(lines, file="I01_2024-03-01.txt", layout={"file_pattern": r"(?P<id>I\d+)_(?P<date>[\d-]+)"})
     assert turns_of(t) == [("00:00:03", "Speaker 1", "Hello there."), ("00:00:10", "Ana Moreno", "Hi, thanks.")]
+
+
+def test_a_teams_transcript_keeps_the_conversation_without_its_title_and_notices():
+    # Microsoft Teams' .docx transcript, as text: title, date, duration, then the speakers
+    # (name and time above what was said), and lines saying who started or stopped the
+    # transcription; a line of speech that merely ends the same way is speech
+    lines = [
+        "Peer support interview 3",
+        "March 5, 2024, 10:02AM",
+        "45m 12s",
+        "",
+        "Ana Moreno started transcription",
+        "",
+        "Ana Moreno   0:03",
+        "Hello there.",
+        "",
+        "Ben Lee   0:10",
+        "Then the nurse started transcription",
+        "",
+        "Ana Moreno stopped transcription",
+    ]
+    t = parse_transcript(lines, file="I01_2024-03-05.txt", layout={"file_pattern": r"(?P<id>I\d+)_(?P<date>[\d-]+)"})
+    assert turns_of(t) == [
+        ("00:00:03", "Ana Moreno", "Hello there."),
+        ("00:00:10", "Ben Lee", "Then the nurse started transcription"),
+    ]

@@ -22,7 +22,9 @@ or the first turn. Turns are written in one of three ways, decided by the first 
   text.
 
 Times are kept as ``hh:mm:ss`` (``(01:02)`` becomes ``00:01:02``) and must never go
-back. The time marks of f4/f5transkript (``#00:01:02-3#``, at the end of a paragraph)
+back. Microsoft Teams' title, date and duration above the first turn, and its lines saying
+who started or stopped the transcription, are not part of the conversation and are left
+out. The time marks of f4/f5transkript (``#00:01:02-3#``, at the end of a paragraph)
 are left out of the text; the first one in a turn without a time is the turn's time. Speakers are matched to the declared participants ignoring case
 (``INTERVIEWER`` is ``Interviewer``); labels such as ``I``/``R`` are mapped as the study
 declares. Caption cues become turns: consecutive cues of one speaker are one turn; a
@@ -73,6 +75,10 @@ _HEADING = re.compile(
 #: ``#00:01:02-3#`` (tenths after the hyphen), written at the end of a paragraph.
 _MARK = re.compile(r"[ \t]*#(?P<mark>\d{1,2}:\d{2}:\d{2})(?:-\d)?#")
 _TRAILING_MARK = re.compile(_MARK.pattern + r"\s*$")
+#: Microsoft Teams' transcript (.docx): above the first turn the meeting's title, date and
+#: duration ("45m 12s"); lines saying who started or stopped the transcription.
+_TEAMS_DURATION = re.compile(r"^(?:\d+h )?\d+m \d+s$")
+_TEAMS_NOTICE = re.compile(r"^(?P<who>\S.{0,80}) (?:started|stopped) transcription$")
 _FIRST_TURN = "a turn ('[hh:mm:ss] Speaker: text', 'Speaker: text', or a line 'Speaker  00:01:02' followed by the text)"
 
 
@@ -244,7 +250,7 @@ def parse_body(
     before: list[tuple[int, str]] = []  # lines before the first turn
     for row, offset, raw in lines:
         line = raw.strip()
-        if not line:
+        if not line or ((notice := _TEAMS_NOTICE.match(line)) and _speaker_shaped(notice["who"])):
             continue
         lead = offset + len(raw) - len(raw.lstrip())
         found = _match(raw, style, known)
@@ -271,6 +277,8 @@ def parse_body(
             before.append((row, line))
     if open_turn:
         _close(body, open_turn)
+    if before and body.turns and any(_TEAMS_DURATION.match(line) for _, line in before[:4]):
+        before = []  # Teams' title, date and duration: not part of the conversation
     if before:  # one problem, however many lines come before the first turn
         more = f" (and {len(before) - 1} more line(s) before the first turn)" if len(before) > 1 else ""
         body.problems.append(
