@@ -355,3 +355,23 @@ def test_a_kobotoolbox_export_is_drafted_with_its_choices_and_without_its_metada
     assert people["activities"].tolist() == ["walking; dropin", "online", "walking; online"]
     # by hand: 10:00:01 at UTC+1 is 09:00:01 UTC; 09:30:01 at UTC-4 is 13:30:01 UTC
     assert [str(t) for t in people["start"]] == ["2024-05-01 09:00:01", "2024-05-02 10:00:01", "2024-05-04 13:30:01"]
+
+
+@pytest.mark.parametrize("name", ["surveymonkey.csv", "googleforms.csv"])
+def test_an_xlsx_download_is_drafted_and_cleaned_as_its_csv(tmp_path, name):
+    """The same export saved as a workbook (SurveyMonkey and Google Forms offer .xlsx too):
+    the draft declares the same fields, and cleaning gives the same answers."""
+    import openpyxl
+
+    with open(SURVEYS / name, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append([cell or None for cell in row])
+    book.save(tmp_path / "export.xlsx")
+    from_csv = yaml.safe_load(draft_fields(SURVEYS / name))["fields"]
+    from_xlsx = yaml.safe_load(draft_fields(tmp_path / "export.xlsx"))["fields"]
+    assert from_xlsx == from_csv
+    csv_people = clean_export(SURVEYS / name, draft_to(tmp_path, SURVEYS / name)).participants
+    xlsx_people = clean_export(tmp_path / "export.xlsx", draft_to(tmp_path, tmp_path / "export.xlsx")).participants
+    pd.testing.assert_frame_equal(xlsx_people, csv_people)

@@ -225,7 +225,9 @@ def _from_export(table: SurveyExport) -> list[dict]:
                 }
             )
             continue
-        if column in grouped and table.tool == "KoBoToolbox":  # the choices joined by spaces, and a column per choice
+        if column in grouped and table.tool.startswith(
+            "KoBoToolbox"
+        ):  # the choices joined by spaces, and a column per choice
             cols = grouped[column]
             done.update(c for _, c in cols)
             blocks.append(
@@ -239,7 +241,7 @@ def _from_export(table: SurveyExport) -> list[dict]:
                 }
             )
             continue
-        if table.tool == "KoBoToolbox" and column.startswith("_") and column != id_column:
+        if table.tool.startswith("KoBoToolbox") and column.startswith("_") and column != id_column:
             blocks.append({"comment": f"{quote(column)}: left out: KoBoToolbox's record of the submission"})
             continue
         group = next(((base, cols) for base, cols in grouped.items() if column in [c for _, c in cols]), None)

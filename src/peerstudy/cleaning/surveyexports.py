@@ -164,9 +164,9 @@ class SurveyExport:
                 match = pattern.match(column)
                 if match and match["base"].strip() == declared.strip():
                     found.append((match["code"], column))
-            if column.startswith(declared + " - ") and self.tool == "SurveyMonkey":
+            if column.startswith(declared + " - ") and self.tool.startswith("SurveyMonkey"):
                 found.append((column[len(declared) + 3 :], column))
-            if column.startswith(declared + "/") and self.tool == "KoBoToolbox":
+            if column.startswith(declared + "/") and self.tool.startswith("KoBoToolbox"):
                 found.append((column[len(declared) + 1 :], column))
         return found
 
