@@ -375,3 +375,19 @@ def test_an_xlsx_download_is_drafted_and_cleaned_as_its_csv(tmp_path, name):
     csv_people = clean_export(SURVEYS / name, draft_to(tmp_path, SURVEYS / name)).participants
     xlsx_people = clean_export(tmp_path / "export.xlsx", draft_to(tmp_path, tmp_path / "export.xlsx")).participants
     pd.testing.assert_frame_equal(xlsx_people, csv_people)
+
+
+def test_a_consent_question_answered_no_is_suggested_as_an_exclusion_that_works(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Timestamp,Do you consent to take part?,Your age\n"
+        "2024/03/01 9:00:01,Yes,34\n2024/03/01 9:10:01,No,51\n2024/03/02 9:00:01,Yes,29\n",
+        encoding="utf-8",
+    )
+    text = draft_fields(export)
+    assert '#   - {reason: no consent, column: "Do you consent to take part?", equals: ["No"]}' in text
+    # the person reviewing the draft uncomments the rule: the one "No" (row 3, by hand) is left out
+    (tmp_path / "fields.yaml").write_text(text.replace("# exclusions:", "exclusions:").replace("#   - ", "  - "))
+    result = clean_export(export, tmp_path / "fields.yaml")
+    assert result.participants["respondent"].tolist() == [2, 4]
+    assert dict(zip(result.flow["reason"], result.flow["n"], strict=True))["no consent"] == 1

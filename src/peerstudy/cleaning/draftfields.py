@@ -83,6 +83,8 @@ _DATE_FORMATS = (
 # a date and a time written some other way (Google Forms: 2024/03/01 9:00:01 AM GMT+1)
 _DATE_TIME_LIKE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]\d{1,2}:\d{2}")
 _YES_NO = ({"yes", "y"}, {"no", "n"}), ({"true"}, {"false"})
+_CONSENT = re.compile(r"\bconsent|\bagree to (?:take part|participate)", re.IGNORECASE)
+_REFUSALS = {"no", "n", "false", "0", "i do not agree", "i do not consent", "disagree"}
 #: How tools that write a checkbox question in one cell join the options chosen (Microsoft
 #: Forms ends the cell with the separator too: ``Walks;Online;``).
 _JOINED_BY = {"Google Forms": ", ", "Microsoft Forms": ";"}
@@ -286,6 +288,13 @@ def _status_exclusions(table: SurveyExport, *, active: bool) -> list[str]:
     progress = table.find_column("Progress")
     if progress:
         rules.append(f"{{reason: progress below 100%, column: {quote(progress)}, below: 100}}")
+    for column in table.columns:  # a consent question answered "no"
+        if _CONSENT.search(f"{column} {_label(table, column)}"):
+            refused = sorted({v.strip() for v in table.table[column] if v.strip().casefold() in _REFUSALS})
+            if refused:
+                rules.append(
+                    f"{{reason: no consent, column: {quote(column)}, equals: [{', '.join(map(quote, refused))}]}}"
+                )
     if not rules:
         return []
     head = ["# Suggested exclusions (applied in order; see peerstudy.cleaning.exclusions): uncomment those that apply."]
