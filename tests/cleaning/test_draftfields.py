@@ -168,9 +168,11 @@ def test_qualtrics_draft_suggests_status_exclusions(tmp_path):
     assert "# Start Date\n  startdate:" in text, "the question text (row 2) is shown above its field"
     (tmp_path / "fields.yaml").write_text(text.replace("# exclusions:", "exclusions:").replace("#   - ", "  - "))
     flow = clean_export(SURVEYS / "qualtrics_flow.csv", tmp_path / "fields.yaml").flow
-    # by hand from the fixture: previews R_a02, R_a08; unfinished R_a03; progress 75 R_a09; the other 5 analysed
+    # by hand from the fixture: previews R_a02, R_a08; unfinished R_a03; progress 75 R_a09;
+    # "I do not agree" R_a04 (the consent question); the other 4 analysed
     assert dict(zip(flow["reason"], flow["n"], strict=False))["survey preview"] == 2
-    assert flow["n"].tolist() == [9, 2, 1, 1, 0, 0, 5]
+    assert dict(zip(flow["reason"], flow["n"], strict=False))["no consent"] == 1
+    assert flow["n"].tolist() == [9, 2, 1, 1, 1, 0, 0, 4]
 
 
 def test_option_columns_are_one_multi_field_but_a_matrix_is_not():
