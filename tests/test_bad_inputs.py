@@ -474,6 +474,16 @@ CASES = [
         ),
     ),
     Case(
+        "export-spss",
+        "the survey's SPSS data file (.sav: '$FL2' and a binary dictionary) named as the CSV export",
+        copy_of(SURVEY, write("export.csv", b"$FL2@(#) IBM SPSS STATISTICS 64-bit Linux 29.0.0.0\x02\x00\x00\x00")),
+        clean_survey,
+        (
+            "export.csv: expected a CSV file, found an SPSS data file (.sav), not text",
+            "Fix: export the data as CSV from the survey tool",
+        ),
+    ),
+    Case(
         "export-empty",
         "survey export of zero bytes",
         copy_of(SURVEY, write("export.csv", b"")),

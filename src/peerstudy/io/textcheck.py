@@ -30,7 +30,12 @@ _BINARY_MAGIC = {
     b"GIF8": "a GIF image",
     b"\xd0\xcf\x11\xe0": "an old Office document (.doc, .xls)",
     b"\x1f\x8b": "a gzip archive",
+    b"$FL2": "an SPSS data file (.sav)",
+    b"$FL3": "an SPSS data file (.zsav)",
+    b"<stata_dta>": "a Stata data file (.dta)",
 }
+#: Files of a statistics program: the export a survey tool also writes as CSV.
+_STATISTICS = (b"$FL2", b"$FL3", b"<stata_dta>")
 
 
 # Files of a program, recognised by their suffix (and a zip or old Office signature): what
@@ -69,6 +74,10 @@ def refuse_binary(data: bytes, shown: str, what: str) -> None:
     Traceback (most recent call last):
     ...
     peerstudy.errors.InputError: export.csv: expected a CSV file, found binary content (a zip archive, e.g. a .docx, .xlsx or .qdpx file), not text. Fix: export the file as text (CSV/TXT/YAML) rather than renaming it.
+    >>> refuse_binary(b"$FL2@(#) IBM SPSS STATISTICS", "export.sav", "a CSV file")
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.InputError: export.sav: expected a CSV file, found an SPSS data file (.sav), not text. Fix: export the data as CSV from the survey tool (or from the statistics program), and name that file.
     >>> refuse_binary(b"PK\\x03\\x04...", "coder-a.xlsx", "a CSV file")
     Traceback (most recent call last):
     ...
@@ -81,6 +90,9 @@ def refuse_binary(data: bytes, shown: str, what: str) -> None:
     saved_as = _SAVED_AS.get(suffix) if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) else None
     if saved_as:  # the program's own file, named as such: say how to save it as text
         found, fix = f"{saved_as[0]}, not text", f"save it from {saved_as[1]}, and name that file"
+    elif data.startswith(_STATISTICS):  # SPSS or Stata data: the tool that made it also writes CSV
+        found = f"{kind}, not text"
+        fix = "export the data as CSV from the survey tool (or from the statistics program), and name that file"
     else:
         found, fix = (
             f"binary content ({kind}), not text",
