@@ -3,11 +3,13 @@ pandas."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from helpers import heavy_modules_after
 from peerstudy.errors import ConfigError
-from peerstudy.report.declarations import declared_characteristics, stand_in_notes
+from peerstudy.report.declarations import declared_characteristics, declared_titles, stand_in_notes
+from peerstudy.report.tables import characteristics_table
 
 
 def test_characteristics_follow_the_declared_types(tmp_path):
@@ -32,3 +34,19 @@ def test_values_not_in_the_source_paper_are_named_in_one_caveat():
 def test_the_declarations_load_no_table_library():
     """The pre-run check reads these; no heavy library is loaded (a fresh interpreter)."""
     assert heavy_modules_after("import peerstudy.report.declarations", "0") == "0 []\n"
+
+
+def test_an_interview_studys_table_1_names_its_fields_by_their_labels(tmp_path):
+    # a participants fields file (as an interview or dyad study writes one) with a label on
+    # one field: that field's rows are named by it, the other by its name
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  id: {column: ID, type: id}\n"
+        '  role: {column: Role, type: category, label: "Role in the team", categories: {nurse: [nurse], peer: [peer]}}\n'
+        "  sex: {column: Sex, type: category, categories: {f: [f], m: [m]}}\n",
+        encoding="utf-8",
+    )
+    titles = declared_titles(tmp_path / "fields.yaml")
+    assert titles == {"role": "Role in the team"}
+    people = pd.DataFrame({"role": ["nurse", "peer", "peer"], "sex": ["f", "m", "f"]})
+    table = characteristics_table(people, ["role", "sex"], titles=titles)
+    assert sorted(set(table["characteristic"]) - {"n"}) == ["Role in the team, n (%)", "sex, n (%)"]

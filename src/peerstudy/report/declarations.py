@@ -21,7 +21,7 @@ from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.io.yamlfiles import read_yaml
 
-__all__ = ["SUMMARY_BY_TYPE", "SOURCE_KINDS", "declared_characteristics", "stand_in_notes"]
+__all__ = ["SUMMARY_BY_TYPE", "SOURCE_KINDS", "declared_characteristics", "declared_titles", "stand_in_notes"]
 
 #: The kinds of source a dyad study may declare (``source_kinds``), with the key figure
 #: that counts their documents.
@@ -114,6 +114,27 @@ def declared_characteristics(
     if problems:
         raise ConfigError(problems)
     return wanted, [f for f in wanted if SUMMARY_BY_TYPE[types[f]] == "continuous"]
+
+
+def declared_titles(fields_file: str | Path) -> dict[str, str]:
+    """How tables name each field of the study's fields file that declares a ``label``
+    (:func:`peerstudy.report.tables.characteristics_table`'s ``titles``).
+
+    Examples
+    --------
+    >>> declared_titles("studies/supporter-survey/fields.yaml")["experienced"]
+    'Previous peer support experience'
+    """
+    path = resolve_input(fields_file) if str(fields_file) else None
+    doc = read_yaml(path, what="a fields file (YAML)", parameter="participants_fields") if path else {}
+    fields = doc.get("fields") if isinstance(doc, dict) else None
+    if not isinstance(fields, dict):
+        return {}
+    return {
+        str(name): decl["label"]
+        for name, decl in fields.items()
+        if isinstance(decl, dict) and isinstance(decl.get("label"), str) and decl["label"].strip()
+    }
 
 
 def stand_in_notes(unpublished: Sequence[str]) -> list[str]:

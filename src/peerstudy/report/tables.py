@@ -17,11 +17,12 @@ import pandas as pd
 
 from peerstudy.errors import ConfigError, Problem
 from peerstudy.qualitative.codebook import children
-from peerstudy.report.declarations import SUMMARY_BY_TYPE, declared_characteristics, stand_in_notes
+from peerstudy.report.declarations import SUMMARY_BY_TYPE, declared_characteristics, declared_titles, stand_in_notes
 
 __all__ = [
     "SUMMARY_BY_TYPE",
     "declared_characteristics",
+    "declared_titles",
     "characteristics_table",
     "stand_in_notes",
     "category_table",
