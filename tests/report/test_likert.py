@@ -111,8 +111,17 @@ def test_own_survey_likert_summary_by_hand(own):
     assert summary.loc["judged", "reverse_scored"] == "yes"
     assert summary.loc["listened", "agree_levels"] == "Agree; Strongly agree"
     distribution = likert_distribution(survey.participants, likert_fields(fields)).set_index("item")
-    # listened: Disagree 1, Neither 1, Agree 3, Strongly agree 3 of 8
-    assert distribution.loc["listened"].tolist() == [8, "0 (0.0)", "1 (12.5)", "1 (12.5)", "3 (37.5)", "3 (37.5)"]
+    # listened: Disagree 1, Neither 1, Agree 3, Strongly agree 3 of 8; named by its label
+    # in tests/fixtures/own-survey/fields.yaml
+    assert distribution.loc["listened"].tolist() == [
+        "I feel listened to",
+        8,
+        "0 (0.0)",
+        "1 (12.5)",
+        "1 (12.5)",
+        "3 (37.5)",
+        "3 (37.5)",
+    ]
 
 
 def test_own_survey_scale_by_hand(own):

@@ -131,26 +131,27 @@ def likert_summary(participants: pd.DataFrame, items: Sequence[FieldSpec]) -> pd
 def likert_distribution(participants: pd.DataFrame, items: Sequence[FieldSpec]) -> pd.DataFrame:
     """The full distribution of each item's answers as given: one column per level
     (labels, lowest first; items with other levels add theirs), cells ``n (%)``, % of
-    those who answered the item; ``n`` the number who answered.
+    those who answered the item; ``n`` the number who answered; ``question`` the item's
+    declared label (else its column), as in :func:`likert_summary`.
 
     Examples
     --------
     >>> from peerstudy.cleaning.surveyfields import FieldSpec
-    >>> spec = FieldSpec("calm", "Q1", "likert", levels=((1, "No"), (2, "Yes")))
+    >>> spec = FieldSpec("calm", "Q1", "likert", levels=((1, "No"), (2, "Yes")), label="I feel calm")
     >>> likert_distribution(pd.DataFrame({"calm": pd.array([1, 2, 2], dtype="Int64")}), [spec]).iloc[0].to_dict()
-    {'item': 'calm', 'n': 3, 'No': '1 (33.3)', 'Yes': '2 (66.7)'}
+    {'item': 'calm', 'question': 'I feel calm', 'n': 3, 'No': '1 (33.3)', 'Yes': '2 (66.7)'}
     """
     columns = list(dict.fromkeys(label for spec in items for _, label in spec.levels))
     rows = []
     for spec in items:
         scores = answered_scores(participants[spec.name], spec).dropna()
         counts = scores.value_counts()
-        row: dict[str, object] = {"item": spec.name, "n": len(scores)}
+        row: dict[str, object] = {"item": spec.name, "question": spec.label or spec.column, "n": len(scores)}
         for score, label in spec.levels:
             k = int(counts.get(float(score), 0))
             row[label] = f"{k} ({100 * k / len(scores):.1f})" if len(scores) else "0"
         rows.append(row)
-    return pd.DataFrame(rows, columns=["item", "n", *columns]).astype({"n": "int64"})
+    return pd.DataFrame(rows, columns=["item", "question", "n", *columns]).astype({"n": "int64"})
 
 
 def cronbach_alpha(items: pd.DataFrame) -> tuple[float, tuple[float, float]]:
