@@ -269,6 +269,18 @@ def test_answers_without_a_respondent_number_are_numbered_by_their_row(tmp_path)
         read_fields(tmp_path / "fields.yaml")
 
 
+def test_a_field_name_that_cannot_name_a_file_is_refused(tmp_path):
+    # a field's name names its figure and its code-by table: "age/years" made a folder
+    # tables/code-by-age/ holding years.csv
+    (tmp_path / "fields.yaml").write_text(
+        "fields:\n  n: {column: N, type: id}\n  age/years: {column: Age, type: integer}\n  ..: {column: X, type: text}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        read_fields(tmp_path / "fields.yaml")
+    assert [p.field for p in info.value.problems] == ["fields.age/years", "fields..."]
+    assert "rename the field (the key on the left, e.g. age_years)" in str(info.value)
+
+
 def test_a_field_named_like_an_internal_column_is_one_clear_error(tmp_path):
     (tmp_path / "fields.yaml").write_text(
         "fields:\n  n: {column: N, type: id}\n  participant: {column: P, type: text}\n  returned: {column: R, type: label}\n"

@@ -100,3 +100,18 @@ def test_title_and_notes_show_a_less_than_sign_as_written(tmp_path):
     shown = out.notes(["Ages <25 & >60 left out", "plain"]).data
     assert shown == "1. Ages &lt;25 & >60 left out\n2. plain"
     assert (out.reports / "notes.md").read_text(encoding="utf-8") == shown + "\n"
+
+
+@pytest.mark.parametrize("name", ["code-by-age/years", "..", "code-by-a\\b", ""])
+def test_a_table_or_figure_name_that_is_no_file_name_writes_nothing(tmp_path, name):
+    import matplotlib.pyplot as plt
+
+    from peerstudy.errors import ConfigError
+
+    out = StudyOutputs("demo", root=tmp_path)
+    with pytest.raises(ConfigError, match="name that is a file name"):
+        out.table(name, pd.DataFrame({"a": [1]}))
+    with pytest.raises(ConfigError, match="name that is a file name"):
+        out.figure(name, plt.figure())
+    plt.close("all")
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -63,6 +64,8 @@ from peerstudy.io.yamlfiles import read_yaml
 __all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "read_fields", "with_date_formats"]
 
 FIELD_TYPES = ("id", "integer", "number", "likert", "datetime", "category", "boolean", "multi", "label", "text")
+# What a field's name cannot hold: it is part of file names.
+_NOT_IN_FILE_NAMES = re.compile(r"[/\\\x00-\x1f]+")
 #: What an exclusion rule may test (see :class:`ExclusionRule`).
 RULE_TESTS = ("equals", "not_equals", "below", "above", "duplicate")
 #: Names of the cleaned tables' own columns, which a declared field cannot take (the
@@ -228,6 +231,14 @@ def read_fields(path: str | Path) -> Fields:
                 f"({', '.join(RESERVED_NAMES)}; 'participant' only for the identifier)",
                 s.name,
                 f"rename the field (the key on the left, e.g. {s.name}_answer); its column stays as it is",
+            )
+        if any(c in s.name for c in "/\\") or s.name in (".", "..") or any(ord(c) < 32 for c in s.name):
+            plain = _NOT_IN_FILE_NAMES.sub("_", s.name).strip(".") or "field"
+            problems.add(
+                f"fields.{s.name}",
+                "a field name without '/' or '\\' (it names files: figures/<field>.png, tables/code-by-<field>.csv)",
+                s.name,
+                f"rename the field (the key on the left, e.g. {plain}); its column stays as it is",
             )
         if s.column == ROW_NUMBER and s.type != "id":
             problems.add(

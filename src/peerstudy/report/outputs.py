@@ -31,7 +31,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from peerstudy import config
-from peerstudy.errors import InputError, Problem
+from peerstudy.errors import ConfigError, InputError, Problem
 from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
 from peerstudy.io.tablecheck import check_table
 from peerstudy.report.labels import codebook_labels
@@ -126,6 +126,31 @@ def to_csv_text(frame: pd.DataFrame, *, guard_formulas: bool = True) -> str:
     safe = safe.map(marked)
     safe.columns = [marked(c) for c in safe.columns]
     return safe.to_csv(index=False, lineterminator="\n").replace(mark + "\n", "\r")
+
+
+def check_output_name(name: str, what: str) -> None:
+    """Refuse a table or figure name that is not a plain file name: one holding a path
+    separator or a control character, ``.``/``..`` or empty (names are often made from a
+    field's name: ``code-by-<field>``).
+
+    Examples
+    --------
+    >>> check_output_name("code-by-age group", "table")
+    >>> check_output_name("code-by-age/years", "table")
+    Traceback (most recent call last):
+    ...
+    peerstudy.errors.ConfigError: field 'code-by-age/years': expected a table name that is a file name (no '/' or '\\', not '.' or '..'), found 'code-by-age/years'. Fix: rename the field or table whose name it is made from (a field's name is the key on the left of its declaration).
+    """
+    if name in ("", ".", "..") or any(c in name for c in "/\\") or any(ord(c) < 32 for c in name):
+        raise ConfigError(
+            Problem(
+                field=name,
+                expected=f"a {what} name that is a file name (no '/' or '\\', not '.' or '..')",
+                found=repr(name),
+                fix="rename the field or table whose name it is made from (a field's name is the key on the "
+                "left of its declaration)",
+            )
+        )
 
 
 class StudyOutputs:
@@ -223,6 +248,7 @@ class StudyOutputs:
         (see :func:`escape_formulas`). ``title`` is the caption (default: from ``name``),
         ``decimals`` declares the decimals shown per column (the files keep every digit).
         """
+        check_output_name(name, "table")
         flat = frame.reset_index() if index else frame
         # UTF-8 with a byte-order mark: Excel reads a CSV without one as the local code page
         write_bytes_atomic(self.reports / "tables" / f"{name}.csv", to_csv_text(flat).encode("utf-8-sig"))
@@ -237,6 +263,7 @@ class StudyOutputs:
         """Write ``reports/<study>/figures/<name>.png`` and ``.svg`` without timestamps,
         close the figure, and return the PNG for display with "Figure N. <caption>" under it
         (default caption: the title of the figure's first axes, else from ``name``)."""
+        check_output_name(name, "figure")
         titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
         suptitle = fig.get_suptitle()
         caption = caption or suptitle or (titles[0] if titles else _title_of(name))
