@@ -75,6 +75,18 @@ def test_excerpt_not_in_document_and_unknown_document_reported_together(tmp_path
     assert "row 4, field 'number, question'" in text
 
 
+def test_a_question_named_by_its_text_is_told_how_the_documents_name_it(tmp_path, documents, book):
+    # the mini survey's question "Why did you start?" is the field why
+    # (tests/fixtures/mini-survey/fields.yaml); respondent 3 is not analysed (no experience)
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("number,question,code,excerpt,coder\n1,Why did you start?,growth,,AB\n3,why,growth,,AB\n")
+    with pytest.raises(InputError) as info:
+        apply(sheet, documents, book)
+    text = str(info.value)
+    assert "no analysed document has question 'Why did you start?' (they have why): correct it" in text
+    assert "no analysed document has number '3'" in text
+
+
 def test_code_under_the_wrong_question_and_repeated_coding(tmp_path, documents, book):
     docs = documents.assign(question=["why", "other"])
     sheet = tmp_path / "s.csv"

@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -67,6 +67,30 @@ class SheetState:
     tolerant: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _unknown_document_fix(doc_key: tuple[str, ...], index: Mapping[tuple[str, ...], Any], names: Sequence[str]) -> str:
+    """How to mend a row naming no document: the part of its key that no document has,
+    with the values the documents have (a question named by its text rather than its
+    field, say), else that this combination was not analysed.
+
+    Examples
+    --------
+    >>> _unknown_document_fix(("2", "Why did you join?"), {("2", "why"): 0, ("3", "why"): 1}, ["number", "question"])
+    "no analysed document has question 'Why did you join?' (they have why): correct it; an answer left out (by an exclusion, or empty) cannot be coded"
+    >>> _unknown_document_fix(("4", "why"), {("2", "why"): 0, ("4", "how"): 1}, ["number", "question"])
+    'check the identifiers; only analysed documents can be coded (this one was left out, or answered nothing)'
+    """
+    for position, (name, value) in enumerate(zip(names, doc_key, strict=False)):
+        known = sorted({str(key[position]) for key in index}, key=lambda v: (len(v), v))
+        if value in known:
+            continue
+        shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        return (
+            f"no analysed document has {name} {value!r} (they have {shown}): correct it; an answer left out "
+            "(by an exclusion, or empty) cannot be coded"
+        )
+    return "check the identifiers; only analysed documents can be coded (this one was left out, or answered nothing)"
+
+
 def check_row(
     cells: pd.Series,
     doc_key: tuple[str, ...],
@@ -84,7 +108,7 @@ def check_row(
                 "field": ", ".join(document_key),
                 "expected": "a document of the cleaned data (an analysed answer or transcript)",
                 "found": repr(", ".join(doc_key)),
-                "fix": "check the identifiers; only analysed documents can be coded",
+                "fix": _unknown_document_fix(doc_key, index, document_key),
             }
         )
     if code not in codebook.index:
