@@ -487,6 +487,7 @@ def test_raw_exports_of_the_review_read_the_same_without_declared_formats():
         ("openalex.csv", "csv"),
         ("dimensions.csv", "csv"),
         ("zotero.csv", "csv"),
+        ("pubmed.csv", "csv"),
         ("r-written.csv", "csv"),
     ],
 )
@@ -516,11 +517,21 @@ def test_text_in_no_known_format_is_refused(tmp_path):
         read_export({"file": str(tmp_path / "notes.txt"), "database": "X"})
 
 
+def test_pubmed_csv_is_read_without_a_declared_mapping():
+    # PubMed's "Save" as CSV (tests/fixtures/bib/pubmed.csv, fictional records in that shape):
+    # PMID, Title, Authors ("Surname I, ..."), Citation, Journal/Book, Publication Year, DOI
+    records = read_export({"file": str(BIB / "pubmed.csv"), "database": "PubMed"})
+    assert records["pmid"].tolist() == ["39900001", "39900002"]
+    assert records["doi"].tolist()[0] == "10.5555/fixture.pubmedcsv.001" and pd.isna(records["doi"].tolist()[1])
+    assert records["year"].tolist() == [2021, 2022] and records["journal"].tolist()[1] == "Fict Trials"
+    assert records["authors"].tolist()[0].split("; ")[:2] == ["Haraldsen K", "Mbeki T"]
+
+
 def test_unknown_csv_needs_a_declared_mapping():
     with pytest.raises(
         InputError,
         match=r"r-written\.csv, row 1, field 'columns': expected the columns of a known CSV "
-        r"export \(scopus, lens, openalex, dimensions, zotero\) or a declared mapping",
+        r"export \(scopus, lens, openalex, dimensions, pubmed, zotero\) or a declared mapping",
     ):
         read_export({"file": str(BIB / "r-written.csv"), "database": "R"})
 

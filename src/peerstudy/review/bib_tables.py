@@ -150,6 +150,19 @@ CSV_FLAVOURS: dict[str, dict[str, Any]] = {
             "type": "Publication Type",
         },
     },
+    # PubMed's "Save" as CSV: the citation (volume, issue, pages) is one text, not mapped
+    "pubmed": {
+        "signature": ("PMID", "Title", "Authors", "Citation", "Journal/Book"),
+        "authors_sep": ",",
+        "columns": {
+            "title": "Title",
+            "authors": "Authors",
+            "year": "Publication Year",
+            "journal": "Journal/Book",
+            "doi": "DOI",
+            "pmid": "PMID",
+        },
+    },
     "zotero": {
         "signature": ("Key", "Item Type", "Publication Year", "Title"),
         "authors_sep": ";",

@@ -10,7 +10,7 @@ or reference manager writes. :func:`read_export` recognises the format from the 
   the Cochrane Library's ``Record #1 of N`` lines, between records are skipped);
 - Web of Science plain text (every era, any tag) and tab-delimited;
 - BibTeX; EndNote XML (from EndNote, Zotero, Mendeley);
-- CSV from Scopus, Lens, OpenAlex, Dimensions and Zotero by their known columns, and
+- CSV from Scopus, Lens, OpenAlex, Dimensions, PubMed and Zotero by their known columns, and
   any CSV by a declared mapping (``columns``).
 
 :func:`read_exports` reads them all into one table with the same columns
