@@ -212,7 +212,7 @@ def clean_export(
     body = table.table if excluded.kept.equals(table.table.index) else table.table.loc[excluded.kept]
     typed, redacted, problems = parse_rows(table, body, spec, where, missing, key, log)
     declared = {rule.column for rule in spec.exclusions}
-    rows_per_record = [r for r in redcap_row_rules(table) if not any(f'"{c}"' in r for c in declared)]
+    rows_per_record = [rule for column, rule in redcap_row_rules(table).items() if column not in declared]
     fix = (
         f"a REDCap export has a row per event or repeating instrument: keep one per record with "
         f"exclusions in {spec.file}, e.g. {'; '.join(rows_per_record)}"

@@ -4,11 +4,12 @@
 writes a fields file (see :mod:`peerstudy.cleaning.surveyfields`) that reads the export as it is:
 
 * from the export alone, one field per column (one per question written one column per
-  option, and one per checkbox question of Google Forms or Microsoft Forms, which join
-  the options chosen in one cell), its type guessed from the answers (whole numbers, numbers, dates, the
-  levels of a common answer scale such as "Strongly disagree" to "Strongly agree" as a
-  Likert item with the whole scale, a few repeated values as categories, yes/no as
-  booleans, the rest as free text), and the tool's respondent column as the identifier;
+  option, and one per checkbox question of Google Forms, Microsoft Forms or KoBoToolbox,
+  which join the options chosen in one cell), its type guessed from the answers (whole
+  numbers, numbers, dates, the levels of a common answer scale such as "Strongly
+  disagree" to "Strongly agree" as a Likert item with the whole scale, a few repeated
+  values as categories, yes/no as booleans, the rest as free text), and the tool's
+  respondent column as the identifier (for Google Forms, which writes none, the row);
 * from a REDCap data dictionary, every field's type, choices, validation and limits as
   the dictionary declares them, plus the form timestamps and completion status found in
   the export.
@@ -227,9 +228,8 @@ def _from_export(table: SurveyExport) -> list[dict]:
                 }
             )
             continue
-        if column in grouped and table.tool.startswith(
-            "KoBoToolbox"
-        ):  # the choices joined by spaces, and a column per choice
+        # KoBoToolbox: the choices joined by spaces in the question's column, and a column per choice
+        if column in grouped and table.tool.startswith("KoBoToolbox"):
             cols = grouped[column]
             done.update(c for _, c in cols)
             blocks.append(
@@ -266,7 +266,7 @@ def _suggested_exclusions(table: SurveyExport) -> list[str]:
     """Exclusion rules that keep one row per record of a REDCap export with several
     (without them no draft could read it), then commented-out rules for the status
     columns the tool writes."""
-    kept = redcap_row_rules(table)
+    kept = list(redcap_row_rules(table).values())
     head = [
         "# A REDCap export with several rows per record (events, repeating instruments): these rules",
         "# keep one row per record; change the event to analyse another (see peerstudy.cleaning.exclusions).",

@@ -177,7 +177,8 @@ class SurveyExport:
 
         Examples
         --------
-        >>> export = SurveyExport("f.csv", "Google Forms", 1, ("Timestamp",), ("",), pd.DataFrame({"Timestamp": ["a", "b"]}, index=[2, 3]))
+        >>> answers = pd.DataFrame({"Timestamp": ["a", "b"]}, index=[2, 3])
+        >>> export = SurveyExport("f.csv", "Google Forms", 1, ("Timestamp",), ("",), answers)
         >>> export.with_row_numbers().table[ROW_NUMBER].tolist()
         ['2', '3']
         """
@@ -221,29 +222,29 @@ REDCAP_ROW_COLUMNS = (
 )
 
 
-def redcap_row_rules(table: SurveyExport) -> list[str]:
-    """Exclusion rules (YAML flow text) that keep one row per record of a REDCap export
-    with several rows per record: the rows of the first event of a longitudinal project,
-    and no row of a repeating instrument. Empty for other exports.
+def redcap_row_rules(table: SurveyExport) -> dict[str, str]:
+    """Exclusion rules (YAML flow text, by the column each tests) that keep one row per
+    record of a REDCap export with several rows per record: the rows of the first event
+    of a longitudinal project, and no row of a repeating instrument. Empty for other
+    exports.
 
     Examples
     --------
-    >>> rows = pd.DataFrame({"record_id": ["1", "1"], "redcap_event_name": ["baseline_arm_1", "followup_arm_1"]}, index=[2, 3])
+    >>> rows = pd.DataFrame({"record_id": ["1", "1"], "redcap_event_name": ["baseline_arm_1", "followup_arm_1"]},
+    ...                     index=[2, 3])
     >>> redcap_row_rules(SurveyExport("e.csv", "REDCap", 1, ("record_id", "redcap_event_name"), ("", ""), rows))
-    ['{reason: another event than baseline_arm_1, column: "redcap_event_name", not_equals: ["baseline_arm_1"]}']
+    {'redcap_event_name': '{reason: another event than baseline_arm_1, column: "redcap_event_name", not_equals: ["baseline_arm_1"]}'}
     """
-    rules = []
+    rules = {}
     if "redcap_event_name" in table.table:
         events = [e for e in dict.fromkeys(table.table["redcap_event_name"]) if not table.is_missing(e)]
         if len(events) > 1:
-            rules.append(
+            rules["redcap_event_name"] = (
                 f'{{reason: another event than {events[0]}, column: "redcap_event_name", not_equals: ["{events[0]}"]}}'
             )
-    if (
-        "redcap_repeat_instrument" in table.table
-        and not table.table["redcap_repeat_instrument"].map(table.is_missing).all()
-    ):
-        rules.append('{reason: a row of a repeating instrument, column: "redcap_repeat_instrument", not_equals: [""]}')
+    instrument = "redcap_repeat_instrument"
+    if instrument in table.table and not table.table[instrument].map(table.is_missing).all():
+        rules[instrument] = f'{{reason: a row of a repeating instrument, column: "{instrument}", not_equals: [""]}}'
     return rules
 
 
