@@ -393,3 +393,25 @@ def test_a_consent_question_answered_no_is_suggested_as_an_exclusion_that_works(
     result = clean_export(export, tmp_path / "fields.yaml")
     assert result.participants["respondent"].tolist() == [2, 4]
     assert dict(zip(result.flow["reason"], result.flow["n"], strict=True))["no consent"] == 1
+
+
+def test_two_questions_of_one_title_are_told_apart_by_number(tmp_path):
+    # Google Forms lets two sections ask "Any comments?"; by hand: columns 3 and 5
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Timestamp,How did you hear about us?,Any comments?,How often do you come?,Any comments?\n"
+        "2024/03/01 9:00:01,A friend,Lovely group,Weekly,\n2024/03/02 9:00:01,My GP,,Monthly,Could be longer\n",
+        encoding="utf-8",
+    )
+    doc = yaml.safe_load(draft_fields(export))["fields"]
+    assert [d["column"] for d in doc.values() if "comments" in d["column"]] == [
+        "Any comments? (1)",
+        "Any comments? (2)",
+    ]
+    people = clean_export(export, draft_to(tmp_path, export)).participants
+    assert people["any_comments_2"].tolist()[1] == "Could be longer"  # read as category from two answers
+    (tmp_path / "bare.yaml").write_text(
+        'fields:\n  respondent: {column: "(row number)", type: id}\n  comments: {column: "Any comments?", type: text}\n'
+    )
+    with pytest.raises(InputError, match=r"found 'Any comments\?' in columns 3 and 5\. Fix: declare the one meant"):
+        clean_export(export, tmp_path / "bare.yaml")

@@ -59,7 +59,11 @@ def resolve_columns(export: SurveyExport, spec: Fields) -> tuple[dict[str, Any],
     """
     where: dict[str, Any] = {}
     missing = []
+    repeated = []
     for s in spec.specs:
+        if s.column in export.repeated:
+            repeated.append(_repeated_header(export, s.column))
+            continue
         column = export.find_column(s.column)
         options = export.option_columns(s.column) if column is None and s.type == "multi" else []
         if column is not None:
@@ -69,8 +73,8 @@ def resolve_columns(export: SurveyExport, spec: Fields) -> tuple[dict[str, Any],
         else:
             missing.append(s.column)
     if not missing:
-        return where, []
-    return where, [
+        return where, repeated
+    return where, repeated + [
         Problem(
             file=export.file,
             row=1,
@@ -80,6 +84,21 @@ def resolve_columns(export: SurveyExport, spec: Fields) -> tuple[dict[str, Any],
             fix="restore the column in the export, or correct the column name declared for it",
         )
     ]
+
+
+def _repeated_header(export: SurveyExport, header: str) -> Problem:
+    """The problem of a declared header that heads several columns (two questions of one
+    title): which name each column has, to declare the one meant."""
+    numbers = export.repeated[header]
+    names = "; ".join(f"'{header} ({k})' for column {n}" for k, n in enumerate(numbers, 1))
+    return Problem(
+        file=export.file,
+        row=1,
+        field=header,
+        expected="unique column names",
+        found=f"{header!r} in columns {' and '.join(map(str, numbers))}",
+        fix=f"declare the one meant by its numbered name ({names})",
+    )
 
 
 def parse_rows(

@@ -57,7 +57,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -131,6 +132,9 @@ class SurveyExport:
     date_formats
         How the file writes a cell that holds a date, whatever its display (a workbook's
         date cells: :data:`peerstudy.cleaning.workbooks.DATE_FORMATS`); none for text files.
+    repeated
+        Headers that head several columns, with their column numbers; each such column is
+        named ``<header> (1)``, ``<header> (2)``, ... in ``columns``.
     """
 
     file: str
@@ -141,6 +145,7 @@ class SurveyExport:
     table: pd.DataFrame
     placeholders: tuple[str, ...] = ()
     date_formats: tuple[str, ...] = ()
+    repeated: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def find_column(self, declared: str) -> str | None:
         """The column a fields file means by ``declared``: its name, else a question text
@@ -384,6 +389,7 @@ def _build(records: list[list[str]], shown: str, tool: str, header_rows: int) ->
     keep = [
         i for i, name in enumerate(names) if name or any(i < len(r) and r[i].strip() for r in records[header_rows:])
     ]
+    names, repeated = (names, {}) if tool.startswith("SurveyMonkey") else _number_names(names, keep)
     problems = _check_names(names, keep, shown, tool)
     body = records[header_rows:]
     for offset, rec in enumerate(body):
@@ -412,7 +418,32 @@ def _build(records: list[list[str]], shown: str, tool: str, header_rows: int) ->
         labels=tuple(labels[i] for i in keep),
         table=table,
         placeholders=PLACEHOLDERS.get(tool_name, ()),
+        repeated=repeated,
     )
+
+
+def _number_names(names: list[str], keep: list[int]) -> tuple[list[str], dict[str, tuple[int, ...]]]:
+    """Columns that share a header (Google Forms and Microsoft Forms allow two questions of
+    one title) named ``<header> (1)``, ``<header> (2)``, ..., and for each such header the
+    column numbers (1-based) it heads.
+
+    Examples
+    --------
+    >>> _number_names(["id", "Any comments?", "Age", "Any comments?"], [0, 1, 2, 3])
+    (['id', 'Any comments? (1)', 'Age', 'Any comments? (2)'], {'Any comments?': (2, 4)})
+    """
+    columns: dict[str, list[int]] = {}
+    for i in keep:
+        if names[i]:
+            columns.setdefault(names[i], []).append(i)
+    named = list(names)
+    repeated = {}
+    for name, where in columns.items():
+        if len(where) > 1:
+            repeated[name] = tuple(i + 1 for i in where)
+            for k, i in enumerate(where, 1):
+                named[i] = f"{name} ({k})"
+    return named, repeated
 
 
 def _name_columns(records: list[list[str]], tool: str, header_rows: int) -> tuple[list[str], list[str]]:
