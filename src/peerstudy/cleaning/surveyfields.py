@@ -59,6 +59,7 @@ from peerstudy.cleaning.surveyexports import ROW_NUMBER
 from peerstudy.cleaning.values import normalise_label
 from peerstudy.config import relative_to_root, resolve_input
 from peerstudy.errors import ConfigError, Problem
+from peerstudy.io.files import is_file_name
 from peerstudy.io.yamlfiles import read_yaml
 
 __all__ = ["FIELD_TYPES", "RESERVED_NAMES", "ExclusionRule", "FieldSpec", "Fields", "read_fields", "with_date_formats"]
@@ -232,7 +233,7 @@ def read_fields(path: str | Path) -> Fields:
                 s.name,
                 f"rename the field (the key on the left, e.g. {s.name}_answer); its column stays as it is",
             )
-        if any(c in s.name for c in "/\\") or s.name in (".", "..") or any(ord(c) < 32 for c in s.name):
+        if not is_file_name(s.name):
             plain = _NOT_IN_FILE_NAMES.sub("_", s.name).strip(".") or "field"
             problems.add(
                 f"fields.{s.name}",

@@ -15,7 +15,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["write_atomic", "write_bytes_atomic", "to_json_text", "write_json"]
+__all__ = ["is_file_name", "write_atomic", "write_bytes_atomic", "to_json_text", "write_json"]
+
+
+def is_file_name(name: str) -> bool:
+    """Whether ``name`` can name a file in a folder, and only that: not empty, not ``.`` or
+    ``..``, without a path separator or a control character (names made from what a user
+    declares, such as a field's, become file names).
+
+    Examples
+    --------
+    >>> [is_file_name(n) for n in ("code-by-age group", "age/years", "a\\b", "..", "")]
+    [True, False, False, False, False]
+    """
+    return name not in ("", ".", "..") and not any(c in "/\\" or ord(c) < 32 for c in name)
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], Any]) -> Path:

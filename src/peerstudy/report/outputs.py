@@ -32,7 +32,7 @@ import pandas as pd
 
 from peerstudy import config
 from peerstudy.errors import ConfigError, InputError, Problem
-from peerstudy.io.files import to_json_text, write_atomic, write_bytes_atomic, write_json
+from peerstudy.io.files import is_file_name, to_json_text, write_atomic, write_bytes_atomic, write_json
 from peerstudy.io.tablecheck import check_table
 from peerstudy.report.labels import codebook_labels
 from peerstudy.report.present import KeyFigures, Numbering, ShownFigure, ShownTable, show_table
@@ -141,7 +141,7 @@ def check_output_name(name: str, what: str) -> None:
     ...
     peerstudy.errors.ConfigError: field 'code-by-age/years': expected a table name that is a file name (no '/' or '\\', not '.' or '..'), found 'code-by-age/years'. Fix: rename the field or table whose name it is made from (a field's name is the key on the left of its declaration).
     """
-    if name in ("", ".", "..") or any(c in name for c in "/\\") or any(ord(c) < 32 for c in name):
+    if not is_file_name(name):
         raise ConfigError(
             Problem(
                 field=name,

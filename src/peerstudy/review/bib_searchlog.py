@@ -107,7 +107,9 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
     sources = records.groupby("database", sort=False)["source"].first().to_dict()
     problems, rows = [], []
     logged = log.set_index("database")
-    for database, n in read.items():
+    # the databases read, then those logged without records (a search that found nothing is
+    # reported with the others; PRISMA-S: every database searched)
+    for database in [*read.index, *logged.index.difference(read.index, sort=False)]:
         if database not in logged.index:
             problems.append(
                 Problem(
@@ -120,32 +122,28 @@ def check_search_log(records: pd.DataFrame, log: pd.DataFrame, *, file: str = "s
             )
             continue
         expected = int(cast(int, logged.at[database, "results"]))  # pandas' stubs: a cell is any scalar
-        if expected != int(n):
-            problems.append(
-                Problem(
-                    file=file,
-                    field=f"{database}.results",
-                    expected=f"{expected} records (as logged)",
-                    found=f"{int(n)} records in the export",
-                    fix="re-export all the search's records, or correct the log",
+        n = int(read.get(database, 0))
+        if expected != n:
+            wanted, found, fix = (
+                (f"{expected} records (as logged)", f"{n} records in the export", "re-export all the search's records")
+                if database in read.index  # else the log says it found records no export holds
+                else (
+                    f"an export of the {expected} records the search returned (as logged)",
+                    f"no records of {database} in the exports",
+                    f"add the search's export to 'exports' (database: {database})",
                 )
             )
-        rows.append(_search_row(logged, database, expected, int(n), str(sources[database])))
-    for database in logged.index.difference(read.index, sort=False):
-        expected = int(cast(int, logged.at[database, "results"]))
-        if expected:  # the log says the search found records, and no export holds them
             problems.append(
                 Problem(
                     file=file,
                     field=f"{database}.results",
-                    expected=f"an export of the {expected} records the search returned (as logged)",
-                    found=f"no records of {database} in the exports",
-                    fix=f"add the search's export to 'exports' (database: {database}), or correct the log",
+                    expected=wanted,
+                    found=found,
+                    fix=f"{fix}, or correct the log",
                 )
             )
             continue
-        # a search that found nothing is reported with the others (PRISMA-S: every database searched)
-        rows.append(_search_row(logged, database, 0, 0, "search"))
+        rows.append(_search_row(logged, database, expected, n, str(sources.get(database, "search"))))
     if problems:
         raise InputError(problems)
     columns = [

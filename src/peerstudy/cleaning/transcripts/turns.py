@@ -25,9 +25,9 @@ Times are kept as ``hh:mm:ss`` (``(01:02)`` becomes ``00:01:02``) and must never
 back. Microsoft Teams' title, date and duration above the first turn, and its lines saying
 who started or stopped the transcription, are not part of the conversation and are left
 out. The time marks of f4/f5transkript (``#00:01:02-3#``, at the end of a paragraph)
-are left out of the text; the first one in a turn without a time is the turn's time. Speakers are matched to the declared participants ignoring case
-(``INTERVIEWER`` is ``Interviewer``); labels such as ``I``/``R`` are mapped as the study
-declares. Caption cues become turns: consecutive cues of one speaker are one turn; a
+are left out of the text; the first one in a turn without a time is the turn's time.
+Speakers are matched to the declared participants ignoring case (``INTERVIEWER`` is
+``Interviewer``); labels such as ``I``/``R`` are mapped as the study declares. Caption cues become turns: consecutive cues of one speaker are one turn; a
 cue without a speaker is a turn of :data:`~peerstudy.cleaning.transcripts.model.UNATTRIBUTED`.
 
 Examples
